@@ -1,0 +1,3 @@
+from driftpatch.cli import main
+
+main()

@@ -1,0 +1,410 @@
+"""The report model: frozen values shared by every stage of the pipeline.
+
+Everything here maps one-to-one onto the schema_version 1 JSON report (a contract, see
+DESIGN.md), so reporters never invent fields and readers of the JSON can rebuild the objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+SCHEMA_VERSION = 1
+SENSITIVE = "(sensitive)"
+
+# JSON-shaped value as read from state, plan or AWS.
+JSON = Any
+
+
+IndexKey = int | str | None
+
+
+@dataclass(frozen=True)
+class Address:
+    """A resource instance address exactly as Terraform prints it.
+
+    `module` is the module path with its instance keys (`module.net["a"].module.sub`), empty for
+    the root module; `key` is the count index (int) or for_each key (str) of the instance.
+    """
+
+    type: str
+    name: str
+    module: str = ""
+    key: IndexKey = None
+    mode: str = "managed"
+
+    def __str__(self) -> str:
+        parts = [self.module] if self.module else []
+        parts.append(("data." if self.mode == "data" else "") + f"{self.type}.{self.name}")
+        return ".".join(parts) + format_key(self.key)
+
+    @property
+    def config_address(self) -> str:
+        """The address of the block that declares this instance (no instance keys anywhere)."""
+        mod = ".".join(f"module.{name}" for name in module_names(self.module))
+        prefix = f"{mod}." if mod else ""
+        return prefix + ("data." if self.mode == "data" else "") + f"{self.type}.{self.name}"
+
+    @property
+    def module_path(self) -> tuple[str, ...]:
+        """Module call names from the root, without instance keys: ("net", "sub")."""
+        return module_names(self.module)
+
+    @classmethod
+    def parse(cls, text: str) -> Address:
+        """Parse `module.a["k"].data.t.n[0]`; raises ValueError on anything else."""
+        steps = _split_address(text)
+        module: list[str] = []
+        i = 0
+        while i < len(steps) and steps[i][0] == "module":
+            if i + 1 >= len(steps):
+                raise ValueError(f"invalid resource address: {text}")
+            name, key = steps[i + 1]
+            module.append(f"module.{name}{format_key(key)}")
+            i += 2
+        mode = "managed"
+        if i < len(steps) and steps[i][0] == "data" and steps[i][1] is None:
+            mode = "data"
+            i += 1
+        if len(steps) - i != 2 or steps[i][1] is not None:
+            raise ValueError(f"invalid resource address: {text}")
+        return cls(
+            type=steps[i][0],
+            name=steps[i + 1][0],
+            module=".".join(module),
+            key=steps[i + 1][1],
+            mode=mode,
+        )
+
+
+def format_key(key: IndexKey) -> str:
+    """`[0]` for count, `["a"]` for for_each (JSON string escaping, as Terraform prints)."""
+    if key is None:
+        return ""
+    if isinstance(key, bool):  # bool is an int; Terraform has no bool keys
+        raise ValueError(f"invalid index key: {key!r}")
+    if isinstance(key, int):
+        return f"[{key}]"
+    return "[" + json.dumps(key, ensure_ascii=False) + "]"
+
+
+def module_names(module: str) -> tuple[str, ...]:
+    if not module:
+        return ()
+    steps = _split_address(module)
+    return tuple(name for (kw, _), (name, _) in zip(steps[::2], steps[1::2], strict=True)
+                 if kw == "module")
+
+
+def _split_address(text: str) -> list[tuple[str, IndexKey]]:
+    """Split on dots outside brackets: `module.a["x.y"].t.n[0]` -> [(module,None),(a,"x.y"),...]."""
+    out: list[tuple[str, IndexKey]] = []
+    i, n = 0, len(text)
+    while i < n:
+        j = i
+        while j < n and text[j] not in ".[":
+            j += 1
+        name = text[i:j]
+        if not name:
+            raise ValueError(f"invalid resource address: {text}")
+        key: IndexKey = None
+        if j < n and text[j] == "[":
+            end, key = _read_key(text, j)
+            j = end
+        out.append((name, key))
+        if j < n:
+            if text[j] != ".":
+                raise ValueError(f"invalid resource address: {text}")
+            j += 1
+            if j == n:
+                raise ValueError(f"invalid resource address: {text}")
+        i = j
+    return out
+
+
+def _read_key(text: str, start: int) -> tuple[int, IndexKey]:
+    """Read `[0]` or `["a"]` at text[start]; return (index after `]`, key)."""
+    if text.startswith('["', start):
+        decoder = json.JSONDecoder()
+        try:
+            key, end = decoder.raw_decode(text, start + 1)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"invalid resource address: {text}") from exc
+        if not isinstance(key, str) or not text.startswith("]", end):
+            raise ValueError(f"invalid resource address: {text}")
+        return end + 1, key
+    close = text.find("]", start)
+    digits = text[start + 1 : close] if close > 0 else ""
+    if not digits.isdigit():
+        raise ValueError(f"invalid resource address: {text}")
+    return close + 1, int(digits)
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse; used for --fail-on thresholds and sorting."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
+
+
+class Kind(StrEnum):
+    DRIFT = "drift"
+    MISSING = "missing"
+    UNMANAGED = "unmanaged"
+    MISCONFIG = "misconfig"
+
+
+class Category(StrEnum):
+    IAM = "iam"
+    NETWORK = "network"
+    DATA = "data"
+    COMPUTE = "compute"
+    LOGGING = "logging"
+    DRIFT = "drift"
+
+
+class ResourceStatus(StrEnum):
+    IN_SYNC = "in_sync"
+    DRIFTED = "drifted"
+    MISSING = "missing"
+    UNMANAGED = "unmanaged"
+    UNSUPPORTED = "unsupported"
+    PLANNED = "planned"
+
+
+class PatchAction(StrEnum):
+    CODIFY = "codify"
+    REVERT = "revert"
+    FIX = "fix"
+    IMPORT = "import"
+    REMOVE = "remove"
+
+
+@dataclass(frozen=True)
+class Location:
+    """A span of HCL: repo-relative file, 1-based inclusive lines."""
+
+    file: str
+    start_line: int
+    end_line: int
+
+    def to_json(self) -> dict[str, JSON]:
+        return {"file": self.file, "start_line": self.start_line, "end_line": self.end_line}
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.start_line}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem. `id` is a content hash of what identifies the problem, not of its values,
+    so the same drift seen on two nights carries the same id even if the live value moved."""
+
+    kind: Kind
+    rule_id: str
+    title: str
+    severity: Severity
+    category: Category
+    resource_type: str
+    address: str | None = None
+    resource_id: str | None = None
+    attribute: str | None = None
+    expected: JSON = None
+    actual: JSON = None
+    location: Location | None = None
+    description: str = ""
+    risk: str = ""
+    remediation: str = ""
+    references: tuple[str, ...] = ()
+    # Other tools' ids for the same problem (e.g. a checkov check merged into our rule).
+    also: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        subject = self.address or f"{self.resource_type}.{self.resource_id}"
+        raw = "\x1f".join((self.kind.value, self.rule_id, subject, self.attribute or ""))
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+    def to_json(self) -> dict[str, JSON]:
+        out: dict[str, JSON] = {
+            "id": self.id,
+            "kind": self.kind.value,
+            "rule_id": self.rule_id,
+            "title": self.title,
+            "severity": self.severity.value,
+            "category": self.category.value,
+            "address": self.address,
+            "resource_type": self.resource_type,
+            "resource_id": self.resource_id,
+            "attribute": self.attribute,
+            "expected": self.expected,
+            "actual": self.actual,
+            "location": self.location.to_json() if self.location else None,
+            "description": self.description,
+            "risk": self.risk,
+            "remediation": self.remediation,
+            "references": list(self.references),
+        }
+        if self.also:
+            out["also"] = list(self.also)
+        return out
+
+
+@dataclass(frozen=True)
+class ResourceEntry:
+    """One managed resource instance as seen in state, plan, source or live AWS."""
+
+    address: str | None
+    type: str
+    id: str | None
+    status: ResourceStatus
+    location: Location | None = None
+
+    def to_json(self) -> dict[str, JSON]:
+        return {
+            "address": self.address,
+            "type": self.type,
+            "id": self.id,
+            "location": self.location.to_json() if self.location else None,
+            "status": self.status.value,
+        }
+
+
+@dataclass(frozen=True)
+class Patch:
+    """A unified diff against the source tree; `note` says why it is (un)verified."""
+
+    file: str
+    diff: str
+    finding_ids: tuple[str, ...]
+    action: PatchAction
+    verified: bool
+    note: str = ""
+
+    def to_json(self) -> dict[str, JSON]:
+        out: dict[str, JSON] = {
+            "file": self.file,
+            "diff": self.diff,
+            "finding_ids": list(self.finding_ids),
+            "action": self.action.value,
+            "verified": self.verified,
+        }
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True)
+class ScanError:
+    """Something the run could not do; its presence makes the scan incomplete."""
+
+    scope: str
+    message: str
+
+    def to_json(self) -> dict[str, JSON]:
+        return {"scope": self.scope, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    states: tuple[str, ...] = ()
+    plan: str | None = None
+    source: str | None = None
+    regions: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, JSON]:
+        return {
+            "states": list(self.states),
+            "plan": self.plan,
+            "source": self.source,
+            "regions": list(self.regions),
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    tool_version: str
+    scanned_at: str
+    inputs: Inputs
+    findings: tuple[Finding, ...] = ()
+    resources: tuple[ResourceEntry, ...] = ()
+    patches: tuple[Patch, ...] = ()
+    errors: tuple[ScanError, ...] = ()
+    # AWS API calls per service ("ec2": 12) and other run figures; additive to the contract.
+    stats: Mapping[str, JSON] = field(default_factory=dict)
+    # Problems with the input that did not stop the run (e.g. a .tf file with a syntax error).
+    input_problems: tuple[ScanError, ...] = ()
+
+    def summary(self) -> dict[str, JSON]:
+        def count(status: ResourceStatus) -> int:
+            return sum(1 for r in self.resources if r.status is status)
+
+        by_sev = {s.value: 0 for s in Severity}
+        for f in self.findings:
+            by_sev[f.severity.value] += 1
+        managed = sum(
+            1 for r in self.resources if r.status is not ResourceStatus.UNMANAGED and r.address
+        )
+        return {
+            "managed": managed,
+            "unmanaged": count(ResourceStatus.UNMANAGED),
+            "missing": count(ResourceStatus.MISSING),
+            "drifted": count(ResourceStatus.DRIFTED),
+            "by_severity": by_sev,
+        }
+
+    def to_json(self) -> dict[str, JSON]:
+        out: dict[str, JSON] = {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "driftpatch", "version": self.tool_version},
+            "scanned_at": self.scanned_at,
+            "inputs": self.inputs.to_json(),
+            "summary": self.summary(),
+            "findings": [f.to_json() for f in self.findings],
+            "resources": [r.to_json() for r in self.resources],
+            "patches": [p.to_json() for p in self.patches],
+            "errors": [e.to_json() for e in (*self.input_problems, *self.errors)],
+        }
+        if self.stats:
+            out["stats"] = dict(self.stats)
+        return out
+
+    def worst_severity(self) -> Severity | None:
+        if not self.findings:
+            return None
+        return max((f.severity for f in self.findings), key=lambda s: s.rank)
+
+
+def finding_sort_key(f: Finding) -> tuple[int, str, str, str, str]:
+    """Worst first, then by address and attribute: a stable order for every reporter."""
+    return (
+        -f.severity.rank,
+        f.address or f"~{f.resource_type}.{f.resource_id}",
+        f.attribute or "",
+        f.rule_id,
+        f.kind.value,
+    )
+
+
+def canonical_json(value: JSON) -> str:
+    """A deterministic rendering for hashing and golden files."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
