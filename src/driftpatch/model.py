@@ -96,8 +96,9 @@ def module_names(module: str) -> tuple[str, ...]:
     if not module:
         return ()
     steps = _split_address(module)
-    return tuple(name for (kw, _), (name, _) in zip(steps[::2], steps[1::2], strict=True)
-                 if kw == "module")
+    return tuple(
+        name for (kw, _), (name, _) in zip(steps[::2], steps[1::2], strict=True) if kw == "module"
+    )
 
 
 def _split_address(text: str) -> list[tuple[str, IndexKey]]:
