@@ -61,7 +61,7 @@ class EmbeddedAws:
         """POST to moto's control API (`reset`, `seed?a=1`, `recorder/...`)."""
         data = body if isinstance(body, bytes) else json.dumps(body or {}).encode()
         req = urllib.request.Request(f"{self.endpoint_url}/moto-api/{path}", data=data)
-        with urllib.request.urlopen(req, timeout=120) as resp:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(req, timeout=120) as resp:
             return bytes(resp.read())
 
     def reset(self) -> None:
