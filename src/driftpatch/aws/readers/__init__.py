@@ -1,0 +1,30 @@
+"""AWS readers, registered by the Terraform types they emit.
+
+Adding a reader: one module in this package with a `Reader` subclass, listed in `READERS`.
+tests/aws/test_registry.py checks every type is emitted by exactly one reader.
+"""
+
+from __future__ import annotations
+
+from driftpatch.aws.readers.interface import LiveResource, ReadContext, Reader, ReadResult
+
+READERS: tuple[Reader, ...] = ()
+
+
+def reader_for(type_: str) -> Reader | None:
+    return next((r for r in READERS if type_ in r.types), None)
+
+
+def covered_types() -> frozenset[str]:
+    return frozenset(t for r in READERS for t in r.types)
+
+
+__all__ = [
+    "READERS",
+    "LiveResource",
+    "ReadContext",
+    "ReadResult",
+    "Reader",
+    "covered_types",
+    "reader_for",
+]

@@ -1,0 +1,210 @@
+"""The command line: options -> Config -> api -> reporters; errors -> exit codes.
+
+Exit codes are a contract (DESIGN.md): 0 clean, 1 findings at or above --fail-on, 2 bad input
+or usage (one line on stderr, never a traceback), 3 scan incomplete (some AWS reads failed).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from driftpatch import __version__
+from driftpatch.config import Config, FailOn, OutputSpec, Prefer
+from driftpatch.errors import DriftpatchError
+from driftpatch.model import Report
+from driftpatch.report import REPORTERS
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+app = typer.Typer(
+    name="driftpatch",
+    help="Find drift and misconfigurations between Terraform and AWS, and write the fix "
+    "into your code.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+OutputOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "-o",
+        "--output",
+        metavar="FORMAT[:PATH]",
+        help=f"Repeatable. FORMAT: {', '.join(REPORTERS)}. Without PATH: stdout.",
+    ),
+]
+FailOnOpt = Annotated[
+    FailOn,
+    typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe."),
+]
+SourceOpt = Annotated[
+    Path | None, typer.Option("--source", metavar="DIR", help="Terraform source directory.")
+]
+PlanOpt = Annotated[
+    Path | None,
+    typer.Option("--plan", metavar="PLAN", help="Plan JSON, or a binary plan (needs terraform)."),
+]
+IgnoreOpt = Annotated[
+    Path | None,
+    typer.Option("--ignore-file", metavar="F", help="Ignore file (default: .driftpatchignore)."),
+]
+NoCheckovOpt = Annotated[
+    bool, typer.Option("--no-checkov", help="Do not run checkov, even when it is installed.")
+]
+
+
+def _outputs(values: list[str] | None) -> tuple[OutputSpec, ...]:
+    known = tuple(REPORTERS)
+    specs = tuple(OutputSpec.parse(v, known) for v in values or ["console"])
+    paths = [s.path.resolve() for s in specs if s.path]
+    if len(paths) != len(set(paths)):
+        raise click.UsageError("two -o options write to the same file")
+    return specs
+
+
+def _finish(report: Report, specs: tuple[OutputSpec, ...], fail_on: FailOn) -> int:
+    from driftpatch.outputs import write_outputs
+
+    write_outputs(report, specs)
+    for problem in report.input_problems:
+        typer.echo(f"driftpatch: {problem.scope}: {problem.message}", err=True)
+    if report.input_problems:
+        return EXIT_INPUT
+    if report.errors:
+        typer.echo(
+            f"driftpatch: scan incomplete: {len(report.errors)} part(s) could not be read "
+            "(see the report's errors)",
+            err=True,
+        )
+        return EXIT_INCOMPLETE
+    if any(fail_on.trips(f.severity) for f in report.findings):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+@app.command()
+def scan(
+    state: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--state", metavar="PATH|s3://bucket/key", help="Repeatable; globs are expanded."
+        ),
+    ] = None,
+    plan: PlanOpt = None,
+    source: SourceOpt = None,
+    region: Annotated[
+        list[str] | None, typer.Option("--region", metavar="R", help="Repeatable.")
+    ] = None,
+    profile: Annotated[str | None, typer.Option("--profile", metavar="P")] = None,
+    endpoint_url: Annotated[str | None, typer.Option("--endpoint-url", metavar="URL")] = None,
+    live: Annotated[
+        Path | None,
+        typer.Option("--live", metavar="SNAPSHOT.json", help="Use a saved inventory, not AWS."),
+    ] = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.LOW,
+    ignore_file: IgnoreOpt = None,
+    no_checkov: NoCheckovOpt = False,
+    prefer: Annotated[
+        Prefer,
+        typer.Option("--prefer", help="Remedy for drift: follow the rules, or force one."),
+    ] = Prefer.AUTO,
+) -> None:
+    """State + live AWS (+ HCL, + plan): drift and misconfigurations. The nightly job."""
+    from driftpatch import api
+
+    specs = _outputs(output)
+    if not state and not plan:
+        raise click.UsageError("scan needs --state (or --plan) to know what the code says")
+    config = Config(
+        states=tuple(state or ()),
+        plan=plan,
+        source=source,
+        regions=tuple(region or ()),
+        profile=profile,
+        endpoint_url=endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None,
+        live_snapshot=live,
+        ignore_file=ignore_file,
+        checkov=not no_checkov,
+        prefer=prefer,
+    )
+    raise typer.Exit(_finish(api.scan(config), specs, fail_on))
+
+
+@app.command()
+def check(
+    source: SourceOpt = None,
+    plan: PlanOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.LOW,
+    ignore_file: IgnoreOpt = None,
+    no_checkov: NoCheckovOpt = False,
+) -> None:
+    """HCL + plan JSON, no AWS: misconfigurations and the plan's drift. The pull-request job."""
+    from driftpatch import api
+
+    specs = _outputs(output)
+    if source is None and plan is None:
+        source = Path()
+    config = Config(
+        plan=plan, source=source, ignore_file=ignore_file, checkov=not no_checkov, offline=True
+    )
+    raise typer.Exit(_finish(api.check(config), specs, fail_on))
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"driftpatch {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """driftpatch: Terraform drift and misconfiguration checker."""
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: every failure is one line on stderr and a contract exit code."""
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        typer.echo("driftpatch: aborted", err=True)
+        code = 130
+    except click.ClickException as exc:  # usage errors: bad option, missing value, bad choice
+        typer.echo(f"driftpatch: error: {_one_line(exc.format_message())}", err=True)
+        code = EXIT_INPUT
+    except DriftpatchError as exc:
+        typer.echo(f"driftpatch: error: {_one_line(str(exc))}", err=True)
+        code = EXIT_INPUT
+    except KeyboardInterrupt:
+        typer.echo("driftpatch: interrupted", err=True)
+        code = 130
+    except Exception as exc:  # a bug: still one line, a traceback only on request
+        if os.environ.get("DRIFTPATCH_DEBUG"):
+            raise
+        typer.echo(
+            f"driftpatch: internal error: {type(exc).__name__}: {_one_line(str(exc))} "
+            "(set DRIFTPATCH_DEBUG=1 for a traceback)",
+            err=True,
+        )
+        code = EXIT_INPUT
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,71 @@
+"""What a run was asked to do, independent of how it was asked (CLI, library, tests)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from driftpatch.errors import InputError
+from driftpatch.model import Severity
+
+
+class FailOn(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+    NONE = "none"
+
+    def trips(self, severity: Severity) -> bool:
+        """True when a finding of `severity` should fail the run (exit 1)."""
+        if self is FailOn.NONE:
+            return False
+        return severity.rank >= Severity(self.value).rank
+
+
+class Prefer(StrEnum):
+    """Which remedy a drift gets: follow the rules (auto), or force one."""
+
+    AUTO = "auto"
+    CODIFY = "codify"
+    REVERT = "revert"
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    format: str
+    path: Path | None = None
+
+    @classmethod
+    def parse(cls, text: str, known: tuple[str, ...]) -> OutputSpec:
+        fmt, sep, path = text.partition(":")
+        fmt = fmt.strip().lower()
+        if fmt not in known:
+            raise InputError(f"unknown output format {fmt!r} (choose from {', '.join(known)})")
+        if sep and not path:
+            raise InputError(f"output {text!r}: empty path after ':'")
+        return cls(fmt, Path(path) if path else None)
+
+    def __str__(self) -> str:
+        return f"{self.format}:{self.path}" if self.path else self.format
+
+
+@dataclass(frozen=True)
+class Config:
+    """Options of `scan` and `check`; `check` leaves the AWS fields empty."""
+
+    states: tuple[str, ...] = ()
+    plan: Path | None = None
+    source: Path | None = None
+    regions: tuple[str, ...] = ()
+    profile: str | None = None
+    endpoint_url: str | None = None
+    live_snapshot: Path | None = None
+    ignore_file: Path | None = None
+    checkov: bool = True
+    prefer: Prefer = Prefer.AUTO
+    # Readers run in a bounded pool across services and regions.
+    max_workers: int = 8
+    offline: bool = False  # True for `check`: never touch AWS
