@@ -6,7 +6,7 @@ state, so state and live can be compared attribute by attribute.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -46,6 +46,29 @@ class ReadResult:
     incomplete_types: frozenset[str] = field(default_factory=frozenset)
 
 
+class LiveIndex:
+    """Live resources by (type, id) and by type; what `Reader.match` looks things up in."""
+
+    def __init__(self, resources: tuple[LiveResource, ...] = ()) -> None:
+        self._by_key: dict[tuple[str, str], LiveResource] = {}
+        self._by_type: dict[str, list[LiveResource]] = {}
+        for r in resources:
+            self._by_key[(r.type, r.id)] = r
+            self._by_type.setdefault(r.type, []).append(r)
+
+    def get(self, type_: str, id_: str) -> LiveResource | None:
+        return self._by_key.get((type_, id_))
+
+    def of_type(self, type_: str) -> tuple[LiveResource, ...]:
+        return tuple(self._by_type.get(type_, ()))
+
+    def __iter__(self) -> Iterator[LiveResource]:
+        return iter(self._by_key.values())
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+
 class Reader(ABC):
     """Reads every live object of its `types` in one region (or once, if `is_global`)."""
 
@@ -56,6 +79,21 @@ class Reader(ABC):
     # IAM: read once, not per region.
     is_global: ClassVar[bool] = False
 
+    # Types whose live objects can only be found from state, because they live inside another
+    # object and carry a provider-made id (a security group rule inside its group, a policy
+    # attachment with a random id). `read` does not emit them; `match` derives them. They are
+    # never reported as unmanaged: what no state owns shows as drift on the parent instead.
+    derived_types: ClassVar[frozenset[str]] = frozenset()
+    # Attributes the provider keeps from configuration because AWS cannot return them
+    # (force_destroy, timeouts, ...): type -> names. Compare skips exactly these.
+    unreadable: ClassVar[Mapping[str, frozenset[str]]] = {}
+
     @abstractmethod
     def read(self, ctx: ReadContext) -> ReadResult:
         """List in bulk (one DescribeInstances page for many instances, not one call each)."""
+
+    def match(
+        self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex
+    ) -> LiveResource | None:
+        """The live counterpart of a state instance; by id unless the type is derived."""
+        return live.get(type_, state_id)
