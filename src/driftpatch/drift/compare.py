@@ -1,0 +1,125 @@
+"""Attribute-level comparison of what state says with what AWS says.
+
+Both sides are normalised by the provider schema first (drift/normalize.py), then deepdiff finds
+what differs. Changes are reported at the granularity a reviewer acts on: one per top-level
+attribute, except tags (one per key: `tags.Env`) and single nested blocks, which are followed
+down to the leaf that changed (`versioning_configuration[0].status`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from driftpatch.drift.normalize import normalize_attribute
+from driftpatch.model import JSON
+from driftpatch.terraform.schema import BlockSchema, BlockTypeSchema, aws_schema
+
+# Never compared directly: identity, provider-local settings, and tags (compared per key below).
+ALWAYS_SKIPPED = frozenset({"id", "timeouts", "tags", "tags_all"})
+Step = str | int
+
+
+@dataclass(frozen=True)
+class Change:
+    attribute: str  # reporting path: "instance_type", "tags.Env", "metadata_options[0].http_tokens"
+    path: tuple[Step, ...]  # the same as steps into the attribute dicts
+    expected: JSON  # the state's value at `path` (raw, not normalised)
+    actual: JSON  # the live value at `path`
+
+
+def value_at(attrs: Mapping[str, JSON], path: Sequence[Step]) -> JSON:
+    value: Any = attrs
+    for step in path:
+        if isinstance(step, int):
+            value = value[step] if isinstance(value, list) and step < len(value) else None
+        else:
+            value = value.get(step) if isinstance(value, Mapping) else None
+        if value is None:
+            return None
+    return value
+
+
+def format_path(path: Sequence[Step]) -> str:
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
+    return out
+
+
+def _single(spec: BlockTypeSchema) -> bool:
+    return spec.nesting_mode == "single" or (spec.max_items == 1 and not spec.is_set)
+
+
+def reporting_path(path: Sequence[Step], block: BlockSchema) -> tuple[Step, ...]:
+    """Cut a deepdiff path down to where a reviewer acts (see module docstring)."""
+    head = path[0]
+    spec = block.block_types.get(str(head))
+    if spec is not None and _single(spec) and len(path) >= 3 and path[1] == 0:
+        return (head, 0, *reporting_path(path[2:], spec.block))
+    return (head,)
+
+
+def _tag_changes(expected: Mapping[str, JSON], actual: Mapping[str, JSON]) -> list[Change]:
+    want = expected.get("tags_all") or expected.get("tags") or {}
+    have = actual.get("tags_all") or actual.get("tags") or {}
+    if not isinstance(want, Mapping) or not isinstance(have, Mapping):
+        return []
+    return [
+        Change(f"tags.{key}", ("tags", key), want.get(key), have.get(key))
+        for key in sorted(set(want) | set(have))
+        if want.get(key) != have.get(key)
+    ]
+
+
+def compare(
+    type_: str,
+    expected: Mapping[str, JSON],
+    actual: Mapping[str, JSON],
+    *,
+    skip: frozenset[str] = frozenset(),
+) -> tuple[Change, ...]:
+    """Changes between a state instance's attributes and its live counterpart.
+
+    Only arguments (what code can set) are compared; computed-only attributes never drift from
+    code. Keys missing on either side are not compared: a reader that cannot see an attribute
+    declares it `unreadable`, and an old state may predate an attribute.
+    """
+    schema = aws_schema().resource(type_)
+    block = schema.block if schema else BlockSchema({}, {})
+    names = sorted(
+        name
+        for name in set(expected) & set(actual)
+        if name not in ALWAYS_SKIPPED and name not in skip and _is_argument(block, name, schema)
+    )
+    want = {n: normalize_attribute(n, expected[n], block.child(n)) for n in names}
+    have = {n: normalize_attribute(n, actual[n], block.child(n)) for n in names}
+    diff = DeepDiff(want, have, ignore_numeric_type_changes=True, view="tree", verbose_level=2)
+    paths: dict[tuple[Step, ...], None] = {}
+    for changes in diff.values():
+        for change in changes:
+            steps = tuple(change.path(output_format="list"))
+            if steps:
+                paths.setdefault(reporting_path(steps, block), None)
+    found = [Change(format_path(p), p, value_at(expected, p), value_at(actual, p)) for p in paths]
+    if "tags" not in skip and type_has_tags(block):
+        found.extend(_tag_changes(expected, actual))
+    return tuple(sorted(found, key=lambda c: c.attribute))
+
+
+def type_has_tags(block: BlockSchema) -> bool:
+    return "tags" in block.attributes
+
+
+def _is_argument(block: BlockSchema, name: str, schema: object) -> bool:
+    if schema is None:
+        return True  # unknown type: compare everything both sides have
+    spec = block.child(name)
+    if spec is None:
+        return False
+    if isinstance(spec, BlockTypeSchema):
+        return True
+    return spec.is_argument
