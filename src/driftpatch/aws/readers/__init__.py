@@ -6,7 +6,13 @@ tests/aws/test_registry.py checks every type is emitted by exactly one reader.
 
 from __future__ import annotations
 
-from driftpatch.aws.readers.interface import LiveResource, ReadContext, Reader, ReadResult
+from driftpatch.aws.readers.interface import (
+    LiveIndex,
+    LiveResource,
+    ReadContext,
+    Reader,
+    ReadResult,
+)
 
 READERS: tuple[Reader, ...] = ()
 
@@ -21,6 +27,7 @@ def covered_types() -> frozenset[str]:
 
 __all__ = [
     "READERS",
+    "LiveIndex",
     "LiveResource",
     "ReadContext",
     "ReadResult",

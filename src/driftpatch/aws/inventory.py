@@ -1,0 +1,193 @@
+"""Read everything driftpatch covers from live AWS, concurrently across services and regions.
+
+The result can be saved (`driftpatch inventory -o SNAPSHOT.json`) and scanned later
+(`scan --live SNAPSHOT.json`), so a nightly job can separate "read AWS" from "compare".
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import botocore.exceptions
+
+from driftpatch import __version__
+from driftpatch.aws.readers import READERS, LiveIndex, LiveResource, ReadContext, Reader
+from driftpatch.aws.readers.interface import ReadResult
+from driftpatch.aws.session import AwsSession, describe_error
+from driftpatch.errors import AwsError, InputError
+from driftpatch.model import JSON, ScanError
+
+SNAPSHOT_KIND = "driftpatch-inventory"
+SNAPSHOT_VERSION = 1
+GLOBAL = "global"
+
+
+@dataclass(frozen=True)
+class Inventory:
+    resources: tuple[LiveResource, ...]
+    regions: tuple[str, ...]
+    account_id: str | None = None
+    errors: tuple[ScanError, ...] = ()
+    # (type, region or "global") whose listing is incomplete: absence there proves nothing.
+    incomplete: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    calls: Mapping[str, int] = field(default_factory=dict)
+    duration_s: float = 0.0
+    taken_at: str = ""
+
+    def index(self) -> LiveIndex:
+        return LiveIndex(self.resources)
+
+    def complete_for(self, type_: str, region: str | None) -> bool:
+        if (type_, GLOBAL) in self.incomplete:
+            return False
+        return region is None or (type_, region) not in self.incomplete
+
+    def to_json(self) -> dict[str, JSON]:
+        return {
+            "kind": SNAPSHOT_KIND,
+            "version": SNAPSHOT_VERSION,
+            "tool": {"name": "driftpatch", "version": __version__},
+            "taken_at": self.taken_at,
+            "account_id": self.account_id,
+            "regions": list(self.regions),
+            "resources": [
+                {
+                    "type": r.type,
+                    "id": r.id,
+                    "region": r.region,
+                    "account_default": r.account_default,
+                    "attributes": dict(r.attributes),
+                }
+                for r in self.resources
+            ],
+            "errors": [e.to_json() for e in self.errors],
+            "incomplete": sorted([t, r] for t, r in self.incomplete),
+            "stats": {"api_calls": dict(self.calls), "duration_s": round(self.duration_s, 3)},
+        }
+
+    @classmethod
+    def load(cls, path: Path) -> Inventory:
+        """Read a snapshot written by `driftpatch inventory`; bad input is one line, exit 2."""
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8-sig"))
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read live snapshot: {exc.strerror or exc}") from exc
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: live snapshot is not valid JSON: {exc}") from exc
+        if not isinstance(doc, dict) or doc.get("kind") != SNAPSHOT_KIND:
+            raise InputError(f"{path}: not a driftpatch inventory snapshot")
+        if doc.get("version") != SNAPSHOT_VERSION:
+            raise InputError(
+                f"{path}: inventory snapshot version {doc.get('version')!r} is not supported "
+                f"(expected {SNAPSHOT_VERSION})"
+            )
+        try:
+            resources = tuple(
+                LiveResource(
+                    type=str(r["type"]),
+                    id=str(r["id"]),
+                    region=r.get("region"),
+                    attributes=dict(r["attributes"]),
+                    account_default=bool(r.get("account_default", False)),
+                )
+                for r in doc["resources"]
+            )
+            errors = tuple(ScanError(str(e["scope"]), str(e["message"])) for e in doc["errors"])
+            incomplete = frozenset((str(t), str(r)) for t, r in doc.get("incomplete", []))
+            stats = doc.get("stats") or {}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"{path}: malformed inventory snapshot ({exc})") from exc
+        return cls(
+            resources=resources,
+            regions=tuple(doc.get("regions") or ()),
+            account_id=doc.get("account_id"),
+            errors=errors,
+            incomplete=incomplete,
+            calls=dict(stats.get("api_calls") or {}),
+            duration_s=float(stats.get("duration_s") or 0.0),
+            taken_at=str(doc.get("taken_at") or ""),
+        )
+
+
+def _tasks(readers: Sequence[Reader], regions: Sequence[str]) -> list[tuple[Reader, str, str]]:
+    """(reader, region for its clients, scope region) pairs; global readers run once."""
+    out: list[tuple[Reader, str, str]] = []
+    for reader in readers:
+        if reader.is_global:
+            out.append((reader, regions[0], GLOBAL))
+        else:
+            out.extend((reader, region, region) for region in regions)
+    return out
+
+
+def _run(reader: Reader, ctx: ReadContext, scope_region: str) -> ReadResult:
+    try:
+        return reader.read(ctx)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        # A reader should turn these into values itself; this is the net under it.
+        return ReadResult(
+            errors=(ScanError(f"{reader.service}/{scope_region}", describe_error(exc)),),
+            incomplete_types=frozenset(reader.types),
+        )
+
+
+def take_inventory(
+    session: AwsSession,
+    regions: Sequence[str],
+    *,
+    types: Collection[str] | None = None,
+    max_workers: int = 8,
+) -> Inventory:
+    """Read all covered types (or `types`) in `regions`; failures become errors, not raises."""
+    if not regions:
+        raise InputError("no AWS region: pass --region, set AWS_REGION, or configure a profile")
+    started = time.monotonic()
+    taken_at = datetime.now(UTC).isoformat(timespec="seconds")
+    readers = [r for r in READERS if types is None or set(r.types) & set(types)]
+    try:
+        account_id = session.account_id()
+    except AwsError as exc:
+        return Inventory(
+            resources=(),
+            regions=tuple(regions),
+            errors=(ScanError("aws", str(exc)),),
+            incomplete=frozenset((t, GLOBAL) for r in readers for t in r.types),
+            calls=session.calls(),
+            duration_s=time.monotonic() - started,
+            taken_at=taken_at,
+        )
+    tasks = _tasks(readers, regions)
+    with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
+        futures = [
+            (
+                reader,
+                scope,
+                pool.submit(_run, reader, ReadContext(session, region, account_id), scope),
+            )
+            for reader, region, scope in tasks
+        ]
+        results = [(reader, scope, fut.result()) for reader, scope, fut in futures]
+    resources: list[LiveResource] = []
+    errors: list[ScanError] = []
+    incomplete: set[tuple[str, str]] = set()
+    for _reader, scope, result in results:
+        resources.extend(r for r in result.resources if types is None or r.type in types)
+        errors.extend(result.errors)
+        incomplete.update((t, scope) for t in result.incomplete_types)
+    resources.sort(key=lambda r: (r.type, r.region or "", r.id))
+    return Inventory(
+        resources=tuple(resources),
+        regions=tuple(regions),
+        account_id=account_id,
+        errors=tuple(errors),
+        incomplete=frozenset(incomplete),
+        calls=session.calls(),
+        duration_s=time.monotonic() - started,
+        taken_at=taken_at,
+    )

@@ -1,0 +1,201 @@
+"""State vs live: changed, missing and unmanaged resources.
+
+Every state instance of a covered type is matched with its live counterpart and compared
+attribute by attribute (after reconciliation of inline vs separate resources). Absence is only
+"missing" where the listing of that type in that region was complete; live objects that no
+state owns are "unmanaged", except account defaults and objects that only exist inside a parent
+(derived types), whose changes show on the parent instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from driftpatch.aws.inventory import Inventory
+from driftpatch.aws.readers import READERS, LiveResource, reader_for
+from driftpatch.drift.compare import Change, compare
+from driftpatch.drift.reconcile import Owners, reconcile
+from driftpatch.model import (
+    JSON,
+    SENSITIVE,
+    Address,
+    Category,
+    Finding,
+    Kind,
+    ResourceStatus,
+    Severity,
+)
+from driftpatch.terraform.schema import aws_schema
+
+DRIFT_RULE = "DRIFT"
+MISSING_RULE = "DRIFT-MISSING"
+UNMANAGED_RULE = "DRIFT-UNMANAGED"
+
+
+class StateLike(Protocol):
+    @property
+    def address(self) -> Address: ...
+    @property
+    def attributes(self) -> Mapping[str, JSON]: ...
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def region(self) -> str | None: ...
+    @property
+    def sensitive_paths(self) -> tuple[tuple[str | int, ...], ...]: ...
+
+
+@dataclass(frozen=True)
+class DriftResult:
+    findings: tuple[Finding, ...]
+    statuses: Mapping[str, ResourceStatus]  # by address, for every state instance
+    matched: Mapping[str, LiveResource] = field(default_factory=dict)  # address -> live
+    unmanaged: tuple[LiveResource, ...] = ()
+
+
+def _derived_types() -> frozenset[str]:
+    return frozenset(t for r in READERS for t in r.derived_types)
+
+
+def _sensitive(
+    type_: str, path: tuple[str | int, ...], marked: Sequence[tuple[str | int, ...]]
+) -> bool:
+    names = tuple(p for p in path if isinstance(p, str))
+    schema = aws_schema().resource(type_)
+    if schema is not None and any(names[: len(s)] == s for s in schema.sensitive_paths()):
+        return True
+    return any(tuple(path[: len(m)]) == tuple(m) for m in marked)
+
+
+def drift_finding(inst: StateLike, change: Change) -> Finding:
+    addr = inst.address
+    hidden = _sensitive(addr.type, change.path, inst.sensitive_paths)
+    is_tag = change.attribute.startswith("tags.")
+    return Finding(
+        kind=Kind.DRIFT,
+        rule_id=DRIFT_RULE,
+        title=f"{change.attribute} changed outside Terraform",
+        severity=Severity.LOW if is_tag else Severity.MEDIUM,
+        category=Category.DRIFT,
+        resource_type=addr.type,
+        address=str(addr),
+        resource_id=inst.id,
+        attribute=change.attribute,
+        expected=SENSITIVE if hidden else change.expected,
+        actual=SENSITIVE if hidden else change.actual,
+        description=(
+            f"Terraform state records {change.attribute} of {addr} as one value; "
+            "AWS now has another. The next apply would silently put the state's value back, "
+            "or the change made by hand is lost from the code."
+        ),
+        risk="Configuration no longer matches reviewed code; the next apply reverts it.",
+        remediation=(
+            "Keep the live value by writing it into the code (driftpatch's codify patch), or "
+            f"restore the code's value with: terraform apply -target='{addr}'"
+        ),
+    )
+
+
+def missing_finding(inst: StateLike) -> Finding:
+    addr = inst.address
+    return Finding(
+        kind=Kind.MISSING,
+        rule_id=MISSING_RULE,
+        title=f"{addr.type} {inst.id} no longer exists in AWS",
+        severity=Severity.HIGH,
+        category=Category.DRIFT,
+        resource_type=addr.type,
+        address=str(addr),
+        resource_id=inst.id,
+        expected=inst.id,
+        actual=None,
+        description=f"{addr} is in Terraform state, but AWS no longer has {inst.id}.",
+        risk="Whatever depends on it is broken until it is re-created or removed from code.",
+        remediation=(
+            f"Re-create it with: terraform apply -target='{addr}'; or, if it was deleted on "
+            "purpose, remove the block from the code and forget it with a `removed {}` block."
+        ),
+    )
+
+
+def unmanaged_finding(live: LiveResource) -> Finding:
+    name = live.attributes.get("name") or live.attributes.get("bucket")
+    tags = live.attributes.get("tags")
+    summary: dict[str, JSON] = {"id": live.id, "region": live.region}
+    if name:
+        summary["name"] = name
+    if isinstance(tags, Mapping) and tags:
+        summary["tags"] = dict(tags)
+    return Finding(
+        kind=Kind.UNMANAGED,
+        rule_id=UNMANAGED_RULE,
+        title=f"{live.type} {live.id} is not managed by Terraform",
+        severity=Severity.MEDIUM,
+        category=Category.DRIFT,
+        resource_type=live.type,
+        address=None,
+        resource_id=live.id,
+        expected=None,
+        actual=summary,
+        description=f"{live.type} {live.id} exists in AWS, but no scanned state owns it.",
+        risk="Unreviewed infrastructure: nobody's code describes it, so nobody reviews it.",
+        remediation=(
+            "Bring it under Terraform with the import block and resource driftpatch writes, "
+            "delete it if it is not needed, or list it in .driftpatchignore."
+        ),
+    )
+
+
+def detect(
+    instances: Sequence[StateLike],
+    inventory: Inventory,
+    *,
+    owners: Owners | None = None,
+) -> DriftResult:
+    """Compare every state instance of a covered type with live AWS."""
+    owners = owners or Owners.from_state((i.address.type, i.attributes) for i in instances)
+    live = inventory.index()
+    scanned = set(inventory.regions)
+    findings: list[Finding] = []
+    statuses: dict[str, ResourceStatus] = {}
+    matched: dict[str, LiveResource] = {}
+    owned: set[tuple[str, str]] = set()
+    for inst in instances:
+        addr = inst.address
+        key = str(addr)
+        if inst.id:
+            owned.add((addr.type, inst.id))
+        reader = reader_for(addr.type)
+        region = inst.region
+        if (
+            reader is None
+            or not inst.id
+            or (region is not None and not reader.is_global and region not in scanned)
+            or not inventory.complete_for(addr.type, None if reader.is_global else region)
+        ):
+            statuses[key] = ResourceStatus.UNSUPPORTED
+            continue
+        found = reader.match(addr.type, inst.id, inst.attributes, live)
+        if found is None:
+            findings.append(missing_finding(inst))
+            statuses[key] = ResourceStatus.MISSING
+            continue
+        matched[key] = found
+        want, have, skip = reconcile(addr.type, inst.attributes, found.attributes, owners)
+        skip |= reader.unreadable.get(addr.type, frozenset())
+        changes = compare(addr.type, want, have, skip=skip)
+        findings.extend(drift_finding(inst, c) for c in changes)
+        statuses[key] = ResourceStatus.DRIFTED if changes else ResourceStatus.IN_SYNC
+    derived = _derived_types()
+    unmanaged = tuple(
+        r
+        for r in inventory.resources
+        if not r.account_default
+        and r.type not in derived
+        and (r.type, r.id) not in owned
+        and (r.region is None or r.region in scanned)
+    )
+    findings.extend(unmanaged_finding(r) for r in unmanaged)
+    return DriftResult(tuple(findings), statuses, matched, unmanaged)
