@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from driftpatch.report import console
+from driftpatch.report import console, html, junit, markdown, sarif
 from driftpatch.report import json as json_report
 from driftpatch.report.base import Reporter
 
@@ -11,6 +11,10 @@ REPORTERS: dict[str, Reporter] = {
     for r in (
         console.REPORTER,
         json_report.REPORTER,
+        sarif.REPORTER,
+        markdown.REPORTER,
+        html.REPORTER,
+        junit.REPORTER,
     )
 }
 
