@@ -46,8 +46,8 @@ def _finding(console: Console, f: Finding) -> None:
     if f.kind is Kind.DRIFT:
         console.print(f"           code: {escape(_value(f.expected))}", highlight=False)
         console.print(f"           live: {escape(_value(f.actual))}", highlight=False)
-    where = str(f.location) if f.location else "not declared in the scanned code"
-    console.print(f"           at {escape(where)}", style="dim", highlight=False)
+    where = f"at {f.location}" if f.location else "not declared in the scanned code"
+    console.print(f"           {escape(where)}", style="dim", highlight=False)
     if f.also:
         console.print(f"           also reported as {', '.join(f.also)}", style="dim")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from html import escape
 
 from driftpatch.model import Finding, Patch, Report, ResourceStatus, Severity
 from driftpatch.report.base import Reporter
@@ -107,7 +108,8 @@ def _row(f: Finding) -> str:
         values = f"{cell(f.expected, 30)} → {cell(f.actual, 30)}"
     return (
         f"| {_ICON[f.severity]} {f.severity.value} | `{f.rule_id}` | {cell(subject, 70)} | "
-        f"{cell(f.attribute or '', 40)} | {f.title.replace('|', '/')} | {values} | {where} |"
+        f"{cell(f.attribute or '', 40)} | {escape(f.title).replace('|', '/')} | "
+        f"{values} | {where} |"
     )
 
 
@@ -115,15 +117,15 @@ def _details(f: Finding) -> list[str]:
     subject = f.address or f"{f.resource_type} {f.resource_id}"
     out = [
         "<details>",
-        f"<summary>{f.severity.value.upper()} {f.rule_id} — {subject}</summary>",
+        f"<summary>{f.severity.value.upper()} {f.rule_id} — {escape(subject)}</summary>",
         "",
     ]
     if f.description:
-        out += [f.description, ""]
+        out += [escape(f.description, quote=False), ""]
     if f.risk:
-        out += [f"**Risk:** {f.risk}", ""]
+        out += [f"**Risk:** {escape(f.risk, quote=False)}", ""]
     if f.remediation:
-        out += [f"**Fix:** {f.remediation}", ""]
+        out += [f"**Fix:** {escape(f.remediation, quote=False)}", ""]
     if f.references:
         out += ["**References:** " + ", ".join(f.references), ""]
     if f.also:

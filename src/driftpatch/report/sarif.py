@@ -35,6 +35,7 @@ _SECURITY_SEVERITY = {
 def _rule(f: Finding) -> dict[str, object]:
     tags = ["security" if f.kind.value == "misconfig" else "drift", f.category.value]
     tags.extend(r for r in f.references if not r.startswith("https://"))
+    tags = list(dict.fromkeys(tags))  # SARIF requires unique tags
     help_uri = next((r for r in f.references if r.startswith("https://")), INFO_URI)
     return {
         "id": f.rule_id,
