@@ -217,8 +217,9 @@ class Location:
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem. `id` is a content hash of what identifies the problem, not of its values,
-    so the same drift seen on two nights carries the same id even if the live value moved."""
+    """One problem. `id` is a content hash of what identifies the problem (kind, rule, resource,
+    attribute), not of its values, so the same drift seen on two nights carries the same id
+    even if the live value moved."""
 
     kind: Kind
     rule_id: str
@@ -241,8 +242,17 @@ class Finding:
 
     @property
     def id(self) -> str:
-        subject = self.address or f"{self.resource_type}.{self.resource_id}"
-        raw = "\x1f".join((self.kind.value, self.rule_id, subject, self.attribute or ""))
+        # Two states may hold the same address (two stacks): the resource id tells them apart.
+        raw = "\x1f".join(
+            (
+                self.kind.value,
+                self.rule_id,
+                self.address or "",
+                self.resource_type,
+                self.resource_id or "",
+                self.attribute or "",
+            )
+        )
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
     def to_json(self) -> dict[str, JSON]:

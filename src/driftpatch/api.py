@@ -1,0 +1,389 @@
+"""The library entry points: `scan(config)` and `check(config)` each return a Report.
+
+The CLI is a thin layer over these; tests and other tools call them directly. Nothing here
+prints or exits: bad input raises an InputError, partial AWS failure is recorded in the
+report's errors, and everything that reaches a reporter has been redacted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from driftpatch import __version__
+from driftpatch.aws.inventory import Inventory, take_inventory
+from driftpatch.aws.session import AwsSession
+from driftpatch.config import Config
+from driftpatch.drift.compare import compare
+from driftpatch.drift.detect import DriftResult, detect, drift_finding, missing_finding
+from driftpatch.drift.ignore import DEFAULT_NAME, IgnoreList
+from driftpatch.drift.reconcile import Owners, reconcile
+from driftpatch.errors import AwsError
+from driftpatch.model import (
+    JSON,
+    Address,
+    Finding,
+    Inputs,
+    Location,
+    Report,
+    ResourceEntry,
+    ResourceStatus,
+    ScanError,
+    finding_sort_key,
+)
+from driftpatch.redact import Redactor
+from driftpatch.terraform.plan import Plan, ResourceChange, read_plan
+from driftpatch.terraform.schema import aws_schema
+from driftpatch.terraform.source import SourceIndex, index_source
+from driftpatch.terraform.state import State, StateInstance, read_states
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# -- inputs ------------------------------------------------------------------------------------
+
+
+def _load_source(config: Config) -> SourceIndex | None:
+    return index_source(config.source) if config.source is not None else None
+
+
+def _load_plan(config: Config) -> Plan | None:
+    if config.plan is None:
+        return None
+    return read_plan(config.plan, chdir=config.source)
+
+
+def _ignore_list(config: Config) -> IgnoreList:
+    if config.ignore_file is not None:
+        return IgnoreList.load(config.ignore_file)
+    for base in (config.source, Path.cwd()):
+        if base is not None and (base / DEFAULT_NAME).is_file():
+            return IgnoreList.load(base / DEFAULT_NAME)
+    return IgnoreList()
+
+
+def _problems(index: SourceIndex | None) -> tuple[ScanError, ...]:
+    if index is None:
+        return ()
+    return tuple(ScanError(f"source:{p.file}:{p.line}", p.message) for p in index.problems)
+
+
+# -- locations ---------------------------------------------------------------------------------
+
+
+def locate(index: SourceIndex | None, address: str | None, attribute: str | None) -> Location | None:
+    if index is None or address is None:
+        return None
+    if attribute:
+        return index.locate_attribute(address, attribute)
+    return index.locate(address)
+
+
+def _with_locations(findings: Iterable[Finding], index: SourceIndex | None) -> list[Finding]:
+    out = []
+    for f in findings:
+        if f.location is None and f.address:
+            f = dataclasses.replace(f, location=locate(index, f.address, f.attribute))
+        out.append(f)
+    return out
+
+
+def _source_entries(index: SourceIndex | None, seen: set[str]) -> list[ResourceEntry]:
+    """Resources declared in code but seen nowhere else: not applied yet."""
+    if index is None:
+        return []
+    out = []
+    for config_address, block in index.resources.items():
+        if config_address.startswith("data.") or ".data." in config_address:
+            continue
+        if config_address in seen:
+            continue
+        out.append(
+            ResourceEntry(
+                address=config_address,
+                type=block.labels[0],
+                id=None,
+                status=ResourceStatus.PLANNED,
+                location=block.location,
+            )
+        )
+    return out
+
+
+def _config_addresses(addresses: Iterable[str]) -> set[str]:
+    out = set()
+    for a in addresses:
+        try:
+            out.add(Address.parse(a).config_address)
+        except ValueError:
+            continue
+    return out
+
+
+# -- finishing ---------------------------------------------------------------------------------
+
+
+def _finish(
+    *,
+    inputs: Inputs,
+    findings: Sequence[Finding],
+    resources: Sequence[ResourceEntry],
+    errors: Sequence[ScanError],
+    problems: Sequence[ScanError],
+    redactor: Redactor,
+    ignore: IgnoreList,
+    stats: Mapping[str, JSON],
+) -> Report:
+    kept, ignored = ignore.filter(findings)
+    unique: dict[str, Finding] = {}
+    for f in kept:
+        unique.setdefault(f.id, f)
+    report = Report(
+        tool_version=__version__,
+        scanned_at=_now(),
+        inputs=inputs,
+        findings=tuple(sorted(unique.values(), key=finding_sort_key)),
+        resources=tuple(
+            sorted(resources, key=lambda r: (r.address or "~", r.type, r.id or ""))
+        ),
+        errors=tuple(errors),
+        input_problems=tuple(problems),
+        stats={**stats, "ignored_findings": len(ignored)},
+    )
+    return redactor.report(report)
+
+
+def _redactor_for_states(states: Sequence[State]) -> Redactor:
+    return Redactor.collect(
+        ((i.address.type, i.attributes, i.sensitive_paths) for s in states for i in s.resources),
+        aws_schema(),
+    )
+
+
+def _redactor_for_plan(plan: Plan | None) -> Redactor:
+    if plan is None:
+        return Redactor(frozenset())
+    triples: list[tuple[str, Mapping[str, JSON], Sequence[tuple[str | int, ...]]]] = []
+    for vr in (*plan.prior_state, *plan.planned_values):
+        triples.append((vr.address.type, vr.values, _paths_from_mask(vr.sensitive_values)))
+    for rc in (*plan.resource_changes, *plan.resource_drift):
+        for values, mask in ((rc.before, rc.before_sensitive), (rc.after, rc.after_sensitive)):
+            if isinstance(values, Mapping):
+                triples.append((rc.address.type, values, _paths_from_mask(mask)))
+    return Redactor.collect(triples, aws_schema())
+
+
+def _paths_from_mask(mask: JSON, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Terraform's sensitive_values masks: `true` marks a sensitive value at that path."""
+    if mask is True:
+        return [prefix]
+    out: list[tuple[str | int, ...]] = []
+    if isinstance(mask, Mapping):
+        for k, v in mask.items():
+            out.extend(_paths_from_mask(v, (*prefix, str(k))))
+    elif isinstance(mask, list):
+        for i, v in enumerate(mask):
+            out.extend(_paths_from_mask(v, (*prefix, i)))
+    return out
+
+
+# -- scan --------------------------------------------------------------------------------------
+
+
+def _regions(config: Config, instances: Sequence[StateInstance], session: AwsSession) -> list[str]:
+    if config.regions:
+        return list(dict.fromkeys(config.regions))
+    found = sorted({i.region for i in instances if i.region})
+    if found:
+        return found
+    return [session.default_region] if session.default_region else []
+
+
+def _plan_instances(plan: Plan) -> list[StateInstance]:
+    """A plan's prior_state as state instances, for `scan --plan` without `--state`."""
+    return [
+        StateInstance(
+            address=vr.address,
+            provider=vr.provider,
+            schema_version=vr.schema_version or 0,
+            attributes=vr.values,
+            sensitive_paths=tuple(_paths_from_mask(vr.sensitive_values)),
+            dependencies=(),
+            origin=plan.origin,
+        )
+        for vr in plan.prior_state
+        if vr.address.mode == "managed"
+    ]
+
+
+def scan(config: Config) -> Report:
+    """State + live AWS (+ HCL, + plan): drift and misconfigurations."""
+    started = time.monotonic()
+    index = _load_source(config)
+    plan = _load_plan(config)
+    ignore = _ignore_list(config)
+    session = AwsSession(
+        profile=config.profile,
+        region=config.regions[0] if config.regions else None,
+        endpoint_url=config.endpoint_url,
+    )
+    states = read_states(config.states, s3_client=lambda: session.client("s3", _s3_region(session)))
+    instances: list[StateInstance] = [i for s in states for i in s.resources]
+    if not states and plan is not None:
+        instances = _plan_instances(plan)
+    regions = _regions(config, instances, session)
+    inventory: Inventory
+    if config.live_snapshot is not None:
+        inventory = Inventory.load(config.live_snapshot)
+    else:
+        try:
+            inventory = take_inventory(session, regions, max_workers=config.max_workers)
+        except AwsError as exc:
+            inventory = Inventory((), tuple(regions), errors=(ScanError("aws", str(exc)),))
+    drift = detect(instances, inventory)
+    findings = _with_locations(drift.findings, index)
+    resources = _scan_entries(instances, drift, index)
+    seen = _config_addresses(r.address for r in resources if r.address)
+    resources.extend(_source_entries(index, seen))
+    inputs = Inputs(
+        states=tuple(config.states),
+        plan=str(config.plan) if config.plan else None,
+        source=str(config.source) if config.source else None,
+        regions=tuple(inventory.regions or regions),
+    )
+    stats: dict[str, JSON] = {
+        "api_calls": dict(inventory.calls),
+        "api_calls_total": sum(inventory.calls.values()),
+        "live_resources": len(inventory.resources),
+        "duration_s": round(time.monotonic() - started, 3),
+    }
+    return _finish(
+        inputs=inputs,
+        findings=findings,
+        resources=resources,
+        errors=inventory.errors,
+        problems=_problems(index),
+        redactor=_redactor_for_states(states).merged(_redactor_for_plan(plan)),
+        ignore=ignore,
+        stats=stats,
+    )
+
+
+def _s3_region(session: AwsSession) -> str:
+    return session.default_region or "us-east-1"
+
+
+def _scan_entries(
+    instances: Sequence[StateInstance], drift: DriftResult, index: SourceIndex | None
+) -> list[ResourceEntry]:
+    out = [
+        ResourceEntry(
+            address=str(i.address),
+            type=i.address.type,
+            id=i.id,
+            status=drift.statuses.get(str(i.address), ResourceStatus.UNSUPPORTED),
+            location=locate(index, str(i.address), None),
+        )
+        for i in instances
+    ]
+    out.extend(
+        ResourceEntry(address=None, type=r.type, id=r.id, status=ResourceStatus.UNMANAGED)
+        for r in drift.unmanaged
+    )
+    return out
+
+
+# -- check -------------------------------------------------------------------------------------
+
+
+def _plan_drift(plan: Plan) -> tuple[list[Finding], dict[str, ResourceStatus]]:
+    """The plan's own resource_drift, through the same normalisation as a live scan."""
+    owners = Owners.from_state((vr.address.type, vr.values) for vr in plan.prior_state)
+    findings: list[Finding] = []
+    statuses: dict[str, ResourceStatus] = {}
+    for rc in plan.resource_drift:
+        if rc.address.mode != "managed":
+            continue
+        key = str(rc.address)
+        before = rc.before if isinstance(rc.before, Mapping) else {}
+        inst = _change_instance(rc, before, plan.origin)
+        if "delete" in rc.actions and rc.after is None:
+            findings.append(missing_finding(inst))
+            statuses[key] = ResourceStatus.MISSING
+            continue
+        after = rc.after if isinstance(rc.after, Mapping) else {}
+        want, have, skip = reconcile(rc.address.type, before, after, owners)
+        changes = compare(rc.address.type, want, have, skip=skip)
+        findings.extend(drift_finding(inst, c) for c in changes)
+        statuses[key] = ResourceStatus.DRIFTED if changes else ResourceStatus.IN_SYNC
+    return findings, statuses
+
+
+def _change_instance(rc: ResourceChange, before: Mapping[str, JSON], origin: str) -> StateInstance:
+    return StateInstance(
+        address=rc.address,
+        provider=rc.provider,
+        schema_version=0,
+        attributes=before,
+        sensitive_paths=tuple(_paths_from_mask(rc.before_sensitive)),
+        dependencies=(),
+        origin=origin,
+    )
+
+
+def _plan_entries(plan: Plan, drift: Mapping[str, ResourceStatus]) -> list[ResourceEntry]:
+    out = []
+    for rc in plan.resource_changes:
+        if rc.address.mode != "managed":
+            continue
+        key = str(rc.address)
+        values = rc.before if isinstance(rc.before, Mapping) else None
+        if values is None and isinstance(rc.after, Mapping):
+            values = rc.after
+        rid = values.get("id") if values else None
+        if key in drift:
+            status = drift[key]
+        elif "create" in rc.actions and rc.before is None:
+            status = ResourceStatus.PLANNED
+        else:
+            status = ResourceStatus.IN_SYNC
+        out.append(
+            ResourceEntry(key, rc.address.type, rid if isinstance(rid, str) else None, status)
+        )
+    return out
+
+
+def check(config: Config) -> Report:
+    """HCL + plan JSON, no AWS: misconfigurations and the plan's own drift."""
+    started = time.monotonic()
+    index = _load_source(config)
+    plan = _load_plan(config)
+    ignore = _ignore_list(config)
+    findings: list[Finding] = []
+    resources: list[ResourceEntry] = []
+    if plan is not None:
+        drift_findings, drift_status = _plan_drift(plan)
+        findings.extend(drift_findings)
+        resources.extend(_plan_entries(plan, drift_status))
+    resources = [dataclasses.replace(r, location=locate(index, r.address, None)) for r in resources]
+    seen = _config_addresses(r.address for r in resources if r.address)
+    resources.extend(_source_entries(index, seen))
+    inputs = Inputs(
+        plan=str(config.plan) if config.plan else None,
+        source=str(config.source) if config.source else None,
+    )
+    return _finish(
+        inputs=inputs,
+        findings=_with_locations(findings, index),
+        resources=resources,
+        errors=(),
+        problems=_problems(index),
+        redactor=_redactor_for_plan(plan),
+        ignore=ignore,
+        stats={"duration_s": round(time.monotonic() - started, 3)},
+    )
