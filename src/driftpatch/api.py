@@ -76,7 +76,9 @@ def _problems(index: SourceIndex | None) -> tuple[ScanError, ...]:
 # -- locations ---------------------------------------------------------------------------------
 
 
-def locate(index: SourceIndex | None, address: str | None, attribute: str | None) -> Location | None:
+def locate(
+    index: SourceIndex | None, address: str | None, attribute: str | None
+) -> Location | None:
     if index is None or address is None:
         return None
     if attribute:
@@ -148,9 +150,7 @@ def _finish(
         scanned_at=_now(),
         inputs=inputs,
         findings=tuple(sorted(unique.values(), key=finding_sort_key)),
-        resources=tuple(
-            sorted(resources, key=lambda r: (r.address or "~", r.type, r.id or ""))
-        ),
+        resources=tuple(sorted(resources, key=lambda r: (r.address or "~", r.type, r.id or ""))),
         errors=tuple(errors),
         input_problems=tuple(problems),
         stats={**stats, "ignored_findings": len(ignored)},

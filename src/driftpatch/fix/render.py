@@ -70,9 +70,12 @@ def value(val: Value, indent: int = 0) -> str:
         while marker in body.splitlines():
             marker += "X"
         escaped = body.replace("${", "$${").replace("%{", "%%{")
-        return f"<<-{marker}\n" + "".join(
-            f"{pad}{line}\n" if line else "\n" for line in escaped.splitlines()
-        ) + " " * indent + marker
+        return (
+            f"<<-{marker}\n"
+            + "".join(f"{pad}{line}\n" if line else "\n" for line in escaped.splitlines())
+            + " " * indent
+            + marker
+        )
     if isinstance(val, Mapping):
         return "{\n" + items(val, indent + 2) + " " * indent + "}"
     if isinstance(val, Sequence):
