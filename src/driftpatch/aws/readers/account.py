@@ -35,6 +35,8 @@ from driftpatch.aws.session import describe_error, error_code
 from driftpatch.model import JSON, ScanError
 
 ACCOUNT_TYPE = "aws_account"
+# Types emitted here that are not provider resource types (never in state, never unmanaged).
+PSEUDO_TYPES = frozenset({ACCOUNT_TYPE})
 PASSWORD_POLICY_ID = "iam-account-password-policy"  # the provider's fixed id
 _AWS_ERRORS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)
 _UNIQUE_SUFFIX = re.compile(r"[0-9a-fA-F]{26}$")  # terraform's PrefixedUniqueId suffix
