@@ -334,7 +334,11 @@ def test_account_facts_and_shapes(aws: EmbeddedAws) -> None:
     trail = live[("aws_cloudtrail", f"arn:aws:cloudtrail:{REGION}:{ACCOUNT_ID}:trail/trail1")]
     assert trail.attributes["tags"] == {"a": "b"} == trail.attributes["tags_all"]
     assert trail.attributes["enable_logging"] is True
+    c("logs").create_log_group(logGroupName="/aws/lambda/fn")
+    live = _resources(_read_all(session))
+    assert live[("aws_cloudwatch_log_group", "/aws/lambda/fn")].account_default
     group = live[("aws_cloudwatch_log_group", "/app")]
+    assert not group.account_default
     assert group.attributes["retention_in_days"] == 30
     assert group.attributes["tags"] == {"k": "v"}
     assert group.attributes["arn"] == f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:/app"

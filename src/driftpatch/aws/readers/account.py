@@ -1,5 +1,8 @@
 """Account-wide logging and security services, and the account itself.
 
+Log groups named /aws/... are created by AWS services themselves (Lambda, RDS, ...) and are
+flagged `account_default` like service-linked roles.
+
 Two readers, because their scopes differ:
 - `AccountLoggingReader` (per region): aws_cloudtrail, aws_flow_log, aws_cloudwatch_log_group,
   aws_guardduty_detector, aws_config_configuration_recorder(_status), shaped as the
@@ -38,6 +41,7 @@ ACCOUNT_TYPE = "aws_account"
 # Types emitted here that are not provider resource types (never in state, never unmanaged).
 PSEUDO_TYPES = frozenset({ACCOUNT_TYPE})
 PASSWORD_POLICY_ID = "iam-account-password-policy"  # the provider's fixed id
+AWS_CREATED_LOG_GROUP_PREFIX = "/aws/"
 _AWS_ERRORS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)
 _UNIQUE_SUFFIX = re.compile(r"[0-9a-fA-F]{26}$")  # terraform's PrefixedUniqueId suffix
 _POOL = 4
@@ -389,7 +393,17 @@ def _read_log_groups(ctx: ReadContext, acc: _Acc) -> None:
             "tags": group_tags,
             "tags_all": dict(group_tags),
         }
-        acc.resources.append(LiveResource("aws_cloudwatch_log_group", name, ctx.region, attrs))
+        acc.resources.append(
+            LiveResource(
+                "aws_cloudwatch_log_group",
+                name,
+                ctx.region,
+                attrs,
+                # /aws/lambda/..., /aws/rds/...: created by the service on first write, like a
+                # service-linked role; still compared when a state owns it, never "unmanaged".
+                account_default=name.startswith(AWS_CREATED_LOG_GROUP_PREFIX),
+            )
+        )
 
 
 def _trim_arn(arn: str) -> str:
