@@ -445,6 +445,20 @@ def test_isolation_holds() -> None:
     assert importlib.util.find_spec("checkov") is None
     with pytest.raises(importlib.metadata.PackageNotFoundError):
         importlib.metadata.version("bc-python-hcl2")
+    # And the fork lives on, in checkov's own environment only.
+    exe = find_checkov(REPO)
+    if isinstance(exe, Path) and (exe.parent / "python").is_file():
+        import subprocess
+
+        out = subprocess.run(
+            [str(exe.parent / "python"), "-c", "import hcl2; print(hcl2.__file__)"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout.strip()
+        assert Path(out).resolve().is_relative_to(exe.parent.parent.resolve())
+        assert Path(out).resolve() != Path(hcl2.__file__).resolve()
 
 
 def test_golden_real_checkov_on_hcl() -> None:
