@@ -675,3 +675,67 @@ def test_rules_on_live_reads(aws: EmbeddedAws) -> None:
         ("DP-CW-001", "retention_in_days"),
         ("DP-CW-002", "kms_key_id"),
     }
+
+
+def test_vpc_reference_text_as_python_hcl2_renders_it() -> None:
+    """python-hcl2 8.x renders `vpc_id = aws_vpc.main.id` as "${aws_vpc.main.id}"."""
+    import hcl2
+
+    doc = hcl2.loads(
+        'resource "aws_flow_log" "main" {\n  vpc_id = aws_vpc.main.id\n}\n'
+        'resource "aws_flow_log" "other" {\n  vpc_id = aws_vpc.other[0].id\n}\n'
+    )
+    logs = [
+        flow_log(CODE, address=f"aws_flow_log.{name.strip(chr(34))}", vpc_id=body["vpc_id"])
+        for block in doc["resource"]
+        for body_by_name in block.values()
+        for name, body in body_by_name.items()
+    ]
+    r = rule("vpc_flow_logs")
+    main = vpc(CODE, address="aws_vpc.main")
+    lonely = vpc(CODE, address="aws_vpc.lonely")
+    assert list(r.evaluate(main, World([main, lonely, *logs]))) == []
+    assert list(r.evaluate(lonely, World([main, lonely, *logs]))) == [
+        Violation(None, None, None, "no flow log refers to this VPC")
+    ]
+
+
+def test_checkov_equivalents_from_the_real_registry() -> None:
+    """Recorded real checkov output merged with our findings on the same trail."""
+    from pathlib import Path
+
+    from driftpatch.model import Category, Finding, Kind, Severity
+    from driftpatch.rules.checkov import equivalents_from_registry, merge, parse_output
+
+    eq = equivalents_from_registry()
+    assert eq["CKV_AWS_67"] == ("DP-CT-001",)
+    assert eq["CKV2_AWS_11"] == ("DP-VPC-101",)
+    assert eq["CKV_AWS_10"] == ("DP-ACCT-004",) == eq["CKV_AWS_13"]
+    data = Path(__file__).parent / "data" / "checkov"
+    repo = Path(__file__).resolve().parents[2]
+    theirs, _ = parse_output(
+        (data / "hcl-output.json").read_text(), scan_root=data / "stack", repo=repo
+    )
+    ours = [
+        Finding(
+            kind=Kind.MISCONFIG,
+            rule_id=rule_id,
+            title="t",
+            severity=Severity.MEDIUM,
+            category=Category.LOGGING,
+            resource_type="aws_cloudtrail",
+            address="aws_cloudtrail.main",
+        )
+        for rule_id in ("DP-CT-001", "DP-CT-002", "DP-CT-003", "DP-CT-005")
+    ]
+    merged = merge(ours, theirs, eq)
+    assert [f.also for f in merged[:4]] == [
+        ("CKV_AWS_67",),
+        ("CKV_AWS_36",),
+        ("CKV_AWS_35",),
+        ("CKV2_AWS_10",),
+    ]
+    left = {(f.rule_id, f.address) for f in merged[4:]}
+    assert ("CKV_AWS_252", "aws_cloudtrail.main") in left  # SNS topic: no rule of ours
+    assert not {("CKV_AWS_67", "aws_cloudtrail.main"), ("CKV_AWS_36", "aws_cloudtrail.main")} & left
+    assert len(merged) == len(ours) + len(theirs) - 4
