@@ -6,6 +6,7 @@ tests/aws/test_registry.py checks every type is emitted by exactly one reader.
 
 from __future__ import annotations
 
+from driftpatch.aws.readers.account import READERS as ACCOUNT_READERS
 from driftpatch.aws.readers.interface import (
     LiveIndex,
     LiveResource,
@@ -14,7 +15,7 @@ from driftpatch.aws.readers.interface import (
     ReadResult,
 )
 
-READERS: tuple[Reader, ...] = ()
+READERS: tuple[Reader, ...] = (*ACCOUNT_READERS,)
 
 
 def reader_for(type_: str) -> Reader | None:
