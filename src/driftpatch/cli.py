@@ -6,6 +6,7 @@ or usage (one line on stderr, never a traceback), 3 scan incomplete (some AWS re
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -158,6 +159,56 @@ def check(
         plan=plan, source=source, ignore_file=ignore_file, checkov=not no_checkov, offline=True
     )
     raise typer.Exit(_finish(api.check(config), specs, fail_on))
+
+
+@app.command()
+def inventory(
+    output: Annotated[
+        Path,
+        typer.Option("-o", "--output", metavar="SNAPSHOT.json", help="Where to write it."),
+    ],
+    region: Annotated[
+        list[str] | None, typer.Option("--region", metavar="R", help="Repeatable.")
+    ] = None,
+    types: Annotated[
+        str | None,
+        typer.Option("--types", metavar="T,...", help="Only these Terraform types."),
+    ] = None,
+    profile: Annotated[str | None, typer.Option("--profile", metavar="P")] = None,
+    endpoint_url: Annotated[str | None, typer.Option("--endpoint-url", metavar="URL")] = None,
+) -> None:
+    """Read every covered resource type from AWS (read-only) into a snapshot for `scan --live`."""
+    from driftpatch.aws.inventory import take_inventory
+    from driftpatch.aws.readers import covered_types
+    from driftpatch.aws.session import AwsSession
+    from driftpatch.outputs import write_atomic
+
+    wanted = None
+    if types:
+        wanted = {t.strip() for t in types.split(",") if t.strip()}
+        unknown = sorted(wanted - covered_types())
+        if unknown:
+            raise click.UsageError(
+                f"no reader for {', '.join(unknown)} (covered: {', '.join(sorted(covered_types()))})"
+            )
+    session = AwsSession(
+        profile=profile,
+        region=region[0] if region else None,
+        endpoint_url=endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None,
+    )
+    regions = list(
+        dict.fromkeys(region or ([session.default_region] if session.default_region else []))
+    )
+    inv = take_inventory(session, regions, types=wanted)
+    write_atomic(output, json.dumps(inv.to_json(), indent=2, ensure_ascii=False) + "\n")
+    typer.echo(
+        f"driftpatch: {len(inv.resources)} resources in {', '.join(inv.regions)} "
+        f"({sum(inv.calls.values())} API calls) -> {output}",
+        err=True,
+    )
+    for err in inv.errors:
+        typer.echo(f"driftpatch: skipped {err.scope}: {err.message}", err=True)
+    raise typer.Exit(EXIT_INCOMPLETE if inv.errors else EXIT_OK)
 
 
 def _version(value: bool) -> None:
