@@ -188,9 +188,8 @@ def inventory(
         wanted = {t.strip() for t in types.split(",") if t.strip()}
         unknown = sorted(wanted - covered_types())
         if unknown:
-            raise click.UsageError(
-                f"no reader for {', '.join(unknown)} (covered: {', '.join(sorted(covered_types()))})"
-            )
+            covered = ", ".join(sorted(covered_types()))
+            raise click.UsageError(f"no reader for {', '.join(unknown)} (covered: {covered})")
     session = AwsSession(
         profile=profile,
         region=region[0] if region else None,
