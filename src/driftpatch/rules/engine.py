@@ -1,0 +1,241 @@
+"""Run rules over subjects and turn their violations into findings (and fixes for fix/).
+
+Each origin is its own world: a rule relating a bucket to its public access block sees the
+bucket's partner from the same origin only, never a live bucket next to a planned block. A rule
+that raises becomes one internal-error finding for that rule and resource (rule id
+`DP-INTERNAL`, the failing rule's id in `also`), and every other rule still runs: one bug must
+not hide every other finding. The exception's message is never copied into the finding,
+because messages carry values (a KeyError names the key, a ValueError quotes the input).
+
+When a source index is given, inline suppression comments are applied (suppress.py): the
+suppressed findings move to `suppressed`, and suppressions without a reason become notes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from driftpatch.model import Category, Finding, Kind, Severity, finding_sort_key
+from driftpatch.rules import all_rules, all_source_rules
+from driftpatch.rules.interface import (
+    Fix,
+    Origin,
+    Rule,
+    RuleMeta,
+    SourceIndexLike,
+    SourceRule,
+    SourceViolation,
+    Subject,
+    Violation,
+    World,
+)
+from driftpatch.rules.suppress import Suppression, SuppressionNote, notes, suppressed
+
+INTERNAL_RULE_ID = "DP-INTERNAL"
+
+
+@dataclass(frozen=True)
+class SuppressedFinding:
+    finding: Finding
+    suppression: Suppression
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    findings: tuple[Finding, ...] = ()
+    # finding id -> the subject it was found on and how code can fix it.
+    fixes: Mapping[str, tuple[Subject, Fix]] = field(default_factory=dict)
+    suppressed: tuple[SuppressedFinding, ...] = ()
+    notes: tuple[SuppressionNote, ...] = ()
+
+    def merge(self, other: EvaluationResult) -> EvaluationResult:
+        """Both results in one; a finding id already present is not added twice."""
+        seen = {_key(f) for f in self.findings}
+        extra = tuple(f for f in other.findings if _key(f) not in seen)
+        fixes = dict(self.fixes)
+        for fid, fix in other.fixes.items():
+            fixes.setdefault(fid, fix)
+        return EvaluationResult(
+            findings=tuple(sorted((*self.findings, *extra), key=finding_sort_key)),
+            fixes=fixes,
+            suppressed=(*self.suppressed, *other.suppressed),
+            notes=tuple(dict.fromkeys((*self.notes, *other.notes))),
+        )
+
+
+def evaluate(
+    subjects: Sequence[Subject],
+    rules: Sequence[Rule] | None = None,
+    *,
+    source: SourceIndexLike | None = None,
+) -> EvaluationResult:
+    """Every applicable rule on every subject.
+
+    A rule applies to a subject when the subject's type is in its `resource_types`, except
+    that rules with `meta.live=False` skip LIVE subjects. When several subjects yield the same
+    finding id (the same resource seen in state and live), the first is kept, with the first
+    fix any of them offers. With `source`, inline suppressions are applied.
+    """
+    by_type: dict[str, list[Rule]] = {}
+    for rule in all_rules() if rules is None else rules:
+        for type_ in rule.meta.resource_types:
+            by_type.setdefault(type_, []).append(rule)
+
+    by_origin: dict[Origin, list[Subject]] = {}
+    for subject in subjects:
+        by_origin.setdefault(subject.origin, []).append(subject)
+    worlds = {origin: World(members) for origin, members in by_origin.items()}
+
+    findings: dict[tuple[str, tuple[str, ...]], Finding] = {}
+    fixes: dict[str, tuple[Subject, Fix]] = {}
+    for subject in subjects:
+        for rule in by_type.get(subject.type, ()):
+            if subject.origin is Origin.LIVE and not rule.meta.live:
+                continue
+            for finding, fix in _run(rule, subject, worlds[subject.origin]):
+                findings.setdefault(_key(finding), finding)
+                if fix is not None:
+                    fixes.setdefault(finding.id, (subject, fix))
+    return _finish(findings.values(), fixes, source)
+
+
+def evaluate_source(
+    index: SourceIndexLike,
+    rules: Sequence[SourceRule] | None = None,
+    *,
+    apply_suppressions: bool = True,
+) -> EvaluationResult:
+    """Every source rule over the indexed configuration (CODE only)."""
+    findings: dict[tuple[str, tuple[str, ...]], Finding] = {}
+    for rule in all_source_rules() if rules is None else rules:
+        try:
+            violations = list(rule.evaluate_source(index))
+        except Exception as exc:  # a rule bug: reported as a finding, the others go on
+            finding = _internal(rule.meta, exc, resource_type="terraform")
+            findings.setdefault(_key(finding), finding)
+            continue
+        for v in violations:
+            finding = _source_finding(rule.meta, v)
+            findings.setdefault(_key(finding), finding)
+    return _finish(findings.values(), {}, index if apply_suppressions else None)
+
+
+def _run(rule: Rule, subject: Subject, world: World) -> Iterable[tuple[Finding, Fix | None]]:
+    try:
+        violations = list(rule.evaluate(subject, world))
+    except Exception as exc:  # a rule bug: reported as a finding, the others go on
+        yield _internal(rule.meta, exc, subject=subject), None
+        return
+    for v in violations:
+        try:
+            fix = rule.fix(subject, v)
+        except Exception as exc:  # the finding stands; its fix is reported as broken
+            yield _internal(rule.meta, exc, subject=subject, during="fix"), None
+            fix = None
+        yield _finding(rule.meta, subject, v), fix
+
+
+def _finish(
+    findings: Iterable[Finding],
+    fixes: Mapping[str, tuple[Subject, Fix]],
+    source: SourceIndexLike | None,
+) -> EvaluationResult:
+    kept: list[Finding] = []
+    hidden: list[SuppressedFinding] = []
+    for finding in findings:
+        suppression = suppressed(finding, source) if source is not None else None
+        if suppression is None:
+            kept.append(finding)
+        else:
+            hidden.append(SuppressedFinding(finding, suppression))
+    kept_ids = {f.id for f in kept}
+    return EvaluationResult(
+        findings=tuple(sorted(kept, key=finding_sort_key)),
+        fixes={fid: fix for fid, fix in fixes.items() if fid in kept_ids},
+        suppressed=tuple(hidden),
+        notes=notes(source) if source is not None else (),
+    )
+
+
+def _key(finding: Finding) -> tuple[str, tuple[str, ...]]:
+    # Internal errors of two rules on one resource share an id; `also` tells them apart.
+    return finding.id, finding.also
+
+
+def _title(meta: RuleMeta, detail: str) -> str:
+    return f"{meta.title}: {detail}" if detail else meta.title
+
+
+def _finding(meta: RuleMeta, subject: Subject, v: Violation) -> Finding:
+    return Finding(
+        kind=Kind.MISCONFIG,
+        rule_id=meta.id,
+        title=_title(meta, v.detail),
+        severity=meta.severity,
+        category=meta.category,
+        resource_type=subject.type,
+        address=subject.address,
+        resource_id=subject.id,
+        attribute=v.attribute,
+        expected=v.expected,
+        actual=v.actual,
+        location=subject.location,
+        description=meta.description,
+        risk=meta.risk,
+        remediation=meta.remediation,
+        references=meta.references,
+    )
+
+
+def _source_finding(meta: RuleMeta, v: SourceViolation) -> Finding:
+    return Finding(
+        kind=Kind.MISCONFIG,
+        rule_id=meta.id,
+        title=_title(meta, v.detail),
+        severity=meta.severity,
+        category=meta.category,
+        resource_type=v.resource_type,
+        address=v.address,
+        resource_id=v.resource_id,
+        attribute=v.attribute,
+        expected=v.expected,
+        actual=v.actual,
+        location=v.location,
+        description=meta.description,
+        risk=meta.risk,
+        remediation=meta.remediation,
+        references=meta.references,
+    )
+
+
+def _internal(
+    meta: RuleMeta,
+    exc: Exception,
+    *,
+    subject: Subject | None = None,
+    resource_type: str = "terraform",
+    during: str = "evaluation",
+) -> Finding:
+    kind = type(exc).__name__
+    return Finding(
+        kind=Kind.MISCONFIG,
+        rule_id=INTERNAL_RULE_ID,
+        title=f"Rule {meta.id} failed ({during}): {kind}",
+        severity=Severity.INFO,
+        category=meta.category if isinstance(meta.category, Category) else Category.DRIFT,
+        resource_type=subject.type if subject is not None else resource_type,
+        address=subject.address if subject is not None else None,
+        resource_id=subject.id if subject is not None else None,
+        location=subject.location if subject is not None else None,
+        description=(
+            f"Rule {meta.id} ({meta.title}) raised {kind} during {during}, so its result for "
+            "this resource is unknown. This is a bug in driftpatch, not in your configuration."
+        ),
+        risk="A misconfiguration this rule checks for may go unreported on this resource.",
+        remediation=(
+            f"Report it with the rule id ({meta.id}), the resource type and driftpatch's "
+            "version; the other rules' results are unaffected."
+        ),
+        also=(meta.id,),
+    )
