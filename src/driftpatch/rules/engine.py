@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from driftpatch.model import Category, Finding, Kind, Severity, finding_sort_key
+from driftpatch.model import JSON, Finding, Kind, Severity, finding_sort_key
 from driftpatch.rules import all_rules, all_source_rules
 from driftpatch.rules.interface import (
+    UNKNOWN,
     Fix,
     Origin,
     Rule,
@@ -33,6 +34,8 @@ from driftpatch.rules.interface import (
 from driftpatch.rules.suppress import Suppression, SuppressionNote, notes, suppressed
 
 INTERNAL_RULE_ID = "DP-INTERNAL"
+# How an UNKNOWN inside a reported value is written (as Terraform prints it).
+KNOWN_AFTER_APPLY = "(known after apply)"
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,17 @@ def _key(finding: Finding) -> tuple[str, tuple[str, ...]]:
     return finding.id, finding.also
 
 
+def _plain(value: JSON) -> JSON:
+    """`value` as JSON data: UNKNOWN (from code or a plan) written the way Terraform does."""
+    if value is UNKNOWN:
+        return KNOWN_AFTER_APPLY
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _title(meta: RuleMeta, detail: str) -> str:
     return f"{meta.title}: {detail}" if detail else meta.title
 
@@ -178,8 +192,8 @@ def _finding(meta: RuleMeta, subject: Subject, v: Violation) -> Finding:
         address=subject.address,
         resource_id=subject.id,
         attribute=v.attribute,
-        expected=v.expected,
-        actual=v.actual,
+        expected=_plain(v.expected),
+        actual=_plain(v.actual),
         location=subject.location,
         description=meta.description,
         risk=meta.risk,
@@ -199,8 +213,8 @@ def _source_finding(meta: RuleMeta, v: SourceViolation) -> Finding:
         address=v.address,
         resource_id=v.resource_id,
         attribute=v.attribute,
-        expected=v.expected,
-        actual=v.actual,
+        expected=_plain(v.expected),
+        actual=_plain(v.actual),
         location=v.location,
         description=meta.description,
         risk=meta.risk,
@@ -223,7 +237,7 @@ def _internal(
         rule_id=INTERNAL_RULE_ID,
         title=f"Rule {meta.id} failed ({during}): {kind}",
         severity=Severity.INFO,
-        category=meta.category if isinstance(meta.category, Category) else Category.DRIFT,
+        category=meta.category,
         resource_type=subject.type if subject is not None else resource_type,
         address=subject.address if subject is not None else None,
         resource_id=subject.id if subject is not None else None,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -50,7 +50,7 @@ _HEREDOC = re.compile(
     re.DOTALL | re.MULTILINE,
 )
 _INTERPOLATION = re.compile(r"\$\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}")
-_PLACEHOLDER = "\x00driftpatch-unknown\x00"
+_PLACEHOLDER = "__driftpatch_unknown_value__"
 
 
 # -- Inputs, by duck typing ------------------------------------------------------------------
@@ -256,7 +256,7 @@ def _body(block: BlockNodeLike, top: bool = False) -> dict[str, JSON]:
     for name, attr in block.attributes.items():
         if top and name in _META:
             continue
-        out[name] = attribute_value(attr.literal, attr.expr_text, getattr(attr, "elements", ()))
+        out[name] = attribute_value(attr.literal, attr.expr_text)
     dynamic: set[str] = set()
     for child in block.blocks:
         if top and child.type in _META:
@@ -273,23 +273,23 @@ def _body(block: BlockNodeLike, top: bool = False) -> dict[str, JSON]:
     return out
 
 
-def attribute_value(literal: object, expr_text: str, elements: object = ()) -> JSON:
-    """The value an HCL attribute has before apply: its literal value, a decoded policy
-    document, a list with UNKNOWN elements, or UNKNOWN."""
+def attribute_value(literal: object, expr_text: str) -> JSON:
+    """The value an HCL attribute has before apply: its literal value; for a collection or
+    `jsonencode(...)` written out in HCL, the data with UNKNOWN where an element is an
+    expression; a heredoc JSON document likewise; otherwise UNKNOWN."""
     value = _literal(literal)
     if value is not UNKNOWN:
         return value
     text = expr_text.strip()
-    decoded = _decode_jsonencode(text)
-    if decoded is None:
+    match = _JSONENCODE.match(text)
+    if match is not None:
+        decoded = _decode_hcl(match.group("body"))
+    elif text.startswith(("[", "{")):
+        decoded = _decode_hcl(text)
+    else:
         decoded = _decode_heredoc_json(text)
     if decoded is not None:
         return decoded
-    if isinstance(elements, Sequence) and elements and not isinstance(elements, str):
-        return [
-            _literal(getattr(e, "literal", None)) if hasattr(e, "literal") else UNKNOWN
-            for e in elements
-        ]
     return UNKNOWN
 
 
@@ -311,17 +311,14 @@ def _literal(value: object) -> JSON:
     return UNKNOWN
 
 
-def _decode_jsonencode(text: str) -> JSON | None:
-    """`jsonencode({...})` as Python data with UNKNOWN where the HCL is not literal."""
-    match = _JSONENCODE.match(text)
-    if match is None:
-        return None
+def _decode_hcl(expr: str) -> JSON | None:
+    """An HCL collection expression as Python data, with UNKNOWN where it is not literal."""
     try:
         import hcl2
         from hcl2 import SerializationOptions
 
         parsed = hcl2.loads(
-            f"x = {match.group('body')}\n",
+            f"x = {expr}\n",
             serialization_options=SerializationOptions(
                 with_comments=False,
                 explicit_blocks=False,
@@ -333,7 +330,8 @@ def _decode_jsonencode(text: str) -> JSON | None:
         return None
     if not isinstance(parsed, Mapping) or "x" not in parsed:
         return None
-    return _hcl_data(parsed["x"])
+    value = _hcl_data(parsed["x"])
+    return value if isinstance(value, list | dict) else None
 
 
 def _hcl_data(value: Any) -> JSON:

@@ -26,6 +26,11 @@ def known(value: JSON) -> bool:
     return value is not UNKNOWN
 
 
+def given(value: JSON) -> bool:
+    """Set to something, possibly not known yet (UNKNOWN is falsy: do not test it with `if`)."""
+    return value is UNKNOWN or value not in (None, "", [], {})
+
+
 def as_list(value: JSON) -> list[Any]:
     """A string-or-list IAM value as a list; UNKNOWN and None as []."""
     if value is None or value is UNKNOWN:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from driftpatch.model import Category, Severity
-from driftpatch.rules.catalog._helpers import blocks, ebs_encrypted_by_default
+from driftpatch.rules.catalog._helpers import blocks, ebs_encrypted_by_default, given
 from driftpatch.rules.interface import (
     UNKNOWN,
     Fix,
@@ -70,7 +70,7 @@ class InstanceBlockDeviceUnencrypted(Rule):
             return
         for i, device in enumerate(blocks(extra)):
             encrypted = device.get("encrypted")
-            if encrypted is UNKNOWN or encrypted is True or device.get("snapshot_id"):
+            if encrypted is UNKNOWN or encrypted is True or given(device.get("snapshot_id")):
                 continue
             name = device.get("device_name")
             where = f" {name}" if isinstance(name, str) else ""

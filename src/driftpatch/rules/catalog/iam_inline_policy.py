@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from driftpatch.model import Category, Severity
-from driftpatch.rules.catalog._helpers import blocks
+from driftpatch.rules.catalog._helpers import blocks, given
 from driftpatch.rules.interface import UNKNOWN, Rule, RuleMeta, Subject, Violation, World
 
 
@@ -54,7 +54,7 @@ class InlinePolicy(Rule):
         names = [
             e.get("name")
             for e in blocks(inline)
-            if (e.get("name") or e.get("policy")) and e.get("name") not in owned
+            if (given(e.get("name")) or given(e.get("policy"))) and e.get("name") not in owned
         ]
         if names:
             shown = sorted(n for n in names if isinstance(n, str) and n)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from driftpatch.model import Category, Severity
+from driftpatch.rules.catalog._helpers import given
 from driftpatch.rules.interface import Fix, Rule, RuleMeta, SetValue, Subject, Violation, World
 
 SUGGESTED_DAYS = 7
@@ -37,7 +38,7 @@ class RdsBackupsDisabled(Rule):
     )
 
     def evaluate(self, subject: Subject, world: World) -> Iterable[Violation]:
-        if subject.get("replicate_source_db"):
+        if given(subject.get("replicate_source_db")):
             return
         value = subject.get("backup_retention_period")
         if isinstance(value, int | float) and not isinstance(value, bool) and value == 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from driftpatch.model import Category, Severity
+from driftpatch.rules.catalog._helpers import given
 from driftpatch.rules.interface import (
     UNKNOWN,
     Fix,
@@ -51,7 +52,10 @@ class RdsStorageUnencrypted(Rule):
         if value is UNKNOWN or value is True:
             return
         if value is None:
-            if subject.get("replicate_source_db") or subject.get("engine_mode") == "serverless":
+            if (
+                given(subject.get("replicate_source_db"))
+                or subject.get("engine_mode") == "serverless"
+            ):
                 return
             engine = subject.get("engine")
             if (

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from driftpatch.model import Category, Severity
-from driftpatch.rules.catalog._helpers import blocks, partners
+from driftpatch.rules.catalog._helpers import blocks, given, partners
 from driftpatch.rules.interface import UNKNOWN, Rule, RuleMeta, Subject, Violation, World
 
 SPLIT = "aws_s3_bucket_logging"
@@ -46,7 +46,7 @@ class S3AccessLogging(Rule):
         if split.found or split.undecided:
             return
         inline = subject.get("logging")
-        if inline is UNKNOWN or any(e.get("target_bucket") for e in blocks(inline)):
+        if inline is UNKNOWN or any(given(e.get("target_bucket")) for e in blocks(inline)):
             return
         if _is_log_target(subject, world):
             return

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from driftpatch.model import Category, Severity
-from driftpatch.rules.catalog._helpers import blocks, partners
+from driftpatch.rules.catalog._helpers import blocks, given, partners
 from driftpatch.rules.interface import (
     UNKNOWN,
     AddResource,
@@ -65,7 +65,7 @@ class S3DefaultEncryption(Rule):
             return
         inline = subject.get("server_side_encryption_configuration")
         if inline is UNKNOWN or any(
-            d.get("sse_algorithm")
+            given(d.get("sse_algorithm"))
             for c in blocks(inline)
             for r in blocks(c.get("rule"))
             for d in blocks(r.get("apply_server_side_encryption_by_default"))
