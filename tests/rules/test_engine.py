@@ -152,12 +152,37 @@ def test_only_rules_for_the_subject_type_run_and_code_only_rules_skip_live() -> 
     assert code_only.seen == [("aws_thing.a", Origin.CODE)]
 
 
-def test_same_finding_from_two_origins_is_reported_once() -> None:
+def test_same_finding_from_two_origins_is_reported_once_with_live_values() -> None:
     result = evaluate(
-        [thing("aws_thing.a", Origin.STATE), thing("aws_thing.a", Origin.LIVE)], [Flag()]
+        [thing("aws_thing.a", Origin.STATE), thing("aws_thing.a", Origin.LIVE, flag="live")],
+        [Flag()],
     )
-    assert len(result.findings) == 1
-    assert result.fixes[result.findings[0].id][0].origin is Origin.STATE
+    (finding,) = result.findings
+    assert finding.actual == "live"
+    assert result.fixes[finding.id][0].origin is Origin.LIVE
+
+
+def test_code_finding_stands_for_its_instances_and_gives_the_fix() -> None:
+    code = Subject(
+        "aws_thing", {"flag": False}, Origin.CODE, "aws_thing.a", location=Location("m.tf", 4, 9)
+    )
+    state = [
+        Subject("aws_thing", {"flag": False}, Origin.STATE, "aws_thing.a[0]", id="t-0"),
+        Subject("aws_thing", {"flag": False}, Origin.STATE, "aws_thing.a[1]", id="t-1"),
+    ]
+    result = evaluate([code, *state], [Flag()])
+    assert [(f.address, f.resource_id, f.location) for f in result.findings] == [
+        ("aws_thing.a[0]", "t-0", Location("m.tf", 4, 9)),
+        ("aws_thing.a[1]", "t-1", Location("m.tf", 4, 9)),
+    ]
+    assert [result.fixes[f.id][0] for f in result.findings] == [code, code]
+
+
+def test_finding_only_the_code_shows_is_kept() -> None:
+    code = thing("aws_thing.new", Origin.CODE)
+    state = thing("aws_thing.a", Origin.STATE, flag=True)
+    result = evaluate([state, code], [Flag()])
+    assert [f.address for f in result.findings] == ["aws_thing.a", "aws_thing.new"]
 
 
 def test_world_is_per_origin() -> None:
@@ -298,5 +323,5 @@ def test_merge_keeps_one_of_each_finding() -> None:
     )
     merged = a.merge(b)
     assert [f.address for f in merged.findings] == ["aws_thing.a", "aws_thing.b"]
-    assert merged.fixes[merged.findings[0].id][0].origin is Origin.STATE
+    assert merged.fixes[merged.findings[0].id][0].origin is Origin.STATE  # self wins
     assert EvaluationResult().merge(a) == a

@@ -182,6 +182,10 @@ resource "aws_instance" "gone" {
   count = 0
 }
 
+resource "aws_instance" "none" {
+  for_each = {}
+}
+
 data "aws_ami" "x" {
   most_recent = true
 }

@@ -217,6 +217,33 @@ VPC_002 = [
         ),
         name="other-protocol",
     ),
+    Case(
+        "DP-VPC-002",
+        STATE,
+        "aws_security_group.web",
+        (Violation("ingress", ["::/0"], None, "port 3389 open to ::/0"),),
+        resources=(
+            (
+                "aws_security_group",
+                "web",
+                sg(ingress(3389, 3389, v4=("0.0.0.0/0",), v6=("::/0",))),
+            ),
+            (
+                "aws_security_group_rule",
+                "rdp",
+                {
+                    "id": "sgrule-1",
+                    "type": "ingress",
+                    "from_port": 3389,
+                    "to_port": 3389,
+                    "protocol": "tcp",
+                    "cidr_blocks": ["0.0.0.0/0"],
+                    "security_group_id": "sg-1",
+                },
+            ),
+        ),
+        name="refreshed-group-minus-separate-rule",
+    ),
 ]
 
 VPC_003 = [

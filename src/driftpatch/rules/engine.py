@@ -14,7 +14,7 @@ suppressed findings move to `suppressed`, and suppressions without a reason beco
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from driftpatch.model import JSON, Finding, Kind, Severity, finding_sort_key
 from driftpatch.rules import all_rules, all_source_rules
@@ -30,6 +30,7 @@ from driftpatch.rules.interface import (
     Subject,
     Violation,
     World,
+    config_address,
 )
 from driftpatch.rules.suppress import Suppression, SuppressionNote, notes, suppressed
 
@@ -76,9 +77,12 @@ def evaluate(
     """Every applicable rule on every subject.
 
     A rule applies to a subject when the subject's type is in its `resource_types`, except
-    that rules with `meta.live=False` skip LIVE subjects. When several subjects yield the same
-    finding id (the same resource seen in state and live), the first is kept, with the first
-    fix any of them offers. With `source`, inline suppressions are applied.
+    that rules with `meta.live=False` skip LIVE subjects. The same problem seen from several
+    origins (a bucket in live, state and code) is one finding: its values come from the
+    origin closest to reality (LIVE, then STATE, PLAN, CODE), its fix preferably from CODE,
+    which knows how the block is written, and its location from any origin that has one. A
+    CODE finding on a block stands for its instances (`aws_x.y` for `aws_x.y[0]`, `[1]`).
+    With `source`, inline suppressions are applied.
     """
     by_type: dict[str, list[Rule]] = {}
     for rule in all_rules() if rules is None else rules:
@@ -90,17 +94,47 @@ def evaluate(
         by_origin.setdefault(subject.origin, []).append(subject)
     worlds = {origin: World(members) for origin, members in by_origin.items()}
 
-    findings: dict[tuple[str, tuple[str, ...]], Finding] = {}
-    fixes: dict[str, tuple[Subject, Fix]] = {}
+    found: list[tuple[Finding, Subject, Fix | None]] = []
     for subject in subjects:
         for rule in by_type.get(subject.type, ()):
             if subject.origin is Origin.LIVE and not rule.meta.live:
                 continue
-            for finding, fix in _run(rule, subject, worlds[subject.origin]):
-                findings.setdefault(_key(finding), finding)
-                if fix is not None:
-                    fixes.setdefault(finding.id, (subject, fix))
-    return _finish(findings.values(), fixes, source)
+            found.extend(
+                (f, subject, fix) for f, fix in _run(rule, subject, worlds[subject.origin])
+            )
+    findings, fixes = _merge_origins(found)
+    return _finish(findings, fixes, source)
+
+
+_ORIGIN_ORDER = {Origin.LIVE: 0, Origin.STATE: 1, Origin.PLAN: 2, Origin.CODE: 3}
+_Key = tuple[str, str, str, tuple[str, ...]]
+
+
+def _merge_origins(
+    found: Sequence[tuple[Finding, Subject, Fix | None]],
+) -> tuple[list[Finding], dict[str, tuple[Subject, Fix]]]:
+    """One finding per problem across origins (see `evaluate`)."""
+    kept: dict[_Key, Finding] = {}
+    fix_for: dict[_Key, tuple[Subject, Fix]] = {}
+    by_block: dict[_Key, list[_Key]] = {}  # (rule, config address, ...) -> instance keys
+    for finding, subject, fix in sorted(found, key=lambda e: _ORIGIN_ORDER[e[1].origin]):
+        where = finding.address or f"{finding.resource_type}.{finding.resource_id}"
+        key = (finding.rule_id, where, finding.attribute or "", finding.also)
+        block = (finding.rule_id, config_address(where), finding.attribute or "", finding.also)
+        code = subject.origin is Origin.CODE
+        instances = by_block.get(block, [])
+        targets = instances if code and key not in kept and instances else [key]
+        for target in targets:
+            if target not in kept:
+                kept[target] = finding
+                if finding.address:
+                    by_block.setdefault(block, []).append(target)
+            elif kept[target].location is None and finding.location is not None:
+                kept[target] = replace(kept[target], location=finding.location)
+            if fix is not None and (target not in fix_for or code):
+                fix_for[target] = (subject, fix)
+    fixes = {kept[k].id: fix for k, fix in fix_for.items()}
+    return list(kept.values()), fixes
 
 
 def evaluate_source(

@@ -219,7 +219,7 @@ def from_live(
 
 def from_code(index: SourceIndexLike) -> tuple[Subject, ...]:
     """One subject per managed resource block in the index (not per instance: count and
-    for_each are not expanded; a block with a literal `count = 0` declares nothing)."""
+    for_each are not expanded; a literal `count = 0` or empty `for_each` declares nothing)."""
     out: list[Subject] = []
     for address, block in index.resources.items():
         subject = from_block(block, address, index)
@@ -236,6 +236,9 @@ def from_block(
         return None
     count = block.attributes.get("count")
     if count is not None and _literal(count.literal) == 0:
+        return None
+    for_each = block.attributes.get("for_each")
+    if for_each is not None and _literal(for_each.literal) in ([], {}):
         return None
     attributes = _body(block, top=True)
     location = index.locate(address) if index is not None else None

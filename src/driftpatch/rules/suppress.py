@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from driftpatch.model import Finding, Location, ScanError
+from driftpatch.rules import meta_by_id
 from driftpatch.rules.interface import RULE_ID, BlockNodeLike, SourceIndexLike, config_address
 
 _DRIFTPATCH = re.compile(
@@ -73,8 +74,6 @@ def suppressed(finding: Finding, index: SourceIndexLike) -> Suppression | None:
 
 def notes(index: SourceIndexLike) -> tuple[SuppressionNote, ...]:
     """Suppressions anywhere in the source that a reviewer should see."""
-    from driftpatch.rules import meta_by_id
-
     out: list[SuppressionNote] = []
     for file in sorted(index.texts):
         found = _file_suppressions(file, index.texts[file])
@@ -92,8 +91,6 @@ def notes(index: SourceIndexLike) -> tuple[SuppressionNote, ...]:
 
 def _ids_for(finding: Finding) -> set[str]:
     """Checkov ids that name the same problem as `finding`."""
-    from driftpatch.rules import meta_by_id
-
     ids = {finding.rule_id, *finding.also}
     meta = meta_by_id(finding.rule_id)
     if meta is not None:

@@ -4,7 +4,7 @@ partner resources. Pure functions of subjects; every one treats UNKNOWN as "cann
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from driftpatch.drift.policy import parse_policy
@@ -132,6 +132,9 @@ class Opening:
         """Every protocol, or every port of a protocol."""
         return self.protocol == "-1" or (self.from_port <= 1 and self.to_port >= 65535)
 
+    def permission(self, cidr: str) -> tuple[str, int, int, str]:
+        return (self.protocol, self.from_port, self.to_port, cidr)
+
     def covers(self, port: int) -> bool:
         """Reaches `port` over TCP or UDP (an all-traffic opening covers every port)."""
         if self.protocol == "-1":
@@ -159,14 +162,20 @@ def _world(values: JSON) -> tuple[str, ...]:
     return tuple(c for c in as_list(values) if c in WORLD_CIDRS)
 
 
-def openings(subject: Subject) -> Iterator[Opening]:
+def openings(subject: Subject, world: World | None = None) -> Iterator[Opening]:
     """World-open ingress permissions of a security group or rule, whatever its resource
-    type; permissions with UNKNOWN protocol or ports are skipped (cannot say)."""
+    type; permissions with UNKNOWN protocol or ports are skipped (cannot say). A group's
+    inline copy of a permission that a separate rule resource in `world` manages is left to
+    that resource (state refreshed after apply shows it in both places)."""
     a = subject.attributes
     if subject.type in ("aws_security_group", "aws_default_security_group"):
+        owned = _separately_managed(subject, world) if world is not None else set()
         for entry in blocks(a.get("ingress")):
             for attr in ("cidr_blocks", "ipv6_cidr_blocks"):
-                yield from _opening("ingress", entry, _world(entry.get(attr)))
+                for o in _opening("ingress", entry, _world(entry.get(attr))):
+                    free = tuple(c for c in o.cidrs if o.permission(c) not in owned)
+                    if free:
+                        yield replace(o, cidrs=free)
     elif subject.type == "aws_security_group_rule":
         if a.get("type") != "ingress":
             return
@@ -177,6 +186,14 @@ def openings(subject: Subject) -> Iterator[Opening]:
             cidr = a.get(attr)
             if cidr in WORLD_CIDRS:
                 yield from _opening(attr, a, (str(cidr),), protocol_key="ip_protocol")
+
+
+def _separately_managed(group: Subject, world: World) -> set[tuple[str, int, int, str]]:
+    owned: set[tuple[str, int, int, str]] = set()
+    for type_ in ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule"):
+        for rule in world.linked(type_, group, "security_group_id"):
+            owned.update(o.permission(c) for o in openings(rule) for c in o.cidrs)
+    return owned
 
 
 def _opening(
@@ -201,12 +218,12 @@ def _opening(
 
 
 def port_violations(
-    subject: Subject, ports: Mapping[int, str], describe: str
+    subject: Subject, world: World, ports: Mapping[int, str], describe: str
 ) -> Iterator[tuple[str, tuple[str, ...], str]]:
     """(attribute, open CIDRs, detail) per attribute where one of `ports` is world-open by
     a permission narrower than all traffic (all traffic is DP-VPC-004's finding)."""
     hits: dict[str, tuple[set[int], set[str]]] = {}
-    for o in openings(subject):
+    for o in openings(subject, world):
         if o.all_traffic:
             continue
         for port in ports:

@@ -40,7 +40,7 @@ class AllTrafficOpenToWorld(Rule):
 
     def evaluate(self, subject: Subject, world: World) -> Iterable[Violation]:
         by_attr: dict[str, tuple[set[str], set[str]]] = {}
-        for o in openings(subject):
+        for o in openings(subject, world):
             if o.all_traffic:
                 what, cidrs = by_attr.setdefault(o.attribute, (set(), set()))
                 what.add(

@@ -52,7 +52,7 @@ class DatabasePortOpenToWorld(Rule):
     )
 
     def evaluate(self, subject: Subject, world: World) -> Iterable[Violation]:
-        for attribute, cidrs, detail in port_violations(subject, DATABASE_PORTS, ""):
+        for attribute, cidrs, detail in port_violations(subject, world, DATABASE_PORTS, ""):
             yield Violation(attribute, list(cidrs), None, detail)
 
 

@@ -38,7 +38,7 @@ class RdpOpenToWorld(Rule):
     )
 
     def evaluate(self, subject: Subject, world: World) -> Iterable[Violation]:
-        for attribute, cidrs, detail in port_violations(subject, {3389: ""}, ""):
+        for attribute, cidrs, detail in port_violations(subject, world, {3389: ""}, ""):
             yield Violation(attribute, list(cidrs), None, detail)
 
 

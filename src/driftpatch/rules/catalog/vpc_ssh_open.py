@@ -38,7 +38,7 @@ class SshOpenToWorld(Rule):
     )
 
     def evaluate(self, subject: Subject, world: World) -> Iterable[Violation]:
-        for attribute, cidrs, detail in port_violations(subject, {22: ""}, ""):
+        for attribute, cidrs, detail in port_violations(subject, world, {22: ""}, ""):
             yield Violation(attribute, list(cidrs), None, detail)
 
 
