@@ -32,18 +32,11 @@ resource "aws_s3_bucket_public_access_block" "b" {
 
 @dataclass(frozen=True)
 class StateInstance:
+    """Only what from_state needs: the id comes from the attributes."""
+
     address: Address
     attributes: dict[str, Any]
     region: str | None = "eu-west-1"
-
-    @property
-    def type(self) -> str:
-        return self.address.type
-
-    @property
-    def id(self) -> str | None:
-        value = self.attributes.get("id")
-        return value if isinstance(value, str) else None
 
 
 @dataclass(frozen=True)

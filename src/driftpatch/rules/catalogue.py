@@ -63,6 +63,13 @@ Notes on semantics:
   four settings on in the same configuration.
 - Security-group port rules (DP-VPC-001..003) leave permissions that open all traffic to
   DP-VPC-004, so one open-to-the-world rule is reported once.
+- The same problem seen in live AWS, state, a plan and the code is one finding: values from
+  the origin closest to reality, the fix from the code.
+
+Adding a rule is adding one file to `src/driftpatch/rules/catalog/` that defines `RULE`, an
+instance of a `Rule` (per resource, every origin) or `SourceRule` (the HCL as a whole)
+subclass, plus its fixtures: a `CASES` list in a `tests/rules/test_*.py` module (see
+`tests/rules/harness.py`), then `python scripts/gen_rules_doc.py`.
 """
 
 

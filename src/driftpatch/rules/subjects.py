@@ -57,16 +57,13 @@ _PLACEHOLDER = "__driftpatch_unknown_value__"
 
 
 class StateInstanceLike(Protocol):
+    """A state resource instance: its address and attributes (`id` and `region` are read
+    when present, else derived)."""
+
     @property
     def address(self) -> Address: ...
     @property
-    def type(self) -> str: ...
-    @property
-    def id(self) -> str | None: ...
-    @property
     def attributes(self) -> Mapping[str, JSON]: ...
-    @property
-    def region(self) -> str | None: ...
 
 
 class LiveResourceLike(Protocol):
@@ -92,15 +89,16 @@ def from_state(
         address = inst.address
         if address.mode != "managed":
             continue
+        ident = getattr(inst, "id", None) or inst.attributes.get("id")
         out.append(
             _with_source(
                 Subject(
-                    type=inst.type,
+                    type=address.type,
                     attributes=inst.attributes,
                     origin=Origin.STATE,
                     address=str(address),
-                    id=inst.id,
-                    region=inst.region,
+                    id=ident if isinstance(ident, str) else None,
+                    region=getattr(inst, "region", None),
                 ),
                 source,
             )
