@@ -23,6 +23,7 @@ from driftpatch.rules import (
     all_checks,
     all_rules,
     all_source_rules,
+    by_checkov_id,
     meta_by_id,
     rule_by_id,
 )
@@ -110,3 +111,13 @@ def test_every_rule_has_fixtures(rule: Rule | SourceRule) -> None:
 
 def test_cases_name_existing_rules() -> None:
     assert sorted({c.rule for c in CASES} - set(RULE_IDS)) == []
+
+
+def test_checkov_ids_map_back_to_our_rules() -> None:
+    index = by_checkov_id()
+    assert index["CKV_AWS_40"] == ("DP-IAM-003", "DP-IAM-004")
+    assert index["CKV2_AWS_6"] == ("DP-S3-003",)
+    for ckv, rule_ids in index.items():
+        for rule_id in rule_ids:
+            meta = meta_by_id(rule_id)
+            assert meta is not None and ckv in meta.checkov

@@ -53,12 +53,23 @@ def meta_by_id(rule_id: str) -> RuleMeta | None:
     return next((r.meta for r in _discovered() if r.meta.id == rule_id), None)
 
 
+def by_checkov_id() -> dict[str, tuple[str, ...]]:
+    """checkov check id -> ids of our rules that find the same problem (`meta.checkov`), for
+    merging checkov results into our findings and honouring `checkov:skip` comments."""
+    out: dict[str, list[str]] = {}
+    for r in _discovered():
+        for ckv in r.meta.checkov:
+            out.setdefault(ckv, []).append(r.meta.id)
+    return {ckv: tuple(ids) for ckv, ids in sorted(out.items())}
+
+
 __all__ = [
     "Rule",
     "SourceRule",
     "all_checks",
     "all_rules",
     "all_source_rules",
+    "by_checkov_id",
     "meta_by_id",
     "rule_by_id",
 ]
