@@ -40,6 +40,7 @@ EXPECTED = {
     ("DP-IAM-001", "aws_iam_role_policy.admin", "policy"),
     ("DP-IAM-003", "aws_iam_role_policy.admin", None),
     ("DP-IAM-004", "aws_iam_user_policy_attachment.alice", None),
+    ("DP-VPC-101", "aws_vpc.main", None),  # no flow log (rules-account's rule)
 }
 
 
