@@ -17,10 +17,20 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT = ROOT.parent / "shared" / "data" / "aws-provider-schema" / "aws-provider-schema-v5.100.0.json"
+DEFAULT = (
+    ROOT.parent / "shared" / "data" / "aws-provider-schema" / "aws-provider-schema-v5.100.0.json"
+)
 OUT = ROOT / "src" / "driftpatch" / "terraform" / "data" / "aws-provider-schema.json.gz"
-KEEP_ATTR = ("type", "nested_type", "required", "optional", "computed", "sensitive", "write_only",
-             "deprecated")
+KEEP_ATTR = (
+    "type",
+    "nested_type",
+    "required",
+    "optional",
+    "computed",
+    "sensitive",
+    "write_only",
+    "deprecated",
+)
 KEEP_BLOCK = ("nesting_mode", "min_items", "max_items")
 
 
@@ -51,13 +61,18 @@ def main(argv: list[str]) -> int:
         name: {"version": schema.get("version", 0), "block": strip_block(schema["block"])}
         for name, schema in sorted(provider["resource_schemas"].items())
     }
-    doc = {"provider": "registry.terraform.io/hashicorp/aws", "source": src.name,
-           "resource_schemas": resources}
+    doc = {
+        "provider": "registry.terraform.io/hashicorp/aws",
+        "source": src.name,
+        "resource_schemas": resources,
+    }
     data = json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_bytes(gzip.compress(data, mtime=0))
-    print(f"{OUT.relative_to(ROOT)}: {len(resources)} resource types, "
-          f"{len(data)} bytes -> {OUT.stat().st_size} gzipped")
+    print(
+        f"{OUT.relative_to(ROOT)}: {len(resources)} resource types, "
+        f"{len(data)} bytes -> {OUT.stat().st_size} gzipped"
+    )
     return 0
 
 

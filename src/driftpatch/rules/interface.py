@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import ClassVar, Final
+from typing import ClassVar, Final, Protocol
 
-from driftpatch.model import JSON, Category, Location, Severity
+from driftpatch.model import JSON, Address, Category, Location, Severity
 
 RULE_ID = re.compile(r"^DP-[A-Z0-9]{2,10}-\d{3}$")
 # "CIS AWS 5.2" (CIS AWS Foundations Benchmark control), or an https:// documentation link.
@@ -59,6 +59,15 @@ class Subject:
     id: str | None = None
     region: str | None = None
     location: Location | None = None
+    # Attribute path -> config address of the resource the HCL expression there refers to
+    # ("bucket" -> "aws_s3_bucket.logs"), so rules can relate resources whose linking values
+    # are not known yet (CODE, and PLAN for resources still to be created).
+    refs: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def config_address(self) -> str | None:
+        """The address of the block that declares this subject, without instance keys."""
+        return config_address(self.address) if self.address else None
 
     def get(self, path: str, default: JSON = None) -> JSON:
         """Value at a dotted path with [i] indices: "metadata_options[0].http_tokens"."""
@@ -103,8 +112,31 @@ class World:
             if all(s.attributes.get(k) == v for k, v in match.items())
         )
 
+    def linked(
+        self, type_: str, subject: Subject, attribute: str, keys: Sequence[str] = ("id",)
+    ) -> tuple[Subject, ...]:
+        """Subjects of `type_` whose `attribute` points at `subject`: its value equals one of
+        the subject's `keys` values (state, live), or its HCL refers to the subject's block
+        (code, and plan values not known before apply)."""
+        wanted = {v for k in keys if isinstance(v := subject.get(k), str | int)}
+        target = subject.config_address
+        return tuple(
+            s
+            for s in self.of_type(type_)
+            if (isinstance(v := s.get(attribute), str | int) and v in wanted)
+            or (target is not None and s.refs.get(attribute) == target)
+        )
+
     def __iter__(self) -> Iterator[Subject]:
         return (s for subjects in self._by_type.values() for s in subjects)
+
+
+def config_address(address: str) -> str:
+    """`module.a["x"].aws_s3_bucket.b[0]` -> `module.a.aws_s3_bucket.b`; unparsable: as is."""
+    try:
+        return Address.parse(address).config_address
+    except ValueError:
+        return address
 
 
 @dataclass(frozen=True)
@@ -140,14 +172,26 @@ class RemoveValue:
 
 
 @dataclass(frozen=True)
+class Block:
+    """A nested block inside an AddResource block: in a block's mapping, a value that is a
+    `Block` (or a tuple of them) is written as nested block(s) named by its key, e.g.
+    `{"apply_server_side_encryption_by_default": Block({"sse_algorithm": "AES256"})}`."""
+
+    arguments: Mapping[str, JSON | Expr | Block | tuple[Block, ...]]
+
+
+@dataclass(frozen=True)
 class AddResource:
     """A new resource next to the subject. `{name}` in `name` is the subject's resource name;
-    `{address}` in Expr texts is the subject's config address (e.g. aws_s3_bucket.logs)."""
+    `{address}` in Expr texts is the subject's config address (e.g. aws_s3_bucket.logs).
+    A value in a `blocks` mapping may be a `Block` (or tuple of them): a nested block."""
 
     type: str
     name: str
     arguments: Mapping[str, JSON | Expr]
-    blocks: Mapping[str, tuple[Mapping[str, JSON | Expr], ...]] = field(default_factory=dict)
+    blocks: Mapping[str, tuple[Mapping[str, JSON | Expr | Block | tuple[Block, ...]], ...]] = field(
+        default_factory=dict
+    )
 
 
 Edit = SetValue | RemoveValue | AddResource
@@ -186,3 +230,78 @@ class Rule(ABC):
     def fix(self, subject: Subject, violation: Violation) -> Fix | None:
         """How to fix it in code, or None when code cannot (or should not guess how)."""
         return None
+
+
+# -- Source rules: checks on the HCL text itself, not on any resource's values ----------------
+#
+# The source index (driftpatch.terraform.source) is written against the same shapes; these
+# protocols name just what rules and subjects read, so either implementation satisfies them.
+
+
+class SpanLike(Protocol):
+    @property
+    def start_line(self) -> int: ...
+    @property
+    def end_line(self) -> int: ...
+
+
+class AttributeNodeLike(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def span(self) -> SpanLike: ...
+    @property
+    def expr_text(self) -> str: ...
+    @property
+    def literal(self) -> object: ...  # the Python value, or the index's NOT_LITERAL sentinel
+
+
+class BlockNodeLike(Protocol):
+    @property
+    def file(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def labels(self) -> Sequence[str]: ...
+    @property
+    def span(self) -> SpanLike: ...
+    @property
+    def attributes(self) -> Mapping[str, AttributeNodeLike]: ...
+    @property
+    def blocks(self) -> Sequence[BlockNodeLike]: ...
+
+
+class SourceIndexLike(Protocol):
+    @property
+    def texts(self) -> Mapping[str, str]: ...
+    @property
+    def blocks(self) -> Sequence[BlockNodeLike]: ...
+    @property
+    def resources(self) -> Mapping[str, BlockNodeLike]: ...
+    def locate(self, address: str, /) -> Location | None: ...
+
+
+@dataclass(frozen=True)
+class SourceViolation:
+    """A problem in the HCL text. Never carries a secret: `actual` is "(sensitive)" there."""
+
+    location: Location
+    resource_type: str  # the block's resource type, or its keyword ("terraform", "provider")
+    attribute: str | None
+    actual: JSON
+    expected: JSON = None
+    detail: str = ""
+    address: str | None = None  # config address when inside a resource block
+    # Identifies the block when there is no address ("versions.tf#terraform").
+    resource_id: str | None = None
+
+
+class SourceRule(ABC):
+    """A check on the configuration as written (secrets, backend, provider pinning): sees the
+    whole source index once, not one resource at a time; CODE only by nature."""
+
+    meta: ClassVar[RuleMeta]
+
+    @abstractmethod
+    def evaluate_source(self, index: SourceIndexLike) -> Iterable[SourceViolation]:
+        """Violations of this rule anywhere in the indexed configuration."""

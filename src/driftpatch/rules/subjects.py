@@ -1,0 +1,417 @@
+"""Subjects from every origin: state instances, a plan, live resources, and the HCL itself.
+
+Rules see one attribute shape whatever the origin (the hashicorp/aws 5.x state shape), so the
+work of reconciling origins is done here, once:
+
+- STATE and LIVE values are taken as they are.
+- PLAN: planned values, with every path the plan marks `after_unknown` set to `UNKNOWN`.
+- CODE: literal HCL values; any other expression is `UNKNOWN`; nested blocks are lists of
+  dicts; a `dynamic "x"` block makes `x` UNKNOWN; attributes not written are absent (rules
+  read absence as the provider default). `jsonencode({...})` and heredoc JSON policies are
+  decoded where their structure is literal, with any interpolated value UNKNOWN inside, so
+  policy rules work on the policies people actually write.
+
+The state, plan and live classes are written elsewhere; this module reads them by duck typing
+through the protocols below. Where a source index is given, subjects of every origin get the
+location of the block that declares them and the references its expressions make (`refs`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import Any, Protocol
+
+from driftpatch.model import JSON, Address, Location
+from driftpatch.rules.interface import (
+    UNKNOWN,
+    BlockNodeLike,
+    Origin,
+    SourceIndexLike,
+    Subject,
+    config_address,
+)
+
+# Meta-arguments and meta-blocks of a resource block: not provider attributes.
+_META = frozenset(
+    {"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"}
+)
+# A whole expression that is one reference to a managed resource, optionally interpolated
+# alone in a string: aws_s3_bucket.logs.id, aws_s3_bucket.logs[0].bucket, "${aws_x.y.arn}".
+_REFERENCE = re.compile(
+    r'^(?:"\$\{)?\s*(?P<type>aws_[a-z0-9_]+)\.(?P<name>[A-Za-z_][\w-]*)'
+    r'(?:\[[^\]]*\])?\.[A-Za-z_]\w*\s*(?:\}")?$'
+)
+_JSONENCODE = re.compile(r"^jsonencode\s*\((?P<body>.*)\)\s*$", re.DOTALL)
+_HEREDOC = re.compile(
+    r"^<<(?P<indent>-?)(?P<tag>\w+)[ \t]*\r?\n(?P<body>.*?)^\s*(?P=tag)\s*$",
+    re.DOTALL | re.MULTILINE,
+)
+_INTERPOLATION = re.compile(r"\$\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}")
+_PLACEHOLDER = "__driftpatch_unknown_value__"
+
+
+# -- Inputs, by duck typing ------------------------------------------------------------------
+
+
+class StateInstanceLike(Protocol):
+    """A state resource instance: its address and attributes (`id` and `region` are read
+    when present, else derived)."""
+
+    @property
+    def address(self) -> Address: ...
+    @property
+    def attributes(self) -> Mapping[str, JSON]: ...
+
+
+class LiveResourceLike(Protocol):
+    @property
+    def type(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def region(self) -> str | None: ...
+    @property
+    def attributes(self) -> Mapping[str, JSON]: ...
+
+
+# -- STATE ------------------------------------------------------------------------------------
+
+
+def from_state(
+    instances: Iterable[StateInstanceLike], source: SourceIndexLike | None = None
+) -> tuple[Subject, ...]:
+    """Managed resource instances of a state (data sources are not subjects)."""
+    out: list[Subject] = []
+    for inst in instances:
+        address = inst.address
+        if address.mode != "managed":
+            continue
+        ident = getattr(inst, "id", None) or inst.attributes.get("id")
+        out.append(
+            _with_source(
+                Subject(
+                    type=address.type,
+                    attributes=inst.attributes,
+                    origin=Origin.STATE,
+                    address=str(address),
+                    id=ident if isinstance(ident, str) else None,
+                    region=getattr(inst, "region", None),
+                ),
+                source,
+            )
+        )
+    return tuple(out)
+
+
+# -- PLAN -------------------------------------------------------------------------------------
+
+
+def from_plan(plan: Any, source: SourceIndexLike | None = None) -> tuple[Subject, ...]:
+    """Subjects for what the plan says will exist after apply.
+
+    Reads `plan.planned_values` (a sequence of values resources, or an object with
+    `.resources`), each with `.address` and `.values`, and `plan.resource_changes`, each with
+    `.address`, `.after`, `.after_unknown` and `.actions`. A change's unknown paths become
+    UNKNOWN; a resource only in resource_changes is taken from its `after`; deletions are not
+    subjects.
+    """
+    changes: dict[str, Any] = {}
+    for change in getattr(plan, "resource_changes", None) or ():
+        changes[str(change.address)] = change
+    planned = getattr(plan, "planned_values", None)
+    resources = getattr(planned, "resources", planned) or ()
+
+    out: list[Subject] = []
+    seen: set[str] = set()
+    for res in resources:
+        address = str(res.address)
+        change = changes.get(address)
+        values = getattr(res, "values", None)
+        if values is None and change is not None:
+            values = change.after
+        subject = _plan_subject(address, values, change)
+        if subject is not None:
+            seen.add(address)
+            out.append(_with_source(subject, source))
+    for address, change in changes.items():
+        if address in seen or getattr(change, "after", None) is None:
+            continue  # already taken from planned values, or deleted
+        subject = _plan_subject(address, change.after, change)
+        if subject is not None:
+            out.append(_with_source(subject, source))
+    return tuple(out)
+
+
+def _plan_subject(address: str, values: Any, change: Any) -> Subject | None:
+    try:
+        parsed = Address.parse(address)
+    except ValueError:
+        return None
+    if parsed.mode != "managed" or not isinstance(values, Mapping):
+        return None
+    attributes: JSON = json.loads(json.dumps(values))  # a private, mutable copy
+    unknown = getattr(change, "after_unknown", None) if change is not None else None
+    if unknown:
+        attributes = _apply_unknown(attributes, unknown)
+    ident = attributes.get("id") if isinstance(attributes, Mapping) else None
+    return Subject(
+        type=parsed.type,
+        attributes=attributes if isinstance(attributes, Mapping) else {},
+        origin=Origin.PLAN,
+        address=address,
+        id=ident if isinstance(ident, str) else None,
+    )
+
+
+def _apply_unknown(value: JSON, unknown: JSON) -> JSON:
+    """Overlay a plan's `after_unknown` (True at unknown paths) onto `value`."""
+    if unknown is True:
+        return UNKNOWN
+    if isinstance(unknown, Mapping):
+        base = dict(value) if isinstance(value, Mapping) else {}
+        for key, sub in unknown.items():
+            if sub is True or isinstance(sub, Mapping | list):
+                base[key] = _apply_unknown(base.get(key), sub)
+        return base
+    if isinstance(unknown, list):
+        items = list(value) if isinstance(value, list) else []
+        for i, sub in enumerate(unknown):
+            if sub is True or isinstance(sub, Mapping | list):
+                while len(items) <= i:
+                    items.append(None)
+                items[i] = _apply_unknown(items[i], sub)
+        return items
+    return value
+
+
+# -- LIVE -------------------------------------------------------------------------------------
+
+
+def from_live(
+    resources: Iterable[LiveResourceLike],
+    addresses: Mapping[tuple[str, str], str] | None = None,
+    source: SourceIndexLike | None = None,
+) -> tuple[Subject, ...]:
+    """Live resources; `addresses` maps (type, id) to the state address managing it, so
+    findings on managed resources carry their address (and, with `source`, their location)."""
+    out: list[Subject] = []
+    for res in resources:
+        address = (addresses or {}).get((res.type, res.id))
+        subject = Subject(
+            type=res.type,
+            attributes=res.attributes,
+            origin=Origin.LIVE,
+            address=address,
+            id=res.id,
+            region=res.region,
+        )
+        out.append(_with_source(subject, source) if address else subject)
+    return tuple(out)
+
+
+# -- CODE -------------------------------------------------------------------------------------
+
+
+def from_code(index: SourceIndexLike) -> tuple[Subject, ...]:
+    """One subject per managed resource block in the index (not per instance: count and
+    for_each are not expanded; a literal `count = 0` or empty `for_each` declares nothing)."""
+    out: list[Subject] = []
+    for address, block in index.resources.items():
+        subject = from_block(block, address, index)
+        if subject is not None:
+            out.append(subject)
+    return tuple(out)
+
+
+def from_block(
+    block: BlockNodeLike, address: str, index: SourceIndexLike | None = None
+) -> Subject | None:
+    """A CODE subject for a `resource "type" "name"` block; None for anything else."""
+    if block.type != "resource" or len(block.labels) != 2:
+        return None
+    count = block.attributes.get("count")
+    if count is not None and _literal(count.literal) == 0:
+        return None
+    for_each = block.attributes.get("for_each")
+    if for_each is not None and _literal(for_each.literal) in ([], {}):
+        return None
+    attributes = _body(block, top=True)
+    location = index.locate(address) if index is not None else None
+    if location is None:
+        location = Location(block.file, block.span.start_line, block.span.end_line)
+    return Subject(
+        type=block.labels[0],
+        attributes=attributes,
+        origin=Origin.CODE,
+        address=address,
+        location=location,
+        refs=block_refs(block, address),
+    )
+
+
+def _body(block: BlockNodeLike, top: bool = False) -> dict[str, JSON]:
+    out: dict[str, JSON] = {}
+    for name, attr in block.attributes.items():
+        if top and name in _META:
+            continue
+        out[name] = attribute_value(attr.literal, attr.expr_text)
+    dynamic: set[str] = set()
+    for child in block.blocks:
+        if top and child.type in _META:
+            continue
+        if child.type == "dynamic":
+            if child.labels:
+                dynamic.add(child.labels[0])
+            continue
+        existing = out.setdefault(child.type, [])
+        if isinstance(existing, list):
+            existing.append(_body(child))
+    for name in dynamic:
+        out[name] = UNKNOWN
+    return out
+
+
+def attribute_value(literal: object, expr_text: str) -> JSON:
+    """The value an HCL attribute has before apply: its literal value; for a collection or
+    `jsonencode(...)` written out in HCL, the data with UNKNOWN where an element is an
+    expression; a heredoc JSON document likewise; otherwise UNKNOWN."""
+    value = _literal(literal)
+    if value is not UNKNOWN:
+        return value
+    text = expr_text.strip()
+    match = _JSONENCODE.match(text)
+    if match is not None:
+        decoded = _decode_hcl(match.group("body"))
+    elif text.startswith(("[", "{")):
+        decoded = _decode_hcl(text)
+    else:
+        decoded = _decode_heredoc_json(text)
+    if decoded is not None:
+        return decoded
+    return UNKNOWN
+
+
+def _literal(value: object) -> JSON:
+    """`value` if it is plain JSON data (the index's literal); UNKNOWN for its sentinel."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, list | tuple):
+        items = [_literal(v) for v in value]
+        return UNKNOWN if any(i is UNKNOWN for i in items) else items
+    if isinstance(value, Mapping):
+        out = {}
+        for k, v in value.items():
+            item = _literal(v)
+            if not isinstance(k, str) or item is UNKNOWN:
+                return UNKNOWN
+            out[k] = item
+        return out
+    return UNKNOWN
+
+
+def _decode_hcl(expr: str) -> JSON | None:
+    """An HCL collection expression as Python data, with UNKNOWN where it is not literal."""
+    try:
+        import hcl2
+        from hcl2 import SerializationOptions
+
+        parsed = hcl2.loads(
+            f"x = {expr}\n",
+            serialization_options=SerializationOptions(
+                with_comments=False,
+                explicit_blocks=False,
+                strip_string_quotes=True,
+                preserve_heredocs=False,
+            ),
+        )
+    except Exception:  # any parse failure: the expression stays UNKNOWN
+        return None
+    if not isinstance(parsed, Mapping) or "x" not in parsed:
+        return None
+    value = _hcl_data(parsed["x"])
+    return value if isinstance(value, list | dict) else None
+
+
+def _hcl_data(value: Any) -> JSON:
+    if isinstance(value, str):
+        return UNKNOWN if ("${" in value or "%{" in value) else value
+    if isinstance(value, list):
+        return [_hcl_data(v) for v in value]
+    if isinstance(value, Mapping):
+        return {
+            str(k).strip('"'): _hcl_data(v) for k, v in value.items() if not str(k).startswith("__")
+        }
+    return value
+
+
+def _decode_heredoc_json(text: str) -> JSON | None:
+    """A heredoc holding a JSON document; interpolated strings inside it become UNKNOWN."""
+    match = _HEREDOC.match(text)
+    if match is None:
+        return None
+    body = _INTERPOLATION.sub(_PLACEHOLDER, match.group("body"))
+    try:
+        doc = json.loads(body)
+    except json.JSONDecodeError:
+        return None
+    return _unplaceholder(doc) if isinstance(doc, dict) else None
+
+
+def _unplaceholder(value: Any) -> JSON:
+    if isinstance(value, str):
+        return UNKNOWN if _PLACEHOLDER in value else value
+    if isinstance(value, list):
+        return [_unplaceholder(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _unplaceholder(v) for k, v in value.items()}
+    return value
+
+
+# -- References and locations -----------------------------------------------------------------
+
+
+def block_refs(block: BlockNodeLike, address: str) -> dict[str, str]:
+    """Attribute path -> config address, for every attribute whose whole expression is one
+    reference to a managed resource (resolved within the block's module)."""
+    module = _module_prefix(address)
+    out: dict[str, str] = {}
+
+    def walk(node: BlockNodeLike, prefix: str) -> None:
+        for name, attr in node.attributes.items():
+            match = _REFERENCE.match(attr.expr_text.strip())
+            if match:
+                out[prefix + name] = f"{module}{match.group('type')}.{match.group('name')}"
+        counts: dict[str, int] = {}
+        for child in node.blocks:
+            if child.type in _META or child.type == "dynamic":
+                continue
+            i = counts.get(child.type, 0)
+            counts[child.type] = i + 1
+            walk(child, f"{prefix}{child.type}[{i}].")
+
+    walk(block, "")
+    return out
+
+
+def _module_prefix(address: str) -> str:
+    cfg = config_address(address)
+    parts = cfg.split(".")
+    # Strip "<type>.<name>" (and a leading "data." of data sources) from the end.
+    tail = 3 if len(parts) >= 3 and parts[-3] == "data" else 2
+    prefix = ".".join(parts[:-tail])
+    return f"{prefix}." if prefix else ""
+
+
+def _with_source(subject: Subject, source: SourceIndexLike | None) -> Subject:
+    if source is None or subject.address is None:
+        return subject
+    cfg = config_address(subject.address)
+    block = source.resources.get(cfg)
+    location = source.locate(subject.address) or source.locate(cfg)
+    refs = block_refs(block, cfg) if block is not None else {}
+    if location is None and not refs:
+        return subject
+    return replace(subject, location=location or subject.location, refs=refs or subject.refs)
