@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from driftpatch.rules.interface import Expr
+from driftpatch.rules.interface import Block, Expr
 
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 MAX_INLINE = 80
@@ -114,11 +114,26 @@ def block(
     blocks: Sequence[tuple[str, Mapping[str, Value]]] = (),
     indent: int = 0,
 ) -> str:
-    """A block: arguments first (aligned), then nested blocks, each after a blank line."""
+    """A block: arguments first (aligned), then nested blocks, each after a blank line.
+
+    A value that is a `Block` (or a tuple of them) in `arguments` is written as nested
+    block(s) named by its key, like the entries of `blocks`."""
     pad = " " * indent
     head = " ".join([type_, *(quote(label) for label in labels)])
-    parts = [items(arguments, indent + 2)] if arguments else []
-    for name, body in blocks:
-        parts.append(block(name, (), body, indent=indent + 2))
+    plain = {k: v for k, v in arguments.items() if not _is_blocks(v)}
+    nested = list(blocks)
+    for name, v in arguments.items():
+        if isinstance(v, Block):
+            nested.append((name, v.arguments))
+        elif _is_blocks(v):
+            nested.extend((name, b.arguments) for b in v)
+    parts = [items(plain, indent + 2)] if plain else []
+    parts.extend(block(name, (), body, indent=indent + 2) for name, body in nested)
     inner = "\n".join(p for p in parts if p)
     return f"{pad}{head} {{\n{inner}{pad}}}\n"
+
+
+def _is_blocks(value: Value) -> bool:
+    return isinstance(value, Block) or (
+        isinstance(value, tuple) and bool(value) and all(isinstance(b, Block) for b in value)
+    )
