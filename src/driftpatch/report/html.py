@@ -26,7 +26,7 @@ code{font-size:.85em;word-break:break-all}.sev{font-weight:600;text-transform:up
 .filters button{border:1px solid #ced4da;background:#fff;border-radius:4px;padding:.2rem .6rem}
 .filters button[aria-pressed=true]{background:#212529;color:#fff}
 pre.diff{background:#f8f9fa;padding:.5rem;overflow:auto}.add{color:#2b8a3e}.del{color:#c92a2a}
-.hidden{display:none}
+.hidden{display:none}.rid{color:#868e96;font-size:.8em}
 """
 
 _JS = """
@@ -86,12 +86,13 @@ def _finding_row(f: Finding) -> str:
         + "</details>"
     )
     where = f"<code>{escape(str(f.location))}</code>" if f.location else "—"
+    rid = f'<div class="rid">{escape(f.resource_id)}</div>' if f.address and f.resource_id else ""
     return (
         f'<tr class="finding" data-severity="{f.severity.value}" data-kind="{f.kind.value}" '
         f'id="f-{f.id}">'
         f'<td class="sev sev-{f.severity.value}">{f.severity.value}</td>'
         f"<td><code>{escape(f.rule_id)}</code></td><td>{escape(f.kind.value)}</td>"
-        f"<td><code>{escape(subject)}</code></td>"
+        f"<td><code>{escape(subject)}</code>{rid}</td>"
         f"<td><code>{escape(f.attribute or '')}</code></td>"
         f"<td>{details}{values}</td><td>{where}</td></tr>"
     )
