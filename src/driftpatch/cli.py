@@ -75,6 +75,10 @@ def _finish(report: Report, specs: tuple[OutputSpec, ...], fail_on: FailOn) -> i
     from driftpatch.outputs import write_outputs
 
     write_outputs(report, specs)
+    to_console = any(s.format == "console" and s.path is None for s in specs)
+    if not to_console:
+        for notice in report.notices:
+            typer.echo(f"driftpatch: note: {notice}", err=True)
     for problem in report.input_problems:
         typer.echo(f"driftpatch: {problem.scope}: {problem.message}", err=True)
     if report.input_problems:

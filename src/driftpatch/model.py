@@ -364,6 +364,8 @@ class Report:
     stats: Mapping[str, JSON] = field(default_factory=dict)
     # Problems with the input that did not stop the run (e.g. a .tf file with a syntax error).
     input_problems: tuple[ScanError, ...] = ()
+    # Things a user should know that change nothing about the result ("checkov not found").
+    notices: tuple[str, ...] = ()
 
     def summary(self) -> dict[str, JSON]:
         def count(status: ResourceStatus) -> int:
@@ -397,6 +399,8 @@ class Report:
         }
         if self.stats:
             out["stats"] = dict(self.stats)
+        if self.notices:
+            out["notices"] = list(self.notices)
         return out
 
     def worst_severity(self) -> Severity | None:

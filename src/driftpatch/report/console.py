@@ -90,6 +90,8 @@ def render(report: Report, color: bool = False) -> str:
             f"Patches: {len(report.patches)} ({verified} verified); "
             "write them with -o patch:fix.patch, apply with git apply fix.patch"
         )
+    for notice in report.notices:
+        console.print(f"[dim]note[/dim] {escape(notice)}")
     for err in (*report.input_problems, *report.errors):
         console.print(f"[red]skipped[/red] {escape(err.scope)}: {escape(err.message)}")
     return buf.getvalue()
