@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from driftpatch import __version__
 from driftpatch.aws.inventory import Inventory, take_inventory
 from driftpatch.aws.session import AwsSession
 from driftpatch.config import Config
+from driftpatch.drift import security
 from driftpatch.drift.compare import compare
 from driftpatch.drift.detect import DriftResult, detect, drift_finding, missing_finding
 from driftpatch.drift.ignore import DEFAULT_NAME, IgnoreList
@@ -35,6 +37,11 @@ from driftpatch.model import (
     finding_sort_key,
 )
 from driftpatch.redact import Redactor
+from driftpatch.rules import checkov
+from driftpatch.rules.engine import EvaluationResult, evaluate, evaluate_source
+from driftpatch.rules.interface import Origin, Subject
+from driftpatch.rules.subjects import from_code, from_live, from_plan, from_state
+from driftpatch.rules.suppress import suppressed
 from driftpatch.terraform.plan import Plan, ResourceChange, read_plan
 from driftpatch.terraform.schema import aws_schema
 from driftpatch.terraform.source import SourceIndex, index_source
@@ -127,6 +134,92 @@ def _config_addresses(addresses: Iterable[str]) -> set[str]:
     return out
 
 
+# -- rules and checkov -------------------------------------------------------------------------
+
+
+def _start_checkov(config: Config, index: SourceIndex | None) -> checkov.CheckovJob | None:
+    """checkov takes seconds to start: it runs while AWS is read, and only where asked."""
+    if not config.checkov or (index is None and config.plan is None):
+        return None
+    plan_json = config.plan if config.plan is not None and _is_json(config.plan) else None
+    root = index.root if index is not None else Path.cwd()
+    return checkov.start_checkov(index.source_dir if index else None, plan_json, root)
+
+
+def _is_json(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(4) != b"PK\x03\x04"
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    findings: list[Finding]
+    evaluation: EvaluationResult
+    notices: list[str]
+    suppressed: int
+
+
+def _rules(
+    subjects: Sequence[Subject],
+    drift_findings: Sequence[Finding],
+    state_subjects: Sequence[Subject],
+    index: SourceIndex | None,
+    job: checkov.CheckovJob | None,
+) -> RuleOutcome:
+    """Our rules on every origin, checkov merged in, security regressions folded into drift."""
+    result = evaluate(subjects, source=index)
+    if index is not None:
+        result = result.merge(evaluate_source(index))
+    in_state = {security.violation_key(f) for f in evaluate(state_subjects).findings}
+    findings = security.merge(drift_findings, result.findings, in_state)
+    notices = [n.message for n in result.notes]
+    if job is not None:
+        outcome = job.result()
+        notices.extend(outcome.notices)
+        findings = list(
+            checkov.merge(findings, outcome.findings, checkov.equivalents_from_registry())
+        )
+    dropped = 0
+    if index is not None:
+        kept = []
+        for f in findings:
+            if suppressed(f, index) is None:
+                kept.append(f)
+            else:
+                dropped += 1
+        findings = kept
+    return RuleOutcome(findings, result, notices, dropped + len(result.suppressed))
+
+
+def _drift_subjects(plan: Plan) -> tuple[list[Subject], list[Subject]]:
+    """A plan's resource_drift as (live, state) subjects: `after` is what AWS had at plan
+    time, `before` what state recorded."""
+    live: list[Subject] = []
+    state: list[Subject] = []
+    for rc in plan.resource_drift:
+        if rc.address.mode != "managed":
+            continue
+        for values, origin, out in (
+            (rc.after, Origin.LIVE, live),
+            (rc.before, Origin.STATE, state),
+        ):
+            if isinstance(values, Mapping):
+                rid = values.get("id")
+                out.append(
+                    Subject(
+                        type=rc.address.type,
+                        attributes=values,
+                        origin=origin,
+                        address=str(rc.address),
+                        id=rid if isinstance(rid, str) else None,
+                    )
+                )
+    return live, state
+
+
 # -- finishing ---------------------------------------------------------------------------------
 
 
@@ -140,6 +233,7 @@ def _finish(
     redactor: Redactor,
     ignore: IgnoreList,
     stats: Mapping[str, JSON],
+    notices: Sequence[str] = (),
 ) -> Report:
     kept, ignored = ignore.filter(findings)
     unique: dict[str, Finding] = {}
@@ -154,6 +248,7 @@ def _finish(
         errors=tuple(errors),
         input_problems=tuple(problems),
         stats={**stats, "ignored_findings": len(ignored)},
+        notices=tuple(dict.fromkeys(notices)),
     )
     return redactor.report(report)
 
@@ -227,6 +322,7 @@ def scan(config: Config) -> Report:
     index = _load_source(config)
     plan = _load_plan(config)
     ignore = _ignore_list(config)
+    job = _start_checkov(config, index)
     session = AwsSession(
         profile=config.profile,
         region=config.regions[0] if config.regions else None,
@@ -246,7 +342,21 @@ def scan(config: Config) -> Report:
         except AwsError as exc:
             inventory = Inventory((), tuple(regions), errors=(ScanError("aws", str(exc)),))
     drift = detect(instances, inventory)
-    findings = _with_locations(drift.findings, index)
+    scanned = set(inventory.regions)
+    addresses = {(live.type, live.id): addr for addr, live in drift.matched.items()}
+    live_in_scope = [r for r in inventory.resources if r.region is None or r.region in scanned]
+    not_compared = [
+        i for i in instances if drift.statuses.get(str(i.address)) is ResourceStatus.UNSUPPORTED
+    ]
+    subjects = [
+        *from_live(live_in_scope, addresses, index),
+        *from_state(not_compared, index),
+        *(from_code(index) if index is not None else ()),
+        *(from_plan(plan, index) if plan is not None else ()),
+    ]
+    compared = [i for i in instances if str(i.address) in drift.matched]
+    outcome = _rules(subjects, drift.findings, from_state(compared), index, job)
+    findings = _with_locations(outcome.findings, index)
     resources = _scan_entries(instances, drift, index)
     seen = _config_addresses(r.address for r in resources if r.address)
     resources.extend(_source_entries(index, seen))
@@ -260,6 +370,7 @@ def scan(config: Config) -> Report:
         "api_calls": dict(inventory.calls),
         "api_calls_total": sum(inventory.calls.values()),
         "live_resources": len(inventory.resources),
+        "suppressed_findings": outcome.suppressed,
         "duration_s": round(time.monotonic() - started, 3),
     }
     return _finish(
@@ -271,6 +382,7 @@ def scan(config: Config) -> Report:
         redactor=_redactor_for_states(states).merged(_redactor_for_plan(plan)),
         ignore=ignore,
         stats=stats,
+        notices=outcome.notices,
     )
 
 
@@ -364,12 +476,20 @@ def check(config: Config) -> Report:
     index = _load_source(config)
     plan = _load_plan(config)
     ignore = _ignore_list(config)
-    findings: list[Finding] = []
+    job = _start_checkov(config, index)
+    drift_findings: list[Finding] = []
     resources: list[ResourceEntry] = []
+    subjects: list[Subject] = []
+    state_subjects: list[Subject] = []
     if plan is not None:
         drift_findings, drift_status = _plan_drift(plan)
-        findings.extend(drift_findings)
         resources.extend(_plan_entries(plan, drift_status))
+        live_subjects, state_subjects = _drift_subjects(plan)
+        subjects.extend(from_plan(plan, index))
+        subjects.extend(live_subjects)
+    if index is not None:
+        subjects.extend(from_code(index))
+    outcome = _rules(subjects, drift_findings, state_subjects, index, job)
     resources = [dataclasses.replace(r, location=locate(index, r.address, None)) for r in resources]
     seen = _config_addresses(r.address for r in resources if r.address)
     resources.extend(_source_entries(index, seen))
@@ -379,11 +499,15 @@ def check(config: Config) -> Report:
     )
     return _finish(
         inputs=inputs,
-        findings=_with_locations(findings, index),
+        findings=_with_locations(outcome.findings, index),
         resources=resources,
         errors=(),
         problems=_problems(index),
         redactor=_redactor_for_plan(plan),
         ignore=ignore,
-        stats={"duration_s": round(time.monotonic() - started, 3)},
+        stats={
+            "suppressed_findings": outcome.suppressed,
+            "duration_s": round(time.monotonic() - started, 3),
+        },
+        notices=outcome.notices,
     )
