@@ -1,0 +1,432 @@
+"""Span-preserving HCL edits: change the original text only where the edit is.
+
+python-hcl2's writers lose comments and spacing, so edits are text replacements at the exact
+spans the source index found. Everything outside an edit's span stays byte for byte; new text is
+rendered in `terraform fmt` style (fix/render.py), and where an edit changes which key is the
+longest in a run of aligned `key = value` lines, that run's padding is realigned as fmt would —
+whitespace only, and only inside the edited block.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from driftpatch.errors import FixError
+from driftpatch.fix import render
+from driftpatch.terraform.schema import AttributeSchema, BlockSchema, BlockTypeSchema
+from driftpatch.terraform.source import AttributeNode, BlockNode
+
+_STEP = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*|\"[^\"]*\")(?:\[(\d+)\])?$")
+# `key = ` at the start of a line: an identifier or a quoted key, then `=` (not `==`).
+_ASSIGN = re.compile(r'^(\s*)([A-Za-z_][A-Za-z0-9_-]*|"(?:[^"\\]|\\.)*")(\s*)=(?!=)\s*')
+_HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)\s*$")
+
+
+class EditError(FixError):
+    """The edit cannot be made safely (the value is an expression, the path is ambiguous...)."""
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    """Replace text[start:end] with `text`."""
+
+    start: int
+    end: int
+    text: str
+
+
+def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
+    ordered = sorted(edits, key=lambda e: (e.start, e.end))
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if b.start < a.end:
+            raise EditError(f"overlapping edits at offsets {a.start}-{a.end} and {b.start}-{b.end}")
+    out = text
+    for e in reversed(ordered):
+        out = out[: e.start] + e.text + out[e.end :]
+    return out
+
+
+# -- text helpers ------------------------------------------------------------------------------
+
+
+def line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
+
+
+def line_end(text: str, pos: int) -> int:
+    """Offset just after the newline ending the line that holds `pos` (or len(text))."""
+    nl = text.find("\n", pos)
+    return len(text) if nl < 0 else nl + 1
+
+
+def indent_of(text: str, pos: int) -> str:
+    start = line_start(text, pos)
+    end = start
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    return text[start:end]
+
+
+def newline_of(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def _with_newlines(snippet: str, nl: str) -> str:
+    return snippet.replace("\n", nl) if nl != "\n" else snippet
+
+
+# -- paths -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    index: int | None
+
+
+def parse_path(path: str) -> list[Step]:
+    steps = []
+    for part in _split(path):
+        m = _STEP.match(part)
+        if not m:
+            raise EditError(f"cannot edit attribute path {path!r}")
+        name = m.group(1).strip('"')
+        steps.append(Step(name, int(m.group(2)) if m.group(2) is not None else None))
+    return steps
+
+
+def _split(path: str) -> list[str]:
+    parts, depth, cur = [], 0, ""
+    for ch in path:
+        if ch == '"':
+            depth ^= 1
+        if ch == "." and not depth:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    return parts
+
+
+def _child_schema(
+    schema: BlockSchema | None, name: str
+) -> AttributeSchema | BlockTypeSchema | None:
+    return schema.child(name) if schema is not None else None
+
+
+def _is_block(schema: AttributeSchema | BlockTypeSchema | None, node: BlockNode, name: str) -> bool:
+    """Written as nested block(s)? Existing code decides; else the schema (attributes of
+    object lists, like security group `ingress`, are also written as blocks)."""
+    if node.nested(name):
+        return True
+    if name in node.attributes:
+        return False
+    if isinstance(schema, BlockTypeSchema):
+        return True
+    if isinstance(schema, AttributeSchema) and isinstance(schema.type, list):
+        inner = schema.type[1] if len(schema.type) == 2 else None
+        return (
+            schema.type[0] in ("list", "set")
+            and isinstance(inner, list)
+            and inner[:1] == ["object"]
+        )
+    return False
+
+
+# -- insertion inside a block -----------------------------------------------------------------
+
+
+def _insert_in_block(text: str, node: BlockNode, snippet_lines: Sequence[str]) -> TextEdit:
+    """Insert whole lines (already indented for the block body) before its closing brace, as a
+    group of their own (after a blank line) unless the body is empty."""
+    nl = newline_of(text)
+    close = node.body.end  # the closing brace
+    body = text[node.body.start : close]
+    inner_indent = indent_of(text, node.span.start) + "  "
+    lines = "".join(inner_indent + ln + nl if ln else nl for ln in snippet_lines)
+    if not body.strip():
+        # `{}` or `{\n}`: replace the whole body.
+        return TextEdit(node.body.start, close, nl + lines + indent_of(text, node.span.start))
+    brace_line = line_start(text, close)
+    if text[brace_line:close].strip():
+        # Closing brace shares a line with content (`{ a = 1 }`): break the line first.
+        return TextEdit(
+            close,
+            close,
+            nl + nl + lines + indent_of(text, node.span.start),
+        )
+    before = text[:brace_line].rstrip(" \t")
+    blank_already = before.endswith(nl + nl) or before.endswith("\n\n")
+    return TextEdit(brace_line, brace_line, ("" if blank_already else nl) + lines)
+
+
+def _lines(rendered: str) -> list[str]:
+    return rendered.rstrip("\n").split("\n")
+
+
+def _assignment_lines(name: str, value: Any) -> list[str]:
+    return _lines(f"{render.key(name)} = {render.value(value, 0)}")
+
+
+def _block_lines(name: str, arguments: Mapping[str, Any]) -> list[str]:
+    return _lines(render.block(name, (), arguments))
+
+
+# -- public operations ------------------------------------------------------------------------
+
+
+def set_value(
+    text: str, node: BlockNode, path: str, value: Any, schema: BlockSchema | None = None
+) -> list[TextEdit]:
+    """Set `path` in `node` to `value`, creating nested blocks or object keys as needed.
+
+    Paths: `encrypted`, `tags.Env`, `metadata_options[0].http_tokens`, `ingress` (a list of
+    objects for a block-written attribute replaces all its blocks)."""
+    steps = parse_path(path)
+    return _set(text, node, steps, value, schema)
+
+
+def _set(
+    text: str, node: BlockNode, steps: list[Step], value: Any, schema: BlockSchema | None
+) -> list[TextEdit]:
+    step, rest = steps[0], steps[1:]
+    spec = _child_schema(schema, step.name)
+    if _is_block(spec, node, step.name):
+        inner = spec.block if isinstance(spec, BlockTypeSchema) else None
+        existing = node.nested(step.name)
+        if not rest:
+            return _replace_blocks(text, node, step.name, existing, value)
+        index = step.index or 0
+        if index < len(existing):
+            return _set(text, existing[index], rest, value, inner)
+        if index == len(existing) == 0:
+            return [_insert_in_block(text, node, _block_lines(step.name, _nest(rest, value)))]
+        raise EditError(f"{step.name}[{index}] does not exist in the code")
+    attr = node.attributes.get(step.name)
+    if not rest:
+        if attr is not None:
+            return [_replace_expr(text, attr, value)]
+        return _realigned(
+            text, node, [_insert_in_block(text, node, _assignment_lines(step.name, value))]
+        )
+    if step.index is not None:
+        raise EditError(f"cannot edit inside {step.name}[{step.index}]: not a nested block")
+    # An object attribute: `tags.Env`.
+    if len(rest) != 1 or rest[0].index is not None:
+        raise EditError(f"cannot edit {step.name}.{'.'.join(s.name for s in rest)}")
+    key = rest[0].name
+    if attr is None:
+        return _realigned(
+            text, node, [_insert_in_block(text, node, _assignment_lines(step.name, {key: value}))]
+        )
+    return _set_object_key(text, node, attr, key, value)
+
+
+def _nest(rest: list[Step], value: Any) -> dict[str, Any]:
+    """`[a, b]` + v -> {"a": Block({"b": v})}-like nested dicts for render.block."""
+    from driftpatch.rules.interface import Block
+
+    head, tail = rest[0], rest[1:]
+    if not tail:
+        return {head.name: value}
+    return {head.name: Block(_nest(tail, value))}
+
+
+def _replace_expr(text: str, attr: AttributeNode, value: Any) -> TextEdit:
+    indent = len(indent_of(text, attr.span.start))
+    rendered = _with_newlines(render.value(value, indent), newline_of(text))
+    return TextEdit(attr.expr.start, attr.expr.end, rendered)
+
+
+def _set_object_key(
+    text: str, node: BlockNode, attr: AttributeNode, key: str, value: Any
+) -> list[TextEdit]:
+    if key in attr.elements:
+        return [_replace_expr(text, attr.elements[key], value)]
+    expr = text[attr.expr.start : attr.expr.end]
+    if not (expr.startswith("{") and expr.endswith("}")):
+        raise EditError(
+            f"{attr.name} is the expression `{' '.join(expr.split())[:60]}`, not an object "
+            "literal: cannot add a key safely"
+        )
+    close = attr.expr.end - 1
+    nl = newline_of(text)
+    item = f"{render.key(key)} = {render.value(value, len(indent_of(text, attr.span.start)) + 2)}"
+    if "\n" not in expr:  # `{ a = 1 }` or `{}` on one line: make it multi-line.
+        pad = indent_of(text, attr.span.start) + "  "
+        items = expr[1:-1].strip()
+        body = (pad + items + nl if items else "") + pad + item + nl
+        new = "{" + nl + body + indent_of(text, attr.span.start) + "}"
+        edit = TextEdit(attr.expr.start, attr.expr.end, new)
+    else:
+        pad = indent_of(text, attr.span.start) + "  "
+        edit = TextEdit(line_start(text, close), line_start(text, close), pad + item + nl)
+    return _realigned(text, node, [edit])
+
+
+def _replace_blocks(
+    text: str, node: BlockNode, name: str, existing: Sequence[BlockNode], value: Any
+) -> list[TextEdit]:
+    """Replace every `name` block with one block per element of `value` (a list of objects)."""
+    elements = value if isinstance(value, list) else [value] if isinstance(value, Mapping) else None
+    if elements is None or not all(isinstance(e, Mapping) for e in elements):
+        raise EditError(f"{name} is written as blocks; the value is not a list of objects")
+    rendered = [
+        _lines(render.block(name, (), {k: v for k, v in e.items() if not _empty(v)}))
+        for e in elements
+    ]
+    edits = [remove_block(text, b) for b in existing]
+    if rendered:
+        lines: list[str] = []
+        for i, r in enumerate(rendered):
+            if i:
+                lines.append("")
+            lines.extend(r)
+        if existing:
+            nl = newline_of(text)
+            pad = indent_of(text, existing[0].span.start)
+            first = line_start(text, existing[0].span.start)
+            joined = "".join(pad + ln + nl if ln else nl for ln in lines)
+            edits[0] = TextEdit(first, edits[0].end, joined)
+        else:
+            edits.append(_insert_in_block(text, node, lines))
+    return edits
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == [] or value == {} or value == ""
+
+
+def remove_value(text: str, node: BlockNode, path: str) -> list[TextEdit]:
+    steps = parse_path(path)
+    target = node
+    for step in steps[:-1]:
+        blocks = target.nested(step.name)
+        index = step.index or 0
+        if index >= len(blocks):
+            return []
+        target = blocks[index]
+    last = steps[-1]
+    if last.name in target.attributes:
+        attr = target.attributes[last.name]
+        return _realigned(text, target, [_remove_lines(text, attr.span.start, attr.span.end)])
+    blocks = target.nested(last.name)
+    if last.index is not None:
+        blocks = blocks[last.index : last.index + 1]
+    return [remove_block(text, b) for b in blocks]
+
+
+def _remove_lines(text: str, start: int, end: int) -> TextEdit:
+    """Remove [start, end) and, when it stands alone on its lines, those whole lines."""
+    first, last = line_start(text, start), line_end(text, end)
+    alone = not text[first:start].strip() and not text[end:last].strip().lstrip("#").strip()
+    if alone or not text[end:last].strip() or text[end:last].strip().startswith(("#", "//")):
+        return TextEdit(first, last, "")
+    return TextEdit(start, end, "")
+
+
+def remove_block(text: str, node: BlockNode) -> TextEdit:
+    """Remove a block with its whole lines, and one blank line that separated it."""
+    edit = _remove_lines(text, node.span.start, node.span.end)
+    nl = newline_of(text)
+    if text.startswith(nl, edit.end) and (edit.start == 0 or text[: edit.start].endswith(nl + nl)):
+        return TextEdit(edit.start, edit.end + len(nl), "")
+    return edit
+
+
+def insert_after(text: str, node: BlockNode, snippet: str) -> TextEdit:
+    """A new top-level block after `node`, separated by one blank line."""
+    nl = newline_of(text)
+    at = line_end(text, node.span.end - 1)
+    prefix = nl if at == len(text) and not text.endswith(nl) else ""
+    return TextEdit(at, at, prefix + nl + _with_newlines(snippet.rstrip("\n") + "\n", nl))
+
+
+def append(text: str, snippet: str) -> TextEdit:
+    """A new top-level block at the end of the file."""
+    nl = newline_of(text)
+    body = _with_newlines(snippet.rstrip("\n") + "\n", nl)
+    if not text.strip():
+        return TextEdit(0, len(text), body)
+    stripped = text.rstrip()
+    tail = text[len(stripped) :]
+    return TextEdit(len(stripped), len(text), nl + nl + body if tail != nl + nl else body)
+
+
+# -- alignment ---------------------------------------------------------------------------------
+
+
+def _realigned(text: str, node: BlockNode, edits: list[TextEdit]) -> list[TextEdit]:
+    """`edits` plus whitespace edits that realign `=` in the runs of `node` they touch, as
+    terraform fmt would; expressed as one replacement of the block's span, in which only the
+    padding before `=` of those runs differs beyond `edits` themselves."""
+    edited = apply_edits(text, edits)
+    start = node.span.start
+    shift = 0
+    touched: set[int] = set()
+    for e in sorted(edits, key=lambda e: e.start):
+        new_start = e.start + shift
+        new_end = new_start + len(e.text)
+        first = edited.count("\n", start, max(start, new_start))
+        last = edited.count("\n", start, max(start, new_end))
+        touched.update(range(first, last + 1))
+        shift += len(e.text) - (e.end - e.start)
+    end = node.span.end + shift
+    fixed = realign(edited[start:end], touched)
+    if fixed == edited[start:end]:
+        return edits
+    return [TextEdit(node.span.start, node.span.end, fixed)]
+
+
+def realign(block_text: str, touched: set[int] | None = None) -> str:
+    """Align `=` across runs of consecutive single-line assignments of equal indentation; with
+    `touched` (line numbers), only the runs holding or bordering one of those lines.
+
+    Multi-line assignments (whose value opens `{`, `[`, `(` or a heredoc on their first line),
+    blank lines, comments and nested blocks end a run, as in `terraform fmt`."""
+    lines = block_text.split("\n")
+    out = list(lines)
+    run: list[tuple[int, re.Match[str]]] = []
+    heredoc: str | None = None
+
+    def flush() -> None:
+        if touched is not None and not any(
+            i in touched or i - 1 in touched or i + 1 in touched for i, _ in run
+        ):
+            run.clear()
+            return
+        if len(run) > 1:
+            width = max(len(m.group(2)) for _, m in run)
+            for i, m in run:
+                rest = lines[i][m.end() :]
+                out[i] = f"{m.group(1)}{m.group(2).ljust(width)} = {rest}"
+        elif run:
+            i, m = run[0]
+            out[i] = f"{m.group(1)}{m.group(2)} = {lines[i][m.end() :]}"
+        run.clear()
+
+    depth_indent: str | None = None
+    for i, raw in enumerate(lines):
+        line = raw.rstrip("\r")
+        if heredoc is not None:
+            if line.strip() == heredoc:
+                heredoc = None
+            continue
+        m = _ASSIGN.match(line)
+        opens = line.rstrip().endswith(("{", "[", "(")) or _HEREDOC.search(line)
+        if m and not opens:
+            if run and m.group(1) != depth_indent:
+                flush()
+            depth_indent = m.group(1)
+            run.append((i, m))
+            continue
+        flush()
+        hd = _HEREDOC.search(line)
+        if hd:
+            heredoc = hd.group(1)
+    flush()
+    return "\n".join(out)
