@@ -9,6 +9,7 @@ whitespace only, and only inside the edited block.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ class TextEdit:
 
 def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
     ordered = sorted(edits, key=lambda e: (e.start, e.end))
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in itertools.pairwise(ordered):
         if b.start < a.end:
             raise EditError(f"overlapping edits at offsets {a.start}-{a.end} and {b.start}-{b.end}")
     out = text
@@ -160,7 +161,7 @@ def _insert_in_block(text: str, node: BlockNode, snippet_lines: Sequence[str]) -
             nl + nl + lines + indent_of(text, node.span.start),
         )
     before = text[:brace_line].rstrip(" \t")
-    blank_already = before.endswith(nl + nl) or before.endswith("\n\n")
+    blank_already = before.endswith((nl + nl, "\n\n"))
     return TextEdit(brace_line, brace_line, ("" if blank_already else nl) + lines)
 
 
