@@ -310,6 +310,9 @@ class Patch:
     action: PatchAction
     verified: bool
     note: str = ""
+    # sha256 of the file the diff applies to (None for a new file): `patch --apply` refuses
+    # when the file changed since the scan.
+    base_sha256: str | None = None
 
     def to_json(self) -> dict[str, JSON]:
         out: dict[str, JSON] = {
@@ -321,6 +324,7 @@ class Patch:
         }
         if self.note:
             out["note"] = self.note
+        out["base_sha256"] = self.base_sha256
         return out
 
 

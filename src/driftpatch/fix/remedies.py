@@ -1,0 +1,488 @@
+"""Choose a remedy for each finding and express it as an operation on the source tree.
+
+- codify: drift that is safe to keep -> write the live value where the code says it (a literal,
+  or the tfvars value / variable default that feeds it); an expression that cannot be patched
+  safely gets no patch and says why.
+- revert: drift that weakens security -> no code change when the code already says the secure
+  value (re-apply restores it); if the code leaves the attribute unset (so apply would not
+  restore it), pin the state's value in code. The remediation names the exact apply command.
+- fix: a misconfiguration -> the rule's declarative edits.
+- remove: a resource deleted live -> remove its block and record a `removed {}` block.
+- import: unmanaged resources -> `import {}` + resource blocks in a new file (fix/imports.py).
+
+Operations run one after another on a working copy of the files; each re-reads the (already
+edited) file, so two remedies touching one block compose instead of colliding.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from driftpatch.config import Prefer
+from driftpatch.drift import security
+from driftpatch.drift.policy import POLICY_ATTRIBUTES, parse_policy
+from driftpatch.fix import hcl_edit, render
+from driftpatch.fix.hcl_edit import TextEdit
+from driftpatch.model import SENSITIVE, Address, Finding, Kind, PatchAction
+from driftpatch.rules.interface import AddResource, Expr, Fix, RemoveValue, SetValue, Subject
+from driftpatch.terraform.schema import BlockSchema, aws_schema
+from driftpatch.terraform.source import AttributeNode, BlockNode, SourceIndex
+
+_VAR = re.compile(r"^var\.([A-Za-z_][A-Za-z0-9_-]*)$")
+
+
+class NoPatch(Exception):
+    """Why a finding gets no patch (a value, not a failure: it ends up in the patch note)."""
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Text edits on one file; `new_file` when the file does not exist yet."""
+
+    file: str
+    edits: tuple[TextEdit, ...]
+    new_file: bool = False
+
+
+# An operation reads the current index (files as already edited) and returns edits + a note.
+OperationFn = Callable[[SourceIndex], tuple[list[Edit], str]]
+
+
+@dataclass(frozen=True)
+class Operation:
+    finding_ids: tuple[str, ...]
+    action: PatchAction
+    run: OperationFn
+    # What verification re-checks after the edit (see fix/verify.py).
+    expect: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Plan:
+    operations: tuple[Operation, ...]
+    # finding id -> a remediation sentence to use instead of the finding's generic one.
+    remediation: Mapping[str, str]
+    # finding id -> why no patch is offered.
+    skipped: Mapping[str, str]
+
+
+# -- locating the code behind a value ---------------------------------------------------------
+
+
+def _block(index: SourceIndex, address: str) -> BlockNode:
+    node = index.block_for(address)
+    if node is None:
+        raise NoPatch(f"{address} is not declared in the scanned code")
+    return node
+
+
+def _multi_instance(node: BlockNode) -> bool:
+    return "count" in node.attributes or "for_each" in node.attributes
+
+
+def _module_call(index: SourceIndex, module_path: tuple[str, ...]) -> BlockNode | None:
+    if not module_path:
+        return None
+    parent = index.modules.get(module_path[:-1])
+    call = parent.calls.get(module_path[-1]) if parent is not None else None
+    return call.block if call is not None else None
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to write a value: `path` inside `node` (a block, or a tfvars/variable body)."""
+
+    node: BlockNode
+    path: str
+    via: str  # human description: "literal in main.tf", "variable default in variables.tf"
+
+
+def _tfvars_target(index: SourceIndex, name: str) -> Target | None:
+    """The root module's tfvars assignment of `name` (the last file Terraform reads wins)."""
+    assignments = getattr(index, "tfvars", None)
+    if not assignments:
+        return None
+    for node in reversed(assignments):
+        if name in node.attributes:
+            return Target(node, name, f"tfvars value of var.{name} in {node.file}")
+    return None
+
+
+def resolve_target(
+    index: SourceIndex, address: str, path: str, *, allow_shared: bool = False
+) -> Target:
+    """Follow `path` of the resource at `address` to the code that sets it.
+
+    Literal -> that attribute. `var.x` -> the root tfvars assignment, else the module call
+    argument, else the variable's default. Anything else -> NoPatch with the expression."""
+    addr = Address.parse(address)
+    node = _block(index, address)
+    head = hcl_edit.parse_path(path)[0]
+    attr = node.attributes.get(head.name)
+    if attr is None or attr.literal is not _not_literal() or head.index is not None:
+        if _multi_instance(node) and not allow_shared:
+            raise NoPatch(
+                f"{address} is one of several instances (count/for_each) of one block: "
+                "writing one instance's value into the block would change them all"
+            )
+        return Target(node, path, f"{'literal' if attr else 'new attribute'} in {node.file}")
+    return _follow_expression(index, addr, node, attr, path, allow_shared)
+
+
+def _not_literal() -> object:
+    from driftpatch.terraform.source import NOT_LITERAL
+
+    return NOT_LITERAL
+
+
+def _follow_expression(
+    index: SourceIndex,
+    addr: Address,
+    node: BlockNode,
+    attr: AttributeNode,
+    path: str,
+    allow_shared: bool,
+) -> Target:
+    expr = " ".join(attr.expr_text.split())
+    m = _VAR.match(expr)
+    if m is None:
+        raise NoPatch(
+            f"{attr.name} comes from the expression `{expr[:80]}`: no safe place to write the "
+            "value, so no patch is offered"
+        )
+    if _multi_instance(node) and not allow_shared:
+        raise NoPatch(
+            f"{attr.name} comes from var.{m.group(1)} shared by every instance of the block"
+        )
+    rest = path[len(attr.name) :]  # ".Env" for tags.Env, "" otherwise
+    name = m.group(1)
+    module_path = addr.module_path
+    if not module_path:
+        found = _tfvars_target(index, name)
+        if found is not None:
+            return Target(found.node, name + rest, found.via)
+    else:
+        call = _module_call(index, module_path)
+        if call is not None:
+            if _multi_instance(call) and not allow_shared:
+                raise NoPatch(
+                    f"{attr.name} comes from module {module_path[-1]}'s input {name}, shared by "
+                    "every instance of the module call"
+                )
+            arg = call.attributes.get(name)
+            if arg is not None:
+                if arg.literal is not _not_literal():
+                    return Target(call, name + rest, f"module argument {name} in {call.file}")
+                raise NoPatch(
+                    f"{attr.name} comes from module argument {name} = "
+                    f"`{' '.join(arg.expr_text.split())[:60]}` in {call.file}"
+                )
+    variable = index.variables(module_path).get(name)
+    if variable is None:
+        raise NoPatch(f"var.{name} is not declared in the scanned code")
+    default = variable.attributes.get("default")
+    if default is not None and default.literal is _not_literal():
+        raise NoPatch(f"the default of var.{name} is an expression")
+    return Target(variable, "default" + rest, f"default of var.{name} in {variable.file}")
+
+
+# -- values ------------------------------------------------------------------------------------
+
+
+def hcl_value(attribute: str, value: Any, current: AttributeNode | None) -> Any:
+    """The value to write: policies as jsonencode(...) of an HCL object when the code already
+    uses jsonencode (or writes a new one), else a literal."""
+    name = attribute.split(".")[-1].split("[")[0]
+    if name in POLICY_ATTRIBUTES and isinstance(value, str):
+        doc = parse_policy(value)
+        uses_jsonencode = current is None or current.expr_text.lstrip().startswith("jsonencode(")
+        if doc is not None and uses_jsonencode:
+            return Expr(f"jsonencode({render.value(doc, 0)})")
+    return value
+
+
+def _schema_for(address: str) -> BlockSchema | None:
+    try:
+        rs = aws_schema().resource(Address.parse(address).type)
+    except ValueError:
+        return None
+    return rs.block if rs is not None else None
+
+
+def set_operation(
+    address: str, path: str, value: Any, *, allow_shared: bool = False
+) -> OperationFn:
+    def run(index: SourceIndex) -> tuple[list[Edit], str]:
+        target = resolve_target(index, address, path, allow_shared=allow_shared)
+        text = index.texts[target.node.file]
+        head = hcl_edit.parse_path(target.path)[0].name
+        current = target.node.attributes.get(head)
+        schema = _schema_for(address) if target.node.type == "resource" else None
+        edits = hcl_edit.set_value(
+            text, target.node, target.path, hcl_value(target.path, value, current), schema
+        )
+        return [Edit(target.node.file, tuple(edits))], f"sets {target.path} ({target.via})"
+
+    return run
+
+
+def remove_operation(address: str, path: str) -> OperationFn:
+    def run(index: SourceIndex) -> tuple[list[Edit], str]:
+        node = _block(index, address)
+        edits = hcl_edit.remove_value(index.texts[node.file], node, path)
+        if not edits:
+            raise NoPatch(f"{path} is not written in the code")
+        return [Edit(node.file, tuple(edits))], f"removes {path} from {node.file}"
+
+    return run
+
+
+def _local(address: str) -> str:
+    a = Address.parse(address)
+    return f"{a.type}.{a.name}"
+
+
+def _substitute(value: Any, mapping: Mapping[str, str]) -> Any:
+    if isinstance(value, Expr):
+        text = value.text
+        for k, v in mapping.items():
+            text = text.replace("{" + k + "}", v)
+        return Expr(text)
+    if isinstance(value, Mapping):
+        return {k: _substitute(v, mapping) for k, v in value.items()}
+    if isinstance(value, tuple | list) and not isinstance(value, str):
+        return type(value)(_substitute(v, mapping) for v in value)
+    from driftpatch.rules.interface import Block
+
+    if isinstance(value, Block):
+        return Block({k: _substitute(v, mapping) for k, v in value.arguments.items()})
+    return value
+
+
+def add_resource_operation(address: str, add: AddResource) -> OperationFn:
+    """A new resource after the subject's block, in the subject's module and file; a subject
+    with count/for_each gets the same count/for_each and per-instance references."""
+
+    def run(index: SourceIndex) -> tuple[list[Edit], str]:
+        node = _block(index, address)
+        a = Address.parse(address)
+        name = add.name.format(name=a.name)
+        local = _local(address)
+        arguments: dict[str, Any] = {}
+        if "count" in node.attributes:
+            arguments["count"] = Expr(node.attributes["count"].expr_text)
+            ref = f"{local}[count.index]"
+        elif "for_each" in node.attributes:
+            arguments["for_each"] = Expr(local)
+            ref = "each.value"
+        else:
+            ref = local
+        mapping = {"address": ref, "name": name}
+        arguments.update(_substitute(dict(add.arguments), mapping))
+        blocks = [
+            (bname, _substitute(dict(body), mapping))
+            for bname, bodies in add.blocks.items()
+            for body in bodies
+        ]
+        if f"{local.split('.')[0]}.{name}" in {_local(k) for k in _module_resources(index, a)}:
+            raise NoPatch(f"{add.type}.{name} already exists in the module")
+        snippet = render.block("resource", (add.type, name), arguments, blocks)
+        text = index.texts[node.file]
+        edit = hcl_edit.insert_after(text, node, snippet)
+        return [Edit(node.file, (edit,))], f"adds {add.type}.{name} to {node.file}"
+
+    return run
+
+
+def _module_resources(index: SourceIndex, a: Address) -> list[str]:
+    prefix = ".".join(f"module.{m}" for m in a.module_path)
+    return [
+        k
+        for k in index.resources
+        if (k.startswith(prefix + ".") if prefix else not k.startswith("module."))
+    ]
+
+
+def removed_operation(address: str) -> OperationFn:
+    def run(index: SourceIndex) -> tuple[list[Edit], str]:
+        a = Address.parse(address)
+        if a.key is not None:
+            raise NoPatch(
+                f"{address} is one instance of a count/for_each block: change the count or "
+                "the for_each collection instead"
+            )
+        if a.module_path:
+            raise NoPatch(
+                f"{address} lives in module {'.'.join(a.module_path)}: a `removed` block must "
+                "be written in the calling module; remove it there by hand"
+            )
+        node = _block(index, address)
+        refs = _references(index, a, node)
+        if refs:
+            raise NoPatch(
+                f"{a.config_address} is still referenced at {', '.join(refs[:3])}: remove those "
+                "references first"
+            )
+        text = index.texts[node.file]
+        removal = hcl_edit.remove_block(text, node)
+        removed = render.block(
+            "removed", (), {"from": Expr(a.config_address)}, [("lifecycle", {"destroy": False})]
+        )
+        insert = TextEdit(removal.end, removal.end, removed + "\n")
+        edits = (removal, insert)
+        return [Edit(node.file, edits)], (
+            f"removes the block of {a.config_address} from {node.file} and records a `removed` "
+            "block (Terraform >= 1.7) so Terraform forgets it without destroying anything"
+        )
+
+    return run
+
+
+def _references(index: SourceIndex, a: Address, node: BlockNode) -> list[str]:
+    pattern = re.compile(rf"(?<![\w.-]){re.escape(a.type)}\.{re.escape(a.name)}\b")
+    module_dir = index.module_dir(a.module_path)
+    found = []
+    for block in index.blocks:
+        if block is node or block.type == "removed":
+            continue
+        if module_dir is not None and not _in_dir(index, block.file, module_dir):
+            continue
+        body = index.texts[block.file][block.span.start : block.span.end]
+        if pattern.search(body):
+            found.append(f"{block.file}:{block.span.start_line}")
+    return found
+
+
+def _in_dir(index: SourceIndex, file: str, directory: Any) -> bool:
+    path = (index.root / file).resolve()
+    return path.parent == directory.resolve()
+
+
+# -- choosing ----------------------------------------------------------------------------------
+
+
+def apply_command(address: str) -> str:
+    return f"terraform apply -target='{address}'"
+
+
+def _code_value(index: SourceIndex, address: str, path: str) -> tuple[bool, Any]:
+    """(is the attribute written in the code, its literal value or None)."""
+    node = index.block_for(address)
+    if node is None:
+        return False, None
+    steps = hcl_edit.parse_path(path)
+    for step in steps[:-1]:
+        nested = node.nested(step.name)
+        if nested:
+            node = nested[step.index or 0] if (step.index or 0) < len(nested) else node
+            continue
+        attr = node.attributes.get(step.name)
+        if attr is None:
+            return False, None
+        if step is steps[-2] and steps[-1].name in attr.elements:
+            elem = attr.elements[steps[-1].name]
+            return True, None if elem.literal is _not_literal() else elem.literal
+        return True, None
+    last = steps[-1]
+    if last.name in node.attributes:
+        attr = node.attributes[last.name]
+        return True, None if attr.literal is _not_literal() else attr.literal
+    return bool(node.nested(last.name)), None
+
+
+def _drift_operation(f: Finding, index: SourceIndex, prefer: Prefer) -> Operation | str:
+    assert f.address and f.attribute
+    if SENSITIVE in (f.expected, f.actual):
+        return "the attribute is sensitive: its value is never written into code"
+    revert = prefer is Prefer.REVERT or (prefer is Prefer.AUTO and security.is_security_drift(f))
+    if revert:
+        written, _ = _code_value(index, f.address, f.attribute)
+        if written:
+            return f"the code already sets {f.attribute}: `{apply_command(f.address)}` puts it back"
+        if f.expected is None:
+            return f"{f.attribute} is unset in state and code; remove it in AWS"
+        return Operation(
+            (f.id,),
+            PatchAction.REVERT,
+            set_operation(f.address, f.attribute, f.expected),
+            {"kind": "value", "address": f.address, "path": f.attribute, "value": f.expected},
+        )
+    if f.actual is None:
+        return Operation(
+            (f.id,),
+            PatchAction.CODIFY,
+            remove_operation(f.address, f.attribute),
+            {"kind": "absent", "address": f.address, "path": f.attribute},
+        )
+    return Operation(
+        (f.id,),
+        PatchAction.CODIFY,
+        set_operation(f.address, f.attribute, f.actual),
+        {"kind": "value", "address": f.address, "path": f.attribute, "value": f.actual},
+    )
+
+
+def _fix_operation(f: Finding, subject: Subject, fix: Fix) -> Operation | str:
+    address = subject.config_address() if hasattr(subject, "config_address") else subject.address
+    if not address:
+        return "not declared in the scanned code"
+    runs: list[OperationFn] = []
+    for edit in fix.edits:
+        if isinstance(edit, SetValue):
+            runs.append(set_operation(address, edit.path, edit.value, allow_shared=True))
+        elif isinstance(edit, RemoveValue):
+            runs.append(remove_operation(address, edit.path))
+        elif isinstance(edit, AddResource):
+            runs.append(add_resource_operation(address, edit))
+
+    def run(index: SourceIndex) -> tuple[list[Edit], str]:
+        out: list[Edit] = []
+        for r in runs:
+            edits, _ = r(index)
+            out.extend(edits)
+        return out, fix.summary
+
+    return Operation(
+        (f.id,), PatchAction.FIX, run, {"kind": "rule", "rule_id": f.rule_id, "address": address}
+    )
+
+
+def plan_remedies(
+    findings: Sequence[Finding],
+    index: SourceIndex,
+    fixes: Mapping[str, tuple[Subject, Fix]],
+    prefer: Prefer = Prefer.AUTO,
+) -> Plan:
+    """One operation per finding that code can fix; the others get a reason."""
+    operations: list[Operation] = []
+    remediation: dict[str, str] = {}
+    skipped: dict[str, str] = {}
+    for f in findings:
+        outcome: Operation | str | None = None
+        if f.kind is Kind.DRIFT and f.address and f.attribute:
+            outcome = _drift_operation(f, index, prefer)
+            if security.is_security_drift(f) or prefer is Prefer.REVERT:
+                remediation[f.id] = (
+                    f"Restore the code's value: {apply_command(f.address)}. " + f.remediation
+                )
+        elif f.kind is Kind.MISCONFIG and f.id in fixes:
+            subject, fix = fixes[f.id]
+            outcome = _fix_operation(f, subject, fix)
+        elif f.kind is Kind.MISSING and f.address:
+            if prefer is Prefer.REVERT:
+                outcome = f"re-create it with `{apply_command(f.address)}`"
+            else:
+                outcome = Operation(
+                    (f.id,),
+                    PatchAction.REMOVE,
+                    removed_operation(f.address),
+                    {"kind": "removed", "address": f.address},
+                )
+        if isinstance(outcome, Operation):
+            operations.append(outcome)
+        elif isinstance(outcome, str):
+            skipped[f.id] = outcome
+    return Plan(tuple(operations), remediation, skipped)

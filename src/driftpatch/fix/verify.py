@@ -1,0 +1,248 @@
+"""Run remedy operations on a working copy of the source and verify each one.
+
+Each operation sees the files as the previous ones left them (re-indexed), so edits compose.
+After an operation, the copy is re-indexed and the finding re-evaluated against the patched
+code: the patch is `verified` only if the finding would be gone — the codified value is what the
+code now says, the rule no longer fires on the patched block, the removed block is gone. An
+operation whose result does not parse is dropped (never shown as a patch).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from driftpatch.drift.normalize import normalize_untyped
+from driftpatch.drift.policy import policies_equal
+from driftpatch.fix import hcl_edit
+from driftpatch.fix.diff import sha256, unified
+from driftpatch.fix.hcl_edit import EditError
+from driftpatch.fix.remedies import Edit, NoPatch, Operation, Plan, resolve_target
+from driftpatch.model import Address, Patch
+from driftpatch.rules import rule_by_id
+from driftpatch.rules.interface import Expr, World
+from driftpatch.rules.subjects import attribute_value, from_code
+from driftpatch.terraform.source import BlockNode, SourceIndex, index_source
+
+Reindex = Callable[[Mapping[str, str]], SourceIndex]
+
+
+@dataclass(frozen=True)
+class Applied:
+    patches: tuple[Patch, ...]
+    # One diff per file, original -> final: what `-o patch` writes and `git apply` takes.
+    combined: str
+    # finding id -> why it got no patch.
+    skipped: Mapping[str, str] = field(default_factory=dict)
+    # file -> final text (for `patch --apply` and the tests).
+    final: Mapping[str, str] = field(default_factory=dict)
+
+
+class WorkingCopy:
+    """The indexed files copied to a temporary directory, re-indexed after every edit."""
+
+    def __init__(self, index: SourceIndex) -> None:
+        self._tmp = Path(tempfile.mkdtemp(prefix="driftpatch-fix-"))
+        self.root = self._tmp / "repo"
+        self.source_rel = index.source_dir.resolve().relative_to(index.root.resolve())
+        self.texts: dict[str, str] = dict(index.texts)
+        for extra in _extra_files(index):
+            self.texts.setdefault(extra, (index.root / extra).read_text(encoding="utf-8"))
+        for rel, text in self.texts.items():
+            path = self.root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8", newline="")
+        modules_json = index.source_dir / ".terraform" / "modules" / "modules.json"
+        if modules_json.is_file():
+            dest = self.root / self.source_rel / ".terraform" / "modules" / "modules.json"
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(modules_json, dest)
+        self.index = self.reindex()
+
+    def reindex(self) -> SourceIndex:
+        return index_source(self.root / self.source_rel, root=self.root)
+
+    def write(self, texts: Mapping[str, str]) -> None:
+        for rel, text in texts.items():
+            path = self.root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8", newline="")
+            self.texts[rel] = text
+        self.index = self.reindex()
+
+    def close(self) -> None:
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+def _extra_files(index: SourceIndex) -> list[str]:
+    """tfvars files the index read (not .tf, so not in `texts` unless the index keeps them)."""
+    tfvars = getattr(index, "tfvars", None) or ()
+    return [n.file for n in tfvars if n.file not in index.texts]
+
+
+def _apply(texts: Mapping[str, str], edits: Sequence[Edit]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    by_file: dict[str, list[hcl_edit.TextEdit]] = {}
+    for e in edits:
+        by_file.setdefault(e.file, []).extend(e.edits)
+    for file, file_edits in by_file.items():
+        base = out.get(file, texts.get(file, ""))
+        out[file] = hcl_edit.apply_edits(base, file_edits)
+    return out
+
+
+# -- verification ------------------------------------------------------------------------------
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if isinstance(a, str) and isinstance(b, str) and policies_equal(a, b):
+        return True
+    return bool(normalize_untyped(a) == normalize_untyped(b))
+
+
+def _written_value(index: SourceIndex, address: str, path: str) -> tuple[bool, Any]:
+    """The literal the code now gives `path` of `address`, following variables."""
+    try:
+        target = resolve_target(index, address, path, allow_shared=True)
+    except NoPatch:
+        return False, None
+    return _value_in(target.node, target.path)
+
+
+def _value_in(node: BlockNode, path: str) -> tuple[bool, Any]:
+    steps = hcl_edit.parse_path(path)
+    for step in steps[:-1]:
+        nested = node.nested(step.name)
+        if nested and (step.index or 0) < len(nested):
+            node = nested[step.index or 0]
+            continue
+        attr = node.attributes.get(step.name)
+        if attr is None:
+            return False, None
+        elem = attr.elements.get(steps[-1].name)
+        if elem is None:
+            return False, None
+        return True, attribute_value(elem.literal, elem.expr_text)
+    last = steps[-1]
+    if last.name in node.attributes:
+        attr = node.attributes[last.name]
+        value = attribute_value(attr.literal, attr.expr_text)
+        if last.index is not None and isinstance(value, list):
+            value = value[last.index] if last.index < len(value) else None
+        return True, value
+    blocks = node.nested(last.name)
+    if blocks:
+        return True, [_block_values(b) for b in blocks]
+    return False, None
+
+
+def _block_values(node: BlockNode) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        k: attribute_value(a.literal, a.expr_text) for k, a in node.attributes.items()
+    }
+    for b in node.blocks:
+        out.setdefault(b.type, []).append(_block_values(b))
+    return out
+
+
+def verify(op: Operation, index: SourceIndex) -> tuple[bool, str]:
+    """Would the finding be gone with the patched code? (verified, why not)."""
+    expect = op.expect
+    kind = expect.get("kind")
+    address = str(expect.get("address", ""))
+    if kind == "value":
+        written, value = _written_value(index, address, str(expect["path"]))
+        want = expect["value"]
+        if isinstance(value, Expr):
+            return False, "the code now holds an expression; compare it by hand"
+        if written and _equal(value, want):
+            return True, ""
+        return False, f"the patched code gives {expect['path']} = {value!r}, not {want!r}"
+    if kind == "absent":
+        written, _ = _written_value(index, address, str(expect["path"]))
+        return (not written), "" if not written else f"{expect['path']} is still written"
+    if kind == "rule":
+        rule = rule_by_id(str(expect["rule_id"]))
+        if rule is None:
+            return False, f"rule {expect['rule_id']} is not in the registry"
+        subjects = from_code(index)
+        world = World(subjects)
+        mine = [s for s in subjects if s.address == address]
+        if not mine:
+            return False, f"{address} is no longer in the patched code"
+        left = [v for s in mine for v in rule.evaluate(s, world)]
+        if left:
+            return False, f"{rule.meta.id} still fires on the patched code ({left[0].attribute})"
+        return True, ""
+    if kind == "removed":
+        a = Address.parse(address)
+        if index.block_for(address) is not None:
+            return False, "the block is still in the code"
+        has_removed = any(
+            b.type == "removed"
+            and "from" in b.attributes
+            and " ".join(b.attributes["from"].expr_text.split()) == a.config_address
+            for b in index.blocks
+        )
+        return has_removed, "" if has_removed else "no removed block for it"
+    if kind == "parsed":
+        return True, ""
+    return False, f"no verification for {kind!r}"
+
+
+# -- running -----------------------------------------------------------------------------------
+
+
+def apply_plan(plan: Plan, index: SourceIndex, extra: Sequence[Operation] = ()) -> Applied:
+    """Run every operation on a working copy; one Patch per operation and file."""
+    copy = WorkingCopy(index)
+    try:
+        original = dict(copy.texts)
+        patches: list[Patch] = []
+        skipped = dict(plan.skipped)
+        for op in (*plan.operations, *extra):
+            try:
+                edits, note = op.run(copy.index)
+                changed = _apply(copy.texts, edits)
+            except (NoPatch, EditError) as exc:
+                for fid in op.finding_ids:
+                    skipped[fid] = str(exc)
+                continue
+            before = {f: copy.texts.get(f) for f in changed}
+            copy.write(changed)
+            broken = [p for p in copy.index.problems if p.file in changed]
+            if broken:
+                copy.write({f: t for f, t in before.items() if t is not None})
+                for fid in op.finding_ids:
+                    skipped[fid] = f"the edit would not parse ({broken[0].message}); not offered"
+                continue
+            ok, why = verify(op, copy.index)
+            for file, new in changed.items():
+                old = before[file]
+                diff = unified(file, old, new)
+                if not diff:
+                    continue
+                patches.append(
+                    Patch(
+                        file=file,
+                        diff=diff,
+                        finding_ids=op.finding_ids,
+                        action=op.action,
+                        verified=ok,
+                        note=note if ok else f"{note}; not verified: {why}",
+                        base_sha256=sha256(old) if old is not None else None,
+                    )
+                )
+        combined = "".join(
+            unified(f, original.get(f), copy.texts[f])
+            for f in sorted(copy.texts)
+            if copy.texts[f] != original.get(f)
+        )
+        final = {f: t for f, t in copy.texts.items() if t != original.get(f)}
+        return Applied(tuple(patches), combined, skipped, final)
+    finally:
+        copy.close()
