@@ -164,10 +164,12 @@ def instance_volume_ids(resources: Iterable[LiveResource]) -> dict[str, str]:
     """Volume id -> instance id, for volumes inside an instance's block device mapping.
 
     These are the volumes the provider describes in `aws_instance.root_block_device` and
-    `ebs_block_device`; the same volumes are also `aws_ebs_volume` objects. An inventory should
-    not call them unmanaged when their instance is accounted for: a managed instance owns them
-    (changes show as drift on the instance), an unmanaged one is reported once, as the instance.
-    Works on state attributes too (same shape), so a scan can use either side.
+    `ebs_block_device` (launch-time devices, and volumes attached later); the same volumes are
+    also `aws_ebs_volume` objects. This is the marker for "part of an instance": an inventory
+    should not call them unmanaged, because a managed instance owns them (a change shows as
+    drift on the instance) and an unmanaged instance is reported once, as the instance. It is
+    derived from the emitted instances, so it survives a saved snapshot; state instances of
+    aws_instance carry the same attribute paths.
     """
     out: dict[str, str] = {}
     for res in resources:
