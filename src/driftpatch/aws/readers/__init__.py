@@ -7,6 +7,7 @@ tests/aws/test_registry.py checks every type is emitted by exactly one reader.
 from __future__ import annotations
 
 from driftpatch.aws.readers.account import READERS as ACCOUNT_READERS
+from driftpatch.aws.readers.ec2 import Ec2Reader
 from driftpatch.aws.readers.interface import (
     LiveIndex,
     LiveResource,
@@ -14,8 +15,9 @@ from driftpatch.aws.readers.interface import (
     Reader,
     ReadResult,
 )
+from driftpatch.aws.readers.vpc import VpcReader
 
-READERS: tuple[Reader, ...] = (*ACCOUNT_READERS,)
+READERS: tuple[Reader, ...] = (Ec2Reader(), VpcReader(), *ACCOUNT_READERS)
 
 
 def reader_for(type_: str) -> Reader | None:
