@@ -189,12 +189,14 @@ def detect(
         findings.extend(drift_finding(inst, c) for c in changes)
         statuses[key] = ResourceStatus.DRIFTED if changes else ResourceStatus.IN_SYNC
     derived = _derived_types()
+    parts = frozenset().union(*(reader.parts(inventory.resources) for reader in READERS))
     unmanaged = tuple(
         r
         for r in inventory.resources
         if not r.account_default
         and r.type not in derived
         and (r.type, r.id) not in owned
+        and (r.type, r.id) not in parts
         and (r.region is None or r.region in scanned)
     )
     findings.extend(unmanaged_finding(r) for r in unmanaged)

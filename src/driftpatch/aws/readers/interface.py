@@ -6,7 +6,7 @@ state, so state and live can be compared attribute by attribute.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -91,6 +91,11 @@ class Reader(ABC):
     @abstractmethod
     def read(self, ctx: ReadContext) -> ReadResult:
         """List in bulk (one DescribeInstances page for many instances, not one call each)."""
+
+    def parts(self, resources: Iterable[LiveResource]) -> frozenset[tuple[str, str]]:
+        """(type, id) of live objects that are part of another one (an instance's root volume):
+        never unmanaged on their own; the owner is reported, or drifts, instead."""
+        return frozenset()
 
     def match(
         self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex
