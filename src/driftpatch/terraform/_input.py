@@ -97,6 +97,9 @@ def load_json(data: bytes, origin: str, what: str) -> JSON:
         where = f"line {exc.lineno}, column {exc.colno}"
         if exc.pos >= len(text.rstrip()):
             message = f"invalid JSON: the file ends early at {where} (truncated?): {exc.msg}"
+        elif exc.msg.startswith("Unterminated string"):  # only at end of input: strict mode
+            message = f"invalid JSON: the file ends inside a string that starts at {where} "
+            message += "(truncated?)"
         else:
             message = f"invalid JSON at {where}: {exc.msg}"
         raise bad(origin, message) from exc

@@ -295,9 +295,10 @@ def read_states(
     seen: set[str] = set()
     for ref in refs:
         if ref.startswith("s3://"):
+            bucket, key = _split_s3(ref)
             if client is None:
                 client = (s3_client or default_s3_client)()
-            states.append(parse_state(_read_s3(client, ref), ref))
+            states.append(parse_state(_read_s3(client, ref, bucket, key), ref))
             continue
         for origin in _expand(ref):
             real = os.path.realpath(origin)
@@ -337,10 +338,9 @@ def _split_s3(ref: str) -> tuple[str, str]:
     return bucket, key
 
 
-def _read_s3(client: S3Client, ref: str) -> bytes:
+def _read_s3(client: S3Client, ref: str, bucket: str, key: str) -> bytes:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    bucket, key = _split_s3(ref)
     try:
         return client.get_object(Bucket=bucket, Key=key)["Body"].read()
     except ClientError as exc:
