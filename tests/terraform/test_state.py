@@ -284,7 +284,8 @@ def _set_key(resource: dict[str, Any], key: Any) -> None:
     resource["instances"][0]["index_key"] = key
 
 
-# (what to break, the exact message). resources[3] is aws_s3_bucket.logs, [7] module.net's aws_subnet.private.
+# (what to break, the exact message).
+# resources[3] is aws_s3_bucket.logs, [7] module.net's aws_subnet.private.
 STRUCTURAL: list[tuple[str, Mutation, str]] = [
     (
         "version as a string",
