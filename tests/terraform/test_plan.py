@@ -148,6 +148,7 @@ def test_0_1_has_no_sensitivity_or_drift_fields() -> None:
     assert {v.sensitive_values for v in plan.prior_state} == {None}
     assert plan.prior_state[0].schema_version == 1
     assert plan.variables == {"env": "fixture"}
+    assert plan.sensitive_variables == frozenset()  # `sensitive` variables came in 0.14
     # data source reads are changes too, kept with their mode
     read = _by(plan.resource_changes)["module.net.data.aws_iam_policy_document.flow"]
     assert read.address == Address("aws_iam_policy_document", "flow", "module.net", None, "data")
@@ -178,6 +179,7 @@ def test_0_2_sensitivity_replacement_and_deposed_objects() -> None:
     assert counted == ModuleCallConfig(
         ("bucket",), "./modules/bucket", {"name": {"references": ["count.index"]}}
     )
+    assert plan.sensitive_variables == frozenset({"secret_tag"})
     (drift,) = plan.resource_drift
     assert drift.after_unknown is None  # 1.0.x wrote drift without after_unknown
 
@@ -285,6 +287,8 @@ def test_recorded_plan_values_and_sensitivity(plan12: Plan) -> None:
         "secret_dns": "10.0.0.2",
         "secret_tag": "s3cr3t-tag-value",
     }
+    # the plan shows sensitive variables' values in clear; which ones they are comes from config
+    assert plan12.sensitive_variables == frozenset({"secret_dns", "secret_tag"})
 
 
 def test_recorded_plan_configuration(plan12: Plan) -> None:

@@ -444,6 +444,22 @@ def test_structural_problems(mutate: Mutation, message: str) -> None:
     assert _error(json.dumps(doc).encode(), "s.tfstate") == f"s.tfstate: {message}"
 
 
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [("données", True), ("web-1", True), ("_x", True), ("-x", False), ("1x", False), ("", False)],
+)
+def test_names_follow_hcl_identifier_rules(name: str, valid: bool) -> None:
+    doc = _doc()
+    doc["resources"][2]["name"] = name
+    data = json.dumps(doc).encode()
+    if valid:
+        assert str(parse_state(data, "s").resources[1].address) == f"aws_iam_user.{name}"
+    else:
+        assert _error(data, "s") == (
+            f"s: resources[2].name: {json.dumps(name)} is not a valid Terraform name"
+        )
+
+
 def test_error_messages_never_carry_values() -> None:
     doc = _doc()
     secret = doc["resources"][1]["instances"][0]["attributes"]["secret"]
@@ -656,6 +672,16 @@ def test_s3_endpoint_down(aws: EmbeddedAws, monkeypatch: pytest.MonkeyPatch) -> 
     assert str(info.value) == (
         "s3://tfstate-bucket/a.tfstate: cannot read: Could not connect to the endpoint URL: "
         '"http://127.0.0.1:9/tfstate-bucket/a.tfstate"'
+    )
+
+
+def test_s3_unknown_profile(aws: EmbeddedAws, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    with pytest.raises(TerraformInputError) as info:
+        read_states(["s3://tfstate-bucket/a.tfstate"])
+    assert str(info.value) == (
+        "s3://tfstate-bucket/a.tfstate: cannot create an S3 client: "
+        "The config profile (no-such-profile) could not be found"
     )
 
 

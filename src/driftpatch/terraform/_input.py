@@ -24,8 +24,6 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (b"\xff\xfe", "utf-16-le"),
     (b"\xfe\xff", "utf-16-be"),
 )
-# Terraform identifiers: resource types, names and module call names.
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _WHITESPACE_RUN = re.compile(r"\s*[\r\n]+\s*")
 
 
@@ -174,8 +172,10 @@ def strings(value: JSON, origin: str, where: str) -> tuple[str, ...]:
 
 
 def ident(value: JSON, origin: str, where: str) -> str:
+    """A resource type, name or module call name: an HCL identifier (Unicode letters, digits,
+    `_` and `-`, not starting with a digit or `-`)."""
     text = string(value, origin, where)
-    if not _IDENT.fullmatch(text):
+    if not text or text[0] == "-" or not text.replace("-", "_").isidentifier():
         raise bad(origin, f"{where}: {json.dumps(text)[:80]} is not a valid Terraform name")
     return text
 

@@ -106,6 +106,8 @@ class Plan:
     # Changes to deposed objects (left by a failed create_before_destroy). Kept apart because
     # they share their address with the current object's change.
     deposed_changes: tuple[ResourceChange, ...] = ()
+    # Root variables declared `sensitive = true`: the plan JSON shows their values in clear.
+    sensitive_variables: frozenset[str] = frozenset()
 
     @property
     def is_refresh_only(self) -> bool:
@@ -138,9 +140,8 @@ def parse_plan(data: bytes, origin: str) -> Plan:
     config = inp.opt_obj(doc.get("configuration"), origin, "configuration")
     resources: list[ConfigResource] = []
     calls: list[ModuleCallConfig] = []
-    _config_module(
-        config.get("root_module"), (), origin, "configuration.root_module", resources, calls
-    )
+    root = inp.opt_obj(config.get("root_module"), origin, "configuration.root_module")
+    _config_module(root, (), origin, "configuration.root_module", resources, calls)
     return Plan(
         origin=origin,
         format_version=version,
@@ -155,6 +156,7 @@ def parse_plan(data: bytes, origin: str) -> Plan:
         variables=_variables(doc.get("variables"), origin),
         errored=inp.boolean(doc.get("errored"), origin, "errored"),
         deposed_changes=deposed,
+        sensitive_variables=_sensitive_variables(root.get("variables"), origin),
     )
 
 
@@ -395,6 +397,19 @@ def _config_module(
             )
         )
         _config_module(call.get("module"), (*path, name), origin, f"{cw}.module", resources, calls)
+
+
+def _sensitive_variables(raw: JSON, origin: str) -> frozenset[str]:
+    where = "configuration.root_module.variables"
+    return frozenset(
+        name
+        for name, item in inp.opt_obj(raw, origin, where).items()
+        if inp.boolean(
+            inp.obj(item, origin, f"{where}.{name}").get("sensitive"),
+            origin,
+            f"{where}.{name}.sensitive",
+        )
+    )
 
 
 def _variables(raw: JSON, origin: str) -> dict[str, JSON]:

@@ -297,7 +297,7 @@ def read_states(
         if ref.startswith("s3://"):
             bucket, key = _split_s3(ref)
             if client is None:
-                client = (s3_client or default_s3_client)()
+                client = _s3_client(s3_client or default_s3_client, ref)
             states.append(parse_state(_read_s3(client, ref, bucket, key), ref))
             continue
         for origin in _expand(ref):
@@ -352,14 +352,19 @@ def _read_s3(client: S3Client, ref: str, bucket: str, key: str) -> bytes:
         raise bad(ref, f"cannot read: {exc}") from exc
 
 
+def _s3_client(factory: Callable[[], S3Client], ref: str) -> S3Client:
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        return factory()
+    except BotoCoreError as exc:  # unknown profile, no credentials configuration, ...
+        raise bad(ref, f"cannot create an S3 client: {exc}") from exc
+
+
 def default_s3_client() -> S3Client:
     """An S3 client from the AWS_* environment (AWS_REGION is honoured, unlike in botocore)."""
     import boto3
-    from botocore.exceptions import BotoCoreError
 
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
-    try:
-        session = boto3.session.Session(region_name=region)
-        return session.client("s3", region_name=session.region_name or "us-east-1")
-    except BotoCoreError as exc:
-        raise bad("s3", f"cannot create an S3 client: {exc}") from exc
+    session = boto3.session.Session(region_name=region)
+    return session.client("s3", region_name=session.region_name or "us-east-1")
