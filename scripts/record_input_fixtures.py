@@ -10,11 +10,15 @@ then makes out-of-band changes and records what Terraform itself writes, byte fo
 
 Run (the mirror path comes from the environment, never from this file):
 
-  DRIFTPATCH_TF_PLUGIN_MIRROR=/path/to/mirror python scripts/record_input_fixtures.py
+  DRIFTPATCH_TF_PLUGIN_MIRROR=/path/to/mirror python scripts/record_input_fixtures.py [--out DIR]
+
+then `python scripts/make_hostile_inputs.py`. Re-recording changes ids, the lineage and line
+numbers that tests/terraform asserts exactly: update those assertions in the same commit.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import shutil
@@ -40,12 +44,15 @@ OUT = REPO / "fixtures" / "inputs" / "recorded"
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=OUT, help=f"default: {OUT.relative_to(REPO)}")
+    out = parser.parse_args().out
     tf = Terraform.find()
     mirror = plugin_mirror()
     if tf is None or mirror is None:
         print(f"needs the Terraform CLI on PATH and ${MIRROR_ENV}", file=sys.stderr)
         return 2
-    OUT.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request log lines
     with tempfile.TemporaryDirectory() as tmp, embedded_aws() as aws:
         work = Path(tmp) / "stack"
@@ -57,8 +64,8 @@ def main() -> int:
         tf.init(work)
         tf.apply(work)
         state = work / "terraform.tfstate"
-        (OUT / "state.tfstate").write_bytes(state.read_bytes())
-        (OUT / "state-show.json").write_bytes(tf.show_json(state, work))
+        (out / "state.tfstate").write_bytes(state.read_bytes())
+        (out / "state-show.json").write_bytes(tf.show_json(state, work))
 
         # Out-of-band changes, as someone with console access would make them.
         env = aws.env()
@@ -80,7 +87,7 @@ def main() -> int:
 
         refresh = Path(tmp) / "refresh.tfplan"
         tf.plan(work, refresh, refresh_only=True)
-        (OUT / "plan-refresh-only.json").write_bytes(tf.show_json(refresh, work))
+        (out / "plan-refresh-only.json").write_bytes(tf.show_json(refresh, work))
 
         normal = Path(tmp) / "normal.tfplan"
         tf.run(
@@ -94,9 +101,9 @@ def main() -> int:
             ],
             work,
         )
-        (OUT / "plan.json").write_bytes(tf.show_json(normal, work))
-    for path in sorted(OUT.iterdir()):
-        print(path.relative_to(REPO))
+        (out / "plan.json").write_bytes(tf.show_json(normal, work))
+    for path in sorted(out.iterdir()):
+        print(path)
     return 0
 
 
