@@ -103,8 +103,9 @@ def load_json(data: bytes, origin: str, what: str) -> JSON:
         raise bad(origin, message) from exc
     except RecursionError:
         raise bad(origin, "invalid JSON: nested too deeply") from None
-    except ValueError as exc:  # NaN/Infinity, integers past Python's digit limit
-        raise bad(origin, f"invalid JSON: {exc}") from exc
+    except ValueError as exc:  # NaN/Infinity, or an integer past Python's digit limit
+        detail = "a number has too many digits" if "digits" in str(exc) else str(exc)
+        raise bad(origin, f"invalid JSON: {detail}") from exc
 
 
 def _reject_constant(name: str) -> JSON:
