@@ -212,11 +212,13 @@ def test_bom_and_utf16_states_read_like_the_original(name: str) -> None:
     )
 
 
-def test_utf16_without_bom_is_recognised() -> None:
+def test_utf16_without_bom_and_utf32_with_bom() -> None:
     text = RECORDED.read_text()
     want = parse_state(RECORDED.read_bytes(), "s")
     assert parse_state(text.encode("utf-16-le"), "s") == want
     assert parse_state(text.encode("utf-16-be"), "s") == want
+    assert parse_state(b"\xff\xfe\x00\x00" + text.encode("utf-32-le"), "s") == want
+    assert parse_state(b"\x00\x00\xfe\xff" + text.encode("utf-32-be"), "s") == want
 
 
 # -- hostile inputs ----------------------------------------------------------------------------
