@@ -1,0 +1,804 @@
+"""Plan reading: one realistic plan per format_version (0.1 ... 1.2, the last recorded from real
+Terraform 1.11 against moto), encodings, hostile inputs, truncation and binary plans."""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from driftpatch.embedded import EmbeddedAws, provider_override
+from driftpatch.errors import TerraformInputError
+from driftpatch.model import Address
+from driftpatch.terraform.binary import BINARY_ENV, Terraform
+from driftpatch.terraform.plan import (
+    ConfigResource,
+    ModuleCallConfig,
+    Plan,
+    ResourceChange,
+    parse_plan,
+    read_plan,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+INPUTS = REPO / "fixtures" / "inputs"
+PLANS = INPUTS / "plans"
+RECORDED = INPUTS / "recorded"
+HOSTILE = INPUTS / "hostile"
+STACK = INPUTS / "stack"
+PLAN_12 = RECORDED / "plan.json"
+REFRESH_12 = RECORDED / "plan-refresh-only.json"
+
+
+def _error(data: bytes, origin: str = "plan.json") -> str:
+    with pytest.raises(TerraformInputError) as info:
+        parse_plan(data, origin)
+    message = str(info.value)
+    assert "\n" not in message and "\r" not in message
+    return message
+
+
+def _load(path: Path) -> Plan:
+    return parse_plan(path.read_bytes(), path.name)
+
+
+def _changes(changes: tuple[ResourceChange, ...]) -> list[tuple[str, tuple[str, ...]]]:
+    return [(str(c.address), c.actions) for c in changes]
+
+
+def _by(changes: tuple[ResourceChange, ...]) -> dict[str, ResourceChange]:
+    return {str(c.address): c for c in changes}
+
+
+# -- one plan per format version ---------------------------------------------------------------
+
+SUBNET_AB = 'module.net.aws_subnet.private["a.b"]'
+SUBNET_HI = 'module.net.aws_subnet.private["say \\"hi\\".io"]'
+
+VERSIONS: dict[str, tuple[str, str, list[tuple[str, tuple[str, ...]]], list[str], list[str]]] = {
+    # file: (format_version, terraform_version, resource_changes, resource_drift, prior_state)
+    "plan-0.1-tf0.12.31.json": (
+        "0.1",
+        "0.12.31",
+        [
+            ("aws_instance.old", ("delete",)),
+            ("aws_s3_bucket.logs[0]", ("no-op",)),
+            ("aws_s3_bucket.logs[1]", ("create",)),
+            (SUBNET_AB, ("no-op",)),
+            (SUBNET_HI, ("create",)),
+            ("module.net.aws_vpc.this", ("update",)),
+            ("module.net.data.aws_iam_policy_document.flow", ("read",)),
+        ],
+        [],
+        ["aws_instance.old", "aws_s3_bucket.logs[0]", SUBNET_AB, "module.net.aws_vpc.this"],
+    ),
+    "plan-0.2-tf1.0.11.json": (
+        "0.2",
+        "1.0.11",
+        [
+            ("aws_iam_access_key.ci", ("no-op",)),
+            ("aws_s3_bucket.logs[0]", ("update",)),
+            ("module.bucket[0].aws_s3_bucket.this", ("create",)),
+            (SUBNET_AB, ("delete", "create")),
+            ("module.net.aws_vpc.this", ("update",)),
+        ],
+        ["module.net.aws_vpc.this"],
+        ["aws_iam_access_key.ci", "aws_s3_bucket.logs[0]", SUBNET_AB, "module.net.aws_vpc.this"],
+    ),
+    "plan-1.0-tf1.1.9.json": (
+        "1.0",
+        "1.1.9",
+        [
+            ("aws_s3_bucket.archive", ("update",)),
+            ("aws_s3_bucket.logs[0]", ("no-op",)),
+            ("aws_s3_bucket.logs[1]", ("delete",)),
+            ("aws_sqs_queue.gone", ("delete",)),
+        ],
+        ["aws_s3_bucket.archive"],
+        [
+            "aws_s3_bucket.archive",
+            "aws_s3_bucket.logs[0]",
+            "aws_s3_bucket.logs[1]",
+            "aws_sqs_queue.gone",
+        ],
+    ),
+    "plan-1.1-tf1.4.7.json": (
+        "1.1",
+        "1.4.7",
+        [
+            ("aws_db_instance.main", ("delete", "create")),
+            ('module.bucket["a.b"].aws_s3_bucket.this', ("no-op",)),
+            ('module.bucket["a.b"].data.aws_iam_policy_document.tls', ("read",)),
+            ('module.bucket["q\\"uote"].aws_s3_bucket.this', ("create",)),
+        ],
+        [],
+        ["aws_db_instance.main", 'module.bucket["a.b"].aws_s3_bucket.this'],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VERSIONS))
+def test_each_format_version(name: str) -> None:
+    fmt, tf_version, changes, drift, prior = VERSIONS[name]
+    plan = _load(PLANS / name)
+    assert (plan.origin, plan.format_version, plan.terraform_version) == (name, fmt, tf_version)
+    assert _changes(plan.resource_changes) == changes
+    assert [str(c.address) for c in plan.resource_drift] == drift
+    assert [str(v.address) for v in plan.prior_state] == prior
+    assert plan.errored is False
+    assert plan.is_refresh_only is False
+
+
+def test_0_1_has_no_sensitivity_or_drift_fields() -> None:
+    plan = _load(PLANS / "plan-0.1-tf0.12.31.json")
+    change = _by(plan.resource_changes)["module.net.aws_vpc.this"]
+    assert (change.before_sensitive, change.after_sensitive) == (None, None)
+    assert change.before["tags"]["Env"] == "changed-by-hand"
+    assert change.after["tags"]["Env"] == "fixture"
+    assert change.after_unknown == {"tags": {}}
+    assert change.provider == "aws"  # 0.12 wrote the short provider name
+    assert {v.sensitive_values for v in plan.prior_state} == {None}
+    assert plan.prior_state[0].schema_version == 1
+    assert plan.variables == {"env": "fixture"}
+    assert plan.sensitive_variables == frozenset()  # `sensitive` variables came in 0.14
+    # data source reads are changes too, kept with their mode
+    read = _by(plan.resource_changes)["module.net.data.aws_iam_policy_document.flow"]
+    assert read.address == Address("aws_iam_policy_document", "flow", "module.net", None, "data")
+
+
+def test_0_2_sensitivity_replacement_and_deposed_objects() -> None:
+    plan = _load(PLANS / "plan-0.2-tf1.0.11.json")
+    by = _by(plan.resource_changes)
+    assert by["aws_iam_access_key.ci"].after_sensitive == {
+        "secret": True,
+        "ses_smtp_password_v4": True,
+    }
+    assert by["aws_s3_bucket.logs[0]"].after_sensitive["tags"] == {"Secret": True}
+    replaced = by[SUBNET_AB]
+    assert replaced.action_reason == "replace_because_cannot_update"
+    assert replaced.replace_paths == (("cidr_block",),)
+    # the deposed object shares logs[0]'s address: it is kept apart, not mixed in
+    assert by["aws_s3_bucket.logs[0]"].actions == ("update",)
+    assert [(str(c.address), c.actions, c.deposed) for c in plan.deposed_changes] == [
+        ("aws_s3_bucket.logs[0]", ("delete",), "a1b2c3d4")
+    ]
+    logs = next(v for v in plan.prior_state if str(v.address) == "aws_s3_bucket.logs[0]")
+    assert logs.values["bucket"] == "dp-fixture-logs-0"  # the current object, not the deposed
+    key = next(v for v in plan.planned_values if v.address.type == "aws_iam_access_key")
+    assert key.sensitive_values == {"secret": True, "ses_smtp_password_v4": True}
+    assert key.provider == "registry.terraform.io/hashicorp/aws"
+    counted = next(c for c in plan.module_calls if c.module_path == ("bucket",))
+    assert counted == ModuleCallConfig(
+        ("bucket",), "./modules/bucket", {"name": {"references": ["count.index"]}}
+    )
+    assert plan.sensitive_variables == frozenset({"secret_tag"})
+    (drift,) = plan.resource_drift
+    assert drift.after_unknown is None  # 1.0.x wrote drift without after_unknown
+
+
+def test_1_0_moved_resources_carry_previous_address() -> None:
+    plan = _load(PLANS / "plan-1.0-tf1.1.9.json")
+    by = _by(plan.resource_changes)
+    assert by["aws_s3_bucket.archive"].previous_address == "aws_s3_bucket.old_archive"
+    assert plan.resource_drift[0].previous_address == "aws_s3_bucket.old_archive"
+    assert by["aws_s3_bucket.logs[0]"].previous_address is None
+    assert by["aws_sqs_queue.gone"].action_reason == "delete_because_no_resource_config"
+    assert by["aws_s3_bucket.logs[1]"].after is None
+
+
+def test_1_1_module_for_each_keys_with_dots_and_quotes() -> None:
+    plan = _load(PLANS / "plan-1.1-tf1.4.7.json")
+    quoted = plan.resource_changes[3].address
+    assert quoted == Address("aws_s3_bucket", "this", 'module.bucket["q\\"uote"]')
+    assert quoted.module_path == ("bucket",)
+    assert quoted.config_address == "module.bucket.aws_s3_bucket.this"
+    assert [str(v.address) for v in plan.planned_values] == [
+        "aws_db_instance.main",
+        'module.bucket["a.b"].aws_s3_bucket.this',
+        'module.bucket["a.b"].data.aws_iam_policy_document.tls',
+        'module.bucket["q\\"uote"].aws_s3_bucket.this',
+    ]
+    db = plan.resource_changes[0]
+    assert (db.action_reason, db.before_sensitive["password"]) == ("replace_by_request", True)
+    read = plan.resource_changes[2]
+    assert read.action_reason == "read_because_config_unknown"
+    assert [(c.config_address, c.module_path, c.mode) for c in plan.configuration_resources] == [
+        ("aws_db_instance.main", (), "managed"),
+        ("module.bucket.aws_s3_bucket.this", ("bucket",), "managed"),
+        ("module.bucket.data.aws_iam_policy_document.tls", ("bucket",), "data"),
+    ]
+    call = plan.module_calls[0]
+    assert call.module_path == ("bucket",) and call.source == "./modules/bucket"
+
+
+# -- format 1.2, recorded from Terraform 1.11 against moto ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def plan12() -> Plan:
+    return _load(PLAN_12)
+
+
+@pytest.fixture(scope="module")
+def refresh12() -> Plan:
+    return _load(REFRESH_12)
+
+
+def test_recorded_plan_changes(plan12: Plan) -> None:
+    assert (plan12.format_version, plan12.terraform_version) == ("1.2", "1.11.4")
+    assert _changes(plan12.resource_changes) == [
+        ("aws_iam_access_key.ci", ("no-op",)),
+        ("aws_iam_user.ci", ("no-op",)),
+        ("aws_s3_bucket.logs[0]", ("update",)),
+        ("aws_s3_bucket.logs[1]", ("create",)),
+        ("aws_s3_bucket.logs[2]", ("create",)),
+        ("aws_vpc_dhcp_options.dns", ("update",)),
+        ("module.bucket[0].aws_s3_bucket.this", ("no-op",)),
+        (SUBNET_AB, ("no-op",)),
+        (SUBNET_HI, ("no-op",)),
+        ("module.net.aws_vpc.this", ("update",)),
+    ]
+    hi = _by(plan12.resource_changes)[SUBNET_HI]
+    assert hi.address == Address("aws_subnet", "private", "module.net", 'say "hi".io')
+    created = _by(plan12.resource_changes)["aws_s3_bucket.logs[2]"]
+    assert created.before is None and created.after["bucket"] == "dp-fixture-logs-2"
+    assert created.after_unknown["arn"] is True
+    assert created.after_sensitive["tags"] == {"Secret": True}
+    assert plan12.errored is False and plan12.is_refresh_only is False
+    assert plan12.deposed_changes == ()
+
+
+def test_recorded_plan_values_and_sensitivity(plan12: Plan) -> None:
+    prior = {str(v.address): v for v in plan12.prior_state}
+    assert list(prior) == [
+        "data.aws_caller_identity.me",
+        "aws_iam_access_key.ci",
+        "aws_iam_user.ci",
+        "aws_s3_bucket.logs[0]",
+        "aws_vpc_dhcp_options.dns",
+        "module.bucket[0].aws_s3_bucket.this",
+        "module.net.data.aws_iam_policy_document.flow",
+        SUBNET_AB,
+        SUBNET_HI,
+        "module.net.aws_vpc.this",
+    ]
+    assert prior["aws_vpc_dhcp_options.dns"].sensitive_values["domain_name_servers"] == [
+        False,
+        True,
+    ]
+    assert prior["aws_iam_access_key.ci"].sensitive_values == {
+        "secret": True,
+        "ses_smtp_password_v4": True,
+    }
+    assert prior["data.aws_caller_identity.me"].values["account_id"] == "123456789012"
+    assert prior["module.net.aws_vpc.this"].schema_version == 1
+    assert len(plan12.planned_values) == 10
+    assert plan12.variables == {
+        "bucket_count": "3",
+        "env": "staging",
+        "secret_dns": "10.0.0.2",
+        "secret_tag": "s3cr3t-tag-value",
+    }
+    # the plan shows sensitive variables' values in clear; which ones they are comes from config
+    assert plan12.sensitive_variables == frozenset({"secret_dns", "secret_tag"})
+
+
+def test_recorded_plan_configuration(plan12: Plan) -> None:
+    assert [
+        (c.config_address, c.module_path, c.mode, c.type, c.name)
+        for c in plan12.configuration_resources
+    ] == [
+        ("aws_iam_access_key.ci", (), "managed", "aws_iam_access_key", "ci"),
+        ("aws_iam_user.ci", (), "managed", "aws_iam_user", "ci"),
+        ("aws_s3_bucket.logs", (), "managed", "aws_s3_bucket", "logs"),
+        ("aws_vpc_dhcp_options.dns", (), "managed", "aws_vpc_dhcp_options", "dns"),
+        ("data.aws_caller_identity.me", (), "data", "aws_caller_identity", "me"),
+        ("module.bucket.aws_s3_bucket.this", ("bucket",), "managed", "aws_s3_bucket", "this"),
+        ("module.net.aws_subnet.private", ("net",), "managed", "aws_subnet", "private"),
+        ("module.net.aws_vpc.this", ("net",), "managed", "aws_vpc", "this"),
+        (
+            "module.net.data.aws_iam_policy_document.flow",
+            ("net",),
+            "data",
+            "aws_iam_policy_document",
+            "flow",
+        ),
+    ]
+    logs = plan12.configuration_resources[2]
+    assert logs == ConfigResource(
+        config_address="aws_s3_bucket.logs",
+        module_path=(),
+        mode="managed",
+        type="aws_s3_bucket",
+        name="logs",
+        expressions={
+            "bucket": {"references": ["count.index"]},
+            "tags": {"references": ["var.env", "var.secret_tag"]},
+        },
+        count_expression={"references": ["var.bucket_count"]},
+        for_each_expression=None,
+    )
+    subnets = plan12.configuration_resources[6]
+    assert subnets.for_each_expression == {"references": ["var.subnets"]}
+    assert [c.module_path for c in plan12.module_calls] == [("bucket",), ("net",)]
+    net = plan12.module_calls[1]
+    assert net.source == "./modules/net"
+    assert net.expressions["subnets"] == {
+        "constant_value": {"a.b": "10.20.1.0/24", 'say "hi".io': "10.20.2.0/24"}
+    }
+
+
+def test_recorded_plan_drift_from_out_of_band_changes(plan12: Plan, refresh12: Plan) -> None:
+    # Terraform 1.2+ lists drift in a normal plan too; here it matches the refresh-only plan.
+    assert [str(c.address) for c in plan12.resource_drift] == [
+        str(c.address) for c in refresh12.resource_drift
+    ]
+
+
+def test_recorded_refresh_only_plan(refresh12: Plan) -> None:
+    assert refresh12.is_refresh_only is True
+    assert refresh12.resource_changes == ()
+    assert refresh12.planned_values == ()
+    assert _changes(refresh12.resource_drift) == [
+        ("aws_iam_user.ci", ("update",)),
+        ("aws_s3_bucket.logs[1]", ("delete",)),
+        ("aws_vpc_dhcp_options.dns", ("update",)),
+        ("module.bucket[0].aws_s3_bucket.this", ("update",)),
+        ("module.net.aws_vpc.this", ("update",)),
+    ]
+    by = _by(refresh12.resource_drift)
+    deleted = by["aws_s3_bucket.logs[1]"]
+    assert deleted.after is None and deleted.before["bucket"] == "dp-fixture-logs-1"
+    assert deleted.before_sensitive["tags"] == {"Secret": True}
+    vpc = by["module.net.aws_vpc.this"]
+    assert vpc.address == Address("aws_vpc", "this", "module.net")
+    assert (vpc.before["tags"]["Env"], vpc.after["tags"]["Env"]) == ("fixture", "changed-by-hand")
+    # prior_state is the refreshed state: the bucket deleted by hand is gone from it
+    prior = [str(v.address) for v in refresh12.prior_state]
+    assert len(prior) == 10 and "aws_s3_bucket.logs[1]" not in prior
+
+
+@pytest.mark.parametrize(
+    ("changes", "drift", "prior_managed", "errored", "expected"),
+    [
+        (False, True, True, False, True),
+        (False, False, True, False, True),  # refresh-only, nothing drifted
+        (False, False, False, False, False),  # an empty configuration: cannot tell
+        (True, True, True, False, False),
+        (False, True, True, True, False),  # errored plans are never called refresh-only
+    ],
+)
+def test_is_refresh_only_rule(
+    plan12: Plan, changes: bool, drift: bool, prior_managed: bool, errored: bool, expected: bool
+) -> None:
+    doc = json.loads(PLAN_12.read_text())
+    if not changes:
+        del doc["resource_changes"]
+    if not drift:
+        del doc["resource_drift"]
+    if not prior_managed:
+        root = doc["prior_state"]["values"]["root_module"]
+        root["resources"] = [r for r in root["resources"] if r["mode"] == "data"]
+        del root["child_modules"]
+    doc["errored"] = errored
+    assert parse_plan(json.dumps(doc).encode(), "p").is_refresh_only is expected
+
+
+def test_parsing_prints_and_logs_nothing(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    _load(PLAN_12)
+    _error(PLAN_12.read_bytes().replace(b'"actions"', b'"acts"'))
+    assert capsys.readouterr() == ("", "")
+    assert caplog.records == []
+
+
+# -- format versions ---------------------------------------------------------------------------
+
+
+def _with(**top: Any) -> bytes:
+    doc = json.loads(PLAN_12.read_text())
+    doc.update(top)
+    return json.dumps(doc).encode()
+
+
+@pytest.mark.parametrize("version", ["1.3", "1.10", "1.99"])
+def test_future_minor_versions_are_read(version: str) -> None:
+    plan = parse_plan(_with(format_version=version, some_new_key={"x": 1}), "p")
+    assert plan.format_version == version
+    assert len(plan.resource_changes) == 10
+
+
+@pytest.mark.parametrize(
+    ("version", "shown"),
+    [("2.0", '"2.0"'), ("0.3", '"0.3"'), ("1", '"1"'), ("", '""'), ("1.2.0", '"1.2.0"')],
+)
+def test_unsupported_format_versions(version: str, shown: str) -> None:
+    assert _error(_with(format_version=version)) == (
+        f"plan.json: plan format_version {shown} is not supported "
+        "(driftpatch reads 0.1, 0.2 and 1.x)"
+    )
+
+
+def test_format_version_must_be_a_string() -> None:
+    assert _error(_with(format_version=1.2)) == (
+        "plan.json: format_version: expected a string, got a number"
+    )
+
+
+# -- encodings ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["plan-utf8-bom.json", "plan-utf16le-bom.json", "plan-utf16be-bom.json"]
+)
+def test_bom_and_utf16_plans_read_like_the_original(name: str) -> None:
+    assert parse_plan((HOSTILE / name).read_bytes(), "p") == parse_plan(PLAN_12.read_bytes(), "p")
+
+
+# -- not plans ---------------------------------------------------------------------------------
+
+NOT_PLANS = {
+    RECORDED / "state.tfstate": "looks like a state file, not a plan; pass 'terraform show "
+    "-json PLANFILE' output or the binary plan file",
+    HOSTILE / "v3.tfstate": "looks like a state file, not a plan; pass 'terraform show -json "
+    "PLANFILE' output or the binary plan file",
+    RECORDED / "state-show.json": "looks like 'terraform show -json' of a state, not a plan; "
+    "pass 'terraform show -json PLANFILE' output",
+    HOSTILE / "not-a-plan.json": "not a Terraform plan: no format_version (expected 'terraform "
+    "show -json')",
+    HOSTILE / "list.tfstate": "not a Terraform plan: the JSON is a list, expected an object",
+    HOSTILE / "format-2.0.json": 'plan format_version "2.0" is not supported (driftpatch reads '
+    "0.1, 0.2 and 1.x)",
+    HOSTILE / "empty.tfstate": "empty file (expected a Terraform plan)",
+    HOSTILE / "garbage.bin": "not a Terraform plan: not utf-8 text (bad byte at offset 3)",
+    HOSTILE / "binary.tfplan": "not a Terraform plan: this is a zip file (a binary plan?); "
+    "convert it with 'terraform show -json'",
+    HOSTILE / "truncated.json": "invalid JSON: the file ends inside a string that starts at "
+    "line 1, column 24129 (truncated?)",
+}
+
+
+@pytest.mark.parametrize(("path", "message"), sorted(NOT_PLANS.items()), ids=lambda v: str(v)[-30:])
+def test_not_plans(path: Path, message: str) -> None:
+    assert _error(path.read_bytes(), path.name) == f"{path.name}: {message}"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            b'{"format_version": "1.0"}',
+            "not a Terraform plan: none of planned_values, "
+            "resource_changes, prior_state, configuration",
+        ),
+        (b'"plan"', "not a Terraform plan: the JSON is a string, expected an object"),
+        (b"null", "not a Terraform plan: the JSON is null, expected an object"),
+        (b"\x00\x00\x00\x00", "not a Terraform plan: binary data (NUL bytes), expected JSON text"),
+    ],
+)
+def test_other_json_is_not_a_plan(data: bytes, message: str) -> None:
+    assert _error(data) == f"plan.json: {message}"
+
+
+# -- structural problems -----------------------------------------------------------------------
+
+Mutation = Callable[[dict[str, Any]], object]
+
+
+def _rc(doc: dict[str, Any], address: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(r for r in doc["resource_changes"] if r["address"] == address)
+    return found
+
+
+STRUCTURAL: list[tuple[str, Mutation, str]] = [
+    (
+        "resource_changes as an object",
+        lambda d: d.update(resource_changes={}),
+        "resource_changes: expected a list, got an object",
+    ),
+    (
+        "a change without a change",
+        lambda d: _rc(d, "aws_iam_user.ci").pop("change"),
+        "resource_changes[1].change: expected an object, got null",
+    ),
+    (
+        "empty actions",
+        lambda d: _rc(d, "aws_iam_user.ci")["change"].update(actions=[]),
+        "resource_changes[1].change.actions: empty",
+    ),
+    (
+        "actions not strings",
+        lambda d: _rc(d, "aws_iam_user.ci")["change"].update(actions=[1]),
+        "resource_changes[1].change.actions[0]: expected a string, got a number",
+    ),
+    (
+        "address disagrees with name",
+        lambda d: _rc(d, "aws_iam_user.ci").update(name="other"),
+        'resource_changes[1].address: address "aws_iam_user.ci" does not match its '
+        "module/type/name/index (aws_iam_user.other)",
+    ),
+    (
+        "address disagrees with index",
+        lambda d: _rc(d, "aws_s3_bucket.logs[2]").update(index=7),
+        'resource_changes[4].address: address "aws_s3_bucket.logs[2]" does not match its '
+        "module/type/name/index (aws_s3_bucket.logs[7])",
+    ),
+    (
+        "address disagrees with module_address",
+        lambda d: _rc(d, "module.net.aws_vpc.this").update(module_address='module.net["x"]'),
+        'resource_changes[9].address: address "module.net.aws_vpc.this" does not match its '
+        'module/type/name/index (module.net["x"].aws_vpc.this)',
+    ),
+    (
+        "an index of the wrong type",
+        lambda d: _rc(d, "aws_s3_bucket.logs[2]").update(index=True),
+        "resource_changes[4].index: expected a count index or a for_each key, got a boolean",
+    ),
+    (
+        "a module_address that is not one",
+        lambda d: _rc(d, "module.net.aws_vpc.this").update(module_address="net"),
+        'resource_changes[9].module_address: "net" is not a module address',
+    ),
+    (
+        "an unparseable address",
+        lambda d: _rc(d, "aws_iam_user.ci").update(address="aws_iam_user..ci"),
+        'resource_changes[1].address: "aws_iam_user..ci" is not a resource address',
+    ),
+    (
+        "the same address twice",
+        lambda d: d["resource_changes"].append(copy.deepcopy(_rc(d, "aws_iam_user.ci"))),
+        "resource_changes: aws_iam_user.ci appears more than once",
+    ),
+    (
+        "replace_paths with an object step",
+        lambda d: _rc(d, "aws_iam_user.ci")["change"].update(replace_paths=[[{"a": 1}]]),
+        "resource_changes[1].change.replace_paths[0]: expected names and indexes, got an object",
+    ),
+    (
+        "a child module without an address",
+        lambda d: d["planned_values"]["root_module"]["child_modules"][0].pop("address"),
+        "planned_values.root_module.child_modules[0]: no address",
+    ),
+    (
+        "values as a list",
+        lambda d: d["prior_state"]["values"]["root_module"]["resources"][0].update(values=[]),
+        "prior_state.values.root_module.resources[0].values: expected an object, got a list",
+    ),
+    (
+        "a config resource whose address disagrees",
+        lambda d: d["configuration"]["root_module"]["resources"][0].update(address="aws_x.y"),
+        'configuration.root_module.resources[0].address: "aws_x.y" does not match '
+        "aws_iam_access_key.ci",
+    ),
+    (
+        "module_calls as a list",
+        lambda d: d["configuration"]["root_module"].update(module_calls=[]),
+        "configuration.root_module.module_calls: expected an object, got a list",
+    ),
+    (
+        "a module call named badly",
+        lambda d: d["configuration"]["root_module"]["module_calls"].update({"a b": {}}),
+        'configuration.root_module.module_calls.a b: "a b" is not a valid Terraform name',
+    ),
+    (
+        "variables entries not objects",
+        lambda d: d["variables"].update(env="staging"),
+        "variables.env: expected an object, got a string",
+    ),
+    (
+        "errored as a string",
+        lambda d: d.update(errored="false"),
+        "errored: expected true or false, got a string",
+    ),
+    (
+        "prior_state as a list",
+        lambda d: d.update(prior_state=[]),
+        "prior_state: expected an object, got a list",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"), [(m, msg) for _, m, msg in STRUCTURAL], ids=[i for i, _, _ in STRUCTURAL]
+)
+def test_structural_problems(mutate: Mutation, message: str) -> None:
+    doc = json.loads(PLAN_12.read_text())
+    mutate(doc)
+    assert _error(json.dumps(doc).encode()) == f"plan.json: {message}"
+
+
+def test_terraform_hcl_quoting_of_keys_is_understood() -> None:
+    """Terraform quotes keys the HCL way (`$${` for `${`, `\\U` escapes); the JSON `index` is
+    the exact key, and both must agree."""
+    doc = json.loads(PLAN_12.read_text())
+    change = _rc(doc, SUBNET_AB)
+    change["index"] = "a${b}%{c}\U0001f600\x07"
+    change["address"] = 'module.net.aws_subnet.private["a$${b}%%{c}\\U0001f600\\u0007"]'
+    plan = parse_plan(json.dumps(doc).encode(), "p")
+    address = _by(plan.resource_changes)[
+        'module.net.aws_subnet.private["a${b}%{c}\U0001f600\\u0007"]'
+    ].address
+    assert address.key == "a${b}%{c}\U0001f600\x07"
+
+
+def test_structured_fields_alone_or_address_alone() -> None:
+    doc = json.loads(PLAN_12.read_text())
+    _rc(doc, SUBNET_HI).pop("address")
+    for key in ("type", "name", "index", "mode", "module_address"):
+        _rc(doc, "aws_s3_bucket.logs[2]").pop(key, None)
+    plan = parse_plan(json.dumps(doc).encode(), "p")
+    assert _by(plan.resource_changes)[SUBNET_HI].address.key == 'say "hi".io'
+    assert _by(plan.resource_changes)["aws_s3_bucket.logs[2]"].address.key == 2
+
+
+# -- truncation and noise ----------------------------------------------------------------------
+
+PLAN_BYTES = PLAN_12.read_bytes().rstrip()
+SMALL_BYTES = (PLANS / "plan-1.0-tf1.1.9.json").read_bytes().rstrip()
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data())
+def test_any_truncation_of_a_real_plan_is_a_one_line_input_error(data: st.DataObject) -> None:
+    cut = data.draw(st.integers(0, len(PLAN_BYTES) - 1))
+    message = _error(PLAN_BYTES[:cut], "cut.json")
+    assert message.startswith("cut.json: ")
+
+
+def test_every_truncation_of_a_small_plan_fails_cleanly() -> None:
+    for cut in range(0, len(SMALL_BYTES), 7):
+        _error(SMALL_BYTES[:cut])
+    for cut in range(len(SMALL_BYTES) - 40, len(SMALL_BYTES)):
+        assert "truncated?" in _error(SMALL_BYTES[:cut]) or cut == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_any_truncation_of_a_utf16_plan_is_a_one_line_input_error(data: st.DataObject) -> None:
+    raw = (HOSTILE / "plan-utf16le-bom.json").read_bytes().rstrip(b"\n\x00")
+    cut = data.draw(st.integers(0, len(raw) - 3))
+    _error(raw[:cut])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=2048))
+def test_random_bytes_only_ever_raise_terraform_input_error(data: bytes) -> None:
+    try:
+        parse_plan(data, "random")
+    except TerraformInputError as exc:
+        assert "\n" not in str(exc) and str(exc).startswith("random: ")
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 5)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.extend(_paths(v, (*prefix, k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.extend(_paths(v, (*prefix, i)))
+    return out
+
+
+FUZZ_DOCS = {
+    name: json.loads((PLANS / name).read_text())
+    for name in ("plan-0.2-tf1.0.11.json", "plan-1.1-tf1.4.7.json")
+}
+FUZZ_PATHS = [(name, p) for name, doc in FUZZ_DOCS.items() for p in _paths(doc) if p]
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(FUZZ_PATHS), JSON_VALUES)
+def test_any_subtree_replaced_parses_or_raises_terraform_input_error(
+    where: tuple[str, tuple[Any, ...]], value: Any
+) -> None:
+    name, path = where
+    doc = copy.deepcopy(FUZZ_DOCS[name])
+    node = doc
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+    try:
+        parse_plan(json.dumps(doc).encode(), "fuzz")
+    except TerraformInputError as exc:
+        assert "\n" not in str(exc)
+
+
+# -- read_plan and binary plans ----------------------------------------------------------------
+
+
+def test_read_plan_json_from_disk(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    shutil.copy(PLAN_12, path)
+    plan = read_plan(path)
+    assert plan.origin == str(path)
+    assert plan == parse_plan(PLAN_12.read_bytes(), str(path))
+
+
+def test_read_plan_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(TerraformInputError) as info:
+        read_plan(tmp_path / "nope.json")
+    assert str(info.value) == f"{tmp_path}/nope.json: no such plan file"
+
+
+def test_binary_plan_without_a_terraform_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    monkeypatch.delenv(BINARY_ENV, raising=False)
+    assert Terraform.find() is None
+    plan = tmp_path / "plan.tfplan"
+    shutil.copy(HOSTILE / "binary.tfplan", plan)
+    with pytest.raises(TerraformInputError) as info:
+        read_plan(plan)
+    assert str(info.value) == (
+        f"{plan}: binary plan files need the Terraform CLI on PATH "
+        "(or pass 'terraform show -json' output)"
+    )
+
+
+@pytest.mark.terraform
+def test_binary_plan_through_real_terraform(
+    terraform: Terraform, aws: EmbeddedAws, tmp_path: Path
+) -> None:
+    work = tmp_path / "stack"
+    shutil.copytree(STACK, work)
+    (work / "driftpatch_override.tf").write_text(provider_override(aws.endpoint_url))
+    tf = terraform.with_env(**aws.env())
+    tf.init(work)
+    tf.plan(work, work / "plan.tfplan")
+
+    plan = read_plan(work / "plan.tfplan", terraform=tf)  # chdir: the plan's own directory
+    assert plan.origin == str(work / "plan.tfplan")
+    assert plan.format_version == "1.2"
+    assert {c.actions for c in plan.resource_changes} == {("create",)}
+    assert [str(c.address) for c in plan.resource_changes] == [
+        "aws_iam_access_key.ci",
+        "aws_iam_user.ci",
+        "aws_s3_bucket.logs[0]",
+        "aws_s3_bucket.logs[1]",
+        "aws_vpc_dhcp_options.dns",
+        "module.bucket[0].aws_s3_bucket.this",
+        SUBNET_AB,
+        SUBNET_HI,
+        "module.net.aws_vpc.this",
+    ]
+    # the same plan moved away from its configuration needs chdir
+    moved = tmp_path / "elsewhere" / "plan.tfplan"
+    moved.parent.mkdir()
+    shutil.copy(work / "plan.tfplan", moved)
+    assert read_plan(moved, chdir=work, terraform=tf).resource_changes == plan.resource_changes
+
+
+@pytest.mark.terraform
+def test_binary_plan_cli_failures_are_one_line(terraform: Terraform, tmp_path: Path) -> None:
+    plan = tmp_path / "broken.tfplan"
+    shutil.copy(HOSTILE / "binary.tfplan", plan)
+    with pytest.raises(TerraformInputError) as info:
+        read_plan(plan, terraform=terraform)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"{plan}: terraform show failed: ")
