@@ -60,7 +60,11 @@ class EmbeddedAws:
     def moto_api(self, path: str, body: Mapping[str, Any] | bytes | None = None) -> bytes:
         """POST to moto's control API (`reset`, `seed?a=1`, `recorder/...`)."""
         data = body if isinstance(body, bytes) else json.dumps(body or {}).encode()
-        req = urllib.request.Request(f"{self.endpoint_url}/moto-api/{path}", data=data)
+        req = urllib.request.Request(
+            f"{self.endpoint_url}/moto-api/{path}",
+            data=data,
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=120) as resp:
             return bytes(resp.read())
 

@@ -89,7 +89,9 @@ def format_key(key: IndexKey) -> str:
         raise ValueError(f"invalid index key: {key!r}")
     if isinstance(key, int):
         return f"[{key}]"
-    return "[" + json.dumps(key, ensure_ascii=False) + "]"
+    # An HCL string literal, as Terraform prints it: JSON escapes, template sequences doubled.
+    quoted = json.dumps(key, ensure_ascii=False).replace("${", "$${").replace("%{", "%%{")
+    return "[" + quoted + "]"
 
 
 def module_names(module: str) -> tuple[str, ...]:
@@ -137,7 +139,7 @@ def _read_key(text: str, start: int) -> tuple[int, IndexKey]:
             raise ValueError(f"invalid resource address: {text}") from exc
         if not isinstance(key, str) or not text.startswith("]", end):
             raise ValueError(f"invalid resource address: {text}")
-        return end + 1, key
+        return end + 1, key.replace("$${", "${").replace("%%{", "%{")
     close = text.find("]", start)
     digits = text[start + 1 : close] if close > 0 else ""
     if not digits.isdigit():

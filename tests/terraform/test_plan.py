@@ -625,8 +625,9 @@ def test_terraform_hcl_quoting_of_keys_is_understood() -> None:
     change["index"] = "a${b}%{c}\U0001f600\x07"
     change["address"] = 'module.net.aws_subnet.private["a$${b}%%{c}\\U0001f600\\u0007"]'
     plan = parse_plan(json.dumps(doc).encode(), "p")
+    # str(Address) is what Terraform prints: template sequences doubled, JSON escapes.
     address = _by(plan.resource_changes)[
-        'module.net.aws_subnet.private["a${b}%{c}\U0001f600\\u0007"]'
+        'module.net.aws_subnet.private["a$${b}%%{c}\U0001f600\\u0007"]'
     ].address
     assert address.key == "a${b}%{c}\U0001f600\x07"
 
