@@ -270,6 +270,9 @@ def _redactor_for_plan(plan: Plan | None) -> Redactor:
         for values, mask in ((rc.before, rc.before_sensitive), (rc.after, rc.after_sensitive)):
             if isinstance(values, Mapping):
                 triples.append((rc.address.type, values, _paths_from_mask(mask)))
+    # Plan JSON shows sensitive variables' values in clear.
+    secret_vars = {k: v for k, v in plan.variables.items() if k in plan.sensitive_variables}
+    triples.append(("", secret_vars, [(k,) for k in secret_vars]))
     return Redactor.collect(triples, aws_schema())
 
 

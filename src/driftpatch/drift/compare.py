@@ -97,7 +97,16 @@ def compare(
     )
     want = {n: normalize_attribute(n, expected[n], block.child(n)) for n in names}
     have = {n: normalize_attribute(n, actual[n], block.child(n)) for n in names}
-    diff = DeepDiff(want, have, ignore_numeric_type_changes=True, view="tree", verbose_level=2)
+    # threshold_to_diff_deeper=0: always descend, even when no key is shared (a block that
+    # appears must report its leaves, not "the block changed").
+    diff = DeepDiff(
+        want,
+        have,
+        ignore_numeric_type_changes=True,
+        view="tree",
+        verbose_level=2,
+        threshold_to_diff_deeper=0,
+    )
     paths: dict[tuple[Step, ...], None] = {}
     for changes in diff.values():
         for change in changes:

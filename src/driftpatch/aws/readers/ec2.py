@@ -635,6 +635,9 @@ class Ec2Reader(Reader):
         "aws_ebs_volume": frozenset({"final_snapshot", "timeouts"}),
     }
 
+    def parts(self, resources: Iterable[LiveResource]) -> frozenset[tuple[str, str]]:
+        return frozenset(("aws_ebs_volume", v) for v in instance_volume_ids(resources))
+
     def read(self, ctx: ReadContext) -> ReadResult:
         client = ctx.client("ec2")
         partition = str(getattr(client.meta, "partition", "aws") or "aws")

@@ -1,0 +1,110 @@
+"""State vs an inventory: drift, missing, unmanaged, and what is never reported."""
+
+from __future__ import annotations
+
+from driftpatch.aws.inventory import Inventory
+from driftpatch.aws.readers import LiveResource
+from driftpatch.drift.detect import MISSING_RULE, UNMANAGED_RULE, detect
+from driftpatch.model import Address, Kind, ResourceStatus
+from driftpatch.terraform.state import StateInstance
+
+VPC = {
+    "id": "vpc-1",
+    "cidr_block": "10.0.0.0/16",
+    "enable_dns_support": True,
+    "enable_dns_hostnames": False,
+    "instance_tenancy": "default",
+    "tags": {"Name": "main"},
+    "tags_all": {"Name": "main"},
+    "arn": "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-1",
+}
+KEY = {
+    "id": "k-1",
+    "enable_key_rotation": True,
+    "description": "",
+    "deletion_window_in_days": 30,
+    "arn": "arn:aws:kms:us-east-1:123456789012:key/k-1",
+    "tags": {},
+    "tags_all": {},
+}
+
+
+def _inst(address: str, attrs: dict[str, object]) -> StateInstance:
+    return StateInstance(
+        address=Address.parse(address),
+        provider='provider["registry.terraform.io/hashicorp/aws"]',
+        schema_version=1,
+        attributes=attrs,
+        sensitive_paths=(),
+        dependencies=(),
+        origin="t",
+    )
+
+
+def _live(type_: str, attrs: dict[str, object], **kw: object) -> LiveResource:
+    return LiveResource(type_, str(attrs["id"]), "us-east-1", attrs, **kw)  # type: ignore[arg-type]
+
+
+def test_changed_missing_unmanaged_and_defaults() -> None:
+    instances = [
+        _inst("aws_vpc.main", VPC),
+        _inst("aws_vpc.gone", {**VPC, "id": "vpc-2"}),
+        _inst("aws_iam_user.x", {"id": "x"}),  # no reader: unsupported, never "missing"
+    ]
+    inventory = Inventory(
+        resources=(
+            _live("aws_vpc", {**VPC, "enable_dns_hostnames": True}),
+            _live("aws_vpc", {**VPC, "id": "vpc-3", "tags": {}}),
+            _live("aws_vpc", {**VPC, "id": "vpc-default"}, account_default=True),
+        ),
+        regions=("us-east-1",),
+    )
+    result = detect(instances, inventory)
+    assert [
+        (f.kind, f.rule_id, f.address, f.resource_id, f.attribute) for f in result.findings
+    ] == [
+        (Kind.DRIFT, "DRIFT", "aws_vpc.main", "vpc-1", "enable_dns_hostnames"),
+        (Kind.MISSING, MISSING_RULE, "aws_vpc.gone", "vpc-2", None),
+        (Kind.UNMANAGED, UNMANAGED_RULE, None, "vpc-3", None),
+    ]
+    drift = result.findings[0]
+    assert (drift.expected, drift.actual) == (False, True)
+    assert result.statuses == {
+        "aws_vpc.main": ResourceStatus.DRIFTED,
+        "aws_vpc.gone": ResourceStatus.MISSING,
+        "aws_iam_user.x": ResourceStatus.UNSUPPORTED,
+    }
+
+
+def test_incomplete_listing_never_claims_missing() -> None:
+    inventory = Inventory(
+        resources=(), regions=("us-east-1",), incomplete=frozenset({("aws_kms_key", "us-east-1")})
+    )
+    result = detect([_inst("aws_kms_key.k", KEY)], inventory)
+    assert result.findings == ()
+    assert result.statuses == {"aws_kms_key.k": ResourceStatus.UNSUPPORTED}
+
+
+def test_resources_in_regions_not_scanned_are_not_compared() -> None:
+    west = {**VPC, "arn": "arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-1"}
+    result = detect([_inst("aws_vpc.main", west)], Inventory((), ("us-east-1",)))
+    assert result.findings == ()
+    assert result.statuses["aws_vpc.main"] is ResourceStatus.UNSUPPORTED
+
+
+def test_instance_volumes_are_parts_not_unmanaged() -> None:
+    instance = {
+        "id": "i-1",
+        "root_block_device": [{"volume_id": "vol-root"}],
+        "ebs_block_device": [],
+    }
+    inventory = Inventory(
+        resources=(
+            _live("aws_instance", instance),
+            _live("aws_ebs_volume", {"id": "vol-root"}),
+            _live("aws_ebs_volume", {"id": "vol-loose"}),
+        ),
+        regions=("us-east-1",),
+    )
+    result = detect([_inst("aws_instance.web", instance)], inventory)
+    assert [f.resource_id for f in result.findings if f.kind is Kind.UNMANAGED] == ["vol-loose"]
