@@ -277,8 +277,10 @@ _PUNCTUATION = {
     "EQ": "'='",
     "COMMA": "','",
     "DBLQUOTE": "'\"'",
-    "$END": "end of file",
 }
+# Terminals that can only continue an expression already under way.
+_CONTINUATIONS = frozenset({"EQ", "DOT", "PLUS", "ASTERISK", "QMARK", "COMMA"})
+_WORD = re.compile(r"[A-Za-z0-9_-]+|\S")
 
 
 class _Reader:
@@ -537,7 +539,12 @@ def _string_value(node: Tree[Token]) -> str | None:
         if part.type == "STRING_CHARS":
             parts.append(_ESCAPE.sub(_unescape, str(part)))
         elif part.type in ("ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE"):
-            parts.append(str(part)[1:])  # `$${x}` is the text `${x}`
+            # `$${x}` is the text `${x}`. The token runs on to the next `}`, over anything HCL
+            # would still read as template syntax (`%%{$${a}`, `$${${x}`): read that too.
+            rest = _template_text(str(part)[3:])
+            if rest is None:
+                return None
+            parts.append(str(part)[1:3] + _ESCAPE.sub(_unescape, rest))
         else:
             return None
     return "".join(parts)
@@ -561,18 +568,23 @@ def _heredoc_value(token: str, *, trim: bool) -> str | None:
         indents = [len(ln) - len(ln.lstrip(" \t")) for ln in content if ln.strip(" \t")]
         cut = min(indents, default=0)
         content = [ln[cut:] for ln in content]
-    body = "".join(ln + "\n" for ln in content)
-    interpolates = False
+    return _template_text("".join(ln + "\n" for ln in content))
 
-    def unescape(match: re.Match[str]) -> str:
-        nonlocal interpolates
+
+def _template_text(raw: str) -> str | None:
+    """Template text with `$${`/`%%{` escapes undone; None if it interpolates or directs."""
+    if "{" not in raw:
+        return raw
+    out: list[str] = []
+    pos = 0
+    for match in _TEMPLATE_MARK.finditer(raw):
         mark = match.group(0)
-        if mark in ("${", "%{"):
-            interpolates = True
-        return mark[1:] if len(mark) == 3 else mark
-
-    value = _TEMPLATE_MARK.sub(unescape, body)
-    return None if interpolates else value
+        if len(mark) == 2:  # `${` or `%{`
+            return None
+        out.append(raw[pos : match.start()] + mark[1:])
+        pos = match.end()
+    out.append(raw[pos:])
+    return "".join(out)
 
 
 def _describe(exc: UnexpectedInput) -> str:
@@ -586,14 +598,15 @@ def _describe(exc: UnexpectedInput) -> str:
     if token.type == "$END":
         what = "end of file"
     else:
-        raw = str(token)
-        first = raw.strip().splitlines()[0] if raw.strip() else ""
+        # On error the lexer may hand over the rest of the line as one token: name its start.
+        first = str(token).lstrip(" \t\r").split("\n", 1)[0].rstrip()
         if first.startswith("<<"):
             return f"unterminated heredoc {first}"
-        what = f"'{first[:40]}'" if first else "end of line"
+        word = _WORD.match(first)
+        what = f"'{word.group(0)[:40]}'" if word else "end of line"
     if {"DBLQUOTE", "STRING_CHARS"} <= expected:
         return "unterminated string"
-    if {"INT_LITERAL", "NAME", "LBRACE"} <= expected:
+    if {"INT_LITERAL", "NAME", "LBRACE"} <= expected and not expected & _CONTINUATIONS:
         return f"unexpected {what}, expected an expression"
     wanted = [_PUNCTUATION[t] for t in sorted(expected) if t in _PUNCTUATION]
     if expected and len(wanted) == len(expected) and len(wanted) <= 3:
@@ -685,11 +698,12 @@ def _resolve(block: BlockNode, steps: list[_Step]) -> Location:
                 i += 1
         if dynamic:
             # One block generates them all: go on inside its `content`, whatever the index.
-            node, where = found[0], found[0].location
-            content = node.nested("content")
-            if not content:
+            where = found[0].location
+            content = found[0].nested("content")
+            if not content or i == len(steps):
                 break
             node = content[0]
+            where = node.location
             continue
         if index is None and len(found) == 1:
             index = 0
