@@ -365,6 +365,8 @@ def test_nodes_compare_by_position_and_hash(stack: SourceIndex) -> None:
         ('"$${var.x}"', "${var.x}"),
         ('"%%{ if x }"', "%{ if x }"),
         ('"a$b 100% {x}"', "a$b 100% {x}"),
+        ('"%%{$${a}"', "%{${a}"),  # python-hcl2 lexes this as one escape token
+        (r'"$${a\"b}"', '${a"b}'),
         ('"日本語 é 😀"', "日本語 é 😀"),
         ("42", 42),
         ("-3", -3),
@@ -389,6 +391,7 @@ def test_nodes_compare_by_position_and_hash(stack: SourceIndex) -> None:
         # Not literals: references, templates, calls, operators.
         ('"${var.x}-y"', NOT_LITERAL),
         ('"%{ if true }a%{ endif }"', NOT_LITERAL),
+        ('"$${${x}}"', NOT_LITERAL),  # an escape, then an interpolation
         ("var.x", NOT_LITERAL),
         ("local.tags", NOT_LITERAL),
         ("aws_s3_bucket.b.id", NOT_LITERAL),
