@@ -351,6 +351,13 @@ def test_nodes_compare_by_position_and_hash(stack: SourceIndex) -> None:
     assert a != stack.block_for("aws_s3_bucket_versioning.logs")
     tags = a.attributes["tags"]
     assert {tags, b.attributes["tags"]} == {tags}
+    assert {a: 1}[b] == 1
+    # A same-length change inside leaves every span as it was, but not the block.
+    text = stack.texts["stack/main.tf"]
+    edited = parse_text(text.replace('"prod"', '"test"'), "stack/main.tf").blocks[1]
+    assert edited.span == a.span and edited.attributes["tags"].span == tags.span
+    assert edited != a and edited.attributes["tags"] != tags
+    assert parse_text(text, "stack/main.tf").blocks[1] == a
 
 
 # -- literals ----------------------------------------------------------------------------------

@@ -74,17 +74,17 @@ class Span:
 class AttributeNode:
     """`name = expr` in a body, or `key = value` in an object literal (then `name` is the key).
 
-    Equality and hashing use the position and text only, so nodes can key dicts and sets.
+    Equality is structural; the hash leaves out the (unhashable) values, so nodes can key dicts.
     """
 
     name: str
     span: Span  # `name = expr`, without the trailing newline or comment
     expr: Span
     expr_text: str
-    literal: JSON | _NotLiteral = field(compare=False)
+    literal: JSON | _NotLiteral = field(hash=False)
     # Object-literal values: key -> element, so `tags.Env` can be found and edited.
     elements: Mapping[str, AttributeNode] = field(
-        default_factory=lambda: MappingProxyType({}), compare=False
+        default_factory=lambda: MappingProxyType({}), hash=False
     )
 
     @property
@@ -96,7 +96,8 @@ class AttributeNode:
 class BlockNode:
     """A block (`resource "t" "n" { ... }`, `ingress { ... }`, `dynamic "x" { ... }`).
 
-    Equality and hashing use the file, header and spans only: the same block in the same text.
+    Equality is structural (a same-length edit inside still makes a different block); the hash
+    uses the file, header and spans, so blocks can key dicts and sets.
     """
 
     file: str  # repo-relative, forward slashes
@@ -104,8 +105,8 @@ class BlockNode:
     labels: tuple[str, ...]
     span: Span  # block type identifier .. closing brace, inclusive
     body: Span  # between the braces: body.start is after `{`, body.end is at `}`
-    attributes: Mapping[str, AttributeNode] = field(compare=False)  # source order
-    blocks: tuple[BlockNode, ...] = field(compare=False)  # nested blocks, source order
+    attributes: Mapping[str, AttributeNode] = field(hash=False)  # source order
+    blocks: tuple[BlockNode, ...] = field(hash=False)  # nested blocks, source order
 
     def nested(self, type_: str) -> tuple[BlockNode, ...]:
         return tuple(b for b in self.blocks if b.type == type_)
@@ -139,7 +140,7 @@ class ModuleInfo:
     path: ModulePath  # call names from the root; () is the root module
     directory: Path
     files: tuple[str, ...]  # its .tf files (repo-relative), including any with problems
-    calls: Mapping[str, ModuleCall] = field(compare=False)
+    calls: Mapping[str, ModuleCall] = field(hash=False)
 
 
 @dataclass(frozen=True)
