@@ -363,62 +363,63 @@ def test_nodes_compare_by_position_and_hash(stack: SourceIndex) -> None:
 # -- literals ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("expr", "expected"),
-    [
-        ('"x"', "x"),
-        ('""', ""),
-        (r'"a\nb\"c\\d\u00e9\U0001F600\t"', 'a\nb"c\\d\u00e9\U0001f600\t'),
-        ('"$${var.x}"', "${var.x}"),
-        ('"%%{ if x }"', "%{ if x }"),
-        ('"a$b 100% {x}"', "a$b 100% {x}"),
-        ('"%%{$${a}"', "%{${a}"),  # python-hcl2 lexes this as one escape token
-        (r'"$${a\"b}"', '${a"b}'),
-        ('"日本語 é 😀"', "日本語 é 😀"),
-        ("42", 42),
-        ("-3", -3),
-        ("- 3", -3),
-        ("-0.25", -0.25),
-        ("1.5e3", 1500.0),
-        ("true", True),
-        ("false", False),
-        ("null", None),
-        ("(1)", 1),
-        ("[]", []),
-        ("{}", {}),
-        ('[1, "a", null, true]', [1, "a", None, True]),
-        ("[\n  1, # one\n  2, // two\n  /* three */ 3,\n]", [1, 2, 3]),
-        ('{ a = 1, "b c" = [true], d: null }', {"a": 1, "b c": [True], "d": None}),
-        ("{\n  a = { b = -1 }\n  c = {}\n}", {"a": {"b": -1}, "c": {}}),
-        ('{ true = 1, null = "n", 3 = "x" }', {"true": 1, "null": "n", "3": "x"}),
-        ("<<EOF\nline 1\n  line 2\nEOF", "line 1\n  line 2\n"),
-        ("<<-EOF\n    a\n      b\n\n  EOF", "a\n  b\n\n"),
-        ("<<EOF\n$${x} %%{y}\nEOF", "${x} %{y}\n"),
-        ("<<EOF\nEOF", ""),
-        # Not literals: references, templates, calls, operators.
-        ('"${var.x}-y"', NOT_LITERAL),
-        ('"%{ if true }a%{ endif }"', NOT_LITERAL),
-        ('"$${${x}}"', NOT_LITERAL),  # an escape, then an interpolation
-        ("var.x", NOT_LITERAL),
-        ("local.tags", NOT_LITERAL),
-        ("aws_s3_bucket.b.id", NOT_LITERAL),
-        ("jsonencode({ a = 1 })", NOT_LITERAL),
-        ("[1, var.x]", NOT_LITERAL),
-        ("{ a = var.x }", NOT_LITERAL),
-        ("{ (var.k) = 1 }", NOT_LITERAL),
-        ('{ "${var.k}" = 1 }', NOT_LITERAL),
-        ("true ? 1 : 2", NOT_LITERAL),
-        ("!true", NOT_LITERAL),
-        ("-var.x", NOT_LITERAL),
-        ("1 + 2", NOT_LITERAL),
-        ("[for x in [1] : x]", NOT_LITERAL),
-        ("{ for k, v in {} : k => v }", NOT_LITERAL),
-        ("<<EOF\n${var.x}\nEOF", NOT_LITERAL),
-        ("<<-EOF\n  %{ for x in [] }${x}%{ endfor }\n  EOF", NOT_LITERAL),
-        ("[1, 2][0]", NOT_LITERAL),
-        ("var.list[*].id", NOT_LITERAL),
-    ],
-)
+LITERAL_CASES: list[tuple[str, Any]] = [
+    ('"x"', "x"),
+    ('""', ""),
+    (r'"a\nb\"c\\d\u00e9\U0001F600\t"', 'a\nb"c\\d\u00e9\U0001f600\t'),
+    ('"$${var.x}"', "${var.x}"),
+    ('"%%{ if x }"', "%{ if x }"),
+    ('"a$b 100% {x}"', "a$b 100% {x}"),
+    ('"%%{$${a}"', "%{${a}"),  # python-hcl2 lexes this as one escape token
+    (r'"$${a\"b}"', '${a"b}'),
+    ('"日本語 é 😀"', "日本語 é 😀"),
+    ("42", 42),
+    ("-3", -3),
+    ("- 3", -3),
+    ("-0.25", -0.25),
+    ("1.5e3", 1500.0),
+    ("true", True),
+    ("false", False),
+    ("null", None),
+    ("(1)", 1),
+    ("[]", []),
+    ("{}", {}),
+    ('[1, "a", null, true]', [1, "a", None, True]),
+    ("[\n  1, # one\n  2, // two\n  /* three */ 3,\n]", [1, 2, 3]),
+    ('{ a = 1, "b c" = [true], d: null }', {"a": 1, "b c": [True], "d": None}),
+    ("{\n  a = { b = -1 }\n  c = {}\n}", {"a": {"b": -1}, "c": {}}),
+    ('{ true = 1, null = "n", 3 = "x" }', {"true": 1, "null": "n", "3": "x"}),
+    ("<<EOF\nline 1\n  line 2\nEOF", "line 1\n  line 2\n"),
+    ("<<-EOF\n    a\n      b\n\n  EOF", "a\n  b\n\n"),
+    ("<<-EOF\n    a\n  \n        \n  EOF", "a\n  \n        \n"),  # blank lines kept
+    ("<<EOF\n$${x} %%{y}\nEOF", "${x} %{y}\n"),
+    ("<<EOF\nEOF", ""),
+    # Not literals: references, templates, calls, operators.
+    ('"${var.x}-y"', NOT_LITERAL),
+    ('"%{ if true }a%{ endif }"', NOT_LITERAL),
+    ('"$${${x}}"', NOT_LITERAL),  # an escape, then an interpolation
+    ("var.x", NOT_LITERAL),
+    ("local.tags", NOT_LITERAL),
+    ("aws_s3_bucket.b.id", NOT_LITERAL),
+    ("jsonencode({ a = 1 })", NOT_LITERAL),
+    ("[1, var.x]", NOT_LITERAL),
+    ("{ a = var.x }", NOT_LITERAL),
+    ("{ (var.k) = 1 }", NOT_LITERAL),
+    ('{ "${var.k}" = 1 }', NOT_LITERAL),
+    ("true ? 1 : 2", NOT_LITERAL),
+    ("!true", NOT_LITERAL),
+    ("-var.x", NOT_LITERAL),
+    ("1 + 2", NOT_LITERAL),
+    ("[for x in [1] : x]", NOT_LITERAL),
+    ("{ for k, v in {} : k => v }", NOT_LITERAL),
+    ("<<EOF\n${var.x}\nEOF", NOT_LITERAL),
+    ("<<-EOF\n  %{ for x in [] }${x}%{ endfor }\n  EOF", NOT_LITERAL),
+    ("[1, 2][0]", NOT_LITERAL),
+    ("var.list[*].id", NOT_LITERAL),
+]
+
+
+@pytest.mark.parametrize(("expr", "expected"), LITERAL_CASES)
 def test_literal(expr: str, expected: Any) -> None:
     parsed = parse_text(f"locals {{\n  x = {expr}\n}}\n", "x.tf")
     assert parsed.problems == ()
@@ -520,7 +521,7 @@ def test_crlf_spans_and_lines() -> None:
     policy = block.attributes["policy"]
     assert policy.expr_text == '<<-EOF\r\n    {"a": 1}\r\n  EOF'
     assert (policy.span.start_line, policy.span.end_line) == (4, 6)
-    assert policy.literal == '{"a": 1}\n'
+    assert policy.literal == '{"a": 1}\r\n'  # Terraform keeps a heredoc's CRLF
     env = block.attributes["tags"].elements["Env"]
     assert (env.span.of(CRLF_TEXT), env.span.start_line) == ('Env = "dev"', 8)
     (versioning,) = block.nested("versioning")
@@ -1043,8 +1044,8 @@ def test_generated_heredocs(lines: list[tuple[int, str]], trim: bool, newline: s
     expected = [ln.replace("$${", "${").replace("%%{", "%{") for ln in content]
     if trim:
         cut = min((len(ln) - len(ln.lstrip(" ")) for ln in expected if ln.strip()), default=0)
-        expected = [ln[cut:] for ln in expected]
-    assert doc.literal == "".join(ln + "\n" for ln in expected)
+        expected = [ln[cut:] if ln.strip() else ln for ln in expected]
+    assert doc.literal == "".join(ln + newline for ln in expected)
     assert parsed.blocks[0].attributes["after"].span.start_line == len(content) + 4
     assert_spans_exact(text, parsed.blocks)
 
@@ -1061,18 +1062,72 @@ def _git(cwd: Path, *args: str) -> None:
     )
 
 
+def _terraform(tmp_path: Path) -> Terraform:
+    """The Terraform CLI with an empty CLI config: these tests need no provider at all."""
+    terraform = Terraform.find()
+    if terraform is None:
+        pytest.skip("needs the Terraform CLI on PATH")
+    cli_config = tmp_path / "terraformrc"
+    cli_config.write_text("")
+    return terraform.with_env(TF_CLI_CONFIG_FILE=str(cli_config))
+
+
+def _json_equal(ours: Any, theirs: Any) -> bool:
+    """Terraform's JSON has no int/float split (1.5e3 is 1500) but does tell true from 1."""
+    if isinstance(ours, bool) or isinstance(theirs, bool):
+        return ours is theirs
+    if isinstance(ours, int | float) and isinstance(theirs, int | float):
+        return ours == theirs
+    if isinstance(ours, list) and isinstance(theirs, list):
+        return len(ours) == len(theirs) and all(map(_json_equal, ours, theirs))
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        return ours.keys() == theirs.keys() and all(_json_equal(ours[k], theirs[k]) for k in ours)
+    return type(ours) is type(theirs) and bool(ours == theirs)
+
+
+@pytest.mark.terraform
+def test_terraform_agrees_on_literal_values(tmp_path: Path) -> None:
+    """Every literal the index extracts is the value Terraform gives the same expression."""
+    terraform = _terraform(tmp_path)
+    exprs = [e for e, v in LITERAL_CASES if v is not NOT_LITERAL and v is not None]
+    exprs += [
+        "<<-EOT\n\tq\n\t  r\n  EOT",
+        '"日本語 😀 \\u00e9"',
+        '{ "a.b" = { c = [1, -2.5e-3, "x"] } }',
+    ]
+    crlf = ["<<EOT\nx\n  y\nEOT", "<<-EOT\n    a\n      b\n  \n  EOT", '{\n  a = "b"\n}']
+    stack = write(
+        tmp_path / "stack",
+        {
+            "lf.tf": "".join(
+                f'output "lf{i}" {{\n  value = {e}\n}}\n' for i, e in enumerate(exprs)
+            ),
+            "crlf.tf": "".join(
+                f'output "crlf{i}" {{\n  value = {e}\n}}\n' for i, e in enumerate(crlf)
+            ).replace("\n", "\r\n"),
+        },
+    )
+    terraform.init(stack)
+    terraform.run(["apply", "-auto-approve", "-input=false", "-no-color"], stack)
+    outputs = json.loads(terraform.run(["output", "-json"], stack).stdout)
+
+    index = index_source(stack, root=stack)
+    assert index.problems == ()
+    assert len(index.blocks) == len(outputs) == len(exprs) + len(crlf)
+    for block in index.blocks:
+        value = block.attributes["value"]
+        assert value.is_literal, value.expr_text
+        theirs = outputs[block.labels[0]]["value"]
+        assert _json_equal(value.literal, theirs), (value.expr_text, value.literal, theirs)
+
+
 @pytest.mark.terraform
 def test_terraform_planned_addresses_map_to_blocks(tmp_path: Path) -> None:
     """terraform_data needs no provider download, and a git::file:// source makes `init`
     write a real modules.json for a non-local module: no network needed."""
-    terraform = Terraform.find()
-    if terraform is None:
-        pytest.skip("needs the Terraform CLI on PATH")
+    terraform = _terraform(tmp_path)
     if shutil.which("git") is None:
         pytest.skip("needs git for a git:: module source")
-    cli_config = tmp_path / "terraformrc"
-    cli_config.write_text("")
-    terraform = terraform.with_env(TF_CLI_CONFIG_FILE=str(cli_config))
     remote = write(
         tmp_path / "remote",
         {

@@ -561,15 +561,15 @@ def _unescape(match: re.Match[str]) -> str:
 def _heredoc_value(token: str, *, trim: bool) -> str | None:
     """The string a heredoc stands for; None if it interpolates.
 
-    Lines end in `\\n` whatever the file uses; `<<-` removes the smallest indentation of its
-    non-blank lines, as Terraform does."""
-    lines = [line.removesuffix("\r") for line in token.split("\n")]
-    content = lines[1:-2]  # drop `<<EOF`, the closing marker, and what follows its newline
+    As Terraform reads it: line endings stay as written (CRLF included), and `<<-` removes the
+    smallest indentation of the non-blank lines from each of them, leaving blank lines be."""
+    body = token[token.index("\n") + 1 : -1]  # after the `<<EOF` line, before the last newline
+    lines = body.split("\n")[:-1]  # the last line is the closing marker
     if trim:
-        indents = [len(ln) - len(ln.lstrip(" \t")) for ln in content if ln.strip(" \t")]
+        indents = [len(ln) - len(ln.lstrip(" \t")) for ln in lines if ln.strip(" \t\r")]
         cut = min(indents, default=0)
-        content = [ln[cut:] for ln in content]
-    return _template_text("".join(ln + "\n" for ln in content))
+        lines = [ln[cut:] if ln.strip(" \t\r") else ln for ln in lines]
+    return _template_text("".join(ln + "\n" for ln in lines))
 
 
 def _template_text(raw: str) -> str | None:
