@@ -1,0 +1,943 @@
+"""The HCL source index: every block and attribute of a configuration, with exact text spans.
+
+Findings are linked to file:line, and fixes edit the original text in place (python-hcl2's
+writers lose comments and spacing), so the index keeps character offsets into each file's text
+exactly as read from disk (CRLF included) rather than any re-serialised form. It is built from
+python-hcl2's raw lark tree; each file is parsed once, however many times its module is called.
+
+Offsets are Python `str` indices (code points, not bytes), `end` exclusive. A node's span ends
+at its last significant token: trailing comments, newlines, and the newline that python-hcl2's
+heredoc token swallows are not part of it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from types import MappingProxyType
+from typing import Final, TypeAlias
+
+import hcl2
+from lark import Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from driftpatch.errors import TerraformInputError
+from driftpatch.model import JSON, Address, Location
+
+ModulePath: TypeAlias = tuple[str, ...]
+_Node: TypeAlias = "Tree[Token] | Token"
+
+
+class _NotLiteral:
+    """Marks an expression whose value is only known to Terraform (reference, call, template).
+
+    Fixes need to tell "replace this literal" from "this value comes from elsewhere"; None
+    cannot mark that, as `null` is a literal.
+    """
+
+    _instance: _NotLiteral | None = None
+
+    def __new__(cls) -> _NotLiteral:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NOT_LITERAL"
+
+
+NOT_LITERAL: Final = _NotLiteral()
+
+
+# -- the index's values ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """An exact region of one file's text: `text[start:end]`, on lines start_line..end_line."""
+
+    start_line: int  # 1-based
+    end_line: int  # 1-based, inclusive
+    start: int  # character offset, inclusive
+    end: int  # character offset, exclusive
+
+    def of(self, text: str) -> str:
+        return text[self.start : self.end]
+
+
+@dataclass(frozen=True)
+class AttributeNode:
+    """`name = expr` in a body, or `key = value` in an object literal (then `name` is the key).
+
+    Equality is structural; the hash leaves out the (unhashable) values, so nodes can key dicts.
+    """
+
+    name: str
+    span: Span  # `name = expr`, without the trailing newline or comment
+    expr: Span
+    expr_text: str
+    literal: JSON | _NotLiteral = field(hash=False)
+    # Object-literal values: key -> element, so `tags.Env` can be found and edited.
+    elements: Mapping[str, AttributeNode] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
+
+    @property
+    def is_literal(self) -> bool:
+        return self.literal is not NOT_LITERAL
+
+
+@dataclass(frozen=True)
+class BlockNode:
+    """A block (`resource "t" "n" { ... }`, `ingress { ... }`, `dynamic "x" { ... }`).
+
+    Equality is structural (a same-length edit inside still makes a different block); the hash
+    uses the file, header and spans, so blocks can key dicts and sets.
+    """
+
+    file: str  # repo-relative, forward slashes
+    type: str
+    labels: tuple[str, ...]
+    span: Span  # block type identifier .. closing brace, inclusive
+    body: Span  # between the braces: body.start is after `{`, body.end is at `}`
+    attributes: Mapping[str, AttributeNode] = field(hash=False)  # source order
+    blocks: tuple[BlockNode, ...] = field(hash=False)  # nested blocks, source order
+
+    def nested(self, type_: str) -> tuple[BlockNode, ...]:
+        return tuple(b for b in self.blocks if b.type == type_)
+
+    def dynamic(self, name: str) -> tuple[BlockNode, ...]:
+        """The `dynamic "name"` blocks that generate `name` blocks."""
+        return tuple(b for b in self.blocks if b.type == "dynamic" and b.labels[:1] == (name,))
+
+    @property
+    def location(self) -> Location:
+        return Location(self.file, self.span.start_line, self.span.end_line)
+
+
+@dataclass(frozen=True)
+class ModuleCall:
+    """A `module "name"` block; `directory` is None where the module's code is not at hand
+    (a registry or git source before `terraform init`, or a local path that does not exist)."""
+
+    name: str
+    source: str  # as written (the literal string, or the expression text if not a literal)
+    directory: Path | None
+    block: BlockNode
+    has_count: bool
+    has_for_each: bool
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    """One module instance path; a directory called twice gets two of these."""
+
+    path: ModulePath  # call names from the root; () is the root module
+    directory: Path
+    files: tuple[str, ...]  # its .tf files (repo-relative), including any with problems
+    calls: Mapping[str, ModuleCall] = field(hash=False)
+
+
+@dataclass(frozen=True)
+class ParseProblem:
+    """Input that could not be (fully) used; never stops the run."""
+
+    file: str
+    line: int
+    message: str  # one line
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """One file's top-level blocks (empty if it did not parse) and its problems."""
+
+    file: str
+    text: str
+    blocks: tuple[BlockNode, ...]
+    problems: tuple[ParseProblem, ...]
+    parsed: bool = True  # False: a syntax error or undecodable bytes, so no blocks at all
+
+
+@dataclass(frozen=True, eq=False)
+class SourceIndex:
+    """Every indexed block of a configuration, by config address and by file."""
+
+    root: Path  # repo root: every `file` is relative to it
+    source_dir: Path
+    texts: Mapping[str, str]
+    modules: Mapping[ModulePath, ModuleInfo]
+    # Config address ("module.net.aws_subnet.private", "data.aws_ami.x") -> block.
+    resources: Mapping[str, BlockNode]
+    blocks: tuple[BlockNode, ...]  # top-level blocks of every indexed file, each file once
+    problems: tuple[ParseProblem, ...]
+
+    def block_for(self, address: str | Address) -> BlockNode | None:
+        """The block declaring `address`: a resource address, with or without instance keys
+        (`module.net["a"].aws_subnet.private[0]`), or a module call (`module.net["a"]`)."""
+        if isinstance(address, Address):
+            return self.resources.get(address.config_address)
+        found = self.resources.get(address)
+        if found is not None:
+            return found
+        try:
+            return self.resources.get(Address.parse(address).config_address)
+        except ValueError:
+            pass
+        path = _module_path(address)
+        if not path:
+            return None
+        parent = self.modules.get(path[:-1])
+        call = parent.calls.get(path[-1]) if parent is not None else None
+        return call.block if call is not None else None
+
+    def locate(self, address: str | Address) -> Location | None:
+        block = self.block_for(address)
+        return block.location if block is not None else None
+
+    def locate_attribute(self, address: str | Address, attribute: str) -> Location | None:
+        """Where `attribute` (`tags.Env`, `ingress[1]`, `versioning_configuration[0].status`)
+        is written, as deep as the code goes; the block itself if it is not written at all."""
+        block = self.block_for(address)
+        if block is None:
+            return None
+        return _resolve(block, _path_steps(attribute))
+
+    def variables(self, module_path: ModulePath | str = ()) -> Mapping[str, BlockNode]:
+        """`variable` blocks of a module (`("net",)` or `"module.net"`), by name."""
+        path = _as_module_path(module_path)
+        info = self.modules.get(path) if path is not None else None
+        if info is None:
+            return {}
+        files = set(info.files)
+        return {
+            b.labels[0]: b
+            for b in self.blocks
+            if b.type == "variable" and len(b.labels) == 1 and b.file in files
+        }
+
+    def module_dir(self, module_path: ModulePath | str = ()) -> Path | None:
+        path = _as_module_path(module_path)
+        info = self.modules.get(path) if path is not None else None
+        return info.directory if info is not None else None
+
+
+# -- public functions --------------------------------------------------------------------------
+
+
+def find_repo_root(path: Path) -> Path:
+    """The nearest ancestor holding `.git` (a directory, or a file in a worktree); else `path`.
+
+    SARIF and `git apply` want paths relative to the repository, not to the source dir."""
+    start = path.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return start
+
+
+def index_source(source_dir: Path, root: Path | None = None) -> SourceIndex:
+    """Index the root module in `source_dir` and every module it calls that is on disk.
+
+    Raises TerraformInputError only when `source_dir` is unusable; problems in files (syntax
+    errors, bad bytes, duplicate addresses, module cycles) are recorded in `problems`."""
+    source_dir = Path(source_dir)
+    if not source_dir.exists():
+        raise TerraformInputError(f"source directory not found: {source_dir}")
+    if not source_dir.is_dir():
+        raise TerraformInputError(f"source path is not a directory: {source_dir}")
+    source_dir = source_dir.resolve()
+    root = Path(root).resolve() if root is not None else find_repo_root(source_dir)
+    builder = _Builder(root, source_dir)
+    builder.visit((), source_dir, ())
+    return builder.result()
+
+
+def parse_text(text: str, file: str = "<text>") -> ParsedFile:
+    """Parse one file's text into blocks, e.g. to re-read a patched file before offering it."""
+    return _Reader(file, text).parse()
+
+
+# -- parsing one file --------------------------------------------------------------------------
+
+_NAME_NODES = frozenset({"identifier", "keyword", "literal_value"})
+_LAYOUT = "new_line_or_comment"
+_HEREDOCS = frozenset({"HEREDOC_TEMPLATE", "HEREDOC_TEMPLATE_TRIM"})
+_ESCAPE = re.compile(r'\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([ntr"\\]))')
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+_TEMPLATE_MARK = re.compile(r"\$\$\{|%%\{|\$\{|%\{")
+_PUNCTUATION = {
+    "RBRACE": "'}'",
+    "LBRACE": "'{'",
+    "RSQB": "']'",
+    "RPAR": "')'",
+    "EQ": "'='",
+    "COMMA": "','",
+    "DBLQUOTE": "'\"'",
+}
+# Terminals that can only continue an expression already under way.
+_CONTINUATIONS = frozenset({"EQ", "DOT", "PLUS", "ASTERISK", "QMARK", "COMMA"})
+_WORD = re.compile(r"[A-Za-z0-9_-]+|\S")
+
+
+class _Reader:
+    """Builds the nodes of one file; holds its text and the line table for its spans."""
+
+    def __init__(self, file: str, text: str) -> None:
+        self.file = file
+        self.text = text
+        self.problems: list[ParseProblem] = []
+        starts = [0]
+        find = text.find
+        pos = find("\n")
+        while pos >= 0:
+            starts.append(pos + 1)
+            pos = find("\n", pos + 1)
+        self._line_starts = starts
+
+    def parse(self) -> ParsedFile:
+        # A UTF-8 BOM is not HCL; a space of the same length keeps every offset exact.
+        source = " " + self.text[1:] if self.text.startswith("\ufeff") else self.text
+        try:
+            tree = hcl2.parses_to_tree(source)
+        except UnexpectedInput as exc:
+            last = self._last_line()
+            line = min(exc.line, last) if exc.line >= 1 else last
+            self.problems.append(ParseProblem(self.file, line, "syntax error: " + _describe(exc)))
+            return ParsedFile(self.file, self.text, (), tuple(self.problems), parsed=False)
+        blocks: list[BlockNode] = []
+        body = tree.children[0]
+        for child in body.children if isinstance(body, Tree) else ():
+            if not isinstance(child, Tree):
+                continue
+            if child.data == "block":
+                blocks.append(self.block(child))
+            elif child.data == "attribute":
+                name = _name(child.children[0])
+                self.problem(child, f"argument {name!r} is not expected at the top level")
+        return ParsedFile(self.file, self.text, tuple(blocks), tuple(self.problems))
+
+    # positions
+
+    def line(self, pos: int) -> int:
+        return bisect.bisect_right(self._line_starts, pos)
+
+    def _last_line(self) -> int:
+        lines = len(self._line_starts)
+        return lines - 1 if lines > 1 and self.text.endswith("\n") else lines
+
+    def span(self, start: int, end: int) -> Span:
+        return Span(self.line(start), self.line(max(start, end - 1)), start, end)
+
+    def end_of(self, node: _Node) -> int:
+        last = _edge_token(node, last=True)
+        end = _pos(last.end_pos)
+        if last.type in _HEREDOCS:
+            # The heredoc token runs on through the newline after its closing marker.
+            end -= len(last) - len(last.rstrip("\r\n"))
+        return min(end, len(self.text))
+
+    def problem(self, node: _Node, message: str) -> None:
+        start = _pos(_edge_token(node, last=False).start_pos)
+        self.problems.append(ParseProblem(self.file, self.line(start), message))
+
+    # nodes
+
+    def block(self, node: Tree[Token]) -> BlockNode:
+        children = node.children
+        open_at = next(
+            i for i, c in enumerate(children) if isinstance(c, Token) and c.type == "LBRACE"
+        )
+        header = [c for c in children[:open_at] if isinstance(c, Tree) and c.data != _LAYOUT]
+        lbrace, rbrace = children[open_at], children[-1]
+        assert isinstance(lbrace, Token) and isinstance(rbrace, Token)
+        body = children[open_at + 1]
+        attributes: dict[str, AttributeNode] = {}
+        blocks: list[BlockNode] = []
+        for child in body.children if isinstance(body, Tree) else ():
+            if not isinstance(child, Tree):
+                continue
+            if child.data == "attribute":
+                attr = self.attribute(child)
+                if attr.name in attributes:
+                    self.problem(child, f"argument {attr.name!r} is set twice in this block")
+                else:
+                    attributes[attr.name] = attr
+            elif child.data == "block":
+                blocks.append(self.block(child))
+        start = _pos(_edge_token(header[0], last=False).start_pos)
+        return BlockNode(
+            file=self.file,
+            type=_name(header[0]),
+            labels=tuple(self.label(c) for c in header[1:]),
+            span=self.span(start, _pos(rbrace.end_pos)),
+            body=self.span(_pos(lbrace.end_pos), _pos(rbrace.start_pos)),
+            attributes=MappingProxyType(attributes),
+            blocks=tuple(blocks),
+        )
+
+    def label(self, node: Tree[Token]) -> str:
+        if node.data != "string":
+            return _name(node)
+        value = _string_value(node)
+        if value is not None:
+            return value
+        start, end = _pos(node.meta.start_pos), _pos(node.meta.end_pos)
+        return self.text[start + 1 : end - 1]
+
+    def attribute(self, node: Tree[Token]) -> AttributeNode:
+        return self.assignment(_name(node.children[0]), node.children[0], node.children[-1])
+
+    def assignment(self, name: str, name_node: _Node, expr: _Node) -> AttributeNode:
+        start = _pos(_edge_token(name_node, last=False).start_pos)
+        expr_start = _pos(_edge_token(expr, last=False).start_pos)
+        end = self.end_of(expr)
+        literal, elements = self.value(expr)
+        return AttributeNode(
+            name=name,
+            span=self.span(start, end),
+            expr=self.span(expr_start, end),
+            expr_text=self.text[expr_start:end],
+            literal=literal,
+            elements=MappingProxyType(elements),
+        )
+
+    def value(self, node: _Node) -> tuple[JSON | _NotLiteral, dict[str, AttributeNode]]:
+        """The literal value of an expression, and its elements if it is an object."""
+        node = _unwrap(node)
+        if isinstance(node, Token):
+            return NOT_LITERAL, {}
+        kind = node.data
+        if kind == "object":
+            return self.object(node)
+        if kind == "tuple":
+            items = [self.value(c)[0] for c in node.children if _is_expression(c)]
+            if any(item is NOT_LITERAL for item in items):
+                return NOT_LITERAL, {}
+            return items, {}
+        if kind == "unary_op":
+            op, operand = node.children[0], self.value(node.children[-1])[0]
+            negatable = not isinstance(operand, bool) and isinstance(operand, int | float)
+            if str(op) == "-" and negatable and isinstance(operand, int | float):
+                return -operand, {}
+            return NOT_LITERAL, {}
+        return _scalar(node), {}
+
+    def object(self, node: Tree[Token]) -> tuple[JSON | _NotLiteral, dict[str, AttributeNode]]:
+        elements: dict[str, AttributeNode] = {}
+        literal: dict[str, JSON] | _NotLiteral = {}
+        for elem in node.children:
+            if not (isinstance(elem, Tree) and elem.data == "object_elem"):
+                continue
+            key_node, expr = elem.children[0], elem.children[-1]
+            key = _object_key(key_node)
+            if key is None:  # a computed key: `(var.k) = 1`, `"${x}" = 1`
+                literal = NOT_LITERAL
+                continue
+            if key in elements:
+                self.problem(elem, f"key {key!r} is set twice in this object")
+                continue
+            element = self.assignment(key, key_node, expr)
+            elements[key] = element
+            if isinstance(literal, dict):
+                if element.literal is NOT_LITERAL:
+                    literal = NOT_LITERAL
+                else:
+                    literal[key] = element.literal
+        return literal, elements
+
+
+def _pos(value: int | None) -> int:
+    # Every token from python-hcl2's parser carries positions (propagate_positions=True).
+    assert value is not None
+    return value
+
+
+def _edge_token(node: _Node, *, last: bool) -> Token:
+    """The first or last token of a node, skipping newlines and comments."""
+    while isinstance(node, Tree):
+        children = reversed(node.children) if last else iter(node.children)
+        for child in children:
+            if isinstance(child, Tree):
+                if child.data != _LAYOUT and child.children:
+                    node = child
+                    break
+            elif child.type != "NL_OR_COMMENT":
+                node = child
+                break
+        else:
+            raise ValueError(f"no token in {node.data}")
+    return node
+
+
+def _is_expression(node: _Node) -> bool:
+    return isinstance(node, Tree) and node.data != _LAYOUT
+
+
+def _unwrap(node: _Node) -> _Node:
+    """Strip `expr_term` wrappers and parentheses down to the node that says what it is."""
+    while isinstance(node, Tree) and node.data == "expr_term":
+        inner = [c for c in node.children if not (isinstance(c, Tree) and c.data == _LAYOUT)]
+        if len(inner) == 1:
+            node = inner[0]
+        elif len(inner) == 3 and isinstance(inner[0], Token) and inner[0].type == "LPAR":
+            node = inner[1]
+        else:
+            break
+    return node
+
+
+def _name(node: _Node) -> str:
+    """The text of an identifier, keyword or `true`/`false`/`null` used as a name."""
+    return str(_edge_token(node, last=False))
+
+
+def _scalar(node: Tree[Token]) -> JSON | _NotLiteral:
+    kind = node.data
+    if kind == "int_lit":
+        return int(str(node.children[0]))
+    if kind == "float_lit":
+        return float(str(node.children[0]))
+    if kind == "literal_value":
+        return {"true": True, "false": False, "null": None}[str(node.children[0])]
+    if kind == "string":
+        value = _string_value(node)
+        return NOT_LITERAL if value is None else value
+    if kind in ("heredoc_template", "heredoc_template_trim"):
+        value = _heredoc_value(str(node.children[0]), trim=kind.endswith("trim"))
+        return NOT_LITERAL if value is None else value
+    return NOT_LITERAL
+
+
+def _object_key(node: _Node) -> str | None:
+    """A key written as a name or a literal string; None for a computed key."""
+    inner = _unwrap(node.children[0]) if isinstance(node, Tree) else node
+    if isinstance(inner, Tree) and inner.data == "expr_term":  # `(expr)`-like leftovers
+        return None
+    if isinstance(inner, Token):
+        return str(inner)
+    if inner.data in _NAME_NODES or inner.data in ("int_lit", "float_lit"):
+        # HCL reads a bare name (even `true`) as the key's text, and a number as its text.
+        return _name(inner)
+    if inner.data == "string":
+        return _string_value(inner)
+    return None
+
+
+def _string_value(node: Tree[Token]) -> str | None:
+    """The value of a quoted string; None if it holds an interpolation or a directive."""
+    parts: list[str] = []
+    for child in node.children:
+        if isinstance(child, Token):  # the quotes
+            continue
+        part = child.children[0] if child.children else None
+        if not isinstance(part, Token):
+            return None
+        if part.type == "STRING_CHARS":
+            parts.append(_ESCAPE.sub(_unescape, str(part)))
+        elif part.type in ("ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE"):
+            # `$${x}` is the text `${x}`. The token runs on to the next `}`, over anything HCL
+            # would still read as template syntax (`%%{$${a}`, `$${${x}`): read that too.
+            rest = _template_text(str(part)[3:])
+            if rest is None:
+                return None
+            parts.append(str(part)[1:3] + _ESCAPE.sub(_unescape, rest))
+        else:
+            return None
+    return "".join(parts)
+
+
+def _unescape(match: re.Match[str]) -> str:
+    short, long_, simple = match.groups()
+    if simple is not None:
+        return _ESCAPES[simple]
+    return chr(int(short or long_, 16))
+
+
+def _heredoc_value(token: str, *, trim: bool) -> str | None:
+    """The string a heredoc stands for; None if it interpolates.
+
+    As Terraform reads it: line endings stay as written (CRLF included), and `<<-` removes the
+    smallest indentation of the non-blank lines from each of them, leaving blank lines be."""
+    body = token[token.index("\n") + 1 : -1]  # after the `<<EOF` line, before the last newline
+    lines = body.split("\n")[:-1]  # the last line is the closing marker
+    if trim:
+        indents = [len(ln) - len(ln.lstrip(" \t")) for ln in lines if ln.strip(" \t\r")]
+        cut = min(indents, default=0)
+        lines = [ln[cut:] if ln.strip(" \t\r") else ln for ln in lines]
+    return _template_text("".join(ln + "\n" for ln in lines))
+
+
+def _template_text(raw: str) -> str | None:
+    """Template text with `$${`/`%%{` escapes undone; None if it interpolates or directs."""
+    if "{" not in raw:
+        return raw
+    out: list[str] = []
+    pos = 0
+    for match in _TEMPLATE_MARK.finditer(raw):
+        mark = match.group(0)
+        if len(mark) == 2:  # `${` or `%{`
+            return None
+        out.append(raw[pos : match.start()] + mark[1:])
+        pos = match.end()
+    out.append(raw[pos:])
+    return "".join(out)
+
+
+def _describe(exc: UnexpectedInput) -> str:
+    """A one-line account of a lark syntax error, in HCL terms rather than grammar names."""
+    if isinstance(exc, UnexpectedCharacters):
+        return f"unexpected character {exc.char!r}"
+    if not isinstance(exc, UnexpectedToken):
+        return "unexpected end of file"
+    token = exc.token
+    expected = set(exc.expected or ())
+    if token.type == "$END":
+        what = "end of file"
+    else:
+        # On error the lexer may hand over the rest of the line as one token: name its start.
+        first = str(token).lstrip(" \t\r").split("\n", 1)[0].rstrip()
+        if first.startswith("<<"):
+            return f"unterminated heredoc {first}"
+        word = _WORD.match(first)
+        what = f"'{word.group(0)[:40]}'" if word else "end of line"
+    if {"DBLQUOTE", "STRING_CHARS"} <= expected:
+        return "unterminated string"
+    if {"INT_LITERAL", "NAME", "LBRACE"} <= expected and not expected & _CONTINUATIONS:
+        return f"unexpected {what}, expected an expression"
+    wanted = [_PUNCTUATION[t] for t in sorted(expected) if t in _PUNCTUATION]
+    if expected and len(wanted) == len(expected) and len(wanted) <= 3:
+        return f"unexpected {what}, expected {' or '.join(wanted)}"
+    return f"unexpected {what}"
+
+
+# -- attribute paths ---------------------------------------------------------------------------
+
+_Step: TypeAlias = str | int
+
+
+def _path_steps(path: str) -> list[_Step]:
+    """`a.b[0]["k.x"].c` -> ["a", "b", 0, "k.x", "c"]; stops at anything it cannot read."""
+    steps: list[_Step] = []
+    i, n = 0, len(path)
+    while i < n:
+        ch = path[i]
+        if ch == ".":
+            i += 1
+        elif ch == "[":
+            close = path.find("]", i)
+            inner = path[i + 1 : close] if close > 0 else ""
+            if inner.isdigit():
+                steps.append(int(inner))
+                i = close + 1
+                continue
+            try:
+                key, end = json.JSONDecoder().raw_decode(path, i + 1)
+            except json.JSONDecodeError:
+                break
+            if not isinstance(key, str) or not path.startswith("]", end):
+                break
+            steps.append(key)
+            i = end + 1
+        else:
+            j = i
+            while j < n and path[j] not in ".[":
+                j += 1
+            steps.append(path[i:j])
+            i = j
+    return steps
+
+
+def _resolve(block: BlockNode, steps: list[_Step]) -> Location:
+    file = block.file
+    where = block.location
+    node: BlockNode | AttributeNode = block
+    i = 0
+    while i < len(steps):
+        step = steps[i]
+        if isinstance(step, int):
+            break
+        if isinstance(node, AttributeNode):
+            # A map key may itself hold dots (`kubernetes.io/role`): try the longest first.
+            run = len(steps)
+            for k in range(i, len(steps)):
+                if isinstance(steps[k], int):
+                    run = k
+                    break
+            for j in range(run, i, -1):
+                key = ".".join(str(s) for s in steps[i:j])
+                if key in node.elements:
+                    node = node.elements[key]
+                    where = Location(file, node.span.start_line, node.span.end_line)
+                    i = j
+                    break
+            else:
+                break
+            continue
+        if step in node.attributes:
+            node = node.attributes[step]
+            where = Location(file, node.span.start_line, node.span.end_line)
+            i += 1
+            continue
+        found = node.nested(step)
+        dynamic = False
+        if not found:
+            found = node.dynamic(step)
+            dynamic = True
+        if not found:
+            break
+        i += 1
+        index: int | None = None
+        if i < len(steps):
+            following = steps[i]
+            if isinstance(following, int):
+                index = following
+                i += 1
+        if dynamic:
+            # One block generates them all: go on inside its `content`, whatever the index.
+            where = found[0].location
+            content = found[0].nested("content")
+            if not content or i == len(steps):
+                break
+            node = content[0]
+            where = node.location
+            continue
+        if index is None and len(found) == 1:
+            index = 0
+        if index is None or index >= len(found):
+            where = Location(file, found[0].span.start_line, found[-1].span.end_line)
+            break
+        node = found[index]
+        where = node.location
+    return where
+
+
+def _module_path(address: str) -> ModulePath:
+    """`module.a["k"].module.b` -> ("a", "b"); () for anything that is not a module path."""
+    if not address.startswith("module."):
+        return ()
+    try:
+        return Address.parse(address + ".x.y").module_path
+    except ValueError:
+        return ()
+
+
+def _as_module_path(value: ModulePath | str) -> ModulePath | None:
+    if isinstance(value, tuple):
+        return value
+    if value == "":
+        return ()
+    return _module_path(value) or None
+
+
+# -- the whole configuration -------------------------------------------------------------------
+
+
+def _is_override(file: str) -> bool:
+    name = PurePath(file).name
+    return name == "override.tf" or name.endswith("_override.tf")
+
+
+class _Builder:
+    """Walks module calls from the root module, reading and parsing each file once."""
+
+    def __init__(self, root: Path, source_dir: Path) -> None:
+        self.root = root
+        self.source_dir = source_dir
+        self.texts: dict[str, str] = {}
+        self.parsed: dict[str, ParsedFile] = {}
+        self.dir_files: dict[Path, tuple[str, ...]] = {}
+        self.modules: dict[ModulePath, ModuleInfo] = {}
+        self.resources: dict[str, BlockNode] = {}
+        self.blocks: list[BlockNode] = []
+        self.problems: list[ParseProblem] = []
+        self.installed = self._installed_modules()
+
+    def result(self) -> SourceIndex:
+        return SourceIndex(
+            root=self.root,
+            source_dir=self.source_dir,
+            texts=MappingProxyType(self.texts),
+            modules=MappingProxyType(self.modules),
+            resources=MappingProxyType(self.resources),
+            blocks=tuple(self.blocks),
+            problems=tuple(sorted(set(self.problems), key=lambda p: (p.file, p.line, p.message))),
+        )
+
+    def relative(self, path: Path) -> str:
+        return PurePath(os.path.relpath(path, self.root)).as_posix()
+
+    def _installed_modules(self) -> dict[str, Path]:
+        """Where `terraform init` put each module (`.terraform/modules/modules.json`), by its
+        dotted call path ("net.sub"): the only way to see registry and git modules' code."""
+        manifest = self.source_dir / ".terraform" / "modules" / "modules.json"
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            self.problems.append(
+                ParseProblem(self.relative(manifest), 1, f"module manifest unreadable: {exc}")
+            )
+            return {}
+        out: dict[str, Path] = {}
+        entries = data.get("Modules") if isinstance(data, dict) else None
+        for entry in entries if isinstance(entries, list) else ():
+            if not isinstance(entry, dict):
+                continue
+            key, directory = entry.get("Key"), entry.get("Dir")
+            if isinstance(key, str) and key and isinstance(directory, str):
+                out[key] = Path(os.path.normpath(self.source_dir / directory))
+        return out
+
+    def files_in(self, directory: Path) -> tuple[str, ...]:
+        """The module's .tf files, read and parsed on first sight (top level only, as
+        Terraform loads them; hidden files are editor or tool leftovers)."""
+        cached = self.dir_files.get(directory)
+        if cached is not None:
+            return cached
+        try:
+            paths = sorted(
+                p
+                for p in directory.iterdir()
+                if p.suffix == ".tf" and not p.name.startswith(".") and p.is_file()
+            )
+        except OSError as exc:
+            self.problems.append(
+                ParseProblem(self.relative(directory), 1, f"cannot list: {exc.strerror}")
+            )
+            paths = []
+        files: list[str] = []
+        for path in paths:
+            file = self.relative(path)
+            files.append(file)
+            if file not in self.parsed:
+                self.parsed[file] = self._read(path, file)
+                self.blocks.extend(self.parsed[file].blocks)
+                self.problems.extend(self.parsed[file].problems)
+        self.dir_files[directory] = tuple(files)
+        return self.dir_files[directory]
+
+    def _read(self, path: Path, file: str) -> ParsedFile:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            problem = ParseProblem(file, 1, f"cannot read: {exc.strerror}")
+            return ParsedFile(file, "", (), (problem,), parsed=False)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            bad = data[exc.start]
+            problem = ParseProblem(file, line, f"not UTF-8 text (byte 0x{bad:02x})")
+            return ParsedFile(file, "", (), (problem,), parsed=False)
+        self.texts[file] = text
+        return parse_text(text, file)
+
+    def visit(self, path: ModulePath, directory: Path, callers: tuple[Path, ...]) -> None:
+        files = self.files_in(directory)
+        prefix = "".join(f"module.{name}." for name in path)
+        calls: dict[str, ModuleCall] = {}
+        for file in files:
+            if _is_override(file):  # overrides amend blocks declared elsewhere
+                continue
+            for block in self.parsed[file].blocks:
+                self._register(prefix, block)
+                if block.type == "module" and len(block.labels) == 1:
+                    self._call(path, directory, block, calls)
+        self.modules[path] = ModuleInfo(path, directory, files, MappingProxyType(calls))
+        # Real paths: a symlink back to a caller is a cycle too.
+        callers = (*callers, directory.resolve())
+        for call in calls.values():
+            if call.directory is None:
+                continue
+            if call.directory.resolve() in callers:
+                self.problems.append(
+                    ParseProblem(
+                        call.block.file,
+                        call.block.span.start_line,
+                        f'module "{call.name}" calls {call.source!r}, which is already '
+                        "being loaded (a module cycle); not followed",
+                    )
+                )
+                continue
+            self.visit((*path, call.name), call.directory, callers)
+
+    def _register(self, prefix: str, block: BlockNode) -> None:
+        if len(block.labels) != 2 or block.type not in ("resource", "data"):
+            return
+        mode = "data." if block.type == "data" else ""
+        address = f"{prefix}{mode}{block.labels[0]}.{block.labels[1]}"
+        first = self.resources.setdefault(address, block)
+        if first is not block:
+            self.problems.append(
+                ParseProblem(
+                    block.file,
+                    block.span.start_line,
+                    f"duplicate {block.type} {address!r}, first declared at {first.location}",
+                )
+            )
+
+    def _call(
+        self, path: ModulePath, directory: Path, block: BlockNode, calls: dict[str, ModuleCall]
+    ) -> None:
+        name = block.labels[0]
+        if name in calls:
+            first = calls[name].block.location
+            self.problems.append(
+                ParseProblem(
+                    block.file,
+                    block.span.start_line,
+                    f'duplicate module call "{name}", first declared at {first}',
+                )
+            )
+            return
+        attr = block.attributes.get("source")
+        source = ""
+        if attr is not None:
+            source = attr.literal if isinstance(attr.literal, str) else attr.expr_text
+        target: Path | None
+        if source.startswith(("./", "../")):
+            target = Path(os.path.normpath(directory / source))
+            if not target.is_dir():
+                self.problems.append(
+                    ParseProblem(
+                        block.file,
+                        block.span.start_line,
+                        f'module "{name}": source directory {source!r} not found',
+                    )
+                )
+                target = None
+        else:
+            target = self.installed.get(".".join((*path, name)))
+            if target is not None and not target.is_dir():
+                target = None
+        calls[name] = ModuleCall(
+            name=name,
+            source=source,
+            directory=target,
+            block=block,
+            has_count="count" in block.attributes,
+            has_for_each="for_each" in block.attributes,
+        )
+
+
+def iter_nodes(
+    blocks: Iterable[BlockNode],
+) -> Iterable[BlockNode | AttributeNode]:
+    """Every block, attribute and object element under `blocks`, depth first, source order
+    within each kind (a block's attributes, then its nested blocks)."""
+    for block in blocks:
+        yield block
+        yield from _iter_attributes(block.attributes.values())
+        yield from iter_nodes(block.blocks)
+
+
+def _iter_attributes(attributes: Iterable[AttributeNode]) -> Iterable[AttributeNode]:
+    for attr in attributes:
+        yield attr
+        yield from _iter_attributes(attr.elements.values())
