@@ -21,7 +21,7 @@ from driftpatch.rules.interface import (
     World,
 )
 from driftpatch.rules.subjects import from_code
-from tests.rules.source_standin import SourceIndex, index_texts
+from tests.rules.sources import SourceIndex, index_texts
 
 Resource = tuple[str, str, Mapping[str, Any]]  # (type, name, attributes)
 NO_FIX_CHECK: Any = object()

@@ -16,7 +16,7 @@ from driftpatch.rules.engine import evaluate, evaluate_source
 from driftpatch.rules.interface import Origin
 from driftpatch.rules.subjects import from_code, from_state
 from tests.conftest import TfApply
-from tests.rules.source_standin import index_source
+from tests.rules.sources import index_source
 
 STACK = Path(__file__).parent / "stacks" / "insecure"
 

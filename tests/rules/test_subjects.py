@@ -16,7 +16,7 @@ from driftpatch.rules.subjects import (
     from_state,
 )
 from tests.rules.harness import index
-from tests.rules.source_standin import NOT_LITERAL
+from tests.rules.sources import NOT_LITERAL
 
 HCL = """
 resource "aws_s3_bucket" "b" {

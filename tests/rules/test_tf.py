@@ -306,7 +306,7 @@ def test_version_constraint_bounds(constraint: str, capped: bool) -> None:
 
 def test_secret_values_never_reach_findings() -> None:
     from driftpatch.rules.engine import evaluate_source
-    from tests.rules.source_standin import index_texts
+    from tests.rules.sources import index_texts
 
     result = evaluate_source(index_texts({"main.tf": PROVIDER_WITH_KEYS}))
     text = repr([f.to_json() for f in result.findings])

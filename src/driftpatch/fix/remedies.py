@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from driftpatch.config import Prefer
@@ -356,9 +357,8 @@ def _references(index: SourceIndex, a: Address, node: BlockNode) -> list[str]:
     return found
 
 
-def _in_dir(index: SourceIndex, file: str, directory: Any) -> bool:
-    path = (index.root / file).resolve()
-    return path.parent == directory.resolve()
+def _in_dir(index: SourceIndex, file: str, directory: Path) -> bool:
+    return (index.root / file).resolve().parent == directory.resolve()
 
 
 # -- choosing ----------------------------------------------------------------------------------
@@ -426,7 +426,7 @@ def _drift_operation(f: Finding, index: SourceIndex, prefer: Prefer) -> Operatio
 
 
 def _fix_operation(f: Finding, subject: Subject, fix: Fix) -> Operation | str:
-    address = subject.config_address() if hasattr(subject, "config_address") else subject.address
+    address = subject.config_address
     if not address:
         return "not declared in the scanned code"
     runs: list[OperationFn] = []
