@@ -13,23 +13,27 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from driftpatch import __version__
 from driftpatch.aws.inventory import Inventory, take_inventory
 from driftpatch.aws.session import AwsSession
-from driftpatch.config import Config
+from driftpatch.config import Config, Prefer
 from driftpatch.drift import security
 from driftpatch.drift.compare import compare
 from driftpatch.drift.detect import DriftResult, detect, drift_finding, missing_finding
 from driftpatch.drift.ignore import DEFAULT_NAME, IgnoreList
 from driftpatch.drift.reconcile import Owners, reconcile
 from driftpatch.errors import AwsError
+from driftpatch.fix.remedies import plan_remedies
+from driftpatch.fix.verify import apply_plan
 from driftpatch.model import (
     JSON,
     Address,
     Finding,
     Inputs,
     Location,
+    Patch,
     Report,
     ResourceEntry,
     ResourceStatus,
@@ -223,32 +227,67 @@ def _drift_subjects(plan: Plan) -> tuple[list[Subject], list[Subject]]:
 # -- finishing ---------------------------------------------------------------------------------
 
 
-def _finish(
-    *,
-    inputs: Inputs,
+@dataclass(frozen=True)
+class Remedied:
+    findings: tuple[Finding, ...]
+    patches: tuple[Patch, ...]
+    combined: str
+    ignored: int
+
+
+def _remedy(
     findings: Sequence[Finding],
-    resources: Sequence[ResourceEntry],
-    errors: Sequence[ScanError],
-    problems: Sequence[ScanError],
-    redactor: Redactor,
+    *,
     ignore: IgnoreList,
-    stats: Mapping[str, JSON],
-    notices: Sequence[str] = (),
-) -> Report:
+    index: SourceIndex | None,
+    fixes: Mapping[str, tuple[Subject, Any]],
+    prefer: Prefer,
+) -> Remedied:
+    """Drop ignored findings, then write and verify a patch for each one code can fix; the
+    others say in their remediation why no patch is offered."""
     kept, ignored = ignore.filter(findings)
     unique: dict[str, Finding] = {}
     for f in kept:
         unique.setdefault(f.id, f)
+    ordered = sorted(unique.values(), key=finding_sort_key)
+    if index is None:
+        return Remedied(tuple(ordered), (), "", len(ignored))
+    plan = plan_remedies(ordered, index, fixes, prefer)
+    applied = apply_plan(plan, index)
+    patched = {fid for p in applied.patches for fid in p.finding_ids}
+    out = []
+    for f in ordered:
+        remediation = plan.remediation.get(f.id, f.remediation)
+        why = applied.skipped.get(f.id)
+        if why and f.id not in patched:
+            remediation = f"{remediation} (No patch: {why}.)".strip()
+        out.append(dataclasses.replace(f, remediation=remediation))
+    return Remedied(tuple(out), applied.patches, applied.combined, len(ignored))
+
+
+def _finish(
+    *,
+    inputs: Inputs,
+    remedied: Remedied,
+    resources: Sequence[ResourceEntry],
+    errors: Sequence[ScanError],
+    problems: Sequence[ScanError],
+    redactor: Redactor,
+    stats: Mapping[str, JSON],
+    notices: Sequence[str] = (),
+) -> Report:
     report = Report(
         tool_version=__version__,
         scanned_at=_now(),
         inputs=inputs,
-        findings=tuple(sorted(unique.values(), key=finding_sort_key)),
+        findings=remedied.findings,
         resources=tuple(sorted(resources, key=lambda r: (r.address or "~", r.type, r.id or ""))),
+        patches=remedied.patches,
         errors=tuple(errors),
         input_problems=tuple(problems),
-        stats={**stats, "ignored_findings": len(ignored)},
+        stats={**stats, "ignored_findings": remedied.ignored},
         notices=tuple(dict.fromkeys(notices)),
+        combined_patch=redactor.text(remedied.combined) if redactor.secrets else remedied.combined,
     )
     return redactor.report(report)
 
@@ -376,14 +415,16 @@ def scan(config: Config) -> Report:
         "suppressed_findings": outcome.suppressed,
         "duration_s": round(time.monotonic() - started, 3),
     }
+    remedied = _remedy(
+        findings, ignore=ignore, index=index, fixes=outcome.evaluation.fixes, prefer=config.prefer
+    )
     return _finish(
         inputs=inputs,
-        findings=findings,
+        remedied=remedied,
         resources=resources,
         errors=inventory.errors,
         problems=_problems(index),
         redactor=_redactor_for_states(states).merged(_redactor_for_plan(plan)),
-        ignore=ignore,
         stats=stats,
         notices=outcome.notices,
     )
@@ -500,14 +541,20 @@ def check(config: Config) -> Report:
         plan=str(config.plan) if config.plan else None,
         source=str(config.source) if config.source else None,
     )
+    remedied = _remedy(
+        _with_locations(outcome.findings, index),
+        ignore=ignore,
+        index=index,
+        fixes=outcome.evaluation.fixes,
+        prefer=Prefer.AUTO,
+    )
     return _finish(
         inputs=inputs,
-        findings=_with_locations(outcome.findings, index),
+        remedied=remedied,
         resources=resources,
         errors=(),
         problems=_problems(index),
         redactor=_redactor_for_plan(plan),
-        ignore=ignore,
         stats={
             "suppressed_findings": outcome.suppressed,
             "duration_s": round(time.monotonic() - started, 3),

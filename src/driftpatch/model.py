@@ -372,6 +372,8 @@ class Report:
     input_problems: tuple[ScanError, ...] = ()
     # Things a user should know that change nothing about the result ("checkov not found").
     notices: tuple[str, ...] = ()
+    # Every patch as one git-apply-able diff, one section per file (what `-o patch` writes).
+    combined_patch: str = ""
 
     def summary(self) -> dict[str, JSON]:
         def count(status: ResourceStatus) -> int:

@@ -117,4 +117,5 @@ REPORT = Report(
     ),
     patches=(PATCH, IMPORT),
     errors=(ScanError("iam/global", "ListRoles: AccessDenied: not authorized"),),
+    combined_patch=PATCH.diff + IMPORT.diff,
 )

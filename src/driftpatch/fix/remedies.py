@@ -288,7 +288,7 @@ def add_resource_operation(address: str, add: AddResource) -> OperationFn:
             for bname, bodies in add.blocks.items()
             for body in bodies
         ]
-        if f"{local.split('.')[0]}.{name}" in {_local(k) for k in _module_resources(index, a)}:
+        if f"{add.type}.{name}" in {_local(k) for k in _module_resources(index, a)}:
             raise NoPatch(f"{add.type}.{name} already exists in the module")
         snippet = render.block("resource", (add.type, name), arguments, blocks)
         text = index.texts[node.file]

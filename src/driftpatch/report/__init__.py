@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from driftpatch.report import console, html, junit, markdown, sarif
+from driftpatch.report import console, html, junit, markdown, patch, sarif
 from driftpatch.report import json as json_report
 from driftpatch.report.base import Reporter
 
@@ -15,6 +15,7 @@ REPORTERS: dict[str, Reporter] = {
         markdown.REPORTER,
         html.REPORTER,
         junit.REPORTER,
+        patch.REPORTER,
     )
 }
 

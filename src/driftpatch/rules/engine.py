@@ -13,6 +13,7 @@ suppressed findings move to `suppressed`, and suppressions without a reason beco
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -211,8 +212,18 @@ def _plain(value: JSON) -> JSON:
     return value
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+
+
 def _title(meta: RuleMeta, detail: str) -> str:
-    return f"{meta.title}: {detail}" if detail else meta.title
+    """The rule's title, plus the violation's detail when it says something the title does not
+    ("SSH open to the internet: port 22 from 0.0.0.0/0", not "...: versioning is not enabled")."""
+    if not detail:
+        return meta.title
+    title_words = set(_WORD.findall(meta.title.lower())) | {"is", "not", "no", "the", "a"}
+    if set(_WORD.findall(detail.lower())) <= title_words:
+        return meta.title
+    return f"{meta.title}: {detail}"
 
 
 def _finding(meta: RuleMeta, subject: Subject, v: Violation) -> Finding:
