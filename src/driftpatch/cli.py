@@ -214,6 +214,77 @@ def inventory(
     raise typer.Exit(EXIT_INCOMPLETE if inv.errors else EXIT_OK)
 
 
+@app.command()
+def patch(
+    report: Annotated[Path, typer.Argument(metavar="REPORT.json", help="A saved JSON report.")],
+    source: SourceOpt = None,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Write the patches (all or nothing).")
+    ] = False,
+) -> None:
+    """Show a saved report's patches as one diff, or apply them (refused if files changed)."""
+    from driftpatch.fix.apply import plan_application, write_all
+    from driftpatch.fix.diff import unified
+    from driftpatch.reportio import load_patches
+    from driftpatch.terraform.source import find_repo_root
+
+    patches = load_patches(report)
+    root = find_repo_root((source or Path.cwd()).resolve())
+    if not patches:
+        typer.echo("driftpatch: the report has no patches", err=True)
+        raise typer.Exit(EXIT_OK)
+    result = plan_application(patches, root)
+    if not apply:
+        for rel in sorted(result.files):
+            path = root / rel
+            old = path.read_text(encoding="utf-8") if path.is_file() else None
+            sys.stdout.write(unified(rel, old, result.files[rel]))
+        raise typer.Exit(EXIT_OK)
+    written = write_all(result, root)
+    unverified = sum(1 for p in patches if not p.verified)
+    typer.echo(
+        f"driftpatch: patched {len(written)} file(s): {', '.join(written)}"
+        + (f" ({unverified} patch(es) were not verified: review them)" if unverified else ""),
+        err=True,
+    )
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def rules(
+    output: Annotated[
+        str | None, typer.Option("-o", "--output", metavar="json", help="json for machines.")
+    ] = None,
+) -> None:
+    """The rule catalogue: ids, severities, CIS references, checkov equivalents, fixes."""
+    from driftpatch.rules.catalogue import catalogue
+
+    entries = catalogue()
+    if output not in (None, "json", "console"):
+        raise click.UsageError("rules -o takes json (or console)")
+    if output == "json":
+        sys.stdout.write(json.dumps(entries, indent=2, ensure_ascii=False) + "\n")
+        raise typer.Exit(EXIT_OK)
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"driftpatch rules ({len(entries)})", show_lines=False)
+    for col in ("id", "severity", "title", "CIS", "checkov", "fix"):
+        table.add_column(col, overflow="fold")
+    for e in entries:
+        refs = [r for r in e.get("references", []) if str(r).startswith("CIS")]
+        table.add_row(
+            str(e["id"]),
+            str(e["severity"]),
+            str(e["title"]),
+            ", ".join(str(r).removeprefix("CIS AWS ") for r in refs),
+            ", ".join(map(str, e.get("checkov") or [])),
+            "yes" if e.get("fixable") else "",
+        )
+    Console().print(table)
+    raise typer.Exit(EXIT_OK)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"driftpatch {__version__}")
