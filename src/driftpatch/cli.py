@@ -6,11 +6,12 @@ or usage (one line on stderr, never a traceback), 3 scan incomplete (some AWS re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import click
 import typer
@@ -22,6 +23,22 @@ from driftpatch.model import Report
 from driftpatch.report import REPORTERS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+
+def _click_exceptions() -> tuple[Any, ...]:
+    """Click's exception modules: the click package's, and the copy newer typer vendors."""
+    import importlib
+
+    modules = [click.exceptions]
+    with contextlib.suppress(ImportError):
+        modules.append(importlib.import_module("typer._click.exceptions"))
+    return tuple(modules)
+
+
+_CX = _click_exceptions()
+_EXIT = (typer.Exit, *(m.Exit for m in _CX if hasattr(m, "Exit")))
+_ABORT = (typer.Abort, *(m.Abort for m in _CX if hasattr(m, "Abort")))
+_CLICK_ERROR = tuple(m.ClickException for m in _CX)
 
 app = typer.Typer(
     name="driftpatch",
@@ -309,12 +326,12 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: every failure is one line on stderr and a contract exit code."""
     try:
         code = app(args=argv, standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except _EXIT as exc:
         code = exc.exit_code
-    except click.exceptions.Abort:
+    except _ABORT:
         typer.echo("driftpatch: aborted", err=True)
         code = 130
-    except click.ClickException as exc:  # usage errors: bad option, missing value, bad choice
+    except _CLICK_ERROR as exc:  # usage errors: bad option, missing value, bad choice
         typer.echo(f"driftpatch: error: {_one_line(exc.format_message())}", err=True)
         code = EXIT_INPUT
     except DriftpatchError as exc:

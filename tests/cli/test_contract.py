@@ -1,0 +1,187 @@
+"""The CLI contract (DESIGN.md section 2): exit codes, one clear line for bad input, no
+traceback ever, nothing half-written. Runs the real entry point in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+STACK = REPO / "fixtures" / "inputs" / "stack"
+HOSTILE = REPO / "fixtures" / "inputs" / "hostile"
+
+
+def run(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "PYTHONPATH": str(REPO / "src"), **(env or {})}
+    full_env.pop("DRIFTPATCH_DEBUG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "driftpatch", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or REPO,
+        env=full_env,
+        timeout=120,
+        check=False,
+    )
+
+
+def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("driftpatch: error: ")
+    return lines[0]
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Path:
+    dest = tmp_path / "repo"
+    shutil.copytree(STACK, dest)
+    (dest / ".git").mkdir()  # a repository root: locations are relative to it
+    return dest
+
+
+def test_check_exit_1_on_findings_and_0_when_threshold_is_higher(stack: Path) -> None:
+    found = run("check", "--source", str(stack), "--no-checkov", "-o", "json")
+    assert found.returncode == 1, found.stderr
+    doc = json.loads(found.stdout)
+    assert doc["schema_version"] == 1
+    assert {f["severity"] for f in doc["findings"]} >= {"critical", "high"}
+    clean = run("check", "--source", str(stack), "--no-checkov", "--fail-on", "none", "-o", "json")
+    assert clean.returncode == 0
+    assert json.loads(clean.stdout)["findings"] == doc["findings"]
+
+
+def test_every_resource_of_the_stack_is_listed_with_file_and_line(stack: Path) -> None:
+    doc = json.loads(run("check", "--source", str(stack), "--no-checkov", "-o", "json").stdout)
+    by_address = {r["address"]: r for r in doc["resources"]}
+    assert by_address["module.bucket.aws_s3_bucket.this"]["location"] == {
+        "file": "modules/bucket/main.tf",
+        "start_line": 5,
+        "end_line": 7,
+    }
+    assert all(r["location"] and r["location"]["start_line"] >= 1 for r in doc["resources"])
+    assert {r["status"] for r in doc["resources"]} == {"planned"}
+
+
+def test_several_outputs_in_one_run(stack: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = run(
+        "check",
+        "--source",
+        str(stack),
+        "--no-checkov",
+        "-o",
+        f"json:{out}/r.json",
+        "-o",
+        f"sarif:{out}/r.sarif",
+        "-o",
+        f"markdown:{out}/r.md",
+        "-o",
+        f"html:{out}/r.html",
+        "-o",
+        f"junit:{out}/r.xml",
+        "-o",
+        f"patch:{out}/fix.patch",
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == ""
+    assert sorted(p.name for p in out.iterdir()) == [
+        "fix.patch",
+        "r.html",
+        "r.json",
+        "r.md",
+        "r.sarif",
+        "r.xml",
+    ]
+    git = shutil.which("git")
+    if git:
+        subprocess.run([git, "init", "-q"], cwd=stack, check=True)
+        applied = subprocess.run(
+            [git, "apply", "--check", str(out / "fix.patch")],
+            cwd=stack,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert applied.returncode == 0, applied.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "-o", "yaml"], "unknown output format 'yaml'"),
+        (["check", "-o", "json:"], "empty path after ':'"),
+        (["check", "--fail-on", "severe"], "'severe' is not one of"),
+        (["check", "--source", "/nonexistent/dir"], "/nonexistent/dir"),
+        (["scan"], "scan needs --state"),
+        (["nonsense"], "No such command 'nonsense'"),
+        (["check", "--plan", "missing.json"], "missing.json"),
+    ],
+)
+def test_bad_usage_is_one_line_and_exit_2(args: list[str], message: str) -> None:
+    assert message in one_line_error(run(*args))
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(p.name for p in HOSTILE.iterdir()) if HOSTILE.is_dir() else [],
+)
+def test_hostile_plans_never_traceback(name: str) -> None:
+    proc = run("check", "--plan", str(HOSTILE / name), "--no-checkov", "-o", "json")
+    if proc.returncode == 2:
+        one_line_error(proc)
+    else:  # some hostile files are valid plans in odd encodings: they must load
+        assert proc.returncode in (0, 1), proc.stderr
+        assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(p.name for p in HOSTILE.iterdir()) if HOSTILE.is_dir() else [],
+)
+def test_hostile_states_never_traceback(name: str, tmp_path: Path) -> None:
+    proc = run(
+        "scan",
+        "--state",
+        str(HOSTILE / name),
+        "--live",
+        str(tmp_path / "none.json"),
+        "--no-checkov",
+        "-o",
+        "json",
+    )
+    assert "Traceback" not in proc.stderr
+    one_line_error(proc)
+
+
+def test_a_failing_output_leaves_no_partial_file(stack: Path, tmp_path: Path) -> None:
+    blocked = tmp_path / "file-not-dir"
+    blocked.write_text("x")
+    good = tmp_path / "good.json"
+    proc = run(
+        "check",
+        "--source",
+        str(stack),
+        "--no-checkov",
+        "-o",
+        f"json:{good}",
+        "-o",
+        f"json:{blocked}/r.json",
+    )
+    one_line_error(proc)
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_version() -> None:
+    proc = run("--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("driftpatch ")
