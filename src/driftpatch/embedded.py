@@ -7,6 +7,7 @@ moto is an optional dependency: importing this module never fails, starting the 
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -90,6 +91,8 @@ def embedded_aws() -> Iterator[EmbeddedAws]:
         raise EmbeddedAwsError(
             "the embedded AWS needs moto: pip install 'driftpatch[demo]' (or 'moto[server]')"
         ) from exc
+    # werkzeug logs every request to stderr; the demo and the tests have better things to say.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -104,7 +107,8 @@ def provider_override(endpoint_url: str, region: str = DEFAULT_REGION) -> str:
     """An `*_override.tf` provider block that points hashicorp/aws at the embedded AWS.
 
     Terraform merges override files into the stack's own provider block, so the stack's HCL stays
-    what a user would write for real AWS.
+    what a user would write for real AWS. Credentials come from the environment (`env()`), so
+    the file holds no key for a secrets rule to flag.
     """
     endpoints = "\n".join(
         f"    {svc:<14} = {json.dumps(endpoint_url)}" for svc in PROVIDER_ENDPOINT_SERVICES
@@ -112,8 +116,6 @@ def provider_override(endpoint_url: str, region: str = DEFAULT_REGION) -> str:
     return (
         'provider "aws" {\n'
         f"  region                      = {json.dumps(region)}\n"
-        '  access_key                  = "testing"\n'
-        '  secret_key                  = "testing"\n'
         "  skip_credentials_validation = true\n"
         "  skip_requesting_account_id  = true\n"
         "  skip_metadata_api_check     = true\n"
