@@ -299,7 +299,7 @@ def _replace_blocks(
 
 
 def _empty(value: Any) -> bool:
-    return value is None or value == [] or value == {} or value == ""
+    return value is None or value is False or value == [] or value == {} or value == ""
 
 
 def remove_value(text: str, node: BlockNode, path: str) -> list[TextEdit]:

@@ -103,10 +103,7 @@ class Target:
 
 def _tfvars_target(index: SourceIndex, name: str) -> Target | None:
     """The root module's tfvars assignment of `name` (the last file Terraform reads wins)."""
-    assignments = getattr(index, "tfvars", None)
-    if not assignments:
-        return None
-    for node in reversed(assignments):
+    for node in reversed(index.tfvars):
         if name in node.attributes:
             return Target(node, name, f"tfvars value of var.{name} in {node.file}")
     return None

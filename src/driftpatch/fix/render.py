@@ -63,6 +63,9 @@ def value(val: Value, indent: int = 0) -> str:
     single = _inline(val)
     if single is not None:
         return single
+    if isinstance(val, Expr):  # multi-line expression written for indent 0: shift it
+        first, *rest = val.text.split("\n")
+        return "\n".join([first, *((" " * indent + ln) if ln else ln for ln in rest)])
     pad = " " * (indent + 2)
     if isinstance(val, str):  # multi-line string: a heredoc keeps it readable
         body = val if val.endswith("\n") else val + "\n"

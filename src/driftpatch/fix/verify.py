@@ -50,8 +50,6 @@ class WorkingCopy:
         self.root = self._tmp / "repo"
         self.source_rel = index.source_dir.resolve().relative_to(index.root.resolve())
         self.texts: dict[str, str] = dict(index.texts)
-        for extra in _extra_files(index):
-            self.texts.setdefault(extra, (index.root / extra).read_text(encoding="utf-8"))
         for rel, text in self.texts.items():
             path = self.root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -76,12 +74,6 @@ class WorkingCopy:
 
     def close(self) -> None:
         shutil.rmtree(self._tmp, ignore_errors=True)
-
-
-def _extra_files(index: SourceIndex) -> list[str]:
-    """tfvars files the index read (not .tf, so not in `texts` unless the index keeps them)."""
-    tfvars = getattr(index, "tfvars", None) or ()
-    return [n.file for n in tfvars if n.file not in index.texts]
 
 
 def _apply(texts: Mapping[str, str], edits: Sequence[Edit]) -> dict[str, str]:

@@ -13,6 +13,7 @@ heredoc token swallows are not part of it.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import os
 import re
@@ -175,6 +176,10 @@ class SourceIndex:
     resources: Mapping[str, BlockNode]
     blocks: tuple[BlockNode, ...]  # top-level blocks of every indexed file, each file once
     problems: tuple[ParseProblem, ...]
+    # The root module's variable files in Terraform's load order (terraform.tfvars, then
+    # *.auto.tfvars by name; a later file wins), each as a pseudo-block of type "tfvars" whose
+    # attributes are the assignments and whose span is the whole file.
+    tfvars: tuple[BlockNode, ...] = ()
 
     def block_for(self, address: str | Address) -> BlockNode | None:
         """The block declaring `address`: a resource address, with or without instance keys
@@ -254,12 +259,18 @@ def index_source(source_dir: Path, root: Path | None = None) -> SourceIndex:
     root = Path(root).resolve() if root is not None else find_repo_root(source_dir)
     builder = _Builder(root, source_dir)
     builder.visit((), source_dir, ())
+    builder.read_tfvars(source_dir)
     return builder.result()
 
 
 def parse_text(text: str, file: str = "<text>") -> ParsedFile:
     """Parse one file's text into blocks, e.g. to re-read a patched file before offering it."""
     return _Reader(file, text).parse()
+
+
+def parse_tfvars(text: str, file: str) -> tuple[BlockNode | None, tuple[ParseProblem, ...]]:
+    """A .tfvars file as a pseudo-block (type "tfvars") of its assignments."""
+    return _Reader(file, text).parse_assignments()
 
 
 # -- parsing one file --------------------------------------------------------------------------
@@ -320,6 +331,35 @@ class _Reader:
                 name = _name(child.children[0])
                 self.problem(child, f"argument {name!r} is not expected at the top level")
         return ParsedFile(self.file, self.text, tuple(blocks), tuple(self.problems))
+
+    def parse_assignments(self) -> tuple[BlockNode | None, tuple[ParseProblem, ...]]:
+        source = " " + self.text[1:] if self.text.startswith("\ufeff") else self.text
+        try:
+            tree = hcl2.parses_to_tree(source)
+        except UnexpectedInput as exc:
+            last = self._last_line()
+            line = min(exc.line, last) if exc.line >= 1 else last
+            self.problems.append(ParseProblem(self.file, line, "syntax error: " + _describe(exc)))
+            return None, tuple(self.problems)
+        attributes: dict[str, AttributeNode] = {}
+        body = tree.children[0]
+        for child in body.children if isinstance(body, Tree) else ():
+            if isinstance(child, Tree) and child.data == "attribute":
+                attr = self.attribute(child)
+                attributes.setdefault(attr.name, attr)
+            elif isinstance(child, Tree) and child.data == "block":
+                self.problem(child, "blocks are not allowed in a variables file")
+        whole = self.span(0, len(self.text))
+        node = BlockNode(
+            file=self.file,
+            type="tfvars",
+            labels=(),
+            span=whole,
+            body=whole,
+            attributes=MappingProxyType(attributes),
+            blocks=(),
+        )
+        return node, tuple(self.problems)
 
     # positions
 
@@ -755,6 +795,7 @@ class _Builder:
         self.resources: dict[str, BlockNode] = {}
         self.blocks: list[BlockNode] = []
         self.problems: list[ParseProblem] = []
+        self.tfvars: list[BlockNode] = []
         self.installed = self._installed_modules()
 
     def result(self) -> SourceIndex:
@@ -766,7 +807,29 @@ class _Builder:
             resources=MappingProxyType(self.resources),
             blocks=tuple(self.blocks),
             problems=tuple(sorted(set(self.problems), key=lambda p: (p.file, p.line, p.message))),
+            tfvars=tuple(self.tfvars),
         )
+
+    def read_tfvars(self, directory: Path) -> None:
+        """terraform.tfvars, then *.auto.tfvars in name order: the order Terraform loads them."""
+        names = ["terraform.tfvars"]
+        with contextlib.suppress(OSError):
+            names += sorted(p.name for p in directory.glob("*.auto.tfvars") if p.is_file())
+        for name in names:
+            path = directory / name
+            if not path.is_file():
+                continue
+            file = self.relative(path)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                self.problems.append(ParseProblem(file, 1, f"cannot read: {exc}"))
+                continue
+            node, problems = parse_tfvars(text, file)
+            self.problems.extend(problems)
+            if node is not None:
+                self.texts[file] = text
+                self.tfvars.append(node)
 
     def relative(self, path: Path) -> str:
         return PurePath(os.path.relpath(path, self.root)).as_posix()
