@@ -73,7 +73,7 @@ def test_nested_block_is_created_with_the_leaf() -> None:
 
 def test_existing_nested_block_gets_the_attribute() -> None:
     text = INSTANCE.replace(
-        '  tags = {', '  metadata_options {\n    http_endpoint = "enabled"\n  }\n\n  tags = {'
+        "  tags = {", '  metadata_options {\n    http_endpoint = "enabled"\n  }\n\n  tags = {'
     )
     out = edit(text, "metadata_options[0].http_tokens", "required")
     assert '    http_endpoint = "enabled"\n\n    http_tokens = "required"\n  }' in out
@@ -114,10 +114,19 @@ resource "aws_security_group" "web" {
   }
 }
 """
-    rule = {"from_port": 22, "to_port": 22, "protocol": "tcp", "cidr_blocks": ["10.1.0.0/16"],
-            "description": "", "self": False, "ipv6_cidr_blocks": []}
+    rule = {
+        "from_port": 22,
+        "to_port": 22,
+        "protocol": "tcp",
+        "cidr_blocks": ["10.1.0.0/16"],
+        "description": "",
+        "self": False,
+        "ipv6_cidr_blocks": [],
+    }
     out = edit(text, "ingress", [rule], "aws_security_group.web")
-    assert out == """\
+    assert (
+        out
+        == """\
 resource "aws_security_group" "web" {
   name = "web"
 
@@ -129,20 +138,26 @@ resource "aws_security_group" "web" {
   }
 }
 """
+    )
 
 
 def test_remove_attribute_and_realign() -> None:
     node = block(INSTANCE)
     out = apply_edits(INSTANCE, hcl_edit.remove_value(INSTANCE, node, "instance_type"))
-    assert out == INSTANCE.replace('  ami           = "ami-123" # pinned\n  instance_type = "t3.micro"\n',
-                                   '  ami = "ami-123" # pinned\n')
+    assert out == INSTANCE.replace(
+        '  ami           = "ami-123" # pinned\n  instance_type = "t3.micro"\n',
+        '  ami = "ami-123" # pinned\n',
+    )
 
 
 def test_insert_after_and_append_use_one_blank_line() -> None:
     node = block(INSTANCE)
     snippet = 'resource "aws_eip" "web" {\n  instance = aws_instance.web.id\n}\n'
     out = apply_edits(INSTANCE, [hcl_edit.insert_after(INSTANCE, node, snippet)])
-    assert '  }\n}\n\nresource "aws_eip" "web" {\n  instance = aws_instance.web.id\n}\n\nresource "aws_s3_bucket"' in out
+    assert (
+        '  }\n}\n\nresource "aws_eip" "web" {\n  instance = aws_instance.web.id\n}\n\n'
+        'resource "aws_s3_bucket"' in out
+    )
     out2 = apply_edits(INSTANCE, [hcl_edit.append(INSTANCE, snippet)])
     assert out2 == INSTANCE + "\n" + snippet
 
@@ -155,8 +170,12 @@ def test_crlf_files_stay_crlf() -> None:
 
 def test_policy_written_as_jsonencode_expression() -> None:
     text = 'resource "aws_iam_role" "r" {\n  name = "r"\n}\n'
-    out = edit(text, "assume_role_policy", Expr('jsonencode({\n  Version = "2012-10-17"\n})'),
-               "aws_iam_role.r")
+    out = edit(
+        text,
+        "assume_role_policy",
+        Expr('jsonencode({\n  Version = "2012-10-17"\n})'),
+        "aws_iam_role.r",
+    )
     assert out == (
         'resource "aws_iam_role" "r" {\n  name = "r"\n\n'
         '  assume_role_policy = jsonencode({\n    Version = "2012-10-17"\n  })\n}\n'
@@ -198,7 +217,8 @@ def _paths(type_: str) -> list[str]:
     for name, bt in schema.block.block_types.items():
         if bt.max_items == 1 and bt.nesting_mode != "set":
             paths.extend(
-                f"{name}[0].{n}" for n, a in bt.block.attributes.items()
+                f"{name}[0].{n}"
+                for n, a in bt.block.attributes.items()
                 if a.is_argument and not a.is_collection
             )
     if "tags" in schema.block.attributes:
@@ -237,8 +257,11 @@ TF = shutil.which("terraform")
 
 
 @pytest.mark.skipif(TF is None, reason="needs the Terraform CLI for terraform fmt")
-@pytest.mark.parametrize("path", [p for p in CORPUS if p.parts[-3:-1] != ("hostile",)][:30],
-                         ids=lambda p: str(p.relative_to(REPO)))
+@pytest.mark.parametrize(
+    "path",
+    [p for p in CORPUS if p.parts[-3:-1] != ("hostile",)][:30],
+    ids=lambda p: str(p.relative_to(REPO)),
+)
 def test_edits_on_fmt_clean_files_stay_fmt_clean(path: Path, tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     fmt = subprocess.run([TF, "fmt", "-"], input=text, capture_output=True, text=True, check=False)
@@ -253,8 +276,12 @@ def test_edits_on_fmt_clean_files_stay_fmt_clean(path: Path, tmp_path: Path) -> 
             if schema and attr_path.split(".")[0] not in schema.block.attributes:
                 continue
             try:
-                out = apply_edits(out, hcl_edit.set_value(out, current, attr_path, value,
-                                                          schema.block if schema else None))
+                out = apply_edits(
+                    out,
+                    hcl_edit.set_value(
+                        out, current, attr_path, value, schema.block if schema else None
+                    ),
+                )
             except EditError:
                 continue
             current = next(x for x in parse_text(out, path.name).blocks if x.labels == b.labels)

@@ -114,12 +114,24 @@ def resolve_target(
 ) -> Target:
     """Follow `path` of the resource at `address` to the code that sets it.
 
-    Literal -> that attribute. `var.x` -> the root tfvars assignment, else the module call
-    argument, else the variable's default. Anything else -> NoPatch with the expression."""
+    Literal -> that attribute (or object key). `var.x` -> the root tfvars assignment, else the
+    module call argument, else the variable's default. Anything else -> NoPatch naming the
+    expression."""
     addr = Address.parse(address)
     node = _block(index, address)
-    head = hcl_edit.parse_path(path)[0]
+    steps = hcl_edit.parse_path(path)
+    head = steps[0]
     attr = node.attributes.get(head.name)
+    # An object key written in the code (`tags = { Env = var.env }`): follow the key's value.
+    if (
+        attr is not None
+        and len(steps) == 2
+        and head.index is None
+        and steps[1].name in attr.elements
+    ):
+        attr, rest = attr.elements[steps[1].name], ""
+    else:
+        rest = path[len(head.name) :]
     if attr is None or attr.literal is not _not_literal() or head.index is not None:
         if _multi_instance(node) and not allow_shared:
             raise NoPatch(
@@ -127,7 +139,7 @@ def resolve_target(
                 "writing one instance's value into the block would change them all"
             )
         return Target(node, path, f"{'literal' if attr else 'new attribute'} in {node.file}")
-    return _follow_expression(index, addr, node, attr, path, allow_shared)
+    return _follow_expression(index, addr, node, attr, rest, allow_shared)
 
 
 def _not_literal() -> object:
@@ -141,9 +153,10 @@ def _follow_expression(
     addr: Address,
     node: BlockNode,
     attr: AttributeNode,
-    path: str,
+    rest: str,
     allow_shared: bool,
 ) -> Target:
+    """`attr` is an expression; `rest` is what of the path lies inside its value (".Env")."""
     expr = " ".join(attr.expr_text.split())
     m = _VAR.match(expr)
     if m is None:
@@ -155,7 +168,6 @@ def _follow_expression(
         raise NoPatch(
             f"{attr.name} comes from var.{m.group(1)} shared by every instance of the block"
         )
-    rest = path[len(attr.name) :]  # ".Env" for tags.Env, "" otherwise
     name = m.group(1)
     module_path = addr.module_path
     if not module_path:
