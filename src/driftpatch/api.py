@@ -60,7 +60,9 @@ def _now() -> str:
 
 
 def _load_source(config: Config) -> SourceIndex | None:
-    return index_source(config.source) if config.source is not None else None
+    if config.source is None:
+        return None
+    return index_source(config.source, root=config.repo_root)
 
 
 def _load_plan(config: Config) -> Plan | None:

@@ -69,3 +69,6 @@ class Config:
     # Readers run in a bounded pool across services and regions.
     max_workers: int = 8
     offline: bool = False  # True for `check`: never touch AWS
+    # Where file paths in findings and patches are relative to (default: the git repository
+    # holding --source, else --source itself).
+    repo_root: Path | None = None
