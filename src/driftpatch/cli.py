@@ -268,6 +268,27 @@ def patch(
 
 
 @app.command()
+def ignore(
+    report: Annotated[Path, typer.Argument(metavar="REPORT.json", help="A saved JSON report.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", metavar="PATH", help="Write here (default: stdout)."),
+    ] = None,
+) -> None:
+    """Write an ignore file that accepts every finding of a report (edit it, then commit it)."""
+    from driftpatch.drift.ignore import generate
+    from driftpatch.outputs import write_atomic
+    from driftpatch.reportio import load_findings
+
+    text = generate(load_findings(report))
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(output, text)
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
 def rules(
     output: Annotated[
         str | None, typer.Option("-o", "--output", metavar="json", help="json for machines.")

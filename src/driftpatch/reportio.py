@@ -6,23 +6,74 @@ import json
 from pathlib import Path
 
 from driftpatch.errors import ReportError
-from driftpatch.model import SCHEMA_VERSION, Patch, PatchAction
+from driftpatch.model import (
+    JSON,
+    SCHEMA_VERSION,
+    Category,
+    Finding,
+    Kind,
+    Location,
+    Patch,
+    PatchAction,
+    Severity,
+)
 
 
-def load_patches(path: Path) -> list[Patch]:
+def load_report(path: Path) -> dict[str, JSON]:
+    """The report document, checked to be a driftpatch report of schema_version 1."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise ReportError(f"{path}: cannot read report: {exc.strerror or exc}") from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ReportError(f"{path}: not valid JSON: {exc}") from exc
-    if not isinstance(doc, dict) or doc.get("tool", {}).get("name") != "driftpatch":
+    tool = doc.get("tool") if isinstance(doc, dict) else None
+    if not isinstance(tool, dict) or tool.get("name") != "driftpatch":
         raise ReportError(f"{path}: not a driftpatch JSON report")
     if doc.get("schema_version") != SCHEMA_VERSION:
         raise ReportError(
             f"{path}: report schema_version {doc.get('schema_version')!r} is not supported "
             f"(expected {SCHEMA_VERSION})"
         )
+    return doc
+
+
+def load_findings(path: Path) -> list[Finding]:
+    doc = load_report(path)
+    out = []
+    try:
+        for raw in doc.get("findings") or []:
+            loc = raw.get("location")
+            out.append(
+                Finding(
+                    kind=Kind(raw["kind"]),
+                    rule_id=str(raw["rule_id"]),
+                    title=str(raw.get("title") or ""),
+                    severity=Severity(raw["severity"]),
+                    category=Category(raw["category"]),
+                    resource_type=str(raw["resource_type"]),
+                    address=raw.get("address"),
+                    resource_id=raw.get("resource_id"),
+                    attribute=raw.get("attribute"),
+                    expected=raw.get("expected"),
+                    actual=raw.get("actual"),
+                    location=Location(loc["file"], int(loc["start_line"]), int(loc["end_line"]))
+                    if loc
+                    else None,
+                    description=str(raw.get("description") or ""),
+                    risk=str(raw.get("risk") or ""),
+                    remediation=str(raw.get("remediation") or ""),
+                    references=tuple(map(str, raw.get("references") or ())),
+                    also=tuple(map(str, raw.get("also") or ())),
+                )
+            )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ReportError(f"{path}: malformed finding ({exc})") from exc
+    return out
+
+
+def load_patches(path: Path) -> list[Patch]:
+    doc = load_report(path)
     out = []
     try:
         for raw in doc.get("patches") or []:
