@@ -22,7 +22,7 @@ from driftpatch.model import (
 def load_report(path: Path) -> dict[str, JSON]:
     """The report document, checked to be a driftpatch report of schema_version 1."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+        doc: dict[str, JSON] = json.loads(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise ReportError(f"{path}: cannot read report: {exc.strerror or exc}") from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
