@@ -222,6 +222,12 @@ def configured(terraform: Terraform, aws: EmbeddedAws, workdir: Path) -> Terrafo
     return tf
 
 
+def init(terraform: Terraform, root: Path) -> None:
+    """`terraform init` including the backend: a stack may declare a local one explicitly
+    (`Terraform.init` passes -backend=false, after which such a stack refuses to plan)."""
+    terraform.run(["init", "-input=false", "-no-color"], root)
+
+
 def deploy(
     aws: EmbeddedAws,
     stack: Path,
@@ -242,7 +248,7 @@ def deploy(
     aws.reset()
     if terraform is not None:
         tf = configured(terraform, aws, workdir)
-        tf.init(root)
+        init(tf, root)
         tf.apply(root)
     else:
         source = recording or recording_dir(stack)
@@ -357,7 +363,7 @@ def record(
     root = copy_stack(stack, workdir)
     write_overrides(root, aws.endpoint_url)
     tf = configured(terraform, aws, workdir)
-    tf.init(root)
+    init(tf, root)
     aws.reset()
     seed(aws, seed_value)
     aws.moto_api("recorder/reset-recording", b"")
