@@ -44,7 +44,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -56,6 +56,7 @@ import botocore.exceptions
 
 from driftpatch.embedded import DEFAULT_REGION, EmbeddedAws, provider_override
 from driftpatch.errors import DriftpatchError
+from driftpatch.model import Kind
 from driftpatch.terraform.binary import Terraform, plugin_mirror, write_mirror_cli_config
 
 # Stacks that have recordings, by name, relative to the repository root.
@@ -338,7 +339,8 @@ def replay(endpoint_url: str, entries: Iterable[Mapping[str, Any]]) -> int:
                         raise
             count += 1
     except (http.client.HTTPException, OSError) as exc:
-        raise WorldError(f"replay against {endpoint_url} failed after {count} requests: {exc}")
+        msg = f"replay against {endpoint_url} failed after {count} requests: {exc}"
+        raise WorldError(msg) from exc
     finally:
         conn.close()
     return count
@@ -488,9 +490,7 @@ def verify_ids(endpoint_url: str, state: Mapping[str, Any]) -> list[str]:
             rule_id = attrs.get("security_group_rule_id")
             if rule_id and rule_id not in rules:
                 problems.append(f"{address}: {rule_id} not found")
-        elif rtype == "aws_iam_role" and roles.get(attrs.get("name", "")) != attrs.get(
-            "unique_id"
-        ):
+        elif rtype == "aws_iam_role" and roles.get(attrs.get("name", "")) != attrs.get("unique_id"):
             problems.append(f"{address}: unique id {attrs.get('unique_id')} differs")
         elif rtype == "aws_iam_policy" and policies.get(attrs.get("arn", "")) != attrs.get(
             "policy_id"
@@ -508,3 +508,398 @@ def _paged(call: Callable[..., Any], key: str, **kwargs: Any) -> list[dict[str, 
         if not page.get("IsTruncated"):
             return out
         marker = page.get("Marker")
+
+
+# ----------------------------------------------------------------------------- Terraform's view
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One entry of a plan's `resource_drift`: Terraform's refresh found the object changed
+    (`paths`: attribute path -> (state value, refreshed value)) or gone (`deleted`)."""
+
+    address: str
+    deleted: bool
+    paths: Mapping[str, tuple[Any, Any]]
+
+
+def resource_drift(plan: Mapping[str, Any]) -> dict[str, Drift]:
+    """The `resource_drift` of `terraform show -json PLAN`, as changed attribute paths.
+
+    Paths follow driftpatch's attribute syntax: `tags.Env`, `versioning_configuration[0].status`;
+    lists of several elements (rule sets, policy lists) are compared whole (`ingress`).
+    """
+    out: dict[str, Drift] = {}
+    for entry in plan.get("resource_drift", []):
+        change = entry.get("change", {})
+        before, after = change.get("before"), change.get("after")
+        deleted = "delete" in change.get("actions", []) and after is None
+        paths = {} if deleted else changed_paths(before or {}, after or {})
+        out[entry["address"]] = Drift(entry["address"], deleted, paths)
+    return out
+
+
+def changed_paths(before: Any, after: Any, path: str = "") -> dict[str, tuple[Any, Any]]:
+    """Leaf paths where two JSON values differ (absent counts as null)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        out: dict[str, tuple[Any, Any]] = {}
+        for key in sorted(set(before) | set(after), key=str):
+            sub = f"{path}.{key}" if path else str(key)
+            out.update(changed_paths(before.get(key), after.get(key), sub))
+        return out
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after) == 1:
+        return changed_paths(before[0], after[0], f"{path}[0]")
+    return {} if before == after else {path: (before, after)}
+
+
+def beyond(drift: Mapping[str, Drift], noise: Mapping[str, Drift]) -> dict[str, Drift]:
+    """`drift` without what `noise` (a clean world's drift) already shows, value for value."""
+    out: dict[str, Drift] = {}
+    for address, entry in drift.items():
+        base = noise.get(address)
+        if base is None or entry.deleted:
+            out[address] = entry
+            continue
+        paths = {p: v for p, v in entry.paths.items() if base.paths.get(p) != v}
+        if paths:
+            out[address] = Drift(address, False, paths)
+    return out
+
+
+# ----------------------------------------------------------------------------- drift injection
+
+
+@dataclass(frozen=True)
+class Change:
+    """One console-style change to a world, and where Terraform (and driftpatch) should see it.
+
+    `address` is the Terraform address it affects (None for an unmanaged resource), `attribute`
+    the attribute path as driftpatch reports it (None for a whole resource), `expected` and
+    `actual` the state's and AWS's values where they are scalars (else None).
+    """
+
+    name: str
+    address: str | None
+    attribute: str | None
+    kind: Kind
+    description: str
+    resource_type: str
+    resource_id: str
+    expected: Any = None
+    actual: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "address": self.address,
+            "attribute": self.attribute,
+            "kind": self.kind.value,
+            "description": self.description,
+            "resource_type": self.resource_type,
+            "resource_id": self.resource_id,
+            "expected": self.expected,
+            "actual": self.actual,
+        }
+
+
+# Every change inject() knows, in the order it applies them.
+CHANGES: tuple[str, ...] = (
+    "bucket-tag",
+    "bucket-versioning-suspended",
+    "sg-ssh-open",
+    "role-trust-widened",
+    "instance-type",
+    "imds-optional",
+    "unmanaged-bucket",
+    "bucket-deleted",
+    "pab-deleted",
+    "kms-rotation-off",
+    "sg-rule-description",
+)
+
+# What each change touches in each recorded stack: an address (plus arguments for some).
+# Targets are disjoint where one change would mask another (a deleted bucket is nobody else's).
+# The insecure stack has no IMDSv2 instance and no rotating key to degrade.
+TARGETS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    "demo": {
+        "bucket-tag": ('module.buckets["assets"].aws_s3_bucket.this', "DataClass", "restricted"),
+        "bucket-versioning-suspended": ('module.buckets["logs"].aws_s3_bucket_versioning.this',),
+        "sg-ssh-open": ("module.network.aws_security_group.db",),
+        "role-trust-widened": ("module.app.aws_iam_role.web",),
+        "instance-type": ("module.app.aws_instance.web[0]", "t3.large"),
+        "imds-optional": ("module.app.aws_instance.web[0]",),
+        "unmanaged-bucket": ("acme-shop-staging-export-tmp",),
+        "bucket-deleted": ('module.buckets["backups"].aws_s3_bucket.this',),
+        "pab-deleted": ('module.buckets["assets"].aws_s3_bucket_public_access_block.this',),
+        "kms-rotation-off": ("aws_kms_key.data",),
+        "sg-rule-description": ("module.network.aws_security_group_rule.https",),
+    },
+    "large": {
+        "bucket-tag": (
+            'module.env["shop.prod"].module.storage["static-assets"].aws_s3_bucket.this',
+            "Name",
+            "legacy-static",
+        ),
+        "bucket-versioning-suspended": (
+            'module.env["shop.prod"].module.storage["logs.archive"].aws_s3_bucket_versioning.this',
+        ),
+        "sg-ssh-open": ('module.env["shop.staging"].module.network.aws_security_group.db',),
+        "role-trust-widened": ('module.iam.aws_iam_role.this["read.only"]',),
+        "instance-type": ('module.env["shop.prod"].aws_instance.app[0]', "t3.xlarge"),
+        "imds-optional": ('module.env["shop.staging"].aws_instance.app[0]',),
+        "unmanaged-bucket": ("data-lake-scratch-manual",),
+        "bucket-deleted": ('module.env["data-lake"].module.storage["curated"].aws_s3_bucket.this',),
+        "pab-deleted": (
+            'module.env["shop.staging"].module.storage["static-assets"]'
+            ".aws_s3_bucket_public_access_block.this",
+        ),
+        "kms-rotation-off": ("aws_kms_key.shared",),
+        "sg-rule-description": (
+            'module.env["shop.prod"].module.network.aws_security_group_rule.app["ssh.bastion"]',
+        ),
+    },
+    "insecure": {
+        "bucket-tag": ("aws_s3_bucket.uploads", "DataClass", "public"),
+        "bucket-versioning-suspended": ("aws_s3_bucket_versioning.uploads",),
+        "sg-ssh-open": ("aws_security_group.internal",),
+        "role-trust-widened": ("aws_iam_role.app",),
+        "instance-type": ("aws_instance.web", "t3.medium"),
+        "unmanaged-bucket": ("insecure-shadow-copy",),
+        "bucket-deleted": ("aws_s3_bucket.public",),
+        "pab-deleted": ("aws_s3_bucket_public_access_block.uploads",),
+        "sg-rule-description": ("aws_security_group_rule.rdp",),
+    },
+}
+
+
+def available_changes(world: World) -> tuple[str, ...]:
+    """The changes `inject()` can make to this world, in order."""
+    targets = TARGETS.get(world.name, {})
+    return tuple(name for name in CHANGES if name in targets)
+
+
+def inject(world: World, changes: Sequence[str] | None = None) -> tuple[Change, ...]:
+    """Change the world the way a console user would (plain boto3, local endpoints only).
+
+    `changes` names entries of CHANGES (default: every change available for the stack); the
+    result lists what each did and which Terraform address and attribute it affects (a deleted
+    bucket yields one "missing" change per resource that went with it).
+    """
+    targets = TARGETS.get(world.name)
+    if targets is None:
+        raise WorldError(f"no drift targets for stack {world.name!r}")
+    wanted = available_changes(world) if changes is None else tuple(changes)
+    for name in wanted:
+        if name not in CHANGES:
+            raise WorldError(f"unknown change {name!r}: one of {', '.join(CHANGES)}")
+        if name not in targets:
+            raise WorldError(f"change {name!r} has no target in stack {world.name!r}")
+    injector = _Injector(_clients(world.endpoint_url), world.state())
+    out: list[Change] = []
+    for name in wanted:
+        out.extend(_INJECTIONS[name](injector, name, *targets[name]))
+    return tuple(out)
+
+
+class _Injector:
+    def __init__(self, clients: _Clients, state: Mapping[str, Any]) -> None:
+        self.c = clients
+        self.index = {addr: (rtype, attrs) for addr, rtype, attrs in managed_instances(state)}
+
+    def get(self, address: str, rtype: str) -> dict[str, Any]:
+        found = self.index.get(address)
+        if found is None or found[0] != rtype:
+            raise WorldError(f"no {rtype} at {address} in the world's state")
+        return found[1]
+
+    def drift(self, name: str, address: str, attribute: str | None, text: str, **kw: Any) -> Change:
+        rtype, attrs = self.index[address]
+        return Change(name, address, attribute, Kind.DRIFT, text, rtype, str(attrs["id"]), **kw)
+
+    # --- S3
+
+    def bucket_tag(self, name: str, address: str, key: str, value: str) -> list[Change]:
+        bucket = self.get(address, "aws_s3_bucket")["bucket"]
+        try:
+            tags = self.c.s3.get_bucket_tagging(Bucket=bucket)["TagSet"]
+        except botocore.exceptions.ClientError:
+            tags = []
+        old = next((t["Value"] for t in tags if t["Key"] == key), None)
+        tags = [t for t in tags if t["Key"] != key] + [{"Key": key, "Value": value}]
+        self.c.s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tags})
+        verb = "Changed" if old is not None else "Added"
+        text = f"{verb} tag {key}={value} on bucket {bucket} in the S3 console (was {old!r})"
+        return [self.drift(name, address, f"tags.{key}", text, expected=old, actual=value)]
+
+    def versioning_suspended(self, name: str, address: str) -> list[Change]:
+        attrs = self.get(address, "aws_s3_bucket_versioning")
+        bucket = attrs["bucket"]
+        self.c.s3.put_bucket_versioning(
+            Bucket=bucket, VersioningConfiguration={"Status": "Suspended"}
+        )
+        old = attrs["versioning_configuration"][0]["status"]
+        text = f"Suspended versioning of bucket {bucket} in the S3 console"
+        attr = "versioning_configuration[0].status"
+        return [self.drift(name, address, attr, text, expected=old, actual="Suspended")]
+
+    def unmanaged_bucket(self, name: str, bucket: str) -> list[Change]:
+        self.c.s3.create_bucket(Bucket=bucket)
+        self.c.s3.put_bucket_tagging(
+            Bucket=bucket, Tagging={"TagSet": [{"Key": "CreatedBy", "Value": "console"}]}
+        )
+        text = f"Created bucket {bucket} by hand in the S3 console"
+        return [Change(name, None, None, Kind.UNMANAGED, text, "aws_s3_bucket", bucket)]
+
+    def bucket_deleted(self, name: str, address: str) -> list[Change]:
+        bucket = self.get(address, "aws_s3_bucket")["bucket"]
+        s3 = self.c.s3
+        # Empty it first, every version and delete marker, as the console's "Empty" does.
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+            doomed = [
+                {"Key": v["Key"], "VersionId": v["VersionId"]}
+                for v in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+            ]
+            if doomed:
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed})  # type: ignore[typeddict-item]
+        s3.delete_bucket(Bucket=bucket)
+        text = f"Emptied and deleted bucket {bucket} in the S3 console"
+        out = [Change(name, address, None, Kind.MISSING, text, "aws_s3_bucket", bucket)]
+        # Its versioning, access block, encryption and policy went with it.
+        for addr, (rtype, attrs) in sorted(self.index.items()):
+            if rtype.startswith("aws_s3_bucket_") and attrs.get("bucket") == bucket:
+                sub = f"{text} ({rtype} went with it)"
+                out.append(Change(name, addr, None, Kind.MISSING, sub, rtype, str(attrs["id"])))
+        return out
+
+    def pab_deleted(self, name: str, address: str) -> list[Change]:
+        attrs = self.get(address, "aws_s3_bucket_public_access_block")
+        self.c.s3.delete_public_access_block(Bucket=attrs["bucket"])
+        text = f"Removed the public access block of bucket {attrs['bucket']} in the S3 console"
+        rtype = "aws_s3_bucket_public_access_block"
+        return [Change(name, address, None, Kind.MISSING, text, rtype, str(attrs["id"]))]
+
+    # --- EC2
+
+    def sg_ssh_open(self, name: str, address: str) -> list[Change]:
+        group = self.get(address, "aws_security_group")["id"]
+        self.c.ec2.authorize_security_group_ingress(
+            GroupId=group,
+            IpPermissions=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": 22,
+                    "ToPort": 22,
+                    "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+                }
+            ],
+        )
+        text = f"Added an inbound rule SSH (tcp/22) from 0.0.0.0/0 to {group} in the EC2 console"
+        return [self.drift(name, address, "ingress", text)]
+
+    def sg_rule_description(self, name: str, address: str) -> list[Change]:
+        attrs = self.get(address, "aws_security_group_rule")
+        old = attrs.get("description") or ""
+        new = f"{old} (temporary)".strip()
+        perm: Any = {
+            "IpProtocol": attrs["protocol"],
+            "FromPort": attrs["from_port"],
+            "ToPort": attrs["to_port"],
+        }
+        if attrs.get("cidr_blocks"):
+            perm["IpRanges"] = [{"CidrIp": c, "Description": new} for c in attrs["cidr_blocks"]]
+        if attrs.get("ipv6_cidr_blocks"):
+            perm["Ipv6Ranges"] = [
+                {"CidrIpv6": c, "Description": new} for c in attrs["ipv6_cidr_blocks"]
+            ]
+        if attrs.get("source_security_group_id"):
+            perm["UserIdGroupPairs"] = [
+                {"GroupId": attrs["source_security_group_id"], "Description": new}
+            ]
+        if attrs["type"] == "ingress":
+            self.c.ec2.update_security_group_rule_descriptions_ingress(
+                GroupId=attrs["security_group_id"], IpPermissions=[perm]
+            )
+        else:
+            self.c.ec2.update_security_group_rule_descriptions_egress(
+                GroupId=attrs["security_group_id"], IpPermissions=[perm]
+            )
+        text = f"Edited the description of a rule of {attrs['security_group_id']} to {new!r}"
+        return [self.drift(name, address, "description", text, expected=old, actual=new)]
+
+    def instance_type(self, name: str, address: str, new_type: str) -> list[Change]:
+        attrs = self.get(address, "aws_instance")
+        ec2, iid = self.c.ec2, attrs["id"]
+        ec2.stop_instances(InstanceIds=[iid])
+        ec2.get_waiter("instance_stopped").wait(
+            InstanceIds=[iid], WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+        )
+        ec2.modify_instance_attribute(InstanceId=iid, InstanceType={"Value": new_type})
+        ec2.start_instances(InstanceIds=[iid])
+        ec2.get_waiter("instance_running").wait(
+            InstanceIds=[iid], WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+        )
+        old = attrs["instance_type"]
+        text = f"Stopped {iid}, changed its type from {old} to {new_type}, started it again"
+        return [self.drift(name, address, "instance_type", text, expected=old, actual=new_type)]
+
+    def imds_optional(self, name: str, address: str) -> list[Change]:
+        attrs = self.get(address, "aws_instance")
+        reservations = self.c.ec2.describe_instances(InstanceIds=[attrs["id"]])["Reservations"]
+        current: Any = reservations[0]["Instances"][0].get("MetadataOptions", {})
+        # AWS keeps the options a call leaves out; moto resets them, so send them all as the
+        # console does.
+        kept = {
+            k: current[k]
+            for k in (
+                "HttpEndpoint",
+                "HttpPutResponseHopLimit",
+                "HttpProtocolIpv6",
+                "InstanceMetadataTags",
+            )
+            if current.get(k) is not None
+        }
+        self.c.ec2.modify_instance_metadata_options(
+            InstanceId=attrs["id"], HttpTokens="optional", **kept
+        )
+        old = attrs["metadata_options"][0]["http_tokens"]
+        text = f"Set the metadata service of {attrs['id']} to allow IMDSv1 (tokens optional)"
+        attr = "metadata_options[0].http_tokens"
+        return [self.drift(name, address, attr, text, expected=old, actual="optional")]
+
+    # --- IAM and KMS
+
+    def role_trust_widened(self, name: str, address: str) -> list[Change]:
+        role = self.get(address, "aws_iam_role")["name"]
+        doc = self.c.iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
+        policy: dict[str, Any] = json.loads(doc) if isinstance(doc, str) else dict(doc)
+        statements = policy.get("Statement", [])
+        statements = [statements] if isinstance(statements, dict) else list(statements)
+        statements.append(
+            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+        )
+        policy["Statement"] = statements
+        self.c.iam.update_assume_role_policy(RoleName=role, PolicyDocument=json.dumps(policy))
+        text = f"Added a trust statement letting any AWS principal assume role {role}"
+        return [self.drift(name, address, "assume_role_policy", text)]
+
+    def kms_rotation_off(self, name: str, address: str) -> list[Change]:
+        key = self.get(address, "aws_kms_key")["key_id"]
+        self.c.kms.disable_key_rotation(KeyId=key)
+        text = f"Disabled automatic rotation of KMS key {key} in the KMS console"
+        attr = "enable_key_rotation"
+        return [self.drift(name, address, attr, text, expected=True, actual=False)]
+
+
+_INJECTIONS: Mapping[str, Callable[..., list[Change]]] = {
+    "bucket-tag": _Injector.bucket_tag,
+    "bucket-versioning-suspended": _Injector.versioning_suspended,
+    "sg-ssh-open": _Injector.sg_ssh_open,
+    "role-trust-widened": _Injector.role_trust_widened,
+    "instance-type": _Injector.instance_type,
+    "imds-optional": _Injector.imds_optional,
+    "unmanaged-bucket": _Injector.unmanaged_bucket,
+    "bucket-deleted": _Injector.bucket_deleted,
+    "pab-deleted": _Injector.pab_deleted,
+    "kms-rotation-off": _Injector.kms_rotation_off,
+    "sg-rule-description": _Injector.sg_rule_description,
+}
