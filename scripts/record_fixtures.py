@@ -112,13 +112,14 @@ def record_stack(aws: EmbeddedAws, tf: Terraform, name: str, scratch: Path) -> d
     stack = worlds.stack_path(name, REPO)
     dest = REPO / worlds.WORLDS_DIR / name
     dest.mkdir(parents=True, exist_ok=True)
-    log(f"{name}: plan before apply")
+    log(f"{name}: validate, plan before apply")
     aws.reset()
     create = scratch / "create"
     root = worlds.copy_stack(stack, create)
     worlds.write_overrides(root, aws.endpoint_url)
     tfc = worlds.configured(tf, aws, create)
     worlds.init(tfc, root)
+    tfc.run(["validate", "-no-color"], root)
     write_json(dest / "plan-create.json", plan_json(tfc, root))
 
     log(f"{name}: recorded apply (-parallelism=1)")
@@ -217,12 +218,16 @@ def _describe(entry: Mapping[str, Any], limit: int = 8) -> str:
     if entry.get("deleted"):
         return "**removed from state**"
     paths = entry.get("paths", {})
-    items = [
-        f"`{p}`: {_short(v[0])} → {_short(v[1])}"
-        if not isinstance(v[0], list | dict) and not isinstance(v[1], list | dict)
-        else f"`{p}`"
-        for p, v in list(paths.items())[:limit]
-    ]
+
+    def one(path: str, before: Any, after: Any) -> str:
+        if isinstance(before, list | dict) or isinstance(after, list | dict):
+            # Whole lists and objects only when they are short (`tags`: null → {}).
+            if len(json.dumps(before)) + len(json.dumps(after)) > 40:
+                return f"`{path}`"
+            return f"`{path}`: {json.dumps(before)} → {json.dumps(after)}"
+        return f"`{path}`: {_short(before)} → {_short(after)}"
+
+    items = [one(p, v[0], v[1]) for p, v in list(paths.items())[:limit]]
     if len(paths) > limit:
         items.append(f"… {len(paths) - limit} more")
     return "<br>".join(items)
