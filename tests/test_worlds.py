@@ -23,6 +23,7 @@ from driftpatch import worlds
 from driftpatch.embedded import EmbeddedAws
 from driftpatch.model import Kind
 from driftpatch.worlds import Change, Drift, World, WorldError
+from tests.conftest import ReplayWorld
 
 REPO = Path(__file__).resolve().parent.parent
 RECORDED = tuple(worlds.STACKS)
@@ -372,3 +373,10 @@ def test_resource_drift_reads_terraform_plan_json() -> None:
     assert drift['module.buckets["backups"].aws_s3_bucket.this'].deleted
     instance = drift["module.app.aws_instance.web[0]"]
     assert instance.paths["instance_type"] == ("t3.micro", "t3.large")
+
+
+def test_replay_world_fixture(replay_world: ReplayWorld) -> None:
+    world = replay_world("insecure")
+    assert world.name == "insecure"
+    assert world.root.name == "insecure"
+    assert (world.root / worlds.OVERRIDE_FILE).is_file()

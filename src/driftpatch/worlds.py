@@ -7,8 +7,10 @@ tests scan worlds; `inject()` then changes them the way someone with console acc
 Two ways to build one, with the same result:
 
 - **With Terraform** (the CLI, and hashicorp/aws from the mirror in $DRIFTPATCH_TF_PLUGIN_MIRROR
-  when set): copy the stack and the local modules it calls into the workdir, add a provider
-  override that points at the embedded AWS, `init`, `apply`.
+  when set): copy the stack and the local modules it calls into the workdir (keeping their
+  relative layout: terraform/ + modules/ for the demo), add override files that point the
+  provider at the embedded AWS and let it look up the account (so ARNs carry it, as on AWS),
+  `init`, `apply`.
 - **Without Terraform** (a machine with only Python): replay a recording of such an apply.
   `scripts/record_fixtures.py` resets moto, seeds its random generator (`/moto-api/seed`), and
   records every request of a `terraform apply -parallelism=1` with moto's recorder
@@ -25,9 +27,10 @@ Two ways to build one, with the same result:
 
   The replay is sent from here rather than with moto's `upload-recording` + `replay-recording`:
   moto keeps the recording in a file in the *server's* working directory (or
-  $MOTO_RECORDER_FILEPATH, read once at import), shared by every server in the process, and its
-  replay ignores responses. Sending the requests ourselves touches no file and works the same
-  against an out-of-process moto.
+  $MOTO_RECORDER_FILEPATH, read once at import), shared by every server in the process, so an
+  upload would write into whatever directory the tests or the demo run from, and two processes
+  there would overwrite each other's. Sending the same requests ourselves touches no file and
+  works the same against an out-of-process moto.
 
 Recordings depend on the exact moto version (ids come from the order of random draws);
 `world.json` next to each recording names the moto that made it.
@@ -246,6 +249,8 @@ def deploy(
     root = copy_stack(stack, workdir)
     write_overrides(root, aws.endpoint_url)
     state_path = root / STATE_FILE
+    for stale in (state_path, root / f"{STATE_FILE}.backup"):
+        stale.unlink(missing_ok=True)  # a workdir reused for a new world starts empty
     aws.reset()
     if terraform is not None:
         tf = configured(terraform, aws, workdir)
