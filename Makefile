@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit golden clean checkov
+.PHONY: demo test lint typecheck unit golden worlds clean checkov
 
 # checkov runs out of process from its own virtualenv: it pins boto3/packaging and installs a
 # forked `hcl2` module over python-hcl2, so it must never share $(VENV).
@@ -41,6 +41,12 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest
 
 test: checkov lint typecheck unit
+
+# Re-record fixtures/worlds/ (state, moto recording, plans, drift oracle) with real Terraform:
+# needs the CLI and DRIFTPATCH_TF_PLUGIN_MIRROR; STACK=demo|large|insecure|all.
+STACK ?= all
+worlds: $(STAMP)
+	$(BIN)/python scripts/record_fixtures.py --stack $(STACK)
 
 golden: $(STAMP) checkov
 	DRIFTPATCH_UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests -k golden

@@ -5,6 +5,9 @@
 - `terraform` (session): the Terraform CLI configured to install hashicorp/aws from the
   filesystem mirror named by $DRIFTPATCH_TF_PLUGIN_MIRROR; skips with a reason otherwise.
 - `tf_apply(dir)`: init + apply a stack against the moto server, return the state as a dict.
+- `replay_world(name)`: a recorded stack ("demo", "large", "insecure") deployed on the (reset)
+  moto server by replaying fixtures/worlds/<name>/, no Terraform needed; returns the `World`
+  (HCL + state in a temporary workdir). `worlds.inject(world)` then makes console-style drift.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from driftpatch import worlds
 from driftpatch.embedded import EmbeddedAws, embedded_aws, provider_override
 from driftpatch.terraform.binary import (
     MIRROR_ENV,
@@ -75,3 +79,17 @@ def tf_apply(terraform: Terraform, aws: EmbeddedAws) -> TfApply:
         return state
 
     return apply
+
+
+ReplayWorld = Callable[[str], worlds.World]
+
+
+@pytest.fixture
+def replay_world(aws: EmbeddedAws, tmp_path: Path) -> ReplayWorld:
+    """Deploy a recorded stack by replay (a few seconds); see fixtures/worlds/README.md."""
+
+    def deploy(name: str) -> worlds.World:
+        stack = worlds.stack_path(name, REPO)
+        return worlds.deploy(aws, stack, tmp_path / f"world-{name}", terraform=None)
+
+    return deploy
