@@ -268,6 +268,27 @@ def patch(
 
 
 @app.command()
+def demo(
+    keep: Annotated[
+        Path | None,
+        typer.Option(
+            "--keep",
+            metavar="DIR",
+            help="Keep everything (stack copy, state, reports) in DIR.",
+        ),
+    ] = None,
+) -> None:
+    """Deploy the demo stack to an embedded AWS, change it by hand, scan, and show the fix."""
+    from rich.console import Console
+
+    from driftpatch.demo import run
+
+    folder = keep or Path("driftpatch-demo")
+    run(folder, Console(highlight=False), keep_world=keep is not None)
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
 def ignore(
     report: Annotated[Path, typer.Argument(metavar="REPORT.json", help="A saved JSON report.")],
     output: Annotated[

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import socket
+import tempfile
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from driftpatch.errors import DriftpatchError
@@ -85,6 +88,12 @@ def free_port() -> int:
 @contextmanager
 def embedded_aws() -> Iterator[EmbeddedAws]:
     """Start moto on 127.0.0.1 on a free port; always stopped on exit."""
+    # moto's request recorder (used by the benchmark) writes to ./moto_recording unless told
+    # otherwise when moto is first imported: keep it out of the user's working directory.
+    os.environ.setdefault(
+        "MOTO_RECORDER_FILEPATH",
+        str(Path(tempfile.gettempdir()) / f"driftpatch-moto-recording-{os.getpid()}"),
+    )
     try:
         from moto.server import ThreadedMotoServer
     except ImportError as exc:

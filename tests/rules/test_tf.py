@@ -312,3 +312,10 @@ def test_secret_values_never_reach_findings() -> None:
     text = repr([f.to_json() for f in result.findings])
     assert [f.rule_id for f in result.findings].count("DP-TF-001") == 2
     assert KEY_ID not in text and "wJalrXUtnFEMI" not in text
+
+
+def test_imds_http_tokens_is_a_setting_not_a_secret() -> None:
+    from driftpatch.rules.catalog.tf_hardcoded_secret import secret_name
+
+    assert not secret_name("http_tokens")
+    assert secret_name("api_token")

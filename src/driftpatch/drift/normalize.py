@@ -74,7 +74,14 @@ def normalize_untyped(value: JSON) -> JSON:
 
 
 def normalize_block(value: Mapping[str, JSON], block: BlockSchema) -> JSON:
-    """One element of a nested block: its arguments only, normalised, unset keys dropped."""
+    """One element of a nested block: its arguments only, normalised, unset keys dropped.
+
+    Blocks with `tags_all` (an instance's root_block_device) fold provider default tags the
+    way resources do: the tags a block effectively has are `tags_all`, whoever set them."""
+    if "tags_all" in block.attributes and "tags" in block.attributes:
+        value = {k: v for k, v in value.items() if k != "tags_all"} | {
+            "tags": value.get("tags_all") or value.get("tags")
+        }
     out: dict[str, JSON] = {}
     for key, item in value.items():
         spec = block.child(key)

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from driftpatch.model import JSON, Finding, Kind, Report, ResourceStatus, Severity
-from driftpatch.report.base import Reporter
+from driftpatch.report.base import Reporter, list_delta
 
 _STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -43,7 +43,14 @@ def _finding(console: Console, f: Finding) -> None:
         head.append(f"  {f.attribute}", style="magenta")
     console.print(head)
     console.print(f"           {escape(f.title)}", highlight=False)
-    if f.kind is Kind.DRIFT:
+    delta = list_delta(f.expected, f.actual) if f.kind is Kind.DRIFT else None
+    if delta is not None:
+        removed, added = delta
+        for item in removed:
+            console.print(f"           - {escape(_value(item))}", highlight=False)
+        for item in added:
+            console.print(f"           + {escape(_value(item))}", highlight=False)
+    elif f.kind is Kind.DRIFT:
         console.print(f"           code: {escape(_value(f.expected))}", highlight=False)
         console.print(f"           live: {escape(_value(f.actual))}", highlight=False)
     where = f"at {f.location}" if f.location else "not declared in the scanned code"

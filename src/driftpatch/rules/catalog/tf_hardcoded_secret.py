@@ -37,6 +37,8 @@ _NOT_SECRET = frozenset(
         "client_token",
         "idempotency_token",
         "token_key",
+        # aws_instance / launch template metadata_options: "required" or "optional" (IMDSv2).
+        "http_tokens",
     }
 )
 _NOT_SECRET_SUFFIXES = (
