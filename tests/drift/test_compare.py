@@ -128,10 +128,14 @@ def test_paths() -> None:
 
 def test_nested_block_tags_fold_default_tags() -> None:
     defaults = {"Project": "shop", "ManagedBy": "terraform"}
-    state = {"id": "i-1", "root_block_device": [{"volume_size": 20, "tags": None,
-                                                 "tags_all": defaults}]}
-    live = {"id": "i-1", "root_block_device": [{"volume_size": 20, "tags": defaults,
-                                                "tags_all": defaults}]}
+    state = {
+        "id": "i-1",
+        "root_block_device": [{"volume_size": 20, "tags": None, "tags_all": defaults}],
+    }
+    live = {
+        "id": "i-1",
+        "root_block_device": [{"volume_size": 20, "tags": defaults, "tags_all": defaults}],
+    }
     assert compare("aws_instance", state, live) == ()
     live["root_block_device"][0]["tags"] = {**defaults, "Owner": "x"}
     live["root_block_device"][0]["tags_all"] = {**defaults, "Owner": "x"}
