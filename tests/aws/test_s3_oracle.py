@@ -3,7 +3,8 @@
 The stack in stacks/s3 (v3-style inline buckets, v4-style split resources, a bucket in
 eu-west-1, minimal buckets) is applied to moto, changed out of band (policies rewritten and
 deleted, versioning and public access block changed, a bucket deleted, tags, CORS and website
-changed, default encryption added by hand), then refreshed with `terraform apply -refresh-only`.
+changed, default encryption, lifecycle rules, replication, object lock retention, CORS,
+acceleration and request payment added by hand), then refreshed with `terraform apply -refresh-only`.
 The provider's read depends on the prior state in places (a policy equivalent to the state's
 keeps the state's text, website_domain is left alone without a website, a "Disabled"
 versioning resource exists for any bucket), so the reader gets the prior (applied) state
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, datetime
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -126,7 +128,73 @@ def mutate(aws: EmbeddedAws) -> None:
         Bucket="dp-inline",
         Tagging={"TagSet": [{"Key": "Name", "Value": "inline"}, {"Key": "Owner", "Value": "ops"}]},
     )
-    s3.delete_bucket_cors(Bucket="dp-inline")
+    s3.put_bucket_cors(
+        Bucket="dp-min",
+        CORSConfiguration={"CORSRules": [{"AllowedMethods": ["GET"], "AllowedOrigins": ["*"]}]},
+    )
+    s3.put_bucket_accelerate_configuration(
+        Bucket="dp-min", AccelerateConfiguration={"Status": "Enabled"}
+    )
+    s3.put_bucket_request_payment(
+        Bucket="dp-min", RequestPaymentConfiguration={"Payer": "Requester"}
+    )
+    s3.put_object_lock_configuration(
+        Bucket="dp-locked",
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 5}},
+        },
+    )
+    s3.put_bucket_lifecycle_configuration(
+        Bucket="dp-grants",
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "dated",
+                    "Status": "Enabled",
+                    "Filter": {"Tag": {"Key": "tier", "Value": "tmp"}},
+                    "Expiration": {"Date": datetime(2030, 1, 1, tzinfo=UTC)},
+                    "Transitions": [
+                        {"Date": datetime(2029, 6, 1, tzinfo=UTC), "StorageClass": "GLACIER"}
+                    ],
+                },
+                {
+                    "ID": "markers",
+                    "Status": "Enabled",
+                    "Filter": {"And": {"Prefix": "logs/", "Tags": [{"Key": "a", "Value": "1"}]}},
+                    "Expiration": {"ExpiredObjectDeleteMarker": True},
+                    "NoncurrentVersionTransitions": [
+                        {"NoncurrentDays": 10, "StorageClass": "STANDARD_IA"}
+                    ],
+                },
+            ]
+        },
+    )
+    s3.put_bucket_replication(
+        Bucket="dp-replica",
+        ReplicationConfiguration={
+            "Role": "arn:aws:iam::123456789012:role/back",
+            "Rules": [
+                {
+                    "ID": "back",
+                    "Priority": 2,
+                    "Status": "Enabled",
+                    "Filter": {"And": {"Prefix": "p/", "Tags": [{"Key": "k", "Value": "v"}]}},
+                    "DeleteMarkerReplication": {"Status": "Enabled"},
+                    "SourceSelectionCriteria": {"SseKmsEncryptedObjects": {"Status": "Enabled"}},
+                    "Destination": {
+                        "Bucket": "arn:aws:s3:::dp-inline",
+                        "Account": "123456789012",
+                        "StorageClass": "STANDARD_IA",
+                        "AccessControlTranslation": {"Owner": "Destination"},
+                        "EncryptionConfiguration": {"ReplicaKmsKeyID": "arn:aws:kms:::key/x"},
+                        "Metrics": {"Status": "Enabled", "EventThreshold": {"Minutes": 15}},
+                        "ReplicationTime": {"Status": "Enabled", "Time": {"Minutes": 15}},
+                    },
+                }
+            ],
+        },
+    )
     eu.put_bucket_website(
         Bucket="dp-eu-site",
         WebsiteConfiguration={
@@ -211,7 +279,26 @@ def test_reader_matches_the_providers_refresh(
                 )
     assert not problems, "reader differs from the provider's refresh:\n" + "\n".join(problems)
 
-    # The state-free read agrees too, for everything the state does not steer.
+    # The out-of-band changes reached the refreshed state, so they were compared above.
+    def refreshed_attr(type_: str, name: str) -> Any:
+        return after[(type_, name, None)]
+
+    assert "s3:PutObject" in refreshed_attr("aws_s3_bucket_policy", "split")["policy"]
+    kms_versioning = refreshed_attr("aws_s3_bucket_versioning", "kms")
+    assert kms_versioning["versioning_configuration"][0]["status"] == "Enabled"
+    assert refreshed_attr("aws_s3_bucket", "min")["server_side_encryption_configuration"]
+    assert refreshed_attr("aws_s3_bucket", "min")["acceleration_status"] == "Enabled"
+    assert refreshed_attr("aws_s3_bucket", "inline")["tags"]["Owner"] == "ops"
+    assert refreshed_attr("aws_s3_bucket", "locked")["object_lock_configuration"][0]["rule"]
+    assert len(refreshed_attr("aws_s3_bucket", "grants")["lifecycle_rule"]) == 2
+    assert refreshed_attr("aws_s3_bucket", "replica")["replication_configuration"]
+    assert refreshed_attr("aws_s3_bucket", "eu")["website"][0]["index_document"] == "home.html"
+    unversioned = refreshed_attr("aws_s3_bucket_versioning", "unversioned")
+    assert unversioned["versioning_configuration"][0]["status"] == "Disabled"
+
+    # The state-free read: regions, and no versioning object for a never-versioned bucket.
     eu = live.get("aws_s3_bucket", "dp-eu-site")
     assert eu is not None and eu.region == "eu-west-1"
     assert eu.attributes["website_endpoint"] == "dp-eu-site.s3-website-eu-west-1.amazonaws.com"
+    assert live.get("aws_s3_bucket_versioning", "dp-unversioned") is None
+    assert live.get("aws_s3_bucket_server_side_encryption_configuration", "dp-min") is not None

@@ -157,6 +157,13 @@ resource "aws_s3_bucket" "inline" {
       Action    = "s3:*"
       Resource  = ["arn:aws:s3:::dp-inline", "arn:aws:s3:::dp-inline/*"]
       Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      }, {
+      Sid       = "HomeOnly"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "s3:ListBucket"
+      Resource  = "arn:aws:s3:::dp-inline"
+      Condition = { StringNotLike = { "s3:prefix" = ["home/<user>&team/*", ""] } }
     }]
   })
 
