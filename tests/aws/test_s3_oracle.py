@@ -4,7 +4,8 @@ The stack in stacks/s3 (v3-style inline buckets, v4-style split resources, a buc
 eu-west-1, minimal buckets) is applied to moto, changed out of band (policies rewritten and
 deleted, versioning and public access block changed, a bucket deleted, tags, CORS and website
 changed, default encryption, lifecycle rules, replication, object lock retention, CORS,
-acceleration and request payment added by hand), then refreshed with `terraform apply -refresh-only`.
+acceleration and request payment added by hand), then refreshed with
+`terraform apply -refresh-only`.
 The provider's read depends on the prior state in places (a policy equivalent to the state's
 keeps the state's text, website_domain is left alone without a website, a "Disabled"
 versioning resource exists for any bucket), so the reader gets the prior (applied) state
@@ -23,8 +24,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import UTC, datetime
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
