@@ -478,6 +478,8 @@ def test_go_json_matches_normalize_json_string() -> None:
     assert go_json(doc) == (
         '{"a":"\\u003cx\\u003e\\u0026\\u2028é","b":[1,2.5,1e+21,1e-7,1],"c":null,"d":true}'
     )
+    big = go_json(json.loads("[12345678901234567890, 0.00001, 100, -2.50, 1.5e-300, 0]"))
+    assert big == "[12345678901234567000,0.00001,100,-2.5,1.5e-300,0]"
     assert normalize_json("") == ""
     assert normalize_json("not json") == "not json"
     assert normalize_json('{ "Version" : "2012-10-17" }') == '{"Version":"2012-10-17"}'

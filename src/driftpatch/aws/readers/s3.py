@@ -65,6 +65,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
 import botocore.exceptions
@@ -257,14 +258,16 @@ def normalize_region(constraint: str | None) -> str:
 
 
 def _go_number(value: float) -> str:
-    """encoding/json's text for a float64 (every JSON number decodes to one in Go)."""
+    """encoding/json's text for a float64 (every JSON number decodes to one in Go): the
+    shortest digits that round-trip, plain between 1e-6 and 1e21, else with an exponent."""
     if math.isinf(value) or math.isnan(value):
         raise ValueError(f"unsupported JSON number {value!r}")
-    if value == int(value) and abs(value) < 1e21:
-        return str(int(value))
-    text = repr(value)
+    if value == 0:
+        return "0"
+    text = repr(value)  # Python's repr is also the shortest round-trip form
     if 1e-6 <= abs(value) < 1e21:
-        return text
+        plain = format(Decimal(text), "f")
+        return plain.rstrip("0").rstrip(".") if "." in plain else plain
     mantissa, _, exponent = text.partition("e")
     sign = exponent[0] if exponent[:1] in ("+", "-") else "+"
     digits = exponent.lstrip("+-")
