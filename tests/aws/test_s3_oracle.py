@@ -12,11 +12,16 @@ versioning resource exists for any bucket), so the reader gets the prior (applie
 instance through `match`, as the provider did, and must produce the refreshed attributes key by
 key (except its documented `unreadable` ones), or None where the refresh dropped the instance.
 
+The same world also goes through `detect`: the applied state scans to zero findings, and after
+the changes each one is reported once, where it belongs (EXPECTED_FINDINGS).
+
 Moto differences that make the provider write something unlike AWS (the reader reads the same
 API, so it agrees): no default SSE-S3 and no default public access block on new buckets,
-GetBucketRequestPayment has no Payer (request_payer ""), GetBucketAccelerateConfiguration no
-Status, ListBuckets has no BucketRegion (so GetBucketLocation is called per bucket), a replication
-rule written with a v1 prefix comes back with a v2 filter and priority 1, and grants of a
+GetBucketRequestPayment has no Payer (request_payer "", and PutBucketRequestPayment is not
+kept), GetBucketAccelerateConfiguration has no Status until one is put, ListBuckets has no
+BucketRegion (so GetBucketLocation is called per bucket) and ignores MaxBuckets' continuation,
+every replication rule comes back as a V2 rule with an empty-prefix filter and priority 1 (filter
+contents, DeleteMarkerReplication and SourceSelectionCriteria are dropped), and grants of a
 bucket created with an ACL name another canonical id than the default owner's.
 """
 
@@ -32,12 +37,15 @@ from typing import Any
 import boto3
 import pytest
 
+from driftpatch.aws.inventory import Inventory
 from driftpatch.aws.readers import LiveIndex, ReadContext, reader_for
 from driftpatch.aws.readers.s3 import S3Reader
 from driftpatch.aws.session import AwsSession
+from driftpatch.drift.detect import detect
 from driftpatch.embedded import EmbeddedAws, provider_override
 from driftpatch.terraform.binary import Terraform
 from driftpatch.terraform.schema import BlockSchema, aws_schema
+from driftpatch.terraform.state import parse_state
 
 pytestmark = pytest.mark.terraform
 
@@ -55,6 +63,31 @@ EXPECTED_GONE = {
     ("aws_s3_bucket", "logs"),
     ("aws_s3_bucket_policy", "doomed"),
     ("aws_s3_bucket_public_access_block", "kms"),
+}
+
+# What detect reports for the out-of-band changes, against the applied state.
+EXPECTED_FINDINGS = {
+    ("drift", "aws_s3_bucket.eu", "tags.Region"),
+    ("drift", "aws_s3_bucket.eu", "website[0].error_document"),
+    ("drift", "aws_s3_bucket.eu", "website[0].index_document"),
+    ("drift", "aws_s3_bucket.eu", "website[0].redirect_all_requests_to"),
+    ("drift", "aws_s3_bucket.grants", "lifecycle_rule"),
+    ("drift", "aws_s3_bucket.inline", "tags.Owner"),
+    ("drift", "aws_s3_bucket.locked", "object_lock_configuration[0].rule[0].default_retention"),
+    ("drift", "aws_s3_bucket.min", "acceleration_status"),
+    ("drift", "aws_s3_bucket.min", "cors_rule"),
+    # Default encryption added by hand: no split resource owns it, so it shows on the bucket.
+    ("drift", "aws_s3_bucket.min", "server_side_encryption_configuration[0].rule"),
+    ("drift", "aws_s3_bucket.replica", "replication_configuration[0].role"),
+    ("drift", "aws_s3_bucket.replica", "replication_configuration[0].rules"),
+    # Owned by split resources: reported there, not again on aws_s3_bucket.split / .kms.
+    ("drift", "aws_s3_bucket_policy.split", "policy"),
+    ("drift", "aws_s3_bucket_public_access_block.split", "restrict_public_buckets"),
+    ("drift", "aws_s3_bucket_server_side_encryption_configuration.split", "rule"),
+    ("drift", "aws_s3_bucket_versioning.kms", "versioning_configuration[0].status"),
+    ("missing", "aws_s3_bucket.logs", None),
+    ("missing", "aws_s3_bucket_policy.doomed", None),
+    ("missing", "aws_s3_bucket_public_access_block.kms", None),
 }
 
 Key = tuple[str, str, Any]
@@ -206,6 +239,13 @@ def mutate(aws: EmbeddedAws) -> None:
     eu.put_bucket_tagging(Bucket="dp-eu-site", Tagging={"TagSet": []})
 
 
+def inventory(aws: EmbeddedAws) -> Inventory:
+    session = AwsSession(endpoint_url=aws.endpoint_url, region=REGION)
+    result = S3Reader().read(ReadContext(session, REGION, session.account_id()))
+    assert result.errors == ()
+    return Inventory(resources=result.resources, regions=(REGION,), account_id="123456789012")
+
+
 def canonical(block: BlockSchema, value: Any) -> Any:
     """Sets (by schema) sorted, so that set order - which state does not define - is ignored."""
     if not isinstance(value, Mapping):
@@ -233,6 +273,12 @@ def test_reader_matches_the_providers_refresh(
     shutil.copytree(STACK, workdir)
     (workdir / "zz_eu_override.tf").write_text(eu_override(aws.endpoint_url))
     applied = tf_apply(workdir)
+
+    # A clean apply scans to zero findings (no drift, nothing missing or unmanaged).
+    state = parse_state(json.dumps(applied).encode(), "applied")
+    s3_instances = [i for i in state.resources if i.type in TYPES]
+    clean = detect(s3_instances, inventory(aws))
+    assert clean.findings == (), [(f.address, f.attribute, f.actual) for f in clean.findings]
 
     mutate(aws)
     terraform.with_env(**aws.env()).run(
@@ -296,6 +342,12 @@ def test_reader_matches_the_providers_refresh(
     assert refreshed_attr("aws_s3_bucket", "eu")["website"][0]["index_document"] == "home.html"
     unversioned = refreshed_attr("aws_s3_bucket_versioning", "unversioned")
     assert unversioned["versioning_configuration"][0]["status"] == "Disabled"
+
+    # The same changes through detect, against the applied state: each reported once, where
+    # it belongs (a policy a split resource owns is not reported again on the bucket).
+    scanned = detect(s3_instances, inventory(aws))
+    reported = {(str(f.kind), f.address, f.attribute) for f in scanned.findings}
+    assert reported == EXPECTED_FINDINGS, sorted(reported, key=str)
 
     # The state-free read: regions, and no versioning object for a never-versioned bucket.
     eu = live.get("aws_s3_bucket", "dp-eu-site")

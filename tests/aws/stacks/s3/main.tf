@@ -137,10 +137,13 @@ resource "aws_s3_bucket" "inline" {
 
   replication_configuration {
     role = "arn:aws:iam::123456789012:role/replication"
+    # moto answers every rule with a V2 filter holding only prefix "" and priority 1 (AWS
+    # keeps V1 rules and filter contents); anything else would be drift on a clean apply.
     rules {
-      id     = "all"
-      status = "Enabled"
-      prefix = ""
+      id       = "all"
+      status   = "Enabled"
+      priority = 1
+      filter {}
       destination {
         bucket        = aws_s3_bucket.replica.arn
         storage_class = "STANDARD"
