@@ -15,9 +15,10 @@ from driftpatch.aws.readers.interface import (
     Reader,
     ReadResult,
 )
+from driftpatch.aws.readers.s3 import S3Reader
 from driftpatch.aws.readers.vpc import VpcReader
 
-READERS: tuple[Reader, ...] = (Ec2Reader(), VpcReader(), *ACCOUNT_READERS)
+READERS: tuple[Reader, ...] = (Ec2Reader(), VpcReader(), S3Reader(), *ACCOUNT_READERS)
 
 
 def reader_for(type_: str) -> Reader | None:
