@@ -8,14 +8,16 @@ Shaped as the hashicorp/aws 5.100.0 provider writes them to state after a refres
   per role   GetRole + ListRolePolicies + GetRolePolicy per inline policy + ListAttachedRolePolicies
              (3 + k calls; the list calls page past 100 items);
   per policy GetPolicy + GetPolicyVersion(default version) (2 calls).
-- Policy documents come URL-encoded from IAM. The provider decodes them (Go's QueryUnescape,
-  so "+" is a space) and stores them re-marshalled by Go's encoding/json: compact, object keys
-  sorted, `<`, `>`, `&` escaped as \\u003c, \\u003e, \\u0026 (`normalize_json`). Inline policies
-  (`aws_iam_role_policy.policy`, `aws_iam_role.inline_policy[].policy`) get the provider's
-  "legacy" form on top: the same, with `"Version":"2012-10-17"` moved first
-  (`legacy_policy_normalize`). On refresh the provider keeps the state's string instead when it
-  is an equivalent policy; a live read has no state, so it writes the normalised AWS document,
-  and the comparer compares policies semantically.
+- Policy documents come URL-encoded from IAM. The provider decodes them (url.QueryUnescape)
+  and stores them re-marshalled by Go's encoding/json: compact, object keys sorted, `<`, `>`,
+  `&` escaped as \\u003c, \\u003e, \\u0026, numbers as float64 (`normalize_json`). botocore
+  hands the document over already decoded and parsed, which re-marshals to the same string
+  (`iam_document`). Inline policies (`aws_iam_role_policy.policy`, and
+  `aws_iam_role.inline_policy[].policy`, which 5.100.0 writes the same way) get the provider's
+  "legacy" form on top: `"Version":"2012-10-17"` moved first (`legacy_policy_normalize`).
+  On refresh the provider keeps the state's string instead when it is an equivalent policy; a
+  live read has no state, so it writes the normalised AWS document, and the comparer compares
+  policies semantically.
 - `aws_iam_role_policy`: one per inline policy of every role, id "role:name".
 - `aws_iam_role_policy_attachment` is derived: the provider gives it a random id
   (PrefixedUniqueId), so `match` finds it from the state's (role, policy_arn) in the live role's
