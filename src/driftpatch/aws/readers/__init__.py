@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from driftpatch.aws.readers.account import READERS as ACCOUNT_READERS
 from driftpatch.aws.readers.ec2 import Ec2Reader
+from driftpatch.aws.readers.iam import IamReader
 from driftpatch.aws.readers.interface import (
     LiveIndex,
     LiveResource,
@@ -15,10 +16,18 @@ from driftpatch.aws.readers.interface import (
     Reader,
     ReadResult,
 )
+from driftpatch.aws.readers.kms import KmsReader
 from driftpatch.aws.readers.s3 import S3Reader
 from driftpatch.aws.readers.vpc import VpcReader
 
-READERS: tuple[Reader, ...] = (Ec2Reader(), VpcReader(), S3Reader(), *ACCOUNT_READERS)
+READERS: tuple[Reader, ...] = (
+    Ec2Reader(),
+    VpcReader(),
+    S3Reader(),
+    IamReader(),
+    KmsReader(),
+    *ACCOUNT_READERS,
+)
 
 
 def reader_for(type_: str) -> Reader | None:
