@@ -17,11 +17,18 @@ from typing import Any
 
 from driftpatch import __version__
 from driftpatch.aws.inventory import Inventory, take_inventory
+from driftpatch.aws.readers.interface import LiveResource
 from driftpatch.aws.session import AwsSession
 from driftpatch.config import Config, Prefer
 from driftpatch.drift import security
 from driftpatch.drift.compare import compare
-from driftpatch.drift.detect import DriftResult, detect, drift_finding, missing_finding
+from driftpatch.drift.detect import (
+    DriftResult,
+    detect,
+    drift_finding,
+    missing_finding,
+    unmanaged_finding,
+)
 from driftpatch.drift.ignore import DEFAULT_NAME, IgnoreList
 from driftpatch.drift.reconcile import Owners, reconcile
 from driftpatch.errors import AwsError
@@ -244,6 +251,8 @@ def _remedy(
     index: SourceIndex | None,
     fixes: Mapping[str, tuple[Subject, Any]],
     prefer: Prefer,
+    unmanaged: Mapping[str, LiveResource] | None = None,
+    managed_ids: Mapping[tuple[str, str], str] | None = None,
 ) -> Remedied:
     """Drop ignored findings, then write and verify a patch for each one code can fix; the
     others say in their remediation why no patch is offered."""
@@ -254,7 +263,7 @@ def _remedy(
     ordered = sorted(unique.values(), key=finding_sort_key)
     if index is None:
         return Remedied(tuple(ordered), (), "", len(ignored))
-    plan = plan_remedies(ordered, index, fixes, prefer)
+    plan = plan_remedies(ordered, index, fixes, prefer, unmanaged, managed_ids)
     applied = apply_plan(plan, index)
     patched = {fid for p in applied.patches for fid in p.finding_ids}
     out = []
@@ -418,7 +427,13 @@ def scan(config: Config) -> Report:
         "duration_s": round(time.monotonic() - started, 3),
     }
     remedied = _remedy(
-        findings, ignore=ignore, index=index, fixes=outcome.evaluation.fixes, prefer=config.prefer
+        findings,
+        ignore=ignore,
+        index=index,
+        fixes=outcome.evaluation.fixes,
+        prefer=config.prefer,
+        unmanaged={unmanaged_finding(r).id: r for r in drift.unmanaged},
+        managed_ids=_managed_ids(instances, index),
     )
     return _finish(
         inputs=inputs,
@@ -430,6 +445,24 @@ def scan(config: Config) -> Report:
         stats=stats,
         notices=outcome.notices,
     )
+
+
+def _managed_ids(
+    instances: Sequence[StateInstance], index: SourceIndex | None
+) -> dict[tuple[str, str], str]:
+    """(type, id or ARN) -> address of each root-module resource declared in the code, so a
+    generated import refers to it instead of repeating its id."""
+    out: dict[tuple[str, str], str] = {}
+    for i in instances:
+        if i.address.module or i.address.mode != "managed" or not i.id:
+            continue
+        if index is None or index.block_for(i.address) is None:
+            continue
+        out[(i.address.type, i.id)] = str(i.address)
+        arn = i.attributes.get("arn")
+        if isinstance(arn, str) and arn:
+            out[(i.address.type, arn)] = str(i.address)
+    return out
 
 
 def _s3_region(session: AwsSession) -> str:

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from driftpatch.aws.readers.interface import LiveResource
 from driftpatch.config import Prefer
-from driftpatch.fix.remedies import plan_remedies
+from driftpatch.drift.detect import unmanaged_finding
+from driftpatch.fix.remedies import Operation, Plan, plan_remedies
 from driftpatch.fix.verify import apply_plan
 from driftpatch.model import Category, Finding, Kind, PatchAction, Severity
 from driftpatch.rules.engine import evaluate
@@ -234,3 +236,62 @@ def test_combined_patch_is_one_section_per_file(repo: Path) -> None:
     _, applied = run(repo, findings)
     assert len(applied.patches) == 2
     assert applied.combined.count("diff --git a/infra/main.tf b/infra/main.tf") == 1
+
+
+def _unmanaged(type_: str, id_: str, attributes: dict) -> tuple[Finding, LiveResource]:  # type: ignore[type-arg]
+    live = LiveResource(type_, id_, "us-east-1", {"id": id_, **attributes})
+    return unmanaged_finding(live), live
+
+
+def test_unmanaged_resources_are_imported_into_one_new_file(repo: Path) -> None:
+    f1, bucket = _unmanaged("aws_s3_bucket", "scratch", {"bucket": "scratch", "tags": {"A": "b"}})
+    f2, subnet = _unmanaged(
+        "aws_subnet",
+        "subnet-1",
+        {"vpc_id": "vpc-9", "cidr_block": "10.0.9.0/24", "availability_zone": "us-east-1a"},
+    )
+    index = index_source(repo)
+    plan = plan_remedies(
+        [f1, f2],
+        index,
+        {},
+        unmanaged={f1.id: bucket, f2.id: subnet},
+        managed_ids={("aws_vpc", "vpc-9"): "aws_vpc.main"},
+    )
+    applied = apply_plan(plan, index)
+    (patch,) = applied.patches
+    assert (patch.file, patch.action, patch.verified) == (
+        "infra/imported.tf",
+        PatchAction.IMPORT,
+        True,
+    )
+    assert set(patch.finding_ids) == {f1.id, f2.id}
+    assert "new file mode" in patch.diff and patch.base_sha256 is None
+    text = applied.final["infra/imported.tf"]
+    assert 'import {\n  to = aws_s3_bucket.scratch\n  id = "scratch"\n}\n' in text
+    assert 'resource "aws_s3_bucket" "scratch" {\n  bucket = "scratch"\n' in text
+    # The managed VPC is referred to, not repeated as a literal id.
+    assert "vpc_id            = aws_vpc.main.id\n" in text
+    assert '"vpc-9"' not in text
+
+
+def test_import_names_avoid_addresses_the_code_uses(repo: Path) -> None:
+    f, vpc = _unmanaged("aws_vpc", "vpc-2", {"cidr_block": "10.1.0.0/16", "tags": {"Name": "main"}})
+    index = index_source(repo)
+    plan = plan_remedies([f], index, {}, unmanaged={f.id: vpc})
+    (patch,) = apply_plan(plan, index).patches
+    assert patch.verified
+    assert "to = aws_vpc.main\n" not in patch.diff  # aws_vpc.main is taken by main.tf
+    assert "+  to = aws_vpc." in patch.diff
+
+
+def test_import_verification_rejects_a_wrong_literal(repo: Path) -> None:
+    f, bucket = _unmanaged("aws_s3_bucket", "scratch", {"bucket": "scratch"})
+    index = index_source(repo)
+    plan = plan_remedies([f], index, {}, unmanaged={f.id: bucket})
+    (op,) = plan.operations
+    wrong = {"imports": [{**op.expect["imports"][0], "values": {"bucket": "other"}}]}
+    tampered = Operation(op.finding_ids, op.action, op.run, {"kind": "import", **wrong})
+    (patch,) = apply_plan(Plan((tampered,), {}, {}), index).patches
+    assert not patch.verified
+    assert "aws_s3_bucket.scratch.bucket is written as 'scratch', live has 'other'" in patch.note

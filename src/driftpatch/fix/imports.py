@@ -81,6 +81,8 @@ class ImportPlan:
     import_block: str  # import {\n  to = ...\n  id = "..."\n}\n
     resource_block: str  # resource "aws_s3_bucket" "scratch_data" { ... }
     notes: tuple[str, ...]  # what was left out and why
+    source: tuple[str, str] = ("", "")  # (type, id) of the live resource it adopts
+    import_id: str = ""  # the `id` of the import block (not always the live id)
 
 
 # -- The per-type table -------------------------------------------------------------------------
@@ -538,6 +540,8 @@ def generate_imports(
                 import_block=_import_block(address, import_id),
                 resource_block=_render_block("resource", (r.type, name), body, 0),
                 notes=notes,
+                source=(r.type, r.id),
+                import_id=import_id,
             )
         )
     return tuple(sorted(plans, key=lambda p: p.address))

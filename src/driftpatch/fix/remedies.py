@@ -22,10 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from driftpatch.aws.readers.interface import LiveResource
 from driftpatch.config import Prefer
 from driftpatch.drift import security
 from driftpatch.drift.policy import POLICY_ATTRIBUTES, parse_policy
-from driftpatch.fix import hcl_edit, render
+from driftpatch.errors import FixError
+from driftpatch.fix import hcl_edit, imports, render
 from driftpatch.fix.hcl_edit import TextEdit
 from driftpatch.model import SENSITIVE, Address, Finding, Kind, PatchAction
 from driftpatch.rules.interface import AddResource, Expr, Fix, RemoveValue, SetValue, Subject
@@ -459,16 +461,83 @@ def _fix_operation(f: Finding, subject: Subject, fix: Fix) -> Operation | str:
     )
 
 
+IMPORT_FILE = "imported.tf"
+
+
+def _import_file(index: SourceIndex) -> tuple[str, bool]:
+    """Where import blocks go: `imported.tf` in the root module (appended to if it exists)."""
+    rel = index.source_dir.resolve().relative_to(index.root.resolve()) / IMPORT_FILE
+    file = rel.as_posix()
+    return file, file not in index.texts
+
+
+def _root_addresses(index: SourceIndex) -> list[str]:
+    return [a for a in index.resources if not a.startswith(("module.", "data."))]
+
+
+def import_operation(
+    unmanaged: Mapping[str, LiveResource],
+    index: SourceIndex,
+    managed_ids: Mapping[tuple[str, str], str],
+) -> Operation | str:
+    """One operation for every unmanaged resource: import + resource blocks in one new file, so
+    a reviewer sees what is being adopted in one place."""
+    try:
+        plans = imports.generate_imports(
+            list(unmanaged.values()), managed_ids, _root_addresses(index)
+        )
+    except FixError as exc:
+        return str(exc)
+    file, new = _import_file(index)
+    by_key = {(r.type, r.id): fid for fid, r in unmanaged.items()}
+    live = {(r.type, r.id): r for r in unmanaged.values()}
+    expected = [
+        {"address": p.address, "id": p.import_id, "values": _scalars(live[p.source])} for p in plans
+    ]
+
+    def run(current: SourceIndex) -> tuple[list[Edit], str]:
+        text = current.texts.get(file, "")
+        body = imports.render_import_file(plans)
+        edit = hcl_edit.append(text, body) if text.strip() else TextEdit(0, len(text), body)
+        names = ", ".join(p.address for p in plans)
+        return [Edit(file, (edit,), new_file=new)], f"import {len(plans)} resource(s): {names}"
+
+    return Operation(
+        tuple(by_key[k] for k in sorted(by_key)),
+        PatchAction.IMPORT,
+        run,
+        {"kind": "import", "imports": expected},
+    )
+
+
+def _scalars(r: LiveResource) -> dict[str, Any]:
+    """Top-level scalars of the live resource: a generated literal must carry them unchanged."""
+    return {k: v for k, v in r.attributes.items() if isinstance(v, str | int | float | bool)}
+
+
 def plan_remedies(
     findings: Sequence[Finding],
     index: SourceIndex,
     fixes: Mapping[str, tuple[Subject, Fix]],
     prefer: Prefer = Prefer.AUTO,
+    unmanaged: Mapping[str, LiveResource] | None = None,
+    managed_ids: Mapping[tuple[str, str], str] | None = None,
 ) -> Plan:
-    """One operation per finding that code can fix; the others get a reason."""
+    """One operation per finding that code can fix; the others get a reason.
+
+    `unmanaged`: finding id -> the live resource behind an unmanaged finding; `managed_ids`:
+    (type, id or ARN) -> address of managed root-module resources, for references."""
     operations: list[Operation] = []
     remediation: dict[str, str] = {}
     skipped: dict[str, str] = {}
+    live = unmanaged or {}
+    adopt = {f.id: live[f.id] for f in findings if f.kind is Kind.UNMANAGED and f.id in live}
+    if adopt:
+        outcome_import = import_operation(adopt, index, managed_ids or {})
+        if isinstance(outcome_import, Operation):
+            operations.append(outcome_import)
+        else:
+            skipped.update(dict.fromkeys(adopt, outcome_import))
     for f in findings:
         outcome: Operation | str | None = None
         if f.kind is Kind.DRIFT and f.address and f.attribute:

@@ -181,9 +181,41 @@ def verify(op: Operation, index: SourceIndex) -> tuple[bool, str]:
             for b in index.blocks
         )
         return has_removed, "" if has_removed else "no removed block for it"
+    if kind == "import":
+        for entry in expect["imports"]:
+            why = _imported(index, entry)
+            if why:
+                return False, why
+        return True, ""
     if kind == "parsed":
         return True, ""
     return False, f"no verification for {kind!r}"
+
+
+def _imported(index: SourceIndex, entry: Mapping[str, Any]) -> str:
+    """Why the patched code would not adopt the live resource: an import block to the address
+    with the import id, and a resource block whose literal arguments are the live values."""
+    address, import_id = str(entry["address"]), str(entry["id"])
+    has_import = any(
+        b.type == "import"
+        and "to" in b.attributes
+        and b.attributes["to"].expr_text.strip() == address
+        and "id" in b.attributes
+        and b.attributes["id"].literal == import_id
+        for b in index.blocks
+    )
+    if not has_import:
+        return f"no import block to {address} with id {import_id!r}"
+    block = index.block_for(address)
+    if block is None:
+        return f"no resource block for {address}"
+    live: Mapping[str, Any] = entry["values"]
+    for name, attr in block.attributes.items():
+        literal = attr.literal
+        scalar = isinstance(literal, str | int | float | bool)
+        if scalar and name in live and not _equal(literal, live[name]):
+            return f"{address}.{name} is written as {attr.literal!r}, live has {live[name]!r}"
+    return ""
 
 
 # -- running -----------------------------------------------------------------------------------
