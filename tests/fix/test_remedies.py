@@ -295,3 +295,17 @@ def test_import_verification_rejects_a_wrong_literal(repo: Path) -> None:
     (patch,) = apply_plan(Plan((tampered,), {}, {}), index).patches
     assert not patch.verified
     assert "aws_s3_bucket.scratch.bucket is written as 'scratch', live has 'other'" in patch.note
+
+
+def test_import_says_what_default_tags_will_add(repo: Path) -> None:
+    (repo / "providers.tf").write_text(
+        'provider "aws" {\n  default_tags {\n    tags = {\n      Team = "a"\n'
+        '      Env  = "b"\n    }\n  }\n}\n'
+    )
+    f, bucket = _unmanaged("aws_s3_bucket", "scratch", {"bucket": "scratch", "tags": {"Env": "x"}})
+    index = index_source(repo)
+    (patch,) = apply_plan(plan_remedies([f], index, {}, unmanaged={f.id: bucket}), index).patches
+    assert patch.verified
+    assert (
+        "+# the provider's default_tags add Team to this resource on the first apply" in patch.diff
+    )

@@ -16,6 +16,7 @@ edited) file, so two remedies touching one block compose instead of colliding.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -488,6 +489,9 @@ def import_operation(
         )
     except FixError as exc:
         return str(exc)
+    defaults = _default_tag_keys(index)
+    if defaults:
+        plans = tuple(_with_default_tags_note(p, defaults, unmanaged) for p in plans)
     file, new = _import_file(index)
     by_key = {(r.type, r.id): fid for fid, r in unmanaged.items()}
     live = {(r.type, r.id): r for r in unmanaged.values()}
@@ -508,6 +512,43 @@ def import_operation(
         run,
         {"kind": "import", "imports": expected},
     )
+
+
+def _default_tag_keys(index: SourceIndex) -> tuple[str, ...]:
+    """Tag keys the root module's aws provider blocks add to every resource (`default_tags`)."""
+    root = index.modules.get(())
+    files = set(root.files) if root is not None else set()
+    keys: list[str] = []
+    for b in index.blocks:
+        if b.type != "provider" or b.labels[:1] != ("aws",) or b.file not in files:
+            continue
+        for d in b.nested("default_tags"):
+            tags = d.attributes.get("tags")
+            if tags is not None:
+                keys.extend(k for k in tags.elements if k not in keys)
+    return tuple(keys)
+
+
+def _with_default_tags_note(
+    plan: imports.ImportPlan, defaults: Sequence[str], live: Mapping[str, LiveResource]
+) -> imports.ImportPlan:
+    """Importing under a provider with default_tags tags the object on the next apply: say so
+    rather than let the reviewer find an update in an "import only" plan."""
+    r = next((r for r in live.values() if (r.type, r.id) == plan.source), None)
+    schema = aws_schema().resource(plan.source[0])
+    if r is None or schema is None or "tags_all" not in schema.block.attributes:
+        return plan
+    tags = r.attributes.get("tags")
+    have = set(tags) if isinstance(tags, Mapping) else set()
+    added = [k for k in defaults if k not in have]
+    if not added:
+        return plan
+    note = (
+        "the provider's default_tags add "
+        + ", ".join(added)
+        + " to this resource on the first apply (tags_all), an in-place update after the import"
+    )
+    return dataclasses.replace(plan, notes=(*plan.notes, note))
 
 
 def _scalars(r: LiveResource) -> dict[str, Any]:
