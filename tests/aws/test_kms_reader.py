@@ -157,8 +157,8 @@ def _counts(aws: EmbeddedAws, n: int) -> Counter[str]:
 def test_listing_calls_do_not_grow_with_n(aws: EmbeddedAws) -> None:
     one, many = _counts(aws, 1), _counts(aws, 20)
     per_key = ("DescribeKey", "GetKeyPolicy", "GetKeyRotationStatus", "ListResourceTags")
-    assert one == {"ListKeys": 1, **dict.fromkeys(per_key, 1)}
-    assert many == {"ListKeys": 1, **dict.fromkeys(per_key, 20)}
+    assert one == {"ListKeys": 1, "ListAliases": 1, **dict.fromkeys(per_key, 1)}
+    assert many == {"ListKeys": 1, "ListAliases": 1, **dict.fromkeys(per_key, 20)}
 
 
 def test_access_denied_for_kms_skips_kms_only(aws: EmbeddedAws) -> None:
@@ -265,6 +265,7 @@ def test_list_keys_pages_are_followed(monkeypatch: pytest.MonkeyPatch) -> None:
             {"Keys": [{"KeyId": ids[1]}], "Truncated": False},
             {"Limit": 1, "Marker": "m"},
         )
+        stub.add_response("list_aliases", {"Aliases": []})
         for key_id in ids:
             _key_calls(stub, key_id, {"KeyRotationEnabled": True, "RotationPeriodInDays": 180})
         live, result = read(session)
@@ -285,6 +286,7 @@ def test_aws_managed_keys_are_account_defaults(monkeypatch: pytest.MonkeyPatch) 
     )
     with stubbed(session) as stub:
         stub.add_response("list_keys", {"Keys": [{"KeyId": aws_key}, {"KeyId": hsm_key}]})
+        stub.add_response("list_aliases", {"Aliases": []})
         stub.add_response("describe_key", _meta(aws_key, KeyManager="AWS"))
         stub.add_response("get_key_policy", {"Policy": json.dumps(POLICY)})
         # Some endpoints refuse rotation status for keys that cannot rotate: that is "off".
@@ -312,7 +314,26 @@ def test_a_key_deleted_mid_read_is_gone(monkeypatch: pytest.MonkeyPatch) -> None
     gone = "cccccccc-cccc-cccc-cccc-cccccccccccc"
     with stubbed(session) as stub:
         stub.add_response("list_keys", {"Keys": [{"KeyId": gone}]})
+        stub.add_response("list_aliases", {"Aliases": []})
         stub.add_response("describe_key", _meta(gone))
         stub.add_client_error("get_key_policy", "NotFoundException")
         live, result = read(session)
     assert not list(live) and not result.errors and not result.incomplete_types
+
+
+def test_keys_behind_reserved_aliases_are_account_defaults(aws: EmbeddedAws) -> None:
+    """moto creates the aws/ebs key for an encrypted volume as a CUSTOMER key; the reserved
+    alias is what marks it AWS-managed (no one can create `alias/aws/...` names)."""
+    c = kms_client(aws)
+    mine = c.create_key(Description="mine")["KeyMetadata"]["KeyId"]
+    ec2 = boto3.client("ec2", endpoint_url=aws.endpoint_url, region_name=REGION)
+    ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=1, Encrypted=True)
+    session = AwsSession(endpoint_url=aws.endpoint_url, region=REGION)
+    live, result = read(session)
+    assert not result.errors
+    defaults = {k.id for k in live if k.account_default}
+    ebs = {
+        a["TargetKeyId"] for a in c.list_aliases()["Aliases"] if a["AliasName"] == "alias/aws/ebs"
+    }
+    assert defaults and defaults <= ebs
+    assert {k.id for k in live if not k.account_default} == {mine}

@@ -1,7 +1,7 @@
 """The proof against the oracle, on a world built by a real `terraform apply` (not a replay).
 
-1. The demo stack applied by Terraform + hashicorp/aws 5.100.0 to moto scans to zero drift, even
-   though Terraform's own refresh reports noise on it (`tags: null -> {}` and the like).
+1. The demo and the large stack, applied by Terraform + hashicorp/aws 5.100.0 to moto, scan to
+   zero drift, though Terraform's own refresh reports noise on them (`tags: null -> {}`...).
 2. After console-style changes, driftpatch's drift findings are exactly what
    `terraform plan -refresh-only` reports beyond that noise, read through two documented
    differences of presentation: Terraform repeats a tag change under `tags_all`, and shows a
@@ -28,8 +28,10 @@ import pytest
 from driftpatch import api, worlds
 from driftpatch.config import Config
 from driftpatch.embedded import DEFAULT_REGION, EmbeddedAws
+from driftpatch.fix.remedies import default_tag_keys
 from driftpatch.model import Kind, PatchAction, Report
 from driftpatch.terraform.binary import Terraform
+from driftpatch.terraform.source import index_source
 from driftpatch.worlds import Drift, World
 
 pytestmark = [pytest.mark.terraform, pytest.mark.e2e]
@@ -54,15 +56,20 @@ def _refresh(tf: Terraform, world: World) -> dict[str, Drift]:
     return worlds.resource_drift(json.loads(tf.show_json(out, world.root)))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["demo", "large"])
 def proof(
-    moto_server: EmbeddedAws, terraform: Terraform, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    moto_server: EmbeddedAws,
+    terraform: Terraform,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Proof]:
+    """The demo stack, and the large one (nested modules, count, for_each with dotted keys)."""
     mp = pytest.MonkeyPatch()
     for key, value in moto_server.env().items():
         mp.setenv(key, value)
-    workdir = tmp_path_factory.mktemp("oracle")
-    world = worlds.deploy(moto_server, REPO / "terraform", workdir, terraform=terraform)
+    workdir = tmp_path_factory.mktemp(f"oracle-{request.param}")
+    stack = worlds.stack_path(request.param, REPO)
+    world = worlds.deploy(moto_server, stack, workdir, terraform=terraform)
     tf = worlds.configured(terraform, moto_server, world.workdir)
     config = Config(
         states=(str(world.state_path),),
@@ -225,20 +232,17 @@ def test_patched_code_plans_as_promised(proof: Proof, tmp_path: Path) -> None:
         diff = worlds.changed_paths(change["before"], change["after"])
         if change["actions"] == ["no-op"]:
             continue
-        # The demo's provider has default_tags: the first apply tags the adopted bucket, and
-        # the patch says so. Nothing else may change (force_destroy is state-only: null from
-        # the import, false once the update writes the object).
+        # The provider has default_tags: the first apply tags the adopted object, and the
+        # patch says so. Nothing else may change (force_destroy is state-only: null from the
+        # import, false once the update writes the object).
         assert change["actions"] == ["update"], (address, change["actions"])
-        assert set(diff) == {
-            "tags_all.Project",
-            "tags_all.Environment",
-            "tags_all.ManagedBy",
-            "force_destroy",
-        }, diff
-        assert diff["force_destroy"] == (None, False)
-        assert "default_tags add Project, Environment, ManagedBy" in " ".join(
-            imported_tf.replace("#", " ").split()
-        )
+        added = sorted(p.removeprefix("tags_all.") for p in diff if p.startswith("tags_all."))
+        assert added and set(diff) - {f"tags_all.{k}" for k in added} <= {"force_destroy"}, diff
+        assert diff.get("force_destroy", (None, False)) == (None, False)
+        defaults = default_tag_keys(index_source(world.root))
+        assert set(added) <= set(defaults)
+        words = " ".join(imported_tf.replace("#", " ").split())
+        assert "default_tags add " + ", ".join(k for k in defaults if k in added) in words
 
     removed = {
         str(findings[fid].address)

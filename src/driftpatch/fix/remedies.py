@@ -489,7 +489,7 @@ def import_operation(
         )
     except FixError as exc:
         return str(exc)
-    defaults = _default_tag_keys(index)
+    defaults = default_tag_keys(index)
     if defaults:
         plans = tuple(_with_default_tags_note(p, defaults, unmanaged) for p in plans)
     file, new = _import_file(index)
@@ -514,7 +514,7 @@ def import_operation(
     )
 
 
-def _default_tag_keys(index: SourceIndex) -> tuple[str, ...]:
+def default_tag_keys(index: SourceIndex) -> tuple[str, ...]:
     """Tag keys the root module's aws provider blocks add to every resource (`default_tags`)."""
     root = index.modules.get(())
     files = set(root.files) if root is not None else set()

@@ -7,8 +7,10 @@
 - Which keys are `aws_kms_key`s: keys pending (replica) deletion are gone for the provider and
   are skipped; keys of EXTERNAL origin are `aws_kms_external_key`s and multi-Region replicas
   `aws_kms_replica_key`s (the provider refuses both as aws_kms_key), so neither is emitted.
-- AWS-managed keys (KeyManager AWS, alias/aws/...) are emitted `account_default`: AWS creates
-  them on a service's first use; no code owns them.
+- AWS-managed keys are emitted `account_default`: AWS creates them on a service's first use; no
+  code owns them. A key is AWS-managed when DescribeKey says KeyManager AWS or when an alias in
+  the reserved `alias/aws/` namespace targets it (one ListAliases listing per region: no one
+  else can create those names; moto reports its aws/ebs key as CUSTOMER).
 - `policy` is Go-normalised JSON (see iam.normalize_json); on refresh the provider keeps the
   state's string instead when equivalent, which the comparer's semantic policy compare covers.
 - GetKeyRotationStatus answering UnsupportedOperationException (asymmetric/HMAC keys on some
@@ -92,7 +94,23 @@ def _rotation(client: Any, key_id: str, meta: Mapping[str, Any]) -> tuple[bool, 
     return bool(resp.get("KeyRotationEnabled")), int(resp.get("RotationPeriodInDays") or 0)
 
 
-def _read_key(client: Any, region: str, key_id: str) -> LiveResource | None:
+def aws_managed_key_ids(client: Any) -> frozenset[str]:
+    """Keys targeted by a reserved `alias/aws/...` alias. Best effort: without ListAliases the
+    KeyManager field alone decides."""
+    try:
+        aliases = paginate(client, "list_aliases", "Aliases")
+    except AWS_ERRORS:
+        return frozenset()
+    return frozenset(
+        str(a["TargetKeyId"])
+        for a in aliases
+        if str(a.get("AliasName", "")).startswith("alias/aws/") and a.get("TargetKeyId")
+    )
+
+
+def _read_key(
+    client: Any, region: str, key_id: str, aws_managed: frozenset[str] = frozenset()
+) -> LiveResource | None:
     """One key's four calls; None when it is not (or no longer) an aws_kms_key."""
     try:
         meta = client.describe_key(KeyId=key_id)["KeyMetadata"]
@@ -108,9 +126,8 @@ def _read_key(client: Any, region: str, key_id: str) -> LiveResource | None:
             return None
         raise
     attrs = key_attributes(meta, _s(policy), rotation, tags)
-    return LiveResource(
-        KEY, str(attrs["id"]), region, attrs, account_default=meta.get("KeyManager") == "AWS"
-    )
+    default = meta.get("KeyManager") == "AWS" or key_id in aws_managed
+    return LiveResource(KEY, str(attrs["id"]), region, attrs, account_default=default)
 
 
 class KmsReader(Reader):
@@ -133,10 +150,11 @@ class KmsReader(Reader):
         except AWS_ERRORS as exc:
             fails.add(exc, KEY)
             return ReadResult(errors=fails.errors(), incomplete_types=frozenset(fails.incomplete))
+        aws_managed = aws_managed_key_ids(client)
 
         def read(key_id: str) -> LiveResource | BaseException | None:
             try:
-                return _read_key(client, ctx.region, key_id)
+                return _read_key(client, ctx.region, key_id, aws_managed)
             except AWS_ERRORS as exc:
                 return exc
 
