@@ -26,12 +26,14 @@ from typing import Any
 import boto3
 import pytest
 
-from driftpatch.aws.readers import LiveIndex, ReadContext, reader_for
+from driftpatch.aws.readers import LiveIndex, ReadContext
 from driftpatch.aws.readers.ec2 import Ec2Reader
 from driftpatch.aws.readers.vpc import VpcReader, expand_rule, sgrule_id
 from driftpatch.aws.session import AwsSession
 from driftpatch.embedded import EmbeddedAws
 from driftpatch.terraform.binary import Terraform
+
+from .oracle import differences, instances
 
 pytestmark = pytest.mark.terraform
 
@@ -58,18 +60,7 @@ EXPECTED_GONE = {
     ("aws_security_group_rule", "sg"),
 }
 
-Key = tuple[str, str, Any]
 TfApply = Callable[[Path], dict[str, Any]]
-
-
-def instances(state: Mapping[str, Any]) -> dict[Key, dict[str, Any]]:
-    """State instances of the types under test (the stack has a few helpers besides)."""
-    return {
-        (res["type"], res["name"], inst.get("index_key")): inst["attributes"]
-        for res in state["resources"]
-        if res["mode"] == "managed" and res["type"] in TYPES
-        for inst in res["instances"]
-    }
 
 
 def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
@@ -123,14 +114,6 @@ def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
     c.delete_security_group(GroupId=ids["aws_security_group", "prefixed"])
 
 
-def same(want: Any, have: Any) -> bool:
-    """Equal, with lists compared as multisets (sets of objects have no order in state)."""
-    if isinstance(want, list) and isinstance(have, list):
-        canon = sorted(json.dumps(v, sort_keys=True) for v in want)
-        return canon == sorted(json.dumps(v, sort_keys=True) for v in have)
-    return json.dumps(want, sort_keys=True) == json.dumps(have, sort_keys=True)
-
-
 def test_readers_match_the_providers_refresh(
     tmp_path: Path, terraform: Terraform, tf_apply: TfApply, aws: EmbeddedAws
 ) -> None:
@@ -140,7 +123,7 @@ def test_readers_match_the_providers_refresh(
     applied = tf_apply(workdir)
 
     # Terraform's own rule ids are reproduced from the facts.
-    for (type_, name, _), attrs in instances(applied).items():
+    for (type_, name, _), attrs in instances(applied, TYPES).items():
         if type_ == "aws_security_group_rule":
             group = attrs["security_group_id"]
             assert sgrule_id(group, attrs["type"], expand_rule(attrs, group)) == attrs["id"], name
@@ -157,33 +140,8 @@ def test_readers_match_the_providers_refresh(
     assert [e for r in results for e in r.errors] == []
     live = LiveIndex(tuple(x for r in results for x in r.resources))
 
-    prior, after = instances(applied), instances(refreshed)
+    prior, after = instances(applied, TYPES), instances(refreshed, TYPES)
     assert {t for t, _, _ in prior} == set(TYPES)
     assert {(t, n) for t, n, _ in prior.keys() - after.keys()} == EXPECTED_GONE
-    problems: list[str] = []
-    for key, attrs in sorted(prior.items(), key=str):
-        type_ = key[0]
-        reader = reader_for(type_)
-        assert reader is not None, type_
-        found = reader.match(type_, attrs["id"], attrs, live)
-        address = f"{type_}.{key[1]}"
-        if key not in after:
-            if found is not None:
-                problems.append(f"{address}: the refresh dropped it, the reader still has it")
-            continue
-        if found is None:
-            problems.append(f"{address}: in the refreshed state, not found by the reader")
-            continue
-        want = after[key]
-        if found.id != want["id"]:
-            problems.append(f"{address}: id {found.id!r} != {want['id']!r}")
-        skip = reader.unreadable.get(type_, frozenset())
-        for name in sorted((set(want) | set(found.attributes)) - skip):
-            have_value = found.attributes.get(name, "<not emitted>")
-            want_value = want.get(name, "<not in state>")
-            if not same(want_value, have_value):
-                problems.append(
-                    f"{address}.{name}:\n    state:  {json.dumps(want_value, sort_keys=True)}"
-                    f"\n    reader: {json.dumps(have_value, sort_keys=True)}"
-                )
+    problems = differences(prior, after, live)
     assert not problems, "reader differs from the provider's refresh:\n" + "\n".join(problems)

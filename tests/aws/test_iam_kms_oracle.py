@@ -28,12 +28,14 @@ from typing import Any
 import boto3
 import pytest
 
-from driftpatch.aws.readers import LiveIndex, ReadContext, reader_for
+from driftpatch.aws.readers import LiveIndex, ReadContext
 from driftpatch.aws.readers.iam import IamReader
 from driftpatch.aws.readers.kms import KmsReader
 from driftpatch.aws.session import AwsSession
 from driftpatch.embedded import EmbeddedAws
 from driftpatch.terraform.binary import Terraform
+
+from .oracle import differences, instances
 
 pytestmark = pytest.mark.terraform
 
@@ -54,17 +56,7 @@ EXPECTED_GONE = {
     ("aws_kms_key", "doomed"),
 }
 
-Key = tuple[str, str, Any]
 TfApply = Callable[[Path], dict[str, Any]]
-
-
-def instances(state: Mapping[str, Any]) -> dict[Key, dict[str, Any]]:
-    return {
-        (res["type"], res["name"], inst.get("index_key")): inst["attributes"]
-        for res in state["resources"]
-        if res["mode"] == "managed" and res["type"] in TYPES
-        for inst in res["instances"]
-    }
 
 
 def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
@@ -127,14 +119,6 @@ def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
     kms.enable_key(KeyId=attrs["aws_kms_key", "disabled"]["id"])
 
 
-def same(want: Any, have: Any) -> bool:
-    """Equal, with lists compared as multisets (sets in state have no order)."""
-    if isinstance(want, list) and isinstance(have, list):
-        canon = sorted(json.dumps(v, sort_keys=True) for v in want)
-        return canon == sorted(json.dumps(v, sort_keys=True) for v in have)
-    return json.dumps(want, sort_keys=True) == json.dumps(have, sort_keys=True)
-
-
 def test_readers_match_the_providers_refresh(
     tmp_path: Path,
     terraform: Terraform,
@@ -164,35 +148,8 @@ def test_readers_match_the_providers_refresh(
     assert len(live.of_type("aws_iam_policy")) == 4
     assert not live.of_type("aws_iam_role_policy_attachment")  # derived, never read
 
-    prior, after = instances(applied), instances(refreshed)
+    prior, after = instances(applied, TYPES), instances(refreshed, TYPES)
     assert {t for t, _, _ in prior} == set(TYPES)
     assert {(t, n) for t, n, _ in prior.keys() - after.keys()} == EXPECTED_GONE
-    problems: list[str] = []
-    for key, attrs in sorted(prior.items(), key=str):
-        type_ = key[0]
-        reader = reader_for(type_)
-        assert isinstance(reader, IamReader | KmsReader), type_
-        found = reader.match(type_, attrs["id"], attrs, live)
-        address = f"{type_}.{key[1]}"
-        if key not in after:
-            if found is not None:
-                problems.append(f"{address}: the refresh dropped it, the reader still has it")
-            continue
-        if found is None:
-            problems.append(f"{address}: in the refreshed state, not found by the reader")
-            continue
-        if found.account_default:
-            problems.append(f"{address}: flagged as an account default")
-        want = after[key]
-        if found.id != want["id"]:
-            problems.append(f"{address}: id {found.id!r} != {want['id']!r}")
-        skip = reader.unreadable.get(type_, frozenset())
-        for name in sorted((set(want) | set(found.attributes)) - skip):
-            have_value = found.attributes.get(name, "<not emitted>")
-            want_value = want.get(name, "<not in state>")
-            if not same(want_value, have_value):
-                problems.append(
-                    f"{address}.{name}:\n    state:  {json.dumps(want_value, sort_keys=True)}"
-                    f"\n    reader: {json.dumps(have_value, sort_keys=True)}"
-                )
+    problems = differences(prior, after, live)
     assert not problems, "reader differs from the provider's refresh:\n" + "\n".join(problems)

@@ -38,7 +38,7 @@ import boto3
 import pytest
 
 from driftpatch.aws.inventory import Inventory
-from driftpatch.aws.readers import LiveIndex, ReadContext, reader_for
+from driftpatch.aws.readers import LiveIndex, ReadContext
 from driftpatch.aws.readers.s3 import S3Reader
 from driftpatch.aws.session import AwsSession
 from driftpatch.drift.detect import detect
@@ -46,6 +46,8 @@ from driftpatch.embedded import EmbeddedAws, provider_override
 from driftpatch.terraform.binary import Terraform
 from driftpatch.terraform.schema import BlockSchema, aws_schema
 from driftpatch.terraform.state import parse_state
+
+from .oracle import differences, instances
 
 pytestmark = pytest.mark.terraform
 
@@ -90,7 +92,6 @@ EXPECTED_FINDINGS = {
     ("missing", "aws_s3_bucket_public_access_block.kms", None),
 }
 
-Key = tuple[str, str, Any]
 TfApply = Callable[[Path], dict[str, Any]]
 
 
@@ -98,15 +99,6 @@ def eu_override(endpoint_url: str) -> str:
     """The harness's provider override, for the stack's `aws.eu` alias."""
     text = provider_override(endpoint_url, "eu-west-1")
     return text.replace('provider "aws" {\n', 'provider "aws" {\n  alias = "eu"\n', 1)
-
-
-def instances(state: Mapping[str, Any]) -> dict[Key, dict[str, Any]]:
-    return {
-        (res["type"], res["name"], inst.get("index_key")): inst["attributes"]
-        for res in state["resources"]
-        if res["mode"] == "managed" and res["type"] in TYPES
-        for inst in res["instances"]
-    }
 
 
 def mutate(aws: EmbeddedAws) -> None:
@@ -291,39 +283,22 @@ def test_reader_matches_the_providers_refresh(
     assert result.errors == () and result.incomplete_types == frozenset()
     live = LiveIndex(result.resources)
 
-    prior, after = instances(applied), instances(refreshed)
+    prior, after = instances(applied, TYPES), instances(refreshed, TYPES)
     assert {t for t, _, _ in prior} == set(TYPES)
     assert {(t, n) for t, n, _ in prior.keys() - after.keys()} == EXPECTED_GONE
-    problems: list[str] = []
-    for key, attrs in sorted(prior.items(), key=str):
-        type_ = key[0]
-        reader = reader_for(type_)
-        assert isinstance(reader, S3Reader), type_
-        found = reader.match(type_, attrs["id"], attrs, live)
-        address = f"{type_}.{key[1]}"
-        if key not in after:
-            if found is not None:
-                problems.append(f"{address}: the refresh dropped it, the reader still has it")
-            continue
-        if found is None:
-            problems.append(f"{address}: in the refreshed state, not found by the reader")
-            continue
-        want = after[key]
-        if found.id != want["id"]:
-            problems.append(f"{address}: id {found.id!r} != {want['id']!r}")
+
+    def schema_canonical(type_: str, value: dict[str, Any]) -> dict[str, Any]:
         schema = aws_schema().resource(type_)
         assert schema is not None
-        have_attrs = canonical(schema.block, dict(found.attributes))
-        want_attrs = canonical(schema.block, want)
-        skip = reader.unreadable.get(type_, frozenset())
-        for name in sorted((set(want_attrs) | set(have_attrs)) - skip):
-            have_value = have_attrs.get(name, "<not emitted>")
-            want_value = want_attrs.get(name, "<not in state>")
-            if json.dumps(want_value, sort_keys=True) != json.dumps(have_value, sort_keys=True):
-                problems.append(
-                    f"{address}.{name}:\n    state:  {json.dumps(want_value, sort_keys=True)}"
-                    f"\n    reader: {json.dumps(have_value, sort_keys=True)}"
-                )
+        return dict(canonical(schema.block, value))
+
+    problems = differences(
+        prior,
+        after,
+        live,
+        equal=lambda w, h: json.dumps(w, sort_keys=True) == json.dumps(h, sort_keys=True),
+        canonical=schema_canonical,
+    )
     assert not problems, "reader differs from the provider's refresh:\n" + "\n".join(problems)
 
     # The out-of-band changes reached the refreshed state, so they were compared above.
