@@ -181,7 +181,7 @@ def measure(n: int, tf: Terraform, mirror: Path) -> Row:
         t = tf.with_env(**env)
         t.init(stack)
         started = time.monotonic()
-        t.apply(stack, parallelism=20)
+        t.apply(stack, parallelism=10)
         apply_s = time.monotonic() - started
         tf_calls, tf_s = recorded_calls(
             aws, partial(t.plan, stack, work / "r.tfplan", refresh_only=True)
@@ -203,12 +203,13 @@ def main() -> int:
     if tf is None or mirror is None:
         print("needs the Terraform CLI and $DRIFTPATCH_TF_PLUGIN_MIRROR", file=sys.stderr)
         return 2
-    rows = [measure(n, tf, mirror) for n in args.n]
     print(
         f"{'N':>5} {'apply s':>8} {'tf calls':>9} {'tf s':>7} {'dp calls':>9} {'dp s':>7} "
-        f"{'calls ratio':>11} {'time ratio':>10} {'dp peak MB':>10} {'drift':>5}"
+        f"{'calls ratio':>11} {'time ratio':>10} {'dp peak MB':>10} {'drift':>5}",
+        flush=True,
     )
-    for r in rows:
+    for n in args.n:  # one row as soon as it is measured: N=500 takes minutes
+        r = measure(n, tf, mirror)
         tft, dpt = sum(r.tf_calls.values()), sum(r.dp_calls.values())
         print(
             f"{r.resources:>5} {r.apply_s:>8.1f} {tft:>9} {r.tf_s:>7.1f} {dpt:>9} {r.dp_s:>7.1f} "
@@ -216,7 +217,7 @@ def main() -> int:
             f"{r.drift_findings:>5}"
         )
         print(f"      terraform per service:  {dict(sorted(r.tf_calls.items()))}")
-        print(f"      driftpatch per service: {dict(sorted(r.dp_calls.items()))}")
+        print(f"      driftpatch per service: {dict(sorted(r.dp_calls.items()))}", flush=True)
     return 0
 
 
