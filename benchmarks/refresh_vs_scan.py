@@ -171,6 +171,7 @@ def scan(stack: Path, report: Path, env: dict[str, str], peak: list[float]) -> N
 def measure(n: int, tf: Terraform, mirror: Path) -> Row:
     units = max(1, n // PER_UNIT)
     with tempfile.TemporaryDirectory() as tmp, embedded_aws() as aws:
+        aws.reset()  # moto's backends live in the process: the previous N's world is still there
         work = Path(tmp)
         cfg = write_mirror_cli_config(mirror, work / "terraformrc")
         stack = work / "stack"
