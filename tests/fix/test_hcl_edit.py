@@ -14,7 +14,7 @@ from driftpatch.fix import hcl_edit
 from driftpatch.fix.hcl_edit import EditError, apply_edits
 from driftpatch.rules.interface import Expr
 from driftpatch.terraform.schema import aws_schema
-from driftpatch.terraform.source import BlockNode, parse_text
+from driftpatch.terraform.source import BlockNode, ParsedFile, parse_text, reparse
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -288,3 +288,47 @@ def test_edits_on_fmt_clean_files_stay_fmt_clean(path: Path, tmp_path: Path) -> 
     again = subprocess.run([TF, "fmt", "-"], input=out, capture_output=True, text=True, check=False)
     assert again.returncode == 0, again.stderr
     assert again.stdout == out
+
+
+def _full(text: str, file: str) -> ParsedFile:
+    return reparse(ParsedFile(file, "", (), (), parsed=False), text)  # not parsed: full parse
+
+
+@pytest.mark.skipif(not CASES, reason="no corpus")
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_incremental_reparse_is_the_full_parse(data: st.DataObject) -> None:
+    """What verification relies on: re-parsing only the edited stretch of a file gives exactly
+    what parsing it whole gives, for attribute edits, removed and appended blocks, and edits
+    that break the syntax."""
+    path, labels = data.draw(st.sampled_from(CASES))
+    text = path.read_text(encoding="utf-8")
+    old = _full(text, path.name)
+    node = next(b for b in old.blocks if b.labels == labels)
+    kinds = ["set", "remove-block", "append", "break", "comment", "join"]
+    kind = data.draw(st.sampled_from(kinds))
+    if kind == "set":
+        attr_path = data.draw(st.sampled_from(_paths(labels[0])))
+        schema = aws_schema().resource(labels[0])
+        try:
+            edits = hcl_edit.set_value(
+                text, node, attr_path, data.draw(VALUES), schema.block if schema else None
+            )
+        except EditError:
+            return
+        new = apply_edits(text, edits)
+    elif kind == "remove-block":
+        new = apply_edits(text, [hcl_edit.remove_block(text, node)])
+    elif kind == "append":
+        new = apply_edits(text, [hcl_edit.append(text, 'resource "aws_vpc" "x" {\n}\n')])
+    elif kind == "break":
+        cut = data.draw(st.integers(node.body.start, node.body.end))
+        new = text[:cut] + "{" + text[cut:]
+    elif kind == "join":  # `}` and the next block on one line: no longer parses
+        at = node.span.end
+        rest = text[at:].lstrip()
+        new = text[:at] + rest if rest else text + "resource"
+    else:
+        at = node.span.end
+        new = text[:at] + "\n# a comment }\n" + text[at:]
+    assert reparse(old, new) == _full(new, path.name)

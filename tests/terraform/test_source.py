@@ -26,6 +26,7 @@ from driftpatch.terraform.source import (
     ParseProblem,
     SourceIndex,
     Span,
+    clear_parse_cache,
     find_repo_root,
     index_source,
     iter_nodes,
@@ -344,6 +345,7 @@ def test_literals_in_the_stack(stack: SourceIndex) -> None:
 
 
 def test_nodes_compare_by_position_and_hash(stack: SourceIndex) -> None:
+    clear_parse_cache()  # a fresh parse, not the memoised one
     again = index_source(STACK, root=DATA)
     a, b = stack.block_for("aws_s3_bucket.logs"), again.block_for("aws_s3_bucket.logs")
     assert a is not None and b is not None and a is not b

@@ -18,6 +18,8 @@ location of the block that declares them and the references its expressions make
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -313,7 +315,15 @@ def _literal(value: object) -> JSON:
 
 
 def _decode_hcl(expr: str) -> JSON | None:
-    """An HCL collection expression as Python data, with UNKNOWN where it is not literal."""
+    """An HCL collection expression as Python data, with UNKNOWN where it is not literal.
+
+    Parsing is memoised (every re-verification of a patch re-reads the same expressions); the
+    caller gets its own copy."""
+    return copy.deepcopy(_decode_hcl_cached(expr))
+
+
+@functools.lru_cache(maxsize=8192)
+def _decode_hcl_cached(expr: str) -> JSON | None:
     try:
         import hcl2
         from hcl2 import SerializationOptions
