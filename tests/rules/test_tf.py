@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from driftpatch.model import SENSITIVE, Location
@@ -93,6 +95,39 @@ TF_001 = [
             ),
         ),
         name="variable-default",
+    ),
+    SourceCase(
+        "DP-TF-001",
+        {
+            "main.tf": """resource "aws_instance" "web" {
+  tags = {
+    Name          = var.name
+    "DB_PASSWORD" = "Sup3rS3cret!2024"
+    Owner         = "platform-team"
+  }
+  environment {
+    variables = { nested = { API_TOKEN = "abcdefgh1234" } }
+  }
+}
+"""
+        },
+        (
+            secret(
+                4,
+                "aws_instance",
+                "tags.DB_PASSWORD",
+                "literal value for tags.DB_PASSWORD",
+                address="aws_instance.web",
+            ),
+            secret(
+                8,
+                "aws_instance",
+                "environment.variables.nested.API_TOKEN",
+                "literal value for environment.variables.nested.API_TOKEN",
+                address="aws_instance.web",
+            ),
+        ),
+        name="object-keys",
     ),
     SourceCase(
         "DP-TF-001",
@@ -312,6 +347,27 @@ def test_secret_values_never_reach_findings() -> None:
     text = repr([f.to_json() for f in result.findings])
     assert [f.rule_id for f in result.findings].count("DP-TF-001") == 2
     assert KEY_ID not in text and "wJalrXUtnFEMI" not in text
+
+
+def test_backend_and_pin_rules_read_the_root_module_below_the_repository_root(
+    tmp_path: Path,
+) -> None:
+    """--source infra/ inside a repository: files are "infra/main.tf", still the root module."""
+    from driftpatch.rules.engine import evaluate_source
+    from driftpatch.terraform.source import index_source
+
+    (tmp_path / "infra" / "modules" / "net").mkdir(parents=True)
+    (tmp_path / "infra" / "main.tf").write_text(
+        'terraform {\n  backend "local" {}\n}\nmodule "net" {\n  source = "./modules/net"\n}\n'
+    )
+    (tmp_path / "infra" / "modules" / "net" / "main.tf").write_text(
+        'terraform {\n  backend "local" {}\n}\nresource "aws_vpc" "v" {}\n'
+    )
+    result = evaluate_source(index_source(tmp_path / "infra", root=tmp_path))
+    assert sorted((f.rule_id, str(f.location), f.attribute) for f in result.findings) == [
+        ("DP-TF-002", "infra/main.tf:2", "backend"),
+        ("DP-TF-003", "infra/main.tf:1", "required_providers.aws"),
+    ]
 
 
 def test_imds_http_tokens_is_a_setting_not_a_secret() -> None:

@@ -254,6 +254,8 @@ class AttributeNodeLike(Protocol):
     def expr_text(self) -> str: ...
     @property
     def literal(self) -> object: ...  # the Python value, or the index's NOT_LITERAL sentinel
+    @property
+    def elements(self) -> Mapping[str, AttributeNodeLike]: ...  # object-literal keys
 
 
 class BlockNodeLike(Protocol):
@@ -279,6 +281,8 @@ class SourceIndexLike(Protocol):
     @property
     def resources(self) -> Mapping[str, BlockNodeLike]: ...
     def locate(self, address: str, /) -> Location | None: ...
+    @property
+    def root_module_files(self) -> Sequence[str]: ...
 
 
 @dataclass(frozen=True)

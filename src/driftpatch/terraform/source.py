@@ -228,6 +228,13 @@ class SourceIndex:
             if b.type == "variable" and len(b.labels) == 1 and b.file in files
         }
 
+    @property
+    def root_module_files(self) -> tuple[str, ...]:
+        """The root module's .tf files (repo-relative: they sit under `source_dir`, which need
+        not be the repository root)."""
+        info = self.modules.get(())
+        return tuple(f for f in info.files if f.endswith(".tf")) if info is not None else ()
+
     def module_dir(self, module_path: ModulePath | str = ()) -> Path | None:
         path = _as_module_path(module_path)
         info = self.modules.get(path) if path is not None else None

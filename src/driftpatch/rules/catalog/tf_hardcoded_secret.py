@@ -1,18 +1,20 @@
 """DP-TF-001: secrets written into the Terraform source.
 
 Three signals: an AWS access key id anywhere in a .tf file (AKIA/ASIA followed by 16
-characters), a private key header anywhere, and a literal string assigned to an attribute whose
-name says it holds a secret (password, secret, token, *_key; a variable's default counts when
-the variable's name does). Findings name the file, line and attribute, never the value.
+characters), a private key header anywhere, and a literal string assigned to an attribute (or
+an object-literal key, such as a tag) whose name says it holds a secret (password, secret,
+token, *_key; a variable's default counts when the variable's name does). Findings name the
+file, line and attribute, never the value.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from driftpatch.model import SENSITIVE, Category, Location, Severity
 from driftpatch.rules.interface import (
+    AttributeNodeLike,
     BlockNodeLike,
     RuleMeta,
     SourceIndexLike,
@@ -171,10 +173,19 @@ def _secret_attributes(block: BlockNodeLike) -> Iterator[tuple[str, int]]:
             yield "default", default.span.start_line
         return
 
-    def walk(node: BlockNodeLike, prefix: str) -> Iterator[tuple[str, int]]:
-        for name, attr in node.attributes.items():
+    def entries(
+        elements: Mapping[str, AttributeNodeLike], prefix: str
+    ) -> Iterator[tuple[str, int]]:
+        # Keys of object literals (tags, environment variables) name secrets just as well:
+        # `tags = { DB_PASSWORD = "..." }` is in every clone and in the console.
+        for name, attr in elements.items():
             if secret_name(name) and secret_looking(attr.literal):
                 yield prefix + name, attr.span.start_line
+            else:
+                yield from entries(attr.elements, f"{prefix}{name}.")
+
+    def walk(node: BlockNodeLike, prefix: str) -> Iterator[tuple[str, int]]:
+        yield from entries(node.attributes, prefix)
         for child in node.blocks:
             yield from walk(child, f"{prefix}{child.type}.")
 

@@ -15,8 +15,12 @@ from driftpatch.rules.interface import RuleMeta, SourceIndexLike, SourceRule, So
 def root_files(index: SourceIndexLike) -> list[str]:
     """Files of the root module, main.tf / versions.tf / terraform.tf first."""
     preferred = ("terraform.tf", "versions.tf", "backend.tf", "main.tf")
-    files = [f for f in index.texts if "/" not in f.replace("\\", "/") and f.endswith(".tf")]
-    return sorted(files, key=lambda f: (preferred.index(f) if f in preferred else 99, f))
+
+    def order(file: str) -> tuple[int, str]:
+        name = file.replace("\\", "/").rsplit("/", 1)[-1]
+        return (preferred.index(name) if name in preferred else 99, file)
+
+    return sorted(index.root_module_files, key=order)
 
 
 class NoRemoteBackend(SourceRule):

@@ -59,7 +59,7 @@ class ProviderUnpinned(SourceRule):
     def evaluate_source(self, index: SourceIndexLike) -> Iterable[SourceViolation]:
         files = set(root_files(index))
         root_blocks = [b for b in index.blocks if b.file in files]
-        if not _uses_aws(root_blocks):
+        if not _uses_aws(index.blocks):  # a root that only calls AWS modules needs the pin too
             return
         entry: tuple[BlockNodeLike, object, Location] | None = None
         for block in root_blocks:
