@@ -398,6 +398,10 @@ def scan(config: Config) -> Report:
     scanned = set(inventory.regions)
     addresses = {(live.type, live.id): addr for addr, live in drift.matched.items()}
     live_in_scope = [r for r in inventory.resources if r.region is None or r.region in scanned]
+    # Resources a reader only matches against state (a separate security group rule) are not in
+    # the inventory, yet rules need them beside their group to tell who manages a permission.
+    listed = {(r.type, r.id) for r in live_in_scope}
+    live_in_scope.extend(r for r in drift.matched.values() if (r.type, r.id) not in listed)
     not_compared = [
         i for i in instances if drift.statuses.get(str(i.address)) is ResourceStatus.UNSUPPORTED
     ]

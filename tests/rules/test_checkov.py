@@ -314,11 +314,16 @@ def test_equivalents_come_from_the_registry(monkeypatch: pytest.MonkeyPatch) -> 
             )
 
     fake = (_R("DP-CT-001", ("CKV_AWS_67",)), _R("DP-X-001", ("CKV_AWS_67", "CKV_AWS_1")))
-    monkeypatch.setattr(rules, "all_rules", lambda: fake)
+    monkeypatch.setattr(rules, "all_checks", lambda: fake)
     assert ck.equivalents_from_registry() == {
         "CKV_AWS_67": ("DP-CT-001", "DP-X-001"),
         "CKV_AWS_1": ("DP-X-001",),
     }
+
+
+def test_source_rules_take_their_checkov_ids_too() -> None:
+    """CKV_AWS_46 (secrets in user data) is DP-TF-001's, a source rule."""
+    assert ck.equivalents_from_registry()["CKV_AWS_46"] == ("DP-TF-001",)
 
 
 # -- locating and running the binary ------------------------------------------------------------

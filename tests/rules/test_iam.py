@@ -1,4 +1,4 @@
-"""IAM rules: DP-IAM-001..004."""
+"""IAM rules: DP-IAM-001..005."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from driftpatch.rules.interface import Origin, Violation
+from driftpatch.rules.interface import UNKNOWN, Origin, Violation
 from tests.rules.harness import Case, ids, run
 
 CODE, STATE, LIVE = Origin.CODE, Origin.STATE, Origin.LIVE
@@ -360,7 +360,153 @@ resource "aws_iam_policy_attachment" "a" {
     ),
 ]
 
-CASES = [*IAM_001, *IAM_002, *IAM_003, *IAM_004]
+ADMIN_POLICY_HCL = """
+resource "aws_iam_policy" "admin" {
+  name   = "full-admin"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }]
+  })
+}
+resource "aws_iam_policy" "read" {
+  name   = "read"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "*" }]
+  })
+}
+"""
+CUSTOMER_ADMIN = "arn:aws:iam::123456789012:policy/full-admin"
+
+
+def policy(name: str, statement: dict[str, object]) -> tuple[str, str, dict[str, object]]:
+    arn = f"arn:aws:iam::123456789012:policy/{name}"
+    return ("aws_iam_policy", name, {"id": arn, "arn": arn, "name": name, "policy": doc(statement)})
+
+
+IAM_005 = [
+    Case(
+        "DP-IAM-005",
+        CODE,
+        "aws_iam_role_policy_attachment.app",
+        (
+            Violation(
+                "policy_arn",
+                UNKNOWN,
+                None,
+                "policy full-admin (allows * on *) attached to a role",
+            ),
+        ),
+        hcl=ADMIN_POLICY_HCL
+        + """
+resource "aws_iam_role_policy_attachment" "app" {
+  role       = aws_iam_role.app.name
+  policy_arn = aws_iam_policy.admin.arn
+}
+""",
+        fix=None,
+    ),
+    Case(
+        "DP-IAM-005",
+        CODE,
+        "aws_iam_role_policy_attachment.app",
+        hcl=ADMIN_POLICY_HCL
+        + """
+resource "aws_iam_role_policy_attachment" "app" {
+  role       = "app"
+  policy_arn = aws_iam_policy.read.arn
+}
+""",
+        name="scoped-policy",
+    ),
+    Case(
+        "DP-IAM-005",
+        CODE,
+        "aws_iam_group_policy_attachment.ops",
+        (
+            Violation(
+                "policy_arn",
+                "arn:aws:iam::aws:policy/AdministratorAccess",
+                None,
+                "AdministratorAccess attached to group ops",
+            ),
+        ),
+        hcl="""
+resource "aws_iam_group_policy_attachment" "ops" {
+  group      = "ops"
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+""",
+        name="aws-managed",
+    ),
+    Case(
+        "DP-IAM-005",
+        LIVE,
+        "aws_iam_role_policy_attachment.app",
+        (
+            Violation(
+                "policy_arn",
+                CUSTOMER_ADMIN,
+                None,
+                "policy full-admin (allows * on *) attached to role app",
+            ),
+        ),
+        resources=(
+            policy("full-admin", ADMIN),
+            (
+                "aws_iam_role_policy_attachment",
+                "app",
+                {"id": "app-x", "role": "app", "policy_arn": CUSTOMER_ADMIN},
+            ),
+        ),
+    ),
+    Case(
+        "DP-IAM-005",
+        STATE,
+        "aws_iam_policy_attachment.all",
+        (
+            Violation(
+                "policy_arn",
+                "arn:aws-us-gov:iam::aws:policy/AdministratorAccess",
+                None,
+                "AdministratorAccess attached to role deploy, user bob",
+            ),
+        ),
+        resources=(
+            (
+                "aws_iam_policy_attachment",
+                "all",
+                {
+                    "id": "all",
+                    "policy_arn": "arn:aws-us-gov:iam::aws:policy/AdministratorAccess",
+                    "roles": ["deploy"],
+                    "users": ["bob"],
+                    "groups": [],
+                },
+            ),
+        ),
+        name="partition",
+    ),
+    Case(
+        "DP-IAM-005",
+        STATE,
+        "aws_iam_role_policy_attachment.app",
+        resources=(
+            policy("read", {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}),
+            (
+                "aws_iam_role_policy_attachment",
+                "app",
+                {
+                    "id": "app-x",
+                    "role": "app",
+                    "policy_arn": "arn:aws:iam::123456789012:policy/read",
+                },
+            ),
+        ),
+    ),
+]
+
+CASES = [*IAM_001, *IAM_002, *IAM_003, *IAM_004, *IAM_005]
 
 
 @pytest.mark.parametrize("case", CASES, ids=ids(CASES))

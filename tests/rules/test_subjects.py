@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from driftpatch.aws.readers.interface import LiveResource
 from driftpatch.model import Address, Location
 from driftpatch.rules.interface import UNKNOWN, Origin, Subject, World
 from driftpatch.rules.subjects import (
@@ -58,14 +59,6 @@ class ResourceChange:
 class Plan:
     planned_values: tuple[ValuesResource, ...]
     resource_changes: tuple[ResourceChange, ...]
-
-
-@dataclass(frozen=True)
-class LiveResource:
-    type: str
-    id: str
-    region: str | None
-    attributes: dict[str, Any]
 
 
 def test_from_state_keeps_managed_instances_with_locations_and_refs() -> None:

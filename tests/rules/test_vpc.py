@@ -1,5 +1,5 @@
 """Security-group rules: DP-VPC-001..005 over inline ingress, aws_security_group_rule and
-aws_vpc_security_group_ingress_rule, in HCL and state/live shapes."""
+aws_vpc_security_group_ingress_rule, in HCL and state/live shapes; DP-VPC-006 on subnets."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from driftpatch.rules.interface import Origin, Violation
+from driftpatch.rules.interface import Fix, Origin, SetValue, Violation
 from tests.rules.harness import Case, ids, run
 
 CODE, STATE, LIVE = Origin.CODE, Origin.STATE, Origin.LIVE
@@ -453,9 +453,76 @@ resource "aws_default_security_group" "default" {
     ),
 ]
 
-CASES = [*VPC_001, *VPC_002, *VPC_003, *VPC_004, *VPC_005]
+SUBNET_PUBLIC = Violation(
+    "map_public_ip_on_launch", True, False, "public IPv4 address assigned on launch"
+)
+SUBNET_FIX = Fix(
+    (SetValue("map_public_ip_on_launch", False),), "Do not assign public IP addresses on launch"
+)
+
+VPC_006 = [
+    Case(
+        "DP-VPC-006",
+        CODE,
+        "aws_subnet.public",
+        (SUBNET_PUBLIC,),
+        hcl='resource "aws_subnet" "public" {\n  map_public_ip_on_launch = true\n}\n',
+        fix=SUBNET_FIX,
+    ),
+    Case(
+        "DP-VPC-006",
+        CODE,
+        "aws_subnet.private",
+        hcl='resource "aws_subnet" "private" {\n  cidr_block = "10.0.1.0/24"\n}\n',
+        name="default-off",
+    ),
+    Case(
+        "DP-VPC-006",
+        CODE,
+        "aws_subnet.public",
+        hcl='resource "aws_subnet" "public" {\n  map_public_ip_on_launch = var.public\n}\n',
+        name="unknown",
+    ),
+    Case(
+        "DP-VPC-006",
+        LIVE,
+        "aws_subnet.public",
+        (SUBNET_PUBLIC,),
+        resources=(("aws_subnet", "public", {"id": "subnet-1", "map_public_ip_on_launch": True}),),
+    ),
+    Case(
+        "DP-VPC-006",
+        STATE,
+        "aws_subnet.private",
+        resources=(
+            ("aws_subnet", "private", {"id": "subnet-2", "map_public_ip_on_launch": False}),
+        ),
+    ),
+]
+
+CASES = [*VPC_001, *VPC_002, *VPC_003, *VPC_004, *VPC_005, *VPC_006]
 
 
 @pytest.mark.parametrize("case", CASES, ids=ids(CASES))
 def test_security_group_rules(case: Case) -> None:
     run(case)
+
+
+def test_default_vpc_subnets_are_left_out_of_live_scans() -> None:
+    """AWS creates every default subnet with map_public_ip_on_launch = true."""
+    from driftpatch.aws.readers.interface import LiveResource
+    from driftpatch.rules.catalog.vpc_subnet_public_ip import RULE
+    from driftpatch.rules.interface import World
+    from driftpatch.rules.subjects import from_live
+
+    attrs = {"id": "subnet-1", "map_public_ip_on_launch": True}
+    default, own = from_live(
+        [
+            LiveResource("aws_subnet", "subnet-1", "eu-west-1", attrs, account_default=True),
+            LiveResource("aws_subnet", "subnet-2", "eu-west-1", {**attrs, "id": "subnet-2"}),
+        ]
+    )
+    assert default.account_default and not own.account_default
+    world = World([default, own])
+    assert list(RULE.evaluate(default, world)) == []
+    assert list(RULE.evaluate(own, world)) == [SUBNET_PUBLIC]

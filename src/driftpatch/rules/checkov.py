@@ -520,11 +520,11 @@ def dedupe(findings: Iterable[Finding]) -> tuple[Finding, ...]:
 
 
 def equivalents_from_registry() -> dict[str, tuple[str, ...]]:
-    """checkov id -> our rule ids that declare it in `meta.checkov`."""
-    from driftpatch.rules import all_rules
+    """checkov id -> our rule ids (resource and source rules) that declare it in `meta.checkov`."""
+    from driftpatch.rules import all_checks
 
     out: dict[str, list[str]] = {}
-    for rule in all_rules():
+    for rule in all_checks():
         for check in rule.meta.checkov:
             out.setdefault(check, []).append(rule.meta.id)
     return {k: tuple(v) for k, v in out.items()}

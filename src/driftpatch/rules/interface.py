@@ -63,6 +63,8 @@ class Subject:
     # ("bucket" -> "aws_s3_bucket.logs"), so rules can relate resources whose linking values
     # are not known yet (CODE, and PLAN for resources still to be created).
     refs: Mapping[str, str] = field(default_factory=dict)
+    # LIVE only: created by AWS itself (a default VPC's subnets), not by anyone's decision.
+    account_default: bool = False
 
     @property
     def config_address(self) -> str | None:

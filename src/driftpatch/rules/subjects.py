@@ -77,6 +77,8 @@ class LiveResourceLike(Protocol):
     def region(self) -> str | None: ...
     @property
     def attributes(self) -> Mapping[str, JSON]: ...
+    @property
+    def account_default(self) -> bool: ...
 
 
 # -- STATE ------------------------------------------------------------------------------------
@@ -209,6 +211,7 @@ def from_live(
             address=address,
             id=res.id,
             region=res.region,
+            account_default=res.account_default,
         )
         out.append(_with_source(subject, source) if address else subject)
     return tuple(out)

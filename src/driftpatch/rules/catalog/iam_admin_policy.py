@@ -47,7 +47,7 @@ class AdminPolicy(Rule):
 
     def evaluate(self, subject: Subject, world: World) -> Iterable[Violation]:
         if subject.type != "aws_iam_role":
-            found = _admin_statements(subject.get("policy"))
+            found = admin_statements(subject.get("policy"))
             if found:
                 yield Violation("policy", "*:*", None, f"{_noun(found)} {found} allow * on *")
             return
@@ -59,7 +59,7 @@ class AdminPolicy(Rule):
             name = entry.get("name")
             if name in owned and name is not UNKNOWN:
                 continue  # the aws_iam_role_policy is judged itself
-            found = _admin_statements(entry.get("policy"))
+            found = admin_statements(entry.get("policy"))
             if found:
                 which = f"inline policy {name}: " if isinstance(name, str) and name else ""
                 yield Violation(
@@ -67,7 +67,7 @@ class AdminPolicy(Rule):
                 )
 
 
-def _admin_statements(policy: object) -> str:
+def admin_statements(policy: object) -> str:
     hits = [
         label(s, i)
         for i, s in enumerate(statements(policy))
