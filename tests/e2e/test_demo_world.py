@@ -25,26 +25,22 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def scanned(
-    moto_server: EmbeddedAws, tmp_path_factory: pytest.TempPathFactory
+    moto_env: EmbeddedAws, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[worlds.World, Report, tuple[worlds.Change, ...], Report]]:
-    mp = pytest.MonkeyPatch()
-    for key, value in moto_server.env().items():
-        mp.setenv(key, value)
     work = tmp_path_factory.mktemp("demo")
-    world = worlds.deploy(moto_server, worlds.stack_path("demo"), work, terraform=None)
+    world = worlds.deploy(moto_env, worlds.stack_path("demo"), work, terraform=None)
     config = Config(
         states=(str(world.state_path),),
         source=world.root,
         repo_root=world.workdir,
         regions=(DEFAULT_REGION,),
-        endpoint_url=moto_server.endpoint_url,
+        endpoint_url=moto_env.endpoint_url,
         checkov=False,
     )
     clean = api.scan(config)
     changes = worlds.inject(world)
     drifted = api.scan(config)
     yield world, clean, changes, drifted
-    mp.undo()
 
 
 def _drift(report: Report) -> list[tuple[Kind, str | None, str | None]]:

@@ -175,32 +175,28 @@ def _plan_before_apply(terraform: Terraform, aws: EmbeddedAws, workdir: Path) ->
 )
 def reports(
     request: pytest.FixtureRequest,
-    moto_server: EmbeddedAws,
+    moto_env: EmbeddedAws,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Reports]:
-    mp = pytest.MonkeyPatch()
-    for key, value in moto_server.env().items():
-        mp.setenv(key, value)
     work = tmp_path_factory.mktemp(f"insecure-{request.param}")
     terraform: Terraform | None = None
     if request.param == "terraform":
         terraform = request.getfixturevalue("terraform")
-        plan = _plan_before_apply(terraform, moto_server, work / "pr")
+        plan = _plan_before_apply(terraform, moto_env, work / "pr")
     else:
         plan = worlds.recording_dir(STACK) / "plan-create.json"
-    world = worlds.deploy(moto_server, STACK, work / "world", terraform=terraform)
+    world = worlds.deploy(moto_env, STACK, work / "world", terraform=terraform)
     scanned = api.scan(
         Config(
             states=(str(world.state_path),),
             source=world.root,
             repo_root=world.workdir,
             regions=(DEFAULT_REGION,),
-            endpoint_url=moto_server.endpoint_url,
+            endpoint_url=moto_env.endpoint_url,
         )
     )
     checked = api.check(Config(plan=plan, source=world.root, repo_root=world.workdir, offline=True))
     yield Reports(world, scanned, checked)
-    mp.undo()
 
 
 def _ours(report: Report) -> dict[Key, list[Finding]]:

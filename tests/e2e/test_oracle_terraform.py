@@ -59,24 +59,21 @@ def _refresh(tf: Terraform, world: World) -> dict[str, Drift]:
 @pytest.fixture(scope="module", params=["demo", "large"])
 def proof(
     request: pytest.FixtureRequest,
-    moto_server: EmbeddedAws,
+    moto_env: EmbeddedAws,
     terraform: Terraform,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Proof]:
     """The demo stack, and the large one (nested modules, count, for_each with dotted keys)."""
-    mp = pytest.MonkeyPatch()
-    for key, value in moto_server.env().items():
-        mp.setenv(key, value)
     workdir = tmp_path_factory.mktemp(f"oracle-{request.param}")
     stack = worlds.stack_path(request.param, REPO)
-    world = worlds.deploy(moto_server, stack, workdir, terraform=terraform)
-    tf = worlds.configured(terraform, moto_server, world.workdir)
+    world = worlds.deploy(moto_env, stack, workdir, terraform=terraform)
+    tf = worlds.configured(terraform, moto_env, world.workdir)
     config = Config(
         states=(str(world.state_path),),
         source=world.root,
         repo_root=world.workdir,
         regions=(DEFAULT_REGION,),
-        endpoint_url=moto_server.endpoint_url,
+        endpoint_url=moto_env.endpoint_url,
         checkov=False,
     )
     clean = api.scan(config)
@@ -85,7 +82,6 @@ def proof(
     drifted = api.scan(config)
     refreshed = worlds.beyond(_refresh(tf, world), noise)
     yield Proof(world, tf, clean, noise, changes, drifted, refreshed)
-    mp.undo()
 
 
 def _drift_keys(report: Report) -> set[tuple[str, str]]:
