@@ -193,7 +193,12 @@ def _rules(
         outcome = job.result()
         notices.extend(outcome.notices)
         findings = list(
-            checkov.merge(findings, outcome.findings, checkov.equivalents_from_registry())
+            checkov.merge(
+                findings,
+                outcome.findings,
+                checkov.equivalents_from_registry(),
+                checkov.scopes_from_registry(),
+            )
         )
     dropped = 0
     if index is not None:

@@ -270,6 +270,8 @@ def test_checkov_findings_are_merged_and_located(reports: Reports) -> None:
         for key, check_id in MERGED.items():
             (finding,) = found[key]
             assert check_id in finding.also, (key, finding.also)
+        (tag,) = found[("DP-TF-001", WEB, "tags.DB_PASSWORD")]
+        assert tag.also == (), "CKV_AWS_46 is about user data, not tags"
         equivalents = checkov.equivalents_from_registry()
         theirs = [f for f in report.findings if f.rule_id.startswith("CKV")]
         assert theirs, "checkov's own findings beyond our rules are kept"

@@ -15,6 +15,7 @@ import json
 import os
 import stat
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -292,6 +293,33 @@ def test_merge_matches_block_and_instance_addresses() -> None:
     # Two different instances are different resources.
     inst = merge([_ours("DP-CW-002", "aws_x.y[0]")], [_theirs("CKV_AWS_158", "aws_x.y[1]")], eq)
     assert inst[0].also == () and len(inst) == 2
+
+
+def test_a_narrowed_check_merges_only_into_findings_on_its_attributes() -> None:
+    """CKV_AWS_46 is about user data: not the same problem as a secret in a tag."""
+    on = {
+        attribute: replace(_ours("DP-TF-001", "aws_instance.web"), attribute=attribute)
+        for attribute in ("user_data", "tags.DB_PASSWORD")
+    }
+    eq = {"CKV_AWS_46": ("DP-TF-001",)}
+    scopes = {("CKV_AWS_46", "DP-TF-001"): ("user_data",)}
+    out = merge(
+        [on["user_data"], on["tags.DB_PASSWORD"]],
+        [_theirs("CKV_AWS_46", "aws_instance.web")],
+        eq,
+        scopes,
+    )
+    assert [(f.attribute, f.also) for f in out] == [
+        ("user_data", ("CKV_AWS_46",)),
+        ("tags.DB_PASSWORD", ()),
+    ]
+    # Only the tag is ours: checkov's user-data finding is a problem of its own.
+    alone = merge([on["tags.DB_PASSWORD"]], [_theirs("CKV_AWS_46", "aws_instance.web")], eq, scopes)
+    assert [f.rule_id for f in alone] == ["DP-TF-001", "CKV_AWS_46"]
+    assert ck.scopes_from_registry()[("CKV_AWS_46", "DP-TF-001")] == (
+        "user_data",
+        "user_data_base64",
+    )
 
 
 def test_equivalents_come_from_the_registry(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -76,6 +76,7 @@ def test_metadata_is_well_formed(rule_id: str) -> None:
     assert meta.references, "every rule cites CIS or AWS documentation"
     assert [r for r in meta.references if not REFERENCE.match(r)] == []
     assert [c for c in meta.checkov if not CHECKOV_ID.match(c)] == []
+    assert set(meta.checkov_attributes) <= set(meta.checkov)
     schema = aws_schema()
     assert [t for t in meta.resource_types if t not in schema and t not in PSEUDO_TYPES] == []
 

@@ -530,25 +530,47 @@ def equivalents_from_registry() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+def scopes_from_registry() -> dict[tuple[str, str], tuple[str, ...]]:
+    """(checkov id, our rule id) -> the attributes of our findings the check stands for, where
+    a rule narrows it (`meta.checkov_attributes`)."""
+    from driftpatch.rules import all_checks
+
+    return {
+        (check, rule.meta.id): attributes
+        for rule in all_checks()
+        for check, attributes in rule.meta.checkov_attributes.items()
+    }
+
+
 def merge(
     ours: Sequence[Finding],
     theirs: Sequence[Finding],
     equivalents: Mapping[str, Sequence[str]],
+    scopes: Mapping[tuple[str, str], Sequence[str]] | None = None,
 ) -> tuple[Finding, ...]:
     """Our findings (with `also` naming merged checkov ids) then checkov's that we don't cover.
 
     A checkov finding is merged when one of our findings on the same resource comes from a rule
-    that lists that checkov id; the same resource means the same address, or the same block
-    when one side has no instance key (CODE findings name the block, checkov the instance).
+    that lists that checkov id (and, where `scopes` narrows the pair, is on one of its
+    attributes); the same resource means the same address, or the same block when one side has
+    no instance key (CODE findings name the block, checkov the instance).
     """
     merged = list(ours)
     kept: list[Finding] = []
+    narrowed = scopes or {}
+
+    def covers(f: Finding, check: str) -> bool:
+        scope = narrowed.get((check, f.rule_id))
+        return scope is None or f.attribute in scope
+
     for theirs_f in theirs:
         rule_ids = set(equivalents.get(theirs_f.rule_id, ()))
         hits = [
             i
             for i, f in enumerate(merged)
-            if f.rule_id in rule_ids and _same_resource(f.address, theirs_f.address)
+            if f.rule_id in rule_ids
+            and _same_resource(f.address, theirs_f.address)
+            and covers(f, theirs_f.rule_id)
         ]
         if not hits:
             kept.append(theirs_f)
@@ -589,6 +611,7 @@ __all__ = [
     "merge",
     "parse_output",
     "run_checkov",
+    "scopes_from_registry",
     "severity_of",
     "start_checkov",
     "to_finding",

@@ -218,6 +218,9 @@ class RuleMeta:
     references: tuple[str, ...]
     # Equivalent checkov checks: one problem found by both is reported once, naming both.
     checkov: tuple[str, ...] = ()
+    # A checkov check that stands for only some of this rule's findings: checkov id -> the
+    # attributes of ours it merges into (a check on user data is not one on tags).
+    checkov_attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     # Evaluate on live values too (False for code-only concerns).
     live: bool = True
 

@@ -114,6 +114,7 @@ class HardcodedSecret(SourceRule):
             "https://developer.hashicorp.com/terraform/language/state/sensitive-data",
         ),
         checkov=("CKV_AWS_41", "CKV_AWS_46"),
+        checkov_attributes={"CKV_AWS_46": ("user_data", "user_data_base64")},
         live=False,
     )
 
