@@ -114,11 +114,7 @@ def record_stack(aws: EmbeddedAws, tf: Terraform, name: str, scratch: Path) -> d
     dest.mkdir(parents=True, exist_ok=True)
     log(f"{name}: validate, plan before apply")
     aws.reset()
-    create = scratch / "create"
-    root = worlds.copy_stack(stack, create)
-    worlds.write_overrides(root, aws.endpoint_url)
-    tfc = worlds.configured(tf, aws, create)
-    worlds.init(tfc, root)
+    tfc, root = worlds.initialised(tf, aws, stack, scratch / "create")
     tfc.run(["validate", "-no-color"], root)
     write_json(dest / "plan-create.json", plan_json(tfc, root))
 

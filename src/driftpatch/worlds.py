@@ -232,6 +232,18 @@ def init(terraform: Terraform, root: Path) -> None:
     terraform.run(["init", "-input=false", "-no-color"], root)
 
 
+def initialised(
+    terraform: Terraform, aws: EmbeddedAws, stack: Path, workdir: Path
+) -> tuple[Terraform, Path]:
+    """The stack copied into `workdir`, pointed at `aws` and `terraform init`-ed: the CLI to
+    plan or apply it with, and its root module."""
+    root = copy_stack(stack, workdir)
+    write_overrides(root, aws.endpoint_url)
+    tf = configured(terraform, aws, workdir)
+    init(tf, root)
+    return tf, root
+
+
 def deploy(
     aws: EmbeddedAws,
     stack: Path,
@@ -367,10 +379,7 @@ def record(
     working directory): set it before moto is imported, as scripts/record_fixtures.py does.
     """
     workdir.mkdir(parents=True, exist_ok=True)
-    root = copy_stack(stack, workdir)
-    write_overrides(root, aws.endpoint_url)
-    tf = configured(terraform, aws, workdir)
-    init(tf, root)
+    tf, root = initialised(terraform, aws, stack, workdir)
     aws.reset()
     seed(aws, seed_value)
     aws.moto_api("recorder/reset-recording", b"")

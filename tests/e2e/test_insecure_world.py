@@ -160,10 +160,7 @@ class Reports:
 
 def _plan_before_apply(terraform: Terraform, aws: EmbeddedAws, workdir: Path) -> Path:
     """What a pull request would carry: `terraform plan` of the stack with no state yet."""
-    root = worlds.copy_stack(STACK, workdir)
-    worlds.write_overrides(root, aws.endpoint_url)
-    tf = worlds.configured(terraform, aws, workdir)
-    worlds.init(tf, root)
+    tf, root = worlds.initialised(terraform, aws, STACK, workdir)
     tf.plan(root, root / "create.tfplan")
     out = workdir / "plan.json"
     out.write_bytes(tf.show_json(root / "create.tfplan", root))
