@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit golden worlds clean checkov
+.PHONY: demo test lint typecheck unit golden worlds clean checkov install-check
 
 # checkov runs out of process from its own virtualenv: it pins boto3/packaging and installs a
 # forked `hcl2` module over python-hcl2, so it must never share $(VENV).
@@ -37,10 +37,19 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src
 
+# Every core, each test module (and its module-scoped applied world) kept in one worker.
+PYTEST_WORKERS ?= auto
 unit: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope
 
-test: checkov lint typecheck unit
+# Prints its own duration: the budget is 20 minutes on a 2-core machine.
+test:
+	@start=$$(date +%s); \
+	if $(MAKE) --no-print-directory checkov lint typecheck install-check unit; then \
+	  echo "make test: passed in $$(( $$(date +%s) - start )) s"; \
+	else \
+	  echo "make test: FAILED after $$(( $$(date +%s) - start )) s"; exit 1; \
+	fi
 
 # Re-record fixtures/worlds/ (state, moto recording, plans, drift oracle) with real Terraform:
 # needs the CLI and DRIFTPATCH_TF_PLUGIN_MIRROR; STACK=demo|large|insecure|all.
@@ -53,3 +62,7 @@ golden: $(STAMP) checkov
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+
+# The wheel and the action's install line, each in a clean venv without extras: --help, rules, check.
+install-check:
+	PYTHON=$(PYTHON) bash scripts/check_install.sh

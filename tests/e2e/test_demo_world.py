@@ -144,4 +144,3 @@ def test_demo_command_leaves_every_report(tmp_path: Path, moto_server: EmbeddedA
         "report.sarif",
     ]
     assert _drift(result.clean) == []
-    assert result.seconds < 60

@@ -14,7 +14,6 @@ import importlib.util
 import json
 import os
 import stat
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -446,12 +445,10 @@ def test_crash_and_garbage_are_notices(tmp_path: Path) -> None:
 
 def test_start_is_asynchronous_and_timeout_is_bounded(tmp_path: Path) -> None:
     slow = _script(tmp_path / "s" / "checkov", "sleep 30\n")
-    began = time.monotonic()
     job = start_checkov(tmp_path, None, tmp_path, executable=slow, timeout=1.0)
-    assert time.monotonic() - began < 0.5  # started, not waited for
+    assert job._runs[0].process.poll() is None  # started, not waited for (it sleeps 30 s)
     pid = job._runs[0].process.pid
-    result = job.result()
-    assert time.monotonic() - began < 10
+    result = job.result()  # the timeout, not the 30 s sleep, ends it: the notice says so
     assert result.notices == ("checkov (HCL) timed out after 1 s; skipped",)
     assert job._runs[0].process.poll() is not None
     with pytest.raises(ProcessLookupError):

@@ -1,7 +1,7 @@
 """One place where driftpatch touches AWS: read-only, counted, retried, concurrent.
 
 - Read-only is enforced, not promised: every client gets a `before-call` hook that refuses any
-  operation whose name does not start with Describe/List/Get/Head, before a request is signed.
+  operation not in aws/allowlist.py (read-only calls the readers use), before a request is signed.
 - Every call is counted per service (the report's stats, and the benchmark's API-call figures).
 - Retries are botocore's adaptive mode (client-side rate limiting on throttles).
 - Clients are created once per (service, region) under a lock; boto3 clients are thread-safe,
@@ -19,9 +19,9 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
-from driftpatch.errors import AwsError, ReadOnlyViolation
+from driftpatch.aws.allowlist import READ_ONLY_PREFIXES, guard
+from driftpatch.errors import AwsError
 
-READ_ONLY_PREFIXES = ("Describe", "List", "Get", "Head")
 DEFAULT_MAX_ATTEMPTS = 8
 # botocore error codes that mean "you may not read this": the service is skipped, not retried.
 ACCESS_DENIED_CODES = frozenset(
@@ -53,6 +53,7 @@ THROTTLING_CODES = frozenset(
 
 
 def is_read_only(operation: str) -> bool:
+    """Named like a read. Necessary, not sufficient: the guard is the allow-list."""
     return operation.startswith(READ_ONLY_PREFIXES)
 
 
@@ -117,18 +118,10 @@ class AwsSession:
                     endpoint_url=self.endpoint_url,
                     config=self._config,
                 )
-                events = client.meta.events
-                events.register("before-call.*.*", self._guard)
-                events.register("after-call.*.*", self._count)
+                guard(client)
+                client.meta.events.register("after-call.*.*", self._count)
                 self._clients[key] = client
             return self._clients[key]
-
-    def _guard(self, model: Any, **_: Any) -> None:
-        if not is_read_only(model.name):
-            raise ReadOnlyViolation(
-                f"refused {model.service_model.service_name}:{model.name}: "
-                "driftpatch only makes Describe/List/Get/Head calls"
-            )
 
     def _count(self, model: Any, **_: Any) -> None:
         with self._lock:

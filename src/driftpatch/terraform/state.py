@@ -365,6 +365,10 @@ def default_s3_client() -> S3Client:
     """An S3 client from the AWS_* environment (AWS_REGION is honoured, unlike in botocore)."""
     import boto3
 
+    from driftpatch.aws.allowlist import guard
+
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
     session = boto3.session.Session(region_name=region)
-    return session.client("s3", region_name=session.region_name or "us-east-1")
+    client = session.client("s3", region_name=session.region_name or "us-east-1")
+    guard(client)
+    return client

@@ -1,0 +1,117 @@
+"""The AWS operations driftpatch may call: an allow-list, not a naming convention.
+
+A prefix check (Describe/List/Get/Head) lets through calls that read nothing and mint something,
+such as `sts:GetSessionToken`, `sts:GetFederationToken` or `ecr:GetAuthorizationToken`. So every
+client driftpatch creates refuses, before a request is signed, any operation not named here.
+tests/aws/test_read_only.py checks each entry is a real read-only operation of its service and
+that the readers call nothing else; adding a reader means adding its operations here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from driftpatch.errors import ReadOnlyViolation
+
+READ_ONLY_PREFIXES = ("Describe", "List", "Get", "Head", "Lookup")
+
+# service (botocore's service name) -> operations (botocore's operation names).
+ALLOWED: dict[str, frozenset[str]] = {
+    "cloudtrail": frozenset(
+        {"DescribeTrails", "GetEventSelectors", "GetInsightSelectors", "GetTrailStatus", "ListTags"}
+    ),
+    "config": frozenset(
+        {
+            "DescribeConfigurationRecorderStatus",
+            "DescribeConfigurationRecorders",
+            "ListTagsForResource",
+        }
+    ),
+    "ec2": frozenset(
+        {
+            "DescribeFlowLogs",
+            "DescribeInstanceAttribute",
+            "DescribeInstanceCreditSpecifications",
+            "DescribeInstanceTypes",
+            "DescribeInstances",
+            "DescribeLaunchTemplateVersions",
+            "DescribeLaunchTemplates",
+            "DescribeNetworkAcls",
+            "DescribeRouteTables",
+            "DescribeSecurityGroups",
+            "DescribeSpotInstanceRequests",
+            "DescribeSubnets",
+            "DescribeVolumes",
+            "DescribeVpcAttribute",
+            "DescribeVpcs",
+        }
+    ),
+    "guardduty": frozenset({"GetDetector", "ListDetectors", "ListTagsForResource"}),
+    "iam": frozenset(
+        {
+            "GetAccountPasswordPolicy",
+            "GetAccountSummary",
+            "GetPolicy",
+            "GetPolicyVersion",
+            "GetRole",
+            "GetRolePolicy",
+            "ListAttachedRolePolicies",
+            "ListPolicies",
+            "ListRolePolicies",
+            "ListRoles",
+        }
+    ),
+    "kms": frozenset(
+        {
+            "DescribeKey",
+            "GetKeyPolicy",
+            "GetKeyRotationStatus",
+            "ListAliases",
+            "ListKeys",
+            "ListResourceTags",
+        }
+    ),
+    "logs": frozenset({"DescribeLogGroups", "ListTagsForResource"}),
+    "s3": frozenset(
+        {
+            "GetBucketAccelerateConfiguration",
+            "GetBucketAcl",
+            "GetBucketCors",
+            "GetBucketEncryption",
+            "GetBucketLifecycleConfiguration",
+            "GetBucketLocation",
+            "GetBucketLogging",
+            "GetBucketPolicy",
+            "GetBucketReplication",
+            "GetBucketRequestPayment",
+            "GetBucketTagging",
+            "GetBucketVersioning",
+            "GetBucketWebsite",
+            "GetObject",  # the state file of an S3 backend
+            "GetObjectLockConfiguration",
+            "GetPublicAccessBlock",
+            "ListBuckets",
+        }
+    ),
+    "sts": frozenset({"GetCallerIdentity"}),
+}
+
+
+def is_allowed(service: str, operation: str) -> bool:
+    return operation in ALLOWED.get(service, frozenset())
+
+
+def refuse_unlisted(model: Any, **_: Any) -> None:
+    """botocore `before-call` hook: raise before signing unless the operation is allowed."""
+    service = model.service_model.service_name
+    if not is_allowed(service, model.name):
+        raise ReadOnlyViolation(
+            f"refused {service}:{model.name}: driftpatch only makes the read-only calls "
+            "listed in driftpatch/aws/allowlist.py"
+        )
+
+
+def guard(client: Any) -> Any:
+    """Register the allow-list on a boto3 client (every client driftpatch makes goes here)."""
+    client.meta.events.register("before-call.*.*", refuse_unlisted)
+    return client
