@@ -7,6 +7,7 @@ report's errors, and everything that reaches a reporter has been redacted.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -281,9 +282,26 @@ def _remedy(
     return Remedied(tuple(out), applied.patches, applied.combined, len(ignored))
 
 
+def _anchor(index: SourceIndex | None, inputs: Inputs) -> Location | None:
+    """Where findings without HCL of their own point in SARIF: the account's provider block,
+    else the first local input file (a scan without --source)."""
+    found = index.account_anchor() if index is not None else None
+    if found is not None:
+        return found
+    for ref in (*inputs.states, inputs.plan):
+        if ref and "://" not in ref:
+            path = Path(ref)
+            if path.is_absolute():
+                with contextlib.suppress(ValueError):
+                    path = path.resolve().relative_to(Path.cwd().resolve())
+            return Location(path.as_posix(), 1, 1)
+    return None
+
+
 def _finish(
     *,
     inputs: Inputs,
+    index: SourceIndex | None,
     remedied: Remedied,
     resources: Sequence[ResourceEntry],
     errors: Sequence[ScanError],
@@ -304,6 +322,7 @@ def _finish(
         stats={**stats, "ignored_findings": remedied.ignored},
         notices=tuple(dict.fromkeys(notices)),
         combined_patch=redactor.text(remedied.combined) if redactor.secrets else remedied.combined,
+        anchor=_anchor(index, inputs),
     )
     return redactor.report(report)
 
@@ -445,6 +464,7 @@ def scan(config: Config) -> Report:
         managed_ids=_managed_ids(instances, index),
     )
     return _finish(
+        index=index,
         inputs=inputs,
         remedied=remedied,
         resources=resources,
@@ -593,6 +613,7 @@ def check(config: Config) -> Report:
         prefer=Prefer.AUTO,
     )
     return _finish(
+        index=index,
         inputs=inputs,
         remedied=remedied,
         resources=resources,

@@ -74,6 +74,15 @@ IgnoreOpt = Annotated[
     Path | None,
     typer.Option("--ignore-file", metavar="F", help="Ignore file (default: .driftpatchignore)."),
 ]
+SarifCategoryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sarif-category",
+        metavar="NAME",
+        help="SARIF automationDetails.id (default: driftpatch/COMMAND[/SOURCE]); uploads of "
+        "one category replace each other in code scanning.",
+    ),
+]
 NoCheckovOpt = Annotated[
     bool, typer.Option("--no-checkov", help="Do not run checkov, even when it is installed.")
 ]
@@ -88,8 +97,19 @@ def _outputs(values: list[str] | None) -> tuple[OutputSpec, ...]:
     return specs
 
 
-def _finish(report: Report, specs: tuple[OutputSpec, ...], fail_on: FailOn) -> int:
+def _category(given: str | None, command: str, source: Path | None) -> str:
+    if given:
+        return given
+    where = source.as_posix().strip("/") if source is not None else ""
+    return f"driftpatch/{command}" + (f"/{where}" if where and where != "." else "")
+
+
+def _finish(report: Report, specs: tuple[OutputSpec, ...], fail_on: FailOn, category: str) -> int:
+    import dataclasses
+
     from driftpatch.outputs import write_outputs
+
+    report = dataclasses.replace(report, sarif_category=category)
 
     write_outputs(report, specs)
     to_console = any(s.format == "console" and s.path is None for s in specs)
@@ -135,6 +155,7 @@ def scan(
     fail_on: FailOnOpt = FailOn.LOW,
     ignore_file: IgnoreOpt = None,
     no_checkov: NoCheckovOpt = False,
+    sarif_category: SarifCategoryOpt = None,
     prefer: Annotated[
         Prefer,
         typer.Option("--prefer", help="Remedy for drift: follow the rules, or force one."),
@@ -158,7 +179,8 @@ def scan(
         checkov=not no_checkov,
         prefer=prefer,
     )
-    raise typer.Exit(_finish(api.scan(config), specs, fail_on))
+    category = _category(sarif_category, "scan", source)
+    raise typer.Exit(_finish(api.scan(config), specs, fail_on, category))
 
 
 @app.command()
@@ -169,6 +191,7 @@ def check(
     fail_on: FailOnOpt = FailOn.LOW,
     ignore_file: IgnoreOpt = None,
     no_checkov: NoCheckovOpt = False,
+    sarif_category: SarifCategoryOpt = None,
 ) -> None:
     """HCL + plan JSON, no AWS: misconfigurations and the plan's drift. The pull-request job."""
     from driftpatch import api
@@ -179,7 +202,8 @@ def check(
     config = Config(
         plan=plan, source=source, ignore_file=ignore_file, checkov=not no_checkov, offline=True
     )
-    raise typer.Exit(_finish(api.check(config), specs, fail_on))
+    category = _category(sarif_category, "check", source)
+    raise typer.Exit(_finish(api.check(config), specs, fail_on, category))
 
 
 @app.command()

@@ -374,6 +374,11 @@ class Report:
     notices: tuple[str, ...] = ()
     # Every patch as one git-apply-able diff, one section per file (what `-o patch` writes).
     combined_patch: str = ""
+    # Where the code configures the account (provider/backend block): SARIF places findings
+    # that have no HCL of their own (account checks, unmanaged resources) there.
+    anchor: Location | None = None
+    # SARIF runs of one category replace each other in code scanning: PR and nightly differ.
+    sarif_category: str = "driftpatch/"
 
     def summary(self) -> dict[str, JSON]:
         def count(status: ResourceStatus) -> int:
@@ -409,6 +414,8 @@ class Report:
             out["stats"] = dict(self.stats)
         if self.notices:
             out["notices"] = list(self.notices)
+        if self.anchor is not None:
+            out["anchor"] = self.anchor.to_json()
         return out
 
     def worst_severity(self) -> Severity | None:

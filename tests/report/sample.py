@@ -118,4 +118,6 @@ REPORT = Report(
     patches=(PATCH, IMPORT),
     errors=(ScanError("iam/global", "ListRoles: AccessDenied: not authorized"),),
     combined_patch=PATCH.diff + IMPORT.diff,
+    anchor=Location("terraform/providers.tf", 1, 4),
+    sarif_category="driftpatch/scan/terraform",
 )

@@ -94,7 +94,14 @@ def test_sarif_validates_against_the_oasis_schema() -> None:
     imds = results[0]
     assert imds["partialFingerprints"] == {"driftpatch/v1": IMDS.id}
     assert imds["locations"][0]["physicalLocation"]["region"] == {"startLine": 12, "endLine": 12}
-    assert "locations" not in results[1]  # unmanaged: no code declares it
+    # unmanaged: no code declares it, so it sits at the provider block (GitHub needs a place)
+    unmanaged = results[1]["locations"][0]
+    assert unmanaged["physicalLocation"]["artifactLocation"]["uri"] == "terraform/providers.tf"
+    assert unmanaged["physicalLocation"]["region"] == {"startLine": 1, "endLine": 4}
+    assert unmanaged["logicalLocations"] == [
+        {"fullyQualifiedName": "aws_s3_bucket.scratch-<b>", "kind": "resource"}
+    ]
+    assert doc["runs"][0]["automationDetails"] == {"id": "driftpatch/scan/terraform/"}
     rules = doc["runs"][0]["tool"]["driver"]["rules"]
     assert rules[imds["ruleIndex"]]["properties"]["security-severity"] == "8.0"
 

@@ -1,9 +1,15 @@
 """SARIF 2.1.0 for GitHub code scanning.
 
 Each finding is a result with a stable `partialFingerprints` entry (our content-hash id), so
-code scanning tracks it across runs; `security-severity` makes GitHub rank it. Findings that no
-code declares (unmanaged resources, account checks) carry no location: code scanning lists
-only located results, the JSON report has them all.
+code scanning tracks it across runs; `security-severity` makes GitHub rank it.
+
+GitHub refuses a whole file if one result has no physical location, so findings that no HCL
+declares (account checks, unmanaged resources) are placed at the report's anchor: the provider
+block that configures the account (their logical location still names the resource); with no
+anchor at all they are left out and counted in a notification, never sent unplaced. A run
+holds at most GitHub's 25,000 results (the most severe first; the rest are counted in a
+notification), and its `automationDetails.id` is the report's category, so a PR's upload and a
+nightly's do not replace each other.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from driftpatch.report.base import Reporter
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://github.com/driftpatch/driftpatch"
+MAX_RESULTS = 25_000  # GitHub code scanning's limit per run
 _LEVEL = {
     Severity.CRITICAL: "error",
     Severity.HIGH: "error",
@@ -64,10 +71,53 @@ def _message(f: Finding) -> str:
     return f"{subject}: {text}"
 
 
+def _location(f: Finding, report: Report) -> dict[str, object] | None:
+    where = f.location or report.anchor
+    if where is None:
+        return None
+    logical = f.address or (f"{f.resource_type}.{f.resource_id}" if f.resource_id else None)
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": where.file, "uriBaseId": "%SRCROOT%"},
+            "region": {
+                "startLine": max(where.start_line, 1),
+                "endLine": max(where.end_line, where.start_line, 1),
+            },
+        },
+        "logicalLocations": [{"fullyQualifiedName": logical, "kind": "resource"}]
+        if logical
+        else [],
+    }
+
+
 def render(report: Report, color: bool = False) -> str:
     rules: dict[str, dict[str, object]] = {}
     results = []
+    ranked = sorted(report.findings, key=lambda f: -f.severity.rank)
+    kept, dropped = ranked[:MAX_RESULTS], ranked[MAX_RESULTS:]
+    notifications = [
+        {"level": "warning", "message": {"text": f"{e.scope}: {e.message}"}}
+        for e in (*report.input_problems, *report.errors)
+    ]
+    if dropped:
+        notifications.append(
+            {
+                "level": "warning",
+                "message": {
+                    "text": f"{len(dropped)} less severe findings left out: code scanning takes "
+                    f"{MAX_RESULTS} results per run (the JSON report has them all)"
+                },
+            }
+        )
+    keep = {id(f) for f in kept}
+    unplaced = 0
     for f in report.findings:
+        if id(f) not in keep:
+            continue
+        location = _location(f, report)
+        if location is None:  # no source and no local input file: nowhere to put it
+            unplaced += 1
+            continue
         if f.rule_id not in rules:
             rules[f.rule_id] = _rule(f)
         result: dict[str, object] = {
@@ -85,22 +135,19 @@ def render(report: Report, color: bool = False) -> str:
                 "attribute": f.attribute,
             },
         }
-        if f.location:
-            result["locations"] = [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": f.location.file, "uriBaseId": "%SRCROOT%"},
-                        "region": {
-                            "startLine": f.location.start_line,
-                            "endLine": max(f.location.end_line, f.location.start_line),
-                        },
-                    },
-                    "logicalLocations": [{"fullyQualifiedName": f.address, "kind": "resource"}]
-                    if f.address
-                    else [],
-                }
-            ]
+        result["locations"] = [location]
         results.append(result)
+    if unplaced:
+        notifications.append(
+            {
+                "level": "warning",
+                "message": {
+                    "text": f"{unplaced} findings left out: no HCL declares them and no source "
+                    "or local input file to place them at (give --source; the JSON report has "
+                    "them all)"
+                },
+            }
+        )
     doc = {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -115,21 +162,24 @@ def render(report: Report, color: bool = False) -> str:
                         "rules": list(rules.values()),
                     }
                 },
-                "automationDetails": {"id": "driftpatch/"},
+                "automationDetails": {"id": _category(report.sarif_category)},
                 "results": results,
                 "invocations": [
                     {
                         "executionSuccessful": not report.errors and not report.input_problems,
-                        "toolExecutionNotifications": [
-                            {"level": "warning", "message": {"text": f"{e.scope}: {e.message}"}}
-                            for e in (*report.input_problems, *report.errors)
-                        ],
+                        "toolExecutionNotifications": notifications,
                     }
                 ],
             }
         ],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _category(category: str) -> str:
+    """GitHub reads `category/` (trailing slash) as a category, not a run id."""
+    category = category.strip() or "driftpatch"
+    return category if category.endswith("/") else category + "/"
 
 
 REPORTER = Reporter("sarif", render, ".sarif", "SARIF 2.1.0 for GitHub code scanning")

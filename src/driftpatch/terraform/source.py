@@ -235,6 +235,21 @@ class SourceIndex:
         info = self.modules.get(())
         return tuple(f for f in info.files if f.endswith(".tf")) if info is not None else ()
 
+    def account_anchor(self) -> Location | None:
+        """Where the code configures the AWS account: the root module's default `provider
+        "aws"` block, else any aws provider block, else the `terraform` block with a backend,
+        else line 1 of the root module's first file. Account-level findings (root MFA, password
+        policy, CloudTrail) have no resource of their own; code scanning needs a place."""
+        files = self.root_module_files
+        roots = [b for b in self.blocks if b.file in files]
+        providers = [b for b in roots if b.type == "provider" and b.labels[:1] == ("aws",)]
+        default = [b for b in providers if "alias" not in b.attributes]
+        backends = [b for b in roots if b.type == "terraform" and b.nested("backend")]
+        for candidates in (default, providers, backends):
+            if candidates:
+                return candidates[0].location
+        return Location(files[0], 1, 1) if files else None
+
     def module_dir(self, module_path: ModulePath | str = ()) -> Path | None:
         path = _as_module_path(module_path)
         info = self.modules.get(path) if path is not None else None
