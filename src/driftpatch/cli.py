@@ -336,18 +336,35 @@ def ignore(
 @app.command()
 def rules(
     output: Annotated[
-        str | None, typer.Option("-o", "--output", metavar="json", help="json for machines.")
+        str | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="FORMAT[:PATH]",
+            help="console (default) or json; without PATH: stdout.",
+        ),
     ] = None,
 ) -> None:
     """The rule catalogue: ids, severities, CIS references, checkov equivalents, fixes."""
+    from driftpatch.outputs import write_atomic
     from driftpatch.rules.catalogue import catalogue
 
+    spec = OutputSpec.parse(output or "console", ("console", "json"))
     entries = catalogue()
-    if output not in (None, "json", "console"):
-        raise click.UsageError("rules -o takes json (or console)")
-    if output == "json":
-        sys.stdout.write(json.dumps(entries, indent=2, ensure_ascii=False) + "\n")
-        raise typer.Exit(EXIT_OK)
+    if spec.format == "json":
+        text = json.dumps(entries, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = _rules_table(entries, to_terminal=spec.path is None)
+    if spec.path is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(spec.path, text)
+    raise typer.Exit(EXIT_OK)
+
+
+def _rules_table(entries: list[dict[str, Any]], *, to_terminal: bool) -> str:
+    import io
+
     from rich.console import Console
     from rich.table import Table
 
@@ -364,8 +381,10 @@ def rules(
             ", ".join(map(str, e.get("checkov") or [])),
             "yes" if e.get("fixable") else "",
         )
-    Console().print(table)
-    raise typer.Exit(EXIT_OK)
+    buffer = io.StringIO()
+    tty = to_terminal and sys.stdout.isatty()
+    Console(file=buffer, width=Console().width if tty else 160, force_terminal=tty).print(table)
+    return buffer.getvalue()
 
 
 def _version(value: bool) -> None:

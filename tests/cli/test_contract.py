@@ -185,3 +185,20 @@ def test_a_failing_output_leaves_no_partial_file(stack: Path, tmp_path: Path) ->
 def test_version() -> None:
     proc = run("--version")
     assert proc.returncode == 0 and proc.stdout.startswith("driftpatch ")
+
+
+def test_rules_takes_format_and_path_like_every_command(tmp_path: Path) -> None:
+    to_stdout = run("rules", "-o", "json")
+    assert to_stdout.returncode == 0, to_stdout.stderr
+    to_file = run("rules", "-o", f"json:{tmp_path}/rules.json")
+    assert to_file.returncode == 0, to_file.stderr
+    assert to_file.stdout == ""
+    saved = json.loads((tmp_path / "rules.json").read_text(encoding="utf-8"))
+    assert saved == json.loads(to_stdout.stdout)
+    assert {e["id"] for e in saved} >= {"DP-ACCT-001", "DP-S3-004"}
+    table = run("rules", "-o", f"console:{tmp_path}/rules.txt")
+    assert table.returncode == 0
+    assert "DP-ACCT-001" in (tmp_path / "rules.txt").read_text(encoding="utf-8")
+    assert one_line_error(run("rules", "-o", "sarif")) == (
+        "driftpatch: error: unknown output format 'sarif' (choose from console, json)"
+    )
