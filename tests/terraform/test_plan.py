@@ -968,6 +968,48 @@ def test_a_partial_module_path_is_refused() -> None:
     )
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([(2, ""), (5, ""), (0, ""), (0, "child")]),
+    st.sampled_from(["", "module.foo", "module.bar", "module.foo.module.foo"]),
+    st.sampled_from(["", "data."]),
+    st.sampled_from(["null_resource", "null_data_source", "aws_instance"]),
+    st.sampled_from(["baz", "foo", "bar"]),
+    st.sampled_from([None, 0, 1, 2, "1"]),
+)
+def test_an_address_is_read_past_only_when_0_12_could_have_written_it(
+    entry: tuple[int, str], module: str, data: str, rtype: str, name: str, key: Any
+) -> None:
+    """Any address text for a prior_state entry of a 0.1 plan: read when it is the built address
+    or that address short of its key and/or its whole module path, refused otherwise."""
+    doc = json.loads((PUBLIC / HAS_CHANGES).read_text())
+    root = doc["prior_state"]["values"]["root_module"]
+    i, where = entry
+    raw = root["child_modules"][0]["resources"][0] if where else root["resources"][i]
+    built = Address(
+        raw["type"],
+        raw["name"],
+        "module.foo" if where else "",
+        raw.get("index"),
+        raw.get("mode", "managed"),
+    )
+    written = Address(rtype, name, module, key, "data" if data else "managed")
+    raw["address"] = str(written)
+    explained = (written.mode, written.type, written.name) == (
+        built.mode,
+        built.type,
+        built.name,
+    ) and (written.module in ("", built.module) and written.key in (None, built.key))
+    if not explained:
+        _error(json.dumps(doc).encode())
+        return
+    plan = parse_plan(json.dumps(doc).encode(), "p")
+    assert built in {v.address for v in plan.prior_state}
+    at = f"{PRIOR}.child_modules[0].resources[0]" if where else f"{PRIOR}.resources[{i}]"
+    repairs = [(r.written, r.built) for r in plan.address_repairs if r.where == at]
+    assert repairs == ([] if written == built else [(str(written), built)])
+
+
 def test_short_addresses_are_refused_in_plans_newer_than_format_0_1() -> None:
     """From format 0.2 (Terraform 1.0.1) on nothing writes them: a short one is a contradiction."""
     doc = json.loads(PLAN_12.read_text())
@@ -1044,7 +1086,11 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 FUZZ_DOCS = {
     name: json.loads((PLANS / name).read_text())
-    for name in ("plan-0.2-tf1.0.11.json", "plan-1.1-tf1.4.7.json")
+    for name in (
+        "plan-0.2-tf1.0.11.json",
+        "plan-1.1-tf1.4.7.json",
+        "public/tf0.12.11-terraform-json-has_changes.json",  # short addresses read past
+    )
 }
 FUZZ_PATHS = [(name, p) for name, doc in FUZZ_DOCS.items() for p in _paths(doc) if p]
 
