@@ -211,6 +211,7 @@ OLD_PLANS_WITH_SHORT_ADDRESSES = {
     "tf0.12.11-terraform-json-has_changes.json",
     "tf0.12.11-terraform-json-registry_module.json",
     "tf0.12.24-terraform-compliance-issue-227.json",
+    "tf0.12.31-infracost-terraform_v0.12_plan.json",
 }
 
 

@@ -645,6 +645,8 @@ def test_structured_fields_alone_or_address_alone() -> None:
 # -- public plans: what Terraform 0.12 to 1.x really wrote -------------------------------------
 
 PUBLIC = PLANS / "public"  # provenance: fixtures/inputs/plans/public/PROVENANCE.md
+HAS_CHANGES = "tf0.12.11-terraform-json-has_changes.json"
+PRIOR = "prior_state.values.root_module"
 
 PUBLIC_VERSIONS = {
     # file: (format_version, terraform_version)
@@ -653,6 +655,7 @@ PUBLIC_VERSIONS = {
     "tf0.12.11-terraform-json-has_changes.json": ("0.1", "0.12.11"),
     "tf0.12.11-terraform-json-registry_module.json": ("0.1", "0.12.11"),
     "tf0.12.24-terraform-compliance-issue-227.json": ("0.1", "0.12.24"),
+    "tf0.12.31-infracost-terraform_v0.12_plan.json": ("0.1", "0.12.31"),
     "tf0.13.5-terraform-compliance-actions_modules.json": ("0.1", "0.13.5"),
     "tf0.14.0-terraform-compliance-issue_410.json": ("0.1", "0.14.0"),
     "tf0.15.5-terraform-compliance-issue_386.json": ("0.1", "0.15.5"),
@@ -722,6 +725,22 @@ def test_every_public_plan_loads_with_all_its_resource_addresses(name: str) -> N
     assert plan.errored is False and plan.is_refresh_only is False
 
 
+DB1 = "module.db.module.db_1"
+DB2 = "module.db.module.db_2"
+
+
+def _db(module: str) -> list[str]:
+    """The instances of one terraform-aws-modules/rds module call in the infracost plan."""
+    return [
+        f"{module}.module.db_instance.aws_db_instance.this[0]",
+        f"{module}.module.db_instance.aws_iam_role.enhanced_monitoring[0]",
+        f"{module}.module.db_instance.aws_iam_role_policy_attachment.enhanced_monitoring[0]",
+        f"{module}.module.db_option_group.aws_db_option_group.this[0]",
+        f"{module}.module.db_parameter_group.aws_db_parameter_group.this[0]",
+        f"{module}.module.db_subnet_group.aws_db_subnet_group.this[0]",
+    ]
+
+
 def _tags(module: str, indexes: tuple[int, ...]) -> list[str]:
     return [f"{module}.data.null_data_source.tags_as_list_of_maps[{i}]" for i in indexes]
 
@@ -777,6 +796,48 @@ PUBLIC_0_12: dict[str, tuple[list[str], list[str], list[str], int]] = {
         ["module.module.data.null_data_source.data"],
         ["prior_state.values.root_module.child_modules[0].resources[0]"],
         1,
+    ),
+    "tf0.12.31-infracost-terraform_v0.12_plan.json": (
+        [
+            "aws_instance.instance_1",
+            "aws_instance.instance_2",
+            "aws_instance.instance_counted[0]",
+            "aws_instance.instance_counted[1]",
+            'aws_instance.instance_named["test.1"]',
+            'aws_instance.instance_named["test.2"]',
+            "module.db.aws_default_vpc.default",
+            *_db(DB1),
+            *_db(DB2),
+            "module.instances.aws_default_vpc.default",
+            "module.instances.aws_instance.module_instance_1",
+            "module.instances.aws_instance.module_instance_2",
+            "module.instances.aws_instance.module_instance_counted[0]",
+            "module.instances.aws_instance.module_instance_counted[1]",
+            'module.instances.aws_instance.module_instance_named["test.1"]',
+            'module.instances.aws_instance.module_instance_named["test.2"]',
+        ],
+        [
+            "aws_instance.instance_1",
+            "aws_instance.instance_counted[0]",
+            'aws_instance.instance_named["test.1"]',
+            "module.instances.aws_default_vpc.default",
+            "module.instances.aws_instance.module_instance_1",
+            "module.instances.aws_instance.module_instance_counted[0]",
+            'module.instances.aws_instance.module_instance_named["test.1"]',
+            "module.instances.data.aws_subnet_ids.default",
+            "module.db.aws_default_vpc.default",
+            "module.db.data.aws_subnet_ids.default",
+            f"{DB1}.module.db_subnet_group.aws_db_subnet_group.this[0]",
+            f"{DB1}.module.db_instance.aws_db_instance.this[0]",
+            f"{DB1}.module.db_instance.aws_iam_role.enhanced_monitoring[0]",
+            f"{DB1}.module.db_instance.aws_iam_role_policy_attachment.enhanced_monitoring[0]",
+            f"{DB1}.module.db_instance.data.aws_iam_policy_document.enhanced_monitoring",
+            f"{DB1}.module.db_instance.data.aws_partition.current",
+            f"{DB1}.module.db_option_group.aws_db_option_group.this[0]",
+            f"{DB1}.module.db_parameter_group.aws_db_parameter_group.this[0]",
+        ],
+        ["prior_state.values.root_module.resources[1]"],
+        17,
     ),
     "tf0.12.24-terraform-compliance-issue-227.json": (
         ["module.test.aws_iam_role.task", "module.test.random_id.iam_prefix"],
@@ -857,6 +918,32 @@ def test_both_quirks_at_once_in_a_child_module() -> None:
     assert {r.written for r in plan.address_repairs} == {repair.written}
 
 
+def test_the_plan_of_the_issue_for_each_keys_and_deep_modules() -> None:
+    """infracost's 0.12.31 plan, quoted in issue 14: for_each keys were dropped like count
+    indexes, and module paths three calls deep."""
+    plan = _load(PUBLIC / "tf0.12.31-infracost-terraform_v0.12_plan.json")
+    by_where = {r.where: (r.written, str(r.built)) for r in plan.address_repairs}
+    assert by_where[f"{PRIOR}.resources[1]"] == (
+        "aws_instance.instance_counted",
+        "aws_instance.instance_counted[0]",
+    )
+    assert by_where[f"{PRIOR}.resources[2]"] == (
+        "aws_instance.instance_named",
+        'aws_instance.instance_named["test.1"]',
+    )
+    assert by_where[f"{PRIOR}.child_modules[1].child_modules[0].child_modules[1].resources[3]"] == (
+        "data.aws_iam_policy_document.enhanced_monitoring",
+        f"{DB1}.module.db_instance.data.aws_iam_policy_document.enhanced_monitoring",
+    )
+    assert plan.address_warning() == (
+        "17 resource addresses in the plan were written without their instance key or module "
+        "path (a Terraform 0.12 quirk); read from module/type/name/index instead, e.g. "
+        f'{PRIOR}.resources[1]: "aws_instance.instance_counted" as aws_instance.instance_counted[0]'
+    )
+    named = next(v for v in plan.prior_state if v.address.name == "instance_named")
+    assert named.address.key == "test.1"
+
+
 def test_one_short_address_is_one_warning_in_the_singular() -> None:
     plan = _load(PUBLIC / "tf0.12.11-terraform-json-registry_module.json")
     assert plan.address_warning() == (
@@ -874,9 +961,6 @@ def test_planned_values_of_a_0_1_plan_may_be_short_too() -> None:
     assert str(plan.planned_values[1].address) == "null_resource.baz[0]"
     assert plan.address_repairs[-1].where == "planned_values.root_module.resources[1]"
 
-
-HAS_CHANGES = "tf0.12.11-terraform-json-has_changes.json"
-PRIOR = "prior_state.values.root_module"
 
 # Contradictions Terraform 0.12's quirk cannot explain: still refused, with one line.
 CONTRADICTIONS_0_1: list[tuple[str, Mutation, str]] = [
