@@ -79,6 +79,14 @@ def _load_plan(config: Config) -> Plan | None:
     return read_plan(config.plan, chdir=config.source)
 
 
+def _plan_warnings(plan: Plan | None) -> tuple[ScanError, ...]:
+    """The plan's quirks read past (Terraform 0.12's short addresses), once per plan."""
+    message = plan.address_warning() if plan is not None else None
+    if plan is None or message is None:
+        return ()
+    return (ScanError(f"plan:{plan.origin}", message, "warning"),)
+
+
 def _ignore_list(config: Config) -> IgnoreList:
     if config.ignore_file is not None:
         return IgnoreList.load(config.ignore_file)
@@ -309,6 +317,7 @@ def _finish(
     redactor: Redactor,
     stats: Mapping[str, JSON],
     notices: Sequence[str] = (),
+    warnings: Sequence[ScanError] = (),
 ) -> Report:
     report = Report(
         tool_version=__version__,
@@ -323,6 +332,7 @@ def _finish(
         notices=tuple(dict.fromkeys(notices)),
         combined_patch=redactor.text(remedied.combined) if redactor.secrets else remedied.combined,
         anchor=_anchor(index, inputs),
+        warnings=tuple(warnings),
     )
     return redactor.report(report)
 
@@ -473,6 +483,7 @@ def scan(config: Config) -> Report:
         redactor=_redactor_for_states(states).merged(_redactor_for_plan(plan)),
         stats=stats,
         notices=outcome.notices,
+        warnings=_plan_warnings(plan),
     )
 
 
@@ -625,4 +636,5 @@ def check(config: Config) -> Report:
             "duration_s": round(time.monotonic() - started, 3),
         },
         notices=outcome.notices,
+        warnings=_plan_warnings(plan),
     )

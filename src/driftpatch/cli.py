@@ -116,6 +116,8 @@ def _finish(report: Report, specs: tuple[OutputSpec, ...], fail_on: FailOn, cate
     if not to_console:
         for notice in report.notices:
             typer.echo(f"driftpatch: note: {notice}", err=True)
+        for warning in report.warnings:  # read past: shown, never an exit code
+            typer.echo(f"driftpatch: warning: {warning.scope}: {warning.message}", err=True)
     for problem in report.input_problems:
         typer.echo(f"driftpatch: {problem.scope}: {problem.message}", err=True)
     if report.input_problems:

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 SCHEMA_VERSION = 1
 SENSITIVE = "(sensitive)"
@@ -332,13 +332,23 @@ class Patch:
 
 @dataclass(frozen=True)
 class ScanError:
-    """Something the run could not do; its presence makes the scan incomplete."""
+    """Something the run could not do; its presence makes the scan incomplete.
+
+    With `level="warning"` (kept in `Report.warnings`) it is something the run read past instead,
+    such as a Terraform 0.12 plan's short addresses: listed with the report's errors so a reader
+    of the JSON sees it, marked `"level": "warning"` there, and never an exit code. Errors carry
+    no `level` key, as before the field existed.
+    """
 
     scope: str
     message: str
+    level: Literal["error", "warning"] = "error"
 
     def to_json(self) -> dict[str, JSON]:
-        return {"scope": self.scope, "message": self.message}
+        out: dict[str, JSON] = {"scope": self.scope, "message": self.message}
+        if self.level != "error":
+            out["level"] = self.level
+        return out
 
 
 @dataclass(frozen=True)
@@ -379,6 +389,8 @@ class Report:
     anchor: Location | None = None
     # SARIF runs of one category replace each other in code scanning: PR and nightly differ.
     sarif_category: str = "driftpatch/"
+    # Input quirks read past (level "warning"): in the JSON's `errors`, never in the exit code.
+    warnings: tuple[ScanError, ...] = ()
 
     def summary(self) -> dict[str, JSON]:
         def count(status: ResourceStatus) -> int:
@@ -408,7 +420,7 @@ class Report:
             "findings": [f.to_json() for f in self.findings],
             "resources": [r.to_json() for r in self.resources],
             "patches": [p.to_json() for p in self.patches],
-            "errors": [e.to_json() for e in (*self.input_problems, *self.errors)],
+            "errors": [e.to_json() for e in (*self.input_problems, *self.errors, *self.warnings)],
         }
         if self.stats:
             out["stats"] = dict(self.stats)

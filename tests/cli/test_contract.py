@@ -15,6 +15,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 STACK = REPO / "fixtures" / "inputs" / "stack"
 HOSTILE = REPO / "fixtures" / "inputs" / "hostile"
+PUBLIC = REPO / "fixtures" / "inputs" / "plans" / "public"
 
 
 def run(
@@ -162,6 +163,77 @@ def test_hostile_states_never_traceback(name: str, tmp_path: Path) -> None:
     )
     assert "Traceback" not in proc.stderr
     one_line_error(proc)
+
+
+OLD_PLAN = PUBLIC / "tf0.12.11-terraform-json-has_changes.json"
+OLD_PLAN_WARNING = (
+    "4 resource addresses in the plan were written without their instance key or module path "
+    "(a Terraform 0.12 quirk); read from module/type/name/index instead, e.g. "
+    'prior_state.values.root_module.resources[2]: "null_resource.baz" as null_resource.baz[1]'
+)
+
+
+def test_a_terraform_0_12_plan_is_read_with_one_warning_that_changes_no_exit_code() -> None:
+    proc = run("check", "--plan", str(OLD_PLAN), "--no-checkov", "-o", "json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["errors"] == [
+        {"scope": f"plan:{OLD_PLAN}", "message": OLD_PLAN_WARNING, "level": "warning"}
+    ]
+    assert [r["address"] for r in doc["resources"]] == [
+        "module.foo.null_resource.foo",
+        "null_resource.bar",
+        "null_resource.baz[0]",
+        "null_resource.baz[1]",
+        "null_resource.baz[2]",
+        "null_resource.foo",
+    ]
+    assert proc.stderr.splitlines() == [f"driftpatch: warning: plan:{OLD_PLAN}: {OLD_PLAN_WARNING}"]
+    console = run("check", "--plan", str(OLD_PLAN), "--no-checkov")
+    assert console.returncode == 0, console.stderr
+    assert console.stdout.count("warning plan:") == 1 and console.stderr == ""
+
+
+def test_scan_of_a_terraform_0_12_plan_is_complete_despite_the_warning(tmp_path: Path) -> None:
+    live = tmp_path / "live.json"
+    live.write_text(
+        json.dumps({"kind": "driftpatch-inventory", "version": 1, "resources": [], "errors": []})
+    )
+    proc = run("scan", "--plan", str(OLD_PLAN), "--live", str(live), "--no-checkov", "-o", "json")
+    assert proc.returncode == 0, proc.stderr  # not 3: a warning is not a failed read
+    doc = json.loads(proc.stdout)
+    assert [e.get("level") for e in doc["errors"]] == ["warning"]
+    assert "null_resource.baz[2]" in {r["address"] for r in doc["resources"]}
+
+
+OLD_PLANS_WITH_SHORT_ADDRESSES = {
+    "tf0.12.3-terraform-compliance-issue-127.json",
+    "tf0.12.11-terraform-json-has_changes.json",
+    "tf0.12.11-terraform-json-registry_module.json",
+    "tf0.12.24-terraform-compliance-issue-227.json",
+    "tf0.12.31-infracost-terraform_v0.12_plan.json",
+}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in PUBLIC.glob("*.json")))
+def test_every_public_plan_is_checked_without_error(name: str) -> None:
+    proc = run("check", "--plan", str(PUBLIC / name), "--no-checkov", "-o", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    levels = [e.get("level") for e in json.loads(proc.stdout)["errors"]]
+    assert levels == (["warning"] if name in OLD_PLANS_WITH_SHORT_ADDRESSES else [])
+
+
+def test_a_plan_whose_addresses_contradict_their_parts_is_refused(tmp_path: Path) -> None:
+    doc = json.loads(OLD_PLAN.read_text())
+    doc["prior_state"]["values"]["root_module"]["resources"][2]["address"] = "null_resource.qux"
+    bad = tmp_path / "plan.json"
+    bad.write_text(json.dumps(doc))
+    line = one_line_error(run("check", "--plan", str(bad), "--no-checkov", "-o", "json"))
+    assert line == (
+        f"driftpatch: error: {bad}: prior_state.values.root_module.resources[2].address: "
+        'address "null_resource.qux" does not match its module/type/name/index '
+        "(null_resource.baz[1])"
+    )
 
 
 def test_a_failing_output_leaves_no_partial_file(stack: Path, tmp_path: Path) -> None:

@@ -642,6 +642,470 @@ def test_structured_fields_alone_or_address_alone() -> None:
     assert _by(plan.resource_changes)["aws_s3_bucket.logs[2]"].address.key == 2
 
 
+# -- public plans: what Terraform 0.12 to 1.x really wrote -------------------------------------
+
+PUBLIC = PLANS / "public"  # provenance: fixtures/inputs/plans/public/PROVENANCE.md
+HAS_CHANGES = "tf0.12.11-terraform-json-has_changes.json"
+PRIOR = "prior_state.values.root_module"
+
+PUBLIC_VERSIONS = {
+    # file: (format_version, terraform_version)
+    "tf0.12.3-terraform-compliance-issue-127.json": ("0.1", "0.12.3"),
+    "tf0.12.11-terraform-json-deep_module.json": ("0.1", "0.12.11"),
+    "tf0.12.11-terraform-json-has_changes.json": ("0.1", "0.12.11"),
+    "tf0.12.11-terraform-json-registry_module.json": ("0.1", "0.12.11"),
+    "tf0.12.24-terraform-compliance-issue-227.json": ("0.1", "0.12.24"),
+    "tf0.12.31-infracost-terraform_v0.12_plan.json": ("0.1", "0.12.31"),
+    "tf0.13.5-terraform-compliance-actions_modules.json": ("0.1", "0.13.5"),
+    "tf0.14.0-terraform-compliance-issue_410.json": ("0.1", "0.14.0"),
+    "tf0.15.5-terraform-compliance-issue_386.json": ("0.1", "0.15.5"),
+    "tf1.0.0-terraform-compliance-issue-514.json": ("0.1", "1.0.0"),
+    "tf1.0.11-checkov-SecretManagerSecretEncrypted.json": ("0.2", "1.0.11"),
+    "tf1.1.0-dev-terraform-json-110_basic.json": ("1.0", "1.1.0-dev"),
+    "tf1.1.6-terraform-compliance-regex_on_when.json": ("1.0", "1.1.6"),
+    "tf1.2.0-rc1-terraform-json-120_basic.json": ("1.1", "1.2.0-rc1"),
+    "tf1.2.4-checkov-plan_with_deleted_resources.json": ("1.1", "1.2.4"),
+    "tf1.5.3-terraform-json-moved_block.json": ("1.2", "1.5.3"),
+    "tf1.5.4-terraform-json-has_checks.json": ("1.2", "1.5.4"),
+    "tf1.14.9-terraform-compliance-issue_796.json": ("1.2", "1.14.9"),
+}
+
+
+def _from_parts(module: str, raw: dict[str, Any]) -> str:
+    """The address Terraform's structured fields give an entry, spelled out independently of the
+    parser under test (the public plans' keys need no escaping beyond JSON's)."""
+    key = raw.get("index")
+    suffix = "" if key is None else f"[{json.dumps(key)}]"
+    data = "data." if raw.get("mode") == "data" else ""
+    return (f"{module}." if module else "") + f"{data}{raw['type']}.{raw['name']}{suffix}"
+
+
+def _values_entries(values: Any) -> list[tuple[str, dict[str, Any]]]:
+    """(module address, entry) for every current object of a values representation."""
+    out: list[tuple[str, dict[str, Any]]] = []
+
+    def walk(module: dict[str, Any], address: str) -> None:
+        out.extend((address, r) for r in module.get("resources") or [] if not r.get("deposed_key"))
+        for child in module.get("child_modules") or []:
+            walk(child, child["address"])
+
+    walk((values or {}).get("root_module") or {}, "")
+    return out
+
+
+def test_the_public_plans_are_all_listed() -> None:
+    on_disk = {p.name for p in PUBLIC.glob("*.json")}
+    assert on_disk == set(PUBLIC_VERSIONS)
+    assert {fmt for fmt, _ in PUBLIC_VERSIONS.values()} == {"0.1", "0.2", "1.0", "1.1", "1.2"}
+    provenance = (PUBLIC / "PROVENANCE.md").read_text()
+    assert all(f"`{name}`" in provenance for name in on_disk)
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC_VERSIONS))
+def test_every_public_plan_loads_with_all_its_resource_addresses(name: str) -> None:
+    doc = json.loads((PUBLIC / name).read_text())
+    plan = _load(PUBLIC / name)
+    assert (plan.format_version, plan.terraform_version) == PUBLIC_VERSIONS[name]
+    changes = [c for c in doc.get("resource_changes") or [] if not c.get("deposed")]
+    # resource_changes always had full addresses: they are the parts, exactly
+    assert [c["address"] for c in changes] == [
+        _from_parts(c.get("module_address", ""), c) for c in changes
+    ]
+    assert [str(c.address) for c in plan.resource_changes] == [c["address"] for c in changes]
+    prior = _values_entries((doc.get("prior_state") or {}).get("values"))
+    planned = _values_entries(doc.get("planned_values"))
+    assert [str(v.address) for v in plan.prior_state] == [_from_parts(m, r) for m, r in prior]
+    assert [str(v.address) for v in plan.planned_values] == [_from_parts(m, r) for m, r in planned]
+    # every address that was short is accounted for, once, and nothing else
+    short = [r["address"] for m, r in (*prior, *planned) if r["address"] != _from_parts(m, r)]
+    assert [r.written for r in plan.address_repairs] == short
+    assert (plan.address_warning() is None) == (not short)
+    if not name.startswith("tf0.12."):
+        assert short == []  # only Terraform 0.12 wrote them short
+    assert plan.errored is False and plan.is_refresh_only is False
+
+
+DB1 = "module.db.module.db_1"
+DB2 = "module.db.module.db_2"
+
+
+def _db(module: str) -> list[str]:
+    """The instances of one terraform-aws-modules/rds module call in the infracost plan."""
+    return [
+        f"{module}.module.db_instance.aws_db_instance.this[0]",
+        f"{module}.module.db_instance.aws_iam_role.enhanced_monitoring[0]",
+        f"{module}.module.db_instance.aws_iam_role_policy_attachment.enhanced_monitoring[0]",
+        f"{module}.module.db_option_group.aws_db_option_group.this[0]",
+        f"{module}.module.db_parameter_group.aws_db_parameter_group.this[0]",
+        f"{module}.module.db_subnet_group.aws_db_subnet_group.this[0]",
+    ]
+
+
+def _tags(module: str, indexes: tuple[int, ...]) -> list[str]:
+    return [f"{module}.data.null_data_source.tags_as_list_of_maps[{i}]" for i in indexes]
+
+
+PUBLIC_0_12: dict[str, tuple[list[str], list[str], list[str], int]] = {
+    # file: (resource_changes, prior_state, where the first repair was, how many)
+    "tf0.12.3-terraform-compliance-issue-127.json": (
+        [
+            "aws_autoscaling_group.example",
+            "aws_elb.example",
+            "aws_instance.web[0]",
+            "aws_launch_configuration.example",
+            "aws_security_group.elb",
+            "aws_security_group.instance",
+        ],
+        [
+            "data.aws_availability_zones.all",
+            *_tags("module.tagsmod", (10, 11, 12, 2, 7, 9, 6, 15, 14, 0, 1, 5, 13, 3, 4, 8)),
+            *_tags("module.tagsmod2", (1, 7, 8, 11, 0, 4, 9, 12, 13, 10, 14, 15, 2, 3, 5, 6)),
+        ],
+        ["prior_state.values.root_module.child_modules[0].resources[0]"],
+        32,
+    ),
+    "tf0.12.11-terraform-json-deep_module.json": (
+        ["module.foo.module.bar.null_resource.baz"],
+        [],
+        [],
+        0,
+    ),
+    "tf0.12.11-terraform-json-has_changes.json": (
+        [
+            "module.foo.null_resource.foo",
+            "null_resource.bar",
+            "null_resource.baz[0]",
+            "null_resource.baz[1]",
+            "null_resource.baz[2]",
+            "null_resource.foo",
+        ],
+        [
+            "data.null_data_source.baz",
+            "null_resource.bar",
+            "null_resource.baz[1]",
+            "null_resource.baz[2]",
+            "null_resource.baz[0]",
+            "null_resource.foo",
+            "module.foo.null_resource.foo",
+        ],
+        ["prior_state.values.root_module.resources[2]"],
+        4,
+    ),
+    "tf0.12.11-terraform-json-registry_module.json": (
+        ["module.module.null_resource.resource"],
+        ["module.module.data.null_data_source.data"],
+        ["prior_state.values.root_module.child_modules[0].resources[0]"],
+        1,
+    ),
+    "tf0.12.31-infracost-terraform_v0.12_plan.json": (
+        [
+            "aws_instance.instance_1",
+            "aws_instance.instance_2",
+            "aws_instance.instance_counted[0]",
+            "aws_instance.instance_counted[1]",
+            'aws_instance.instance_named["test.1"]',
+            'aws_instance.instance_named["test.2"]',
+            "module.db.aws_default_vpc.default",
+            *_db(DB1),
+            *_db(DB2),
+            "module.instances.aws_default_vpc.default",
+            "module.instances.aws_instance.module_instance_1",
+            "module.instances.aws_instance.module_instance_2",
+            "module.instances.aws_instance.module_instance_counted[0]",
+            "module.instances.aws_instance.module_instance_counted[1]",
+            'module.instances.aws_instance.module_instance_named["test.1"]',
+            'module.instances.aws_instance.module_instance_named["test.2"]',
+        ],
+        [
+            "aws_instance.instance_1",
+            "aws_instance.instance_counted[0]",
+            'aws_instance.instance_named["test.1"]',
+            "module.instances.aws_default_vpc.default",
+            "module.instances.aws_instance.module_instance_1",
+            "module.instances.aws_instance.module_instance_counted[0]",
+            'module.instances.aws_instance.module_instance_named["test.1"]',
+            "module.instances.data.aws_subnet_ids.default",
+            "module.db.aws_default_vpc.default",
+            "module.db.data.aws_subnet_ids.default",
+            f"{DB1}.module.db_subnet_group.aws_db_subnet_group.this[0]",
+            f"{DB1}.module.db_instance.aws_db_instance.this[0]",
+            f"{DB1}.module.db_instance.aws_iam_role.enhanced_monitoring[0]",
+            f"{DB1}.module.db_instance.aws_iam_role_policy_attachment.enhanced_monitoring[0]",
+            f"{DB1}.module.db_instance.data.aws_iam_policy_document.enhanced_monitoring",
+            f"{DB1}.module.db_instance.data.aws_partition.current",
+            f"{DB1}.module.db_option_group.aws_db_option_group.this[0]",
+            f"{DB1}.module.db_parameter_group.aws_db_parameter_group.this[0]",
+        ],
+        ["prior_state.values.root_module.resources[1]"],
+        17,
+    ),
+    "tf0.12.24-terraform-compliance-issue-227.json": (
+        ["module.test.aws_iam_role.task", "module.test.random_id.iam_prefix"],
+        ["module.test.data.aws_iam_policy_document.ecs_assume_role"],
+        ["prior_state.values.root_module.child_modules[0].resources[0]"],
+        1,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC_0_12))
+def test_terraform_0_12_plans_exact_addresses(name: str) -> None:
+    changes, prior, first, repairs = PUBLIC_0_12[name]
+    plan = _load(PUBLIC / name)
+    assert [str(c.address) for c in plan.resource_changes] == changes
+    # planned_values lists the same instances, root module first
+    assert sorted(str(v.address) for v in plan.planned_values) == sorted(changes)
+    assert [str(v.address) for v in plan.prior_state] == prior
+    assert [r.where for r in plan.address_repairs[:1]] == first
+    assert len(plan.address_repairs) == repairs
+    # prior_state is what resource_changes start from, instance by instance
+    by = _by(plan.resource_changes)
+    managed = [v for v in plan.prior_state if v.address.mode == "managed"]
+    assert all(by[str(v.address)].before == v.values for v in managed)
+    # what 0.12 did not have yet
+    assert plan.resource_drift == () and plan.deposed_changes == ()
+    assert plan.sensitive_variables == frozenset()
+    assert {v.sensitive_values for v in (*plan.prior_state, *plan.planned_values)} <= {None}
+    assert {(c.before_sensitive, c.after_sensitive) for c in plan.resource_changes} == {
+        (None, None)
+    }
+    assert {c.previous_address for c in plan.resource_changes} == {None}
+
+
+def test_counted_and_module_addresses_are_built_from_their_parts() -> None:
+    plan = _load(PUBLIC / "tf0.12.11-terraform-json-has_changes.json")
+    assert [(r.where, r.written, str(r.built)) for r in plan.address_repairs] == [
+        (
+            "prior_state.values.root_module.resources[2]",
+            "null_resource.baz",
+            "null_resource.baz[1]",
+        ),
+        (
+            "prior_state.values.root_module.resources[3]",
+            "null_resource.baz",
+            "null_resource.baz[2]",
+        ),
+        (
+            "prior_state.values.root_module.resources[4]",
+            "null_resource.baz",
+            "null_resource.baz[0]",
+        ),
+        (
+            "prior_state.values.root_module.child_modules[0].resources[0]",
+            "null_resource.foo",
+            "module.foo.null_resource.foo",
+        ),
+    ]
+    # each instance keeps its own object: prior_state's ids are resource_changes' `before` ids
+    prior = {str(v.address): v.values["id"] for v in plan.prior_state}
+    assert {a: c.before["id"] for a, c in _by(plan.resource_changes).items()} == {
+        a: i for a, i in prior.items() if not a.startswith("data.")
+    }
+    assert plan.address_warning() == (
+        "4 resource addresses in the plan were written without their instance key or module "
+        "path (a Terraform 0.12 quirk); read from module/type/name/index instead, e.g. "
+        'prior_state.values.root_module.resources[2]: "null_resource.baz" as null_resource.baz[1]'
+    )
+
+
+def test_both_quirks_at_once_in_a_child_module() -> None:
+    plan = _load(PUBLIC / "tf0.12.3-terraform-compliance-issue-127.json")
+    repair = plan.address_repairs[0]
+    assert repair.written == "data.null_data_source.tags_as_list_of_maps"
+    assert repair.built == Address(
+        "null_data_source", "tags_as_list_of_maps", "module.tagsmod", 10, "data"
+    )
+    assert {r.written for r in plan.address_repairs} == {repair.written}
+
+
+def test_the_plan_of_the_issue_for_each_keys_and_deep_modules() -> None:
+    """infracost's 0.12.31 plan, quoted in issue 14: for_each keys were dropped like count
+    indexes, and module paths three calls deep."""
+    plan = _load(PUBLIC / "tf0.12.31-infracost-terraform_v0.12_plan.json")
+    by_where = {r.where: (r.written, str(r.built)) for r in plan.address_repairs}
+    assert by_where[f"{PRIOR}.resources[1]"] == (
+        "aws_instance.instance_counted",
+        "aws_instance.instance_counted[0]",
+    )
+    assert by_where[f"{PRIOR}.resources[2]"] == (
+        "aws_instance.instance_named",
+        'aws_instance.instance_named["test.1"]',
+    )
+    assert by_where[f"{PRIOR}.child_modules[1].child_modules[0].child_modules[1].resources[3]"] == (
+        "data.aws_iam_policy_document.enhanced_monitoring",
+        f"{DB1}.module.db_instance.data.aws_iam_policy_document.enhanced_monitoring",
+    )
+    assert plan.address_warning() == (
+        "17 resource addresses in the plan were written without their instance key or module "
+        "path (a Terraform 0.12 quirk); read from module/type/name/index instead, e.g. "
+        f'{PRIOR}.resources[1]: "aws_instance.instance_counted" as aws_instance.instance_counted[0]'
+    )
+    named = next(v for v in plan.prior_state if v.address.name == "instance_named")
+    assert named.address.key == "test.1"
+
+
+def test_one_short_address_is_one_warning_in_the_singular() -> None:
+    plan = _load(PUBLIC / "tf0.12.11-terraform-json-registry_module.json")
+    assert plan.address_warning() == (
+        "1 resource address in the plan was written without its instance key or module path "
+        "(a Terraform 0.12 quirk); read from module/type/name/index instead, e.g. "
+        "prior_state.values.root_module.child_modules[0].resources[0]: "
+        '"data.null_data_source.data" as module.module.data.null_data_source.data'
+    )
+
+
+def test_planned_values_of_a_0_1_plan_may_be_short_too() -> None:
+    doc = json.loads((PUBLIC / "tf0.12.11-terraform-json-has_changes.json").read_text())
+    doc["planned_values"]["root_module"]["resources"][1]["address"] = "null_resource.baz"
+    plan = parse_plan(json.dumps(doc).encode(), "p")
+    assert str(plan.planned_values[1].address) == "null_resource.baz[0]"
+    assert plan.address_repairs[-1].where == "planned_values.root_module.resources[1]"
+
+
+# Contradictions Terraform 0.12's quirk cannot explain: still refused, with one line.
+CONTRADICTIONS_0_1: list[tuple[str, Mutation, str]] = [
+    (
+        "another name",
+        lambda d: d["prior_state"]["values"]["root_module"]["resources"][2].update(
+            address="null_resource.qux"
+        ),
+        f'{PRIOR}.resources[2].address: address "null_resource.qux" does not match its '
+        "module/type/name/index (null_resource.baz[1])",
+    ),
+    (
+        "another type",
+        lambda d: d["prior_state"]["values"]["root_module"]["resources"][2].update(
+            address="aws_instance.baz"
+        ),
+        f'{PRIOR}.resources[2].address: address "aws_instance.baz" does not match its '
+        "module/type/name/index (null_resource.baz[1])",
+    ),
+    (
+        "another index",
+        lambda d: d["prior_state"]["values"]["root_module"]["resources"][2].update(
+            address="null_resource.baz[0]"
+        ),
+        f'{PRIOR}.resources[2].address: address "null_resource.baz[0]" does not match its '
+        "module/type/name/index (null_resource.baz[1])",
+    ),
+    (
+        "an index the parts do not have",
+        lambda d: d["prior_state"]["values"]["root_module"]["resources"][1].update(
+            address="null_resource.bar[0]"
+        ),
+        f'{PRIOR}.resources[1].address: address "null_resource.bar[0]" does not match its '
+        "module/type/name/index (null_resource.bar)",
+    ),
+    (
+        "a data source written as a managed resource",
+        lambda d: d["prior_state"]["values"]["root_module"]["resources"][0].update(
+            address="null_data_source.baz"
+        ),
+        f'{PRIOR}.resources[0].address: address "null_data_source.baz" does not match its '
+        "module/type/name/index (data.null_data_source.baz)",
+    ),
+    (
+        "another module",
+        lambda d: d["prior_state"]["values"]["root_module"]["child_modules"][0]["resources"][
+            0
+        ].update(address="module.bar.null_resource.foo"),
+        f'{PRIOR}.child_modules[0].resources[0].address: address "module.bar.null_resource.foo" '
+        "does not match its module/type/name/index (module.foo.null_resource.foo)",
+    ),
+    (
+        "a root resource placed in a module",
+        lambda d: d["prior_state"]["values"]["root_module"]["resources"][5].update(
+            address="module.foo.null_resource.foo"
+        ),
+        f'{PRIOR}.resources[5].address: address "module.foo.null_resource.foo" does not match '
+        "its module/type/name/index (null_resource.foo)",
+    ),
+    (
+        "a short address in resource_changes (0.12 wrote those in full)",
+        lambda d: d["resource_changes"][2].update(address="null_resource.baz"),
+        'resource_changes[2].address: address "null_resource.baz" does not match its '
+        "module/type/name/index (null_resource.baz[0])",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [(m, msg) for _, m, msg in CONTRADICTIONS_0_1],
+    ids=[i for i, _, _ in CONTRADICTIONS_0_1],
+)
+def test_contradictions_in_a_0_12_plan_are_still_refused(mutate: Mutation, message: str) -> None:
+    doc = json.loads((PUBLIC / HAS_CHANGES).read_text())
+    mutate(doc)
+    assert _error(json.dumps(doc).encode()) == f"plan.json: {message}"
+
+
+def test_a_partial_module_path_is_refused() -> None:
+    doc = json.loads((PUBLIC / HAS_CHANGES).read_text())
+    child = doc["prior_state"]["values"]["root_module"]["child_modules"][0]
+    child["address"] = "module.foo.module.inner"
+    child["resources"][0]["address"] = "module.inner.null_resource.foo"
+    assert _error(json.dumps(doc).encode()) == (
+        f"plan.json: {PRIOR}.child_modules[0].resources[0].address: address "
+        '"module.inner.null_resource.foo" does not match its module/type/name/index '
+        "(module.foo.module.inner.null_resource.foo)"
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([(2, ""), (5, ""), (0, ""), (0, "child")]),
+    st.sampled_from(["", "module.foo", "module.bar", "module.foo.module.foo"]),
+    st.sampled_from(["", "data."]),
+    st.sampled_from(["null_resource", "null_data_source", "aws_instance"]),
+    st.sampled_from(["baz", "foo", "bar"]),
+    st.sampled_from([None, 0, 1, 2, "1"]),
+)
+def test_an_address_is_read_past_only_when_0_12_could_have_written_it(
+    entry: tuple[int, str], module: str, data: str, rtype: str, name: str, key: Any
+) -> None:
+    """Any address text for a prior_state entry of a 0.1 plan: read when it is the built address
+    or that address short of its key and/or its whole module path, refused otherwise."""
+    doc = json.loads((PUBLIC / HAS_CHANGES).read_text())
+    root = doc["prior_state"]["values"]["root_module"]
+    i, where = entry
+    raw = root["child_modules"][0]["resources"][0] if where else root["resources"][i]
+    built = Address(
+        raw["type"],
+        raw["name"],
+        "module.foo" if where else "",
+        raw.get("index"),
+        raw.get("mode", "managed"),
+    )
+    written = Address(rtype, name, module, key, "data" if data else "managed")
+    raw["address"] = str(written)
+    explained = (written.mode, written.type, written.name) == (
+        built.mode,
+        built.type,
+        built.name,
+    ) and (written.module in ("", built.module) and written.key in (None, built.key))
+    if not explained:
+        _error(json.dumps(doc).encode())
+        return
+    plan = parse_plan(json.dumps(doc).encode(), "p")
+    assert built in {v.address for v in plan.prior_state}
+    at = f"{PRIOR}.child_modules[0].resources[0]" if where else f"{PRIOR}.resources[{i}]"
+    repairs = [(r.written, r.built) for r in plan.address_repairs if r.where == at]
+    assert repairs == ([] if written == built else [(str(written), built)])
+
+
+def test_short_addresses_are_refused_in_plans_newer_than_format_0_1() -> None:
+    """From format 0.2 (Terraform 1.0.1) on nothing writes them: a short one is a contradiction."""
+    doc = json.loads(PLAN_12.read_text())
+    resources = doc["prior_state"]["values"]["root_module"]["resources"]
+    i = next(i for i, r in enumerate(resources) if r["address"] == "aws_s3_bucket.logs[0]")
+    resources[i]["address"] = "aws_s3_bucket.logs"
+    assert _error(json.dumps(doc).encode()) == (
+        f'plan.json: {PRIOR}.resources[{i}].address: address "aws_s3_bucket.logs" does not '
+        "match its module/type/name/index (aws_s3_bucket.logs[0])"
+    )
+
+
 # -- truncation and noise ----------------------------------------------------------------------
 
 PLAN_BYTES = PLAN_12.read_bytes().rstrip()
@@ -706,7 +1170,11 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 FUZZ_DOCS = {
     name: json.loads((PLANS / name).read_text())
-    for name in ("plan-0.2-tf1.0.11.json", "plan-1.1-tf1.4.7.json")
+    for name in (
+        "plan-0.2-tf1.0.11.json",
+        "plan-1.1-tf1.4.7.json",
+        "public/tf0.12.11-terraform-json-has_changes.json",  # short addresses read past
+    )
 }
 FUZZ_PATHS = [(name, p) for name, doc in FUZZ_DOCS.items() for p in _paths(doc) if p]
 

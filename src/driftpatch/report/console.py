@@ -101,6 +101,10 @@ def render(report: Report, color: bool = False) -> str:
         console.print(f"[dim]note[/dim] {escape(notice)}")
     for err in (*report.input_problems, *report.errors):
         console.print(f"[red]skipped[/red] {escape(err.scope)}: {escape(err.message)}")
+    for warning in report.warnings:
+        console.print(
+            f"[yellow]warning[/yellow] {escape(warning.scope)}: {escape(warning.message)}"
+        )
     return buf.getvalue()
 
 

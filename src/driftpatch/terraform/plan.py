@@ -10,6 +10,14 @@ minor additions without a bump: errored, applyable/complete, deferred_changes). 
 are additive by HashiCorp's compatibility promise, so any 1.x is read and unknown keys ignored;
 another major version is refused.
 
+Terraform 0.12 wrote `prior_state` entries with the resource's own address in `address`: no
+instance key (`aws_instance.web` for `aws_instance.web[0]`) and no module path (`data.x.y` inside
+`module.m`), while `index` and the child module's `address` are right. So in the values
+representations (prior_state, planned_values) of a format 0.1 plan, an `address` short in
+exactly these ways is read from module/type/name/index, and each case is kept as an
+`AddressRepair` for the report to mention once, as a warning. Any other disagreement, or a short
+address in resource_changes or in a later format, is still refused: no Terraform wrote it.
+
 A binary plan file (a zip) is converted with the Terraform CLI when one is available.
 """
 
@@ -70,6 +78,18 @@ class ValuesResource:
 
 
 @dataclass(frozen=True)
+class AddressRepair:
+    """An `address` a Terraform 0.12-era writer left short, and the address read instead.
+
+    Kept as a value, not dropped: the report says that the plan needed it (once, as a warning).
+    """
+
+    where: str  # prior_state.values.root_module.child_modules[0].resources[1]
+    written: str  # exactly as in the file: "aws_instance.web"
+    built: Address  # from module/type/name/index: module.app.aws_instance.web[0]
+
+
+@dataclass(frozen=True)
 class ConfigResource:
     """A resource block of configuration.root_module(.module_calls.*.module)."""
 
@@ -108,6 +128,25 @@ class Plan:
     deposed_changes: tuple[ResourceChange, ...] = ()
     # Root variables declared `sensitive = true`: the plan JSON shows their values in clear.
     sensitive_variables: frozenset[str] = frozenset()
+    # Values-representation addresses written short by Terraform 0.12 (see the module docstring).
+    address_repairs: tuple[AddressRepair, ...] = ()
+
+    def address_warning(self) -> str | None:
+        """One line for the report when addresses had to be rebuilt, None when none had to."""
+        if not self.address_repairs:
+            return None
+        first = self.address_repairs[0]
+        count = len(self.address_repairs)
+        what = (
+            "1 resource address in the plan was written without its"
+            if count == 1
+            else f"{count} resource addresses in the plan were written without their"
+        )
+        return inp.one_line(
+            f"{what} instance key or module path (a Terraform 0.12 quirk); read from "
+            f"module/type/name/index instead, e.g. {first.where}: "
+            f"{json.dumps(first.written)[:120]} as {first.built}"
+        )
 
     @property
     def is_refresh_only(self) -> bool:
@@ -137,6 +176,8 @@ def parse_plan(data: bytes, origin: str) -> Plan:
     changes, deposed = _changes(doc.get("resource_changes"), origin, "resource_changes")
     drift, _ = _changes(doc.get("resource_drift"), origin, "resource_drift")
     prior = inp.opt_obj(doc.get("prior_state"), origin, "prior_state")
+    # Only 0.1 plans (Terraform 0.12 to 1.0.0) can hold the 0.12 short addresses.
+    repairs: list[AddressRepair] | None = [] if version == "0.1" else None
     config = inp.opt_obj(doc.get("configuration"), origin, "configuration")
     resources: list[ConfigResource] = []
     calls: list[ModuleCallConfig] = []
@@ -149,14 +190,15 @@ def parse_plan(data: bytes, origin: str) -> Plan:
         or "",
         resource_changes=changes,
         resource_drift=drift,
-        prior_state=_values(prior.get("values"), origin, "prior_state.values"),
-        planned_values=_values(doc.get("planned_values"), origin, "planned_values"),
+        prior_state=_values(prior.get("values"), origin, "prior_state.values", repairs),
+        planned_values=_values(doc.get("planned_values"), origin, "planned_values", repairs),
         configuration_resources=tuple(resources),
         module_calls=tuple(calls),
         variables=_variables(doc.get("variables"), origin),
         errored=inp.boolean(doc.get("errored"), origin, "errored"),
         deposed_changes=deposed,
         sensitive_variables=_sensitive_variables(root.get("variables"), origin),
+        address_repairs=tuple(repairs or ()),
     )
 
 
@@ -285,8 +327,18 @@ def _path(raw: JSON, origin: str, where: str) -> list[str | int]:
     return out
 
 
-def _address(item: Mapping[str, JSON], module: str, origin: str, where: str) -> Address:
-    """Build the address from the structured fields (exact), cross-checked with `address`."""
+def _address(
+    item: Mapping[str, JSON],
+    module: str,
+    origin: str,
+    where: str,
+    repairs: list[AddressRepair] | None = None,
+) -> Address:
+    """Build the address from the structured fields (exact), cross-checked with `address`.
+
+    With `repairs` (values representations of a 0.1 plan), an `address` short by the instance
+    key, the module path or both is the Terraform 0.12 quirk: recorded there, not refused.
+    """
     text = inp.opt_str(item.get("address"), origin, f"{where}.address")
     if "type" not in item and "name" not in item:
         if text is None:
@@ -299,17 +351,41 @@ def _address(item: Mapping[str, JSON], module: str, origin: str, where: str) -> 
         key=inp.index_key(item.get("index"), origin, f"{where}.index"),
         mode=inp.mode(item.get("mode", "managed"), origin, f"{where}.mode"),
     )
+    if (
+        repairs is not None
+        and text is not None
+        and text != str(built)
+        and _short_by_0_12(inp.parse_address(text, origin, f"{where}.address"), built)
+    ):
+        repairs.append(AddressRepair(where, text, built))
+        return built
     inp.cross_check(built, text, origin, f"{where}.address")
     return built
+
+
+def _short_by_0_12(written: Address, built: Address) -> bool:
+    """True when `written` is `built` without its instance key and/or its whole module path.
+
+    Terraform 0.12's values representation printed the resource's own address (addrs.Resource):
+    same mode, type and name, no module, no key. A partial module path, another key or another
+    name is not that, and stays a contradiction.
+    """
+    if (written.mode, written.type, written.name) != (built.mode, built.type, built.name):
+        return False
+    if written.module not in ("", built.module) or written.key not in (None, built.key):
+        return False
+    return written != built
 
 
 # -- values representation ---------------------------------------------------------------------
 
 
-def _values(raw: JSON, origin: str, where: str) -> tuple[ValuesResource, ...]:
+def _values(
+    raw: JSON, origin: str, where: str, repairs: list[AddressRepair] | None
+) -> tuple[ValuesResource, ...]:
     values = inp.opt_obj(raw, origin, where)
     out: list[ValuesResource] = []
-    _values_module(values.get("root_module"), "", origin, f"{where}.root_module", out)
+    _values_module(values.get("root_module"), "", origin, f"{where}.root_module", out, repairs)
     seen: set[Address] = set()
     for vr in out:
         if vr.address in seen:
@@ -319,7 +395,12 @@ def _values(raw: JSON, origin: str, where: str) -> tuple[ValuesResource, ...]:
 
 
 def _values_module(
-    raw: JSON, module: str, origin: str, where: str, out: list[ValuesResource]
+    raw: JSON,
+    module: str,
+    origin: str,
+    where: str,
+    out: list[ValuesResource],
+    repairs: list[AddressRepair] | None,
 ) -> None:
     mod = inp.opt_obj(raw, origin, where)
     for i, item in enumerate(inp.opt_lst(mod.get("resources"), origin, f"{where}.resources")):
@@ -330,7 +411,7 @@ def _values_module(
         schema = res.get("schema_version")
         out.append(
             ValuesResource(
-                address=_address(res, module, origin, iw),
+                address=_address(res, module, origin, iw, repairs),
                 provider=inp.opt_str(res.get("provider_name"), origin, f"{iw}.provider_name") or "",
                 schema_version=None
                 if schema is None
@@ -346,7 +427,7 @@ def _values_module(
         address = inp.module_address(child.get("address"), origin, f"{cw}.address")
         if not address:
             raise bad(origin, f"{cw}: no address")
-        _values_module(child, address, origin, cw, out)
+        _values_module(child, address, origin, cw, out, repairs)
 
 
 # -- configuration -----------------------------------------------------------------------------
