@@ -145,3 +145,18 @@ def test_a_real_check_of_the_demo_stack_is_accepted() -> None:
     doc = _render(dataclasses.replace(report, sarif_category="driftpatch/check/terraform"))
     assert github_problems(doc) == []
     assert len(doc["runs"][0]["results"]) == len(report.findings)  # type: ignore[index]
+
+
+def test_plan_warnings_are_notes_and_the_run_still_succeeded() -> None:
+    from driftpatch.model import ScanError
+
+    warning = ScanError("plan:plan.json", "2 addresses rebuilt (Terraform 0.12)", level="warning")
+    report = dataclasses.replace(REPORT, errors=(), warnings=(warning,))
+    invocation = _render(report)["runs"][0]["invocations"][0]  # type: ignore[index]
+    assert invocation["executionSuccessful"] is True
+    assert invocation["toolExecutionNotifications"] == [
+        {
+            "level": "note",
+            "message": {"text": "plan:plan.json: 2 addresses rebuilt (Terraform 0.12)"},
+        }
+    ]

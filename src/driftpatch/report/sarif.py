@@ -98,7 +98,7 @@ def render(report: Report, color: bool = False) -> str:
     notifications = [
         {"level": "warning", "message": {"text": f"{e.scope}: {e.message}"}}
         for e in (*report.input_problems, *report.errors)
-    ]
+    ] + [{"level": "note", "message": {"text": f"{w.scope}: {w.message}"}} for w in report.warnings]
     if dropped:
         notifications.append(
             {
