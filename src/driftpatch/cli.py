@@ -239,25 +239,48 @@ def patch(
         bool, typer.Option("--apply", help="Write the patches (all or nothing).")
     ] = False,
 ) -> None:
-    """Show a saved report's patches as one diff, or apply them (refused if files changed)."""
-    from driftpatch.fix.apply import plan_application, write_all
+    """Show a saved report's patches as one diff, or apply them (refused if files changed).
+
+    Only existing .tf/.tfvars files inside the repository and new .tf files under --source are
+    written, all or nothing, under a repository lock; a run interrupted by SIGKILL is rolled
+    back by the next `patch` run (driftpatch.fix.journal)."""
+    from driftpatch.fix.apply import check_targets, plan_application
     from driftpatch.fix.diff import unified
+    from driftpatch.fix.journal import ApplyInterrupted, RepoLock, commit, recover
     from driftpatch.reportio import load_patches
     from driftpatch.terraform.source import find_repo_root
 
     patches = load_patches(report)
-    root = find_repo_root((source or Path.cwd()).resolve())
-    if not patches:
-        typer.echo("driftpatch: the report has no patches", err=True)
-        raise typer.Exit(EXIT_OK)
-    result = plan_application(patches, root)
+    source_root = (source or Path.cwd()).resolve()
+    if not source_root.is_dir():
+        raise click.UsageError(f"--source {source}: not a directory")
+    root = find_repo_root(source_root)
+    check_targets(patches, root, source_root)  # before the lock: a refused report writes nothing
+    lock = RepoLock(root)
     if not apply:
+        if lock.journal.exists():
+            with lock:
+                _note(recover(lock, root))
+        if not patches:
+            typer.echo("driftpatch: the report has no patches", err=True)
+            raise typer.Exit(EXIT_OK)
+        result = plan_application(patches, root, source_root)
         for rel in sorted(result.files):
             path = root / rel
-            old = path.read_text(encoding="utf-8") if path.is_file() else None
+            old = path.read_bytes().decode("utf-8") if path.is_file() else None
             sys.stdout.write(unified(rel, old, result.files[rel]))
         raise typer.Exit(EXIT_OK)
-    written = write_all(result, root)
+    with lock:
+        _note(recover(lock, root))
+        if not patches:
+            typer.echo("driftpatch: the report has no patches", err=True)
+            raise typer.Exit(EXIT_OK)
+        result = plan_application(patches, root, source_root)
+        try:
+            written = commit(result, root, lock)
+        except ApplyInterrupted as exc:
+            typer.echo(f"driftpatch: {exc}", err=True)
+            raise typer.Exit(128 + exc.signum) from None
     unverified = sum(1 for p in patches if not p.verified)
     typer.echo(
         f"driftpatch: patched {len(written)} file(s): {', '.join(written)}"
@@ -265,6 +288,11 @@ def patch(
         err=True,
     )
     raise typer.Exit(EXIT_OK)
+
+
+def _note(line: str | None) -> None:
+    if line:
+        typer.echo(f"driftpatch: note: {line}", err=True)
 
 
 @app.command()
