@@ -71,8 +71,6 @@ def refuse_inputs(label: str, path: Path, inputs: Inputs) -> None:
     def refuse(why: str) -> OutputOverwritesInput:
         return OutputOverwritesInput(f"refusing {label}: {why}; nothing was written")
 
-    if name.endswith(TERRAFORM_SUFFIXES) or Path(real).name.endswith(TERRAFORM_SUFFIXES):
-        raise refuse("a report never takes the name of a Terraform file")
     for what, source in inputs.files:
         if _same(path, source):
             raise refuse(f"it is the {what} {source} this run reads")
@@ -81,6 +79,8 @@ def refuse_inputs(label: str, path: Path, inputs: Inputs) -> None:
         full = os.path.abspath(os.path.expanduser(pattern))  # noqa: PTH100, PTH111
         if fnmatch.fnmatchcase(absolute, full) or fnmatch.fnmatchcase(real, full):
             raise refuse(f"the --state pattern {pattern} matches it")
+    if name.endswith(TERRAFORM_SUFFIXES) or Path(real).name.endswith(TERRAFORM_SUFFIXES):
+        raise refuse("a report never takes the name of a Terraform file")
 
 
 def refuse_all(specs: Sequence[OutputSpec], inputs: Inputs) -> None:
