@@ -316,6 +316,31 @@ def test_a_malformed_base_sha256_is_refused(world: Path) -> None:
     assert snapshot(world.parent) == before
 
 
+def test_a_non_utf8_target_is_refused_with_a_specific_line(world: Path) -> None:
+    (world / "latin.tf").write_bytes(b"# caf\xe9\nx = 1\n")
+    patch = entry("latin.tf", "# cafe\nx = 1\n", "# cafe\nx = 2\n")
+    rep = report(world.parent / "r.json", [patch])
+    before = snapshot(world.parent)
+    proc = run(*apply(world, rep))
+    assert proc.returncode == 2
+    assert only_line(proc.stderr) == (
+        "driftpatch: error: latin.tf: not UTF-8 text (byte 0xe9 at offset 5); driftpatch only "
+        "patches UTF-8 files"
+    )
+    assert snapshot(world.parent) == before
+
+
+def test_a_hard_linked_target_is_replaced_in_the_repository_only(world: Path) -> None:
+    outside = world.parent / "outside" / "outside.tf"
+    (world / "linked.tf").hardlink_to(outside)
+    old = outside.read_text()
+    rep = report(world.parent / "r.json", [entry("linked.tf", old, old + "# patched\n")])
+    proc = run(*apply(world, rep))
+    assert proc.returncode == 0, proc.stderr
+    assert (world / "linked.tf").read_text() == old + "# patched\n"
+    assert outside.read_text() == old
+
+
 # -- what is written, and how ----------------------------------------------------------------
 
 
@@ -384,6 +409,45 @@ def test_a_second_concurrent_apply_is_refused_and_never_mixes_edits(world: Path)
     code, err = resume(proc)
     assert code == 0, err
     assert snapshot(world.parent) == after_apply(before, world, NEW)
+
+
+def test_two_racing_applies_never_mix_their_edits(world: Path) -> None:
+    """No hook: two real processes started together on 150 files; whatever the interleaving,
+    the tree ends up entirely one report's result and the other run exits 2."""
+    files = {f"f{i:03}.tf": f'locals {{\n  v{i} = "old"\n}}\n' for i in range(150)}
+    for rel, text in files.items():
+        (world / rel).write_text(text)
+    reps = {
+        side: report(
+            world.parent / f"{side}.json",
+            [entry(rel, text, text.replace('"old"', f'"{side}"')) for rel, text in files.items()],
+        )
+        for side in ("a", "b")
+    }
+    procs = {
+        side: subprocess.Popen(
+            [sys.executable, "-m", "driftpatch", *apply(world, rep)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env(),
+        )
+        for side, rep in reps.items()
+    }
+    results = {side: p.communicate(timeout=300) for side, p in procs.items()}
+    codes = {side: p.returncode for side, p in procs.items()}
+    assert sorted(codes.values()) == [0, 2], results
+    winner = next(side for side, code in codes.items() if code == 0)
+    loser = next(side for side, code in codes.items() if code == 2)
+    assert only_line(results[loser][1]) in (
+        f"driftpatch: error: another driftpatch patch --apply is running in {world} (lock "
+        f"{world / LOCK}); try again when it has finished",
+        "driftpatch: error: f000.tf changed since the scan: scan again to get fresh patches",
+    )
+    for rel, text in files.items():
+        assert (world / rel).read_text() == text.replace('"old"', f'"{winner}"')
+    assert not list(world.glob(".*.driftpatch-*"))
+    assert not (world / JOURNAL).exists()
 
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

@@ -178,7 +178,7 @@ def _test_pause(renamed: int, deferred: _Deferred) -> None:
     while deferred.signum is None:
         try:
             ready, _, _ = select.select([sys.stdin], [], [], 0.05)
-        except (OSError, ValueError):
+        except (OSError, ValueError, TypeError):  # no usable stdin: do not pause
             return
         if ready:
             sys.stdin.readline()
