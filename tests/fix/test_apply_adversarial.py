@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -549,3 +550,24 @@ def test_a_crafted_journal_cannot_reach_outside_the_repository(world: Path) -> N
         "by hand, then delete the journal"
     )
     assert snapshot(world.parent) == before
+
+
+def test_a_real_report_applies_and_touches_only_its_patch_files(tmp_path: Path) -> None:
+    """The other side of the refusals: a report `check` wrote (modules included) applies."""
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO / "fixtures" / "inputs" / "stack", repo)
+    (repo / ".git").mkdir()
+    rep = tmp_path / "report.json"
+    checked = run("check", "--source", str(repo), "--no-checkov", "-o", f"json:{rep}")
+    assert checked.returncode == 1, checked.stderr
+    files = sorted({p["file"] for p in json.loads(rep.read_text())["patches"]})
+    assert files  # the stack has fixable misconfigurations
+    before = snapshot(tmp_path)
+    proc = run("patch", str(rep), "--source", str(repo), "--apply")
+    assert proc.returncode == 0, proc.stderr
+    assert only_line(proc.stderr).startswith(
+        f"driftpatch: patched {len(files)} file(s): {', '.join(files)}"
+    )
+    after = snapshot(tmp_path)
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    assert changed == {f"repo/{f}" for f in files}
