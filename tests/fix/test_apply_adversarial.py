@@ -523,6 +523,38 @@ def test_after_sigkill_a_file_edited_since_is_left_alone_with_its_backup(world: 
     assert (world / JOURNAL).is_file()
 
 
+def test_a_journal_of_a_completed_run_is_only_cleaned_up(world: Path) -> None:
+    """Killed after the commit point: the files are kept, the leftover backup goes."""
+    (world / ".main.tf.driftpatch-x1.orig").write_text(FILES["main.tf"])
+    journal = {
+        "driftpatch_journal": 1,
+        "state": "committed",
+        "pid": 1,
+        "entries": [
+            {
+                "file": "main.tf",
+                "base_sha256": "0" * 64,
+                "new_sha256": sha256(FILES["main.tf"]),
+                "temp": None,
+                "backup": ".main.tf.driftpatch-x1.orig",
+            }
+        ],
+    }
+    (world / JOURNAL).write_text(json.dumps(journal))
+    rep = report(world.parent / "r.json", [])
+    (world / "unrelated.tf.driftpatch-x2.orig").write_text("not ours: kept\n")
+    proc = run(*apply(world, rep))
+    assert proc.returncode == 0
+    assert proc.stderr.splitlines() == [
+        "driftpatch: note: cleaned up after an interrupted patch --apply that had completed",
+        "driftpatch: the report has no patches",
+    ]
+    assert not (world / ".main.tf.driftpatch-x1.orig").exists()
+    assert not (world / JOURNAL).exists()
+    assert (world / "unrelated.tf.driftpatch-x2.orig").exists()
+    assert (world / "main.tf").read_text() == FILES["main.tf"]
+
+
 def test_a_crafted_journal_cannot_reach_outside_the_repository(world: Path) -> None:
     outside = world.parent / "outside" / "outside.tf"
     journal = {

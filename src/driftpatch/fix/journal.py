@@ -252,6 +252,32 @@ def _hash_file(path: Path) -> str | None:
         return None
 
 
+def _entry(raw: dict[str, Any]) -> Entry:
+    fields = (raw["file"], raw["base_sha256"], raw["new_sha256"], raw["temp"], raw["backup"])
+    if not isinstance(fields[0], str) or not isinstance(fields[2], str):
+        raise TypeError("file and new_sha256 must be strings")
+    if not all(f is None or isinstance(f, str) for f in fields):
+        raise TypeError("every field must be a string or null")
+    return Entry(*fields)
+
+
+def _undo(entry: Entry, target: Path, backup: Path | None, *, committed: bool) -> int | None:
+    """Put one journal entry's file back as it was before the run: 1 if restored, 0 if there
+    was nothing to undo, None if the file is in neither the state before nor after the run."""
+    current = _hash_file(target)
+    if committed or current == entry.base_sha256:
+        return 0  # the run finished, or had not renamed this file yet
+    if current != entry.new_sha256:
+        return None
+    if entry.base_sha256 is None:
+        target.unlink()
+        return 1
+    if backup is not None and _hash_file(backup) == entry.base_sha256:
+        backup.replace(target)
+        return 1
+    return None
+
+
 def recover(lock: RepoLock, root: Path) -> str | None:
     """Roll back what the journal of an interrupted run records; one line for the user, or None
     when there was no journal. Must be called with the lock held. FixError (journal kept) when
@@ -267,10 +293,9 @@ def recover(lock: RepoLock, root: Path) -> str | None:
         if doc.get("driftpatch_journal") != JOURNAL_VERSION:
             raise ValueError("unknown journal version")
         state = doc["state"]
-        entries = [
-            Entry(str(e["file"]), e["base_sha256"], str(e["new_sha256"]), e["temp"], e["backup"])
-            for e in doc["entries"]
-        ]
+        if state not in ("preparing", "applying", "committed"):
+            raise ValueError(f"unknown state {state!r}")
+        entries = [_entry(e) for e in doc["entries"]]
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise FixError(
             f"the journal {lock.journal} of an interrupted patch --apply is unreadable ({exc}); "
@@ -289,25 +314,19 @@ def recover(lock: RepoLock, root: Path) -> str | None:
             continue
         temp = _own_file(target, entry.temp, ".tmp")
         backup = _own_file(target, entry.backup, ".orig")
-        current = _hash_file(target)
-        if state == "committed" or current == entry.base_sha256:
-            pass  # finished, or not renamed yet: nothing to undo
-        elif current == entry.new_sha256 and entry.base_sha256 is None:
-            target.unlink()
-            restored += 1
-        elif (
-            current == entry.new_sha256
-            and backup is not None
-            and _hash_file(backup) == entry.base_sha256
-        ):
-            backup.replace(target)
-            restored += 1
-        else:
+        try:
+            outcome = _undo(entry, target, backup, committed=state == "committed")
+        except OSError as exc:
+            stuck.append(f"{entry.file} ({exc.strerror or exc})")
+            continue
+        if outcome is None:
             kept = f"; its original is in {backup.name}" if backup and backup.exists() else ""
             stuck.append(f"{entry.file} (changed since{kept})")
             continue
+        restored += outcome
         for leftover in [p for p in (temp, backup) if p is not None] + list(_leftovers(target)):
-            leftover.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a stray file left is untidy, not unsafe
+                leftover.unlink(missing_ok=True)
     if stuck:
         raise FixError(
             f"cannot roll back the interrupted patch --apply recorded in {lock.journal}: "
@@ -361,6 +380,11 @@ def commit(result: Result, root: Path, lock: RepoLock) -> list[str]:
             for directory in {s.target.parent for s in staged}:
                 fsync_dir(directory)
             _write_journal(lock, "committed", [s.entry for s in staged])
+        except OSError as exc:
+            _roll_back(renamed, staged, lock, journal_written, exc)
+            raise FixError(
+                f"cannot apply the patches ({exc.strerror or exc}): every file was rolled back"
+            ) from exc
         except BaseException as exc:
             _roll_back(renamed, staged, lock, journal_written, exc)
             raise
