@@ -243,6 +243,13 @@ def _crafted(world: Path, kind: str) -> tuple[dict[str, object], str]:
         return entry(
             "other/new.tf", None, "x = 1\n"
         ), "a new file must be under the source directory"
+    if kind == "missing-dir":
+        return entry("nodir/new.tf", None, "x = 1\n"), "its directory nodir does not exist"
+    if kind == "symlink-into-git":
+        (world / "g").symlink_to(".git")
+        return entry(
+            "g/hooks/x.tf", None, "x = 1\n"
+        ), "a symlinked directory on its path leads into .git"
     raise AssertionError(kind)
 
 
@@ -260,6 +267,8 @@ CRAFTED = [
     "fifo",
     "new-tfvars",
     "new-outside-source",
+    "missing-dir",
+    "symlink-into-git",
 ]
 
 

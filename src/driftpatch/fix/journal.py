@@ -37,6 +37,7 @@ deferred signal arrives. It lets a test interrupt or race a run at an exact poin
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -388,10 +389,13 @@ def commit(result: Result, root: Path, lock: RepoLock) -> list[str]:
         except BaseException as exc:
             _roll_back(renamed, staged, lock, journal_written, exc)
             raise
-        for item in staged:
-            if item.backup is not None:
-                item.backup.unlink(missing_ok=True)
-        lock.journal.unlink(missing_ok=True)
+        # Past the commit point: a file left here is untidy, not unsafe (the next run's
+        # recovery removes what a committed journal names).
+        with contextlib.suppress(OSError):
+            for item in staged:
+                if item.backup is not None:
+                    item.backup.unlink(missing_ok=True)
+            lock.journal.unlink(missing_ok=True)
     return order
 
 
@@ -443,7 +447,10 @@ def _swap(item: _Staged) -> None:
                 f"{entry.file} appeared while patching: every file was rolled back"
             ) from None
         except OSError as exc:
-            raise FixError(f"cannot create {entry.file}: {exc.strerror or exc}") from exc
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+                raise FixError(f"cannot create {entry.file}: {exc.strerror or exc}") from exc
+            item.temp.replace(target)  # no hard links here: checked just above instead
+            return
         item.temp.unlink()
         return
     if target.is_symlink() or _hash_file(target) != entry.base_sha256:
