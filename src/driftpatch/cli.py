@@ -88,12 +88,41 @@ NoCheckovOpt = Annotated[
 ]
 
 
-def _outputs(values: list[str] | None) -> tuple[OutputSpec, ...]:
+def _outputs(
+    values: list[str] | None,
+    *,
+    states: list[str] | None = None,
+    plan: Path | None = None,
+    live: Path | None = None,
+    ignore_file: Path | None = None,
+    source: Path | None = None,
+) -> tuple[OutputSpec, ...]:
+    """The -o specs, refused (exit 2, before anything runs or is written) when two write the
+    same file or one would replace an input of the run (driftpatch.outputs.refuse_inputs)."""
+    from driftpatch.drift.ignore import DEFAULT_NAME
+    from driftpatch.outputs import Inputs, refuse_all
+
     known = tuple(REPORTERS)
     specs = tuple(OutputSpec.parse(v, known) for v in values or ["console"])
     paths = [s.path.resolve() for s in specs if s.path]
     if len(paths) != len(set(paths)):
         raise click.UsageError("two -o options write to the same file")
+    files: list[tuple[str, Path]] = []
+    globs: list[str] = []
+    for ref in states or ():
+        if ref.startswith("s3://"):
+            continue
+        files.append(("--state file", Path(ref)))
+        if any(c in ref for c in "*?["):
+            globs.append(ref)
+    for what, path in (("--plan", plan), ("--live snapshot", live), ("--ignore-file", ignore_file)):
+        if path is not None:
+            files.append((what, path))
+    if ignore_file is None:  # the defaults the run may read
+        for base in (source, Path()):
+            if base is not None:
+                files.append(("ignore file", base / DEFAULT_NAME))
+    refuse_all(specs, Inputs(tuple(files), tuple(globs)))
     return specs
 
 
@@ -166,7 +195,9 @@ def scan(
     """State + live AWS (+ HCL, + plan): drift and misconfigurations. The nightly job."""
     from driftpatch import api
 
-    specs = _outputs(output)
+    specs = _outputs(
+        output, states=state, plan=plan, live=live, ignore_file=ignore_file, source=source
+    )
     if not state and not plan:
         raise click.UsageError("scan needs --state (or --plan) to know what the code says")
     config = Config(
@@ -198,9 +229,9 @@ def check(
     """HCL + plan JSON, no AWS: misconfigurations and the plan's drift. The pull-request job."""
     from driftpatch import api
 
-    specs = _outputs(output)
     if source is None and plan is None:
         source = Path()
+    specs = _outputs(output, plan=plan, ignore_file=ignore_file, source=source)
     config = Config(
         plan=plan, source=source, ignore_file=ignore_file, checkov=not no_checkov, offline=True
     )
@@ -228,8 +259,9 @@ def inventory(
     from driftpatch.aws.inventory import take_inventory
     from driftpatch.aws.readers import covered_types
     from driftpatch.aws.session import AwsSession
-    from driftpatch.outputs import write_atomic
+    from driftpatch.outputs import Inputs, refuse_inputs, write_atomic
 
+    refuse_inputs(f"-o {output}", output, Inputs())
     wanted = None
     if types:
         wanted = {t.strip() for t in types.split(",") if t.strip()}
@@ -265,25 +297,48 @@ def patch(
         bool, typer.Option("--apply", help="Write the patches (all or nothing).")
     ] = False,
 ) -> None:
-    """Show a saved report's patches as one diff, or apply them (refused if files changed)."""
-    from driftpatch.fix.apply import plan_application, write_all
+    """Show a saved report's patches as one diff, or apply them (refused if files changed).
+
+    Only existing .tf/.tfvars files inside the repository and new .tf files under --source are
+    written, all or nothing, under a repository lock; a run interrupted by SIGKILL is rolled
+    back by the next `patch` run (driftpatch.fix.journal)."""
+    from driftpatch.fix.apply import check_targets, plan_application
     from driftpatch.fix.diff import unified
+    from driftpatch.fix.journal import ApplyInterrupted, RepoLock, commit, recover
     from driftpatch.reportio import load_patches
     from driftpatch.terraform.source import find_repo_root
 
     patches = load_patches(report)
-    root = find_repo_root((source or Path.cwd()).resolve())
-    if not patches:
-        typer.echo("driftpatch: the report has no patches", err=True)
-        raise typer.Exit(EXIT_OK)
-    result = plan_application(patches, root)
+    source_root = (source or Path.cwd()).resolve()
+    if not source_root.is_dir():
+        raise click.UsageError(f"--source {source}: not a directory")
+    root = find_repo_root(source_root)
+    check_targets(patches, root, source_root)  # before the lock: a refused report writes nothing
+    lock = RepoLock(root)
     if not apply:
+        if lock.journal.exists():
+            with lock:
+                _note(recover(lock, root))
+        if not patches:
+            typer.echo("driftpatch: the report has no patches", err=True)
+            raise typer.Exit(EXIT_OK)
+        result = plan_application(patches, root, source_root)
         for rel in sorted(result.files):
             path = root / rel
-            old = path.read_text(encoding="utf-8") if path.is_file() else None
+            old = path.read_bytes().decode("utf-8") if path.is_file() else None
             sys.stdout.write(unified(rel, old, result.files[rel]))
         raise typer.Exit(EXIT_OK)
-    written = write_all(result, root)
+    with lock:
+        _note(recover(lock, root))
+        if not patches:
+            typer.echo("driftpatch: the report has no patches", err=True)
+            raise typer.Exit(EXIT_OK)
+        result = plan_application(patches, root, source_root)
+        try:
+            written = commit(result, root, lock)
+        except ApplyInterrupted as exc:
+            typer.echo(f"driftpatch: {exc}", err=True)
+            raise typer.Exit(128 + exc.signum) from None
     unverified = sum(1 for p in patches if not p.verified)
     typer.echo(
         f"driftpatch: patched {len(written)} file(s): {', '.join(written)}"
@@ -291,6 +346,11 @@ def patch(
         err=True,
     )
     raise typer.Exit(EXIT_OK)
+
+
+def _note(line: str | None) -> None:
+    if line:
+        typer.echo(f"driftpatch: note: {line}", err=True)
 
 
 @app.command()
@@ -324,9 +384,11 @@ def ignore(
 ) -> None:
     """Write an ignore file that accepts every finding of a report (edit it, then commit it)."""
     from driftpatch.drift.ignore import generate
-    from driftpatch.outputs import write_atomic
+    from driftpatch.outputs import Inputs, refuse_inputs, write_atomic
     from driftpatch.reportio import load_findings
 
+    if output is not None:
+        refuse_inputs(f"-o {output}", output, Inputs((("report", report),)))
     text = generate(load_findings(report))
     if output is None:
         sys.stdout.write(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from driftpatch.errors import ReportError
@@ -72,25 +73,32 @@ def load_findings(path: Path) -> list[Finding]:
     return out
 
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
 def load_patches(path: Path) -> list[Patch]:
+    """The report's patches, checked for shape only: whether their files may be written is
+    decided against the repository by `driftpatch.fix.apply.target_path`."""
     doc = load_report(path)
     out = []
     try:
         for raw in doc.get("patches") or []:
+            file, base = raw["file"], raw.get("base_sha256")
+            if not isinstance(file, str) or not isinstance(raw["diff"], str):
+                raise TypeError("file and diff must be strings")
+            if base is not None and not (isinstance(base, str) and _SHA256.fullmatch(base)):
+                raise ValueError(f"base_sha256 of {file!r} is not a sha256 hex digest")
             out.append(
                 Patch(
-                    file=str(raw["file"]),
-                    diff=str(raw["diff"]),
+                    file=file,
+                    diff=raw["diff"],
                     finding_ids=tuple(map(str, raw.get("finding_ids") or ())),
                     action=PatchAction(raw["action"]),
                     verified=bool(raw.get("verified")),
                     note=str(raw.get("note") or ""),
-                    base_sha256=raw.get("base_sha256"),
+                    base_sha256=base,
                 )
             )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ReportError(f"{path}: malformed patch entry ({exc})") from exc
-    for p in out:
-        if p.file.startswith("/") or ".." in Path(p.file).parts:
-            raise ReportError(f"{path}: patch path {p.file!r} leaves the repository")
     return out
