@@ -410,10 +410,11 @@ def rules(
     ] = None,
 ) -> None:
     """The rule catalogue: ids, severities, CIS references, checkov equivalents, fixes."""
-    from driftpatch.outputs import write_atomic
+    from driftpatch.outputs import Inputs, refuse_all, write_atomic
     from driftpatch.rules.catalogue import catalogue
 
     spec = OutputSpec.parse(output or "console", ("console", "json"))
+    refuse_all((spec,), Inputs())
     entries = catalogue()
     if spec.format == "json":
         text = json.dumps(entries, indent=2, ensure_ascii=False) + "\n"

@@ -3,8 +3,8 @@ path leaves no file behind, and no output may replace one of the run's inputs.
 
 `refuse_inputs` runs before the scan: an `-o` path that resolves (symlinks and hard links
 included) to a state, plan, snapshot, ignore file or report the run reads, that a `--state` glob
-matches, or that names a Terraform file (`.tf`, `.tfvars`, `.tfstate`, ...: never a report, and
-Terraform would read it) is refused with one line, exit 2.
+matches, that names a Terraform file (`.tf`, `.tfvars`, `.tfstate`, ...: never a report, and
+Terraform would read it) or that lies inside a `.git` directory is refused with one line, exit 2.
 
 `write_files` is all or nothing: every output is first written to a `mkstemp` file beside its
 target; only when all are written are they renamed into place. Files get the mode any tool would
@@ -81,6 +81,9 @@ def refuse_inputs(label: str, path: Path, inputs: Inputs) -> None:
             raise refuse(f"the --state pattern {pattern} matches it")
     if name.endswith(TERRAFORM_SUFFIXES) or Path(real).name.endswith(TERRAFORM_SUFFIXES):
         raise refuse("a report never takes the name of a Terraform file")
+    parts = (*Path(absolute).parts, *Path(real).parts)
+    if any(part.lower() == ".git" for part in parts):
+        raise refuse("it is inside a .git directory (git runs what it finds there)")
 
 
 def refuse_all(specs: Sequence[OutputSpec], inputs: Inputs) -> None:

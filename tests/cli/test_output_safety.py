@@ -126,6 +126,16 @@ CASES = {
         "patch:repo/terraform.tfvars",
         "a report never takes the name of a Terraform file",
     ),
+    "git-config": (
+        CHECK,
+        "markdown:repo/.git/config",
+        "it is inside a .git directory (git runs what it finds there)",
+    ),
+    "git-hook-via-symlink": (
+        CHECK,
+        "markdown:hooks-link/pre-commit",
+        "it is inside a .git directory (git runs what it finds there)",
+    ),
     "source-tf-via-symlink": (
         CHECK,
         "json:tf-link.json",
@@ -140,6 +150,7 @@ def test_an_output_never_replaces_an_input(work: Path, case: str) -> None:
     (work / "state-link.json").symlink_to("terraform.tfstate")
     (work / "tf-link.json").symlink_to("repo/main.tf")
     (work / "plan-hard-link.json").hardlink_to(work / "plan.json")
+    (work / "hooks-link").symlink_to("repo/.git")
     before = snapshot(work)
     proc = run(*command, "-o", "json:ok.json", "-o", spec, cwd=work)
     line = refused(proc)
@@ -158,6 +169,10 @@ def test_ignore_and_inventory_outputs_never_replace_inputs(work: Path) -> None:
     assert refused(run("inventory", "-o", "terraform.tfstate", cwd=work)) == (
         "driftpatch: error: refusing -o terraform.tfstate: a report never takes the name of a "
         "Terraform file; nothing was written"
+    )
+    assert refused(run("rules", "-o", "json:repo/.git/rules.json", cwd=work)) == (
+        "driftpatch: error: refusing -o json:repo/.git/rules.json: it is inside a .git "
+        "directory (git runs what it finds there); nothing was written"
     )
     assert snapshot(work) == before
 
