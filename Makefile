@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit golden worlds clean checkov install-check
+.PHONY: demo test lint typecheck unit golden worlds clean checkov install-check action-constraints
 
 # checkov runs out of process from its own virtualenv: it pins boto3/packaging and installs a
 # forked `hcl2` module over python-hcl2, so it must never share $(VENV).
@@ -66,3 +66,11 @@ clean:
 # The wheel and the action's install line, each in a clean venv without extras: --help, rules, check.
 install-check:
 	PYTHON=$(PYTHON) bash scripts/check_install.sh
+
+# The action's pinned dependencies: a clean venv with driftpatch alone, frozen.
+action-constraints:
+	rm -rf .venv-constraints && $(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/python -m pip install --quiet .
+	{ echo "# Pins for the action's install (scripts/action/install.sh). Regenerate with: make action-constraints"; \
+	  .venv-constraints/bin/python -m pip freeze --exclude driftpatch; } > .github/action-constraints.txt
+	rm -rf .venv-constraints

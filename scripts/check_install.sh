@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install driftpatch as users do, in clean virtualenvs without extras, and run it.
 #   1. the wheel (what `pip install driftpatch` gives);
-#   2. the action's own install line (`python -m pip install "$GITHUB_ACTION_PATH"`, a directory).
+#   2. the action's own install step (scripts/action/install.sh: the pinned constraints, a directory).
 # Each venv then runs --version, --help, rules, rules -o json and `check` on the demo source, and
 # `pip check`. The test suite cannot see a missing dependency: its dev extras bring most of them.
 set -euo pipefail
@@ -11,9 +11,9 @@ repo="$PWD"
 work="$(mktemp -d "${TMPDIR:-/tmp}/driftpatch-install.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-# The action's install line, as action.yml writes it; checked so the two cannot drift apart.
-grep -q 'python -m pip install --quiet "${{ github.action_path }}"' action.yml ||
-  { echo "check_install: action.yml's install line changed; update this script" >&2; exit 1; }
+# The action's install step, as action.yml runs it; checked so the two cannot drift apart.
+grep -q 'run: bash "$GITHUB_ACTION_PATH/scripts/action/install.sh"' action.yml ||
+  { echo "check_install: action.yml's install step changed; update this script" >&2; exit 1; }
 
 "$PYTHON" -m venv "$work/build"
 "$work/build/bin/python" -m pip install --quiet --upgrade pip build
@@ -55,5 +55,5 @@ PY
 smoke "$work/wheel"
 
 "$PYTHON" -m venv "$work/action"
-"$work/action/bin/python" -m pip install --quiet "$repo"
+GITHUB_ACTION_PATH="$repo" DP_PYTHON="$work/action/bin/python" bash scripts/action/install.sh
 smoke "$work/action"
