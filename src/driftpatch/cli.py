@@ -74,6 +74,15 @@ IgnoreOpt = Annotated[
     Path | None,
     typer.Option("--ignore-file", metavar="F", help="Ignore file (default: .driftpatchignore)."),
 ]
+HistoryOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--history",
+        metavar="DB",
+        help="Record this run in a SQLite history; findings get first_seen, last_seen and "
+        "new/recurring.",
+    ),
+]
 SarifCategoryOpt = Annotated[
     str | None,
     typer.Option(
@@ -96,6 +105,7 @@ def _outputs(
     live: Path | None = None,
     ignore_file: Path | None = None,
     source: Path | None = None,
+    history: Path | None = None,
 ) -> tuple[OutputSpec, ...]:
     """The -o specs, refused (exit 2, before anything runs or is written) when two write the
     same file or one would replace an input of the run (driftpatch.outputs.refuse_inputs)."""
@@ -115,7 +125,12 @@ def _outputs(
         files.append(("--state file", Path(ref)))
         if any(c in ref for c in "*?["):
             globs.append(ref)
-    for what, path in (("--plan", plan), ("--live snapshot", live), ("--ignore-file", ignore_file)):
+    for what, path in (
+        ("--plan", plan),
+        ("--live snapshot", live),
+        ("--ignore-file", ignore_file),
+        ("--history database", history),
+    ):
         if path is not None:
             files.append((what, path))
     if ignore_file is None:  # the defaults the run may read
@@ -133,12 +148,22 @@ def _category(given: str | None, command: str, source: Path | None) -> str:
     return f"driftpatch/{command}" + (f"/{where}" if where and where != "." else "")
 
 
-def _finish(report: Report, specs: tuple[OutputSpec, ...], fail_on: FailOn, category: str) -> int:
+def _finish(
+    report: Report,
+    specs: tuple[OutputSpec, ...],
+    fail_on: FailOn,
+    category: str,
+    history: tuple[Path, str] | None = None,
+) -> int:
     import dataclasses
 
     from driftpatch.outputs import write_outputs
 
     report = dataclasses.replace(report, sarif_category=category)
+    if history is not None:
+        from driftpatch.history import record
+
+        report = dataclasses.replace(report, history=record(history[0], report, history[1]))
 
     write_outputs(report, specs)
     to_console = any(s.format == "console" and s.path is None for s in specs)
@@ -187,6 +212,7 @@ def scan(
     ignore_file: IgnoreOpt = None,
     no_checkov: NoCheckovOpt = False,
     sarif_category: SarifCategoryOpt = None,
+    history: HistoryOpt = None,
     prefer: Annotated[
         Prefer,
         typer.Option("--prefer", help="Remedy for drift: follow the rules, or force one."),
@@ -196,7 +222,13 @@ def scan(
     from driftpatch import api
 
     specs = _outputs(
-        output, states=state, plan=plan, live=live, ignore_file=ignore_file, source=source
+        output,
+        states=state,
+        plan=plan,
+        live=live,
+        ignore_file=ignore_file,
+        source=source,
+        history=history,
     )
     if not state and not plan:
         raise click.UsageError("scan needs --state (or --plan) to know what the code says")
@@ -213,7 +245,8 @@ def scan(
         prefer=prefer,
     )
     category = _category(sarif_category, "scan", source)
-    raise typer.Exit(_finish(api.scan(config), specs, fail_on, category))
+    recorded = (history, "scan") if history is not None else None
+    raise typer.Exit(_finish(api.scan(config), specs, fail_on, category, recorded))
 
 
 @app.command()
@@ -225,18 +258,20 @@ def check(
     ignore_file: IgnoreOpt = None,
     no_checkov: NoCheckovOpt = False,
     sarif_category: SarifCategoryOpt = None,
+    history: HistoryOpt = None,
 ) -> None:
     """HCL + plan JSON, no AWS: misconfigurations and the plan's drift. The pull-request job."""
     from driftpatch import api
 
     if source is None and plan is None:
         source = Path()
-    specs = _outputs(output, plan=plan, ignore_file=ignore_file, source=source)
+    specs = _outputs(output, plan=plan, ignore_file=ignore_file, source=source, history=history)
     config = Config(
         plan=plan, source=source, ignore_file=ignore_file, checkov=not no_checkov, offline=True
     )
     category = _category(sarif_category, "check", source)
-    raise typer.Exit(_finish(api.check(config), specs, fail_on, category))
+    recorded = (history, "check") if history is not None else None
+    raise typer.Exit(_finish(api.check(config), specs, fail_on, category, recorded))
 
 
 @app.command()
@@ -450,6 +485,33 @@ def _rules_table(entries: list[dict[str, Any]], *, to_terminal: bool) -> str:
     tty = to_terminal and sys.stdout.isatty()
     Console(file=buffer, width=Console().width if tty else 160, force_terminal=tty).print(table)
     return buffer.getvalue()
+
+
+@app.command(name="history")
+def history_command(
+    db: Annotated[Path, typer.Argument(metavar="DB", help="A --history database.")],
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="FORMAT[:PATH]",
+            help="console (default), markdown or json; without PATH: stdout.",
+        ),
+    ] = None,
+) -> None:
+    """Open findings by age, what the latest run made new or resolved, MTTR and MTTD."""
+    from driftpatch.history import render, summarize
+    from driftpatch.outputs import Inputs, refuse_all, write_atomic
+
+    spec = OutputSpec.parse(output or "console", ("console", "markdown", "json"))
+    refuse_all((spec,), Inputs((("--history database", db),)))
+    text = render(summarize(db), spec.format)
+    if spec.path is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(spec.path, text)
+    raise typer.Exit(EXIT_OK)
 
 
 def _version(value: bool) -> None:

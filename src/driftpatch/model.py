@@ -283,6 +283,18 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class FindingHistory:
+    """When a finding was first and last seen (`--history`): `new` in this run or `recurring`."""
+
+    first_seen: str
+    last_seen: str
+    status: str  # "new" | "recurring"
+
+    def to_json(self) -> dict[str, JSON]:
+        return {"first_seen": self.first_seen, "last_seen": self.last_seen, "history": self.status}
+
+
+@dataclass(frozen=True)
 class ResourceEntry:
     """One managed resource instance as seen in state, plan, source or live AWS."""
 
@@ -389,6 +401,8 @@ class Report:
     anchor: Location | None = None
     # SARIF runs of one category replace each other in code scanning: PR and nightly differ.
     sarif_category: str = "driftpatch/"
+    # finding id -> first/last seen, with --history (additive finding fields in the JSON).
+    history: Mapping[str, FindingHistory] = field(default_factory=dict)
     # Input quirks read past (level "warning"): in the JSON's `errors`, never in the exit code.
     warnings: tuple[ScanError, ...] = ()
 
@@ -417,7 +431,10 @@ class Report:
             "scanned_at": self.scanned_at,
             "inputs": self.inputs.to_json(),
             "summary": self.summary(),
-            "findings": [f.to_json() for f in self.findings],
+            "findings": [
+                {**f.to_json(), **(self.history[f.id].to_json() if f.id in self.history else {})}
+                for f in self.findings
+            ],
             "resources": [r.to_json() for r in self.resources],
             "patches": [p.to_json() for p in self.patches],
             "errors": [e.to_json() for e in (*self.input_problems, *self.errors, *self.warnings)],
