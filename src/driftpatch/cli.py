@@ -83,6 +83,17 @@ HistoryOpt = Annotated[
         "new/recurring.",
     ),
 ]
+NotifyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--notify",
+        metavar="URL",
+        help="POST new findings (at or above --notify-on) to this webhook (Slack-compatible).",
+    ),
+]
+NotifyOnOpt = Annotated[
+    FailOn, typer.Option("--notify-on", help="Lowest severity that is worth an alert.")
+]
 SarifCategoryOpt = Annotated[
     str | None,
     typer.Option(
@@ -141,6 +152,14 @@ def _outputs(
     return specs
 
 
+def _alert(url: str | None, threshold: FailOn) -> tuple[str, FailOn] | None:
+    if url is None:
+        return None
+    from driftpatch.notify import check_url
+
+    return check_url(url), threshold
+
+
 def _category(given: str | None, command: str, source: Path | None) -> str:
     if given:
         return given
@@ -154,6 +173,7 @@ def _finish(
     fail_on: FailOn,
     category: str,
     history: tuple[Path, str] | None = None,
+    alert: tuple[str, FailOn] | None = None,
 ) -> int:
     import dataclasses
 
@@ -166,6 +186,11 @@ def _finish(
         report = dataclasses.replace(report, history=record(history[0], report, history[1]))
 
     write_outputs(report, specs)
+    if alert is not None:
+        from driftpatch.notify import notify
+
+        sent = notify(alert[0], report, alert[1])
+        typer.echo(f"driftpatch: note: {sent.message}", err=True)
     to_console = any(s.format == "console" and s.path is None for s in specs)
     if not to_console:
         for notice in report.notices:
@@ -213,6 +238,8 @@ def scan(
     no_checkov: NoCheckovOpt = False,
     sarif_category: SarifCategoryOpt = None,
     history: HistoryOpt = None,
+    notify: NotifyOpt = None,
+    notify_on: NotifyOnOpt = FailOn.HIGH,
     prefer: Annotated[
         Prefer,
         typer.Option("--prefer", help="Remedy for drift: follow the rules, or force one."),
@@ -246,7 +273,8 @@ def scan(
     )
     category = _category(sarif_category, "scan", source)
     recorded = (history, "scan") if history is not None else None
-    raise typer.Exit(_finish(api.scan(config), specs, fail_on, category, recorded))
+    alert = _alert(notify, notify_on)
+    raise typer.Exit(_finish(api.scan(config), specs, fail_on, category, recorded, alert))
 
 
 @app.command()
@@ -259,6 +287,8 @@ def check(
     no_checkov: NoCheckovOpt = False,
     sarif_category: SarifCategoryOpt = None,
     history: HistoryOpt = None,
+    notify: NotifyOpt = None,
+    notify_on: NotifyOnOpt = FailOn.HIGH,
 ) -> None:
     """HCL + plan JSON, no AWS: misconfigurations and the plan's drift. The pull-request job."""
     from driftpatch import api
@@ -271,7 +301,8 @@ def check(
     )
     category = _category(sarif_category, "check", source)
     recorded = (history, "check") if history is not None else None
-    raise typer.Exit(_finish(api.check(config), specs, fail_on, category, recorded))
+    alert = _alert(notify, notify_on)
+    raise typer.Exit(_finish(api.check(config), specs, fail_on, category, recorded, alert))
 
 
 @app.command()
