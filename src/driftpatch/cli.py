@@ -179,7 +179,11 @@ def _finish(
 
     from driftpatch.outputs import write_outputs
 
-    report = dataclasses.replace(report, sarif_category=category)
+    from driftpatch.github import blob_base
+
+    report = dataclasses.replace(
+        report, sarif_category=category, code_url=report.code_url or blob_base(os.environ)
+    )
     if history is not None:
         from driftpatch.history import record
 

@@ -401,6 +401,8 @@ class Report:
     anchor: Location | None = None
     # SARIF runs of one category replace each other in code scanning: PR and nightly differ.
     sarif_category: str = "driftpatch/"
+    # Where a repo-relative file of the reviewed commit is browsed (`.../blob/SHA/`), or "".
+    code_url: str = ""
     # finding id -> first/last seen, with --history (additive finding fields in the JSON).
     history: Mapping[str, FindingHistory] = field(default_factory=dict)
     # Input quirks read past (level "warning"): in the JSON's `errors`, never in the exit code.

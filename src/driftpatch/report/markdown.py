@@ -3,7 +3,9 @@
 A table first (what a reviewer scans), details folded, then each patch: as a GitHub
 ```suggestion``` block when it replaces one contiguous run of lines (so it can be pasted into a
 review comment on those lines), else as a ```diff``` block. GitHub caps comments at 65,536
-characters: past a budget the rest is summarised, never cut mid-block.
+characters: the whole text is budgeted (table rows, most severe first, then details, then
+patches), and what does not fit is counted, never cut mid-block. With `Report.code_url` (set in
+GitHub Actions) each file:line links to the reviewed commit.
 """
 
 from __future__ import annotations
@@ -100,9 +102,19 @@ def _summary(report: Report) -> list[str]:
     return lines
 
 
-def _row(f: Finding) -> str:
+def _where(f: Finding, code_url: str) -> str:
+    if f.location is None:
+        return "—"
+    if not code_url:
+        return f"`{f.location}`"
+    loc = f.location
+    lines = f"L{loc.start_line}" + (f"-L{loc.end_line}" if loc.end_line > loc.start_line else "")
+    return f"[`{loc}`]({code_url}{loc.file}#{lines})"
+
+
+def _row(f: Finding, code_url: str = "") -> str:
     subject = f.address or f"{f.resource_type} {f.resource_id}"
-    where = f"`{f.location}`" if f.location else "—"
+    where = _where(f, code_url)
     values = ""
     if f.kind.value == "drift":
         values = f"{cell(f.expected, 30)} → {cell(f.actual, 30)}"
@@ -149,15 +161,34 @@ def _patch(p: Patch) -> list[str]:
     return out
 
 
+def _table(report: Report, budget: int) -> list[str]:
+    """Rows, most severe first, while they fit; the rest counted by severity."""
+    out = [
+        "| severity | rule | resource | attribute | finding | code → live | where |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    size = sum(len(x) + 1 for x in out)
+    ranked = sorted(report.findings, key=lambda f: -f.severity.rank)
+    for i, f in enumerate(ranked):
+        row = _row(f, report.code_url)
+        if size + len(row) + 1 > budget:
+            rest = ranked[i:]
+            by = ", ".join(
+                f"{n} {s.value}"
+                for s in Severity
+                if (n := sum(1 for r in rest if r.severity is s))
+            )
+            out += ["", f"_…and {len(rest)} more finding(s) ({by}); see the JSON report._"]
+            break
+        out.append(row)
+        size += len(row) + 1
+    return [*out, ""]
+
+
 def render(report: Report, color: bool = False) -> str:
     lines = _summary(report)
     if report.findings:
-        lines += [
-            "| severity | rule | resource | attribute | finding | code → live | where |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        lines += [_row(f) for f in report.findings]
-        lines.append("")
+        lines += _table(report, BUDGET // 2)
     else:
         lines += ["No findings. ✅", ""]
     sections: list[list[str]] = []
