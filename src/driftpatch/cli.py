@@ -177,9 +177,8 @@ def _finish(
 ) -> int:
     import dataclasses
 
-    from driftpatch.outputs import write_outputs
-
     from driftpatch.github import blob_base
+    from driftpatch.outputs import write_outputs
 
     report = dataclasses.replace(
         report, sarif_category=category, code_url=report.code_url or blob_base(os.environ)

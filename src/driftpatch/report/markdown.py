@@ -174,9 +174,7 @@ def _table(report: Report, budget: int) -> list[str]:
         if size + len(row) + 1 > budget:
             rest = ranked[i:]
             by = ", ".join(
-                f"{n} {s.value}"
-                for s in Severity
-                if (n := sum(1 for r in rest if r.severity is s))
+                f"{n} {s.value}" for s in Severity if (n := sum(1 for r in rest if r.severity is s))
             )
             out += ["", f"_…and {len(rest)} more finding(s) ({by}); see the JSON report._"]
             break
