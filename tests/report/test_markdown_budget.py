@@ -77,3 +77,41 @@ def test_blob_base_prefers_the_pull_requests_head(tmp_path: Path) -> None:
     assert blob_base({"GITHUB_SHA": SHA}) == ""  # not in Actions
     assert blob_base({**env, "GITHUB_SHA": "HEAD; rm -rf"}) == ""
     assert blob_base({**env, "GITHUB_REPOSITORY": "a/b)](javascript:x"}) == ""
+
+
+def test_each_suggestion_stands_alone_on_the_original_file() -> None:
+    from driftpatch.fix.diff import unified
+    from driftpatch.model import Patch, PatchAction
+    from driftpatch.report.markdown import Suggestion, standalone
+
+    original = [f"line {i}\n" for i in range(1, 31)]
+
+    def edited(lines: list[str], at: int, new: list[str], drop: int = 1) -> list[str]:
+        return lines[: at - 1] + new + lines[at - 1 + drop :]
+
+    # four edits made one after another, as a scan makes them
+    s1 = edited(original, 5, ["five a\n", "five b\n"])  # line 5 -> two lines
+    s2 = edited(s1, 21, ["twenty\n"])  # original line 20, now at 21
+    s3 = edited(s2, 12, ["inserted\n"], drop=0)  # insert after original line 10 (now 11)
+    s4 = edited(s3, 6, ["five B\n"])  # rewrites what the first edit wrote
+    states = [original, s1, s2, s3, s4]
+    patches = tuple(
+        Patch(
+            file="main.tf",
+            diff=unified("main.tf", "".join(a), "".join(b)),
+            finding_ids=(str(i),),
+            action=PatchAction.CODIFY,
+            verified=True,
+        )
+        for i, (a, b) in enumerate(zip(states, states[1:], strict=False))
+    )
+    sugs = standalone(patches)
+    assert sugs[0] == Suggestion("main.tf", 5, 5, ("five a", "five b"))
+    assert sugs[1] == Suggestion("main.tf", 20, 20, ("twenty",))
+    assert sugs[2] == Suggestion("main.tf", 10, 10, ("line 10", "inserted"))
+    assert sugs[3] is None  # it changes lines the first patch wrote: no standalone form
+    for sug in sugs[:3]:
+        assert sug is not None
+        alone = edited(original, sug.start, [s + "\n" for s in sug.lines], sug.end - sug.start + 1)
+        assert "".join(alone) != "".join(original)
+        assert all(line in alone for line in original if line not in ("line 5\n", "line 20\n"))

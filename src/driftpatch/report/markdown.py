@@ -10,6 +10,7 @@ GitHub Actions) each file:line links to the reviewed commit.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -84,6 +85,50 @@ def suggestion(patch: Patch) -> Suggestion | None:
     return Suggestion(patch.file, start, start, (anchor, *added))
 
 
+def _hunks(diff: str) -> list[tuple[int, int, int]]:
+    """(first line in the new file, old length, new length) of each hunk. A hunk's new start
+    counts the earlier hunks of the same diff, so walking them last to first maps a line of
+    the patched file back to the file the diff was made against."""
+    out = []
+    for line in diff.splitlines():
+        m = _HUNK.match(line)
+        if m:
+            old_len = int(m.group(2)) if m.group(2) is not None else 1
+            new_len = int(m.group(4)) if m.group(4) is not None else 1
+            # an empty side names the line before it: "+7,0" sits before line 8
+            start = int(m.group(3)) if new_len else int(m.group(3)) + 1
+            out.append((start, old_len, new_len))
+    return out
+
+
+def standalone(patches: tuple[Patch, ...]) -> list[Suggestion | None]:
+    """Each patch's suggestion in the ORIGINAL file's lines, or None.
+
+    A report's patches to one file are made one after another, each diff on top of the
+    previous ones (so `git apply` / `patch --apply` take them in order). A review suggestion
+    stands alone on the file under review, so its lines are mapped back through the earlier
+    patches' hunks; a suggestion that overlaps an earlier patch has no standalone form."""
+    earlier: dict[str, list[list[tuple[int, int, int]]]] = {}
+    out: list[Suggestion | None] = []
+    for patch in patches:
+        sug = suggestion(patch)
+        start = sug.start if sug is not None else 0
+        end = sug.end if sug is not None else 0
+        hunks = [h for diff in reversed(earlier.get(patch.file, [])) for h in reversed(diff)]
+        for h_start, old_len, new_len in hunks:
+            if sug is None:
+                break
+            if end < h_start:
+                continue  # above the earlier change: same lines
+            if start >= h_start + new_len:
+                start, end = start - new_len + old_len, end - new_len + old_len
+                continue  # below it: shifted by what it added or removed
+            sug = None  # on lines an earlier patch wrote
+        out.append(dataclasses.replace(sug, start=start, end=end) if sug is not None else None)
+        earlier.setdefault(patch.file, []).append(_hunks(patch.diff))
+    return out
+
+
 def _summary(report: Report) -> list[str]:
     s = report.summary()
     in_sync = sum(1 for r in report.resources if r.status is ResourceStatus.IN_SYNC)
@@ -146,13 +191,12 @@ def _details(f: Finding) -> list[str]:
     return out
 
 
-def _patch(p: Patch) -> list[str]:
+def _patch(p: Patch, sug: Suggestion | None) -> list[str]:
     state = "verified" if p.verified else "**not verified**"
     head = f"#### `{p.file}` — {p.action.value} ({state})"
     out = [head, ""]
     if p.note:
         out += [p.note, ""]
-    sug = suggestion(p)
     if sug is not None:
         lines = f"line {sug.start}" if sug.start == sug.end else f"lines {sug.start}-{sug.end}"
         out += [f"Suggested change for {lines}:", "", "```suggestion", *sug.lines, "```", ""]
@@ -197,7 +241,8 @@ def render(report: Report, color: bool = False) -> str:
         sections.append(
             ["### Patches", "", "Apply them all with `git apply` on the `-o patch` output.", ""]
         )
-        sections += [_patch(p) for p in report.patches]
+        sugs = standalone(report.patches)
+        sections += [_patch(p, s) for p, s in zip(report.patches, sugs, strict=True)]
     problems = (*report.input_problems, *report.errors)
     if problems:
         sections.append(
