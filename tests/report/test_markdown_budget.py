@@ -4,6 +4,7 @@ and links file:line to the commit under review."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from pathlib import Path
 
@@ -103,7 +104,7 @@ def test_each_suggestion_stands_alone_on_the_original_file() -> None:
             action=PatchAction.CODIFY,
             verified=True,
         )
-        for i, (a, b) in enumerate(zip(states, states[1:], strict=False))
+        for i, (a, b) in enumerate(itertools.pairwise(states))
     )
     sugs = standalone(patches)
     assert sugs[0] == Suggestion("main.tf", 5, 5, ("five a", "five b"))
