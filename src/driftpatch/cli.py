@@ -7,6 +7,7 @@ or usage (one line on stderr, never a traceback), 3 scan incomplete (some AWS re
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import sys
@@ -546,6 +547,60 @@ def history_command(
     else:
         write_atomic(spec.path, text)
     raise typer.Exit(EXIT_OK)
+
+
+report_app = typer.Typer(
+    help="Merge saved JSON reports (a CI matrix) or render one in other formats.",
+    no_args_is_help=True,
+)
+app.add_typer(report_app, name="report")
+
+
+def _render_saved(report: Report, output: list[str] | None, reads: list[Path]) -> None:
+    """Write a loaded report in the requested formats; never over one of the reports read."""
+    from driftpatch.outputs import Inputs, refuse_all, write_outputs
+
+    known = tuple(REPORTERS)
+    specs = tuple(OutputSpec.parse(v, known) for v in output or ["console"])
+    refuse_all(specs, Inputs(tuple(("report", r) for r in reads)))
+    write_outputs(report, specs)
+
+
+@report_app.command("render")
+def report_render(
+    report: Annotated[Path, typer.Argument(metavar="REPORT.json", help="A saved JSON report.")],
+    output: OutputOpt = None,
+) -> None:
+    """Render a saved report in other formats (SARIF, Markdown, HTML, JUnit, patch, ...)."""
+    from driftpatch.merge import combined_patch
+    from driftpatch.reportio import load_full_report
+
+    loaded = load_full_report(report)
+    loaded = dataclasses.replace(loaded, combined_patch=combined_patch(loaded.patches))
+    _render_saved(loaded, output, [report])
+    raise typer.Exit(EXIT_OK)
+
+
+@report_app.command("merge")
+def report_merge(
+    reports: Annotated[
+        list[Path], typer.Argument(metavar="REPORT.json...", help="Saved JSON reports.")
+    ],
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.LOW,
+) -> None:
+    """Merge the reports of a CI matrix: findings deduplicated, errors kept; exit codes as scan."""
+    from driftpatch.merge import merge
+    from driftpatch.reportio import load_full_report
+
+    merged = merge([(str(r), load_full_report(r)) for r in reports])
+    _render_saved(merged, output, list(reports))
+    for notice in merged.notices:
+        typer.echo(f"driftpatch: note: {notice}", err=True)
+    if merged.errors:
+        raise typer.Exit(EXIT_INCOMPLETE)
+    tripped = any(fail_on.trips(f.severity) for f in merged.findings)
+    raise typer.Exit(EXIT_FINDINGS if tripped else EXIT_OK)
 
 
 def _version(value: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -12,10 +13,16 @@ from driftpatch.model import (
     SCHEMA_VERSION,
     Category,
     Finding,
+    FindingHistory,
+    Inputs,
     Kind,
     Location,
     Patch,
     PatchAction,
+    Report,
+    ResourceEntry,
+    ResourceStatus,
+    ScanError,
     Severity,
 )
 
@@ -102,3 +109,74 @@ def load_patches(path: Path) -> list[Patch]:
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ReportError(f"{path}: malformed patch entry ({exc})") from exc
     return out
+
+
+def _location(raw: object) -> Location | None:
+    if not isinstance(raw, dict):
+        return None
+    return Location(str(raw["file"]), int(raw["start_line"]), int(raw["end_line"]))
+
+
+def load_full_report(path: Path) -> Report:
+    """A saved report as a Report again, for `report render`/`merge` and `github pr-comment`.
+
+    What the JSON does not hold stays empty: `combined_patch` (rebuilt from the patches and the
+    source by whoever needs it) and the split between input problems and read errors (both are
+    `errors` in the JSON; they load as errors)."""
+    doc = load_report(path)
+    findings = load_findings(path)
+    patches = load_patches(path)
+    try:
+        inputs_raw = doc.get("inputs") or {}
+        assert isinstance(inputs_raw, dict)
+        inputs = Inputs(
+            states=tuple(map(str, inputs_raw.get("states") or ())),
+            plan=inputs_raw.get("plan") if isinstance(inputs_raw.get("plan"), str) else None,
+            source=inputs_raw.get("source") if isinstance(inputs_raw.get("source"), str) else None,
+            regions=tuple(map(str, inputs_raw.get("regions") or ())),
+        )
+        resources = tuple(
+            ResourceEntry(
+                address=r.get("address"),
+                type=str(r["type"]),
+                id=r.get("id"),
+                status=ResourceStatus(r["status"]),
+                location=_location(r.get("location")),
+            )
+            for r in doc.get("resources") or []
+        )
+        errors: list[ScanError] = []
+        warnings: list[ScanError] = []
+        for e in doc.get("errors") or []:
+            entry = ScanError(str(e["scope"]), str(e["message"]))
+            if e.get("level") == "warning":
+                warnings.append(dataclasses.replace(entry, level="warning"))
+            else:
+                errors.append(entry)
+        history = {
+            str(f["id"]): FindingHistory(
+                str(f["first_seen"]), str(f["last_seen"]), str(f["history"])
+            )
+            for f in doc.get("findings") or []
+            if isinstance(f, dict) and "first_seen" in f
+        }
+        stats = doc.get("stats")
+        notices = doc.get("notices")
+        tool = doc["tool"]
+        assert isinstance(tool, dict)
+        return Report(
+            tool_version=str(tool.get("version") or ""),
+            scanned_at=str(doc.get("scanned_at") or ""),
+            inputs=inputs,
+            findings=tuple(findings),
+            resources=resources,
+            patches=tuple(patches),
+            errors=tuple(errors),
+            warnings=tuple(warnings),
+            stats=stats if isinstance(stats, dict) else {},
+            notices=tuple(map(str, notices)) if isinstance(notices, list) else (),
+            anchor=_location(doc.get("anchor")),
+            history=history,
+        )
+    except (AssertionError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ReportError(f"{path}: malformed report ({exc})") from exc
