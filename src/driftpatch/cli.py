@@ -603,6 +603,51 @@ def report_merge(
     raise typer.Exit(EXIT_FINDINGS if tripped else EXIT_OK)
 
 
+github_app = typer.Typer(help="Pull-request reviews on GitHub.", no_args_is_help=True)
+app.add_typer(github_app, name="github")
+
+
+@github_app.command("pr-comment")
+def github_pr_comment(
+    report: Annotated[Path, typer.Argument(metavar="REPORT.json", help="A saved JSON report.")],
+    repo: Annotated[
+        str | None,
+        typer.Option("--repo", metavar="OWNER/NAME", help="Default: $GITHUB_REPOSITORY."),
+    ] = None,
+    pr: Annotated[
+        int | None, typer.Option("--pr", metavar="N", help="Default: the pull_request event's.")
+    ] = None,
+    api_url: Annotated[
+        str | None, typer.Option("--api-url", metavar="URL", help="Default: $GITHUB_API_URL.")
+    ] = None,
+    category: Annotated[
+        str | None,
+        typer.Option("--category", metavar="NAME", help="One sticky comment per category."),
+    ] = None,
+    review: Annotated[
+        bool, typer.Option("--review/--no-review", help="Suggestions on changed lines.")
+    ] = True,
+) -> None:
+    """Create or update the PR's driftpatch comment; suggest verified patches on changed lines."""
+    from driftpatch.merge import combined_patch
+    from driftpatch.pr_review import Client, post, target_from_env
+    from driftpatch.reportio import load_full_report
+
+    loaded = load_full_report(report)
+    loaded = dataclasses.replace(loaded, combined_patch=combined_patch(loaded.patches))
+    target = target_from_env(os.environ, repo, pr, api_url)
+    name = category or f"driftpatch/{loaded.inputs.source or '.'}"
+    done = post(loaded, Client(target), name, review=review)
+    verb = "created" if done.created else "updated"
+    typer.echo(
+        f"driftpatch: {verb} comment {done.comment_id} on {target.repo}#{target.number}; "
+        f"{done.suggestions} suggestion(s) posted, {done.skipped} not (off the PR's changed "
+        "lines or already posted)",
+        err=True,
+    )
+    raise typer.Exit(EXIT_OK)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"driftpatch {__version__}")

@@ -85,19 +85,34 @@ def suggestion(patch: Patch) -> Suggestion | None:
     return Suggestion(patch.file, start, start, (anchor, *added))
 
 
-def _hunks(diff: str) -> list[tuple[int, int, int]]:
-    """(first line in the new file, old length, new length) of each hunk. A hunk's new start
-    counts the earlier hunks of the same diff, so walking them last to first maps a line of
+def _changes(diff: str) -> list[tuple[int, int, int]]:
+    """(first line in the new file, lines removed, lines added) of each run of changed lines.
+    Context lines are not changes: a later suggestion may sit on them. New-file line numbers
+    count the earlier runs of the same diff, so walking the runs last to first maps a line of
     the patched file back to the file the diff was made against."""
-    out = []
+    out: list[tuple[int, int, int]] = []
+    new_line = 0
+    run: list[int] | None = None  # [start, removed, added]
     for line in diff.splitlines():
         m = _HUNK.match(line)
         if m:
-            old_len = int(m.group(2)) if m.group(2) is not None else 1
-            new_len = int(m.group(4)) if m.group(4) is not None else 1
-            # an empty side names the line before it: "+7,0" sits before line 8
-            start = int(m.group(3)) if new_len else int(m.group(3)) + 1
-            out.append((start, old_len, new_len))
+            new_line = int(m.group(3)) if m.group(4) != "0" else int(m.group(3)) + 1
+            run = None
+            continue
+        tag = line[:1]
+        if tag in ("-", "+") and not line.startswith(("--- ", "+++ ")):
+            if run is None:
+                run = [new_line, 0, 0]
+                out.append((0, 0, 0))
+            if tag == "-":
+                run[1] += 1
+            else:
+                run[2] += 1
+                new_line += 1
+            out[-1] = (run[0], run[1], run[2])
+        elif tag == " ":
+            run = None
+            new_line += 1
     return out
 
 
@@ -114,7 +129,7 @@ def standalone(patches: tuple[Patch, ...]) -> list[Suggestion | None]:
         sug = suggestion(patch)
         start = sug.start if sug is not None else 0
         end = sug.end if sug is not None else 0
-        hunks = [h for diff in reversed(earlier.get(patch.file, [])) for h in reversed(diff)]
+        hunks = [c for diff in reversed(earlier.get(patch.file, [])) for c in reversed(diff)]
         for h_start, old_len, new_len in hunks:
             if sug is None:
                 break
@@ -125,7 +140,7 @@ def standalone(patches: tuple[Patch, ...]) -> list[Suggestion | None]:
                 continue  # below it: shifted by what it added or removed
             sug = None  # on lines an earlier patch wrote
         out.append(dataclasses.replace(sug, start=start, end=end) if sug is not None else None)
-        earlier.setdefault(patch.file, []).append(_hunks(patch.diff))
+        earlier.setdefault(patch.file, []).append(_changes(patch.diff))
     return out
 
 
