@@ -656,12 +656,35 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            metavar="FILE",
+            help="Option defaults (default: ./driftpatch.toml, or [tool.driftpatch] in "
+            "./pyproject.toml). The command line wins.",
+        ),
+    ] = None,
 ) -> None:
     """driftpatch: Terraform drift and misconfiguration checker."""
+    from driftpatch import configfile
+
+    path = config or configfile.find(Path.cwd())
+    if path is None:
+        return
+    if config is not None and not config.is_file():
+        raise configfile.ConfigFileError(f"--config {config}: no such file")
+    commands: dict[str, dict[str, bool]] = {}
+    for name, command in getattr(ctx.command, "commands", {}).items():
+        commands[name] = {
+            p.name: bool(getattr(p, "multiple", False)) for p in command.params if p.name
+        }
+    ctx.default_map = configfile.default_map(configfile.load(path), commands, path)
 
 
 def _one_line(message: str) -> str:
