@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,9 +18,9 @@ import click
 import typer
 
 from driftpatch import __version__
-from driftpatch.config import Config, FailOn, OutputSpec, Prefer
+from driftpatch.config import Config, FailOn, Include, OutputSpec, Prefer, VerifyMode
 from driftpatch.errors import DriftpatchError
-from driftpatch.model import Report
+from driftpatch.model import PatchAction, Report
 from driftpatch.report import REPORTERS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
@@ -74,6 +75,30 @@ IgnoreOpt = Annotated[
     Path | None,
     typer.Option("--ignore-file", metavar="F", help="Ignore file (default: .driftpatchignore)."),
 ]
+VerifyOpt = Annotated[
+    VerifyMode,
+    typer.Option(
+        "--verify",
+        help="How to verify patches: terraform (validate + plan on a copy), static (provider "
+        "schema), or auto: terraform when a CLI and the providers are at hand.",
+    ),
+]
+IncludeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--patch-include",
+        metavar="unverified,replacing",
+        help="Also write these patches with -o patch (default: only verified, non-replacing).",
+    ),
+]
+KindsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--patch-kinds",
+        metavar="codify,fix,import,remove,revert",
+        help="Write only patches of these actions with -o patch.",
+    ),
+]
 NoCheckovOpt = Annotated[
     bool, typer.Option("--no-checkov", help="Do not run checkov, even when it is installed.")
 ]
@@ -86,6 +111,28 @@ def _outputs(values: list[str] | None) -> tuple[OutputSpec, ...]:
     if len(paths) != len(set(paths)):
         raise click.UsageError("two -o options write to the same file")
     return specs
+
+
+def _choices(raw: str | None, option: str, allowed: tuple[str, ...]) -> frozenset[str]:
+    """A comma-separated option's values, each one of `allowed` (else bad usage)."""
+    values = frozenset(v.strip() for v in (raw or "").split(",") if v.strip())
+    unknown = sorted(values - set(allowed))
+    if unknown:
+        raise click.UsageError(
+            f"{option}: unknown value {unknown[0]!r} (choose from {', '.join(allowed)})"
+        )
+    return values
+
+
+def _patch_options(include: str | None, kinds: str | None) -> dict[str, Any]:
+    actions = tuple(a.value for a in PatchAction)
+    chosen = _choices(kinds, "--patch-kinds", actions)
+    return {
+        "patch_include": frozenset(
+            Include(v) for v in _choices(include, "--patch-include", tuple(Include))
+        ),
+        "patch_kinds": frozenset(PatchAction(v) for v in chosen) if chosen else None,
+    }
 
 
 def _finish(report: Report, specs: tuple[OutputSpec, ...], fail_on: FailOn) -> int:
@@ -139,6 +186,9 @@ def scan(
         Prefer,
         typer.Option("--prefer", help="Remedy for drift: follow the rules, or force one."),
     ] = Prefer.AUTO,
+    verify: VerifyOpt = VerifyMode.AUTO,
+    patch_include: IncludeOpt = None,
+    patch_kinds: KindsOpt = None,
 ) -> None:
     """State + live AWS (+ HCL, + plan): drift and misconfigurations. The nightly job."""
     from driftpatch import api
@@ -157,6 +207,8 @@ def scan(
         ignore_file=ignore_file,
         checkov=not no_checkov,
         prefer=prefer,
+        verify=verify,
+        **_patch_options(patch_include, patch_kinds),
     )
     raise typer.Exit(_finish(api.scan(config), specs, fail_on))
 
@@ -169,6 +221,9 @@ def check(
     fail_on: FailOnOpt = FailOn.LOW,
     ignore_file: IgnoreOpt = None,
     no_checkov: NoCheckovOpt = False,
+    verify: VerifyOpt = VerifyMode.AUTO,
+    patch_include: IncludeOpt = None,
+    patch_kinds: KindsOpt = None,
 ) -> None:
     """HCL + plan JSON, no AWS: misconfigurations and the plan's drift. The pull-request job."""
     from driftpatch import api
@@ -177,7 +232,13 @@ def check(
     if source is None and plan is None:
         source = Path()
     config = Config(
-        plan=plan, source=source, ignore_file=ignore_file, checkov=not no_checkov, offline=True
+        plan=plan,
+        source=source,
+        ignore_file=ignore_file,
+        checkov=not no_checkov,
+        offline=True,
+        verify=verify,
+        **_patch_options(patch_include, patch_kinds),
     )
     raise typer.Exit(_finish(api.check(config), specs, fail_on))
 
@@ -238,6 +299,14 @@ def patch(
     apply: Annotated[
         bool, typer.Option("--apply", help="Write the patches (all or nothing).")
     ] = False,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", metavar="ID", help="Repeatable: only the patches of this finding."),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", metavar="ID", help="Repeatable: leave this finding's patches."),
+    ] = None,
 ) -> None:
     """Show a saved report's patches as one diff, or apply them (refused if files changed)."""
     from driftpatch.fix.apply import plan_application, write_all
@@ -245,7 +314,7 @@ def patch(
     from driftpatch.reportio import load_patches
     from driftpatch.terraform.source import find_repo_root
 
-    patches = load_patches(report)
+    patches = _by_finding(load_patches(report), only or (), exclude or ())
     root = find_repo_root((source or Path.cwd()).resolve())
     if not patches:
         typer.echo("driftpatch: the report has no patches", err=True)
@@ -265,6 +334,24 @@ def patch(
         err=True,
     )
     raise typer.Exit(EXIT_OK)
+
+
+def _by_finding(patches: list[Any], only: Sequence[str], exclude: Sequence[str]) -> list[Any]:
+    """The patches of the findings named by --only (without it: the default patch, what
+    `-o patch` wrote), minus --exclude's.
+
+    A patch serves every finding it lists: --only keeps it if it serves one named finding,
+    --exclude drops it if it serves any excluded one. An id no patch serves is bad usage.
+    --only is how a patch left out of the default one (unverified, replacing) is applied."""
+    known = {fid for p in patches for fid in p.finding_ids}
+    for fid in (*only, *exclude):
+        if fid not in known:
+            raise click.UsageError(f"no patch in the report serves finding {fid!r}")
+    if only:
+        kept = [p for p in patches if set(p.finding_ids) & set(only)]
+    else:
+        kept = [p for p in patches if p.in_default_patch]
+    return [p for p in kept if not set(p.finding_ids) & set(exclude)]
 
 
 @app.command()
