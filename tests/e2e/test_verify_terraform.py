@@ -25,7 +25,7 @@ from driftpatch import api, worlds
 from driftpatch.cli import app
 from driftpatch.config import Config, VerifyMode
 from driftpatch.embedded import DEFAULT_REGION, EmbeddedAws
-from driftpatch.model import Finding, Patch, PatchAction, Report
+from driftpatch.model import Check, Finding, Patch, PatchAction, Report
 from driftpatch.terraform.binary import Terraform
 from driftpatch.worlds import World
 
@@ -191,3 +191,24 @@ def test_replacing_fix_is_written_on_request(verified: Verified, tmp_path: Path)
     assert chosen.exit_code == 0, chosen.output
     assert "+  encrypted = true" in chosen.stdout
     assert "(temporary)" not in chosen.stdout
+
+
+def test_check_without_state_validates_only(terraform: Terraform, tmp_path: Path) -> None:
+    """`check` has no state: each patch is validated by Terraform, and no plan is claimed."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_ebs_volume" "scratch" {\n  availability_zone = "us-east-1a"\n'
+        "  size              = 10\n  encrypted         = false\n}\n"
+    )
+    report = api.check(
+        Config(source=tmp_path, checkov=False, offline=True, verify=VerifyMode.TERRAFORM)
+    )
+    [patch] = report.patches
+    assert (patch.verified_by, patch.plan_effect, patch.in_default_patch, patch.reason) == (
+        (Check.RULE, Check.SCHEMA, Check.TERRAFORM_VALIDATE),
+        {},
+        True,
+        "terraform plan not run: no state was given (plan and code only)",
+    )
+    # The unpatched code and the patch (one default patch: nothing more to judge together).
+    assert report.stats["verification"]["candidates"] == 2

@@ -355,3 +355,32 @@ def test_verify_terraform_without_a_cli_is_bad_usage(
     monkeypatch.delenv("DRIFTPATCH_TERRAFORM", raising=False)
     with pytest.raises(VerifyError, match=r"^--verify terraform: no Terraform CLI on PATH$"):
         api.check(Config(source=tmp_path, checkov=False, verify=VerifyMode.TERRAFORM))
+
+
+def test_a_patch_the_schema_rejects_is_left_out(tmp_path: Path) -> None:
+    from driftpatch.fix.remedies import Plan
+    from driftpatch.fix.verification import Settings, verify_patches
+    from driftpatch.fix.verify import Applied
+
+    index = _index(tmp_path)
+    broken = _edit(
+        '  instance_type = "t3.micro"\n',
+        '  instance_type = "t3.micro"\n  ebs_block_device {\n    volume_size = 10\n  }\n',
+    )
+    record = _record(PatchAction.FIX, files=broken)
+    patch = Patch("main.tf", "diff", ("f",), PatchAction.FIX, True, verified_by=(Check.RULE,))
+    applied = Applied((patch,), "diff", records=(record,))
+    plan = Plan((record.operation,), {}, {})
+    out = verify_patches(applied, plan, index, {}, Settings(mode=VerifyMode.STATIC))
+    [checked] = out.patches
+    assert (checked.verified, checked.verified_by, checked.in_default_patch) == (
+        False,
+        (Check.RULE,),
+        False,
+    )
+    assert checked.reason == (
+        "provider schema: aws_instance.web.ebs_block_device: required argument 'device_name' "
+        "is missing"
+    )
+    assert out.combined == ""
+    assert out.stats["mode"] == "static"

@@ -154,6 +154,7 @@ class Sandbox:
         self.workers = max(1, workers)
         self.tf = terraform.with_env(**dict(env or {}))
         self._counter = 0
+        self.judged = 0  # candidates planned or validated, for the report's stats
         self.base = self._tmp / "base"
         try:
             self._mirror_tree(self.base)
@@ -165,6 +166,9 @@ class Sandbox:
         except SandboxError:
             self.close()
             raise
+        except (OSError, TerraformCliError) as exc:  # a file we cannot copy, a CLI timeout
+            self.close()
+            raise SandboxError(str(exc)) from exc
         self.refreshed = state is not None and refresh
 
     @property
@@ -286,6 +290,7 @@ class Sandbox:
     def judge(self, candidates: Mapping[str, Mapping[str, str]]) -> dict[str, Outcome]:
         """Plan every candidate (key -> {repo-relative file: full text}) concurrently."""
         jobs = [(key, files, self._working_copy()) for key, files in candidates.items()]
+        self.judged += len(jobs)
         with ThreadPoolExecutor(max_workers=min(self.workers, max(len(jobs), 1))) as pool:
             results = list(pool.map(lambda job: (job[0], self._one(job[2], job[1])), jobs))
         return dict(results)

@@ -334,7 +334,8 @@ def verify_patches(
             if v.verified and not v.replacing:
                 default_ops.append(i)
         combined = _combined(plan, records, default_ops, index)
-        if sandbox is not None and base is not None and default_ops:
+        # One default patch alone was judged already; several are planned once more together.
+        if sandbox is not None and base is not None and len(default_ops) > 1:
             whole = _final_texts(plan, records, default_ops, index)
             cand = sandbox.judge({"combined": whole})["combined"]
             if base.planned and cand.planned:
@@ -349,10 +350,10 @@ def verify_patches(
                     verdicts[i].notes.append(f"left out of the default patch: {problem}")
                 default_ops = []
                 combined = ""
-            stats["candidates"] = stats.get("candidates", 0) + 1
     finally:
         if sandbox is not None:
             stats["refreshed"] = sandbox.refreshed
+            stats["candidates"] = sandbox.judged
             sandbox.close()
     patches = list(applied.patches)
     for i, (r, v) in enumerate(zip(records, verdicts, strict=True)):
