@@ -152,7 +152,8 @@ class Sandbox:
         self.source_rel = index.source_dir.resolve().relative_to(self.root)
         self.has_state = state is not None
         self.workers = max(1, workers)
-        self.tf = terraform.with_env(**dict(env or {}))
+        # The local backend keeps a non-default workspace's state elsewhere: the sandbox has one.
+        self.tf = terraform.with_env(**{**dict(env or {}), "TF_WORKSPACE": "default"})
         self._counter = 0
         self.judged = 0  # candidates planned or validated, for the report's stats
         self.base = self._tmp / "base"
