@@ -16,11 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from driftpatch import __version__
 from driftpatch.aws.inventory import Inventory, take_inventory
 from driftpatch.aws.readers.interface import LiveResource
 from driftpatch.aws.session import AwsSession
-from driftpatch.config import Config, Prefer
+from driftpatch.config import Config, Prefer, VerifyMode
 from driftpatch.drift import security
 from driftpatch.drift.compare import compare
 from driftpatch.drift.detect import (
@@ -32,8 +34,9 @@ from driftpatch.drift.detect import (
 )
 from driftpatch.drift.ignore import DEFAULT_NAME, IgnoreList
 from driftpatch.drift.reconcile import Owners, reconcile
-from driftpatch.errors import AwsError
+from driftpatch.errors import AwsError, DriftpatchError
 from driftpatch.fix.remedies import plan_remedies
+from driftpatch.fix.verification import Settings, terraform_for, verify_patches
 from driftpatch.fix.verify import apply_plan
 from driftpatch.model import (
     JSON,
@@ -256,6 +259,8 @@ class Remedied:
     patches: tuple[Patch, ...]
     combined: str
     ignored: int
+    notices: tuple[str, ...] = ()
+    verification: Mapping[str, JSON] | None = None
 
 
 def _remedy(
@@ -267,9 +272,11 @@ def _remedy(
     prefer: Prefer,
     unmanaged: Mapping[str, LiveResource] | None = None,
     managed_ids: Mapping[tuple[str, str], str] | None = None,
+    settings: Settings | None = None,
 ) -> Remedied:
     """Drop ignored findings, then write and verify a patch for each one code can fix; the
-    others say in their remediation why no patch is offered."""
+    others say in their remediation why no patch is offered. Verification (rule, schema,
+    Terraform) marks the patches `-o patch` writes by default (fix/verification.py)."""
     kept, ignored = ignore.filter(findings)
     unique: dict[str, Finding] = {}
     for f in kept:
@@ -287,7 +294,17 @@ def _remedy(
         if why and f.id not in patched:
             remediation = f"{remediation} (No patch: {why}.)".strip()
         out.append(dataclasses.replace(f, remediation=remediation))
-    return Remedied(tuple(out), applied.patches, applied.combined, len(ignored))
+    if not applied.patches:
+        return Remedied(tuple(out), (), "", len(ignored))
+    verified = verify_patches(applied, plan, index, unique, settings or Settings())
+    return Remedied(
+        tuple(out),
+        verified.patches,
+        verified.combined,
+        len(ignored),
+        verified.notices,
+        dict(verified.stats),
+    )
 
 
 def _anchor(index: SourceIndex | None, inputs: Inputs) -> Location | None:
@@ -319,6 +336,9 @@ def _finish(
     notices: Sequence[str] = (),
     warnings: Sequence[ScanError] = (),
 ) -> Report:
+    extra: dict[str, JSON] = {}
+    if remedied.verification is not None:
+        extra["verification"] = dict(remedied.verification)
     report = Report(
         tool_version=__version__,
         scanned_at=_now(),
@@ -328,8 +348,8 @@ def _finish(
         patches=remedied.patches,
         errors=tuple(errors),
         input_problems=tuple(problems),
-        stats={**stats, "ignored_findings": remedied.ignored},
-        notices=tuple(dict.fromkeys(notices)),
+        stats={**stats, "ignored_findings": remedied.ignored, **extra},
+        notices=tuple(dict.fromkeys((*notices, *remedied.notices))),
         combined_patch=redactor.text(remedied.combined) if redactor.secrets else remedied.combined,
         anchor=_anchor(index, inputs),
         warnings=tuple(warnings),
@@ -407,6 +427,8 @@ def scan(config: Config) -> Report:
     """State + live AWS (+ HCL, + plan): drift and misconfigurations."""
     started = time.monotonic()
     index = _load_source(config)
+    if config.verify is VerifyMode.TERRAFORM:  # without a CLI: bad usage, before any read
+        terraform_for(config.verify, index)
     plan = _load_plan(config)
     ignore = _ignore_list(config)
     job = _start_checkov(config, index)
@@ -472,6 +494,7 @@ def scan(config: Config) -> Report:
         prefer=config.prefer,
         unmanaged={unmanaged_finding(r).id: r for r in drift.unmanaged},
         managed_ids=_managed_ids(instances, index),
+        settings=_verify_settings(config, session, live=config.live_snapshot is None),
     )
     return _finish(
         index=index,
@@ -484,6 +507,47 @@ def scan(config: Config) -> Report:
         stats=stats,
         notices=outcome.notices,
         warnings=_plan_warnings(plan),
+    )
+
+
+def _verify_settings(config: Config, session: AwsSession | None, *, live: bool) -> Settings:
+    """What Terraform verification needs from the scan: the one state it read (re-read as
+    bytes: the scan parsed it), whether live AWS was read (then the sandbox refreshes once), and
+    the AWS settings given on the command line, passed on as the environment Terraform reads."""
+    state: bytes | None = None
+    note = ""
+    refs = list(config.states)
+    if len(refs) == 1 and not refs[0].startswith("s3://") and Path(refs[0]).is_file():
+        try:
+            state = Path(refs[0]).read_bytes()
+        except OSError as exc:
+            note = f"cannot read {refs[0]}: {exc.strerror}"
+    elif len(refs) == 1 and refs[0].startswith("s3://") and session is not None:
+        bucket, _, key = refs[0].removeprefix("s3://").partition("/")
+        try:
+            body = session.client("s3", _s3_region(session)).get_object(Bucket=bucket, Key=key)
+            state = body["Body"].read()
+        except (BotoCoreError, ClientError, DriftpatchError, OSError) as exc:
+            note = f"cannot re-read {refs[0]}: {type(exc).__name__}"
+    elif len(refs) > 1:
+        note = "several states were scanned; the source matches one of them at most"
+    else:
+        note = "no state was given (plan and code only)"
+    env: dict[str, str] = {}
+    if config.endpoint_url:
+        env["AWS_ENDPOINT_URL"] = config.endpoint_url
+    if config.profile:
+        env["AWS_PROFILE"] = config.profile
+    if config.regions:
+        env["AWS_REGION"] = config.regions[0]
+    return Settings(
+        mode=config.verify,
+        state=state,
+        state_note=note,
+        refresh=live and state is not None,
+        env=env,
+        include=config.patch_include,
+        kinds=config.patch_kinds,
     )
 
 
@@ -593,6 +657,8 @@ def check(config: Config) -> Report:
     """HCL + plan JSON, no AWS: misconfigurations and the plan's own drift."""
     started = time.monotonic()
     index = _load_source(config)
+    if config.verify is VerifyMode.TERRAFORM:
+        terraform_for(config.verify, index)
     plan = _load_plan(config)
     ignore = _ignore_list(config)
     job = _start_checkov(config, index)
@@ -622,6 +688,7 @@ def check(config: Config) -> Report:
         index=index,
         fixes=outcome.evaluation.fixes,
         prefer=Prefer.AUTO,
+        settings=_verify_settings(config, None, live=False),
     )
     return _finish(
         index=index,

@@ -11,6 +11,7 @@ import dataclasses
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,9 +19,9 @@ import click
 import typer
 
 from driftpatch import __version__
-from driftpatch.config import Config, FailOn, OutputSpec, Prefer
+from driftpatch.config import Config, FailOn, Include, OutputSpec, Prefer, VerifyMode
 from driftpatch.errors import DriftpatchError
-from driftpatch.model import Report
+from driftpatch.model import PatchAction, Report
 from driftpatch.report import REPORTERS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
@@ -104,6 +105,30 @@ SarifCategoryOpt = Annotated[
         "one category replace each other in code scanning.",
     ),
 ]
+VerifyOpt = Annotated[
+    VerifyMode,
+    typer.Option(
+        "--verify",
+        help="How to verify patches: terraform (validate + plan on a copy), static (provider "
+        "schema), or auto: terraform when a CLI and the providers are at hand.",
+    ),
+]
+IncludeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--patch-include",
+        metavar="unverified,replacing",
+        help="Also write these patches with -o patch (default: only verified, non-replacing).",
+    ),
+]
+KindsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--patch-kinds",
+        metavar="codify,fix,import,remove,revert",
+        help="Write only patches of these actions with -o patch.",
+    ),
+]
 NoCheckovOpt = Annotated[
     bool, typer.Option("--no-checkov", help="Do not run checkov, even when it is installed.")
 ]
@@ -151,6 +176,28 @@ def _outputs(
                 files.append(("ignore file", base / DEFAULT_NAME))
     refuse_all(specs, Inputs(tuple(files), tuple(globs)))
     return specs
+
+
+def _choices(raw: str | None, option: str, allowed: tuple[str, ...]) -> frozenset[str]:
+    """A comma-separated option's values, each one of `allowed` (else bad usage)."""
+    values = frozenset(v.strip() for v in (raw or "").split(",") if v.strip())
+    unknown = sorted(values - set(allowed))
+    if unknown:
+        raise click.UsageError(
+            f"{option}: unknown value {unknown[0]!r} (choose from {', '.join(allowed)})"
+        )
+    return values
+
+
+def _patch_options(include: str | None, kinds: str | None) -> dict[str, Any]:
+    actions = tuple(a.value for a in PatchAction)
+    chosen = _choices(kinds, "--patch-kinds", actions)
+    return {
+        "patch_include": frozenset(
+            Include(v) for v in _choices(include, "--patch-include", tuple(Include))
+        ),
+        "patch_kinds": frozenset(PatchAction(v) for v in chosen) if chosen else None,
+    }
 
 
 def _alert(url: str | None, threshold: FailOn) -> tuple[str, FailOn] | None:
@@ -248,6 +295,9 @@ def scan(
         Prefer,
         typer.Option("--prefer", help="Remedy for drift: follow the rules, or force one."),
     ] = Prefer.AUTO,
+    verify: VerifyOpt = VerifyMode.AUTO,
+    patch_include: IncludeOpt = None,
+    patch_kinds: KindsOpt = None,
 ) -> None:
     """State + live AWS (+ HCL, + plan): drift and misconfigurations. The nightly job."""
     from driftpatch import api
@@ -274,6 +324,8 @@ def scan(
         ignore_file=ignore_file,
         checkov=not no_checkov,
         prefer=prefer,
+        verify=verify,
+        **_patch_options(patch_include, patch_kinds),
     )
     category = _category(sarif_category, "scan", source)
     recorded = (history, "scan") if history is not None else None
@@ -293,6 +345,9 @@ def check(
     history: HistoryOpt = None,
     notify: NotifyOpt = None,
     notify_on: NotifyOnOpt = FailOn.HIGH,
+    verify: VerifyOpt = VerifyMode.AUTO,
+    patch_include: IncludeOpt = None,
+    patch_kinds: KindsOpt = None,
 ) -> None:
     """HCL + plan JSON, no AWS: misconfigurations and the plan's drift. The pull-request job."""
     from driftpatch import api
@@ -301,7 +356,13 @@ def check(
         source = Path()
     specs = _outputs(output, plan=plan, ignore_file=ignore_file, source=source, history=history)
     config = Config(
-        plan=plan, source=source, ignore_file=ignore_file, checkov=not no_checkov, offline=True
+        plan=plan,
+        source=source,
+        ignore_file=ignore_file,
+        checkov=not no_checkov,
+        offline=True,
+        verify=verify,
+        **_patch_options(patch_include, patch_kinds),
     )
     category = _category(sarif_category, "check", source)
     recorded = (history, "check") if history is not None else None
@@ -366,6 +427,14 @@ def patch(
     apply: Annotated[
         bool, typer.Option("--apply", help="Write the patches (all or nothing).")
     ] = False,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", metavar="ID", help="Repeatable: only the patches of this finding."),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", metavar="ID", help="Repeatable: leave this finding's patches."),
+    ] = None,
 ) -> None:
     """Show a saved report's patches as one diff, or apply them (refused if files changed).
 
@@ -378,7 +447,7 @@ def patch(
     from driftpatch.reportio import load_patches
     from driftpatch.terraform.source import find_repo_root
 
-    patches = load_patches(report)
+    patches = _by_finding(load_patches(report), only or (), exclude or ())
     source_root = (source or Path.cwd()).resolve()
     if not source_root.is_dir():
         raise click.UsageError(f"--source {source}: not a directory")
@@ -421,6 +490,24 @@ def patch(
 def _note(line: str | None) -> None:
     if line:
         typer.echo(f"driftpatch: note: {line}", err=True)
+
+
+def _by_finding(patches: list[Any], only: Sequence[str], exclude: Sequence[str]) -> list[Any]:
+    """The patches of the findings named by --only (without it: the default patch, what
+    `-o patch` wrote), minus --exclude's.
+
+    A patch serves every finding it lists: --only keeps it if it serves one named finding,
+    --exclude drops it if it serves any excluded one. An id no patch serves is bad usage.
+    --only is how a patch left out of the default one (unverified, replacing) is applied."""
+    known = {fid for p in patches for fid in p.finding_ids}
+    for fid in (*only, *exclude):
+        if fid not in known:
+            raise click.UsageError(f"no patch in the report serves finding {fid!r}")
+    if only:
+        kept = [p for p in patches if set(p.finding_ids) & set(only)]
+    else:
+        kept = [p for p in patches if p.in_default_patch]
+    return [p for p in kept if not set(p.finding_ids) & set(exclude)]
 
 
 @app.command()

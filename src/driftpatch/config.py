@@ -7,7 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from driftpatch.errors import InputError
-from driftpatch.model import Severity
+from driftpatch.model import PatchAction, Severity
 
 
 class FailOn(StrEnum):
@@ -31,6 +31,21 @@ class Prefer(StrEnum):
     AUTO = "auto"
     CODIFY = "codify"
     REVERT = "revert"
+
+
+class VerifyMode(StrEnum):
+    """How patches are verified: Terraform where it can run (auto), or insist on one."""
+
+    AUTO = "auto"
+    TERRAFORM = "terraform"
+    STATIC = "static"
+
+
+class Include(StrEnum):
+    """What `--patch-include` adds to the default patch (`-o patch`)."""
+
+    UNVERIFIED = "unverified"
+    REPLACING = "replacing"
 
 
 @dataclass(frozen=True)
@@ -72,3 +87,7 @@ class Config:
     # Where file paths in findings and patches are relative to (default: the git repository
     # holding --source, else --source itself).
     repo_root: Path | None = None
+    verify: VerifyMode = VerifyMode.AUTO
+    # What `-o patch` writes beyond the default patch, and which actions (None: every one).
+    patch_include: frozenset[Include] = frozenset()
+    patch_kinds: frozenset[PatchAction] | None = None

@@ -20,7 +20,7 @@ from pathlib import Path
 from rich.console import Console
 
 from driftpatch import api, worlds
-from driftpatch.config import Config, OutputSpec
+from driftpatch.config import Config, OutputSpec, VerifyMode
 from driftpatch.embedded import DEFAULT_REGION, embedded_aws
 from driftpatch.errors import DriftpatchError
 from driftpatch.model import Kind, Report
@@ -98,6 +98,9 @@ def run(folder: Path, console: Console, *, keep_world: bool = False) -> DemoResu
                 repo_root=world.workdir,
                 regions=(DEFAULT_REGION,),
                 endpoint_url=aws.endpoint_url,
+                # The demo is the minute-long tour: its patches are checked by rule and schema;
+                # `scan --verify terraform` on the kept world shows Terraform's verdict.
+                verify=VerifyMode.STATIC,
             )
             clean = api.scan(config)
             drift = [f for f in clean.findings if f.kind is not Kind.MISCONFIG]

@@ -42,9 +42,11 @@ def _sum_stats(stats: Sequence[Mapping[str, JSON]]) -> dict[str, JSON]:
 
 
 def combined_patch(patches: Sequence[Patch]) -> str:
-    """The patches as one diff in report order: `git apply` takes several sections for one
-    file in sequence, which is how a report's patches to one file were made."""
-    return "".join(p.diff for p in patches)
+    """The default patch (`in_default_patch`: verified, destroys and replaces nothing) as one
+    diff in report order: `git apply` takes several sections for one file in sequence, which is
+    how a report's patches to one file were made, and finds a section a few lines off where a
+    patch before it was left out."""
+    return "".join(p.diff for p in patches if p.in_default_patch)
 
 
 def merge(reports: Sequence[tuple[str, Report]]) -> Report:

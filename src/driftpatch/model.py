@@ -202,6 +202,29 @@ class PatchAction(StrEnum):
     REMOVE = "remove"
 
 
+class Check(StrEnum):
+    """What verified a patch, weakest to strongest (`Patch.verified_by`)."""
+
+    RULE = "rule"  # driftpatch re-evaluated the finding on the patched code
+    SCHEMA = "schema"  # the edited blocks agree with the shipped provider schema
+    TERRAFORM_VALIDATE = "terraform-validate"
+    TERRAFORM_PLAN = "terraform-plan"
+
+
+class Effect(StrEnum):
+    """What `terraform plan` of the patched code does to one address (`Patch.plan_effect`).
+
+    `create` is beyond DESIGN's list: a fix may add a resource (a public access block)."""
+
+    NONE = "none"
+    UPDATE = "update"
+    CREATE = "create"
+    REPLACE = "replace"
+    DESTROY = "destroy"
+    IMPORT = "import"
+    FORGET = "forget"
+
+
 @dataclass(frozen=True)
 class Location:
     """A span of HCL: repo-relative file, 1-based inclusive lines."""
@@ -316,7 +339,14 @@ class ResourceEntry:
 
 @dataclass(frozen=True)
 class Patch:
-    """A unified diff against the source tree; `note` says why it is (un)verified."""
+    """A unified diff against the source tree; `note` says why it is (un)verified.
+
+    `verified_by` lists the checks that ran and passed, in the order they ran (a check that
+    failed is not listed; `reason` says which failed and why). `plan_effect` is what
+    `terraform plan` of the patched code does to each address the patch touches or changes
+    (empty when no plan ran). `in_default_patch` says whether `-o patch` writes it without
+    `--patch-include`: verified at the strongest level available, destroying and replacing
+    nothing; `reason` says why not (or why a stronger check could not run)."""
 
     file: str
     diff: str
@@ -324,9 +354,19 @@ class Patch:
     action: PatchAction
     verified: bool
     note: str = ""
-    # sha256 of the file the diff applies to (None for a new file): `patch --apply` refuses
-    # when the file changed since the scan.
+    # sha256 of the file as scanned (None for a new file; for a file an earlier patch creates,
+    # that patch's text): `patch --apply` refuses when the file changed since the scan. A
+    # report's patches to one file are diffs made one after another (apply them in order).
     base_sha256: str | None = None
+    verified_by: tuple[Check, ...] = ()
+    plan_effect: Mapping[str, Effect] = field(default_factory=dict)
+    in_default_patch: bool = False
+    reason: str = ""
+
+    @property
+    def replacing(self) -> bool:
+        """The plan of the patched code destroys or replaces something."""
+        return any(e in (Effect.DESTROY, Effect.REPLACE) for e in self.plan_effect.values())
 
     def to_json(self) -> dict[str, JSON]:
         out: dict[str, JSON] = {
@@ -339,6 +379,10 @@ class Patch:
         if self.note:
             out["note"] = self.note
         out["base_sha256"] = self.base_sha256
+        out["verified_by"] = [c.value for c in self.verified_by]
+        out["plan_effect"] = {a: e.value for a, e in sorted(self.plan_effect.items())}
+        out["in_default_patch"] = self.in_default_patch
+        out["reason"] = self.reason
         return out
 
 

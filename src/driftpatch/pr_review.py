@@ -9,7 +9,8 @@
   of the range inside one hunk of the PR's diff (right side) and at least one of them added.
   GitHub refuses comments outside the diff, and a reviewer should not be asked about code the PR
   did not touch. Suggestions already posted (same marker) are not posted again.
-- Only patches fit for the default patch file are suggested: verified ones.
+- Only patches of the default patch file are suggested (`in_default_patch`: verified at the
+  strongest level available, destroying and replacing nothing).
 
 The REST calls and payloads are GitHub's (issues comments, pulls files / comments / reviews,
 API version 2022-11-28); the token comes from the environment, never from the command line.
@@ -222,7 +223,7 @@ def _review(report: Report, client: Client, comment_id: int, created: bool) -> P
         zip(report.patches, standalone(report.patches), strict=True)
     )
     for patch, sug in candidates:
-        if sug is None or not patch.verified:
+        if sug is None or not patch.in_default_patch:
             continue
         tag = _suggestion_marker(patch)
         if tag in posted or not reviewable(sug, files):

@@ -106,7 +106,9 @@ class Redactor:
         )
 
     def patch(self, p: Patch) -> Patch:
-        return dataclasses.replace(p, diff=self.text(p.diff), note=self.text(p.note))
+        return dataclasses.replace(
+            p, diff=self.text(p.diff), note=self.text(p.note), reason=self.text(p.reason)
+        )
 
     def report(self, r: Report) -> Report:
         if not self.secrets:

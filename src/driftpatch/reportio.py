@@ -12,6 +12,8 @@ from driftpatch.model import (
     JSON,
     SCHEMA_VERSION,
     Category,
+    Check,
+    Effect,
     Finding,
     FindingHistory,
     Inputs,
@@ -104,6 +106,13 @@ def load_patches(path: Path) -> list[Patch]:
                     verified=bool(raw.get("verified")),
                     note=str(raw.get("note") or ""),
                     base_sha256=base,
+                    # Reports written before these fields existed load with their defaults.
+                    verified_by=tuple(Check(c) for c in raw.get("verified_by") or ()),
+                    plan_effect={
+                        str(a): Effect(e) for a, e in (raw.get("plan_effect") or {}).items()
+                    },
+                    in_default_patch=bool(raw.get("in_default_patch", raw.get("verified"))),
+                    reason=str(raw.get("reason") or ""),
                 )
             )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from driftpatch import api, worlds
-from driftpatch.config import Config
+from driftpatch.config import Config, VerifyMode
 from driftpatch.embedded import DEFAULT_REGION, EmbeddedAws
 from driftpatch.fix.remedies import default_tag_keys
 from driftpatch.model import Kind, PatchAction, Report
@@ -75,6 +75,9 @@ def proof(
         regions=(DEFAULT_REGION,),
         endpoint_url=moto_env.endpoint_url,
         checkov=False,
+        # This test plans the whole combined patch itself (replacing fixes included);
+        # per-patch Terraform verification is test_verify_terraform's.
+        verify=VerifyMode.STATIC,
     )
     clean = api.scan(config)
     noise = _refresh(tf, world)

@@ -32,8 +32,18 @@ def test_new_file_and_conflicts() -> None:
     with pytest.raises(PatchConflict, match="already exists"):
         apply_diff("y\n", diff, "new.tf")
     change = unified("f.tf", "a\nb\nc\n", "a\nB\nc\n")
-    with pytest.raises(PatchConflict, match="line 2 differs"):
+    with pytest.raises(PatchConflict, match="lines around line 1 differ"):
         apply_diff("a\nb2\nc\n", change, "f.tf")
+    # found a few lines off, as git apply finds it; never with a line that differs
+    assert apply_diff("x\ny\na\nb\nc\n", change, "f.tf") == "x\ny\na\nB\nc\n"
+
+
+def test_any_subset_of_a_files_sequential_patches_applies() -> None:
+    base = "".join(f"l{i}\n" for i in range(1, 21))
+    one = base.replace("l3\n", "l3\nadded-a\nadded-b\n")
+    two = one.replace("l15\n", "L15\n")
+    second = unified("f.tf", one, two)  # made on top of the first
+    assert apply_diff(base, second, "f.tf") == base.replace("l15\n", "L15\n")
 
 
 def _patch(file: str, old: str | None, new: str) -> Patch:

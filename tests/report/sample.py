@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from driftpatch.model import (
     Category,
+    Check,
+    Effect,
     Finding,
     Inputs,
     Kind,
@@ -76,6 +78,9 @@ PATCH = Patch(
     finding_ids=(IMDS.id,),
     action=PatchAction.FIX,
     verified=True,
+    verified_by=(Check.RULE, Check.SCHEMA, Check.TERRAFORM_VALIDATE, Check.TERRAFORM_PLAN),
+    plan_effect={"module.app.aws_instance.web[0]": Effect.UPDATE},
+    in_default_patch=True,
 )
 IMPORT = Patch(
     file="terraform/imported.tf",
@@ -88,6 +93,7 @@ IMPORT = Patch(
     action=PatchAction.IMPORT,
     verified=False,
     note="not verified: needs terraform",
+    reason="terraform plan does not import aws_s3_bucket.scratch_b",
 )
 
 REPORT = Report(

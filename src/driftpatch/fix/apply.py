@@ -78,6 +78,24 @@ def parse_hunks(diff: str) -> tuple[bool, list[Hunk]]:
     return new_file, hunks
 
 
+def _locate(src: list[str], expected: list[str], at: int, floor: int) -> int | None:
+    """Where the hunk's old lines (context and removed) stand exactly: at their line number,
+    else the nearest place after the previous hunk, as `git apply` does (an offset, never
+    fuzz: every line must match). A report's patches to one file are made one after another,
+    so a subset of them lands a few lines off."""
+    if not expected:
+        return at if floor <= at <= len(src) else None
+    last = len(src) - len(expected)
+    for distance in range(max(last - floor, at - floor, 0) + 1):
+        for candidate in (at - distance, at + distance) if distance else (at,):
+            if (
+                floor <= candidate <= last
+                and src[candidate : candidate + len(expected)] == expected
+            ):
+                return candidate
+    return None
+
+
 def apply_diff(old: str | None, diff: str, label: str) -> str:
     """The new text of one file; PatchConflict if any line does not match exactly."""
     new_file, hunks = parse_hunks(diff)
@@ -90,19 +108,22 @@ def apply_diff(old: str | None, diff: str, label: str) -> str:
     src = old.splitlines(keepends=True)
     out: list[str] = []
     pos = 0
+    offset = 0  # where earlier hunks were found relative to their line numbers
     for hunk in hunks:
-        begin = max(hunk.old_start - 1, 0) if hunk.old_start else 0
-        if begin < pos:
-            raise PatchConflict(f"{label}: overlapping hunks")
-        out.extend(src[pos:begin])
-        pos = begin
+        stated = max(hunk.old_start - 1, 0) if hunk.old_start else 0
+        expected = [line[1:] for line in hunk.lines if line[0] in (" ", "-")]
+        found = _locate(src, expected, stated + offset, pos)
+        if found is None:
+            raise PatchConflict(
+                f"{label}: the lines around line {hunk.old_start} differ from what the patch "
+                "expects"
+            )
+        offset = found - stated
+        out.extend(src[pos:found])
+        pos = found
         for line in hunk.lines:
             tag, body = line[0], line[1:]
             if tag in (" ", "-"):
-                if pos >= len(src) or src[pos] != body:
-                    raise PatchConflict(
-                        f"{label}: line {pos + 1} differs from what the patch expects"
-                    )
                 pos += 1
                 if tag == " ":
                     out.append(body)

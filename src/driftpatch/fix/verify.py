@@ -22,13 +22,26 @@ from driftpatch.fix import hcl_edit
 from driftpatch.fix.diff import sha256, unified
 from driftpatch.fix.hcl_edit import EditError
 from driftpatch.fix.remedies import Edit, NoPatch, Operation, Plan, resolve_target
-from driftpatch.model import Address, Patch
+from driftpatch.model import Address, Check, Patch
 from driftpatch.rules import rule_by_id
 from driftpatch.rules.interface import Expr, World
 from driftpatch.rules.subjects import attribute_value, from_code
 from driftpatch.terraform.source import BlockNode, SourceIndex, index_source
 
 Reindex = Callable[[Mapping[str, str]], SourceIndex]
+
+
+@dataclass(frozen=True)
+class OpRecord:
+    """One operation that produced patches: which, and the files it gives on its own.
+
+    `standalone` holds the full text of each file the operation changes when it is run alone
+    on the original code (what Terraform judges it by); where it cannot run alone (it builds
+    on an earlier edit), the text after it in the sequence."""
+
+    operation: Operation
+    patch_indices: tuple[int, ...]
+    standalone: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -40,6 +53,7 @@ class Applied:
     skipped: Mapping[str, str] = field(default_factory=dict)
     # file -> final text (for `patch --apply` and the tests).
     final: Mapping[str, str] = field(default_factory=dict)
+    records: tuple[OpRecord, ...] = ()
 
 
 class WorkingCopy:
@@ -218,7 +232,26 @@ def _imported(index: SourceIndex, entry: Mapping[str, Any]) -> str:
     return ""
 
 
+def _standalone(op: Operation, index: SourceIndex, changed: Mapping[str, str]) -> dict[str, str]:
+    """The files `op` gives when run alone on the original code (else its sequential result)."""
+    try:
+        edits, _ = op.run(index)
+        alone = _apply(index.texts, edits)
+    except (NoPatch, EditError):
+        return dict(changed)
+    return alone if alone else dict(changed)
+
+
 # -- running -----------------------------------------------------------------------------------
+
+
+def _base(original: str | None, old: str | None) -> str | None:
+    """The hash `patch --apply` checks the file on disk against: the file as scanned, for
+    every patch to it (so any subset of a report's patches can be applied, not only a prefix);
+    for a file an earlier patch creates, the text that patch made."""
+    if original is not None:
+        return sha256(original)
+    return sha256(old) if old is not None else None
 
 
 def apply_plan(plan: Plan, index: SourceIndex, extra: Sequence[Operation] = ()) -> Applied:
@@ -227,6 +260,7 @@ def apply_plan(plan: Plan, index: SourceIndex, extra: Sequence[Operation] = ()) 
     try:
         original = dict(copy.texts)
         patches: list[Patch] = []
+        records: list[OpRecord] = []
         skipped = dict(plan.skipped)
         for op in (*plan.operations, *extra):
             try:
@@ -245,6 +279,7 @@ def apply_plan(plan: Plan, index: SourceIndex, extra: Sequence[Operation] = ()) 
                     skipped[fid] = f"the edit would not parse ({broken[0].message}); not offered"
                 continue
             ok, why = verify(op, copy.index)
+            first = len(patches)
             for file, new in changed.items():
                 old = before[file]
                 diff = unified(file, old, new)
@@ -258,15 +293,20 @@ def apply_plan(plan: Plan, index: SourceIndex, extra: Sequence[Operation] = ()) 
                         action=op.action,
                         verified=ok,
                         note=note if ok else f"{note}; not verified: {why}",
-                        base_sha256=sha256(old) if old is not None else None,
+                        base_sha256=_base(original.get(file), old),
+                        verified_by=(Check.RULE,) if ok else (),
+                        reason="" if ok else why,
                     )
                 )
+            if len(patches) > first:
+                alone = _standalone(op, index, changed)
+                records.append(OpRecord(op, tuple(range(first, len(patches))), alone))
         combined = "".join(
             unified(f, original.get(f), copy.texts[f])
             for f in sorted(copy.texts)
             if copy.texts[f] != original.get(f)
         )
         final = {f: t for f, t in copy.texts.items() if t != original.get(f)}
-        return Applied(tuple(patches), combined, skipped, final)
+        return Applied(tuple(patches), combined, skipped, final, tuple(records))
     finally:
         copy.close()

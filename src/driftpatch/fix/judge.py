@@ -1,0 +1,374 @@
+"""Terraform as the judge: plan each patch on a copy of the code, against the scan's state.
+
+driftpatch's own re-evaluation only proves that its rule stops firing; `terraform plan` proves
+what the next apply would do. The sandbox:
+
+- **One copy, initialised once.** The directories of the configuration (root module, local
+  modules and the directories between them and the repository root) are mirrored into a
+  temporary directory: Terraform files are copied (patches are written into them), everything
+  else is a symlink to the original (templates, lambda zips, `path.module` files), and
+  `.terraform`, state files and `.git` are left out. `terraform init` then runs once, with the
+  providers the user's directory already has: when `<source>/.terraform/providers` exists it is
+  used as an (unpacked) filesystem mirror, so init links the same binaries and needs no
+  network; installed remote modules (`.terraform/modules`) are copied. Without those, init uses
+  the user's own CLI configuration (mirror, plugin cache or registry).
+- **The scan's state, locally.** An override file (`driftpatch_verify_backend_override.tf`) sets
+  `backend "local" {}` (overrides replace any `backend` or `cloud` block), so nothing touches
+  the team's remote state or its lock, and the state the scan read is written next to it.
+- **Refreshed once.** The patch's promises are about the world the scan saw: a codified value is
+  the live value, so with the recorded (pre-drift) state every codify would plan as an update.
+  When the scan read live AWS, one `terraform apply -refresh-only` brings the sandbox's *local
+  copy* of the state up to date (a refresh-only apply writes only that state file: no AWS call
+  beyond the reads a refresh makes). Every later plan runs
+  with `-refresh=false -lock=false`: the state is then exactly the scan's view, and N patches
+  cost one refresh, not N. Without live AWS (`--live SNAPSHOT`, `check`) the state is used as
+  recorded and a codify cannot be judged by the plan (see `fix/verification.py`).
+- **One working copy per candidate**, made from the initialised one: its Terraform files are
+  copied, everything else (including `.terraform`, so providers are shared) is a symlink. The
+  candidates (the unpatched baseline, each patch alone, all default patches together) are
+  planned in a bounded pool: each plan is a provider process and ~1 CPU.
+
+A successful `plan` implies `validate`: Terraform validates the whole configuration before it
+plans; `validate -json` runs on its own only where no plan can (no state) or to tell a
+configuration error from a planning one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from driftpatch.model import Effect
+from driftpatch.terraform.binary import (
+    Terraform,
+    TerraformCliError,
+    first_error_line,
+    plugin_mirror,
+    write_mirror_cli_config,
+)
+from driftpatch.terraform.source import SourceIndex
+
+BACKEND_OVERRIDE = "driftpatch_verify_backend_override.tf"
+STATE_NAME = "terraform.tfstate"
+_HCL_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".terraform.lock.hcl")
+_SKIP_NAMES = frozenset({".terraform", ".git", ".hg", ".svn"})
+_CLI_CONFIG = "driftpatch.tfrc"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One `resource_changes` entry of a plan, as the judge needs it."""
+
+    address: str
+    actions: tuple[str, ...]
+    importing: bool
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
+    after_unknown: Mapping[str, Any]
+
+    @property
+    def effect(self) -> Effect:
+        return effect_of(self.actions, self.importing)
+
+
+def effect_of(actions: Sequence[str], importing: bool) -> Effect:
+    """Terraform's action list as one effect word; an import wins over the update it carries."""
+    acts = tuple(actions)
+    if importing:
+        return Effect.IMPORT
+    if acts in (("no-op",), ("read",)):
+        return Effect.NONE
+    if acts == ("update",):
+        return Effect.UPDATE
+    if acts == ("create",):
+        return Effect.CREATE
+    if acts == ("delete",):
+        return Effect.DESTROY
+    if acts == ("forget",):
+        return Effect.FORGET
+    if "delete" in acts or "forget" in acts:  # delete+create, create+delete, create+forget
+        return Effect.REPLACE
+    return Effect.UPDATE
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What Terraform said about one candidate: `error` is empty when it planned (or, where no
+    plan could run, validated); `planned` says a plan ran."""
+
+    validated: bool
+    planned: bool
+    error: str = ""
+    changes: Mapping[str, Change] = field(default_factory=dict)
+
+
+def parse_changes(plan: Mapping[str, Any]) -> dict[str, Change]:
+    out: dict[str, Change] = {}
+    for rc in plan.get("resource_changes") or ():
+        if not isinstance(rc, Mapping) or rc.get("mode", "managed") != "managed":
+            continue
+        change = rc.get("change") or {}
+        before, after = change.get("before"), change.get("after")
+        unknown = change.get("after_unknown")
+        address = str(rc.get("address"))
+        out[address] = Change(
+            address=address,
+            actions=tuple(change.get("actions") or ()),
+            importing=bool(change.get("importing")),
+            before=before if isinstance(before, Mapping) else {},
+            after=after if isinstance(after, Mapping) else {},
+            after_unknown=unknown if isinstance(unknown, Mapping) else {},
+        )
+    return out
+
+
+class SandboxError(Exception):
+    """The sandbox could not be built or initialised (the message says why, for a reason)."""
+
+
+class Sandbox:
+    """An initialised copy of the configuration that plans candidate file sets."""
+
+    def __init__(
+        self,
+        terraform: Terraform,
+        index: SourceIndex,
+        *,
+        state: bytes | None,
+        refresh: bool,
+        env: Mapping[str, str] | None = None,
+        workers: int = 3,
+    ) -> None:
+        self._tmp = Path(tempfile.mkdtemp(prefix="driftpatch-verify-"))
+        self.root = index.root.resolve()
+        self.index = index
+        self.source_rel = index.source_dir.resolve().relative_to(self.root)
+        self.has_state = state is not None
+        self.workers = max(1, workers)
+        # The local backend keeps a non-default workspace's state elsewhere: the sandbox has one.
+        self.tf = terraform.with_env(**{**dict(env or {}), "TF_WORKSPACE": "default"})
+        self._counter = 0
+        self.judged = 0  # candidates planned or validated, for the report's stats
+        self.base = self._tmp / "base"
+        try:
+            self._mirror_tree(self.base)
+            self._init(index.source_dir.resolve())
+            if state is not None:
+                (self.base_source / STATE_NAME).write_bytes(state)
+                if refresh:
+                    self._refresh()
+        except SandboxError:
+            self.close()
+            raise
+        except (OSError, TerraformCliError) as exc:  # a file we cannot copy, a CLI timeout
+            self.close()
+            raise SandboxError(str(exc)) from exc
+        self.refreshed = state is not None and refresh
+
+    @property
+    def base_source(self) -> Path:
+        return self.base / self.source_rel
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _real_dirs(self) -> set[Path]:
+        dirs = {self.index.source_dir.resolve()}
+        dirs.update(m.directory.resolve() for m in self.index.modules.values())
+        out: set[Path] = set()
+        for d in dirs:
+            if d != self.root and self.root not in d.parents:
+                continue  # outside the repository (installed remote modules): copied by init
+            out.add(d)
+            out.update(p for p in d.parents if p == self.root or self.root in p.parents)
+        return out
+
+    def _mirror_tree(self, dest: Path) -> None:
+        real = self._real_dirs()
+        texts = self.index.texts
+
+        def mirror(src: Path, dst: Path) -> None:
+            dst.mkdir(parents=True, exist_ok=True)
+            try:
+                entries = sorted(src.iterdir())
+            except OSError as exc:
+                raise SandboxError(f"cannot list {src}: {exc.strerror}") from exc
+            for entry in entries:
+                name = entry.name
+                if name in _SKIP_NAMES or ".tfstate" in name or name.endswith(".tfplan"):
+                    continue
+                target = dst / name
+                if entry.is_dir() and entry.resolve() in real:
+                    mirror(entry, target)
+                elif entry.is_file() and name.endswith(_HCL_SUFFIXES):
+                    rel = entry.relative_to(self.root).as_posix()
+                    if rel in texts:
+                        target.write_text(texts[rel], encoding="utf-8", newline="")
+                    else:
+                        shutil.copyfile(entry, target)
+                else:
+                    target.symlink_to(entry.resolve())
+
+        mirror(self.root, dest)
+
+    def _init(self, user_source: Path) -> None:
+        base = self.base_source
+        (base / BACKEND_OVERRIDE).write_text('terraform {\n  backend "local" {}\n}\n')
+        modules = user_source / ".terraform" / "modules"
+        get = True
+        if modules.is_dir():
+            shutil.copytree(modules, base / ".terraform" / "modules", symlinks=True)
+            get = False
+        args = ["init", "-input=false", "-no-color", "-lock=false"]
+        if not get:
+            args.append("-get=false")
+        providers = user_source / ".terraform" / "providers"
+        errors: list[str] = []
+        if providers.is_dir():
+            cfg = self._tmp / _CLI_CONFIG
+            cfg.write_text(
+                "provider_installation {\n  filesystem_mirror {\n"
+                f"    path = {json.dumps(str(providers.resolve()))}\n  }}\n}}\n"
+            )
+            mirrored = self.tf.with_env(TF_CLI_CONFIG_FILE=str(cfg))
+            proc = mirrored.run(args, base, check=False)
+            if proc.returncode == 0:
+                self.tf = mirrored
+                return
+            errors.append(first_error_line(proc.stderr))
+        mirror = plugin_mirror()
+        if mirror is not None and not _configured(self.tf):
+            # The mirror driftpatch's own tests and CI name ($DRIFTPATCH_TF_PLUGIN_MIRROR).
+            cfg = write_mirror_cli_config(mirror, self._tmp / "mirror.tfrc")
+            self.tf = self.tf.with_env(TF_CLI_CONFIG_FILE=str(cfg))
+        proc = self.tf.run(args, base, check=False)
+        if proc.returncode != 0:
+            errors.append(first_error_line(proc.stderr))
+            raise SandboxError(f"terraform init failed: {errors[-1]}")
+
+    def _refresh(self) -> None:
+        """One `apply -refresh-only` into the sandbox's local copy of the state (see above)."""
+        proc = self.tf.run(
+            ["apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color", "-lock=false"],
+            self.base_source,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise SandboxError(f"refreshing the state copy failed: {first_error_line(proc.stderr)}")
+
+    def _working_copy(self) -> Path:
+        """A copy of the base: Terraform files copied, the rest (and `.terraform`) linked."""
+        self._counter += 1
+        dest = self._tmp / f"c{self._counter}"
+
+        def copy(src: Path, dst: Path) -> None:
+            dst.mkdir(parents=True, exist_ok=True)
+            for entry in src.iterdir():
+                target = dst / entry.name
+                if entry.is_symlink():
+                    target.symlink_to(entry.readlink())
+                elif entry.is_dir():
+                    if entry.name == ".terraform":
+                        target.symlink_to(entry.resolve())
+                    else:
+                        copy(entry, target)
+                elif entry.name == STATE_NAME or entry.name.endswith(".tfplan"):
+                    target.symlink_to(entry.resolve())
+                else:
+                    shutil.copyfile(entry, target)
+
+        copy(self.base, dest)
+        return dest
+
+    # -- judging -------------------------------------------------------------------------------
+
+    def judge(self, candidates: Mapping[str, Mapping[str, str]]) -> dict[str, Outcome]:
+        """Plan every candidate (key -> {repo-relative file: full text}) concurrently."""
+        jobs = [(key, files, self._working_copy()) for key, files in candidates.items()]
+        self.judged += len(jobs)
+        with ThreadPoolExecutor(max_workers=min(self.workers, max(len(jobs), 1))) as pool:
+            results = list(pool.map(lambda job: (job[0], self._one(job[2], job[1])), jobs))
+        return dict(results)
+
+    def _one(self, copy: Path, files: Mapping[str, str]) -> Outcome:
+        for rel, text in files.items():
+            path = copy / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_symlink():
+                path.unlink()
+            path.write_text(text, encoding="utf-8", newline="")
+        here = copy / self.source_rel
+        try:
+            if not self.has_state:
+                return self._validate(here)
+            out = here / "candidate.tfplan"
+            proc = self.tf.run(
+                [
+                    "plan",
+                    "-input=false",
+                    "-no-color",
+                    "-lock=false",
+                    "-refresh=false",
+                    f"-out={out}",
+                ],
+                here,
+                check=False,
+            )
+            if proc.returncode != 0:
+                valid = self._validate(here)
+                if valid.error:
+                    return valid
+                return Outcome(
+                    True, False, f"terraform plan failed: {first_error_line(proc.stderr)}"
+                )
+            doc = json.loads(self.tf.show_json(out, here))
+            return Outcome(True, True, "", parse_changes(doc))
+        except (TerraformCliError, json.JSONDecodeError) as exc:
+            return Outcome(False, False, str(exc))
+        finally:
+            shutil.rmtree(copy, ignore_errors=True)
+
+    def _validate(self, here: Path) -> Outcome:
+        proc = self.tf.run(["validate", "-json", "-no-color"], here, check=False)
+        try:
+            doc = json.loads(proc.stdout or b"{}")
+        except json.JSONDecodeError:
+            doc = {}
+        if proc.returncode == 0 and doc.get("valid", True):
+            return Outcome(True, False)
+        message = _first_diagnostic(doc.get("diagnostics") or ()) or first_error_line(proc.stderr)
+        return Outcome(False, False, f"terraform validate: {message}")
+
+    def close(self) -> None:
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+def _configured(tf: Terraform) -> bool:
+    """The CLI already has a configuration that says where providers come from."""
+    path = tf.env.get("TF_CLI_CONFIG_FILE") or os.environ.get("TF_CLI_CONFIG_FILE")
+    if not path:
+        return False
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return "provider_installation" in text or "plugin_cache_dir" in text
+
+
+def _first_diagnostic(diagnostics: Iterable[Any]) -> str:
+    for d in diagnostics:
+        if isinstance(d, Mapping) and d.get("severity") == "error":
+            summary, detail = str(d.get("summary") or ""), str(d.get("detail") or "")
+            rng = d.get("range") if isinstance(d.get("range"), Mapping) else None
+            where = ""
+            if rng is not None:
+                start = rng.get("start") or {}
+                where = f" ({rng.get('filename')}:{start.get('line')})"
+            return (f"{summary}: {detail}" if detail else summary) + where
+    return ""

@@ -1,0 +1,109 @@
+"""Static verification: the edited resource blocks against the shipped provider schema.
+
+Where no Terraform CLI (or no provider) is at hand, this is the strongest check driftpatch can
+make that its edit is code the provider would accept. It judges only what the patch changed:
+each resource block of a patched file is checked before and after the edit, and only problems
+the edit introduced count (a block that already lacked an argument is the author's matter).
+
+Checks, per resource block and nested block the schema knows:
+- no unknown argument or block (meta-arguments and `dynamic` aside);
+- every required argument and every block with min_items present (not inside `dynamic`);
+- no more blocks than max_items;
+- no deprecated argument newly written;
+- no empty string newly written: an unset live value is not `""`, and the provider rejects
+  `""` for most enumerations (`http_endpoint = ""`).
+Types and enumerations are not in the schema dump (the provider validates them in code); that
+is left to `terraform validate`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from driftpatch.terraform.schema import BlockSchema, ProviderSchema
+from driftpatch.terraform.source import BlockNode, SourceIndex, parse_text
+
+META_ARGUMENTS = frozenset(
+    {"count", "for_each", "provider", "depends_on", "lifecycle", "connection", "provisioner"}
+)
+
+
+def _problems(node: BlockNode, schema: BlockSchema, where: str) -> set[str]:
+    out: set[str] = set()
+    dynamic = {b.labels[0] for b in node.blocks if b.type == "dynamic" and b.labels}
+    for name, attr in node.attributes.items():
+        spec = schema.attributes.get(name)
+        if spec is None:
+            if name not in META_ARGUMENTS and name not in schema.block_types:
+                out.add(f"{where}: unknown argument {name!r}")
+            continue
+        if not spec.is_argument:
+            out.add(f"{where}: {name!r} is computed by the provider and cannot be set")
+        if spec.deprecated:
+            out.add(f"{where}: {name!r} is deprecated")
+        if attr.literal == "":
+            out.add(f"{where}: {name!r} is set to an empty string")
+    counts: dict[str, int] = {}
+    for child in node.blocks:
+        if child.type in META_ARGUMENTS or child.type == "dynamic":
+            continue
+        bt = schema.block_types.get(child.type)
+        if bt is None:
+            out.add(f"{where}: unknown block {child.type!r}")
+            continue
+        counts[child.type] = counts.get(child.type, 0) + 1
+        out |= _problems(child, bt.block, f"{where}.{child.type}")
+    for name, spec in schema.attributes.items():
+        if spec.required and name not in node.attributes:
+            out.add(f"{where}: required argument {name!r} is missing")
+    for name, bt in schema.block_types.items():
+        n = counts.get(name, 0)
+        if name in dynamic:
+            continue
+        if bt.min_items and n < bt.min_items:
+            out.add(f"{where}: block {name!r} is required")
+        if bt.max_items and n > bt.max_items:
+            out.add(f"{where}: at most {bt.max_items} {name!r} block(s) allowed, found {n}")
+    return out
+
+
+def _resource_blocks(blocks: Iterable[BlockNode]) -> dict[tuple[str, str], BlockNode]:
+    return {
+        (b.labels[0], b.labels[1]): b for b in blocks if b.type == "resource" and len(b.labels) == 2
+    }
+
+
+def check_files(
+    index: SourceIndex, patched: Mapping[str, str], schema: ProviderSchema
+) -> tuple[bool, list[str]]:
+    """(whether any edited block was checked, problems the edit introduced) for the patched
+    files (repo-relative path -> full text)."""
+    checked = False
+    problems: list[str] = []
+    for file, text in sorted(patched.items()):
+        if not file.endswith(".tf"):
+            continue
+        before_text = index.texts.get(file)
+        before = _resource_blocks(parse_text(before_text, file).blocks) if before_text else {}
+        after = _resource_blocks(parse_text(text, file).blocks)
+        for key, node in after.items():
+            old = before.get(key)
+            if (
+                old is not None
+                and before_text is not None
+                and (
+                    before_text[old.span.start : old.span.end]
+                    == text[node.span.start : node.span.end]
+                )
+            ):
+                continue  # untouched by the edit
+            res = schema.resource(key[0])
+            if res is None:
+                continue  # not an AWS type the shipped schema knows
+            checked = True
+            where = f"{key[0]}.{key[1]}"
+            new = _problems(node, res.block, where)
+            if old is not None:
+                new -= _problems(old, res.block, where)
+            problems.extend(sorted(new))
+    return checked, problems

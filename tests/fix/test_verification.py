@@ -1,0 +1,386 @@
+"""Verification without Terraform: the provider-schema check, what a plan's changes mean for each
+kind of patch, and which patches `-o patch` writes. (The real-Terraform proof is
+tests/e2e/test_verify_terraform.py.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from driftpatch import api
+from driftpatch.config import Config, Include, VerifyMode
+from driftpatch.fix.judge import Outcome, effect_of, parse_changes
+from driftpatch.fix.remedies import Operation
+from driftpatch.fix.static import check_files
+from driftpatch.fix.verification import VerifyError, _promise, select
+from driftpatch.fix.verify import OpRecord
+from driftpatch.model import (
+    Category,
+    Check,
+    Effect,
+    Finding,
+    Kind,
+    Patch,
+    PatchAction,
+    Severity,
+)
+from driftpatch.terraform.schema import aws_schema
+from driftpatch.terraform.source import index_source
+
+INSTANCE = """\
+resource "aws_instance" "web" {
+  ami           = "ami-123"
+  instance_type = "t3.micro"
+}
+
+resource "aws_ebs_volume" "data" {
+  availability_zone = "us-east-1a"
+  size              = 10
+  bogus             = true
+}
+"""
+
+
+def _index(tmp_path: Path, text: str = INSTANCE) -> Any:
+    (tmp_path / ".git").mkdir(exist_ok=True)
+    (tmp_path / "main.tf").write_text(text)
+    return index_source(tmp_path, root=tmp_path)
+
+
+def _edit(old: str, new: str) -> dict[str, str]:
+    assert old in INSTANCE
+    return {"main.tf": INSTANCE.replace(old, new)}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problems"),
+    [
+        (
+            '  instance_type = "t3.micro"\n',
+            '  instance_type = "t3.micro"\n  ebs_block_device {\n    volume_size = 10\n  }\n',
+            ["aws_instance.web.ebs_block_device: required argument 'device_name' is missing"],
+        ),
+        (
+            '  instance_type = "t3.micro"\n',
+            '  instance_type = "t3.micro"\n  metadata_options {\n'
+            '    http_tokens   = "required"\n    http_endpoint = ""\n  }\n',
+            ["aws_instance.web.metadata_options: 'http_endpoint' is set to an empty string"],
+        ),
+        (
+            '  instance_type = "t3.micro"\n',
+            '  instance_type = "t3.micro"\n  metadata_options {\n  }\n  metadata_options {\n  }\n',
+            ["aws_instance.web: at most 1 'metadata_options' block(s) allowed, found 2"],
+        ),
+        (
+            '  instance_type = "t3.micro"\n',
+            '  instance_type = "t3.micro"\n  http_tokens   = "required"\n',
+            ["aws_instance.web: unknown argument 'http_tokens'"],
+        ),
+        (
+            '  instance_type = "t3.micro"\n',
+            '  instance_type = "t3.micro"\n  arn           = "arn:x"\n',
+            ["aws_instance.web: 'arn' is computed by the provider and cannot be set"],
+        ),
+        (
+            '  ami           = "ami-123"\n',
+            '  ami           = "ami-123"\n  cpu_core_count = 2\n',
+            ["aws_instance.web: 'cpu_core_count' is deprecated"],
+        ),
+        # The volume's unknown `bogus` was there before the edit: not the patch's doing.
+        ("  size              = 10\n", "  size              = 20\n", []),
+    ],
+)
+def test_schema_check_blames_only_what_the_edit_introduced(
+    tmp_path: Path, old: str, new: str, problems: list[str]
+) -> None:
+    checked, found = check_files(_index(tmp_path), _edit(old, new), aws_schema())
+    assert (checked, found) == (True, problems)
+
+
+def test_schema_check_skips_untouched_blocks_and_unknown_types(tmp_path: Path) -> None:
+    index = _index(tmp_path, INSTANCE + 'resource "null_resource" "x" {\n}\n')
+    edited = {"main.tf": index.texts["main.tf"].replace("null_resource", "null_resource")}
+    assert check_files(index, edited, aws_schema()) == (False, [])
+    added = {"main.tf": edited["main.tf"] + 'resource "random_id" "y" {\n  foo = 1\n}\n'}
+    assert check_files(index, added, aws_schema()) == (False, [])
+
+
+@pytest.mark.parametrize(
+    ("actions", "importing", "effect"),
+    [
+        (["no-op"], False, Effect.NONE),
+        (["read"], False, Effect.NONE),
+        (["update"], False, Effect.UPDATE),
+        (["create"], False, Effect.CREATE),
+        (["delete"], False, Effect.DESTROY),
+        (["delete", "create"], False, Effect.REPLACE),
+        (["create", "delete"], False, Effect.REPLACE),
+        (["forget"], False, Effect.FORGET),
+        (["no-op"], True, Effect.IMPORT),
+        (["update"], True, Effect.IMPORT),
+    ],
+)
+def test_effect_of_actions(actions: list[str], importing: bool, effect: Effect) -> None:
+    assert effect_of(actions, importing) is effect
+
+
+def _change(
+    address: str,
+    actions: list[str],
+    before: dict[str, Any],
+    after: dict[str, Any],
+    importing: bool = False,
+    unknown: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    change: dict[str, Any] = {
+        "actions": actions,
+        "before": before,
+        "after": after,
+        "after_unknown": unknown or {},
+    }
+    if importing:
+        change["importing"] = {"id": "x"}
+    return {"address": address, "mode": "managed", "change": change}
+
+
+def _outcome(*rcs: dict[str, Any]) -> Outcome:
+    return Outcome(True, True, "", parse_changes({"resource_changes": list(rcs)}))
+
+
+def _finding(kind: Kind, address: str | None, attribute: str | None) -> Finding:
+    return Finding(
+        kind,
+        "DRIFT",
+        "t",
+        Severity.LOW,
+        Category.DRIFT,
+        "aws_instance",
+        address=address,
+        attribute=attribute,
+    )
+
+
+def _record(
+    action: PatchAction, expect: dict[str, Any] | None = None, files: dict[str, str] | None = None
+) -> OpRecord:
+    op = Operation(("f",), action, lambda index: ([], ""), expect or {})
+    return OpRecord(op, (0,), files or {})
+
+
+SG = "aws_security_group_rule.https"
+
+
+def test_codify_promise_is_no_change_of_the_codified_attribute(tmp_path: Path) -> None:
+    index = _index(tmp_path)
+    base = _outcome(_change(SG, ["update"], {"description": "new"}, {"description": "old"}))
+    kept = _outcome(_change(SG, ["no-op"], {"description": "new"}, {"description": "new"}))
+    finding = _finding(Kind.DRIFT, SG, "description")
+    record = _record(PatchAction.CODIFY)
+    assert _promise(PatchAction.CODIFY, record, [finding], index, base, kept) == (
+        {SG: Effect.NONE},
+        "",
+    )
+    assert _promise(PatchAction.CODIFY, record, [finding], index, base, base) == (
+        {SG: Effect.UPDATE},
+        f"terraform plan still changes {SG} description",
+    )
+
+
+def test_fix_promise_is_only_the_written_attributes(tmp_path: Path) -> None:
+    index = _index(tmp_path)
+    key = "aws_kms_key.k"
+    base = _outcome(
+        _change(
+            key,
+            ["no-op"],
+            {"enable_key_rotation": False, "x": 1},
+            {"enable_key_rotation": False, "x": 1},
+        )
+    )
+    fixed = _outcome(
+        _change(
+            key,
+            ["update"],
+            {"enable_key_rotation": False, "x": 1},
+            {"enable_key_rotation": True, "x": 1},
+        )
+    )
+    wider = _outcome(
+        _change(
+            key,
+            ["update"],
+            {"enable_key_rotation": False, "x": 1},
+            {"enable_key_rotation": True, "x": 2},
+        )
+    )
+    files = {"main.tf": INSTANCE + "  enable_key_rotation = true\n"}
+    record = _record(PatchAction.FIX, files=files)
+    finding = _finding(Kind.MISCONFIG, key, "enable_key_rotation")
+    assert _promise(PatchAction.FIX, record, [finding], index, base, fixed) == (
+        {key: Effect.UPDATE},
+        "",
+    )
+    assert _promise(PatchAction.FIX, record, [finding], index, base, wider)[1] == (
+        f"terraform plan also changes {key} x"
+    )
+
+
+def test_import_promise_is_one_import_and_nothing_else(tmp_path: Path) -> None:
+    index = _index(tmp_path)
+    bucket = "aws_s3_bucket.b"
+    record = _record(PatchAction.IMPORT, {"kind": "import", "imports": [{"address": bucket}]})
+    base = _outcome()
+    tagged = _outcome(
+        _change(bucket, ["update"], {"tags_all": {}}, {"tags_all": {"A": "1"}}, importing=True)
+    )
+    assert _promise(PatchAction.IMPORT, record, [], index, base, tagged) == (
+        {bucket: Effect.IMPORT},
+        "",
+    )
+    renamed = _outcome(
+        _change(bucket, ["update"], {"bucket": "a"}, {"bucket": "b"}, importing=True)
+    )
+    assert _promise(PatchAction.IMPORT, record, [], index, base, renamed)[1] == (
+        f"terraform plan of the import also changes {bucket} bucket"
+    )
+    more = _outcome(
+        _change(bucket, ["no-op"], {}, {}, importing=True),
+        _change("aws_vpc.v", ["delete"], {"id": "v"}, {}),
+    )
+    assert _promise(PatchAction.IMPORT, record, [], index, base, more) == (
+        {bucket: Effect.IMPORT, "aws_vpc.v": Effect.DESTROY},
+        "terraform plan also changes aws_vpc.v",
+    )
+
+
+def test_remove_promise_is_a_forget(tmp_path: Path) -> None:
+    index = _index(tmp_path)
+    gone = "aws_iam_policy.p"
+    finding = _finding(Kind.MISSING, gone, None)
+    record = _record(PatchAction.REMOVE)
+    recreate = _outcome(_change(gone, ["create"], {}, {"name": "p"}))
+    forgot = _outcome(_change(gone, ["forget"], {"name": "p"}, {}))
+    # Refreshed away and no longer declared: gone from the plan, nothing re-created.
+    assert _promise(PatchAction.REMOVE, record, [finding], index, recreate, _outcome()) == (
+        {gone: Effect.FORGET},
+        "",
+    )
+    assert _promise(PatchAction.REMOVE, record, [finding], index, _outcome(), forgot) == (
+        {gone: Effect.FORGET},
+        "",
+    )
+    assert _promise(PatchAction.REMOVE, record, [finding], index, recreate, recreate)[1] == (
+        f"terraform plan does not forget {gone}"
+    )
+
+
+def _patch(action: PatchAction, verified: bool, default: bool, effect: Effect) -> Patch:
+    return Patch(
+        "main.tf",
+        "diff",
+        ("f",),
+        action,
+        verified,
+        plan_effect={"a.b": effect},
+        in_default_patch=default,
+    )
+
+
+def test_patch_include_and_kinds_select_what_patch_writes() -> None:
+    patches = [
+        _patch(PatchAction.CODIFY, True, True, Effect.NONE),
+        _patch(PatchAction.FIX, True, False, Effect.REPLACE),
+        _patch(PatchAction.FIX, False, False, Effect.UPDATE),
+        _patch(PatchAction.FIX, False, False, Effect.DESTROY),
+        _patch(PatchAction.IMPORT, True, True, Effect.IMPORT),
+    ]
+    records = [_record(p.action) for p in patches]
+    records = [OpRecord(r.operation, (i,), {}) for i, r in enumerate(records)]
+    unverified, replacing = Include.UNVERIFIED, Include.REPLACING
+    assert select(records, patches, frozenset(), None) == [0, 4]
+    assert select(records, patches, frozenset({replacing}), None) == [0, 1, 4]
+    assert select(records, patches, frozenset({unverified}), None) == [0, 2, 4]
+    assert select(records, patches, frozenset({unverified, replacing}), None) == [0, 1, 2, 3, 4]
+    kinds = frozenset({PatchAction.FIX})
+    assert select(records, patches, frozenset({replacing}), kinds) == [1]
+
+
+STACK = """\
+resource "aws_ebs_volume" "scratch" {
+  availability_zone = "us-east-1a"
+  size              = 10
+  encrypted         = false
+}
+"""
+
+
+def test_static_mode_verifies_by_rule_and_schema(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "main.tf").write_text(STACK)
+    config = Config(source=tmp_path, checkov=False, offline=True, verify=VerifyMode.STATIC)
+    report = api.check(config)
+    [patch] = report.patches
+    assert patch.action is PatchAction.FIX
+    assert (patch.verified, patch.verified_by, patch.plan_effect, patch.in_default_patch) == (
+        True,
+        (Check.RULE, Check.SCHEMA),
+        {},
+        True,
+    )
+    assert patch.reason == (
+        "not verified by Terraform: static verification was asked for (--verify static)"
+    )
+    assert "+  encrypted         = true" in report.combined_patch
+    assert report.stats["verification"]["mode"] == "static"
+    codify_only = api.check(
+        Config(
+            source=tmp_path,
+            checkov=False,
+            offline=True,
+            verify=VerifyMode.STATIC,
+            patch_kinds=frozenset({PatchAction.CODIFY}),
+        )
+    )
+    assert codify_only.combined_patch == ""
+    assert codify_only.patches[0].in_default_patch
+
+
+def test_verify_terraform_without_a_cli_is_bad_usage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "main.tf").write_text(STACK)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.delenv("DRIFTPATCH_TERRAFORM", raising=False)
+    with pytest.raises(VerifyError, match=r"^--verify terraform: no Terraform CLI on PATH$"):
+        api.check(Config(source=tmp_path, checkov=False, verify=VerifyMode.TERRAFORM))
+
+
+def test_a_patch_the_schema_rejects_is_left_out(tmp_path: Path) -> None:
+    from driftpatch.fix.remedies import Plan
+    from driftpatch.fix.verification import Settings, verify_patches
+    from driftpatch.fix.verify import Applied
+
+    index = _index(tmp_path)
+    broken = _edit(
+        '  instance_type = "t3.micro"\n',
+        '  instance_type = "t3.micro"\n  ebs_block_device {\n    volume_size = 10\n  }\n',
+    )
+    record = _record(PatchAction.FIX, files=broken)
+    patch = Patch("main.tf", "diff", ("f",), PatchAction.FIX, True, verified_by=(Check.RULE,))
+    applied = Applied((patch,), "diff", records=(record,))
+    plan = Plan((record.operation,), {}, {})
+    out = verify_patches(applied, plan, index, {}, Settings(mode=VerifyMode.STATIC))
+    [checked] = out.patches
+    assert (checked.verified, checked.verified_by, checked.in_default_patch) == (
+        False,
+        (Check.RULE,),
+        False,
+    )
+    assert checked.reason == (
+        "provider schema: aws_instance.web.ebs_block_device: required argument 'device_name' "
+        "is missing"
+    )
+    assert out.combined == ""
+    assert out.stats["mode"] == "static"
