@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import os
+import stat
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -112,17 +113,35 @@ def _make_parents(directory: Path) -> list[Path]:
     return list(reversed(missing))
 
 
+def _is_stream(path: Path) -> bool:
+    """A character device or a pipe (/dev/null, /dev/stdout, a FIFO): written into, never
+    replaced. Renaming a file over /dev/null as root would replace the device for everyone."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
+
+
 def write_files(items: Sequence[tuple[Path, str]]) -> None:
-    """Write every (path, text), all or nothing: temp files first, renames at the end."""
+    """Write every (path, text), all or nothing: temp files first, renames at the end. A device
+    or pipe target (`-o json:/dev/null`, `/dev/stdout`) is written into after the renames;
+    any other existing non-regular target (a directory, a socket, a block device) is refused."""
     mode = new_file_mode()
     created: list[Path] = []
     staged: list[tuple[Path, Path]] = []
+    streams: list[tuple[Path, str]] = []
     current = Path()
     try:
         for path, text in items:
             current = path.expanduser()
+            if _is_stream(current):
+                streams.append((current, text))
+                continue
             if current.is_dir():
                 raise IsADirectoryError(21, "Is a directory")
+            if current.exists() and not current.is_file():
+                raise OSError(f"not a regular file, a device or a pipe: {current}")
             created += _make_parents(current.parent)
             staged.append(
                 (write_temp_beside(current, text.encode("utf-8"), mode, "driftpatch"), current)
@@ -139,6 +158,12 @@ def write_files(items: Sequence[tuple[Path, str]]) -> None:
         if isinstance(exc, OSError):
             raise ReportError(f"cannot write {current}: {exc.strerror or exc}") from exc
         raise
+    for target, text in streams:
+        try:
+            with target.open("w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from exc
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -204,3 +204,23 @@ def test_reports_get_the_usual_umask_modes(work: Path, umask: int, mode: int) ->
     assert stat.S_IMODE((work / "old.json").stat().st_mode) == mode
     assert sorted(p.name for p in work.iterdir() if p.name.startswith(".")) == []
     assert sorted(p.name for p in (work / "out").iterdir()) == ["r.json"]
+
+
+def test_devices_and_pipes_are_written_into_never_replaced(work: Path) -> None:
+    import threading
+
+    devnull = os.stat("/dev/null")
+    proc = run(*CHECK, "-o", "json:/dev/null", "-o", "sarif:r.sarif", cwd=work)
+    assert proc.returncode == 1, proc.stderr
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and after.st_rdev == devnull.st_rdev
+    fifo = work / "report.pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    proc = run(*CHECK, "-o", f"json:{fifo}", cwd=work)
+    reader.join(timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert b'"schema_version": 1' in got[0]
