@@ -471,7 +471,16 @@ def test_error_messages_never_carry_values() -> None:
 
 
 def test_deep_nesting_and_huge_numbers() -> None:
-    assert _error(b"[" * 200_000) == "state.tfstate: invalid JSON: nested too deeply"
+    too_deep = "state.tfstate: nested more than 128 levels deep (driftpatch's limit for a "
+    assert _error(b"[" * 200_000) == too_deep + "Terraform state)"
+    assert _error(b"[" * 129 + b"]" * 129) == too_deep + "Terraform state)"
+    # Brackets inside strings are text, not nesting.
+    assert _error(b'["' + b"[" * 500 + b'"]') == (
+        "state.tfstate: not a Terraform state: the JSON is a list, expected an object"
+    )
+    assert _error(b"[" * 128 + b"]" * 128) == (
+        "state.tfstate: not a Terraform state: the JSON is a list, expected an object"
+    )
     assert _error(b'{"version": ' + b"9" * 5000 + b"}") == (
         "state.tfstate: invalid JSON: a number has too many digits"
     )
