@@ -806,7 +806,20 @@ def test_unreadable_modules_json_is_a_problem(tmp_path: Path) -> None:
     index = index_source(tmp_path, root=tmp_path)
     (problem,) = index.problems
     assert (problem.file, problem.line) == (".terraform/modules/modules.json", 1)
-    assert problem.message.startswith("module manifest unreadable: ")
+    assert problem.message == (
+        "module manifest is not valid JSON: Expecting property name enclosed in double quotes: "
+        "line 1 column 2 (char 1)"
+    )
+
+
+def test_a_deeply_nested_modules_json_is_a_problem(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": "", ".terraform/modules/modules.json": "[" * 5000})
+    (problem,) = index_source(tmp_path, root=tmp_path).problems
+    assert problem == ParseProblem(
+        ".terraform/modules/modules.json",
+        1,
+        "nested more than 128 levels deep (driftpatch's limit for a module manifest)",
+    )
 
 
 def test_module_cycles_are_cut_and_reported(tmp_path: Path) -> None:

@@ -106,7 +106,14 @@ def plan_application(patches: Sequence[Patch], root: Path) -> Result:
     for patch in patches:
         path = root / patch.file
         if patch.file not in texts:
-            current = path.read_text(encoding="utf-8") if path.is_file() else None
+            try:
+                current = path.read_text(encoding="utf-8") if path.is_file() else None
+            except UnicodeDecodeError as exc:
+                byte = exc.object[exc.start]
+                raise FixError(
+                    f"{patch.file}: not UTF-8 text (byte 0x{byte:02x} at offset {exc.start}); "
+                    "driftpatch only patches UTF-8 files"
+                ) from exc
             if patch.base_sha256 is not None:
                 if current is None:
                     raise PatchConflict(f"{patch.file}: the file no longer exists")
