@@ -627,6 +627,19 @@ def test_s3_with_a_client_factory_called_once(aws: EmbeddedAws) -> None:
     assert len(calls) == 1
 
 
+def test_s3_state_over_the_cap_is_refused_after_reading_one_byte_past_it(
+    aws: EmbeddedAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _put("tfstate-bucket", "big.tfstate", RECORDED.read_bytes())
+    monkeypatch.setenv("DRIFTPATCH_MAX_INPUT_BYTES", "1K")
+    with pytest.raises(TerraformInputError) as info:
+        read_states(["s3://tfstate-bucket/big.tfstate"])
+    assert str(info.value) == (
+        "s3://tfstate-bucket/big.tfstate: over the limit of 1 KiB for a state file "
+        "(set DRIFTPATCH_MAX_INPUT_BYTES to raise it)"
+    )
+
+
 @pytest.mark.parametrize(
     ("ref", "message"),
     [
