@@ -1333,3 +1333,21 @@ def test_a_fifo_named_like_a_tf_file_is_not_read(tmp_path: Path) -> None:
     index = index_source(tmp_path, root=tmp_path)  # returns: nothing waits on the FIFOs
     assert index.modules[()].files == ("main.tf",)
     assert index.problems == ()
+
+
+def test_span_is_an_immutable_value() -> None:
+    """Spans are packed into one int (memory), yet behave like the frozen dataclass they were."""
+    import dataclasses
+    import pickle
+
+    span = Span(2, 3, 22, 1_000_000_000)
+    assert (span.start_line, span.end_line, span.start, span.end) == (2, 3, 22, 1_000_000_000)
+    assert span == Span(2, 3, 22, 1_000_000_000) and span != Span(2, 3, 22, 27)
+    assert len({span, Span(2, 3, 22, 1_000_000_000)}) == 1
+    assert repr(span) == "Span(start_line=2, end_line=3, start=22, end=1000000000)"
+    assert pickle.loads(pickle.dumps(span)) == span
+    assert Span(1, 1, 2, 5).of("abcdefg") == "cde"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        span.start = 1  # type: ignore[misc]
+    with pytest.raises(ValueError, match="span field out of range: -1"):
+        Span(1, 1, -1, 2)
