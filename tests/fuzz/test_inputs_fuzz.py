@@ -22,7 +22,9 @@ from unittest import mock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from driftpatch import api
 from driftpatch.aws.inventory import Inventory
+from driftpatch.config import Config
 from driftpatch.errors import InputError
 from driftpatch.limits import MAX_DEPTH
 from driftpatch.reportio import load_findings, load_patches
@@ -326,3 +328,43 @@ def test_hcl_indexer_gives_the_whole_file_parse_or_one_line(text: str) -> None:
     assert all("\n" not in p.message for p in cut.problems)
     tfvars = source.parse_tfvars(text, "f.tfvars")
     assert all("\n" not in p.message for p in tfvars[1])
+
+
+# -- the whole `check` pipeline on a reshaped plan ---------------------------------------------
+
+DRIFT_PLANS = [
+    json.loads((REPO / "fixtures" / "worlds" / name / "plan-drift.json").read_text())
+    for name in ("demo", "insecure")
+]
+
+
+def _by_resource(doc: Any) -> list[list[tuple[Any, ...]]]:
+    """The paths into each resource entry, one group per resource: drawing a resource first
+    reaches every type's attributes, not mostly the largest resources'."""
+    groups: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+    for path in _paths(doc):
+        if not path or path[0] not in ("resource_drift", "prior_state", "planned_values"):
+            continue
+        steps = [i for i, step in enumerate(path) if step in ("resources", "resource_drift")]
+        key = path[: steps[-1] + 2] if steps else path[:1]
+        groups.setdefault(key, []).append(path)
+    return list(groups.values())
+
+
+DRIFT_PATHS = [_by_resource(doc) for doc in DRIFT_PLANS]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.integers(0, len(DRIFT_PLANS) - 1), st.data(), JSON_VALUES)
+def test_check_on_a_reshaped_plan_reports_or_refuses(
+    which: int, data: st.DataObject, value: Any
+) -> None:
+    """Past the reader, drift and rules see whatever values the plan holds; odd types there
+    (a number for a rule's cidr_blocks) used to reach the CLI as "internal error"."""
+    path = data.draw(st.sampled_from(data.draw(st.sampled_from(DRIFT_PATHS[which]))))
+    doc = _replaced(DRIFT_PLANS[which], path, value)
+    with _file(json.dumps(doc).encode()) as plan:
+        try:
+            api.check(Config(plan=plan, source=None, offline=True, checkov=False))
+        except InputError as exc:
+            _one_line(exc)
