@@ -11,8 +11,9 @@ Caps, in bytes (a number, or with a K, M or G suffix for KiB, MiB, GiB):
 
 - `DRIFTPATCH_MAX_INPUT_BYTES` (default 512M): a state, plan, `--live` snapshot, report or
   ignore file.
-- `DRIFTPATCH_MAX_HCL_BYTES` (default 16M): one `.tf` or `.tfvars` file. Parsing holds the
-  syntax tree of one top-level block at a time, and the index keeps ~10-15x the text.
+- `DRIFTPATCH_MAX_HCL_BYTES` (default 16M): one `.tf` or `.tfvars` file, and an eighth of it
+  one top-level block. Parsing holds the syntax trees of a few top-level blocks at a time
+  (~150x their text), and the index keeps ~13x the text.
 """
 
 from __future__ import annotations

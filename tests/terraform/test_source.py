@@ -1351,3 +1351,35 @@ def test_span_is_an_immutable_value() -> None:
         span.start = 1  # type: ignore[misc]
     with pytest.raises(ValueError, match="span field out of range: -1"):
         Span(1, 1, -1, 2)
+
+
+def test_one_top_level_block_over_an_eighth_of_the_cap_is_a_problem(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Cutting bounds the parser's memory only between blocks: one huge block is refused."""
+    monkeypatch.setenv("DRIFTPATCH_MAX_HCL_BYTES", "8K")  # one block: 1 KiB
+    text = "locals {}\n\n# the big one\nlocals {\n" + "  a = 1\n" * 200 + "}\nlocals {}\n"
+    parsed = parse_text(text, "big-block.tf")
+    assert parsed.parsed is False and parsed.blocks == ()
+    assert parsed.problems == (
+        ParseProblem(
+            "big-block.tf",
+            4,
+            "a top-level block of 1.6 KiB starts here, over the limit of 1 KiB for one block "
+            "(an eighth of DRIFTPATCH_MAX_HCL_BYTES)",
+        ),
+    )
+    monkeypatch.setenv("DRIFTPATCH_MAX_HCL_BYTES", "16K")
+    clear_parse_cache()
+    assert len(parse_text(text, "big-block.tf").blocks) == 3
+
+
+def test_a_long_run_of_blank_lines_between_blocks_is_read() -> None:
+    """The scanner once looked ahead over the whole run of blank lines from each of them:
+    quadratic, so 100,000 blank lines took minutes."""
+    text = 'resource "t" "a" {}\n' + "\n" * 100_000 + "# end\n" + 'resource "t" "b" {}\n'
+    parsed = parse_text(text, "blank.tf")
+    assert [(b.labels, b.span.start_line) for b in parsed.blocks] == [
+        (("t", "a"), 1),
+        (("t", "b"), 100_003),
+    ]

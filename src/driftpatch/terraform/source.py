@@ -488,9 +488,8 @@ _HEREDOC_OPEN = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\r?\n")
 # What may follow a newline and still continue the expression or block header before it:
 # python-hcl2's postlexer joins a newline to a following binary operator or `?`, and its
 # grammar takes a newline before a block's `{` and a conditional's `:`.
-_CONTINUES = re.compile(
-    r"(?:[ \t\r\n\f\v]|\#[^\n]*|//[^\n]*|/\*.*?\*/)*+(?:[{?:=!<>*/%+]|&&|\|\|)", re.DOTALL
-)
+_LAYOUT_RUN = re.compile(r"(?:[ \t\r\n\f\v]|\#[^\n]*|//[^\n]*|/\*.*?\*/)*+", re.DOTALL)
+_CONTINUES = re.compile(r"[{?:=!<>*/%+]|&&|\|\|")
 _OPENERS: Final = frozenset("[{(")
 _CLOSERS: Final = frozenset("]})")
 
@@ -529,8 +528,8 @@ def _cuts(text: str) -> tuple[list[int], int | None]:
             break
         char, at, pos = found.group(), found.start(), found.end()
         if char == "\n":
-            if not stack and not _CONTINUES.match(text, pos):
-                cuts.append(pos)
+            if not stack:
+                pos = _cut_at_newline(text, pos, cuts)
         elif char in _OPENERS or char == '"':
             stack.append(char)
             if len(stack) > limits.MAX_DEPTH:
@@ -557,9 +556,20 @@ def _cuts(text: str) -> tuple[list[int], int | None]:
             if close_at is None:
                 break
             pos = close_at.end()
-            if not stack and not _CONTINUES.match(text, pos):
-                cuts.append(pos)
+            if not stack:
+                pos = _cut_at_newline(text, pos, cuts)
     return cuts, None
+
+
+def _cut_at_newline(text: str, pos: int, cuts: list[int]) -> int:
+    """At `pos`, just after a top-level newline: cut there unless what follows the blank
+    lines and comments continues the item; return where scanning goes on (past that layout,
+    which holds no structure: skipping it keeps a run of blank lines linear, not quadratic)."""
+    after = _LAYOUT_RUN.match(text, pos)
+    end = after.end() if after is not None else pos
+    if not _CONTINUES.match(text, end):
+        cuts.append(pos)
+    return end
 
 
 def _units(cuts: list[int], size: int) -> list[tuple[int, int]]:
@@ -573,6 +583,25 @@ def _units(cuts: list[int], size: int) -> list[tuple[int, int]]:
     if start < size or not units:
         units.append((start, size))
     return units
+
+
+def _oversize_item(text: str, cuts: list[int]) -> tuple[int, str] | None:
+    """The first top-level item (between cuts) too large to parse, where its text starts, and
+    why: python-hcl2's tree of one item takes ~200x its size, cut or not, so one item may be
+    an eighth of the file cap (2 MiB of a 16 MiB default: a few hundred MB while parsing)."""
+    limit = max(limits.max_hcl_bytes() // 8, 1)
+    start = 0
+    for end in (*cuts, len(text)):
+        if end - start > limit:
+            after = _LAYOUT_RUN.match(text, start)
+            at = after.end() if after is not None else start
+            return at, (
+                f"a top-level block of {limits.describe_size(end - at)} starts here, over the "
+                f"limit of {limits.describe_size(limit)} for one block (an eighth of "
+                f"{limits.HCL_ENV})"
+            )
+        start = end
+    return None
 
 
 def _ends_early(exc: UnexpectedInput) -> bool:
@@ -655,6 +684,12 @@ class _Reader:
         if deep_at is not None:
             message = f"nested more than {limits.MAX_DEPTH} levels deep (driftpatch's limit)"
             self.problems.append(ParseProblem(self.file, self.line(deep_at), message))
+            yield None
+            return
+        too_big = _oversize_item(source, cuts)
+        if too_big is not None:
+            start, message = too_big
+            self.problems.append(ParseProblem(self.file, self.line(start), message))
             yield None
             return
         units = _units(cuts, len(source))
