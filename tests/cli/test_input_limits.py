@@ -318,3 +318,34 @@ def test_a_root_module_whose_only_file_is_unreadable_leaves_no_temp_dir(tmp_path
     proc = run("check", "--source", str(src), "--no-checkov", env={"TMPDIR": str(temp)})
     assert error_line(proc) == "driftpatch: source:main.tf:1: not UTF-8 text (byte 0xff)"
     assert list(temp.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("raised", "line"),
+    [
+        (RecursionError(), "driftpatch: error: an input is nested too deeply to process"),
+        (
+            UnicodeDecodeError("utf-8", b"ab\xfe", 2, 3, "invalid start byte"),
+            "driftpatch: error: an input file is not utf-8 text (byte 0xfe at offset 2)",
+        ),
+    ],
+)
+def test_the_last_resort_names_bad_input_not_an_internal_error(
+    raised: Exception,
+    line: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Readers refuse these themselves; should one slip through, it is still exit 2."""
+    from driftpatch import api, cli
+
+    def check(_config: object) -> None:
+        raise raised
+
+    monkeypatch.setattr(api, "check", check)
+    (tmp_path / "main.tf").write_text("")
+    with pytest.raises(SystemExit) as info:
+        cli.main(["check", "--source", str(tmp_path), "--no-checkov"])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [line]
