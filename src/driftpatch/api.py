@@ -34,7 +34,7 @@ from driftpatch.drift.detect import (
 )
 from driftpatch.drift.ignore import DEFAULT_NAME, IgnoreList
 from driftpatch.drift.reconcile import Owners, reconcile
-from driftpatch.errors import AwsError, DriftpatchError
+from driftpatch.errors import AwsError, DriftpatchError, TerraformInputError
 from driftpatch.fix.remedies import plan_remedies
 from driftpatch.fix.verification import Settings, terraform_for, verify_patches
 from driftpatch.fix.verify import apply_plan
@@ -73,7 +73,18 @@ def _now() -> str:
 def _load_source(config: Config) -> SourceIndex | None:
     if config.source is None:
         return None
-    return index_source(config.source, root=config.repo_root)
+    index = index_source(config.source, root=config.repo_root)
+    if not index.root_module_files:
+        # An empty directory, or one that only holds modules in subdirectories: nothing to
+        # check, and a run that reported nothing would look like a clean one.
+        shown = str(config.source)
+        if shown == ".":
+            shown = f"the current directory ({Path.cwd()})"
+        raise TerraformInputError(
+            f"no .tf files in {shown} (--source takes a root module: Terraform reads only "
+            "the .tf files directly in it)"
+        )
+    return index
 
 
 def _load_plan(config: Config) -> Plan | None:

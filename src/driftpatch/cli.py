@@ -11,6 +11,7 @@ import dataclasses
 import json
 import os
 import sys
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -178,6 +179,29 @@ def _outputs(
     return specs
 
 
+def _endpoint_url(option: str | None) -> str | None:
+    """--endpoint-url, else AWS_ENDPOINT_URL: an http(s) URL with a host, or a usage error
+    (botocore would raise ValueError deep inside the first client it builds)."""
+    name, value = "--endpoint-url", option
+    if not value:
+        name, value = "AWS_ENDPOINT_URL", os.environ.get("AWS_ENDPOINT_URL")
+    if not value:
+        return None
+    try:
+        parts = urllib.parse.urlsplit(value)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not 0-65535
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        valid = False
+    if not valid or any(ch.isspace() for ch in value):
+        shown = value.encode("unicode_escape").decode("ascii")[:120]
+        raise click.UsageError(
+            f"{name}: {shown!r} is not an http:// or https:// URL with a host "
+            "(e.g. http://127.0.0.1:5000)"
+        )
+    return value
+
+
 def _choices(raw: str | None, option: str, allowed: tuple[str, ...]) -> frozenset[str]:
     """A comma-separated option's values, each one of `allowed` (else bad usage)."""
     values = frozenset(v.strip() for v in (raw or "").split(",") if v.strip())
@@ -319,7 +343,7 @@ def scan(
         source=source,
         regions=tuple(region or ()),
         profile=profile,
-        endpoint_url=endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None,
+        endpoint_url=_endpoint_url(endpoint_url),
         live_snapshot=live,
         ignore_file=ignore_file,
         checkov=not no_checkov,
@@ -403,7 +427,7 @@ def inventory(
     session = AwsSession(
         profile=profile,
         region=region[0] if region else None,
-        endpoint_url=endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None,
+        endpoint_url=_endpoint_url(endpoint_url),
     )
     regions = list(
         dict.fromkeys(region or ([session.default_region] if session.default_region else []))
@@ -796,6 +820,18 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         typer.echo("driftpatch: interrupted", err=True)
         code = 130
+    # Input that got past the readers' own checks: still bad input, not a bug report.
+    except UnicodeDecodeError as exc:
+        byte = exc.object[exc.start : exc.start + 1].hex()
+        typer.echo(
+            f"driftpatch: error: an input file is not {exc.encoding} text "
+            f"(byte 0x{byte} at offset {exc.start})",
+            err=True,
+        )
+        code = EXIT_INPUT
+    except RecursionError:
+        typer.echo("driftpatch: error: an input is nested too deeply to process", err=True)
+        code = EXIT_INPUT
     except Exception as exc:  # a bug: still one line, a traceback only on request
         if os.environ.get("DRIFTPATCH_DEBUG"):
             raise

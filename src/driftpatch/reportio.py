@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from pathlib import Path
 
+from driftpatch import limits
 from driftpatch.errors import ReportError
 from driftpatch.model import (
     JSON,
@@ -31,13 +31,10 @@ from driftpatch.model import (
 
 def load_report(path: Path) -> dict[str, JSON]:
     """The report document, checked to be a driftpatch report of schema_version 1."""
-    try:
-        doc: dict[str, JSON] = json.loads(path.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise ReportError(f"{path}: cannot read report: {exc.strerror or exc}") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ReportError(f"{path}: not valid JSON: {exc}") from exc
-    tool = doc.get("tool") if isinstance(doc, dict) else None
+    doc = limits.load_json(path, "report", error=ReportError)
+    if not isinstance(doc, dict):
+        raise ReportError(f"{path}: not a driftpatch JSON report")
+    tool = doc.get("tool")
     if not isinstance(tool, dict) or tool.get("name") != "driftpatch":
         raise ReportError(f"{path}: not a driftpatch JSON report")
     if doc.get("schema_version") != SCHEMA_VERSION:
@@ -77,7 +74,7 @@ def load_findings(path: Path) -> list[Finding]:
                     also=tuple(map(str, raw.get("also") or ())),
                 )
             )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # odd-typed JSON
         raise ReportError(f"{path}: malformed finding ({exc})") from exc
     return out
 
@@ -115,7 +112,7 @@ def load_patches(path: Path) -> list[Patch]:
                     reason=str(raw.get("reason") or ""),
                 )
             )
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # odd-typed JSON
         raise ReportError(f"{path}: malformed patch entry ({exc})") from exc
     return out
 

@@ -209,10 +209,10 @@ def test_reports_get_the_usual_umask_modes(work: Path, umask: int, mode: int) ->
 def test_devices_and_pipes_are_written_into_never_replaced(work: Path) -> None:
     import threading
 
-    devnull = os.stat("/dev/null")
+    devnull = Path("/dev/null").stat()
     proc = run(*CHECK, "-o", "json:/dev/null", "-o", "sarif:r.sarif", cwd=work)
     assert proc.returncode == 1, proc.stderr
-    after = os.stat("/dev/null")
+    after = Path("/dev/null").stat()
     assert stat.S_ISCHR(after.st_mode) and after.st_rdev == devnull.st_rdev
     fifo = work / "report.pipe"
     os.mkfifo(fifo)

@@ -85,3 +85,32 @@ def test_role_attachments_and_inline_policies_owned_elsewhere() -> None:
     assert [(c.attribute, c.actual) for c in changes] == [
         ("managed_policy_arns", ["arn:aws:iam::aws:policy/AdministratorAccess"])
     ]
+
+
+def test_odd_typed_rule_attributes_from_a_hand_edited_plan_do_not_crash() -> None:
+    """Found by fuzzing `check --plan` (issue 10): a prior_state rule whose cidr_blocks was a
+    number, or whose from_port was a list, ended in "internal error: TypeError"."""
+    owners = Owners.from_state(
+        [
+            (
+                "aws_security_group_rule",
+                {
+                    "security_group_id": "sg-1",
+                    "type": "ingress",
+                    "protocol": "tcp",
+                    "from_port": [None, -2415],
+                    "to_port": "x",
+                    "cidr_blocks": 370,
+                    "ipv6_cidr_blocks": ["::/0"],
+                },
+            ),
+            (
+                "aws_vpc_security_group_ingress_rule",
+                {"security_group_id": "sg-1", "ip_protocol": "tcp", "from_port": {"a": 1}},
+            ),
+        ]
+    )
+    (first, second) = owners.sg_rules["sg-1"]
+    assert (first.from_port, first.to_port) == (0, 0)
+    assert first.sources == frozenset({("ipv6_cidr_blocks", "::/0")})
+    assert second.from_port == 0

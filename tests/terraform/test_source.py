@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from driftpatch.errors import TerraformInputError
 from driftpatch.model import Address, Location
+from driftpatch.terraform import source as source_module
 from driftpatch.terraform.binary import Terraform
 from driftpatch.terraform.source import (
     NOT_LITERAL,
@@ -806,7 +807,20 @@ def test_unreadable_modules_json_is_a_problem(tmp_path: Path) -> None:
     index = index_source(tmp_path, root=tmp_path)
     (problem,) = index.problems
     assert (problem.file, problem.line) == (".terraform/modules/modules.json", 1)
-    assert problem.message.startswith("module manifest unreadable: ")
+    assert problem.message == (
+        "module manifest is not valid JSON: Expecting property name enclosed in double quotes: "
+        "line 1 column 2 (char 1)"
+    )
+
+
+def test_a_deeply_nested_modules_json_is_a_problem(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": "", ".terraform/modules/modules.json": "[" * 5000})
+    (problem,) = index_source(tmp_path, root=tmp_path).problems
+    assert problem == ParseProblem(
+        ".terraform/modules/modules.json",
+        1,
+        "nested more than 128 levels deep (driftpatch's limit for a module manifest)",
+    )
 
 
 def test_module_cycles_are_cut_and_reported(tmp_path: Path) -> None:
@@ -1186,3 +1200,186 @@ def test_terraform_planned_addresses_map_to_blocks(tmp_path: Path) -> None:
     assert index.locate("module.remote.module.inner.terraform_data.deep[0]") == Location(
         "stack/.terraform/modules/remote/inner/main.tf", 3, 5
     )
+
+
+# -- issue 10: bounded parsing -------------------------------------------------------------------
+
+TRICKY = """\
+# a } in a comment, a { in a string, and a block whose brace is on the next line
+resource "aws_s3_bucket" "a" {
+  bucket = "}{"
+  policy = <<EOT
+}
+resource "x" "y" {
+EOT
+}
+resource "aws_s3_bucket" "b"
+{
+  bucket = "b-${var.env}-${ {a = 1}["a"] }"
+}
+/* a comment
+} spanning lines */
+locals {
+  x = 1
+}
+"""
+
+
+def test_a_file_cut_into_units_indexes_as_one_piece(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Units end only at top-level boundaries: never inside a string, heredoc or comment,
+    and a header whose `{` is on the next line is joined back."""
+    whole = parse_text(TRICKY, "whole.tf")
+    clear_parse_cache()
+    monkeypatch.setattr(source_module, "_UNIT", 1)
+    cut = parse_text(TRICKY, "whole.tf")
+    assert cut == whole
+    assert cut.problems == ()
+    assert [(b.type, b.labels, b.span.start_line, b.span.end_line) for b in cut.blocks] == [
+        ("resource", ("aws_s3_bucket", "a"), 2, 8),
+        ("resource", ("aws_s3_bucket", "b"), 9, 12),
+        ("locals", (), 15, 17),
+    ]
+    assert cut.blocks[0].attributes["policy"].literal == '}\nresource "x" "y" {\n'
+    assert_spans_exact(TRICKY, cut.blocks)
+
+
+def test_continuation_lines_are_not_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = 'a = 1\n  + 2\nb = true\n  ? "x"\n  : "y"\nc = 3\n'
+    monkeypatch.setattr(source_module, "_UNIT", 1)
+    node, problems = source_module.parse_tfvars(text, "t.tfvars")
+    assert problems == () and node is not None
+    assert {k: v.expr_text for k, v in node.attributes.items()} == {
+        "a": "1\n  + 2",
+        "b": 'true\n  ? "x"\n  : "y"',
+        "c": "3",
+    }
+
+
+def test_a_syntax_error_in_a_later_unit_has_its_line_and_no_blocks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = 'locals {\n  a = 1\n  a = 2\n}\nresource "t" "n" {\n  x = = 1\n}\n'
+    monkeypatch.setattr(source_module, "_UNIT", 1)
+    parsed = parse_text(text, "late.tf")
+    assert parsed.parsed is False and parsed.blocks == ()
+    # The earlier unit's "set twice" is not kept: a file that does not parse has one problem.
+    assert parsed.problems == (
+        ParseProblem("late.tf", 6, "syntax error: unexpected '=', expected an expression"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("expr", "line"),
+    [
+        ("[" * 10_000 + "]" * 10_000, 2),
+        ("{a = " * 129 + "1" + "}" * 129, 2),
+        ('"' + "${" * 200 + "x" + "}" * 200 + '"', 2),
+    ],
+)
+def test_hcl_nested_past_the_limit_is_a_problem_not_a_recursion_error(expr: str, line: int) -> None:
+    parsed = parse_text(f"locals {{\n  a = {expr}\n}}\n", "deep.tf")
+    assert parsed.parsed is False and parsed.blocks == ()
+    assert parsed.problems == (
+        ParseProblem("deep.tf", line, "nested more than 128 levels deep (driftpatch's limit)"),
+    )
+
+
+def test_hcl_nested_up_to_the_limit_is_read() -> None:
+    # locals { a = [[...]] }: the block's brace is one level, the list 127 more.
+    parsed = parse_text("locals {\n  a = " + "[" * 127 + "]" * 127 + "\n}\n", "ok.tf")
+    assert parsed.problems == ()
+    literal = parsed.blocks[0].attributes["a"].literal
+    depth = 0
+    while isinstance(literal, list):
+        depth += 1
+        literal = literal[0] if literal else None
+    assert depth == 127
+
+
+def test_an_oversize_tf_file_is_a_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(
+        tmp_path,
+        {
+            "big.tf": "locals {\n" + "  a = 1\n" * 300 + "}\n",
+            "small.tf": 'resource "aws_s3_bucket" "b" {}\n',
+            "terraform.tfvars": "x = 1\n" + "# pad\n" * 400,
+        },
+    )
+    monkeypatch.setenv("DRIFTPATCH_MAX_HCL_BYTES", "2K")
+    index = index_source(tmp_path, root=tmp_path)
+    assert index.problems == (
+        ParseProblem(
+            "big.tf",
+            1,
+            "is 2.4 KiB, over the limit of 2 KiB for a .tf file "
+            "(set DRIFTPATCH_MAX_HCL_BYTES to raise it)",
+        ),
+        ParseProblem(
+            "terraform.tfvars",
+            1,
+            "is 2.3 KiB, over the limit of 2 KiB for a .tfvars file "
+            "(set DRIFTPATCH_MAX_HCL_BYTES to raise it)",
+        ),
+    )
+    assert set(index.resources) == {"aws_s3_bucket.b"}
+    assert index.modules[()].files == ("big.tf", "small.tf")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_named_like_a_tf_file_is_not_read(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": 'resource "aws_s3_bucket" "b" {}\n'})
+    os.mkfifo(tmp_path / "pipe.tf")
+    os.mkfifo(tmp_path / "terraform.tfvars")
+    index = index_source(tmp_path, root=tmp_path)  # returns: nothing waits on the FIFOs
+    assert index.modules[()].files == ("main.tf",)
+    assert index.problems == ()
+
+
+def test_span_is_an_immutable_value() -> None:
+    """Spans are packed into one int (memory), yet behave like the frozen dataclass they were."""
+    import dataclasses
+    import pickle
+
+    span = Span(2, 3, 22, 1_000_000_000)
+    assert (span.start_line, span.end_line, span.start, span.end) == (2, 3, 22, 1_000_000_000)
+    assert span == Span(2, 3, 22, 1_000_000_000) and span != Span(2, 3, 22, 27)
+    assert len({span, Span(2, 3, 22, 1_000_000_000)}) == 1
+    assert repr(span) == "Span(start_line=2, end_line=3, start=22, end=1000000000)"
+    assert pickle.loads(pickle.dumps(span)) == span
+    assert Span(1, 1, 2, 5).of("abcdefg") == "cde"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        span.start = 1  # type: ignore[misc]
+    with pytest.raises(ValueError, match="span field out of range: -1"):
+        Span(1, 1, -1, 2)
+
+
+def test_one_top_level_block_over_an_eighth_of_the_cap_is_a_problem(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Cutting bounds the parser's memory only between blocks: one huge block is refused."""
+    monkeypatch.setenv("DRIFTPATCH_MAX_HCL_BYTES", "8K")  # one block: 1 KiB
+    text = "locals {}\n\n# the big one\nlocals {\n" + "  a = 1\n" * 200 + "}\nlocals {}\n"
+    parsed = parse_text(text, "big-block.tf")
+    assert parsed.parsed is False and parsed.blocks == ()
+    assert parsed.problems == (
+        ParseProblem(
+            "big-block.tf",
+            4,
+            "a top-level block of 1.6 KiB starts here, over the limit of 1 KiB for one block "
+            "(an eighth of DRIFTPATCH_MAX_HCL_BYTES)",
+        ),
+    )
+    monkeypatch.setenv("DRIFTPATCH_MAX_HCL_BYTES", "16K")
+    clear_parse_cache()
+    assert len(parse_text(text, "big-block.tf").blocks) == 3
+
+
+def test_a_long_run_of_blank_lines_between_blocks_is_read() -> None:
+    """The scanner once looked ahead over the whole run of blank lines from each of them:
+    quadratic, so 100,000 blank lines took minutes."""
+    text = 'resource "t" "a" {}\n' + "\n" * 100_000 + "# end\n" + 'resource "t" "b" {}\n'
+    parsed = parse_text(text, "blank.tf")
+    assert [(b.labels, b.span.start_line) for b in parsed.blocks] == [
+        (("t", "a"), 1),
+        (("t", "b"), 100_003),
+    ]

@@ -471,7 +471,16 @@ def test_error_messages_never_carry_values() -> None:
 
 
 def test_deep_nesting_and_huge_numbers() -> None:
-    assert _error(b"[" * 200_000) == "state.tfstate: invalid JSON: nested too deeply"
+    too_deep = "state.tfstate: nested more than 128 levels deep (driftpatch's limit for a "
+    assert _error(b"[" * 200_000) == too_deep + "Terraform state)"
+    assert _error(b"[" * 129 + b"]" * 129) == too_deep + "Terraform state)"
+    # Brackets inside strings are text, not nesting.
+    assert _error(b'["' + b"[" * 500 + b'"]') == (
+        "state.tfstate: not a Terraform state: the JSON is a list, expected an object"
+    )
+    assert _error(b"[" * 128 + b"]" * 128) == (
+        "state.tfstate: not a Terraform state: the JSON is a list, expected an object"
+    )
     assert _error(b'{"version": ' + b"9" * 5000 + b"}") == (
         "state.tfstate: invalid JSON: a number has too many digits"
     )
@@ -616,6 +625,19 @@ def test_s3_with_a_client_factory_called_once(aws: EmbeddedAws) -> None:
     assert states[0] == parse_state(RECORDED.read_bytes(), refs[0])
     assert states[1] == parse_state(RECORDED.read_bytes(), refs[1])  # UTF-16 in the bucket
     assert len(calls) == 1
+
+
+def test_s3_state_over_the_cap_is_refused_after_reading_one_byte_past_it(
+    aws: EmbeddedAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _put("tfstate-bucket", "big.tfstate", RECORDED.read_bytes())
+    monkeypatch.setenv("DRIFTPATCH_MAX_INPUT_BYTES", "1K")
+    with pytest.raises(TerraformInputError) as info:
+        read_states(["s3://tfstate-bucket/big.tfstate"])
+    assert str(info.value) == (
+        "s3://tfstate-bucket/big.tfstate: over the limit of 1 KiB for a state file "
+        "(set DRIFTPATCH_MAX_INPUT_BYTES to raise it)"
+    )
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ The result can be saved (`driftpatch inventory -o SNAPSHOT.json`) and scanned la
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import botocore.exceptions
 
-from driftpatch import __version__
+from driftpatch import __version__, limits
 from driftpatch.aws.readers import READERS, LiveIndex, LiveResource, ReadContext, Reader
 from driftpatch.aws.readers.interface import ReadResult
 from driftpatch.aws.session import AwsSession, describe_error
@@ -74,12 +73,7 @@ class Inventory:
     @classmethod
     def load(cls, path: Path) -> Inventory:
         """Read a snapshot written by `driftpatch inventory`; bad input is one line, exit 2."""
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8-sig"))
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read live snapshot: {exc.strerror or exc}") from exc
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"{path}: live snapshot is not valid JSON: {exc}") from exc
+        doc = limits.load_json(path, "live snapshot")
         if not isinstance(doc, dict) or doc.get("kind") != SNAPSHOT_KIND:
             raise InputError(f"{path}: not a driftpatch inventory snapshot")
         if doc.get("version") != SNAPSHOT_VERSION:
@@ -92,7 +86,7 @@ class Inventory:
                 LiveResource(
                     type=str(r["type"]),
                     id=str(r["id"]),
-                    region=r.get("region"),
+                    region=_opt_str(r.get("region"), "region"),
                     attributes=dict(r["attributes"]),
                     account_default=bool(r.get("account_default", False)),
                 )
@@ -101,18 +95,25 @@ class Inventory:
             errors = tuple(ScanError(str(e["scope"]), str(e["message"])) for e in doc["errors"])
             incomplete = frozenset((str(t), str(r)) for t, r in doc.get("incomplete", []))
             stats = doc.get("stats") or {}
-        except (KeyError, TypeError, ValueError) as exc:
+            return cls(
+                resources=resources,
+                regions=tuple(_opt_str(r, "regions") or "" for r in doc.get("regions") or ()),
+                account_id=_opt_str(doc.get("account_id"), "account_id"),
+                errors=errors,
+                incomplete=incomplete,
+                calls={str(k): int(v) for k, v in dict(stats.get("api_calls") or {}).items()},
+                duration_s=float(stats.get("duration_s") or 0.0),
+                taken_at=str(doc.get("taken_at") or ""),
+            )
+        # Odd types anywhere (a list for an object, a number for a list) end up here.
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(f"{path}: malformed inventory snapshot ({exc})") from exc
-        return cls(
-            resources=resources,
-            regions=tuple(doc.get("regions") or ()),
-            account_id=doc.get("account_id"),
-            errors=errors,
-            incomplete=incomplete,
-            calls=dict(stats.get("api_calls") or {}),
-            duration_s=float(stats.get("duration_s") or 0.0),
-            taken_at=str(doc.get("taken_at") or ""),
-        )
+
+
+def _opt_str(value: object, where: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"{where}: expected a string")
 
 
 def _tasks(readers: Sequence[Reader], regions: Sequence[str]) -> list[tuple[Reader, str, str]]:

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from driftpatch import limits
 from driftpatch.errors import InputError
 from driftpatch.model import Finding
 
@@ -107,7 +108,7 @@ class IgnoreList:
     @classmethod
     def load(cls, path: Path) -> IgnoreList:
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            text = limits.read_bytes(path, str(path), "ignore").decode("utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"{path}: cannot read ignore file: {exc}") from exc
         return cls.parse(text, str(path))

@@ -57,14 +57,30 @@ class RuleSources:
         return (self.direction, self.protocol, self.from_port, self.to_port)
 
 
+def _port(value: JSON) -> int:
+    """A port number; anything else (a hand-edited state or plan) counts as 0, not a crash."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return 0
+    return 0
+
+
 def _ports(attrs: Mapping[str, JSON]) -> tuple[int, int]:
-    return int(attrs.get("from_port") or 0), int(attrs.get("to_port") or 0)
+    return _port(attrs.get("from_port")), _port(attrs.get("to_port"))
 
 
 def _rule_from_sg_rule(attrs: Mapping[str, JSON]) -> RuleSources:
     sources: set[tuple[str, str]] = set()
     for key in ("cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids"):
-        sources.update((key, str(v)) for v in attrs.get(key) or ())
+        values = attrs.get(key)
+        if isinstance(values, list):
+            sources.update((key, str(v)) for v in values)
     if attrs.get("source_security_group_id"):
         sources.add(("security_groups", str(attrs["source_security_group_id"])))
     if attrs.get("self"):

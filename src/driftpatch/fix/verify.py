@@ -61,8 +61,17 @@ class WorkingCopy:
 
     def __init__(self, index: SourceIndex) -> None:
         self._tmp = Path(tempfile.mkdtemp(prefix="driftpatch-fix-"))
+        try:
+            self._fill(index)
+        except BaseException:
+            self.close()  # never leave the copy behind
+            raise
+
+    def _fill(self, index: SourceIndex) -> None:
         self.root = self._tmp / "repo"
         self.source_rel = index.source_dir.resolve().relative_to(index.root.resolve())
+        # Even with no readable file to copy, the source directory exists in the copy.
+        (self.root / self.source_rel).mkdir(parents=True, exist_ok=True)
         self.texts: dict[str, str] = dict(index.texts)
         for rel, text in self.texts.items():
             path = self.root / rel

@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Mapping
 
+from driftpatch import limits
 from driftpatch.errors import TerraformInputError
 from driftpatch.model import JSON, Address, IndexKey
 
@@ -89,6 +90,8 @@ def load_json(data: bytes, origin: str, what: str) -> JSON:
     text = decode_text(data, origin, what)
     if not text.strip():
         raise bad(origin, f"empty file (expected a {what})")
+    if limits.json_depth(text) > limits.MAX_DEPTH:
+        raise bad(origin, limits.too_deep(what))
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:

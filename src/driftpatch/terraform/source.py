@@ -12,6 +12,7 @@ heredoc token swallows are not part of it.
 
 from __future__ import annotations
 
+import array
 import bisect
 import collections
 import contextlib
@@ -20,7 +21,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from types import MappingProxyType
@@ -28,9 +29,11 @@ from typing import Final, TypeAlias
 
 import hcl2
 from lark import Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from driftpatch.errors import TerraformInputError
+from driftpatch import limits
+from driftpatch.errors import InputError, TerraformInputError
+from driftpatch.limits import InputLimitError
 from driftpatch.model import JSON, Address, Location
 
 ModulePath: TypeAlias = tuple[str, ...]
@@ -61,20 +64,77 @@ NOT_LITERAL: Final = _NotLiteral()
 # -- the index's values ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Span:
-    """An exact region of one file's text: `text[start:end]`, on lines start_line..end_line."""
+_FIELD_BITS: Final = 40
+_FIELD_MASK: Final = (1 << _FIELD_BITS) - 1
 
-    start_line: int  # 1-based
-    end_line: int  # 1-based, inclusive
-    start: int  # character offset, inclusive
-    end: int  # character offset, exclusive
+
+class Span:
+    """An exact region of one file's text: `text[start:end]`, on lines start_line..end_line.
+
+    Immutable, compared and hashed by value like a frozen dataclass. The four numbers are kept
+    packed in one int: an index holds two spans per attribute and block, and four separate
+    int objects per span were a third of the index's memory (issue 10: a large .tf file).
+    """
+
+    __slots__ = ("_packed",)
+    _packed: int
+
+    def __init__(self, start_line: int, end_line: int, start: int, end: int) -> None:
+        packed = 0
+        for shift, value in enumerate((start_line, end_line, start, end)):
+            if not 0 <= value <= _FIELD_MASK:
+                raise ValueError(f"span field out of range: {value}")
+            packed |= value << (shift * _FIELD_BITS)
+        object.__setattr__(self, "_packed", packed)
+
+    @property
+    def start_line(self) -> int:
+        """1-based."""
+        return self._packed & _FIELD_MASK
+
+    @property
+    def end_line(self) -> int:
+        """1-based, inclusive."""
+        return (self._packed >> _FIELD_BITS) & _FIELD_MASK
+
+    @property
+    def start(self) -> int:
+        """Character offset, inclusive."""
+        return (self._packed >> (2 * _FIELD_BITS)) & _FIELD_MASK
+
+    @property
+    def end(self) -> int:
+        """Character offset, exclusive."""
+        return self._packed >> (3 * _FIELD_BITS)
 
     def of(self, text: str) -> str:
         return text[self.start : self.end]
 
+    def __setattr__(self, name: str, value: object) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
 
-@dataclass(frozen=True)
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Span):
+            return NotImplemented
+        return self._packed == other._packed
+
+    def __hash__(self) -> int:
+        return hash(self._packed)
+
+    def __repr__(self) -> str:
+        return (
+            f"Span(start_line={self.start_line}, end_line={self.end_line}, "
+            f"start={self.start}, end={self.end})"
+        )
+
+    def __reduce__(self) -> tuple[type[Span], tuple[int, int, int, int]]:
+        return Span, (self.start_line, self.end_line, self.start, self.end)
+
+
+@dataclass(frozen=True, slots=True)
 class AttributeNode:
     """`name = expr` in a body, or `key = value` in an object literal (then `name` is the key).
 
@@ -96,7 +156,7 @@ class AttributeNode:
         return self.literal is not NOT_LITERAL
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BlockNode:
     """A block (`resource "t" "n" { ... }`, `ingress { ... }`, `dynamic "x" { ... }`).
 
@@ -147,7 +207,7 @@ class ModuleInfo:
     calls: Mapping[str, ModuleCall] = field(hash=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParseProblem:
     """Input that could not be (fully) used; never stops the run."""
 
@@ -432,6 +492,143 @@ _CONTINUATIONS = frozenset({"EQ", "DOT", "PLUS", "ASTERISK", "QMARK", "COMMA"})
 _WORD = re.compile(r"[A-Za-z0-9_-]+|\S")
 
 
+# -- cutting a file at top-level boundaries -----------------------------------------------------
+
+# About how much text goes through python-hcl2 at once: its tree of a unit takes ~200x the
+# unit, so a few MiB at most, however large the file.
+_UNIT: Final = 16_384
+_IN_CODE = re.compile(r'[\n"#/<\[\](){}]')
+_IN_STRING = re.compile(r'"|\\.|\$\$\{|%%\{|\$\{|%\{', re.DOTALL)
+_HEREDOC_OPEN = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\r?\n")
+# What may follow a newline and still continue the expression or block header before it:
+# python-hcl2's postlexer joins a newline to a following binary operator or `?`, and its
+# grammar takes a newline before a block's `{` and a conditional's `:`.
+_LAYOUT_RUN = re.compile(r"(?:[ \t\r\n\f\v]|\#[^\n]*|//[^\n]*|/\*.*?\*/)*+", re.DOTALL)
+_CONTINUES = re.compile(r"[{?:=!<>*/%+]|&&|\|\|")
+_OPENERS: Final = frozenset("[{(")
+_CLOSERS: Final = frozenset("]})")
+
+
+def _cuts(text: str) -> tuple[list[int], int | None]:
+    """Offsets where a top-level item ends (just after its newline), and where nesting first
+    goes past `limits.MAX_DEPTH` (None if it does not).
+
+    A small lexer, enough to tell structure from text: quoted strings with their `${ }` and
+    `%{ }` templates (which nest), heredocs, `#`, `//` and `/* */` comments. Anything it does
+    not understand (an unterminated string, heredoc or comment) ends the cutting: the rest of
+    the file is then one unit, which python-hcl2 parses or reports on.
+    """
+    n = len(text)
+    pos = 0
+    stack: list[str] = []  # "[", "{", "(", '"' (in a string), "$" (in a template)
+    cuts: list[int] = []
+    while pos < n:
+        if stack and stack[-1] == '"':
+            found = _IN_STRING.search(text, pos)
+            if found is None:
+                break
+            token, pos = found.group(), found.end()
+            if token == '"':
+                stack.pop()
+            elif token in ("${", "%{"):
+                stack.append("$")
+                if len(stack) > limits.MAX_DEPTH:
+                    return cuts, found.start()
+            elif token in ("$${", "%%{"):  # an escape that runs to the next `}`
+                close = text.find("}", pos)
+                pos = close + 1 if close >= 0 else pos
+            continue
+        found = _IN_CODE.search(text, pos)
+        if found is None:
+            break
+        char, at, pos = found.group(), found.start(), found.end()
+        if char == "\n":
+            if not stack:
+                pos = _cut_at_newline(text, pos, cuts)
+        elif char in _OPENERS or char == '"':
+            stack.append(char)
+            if len(stack) > limits.MAX_DEPTH:
+                return cuts, at
+        elif char in _CLOSERS:
+            if stack:
+                stack.pop()  # a "$" too: back in its string
+        elif char == "#" or text.startswith("//", at):
+            newline = text.find("\n", pos)
+            pos = newline if newline >= 0 else n
+        elif text.startswith("/*", at):
+            close = text.find("*/", at + 2)
+            if close < 0:
+                break
+            pos = close + 2
+        elif char == "<":
+            heredoc = _HEREDOC_OPEN.match(text, at)
+            if heredoc is None:
+                continue
+            marker = re.escape(heredoc.group(1))
+            close_at = re.compile(r"\n[ \t\r\f\v]*" + marker + r"\r?\n").search(
+                text, heredoc.end() - 1
+            )
+            if close_at is None:
+                break
+            pos = close_at.end()
+            if not stack:
+                pos = _cut_at_newline(text, pos, cuts)
+    return cuts, None
+
+
+def _cut_at_newline(text: str, pos: int, cuts: list[int]) -> int:
+    """At `pos`, just after a top-level newline: cut there unless what follows the blank
+    lines and comments continues the item; return where scanning goes on (past that layout,
+    which holds no structure: skipping it keeps a run of blank lines linear, not quadratic)."""
+    after = _LAYOUT_RUN.match(text, pos)
+    end = after.end() if after is not None else pos
+    if not _CONTINUES.match(text, end):
+        cuts.append(pos)
+    return end
+
+
+def _units(cuts: list[int], size: int) -> list[tuple[int, int]]:
+    """Consecutive (start, end) stretches of about `_UNIT` characters, ending at cuts."""
+    units: list[tuple[int, int]] = []
+    start = 0
+    for cut in cuts:
+        if cut - start >= _UNIT:
+            units.append((start, cut))
+            start = cut
+    if start < size or not units:
+        units.append((start, size))
+    return units
+
+
+def _oversize_item(text: str, cuts: list[int]) -> tuple[int, str] | None:
+    """The first top-level item (between cuts) too large to parse, where its text starts, and
+    why: python-hcl2's tree of one item takes ~200x its size, cut or not, so one item may be
+    an eighth of the file cap (2 MiB of a 16 MiB default: a few hundred MB while parsing)."""
+    limit = max(limits.max_hcl_bytes() // 8, 1)
+    start = 0
+    for end in (*cuts, len(text)):
+        if end - start > limit:
+            after = _LAYOUT_RUN.match(text, start)
+            at = after.end() if after is not None else start
+            return at, (
+                f"a top-level block of {limits.describe_size(end - at)} starts here, over the "
+                f"limit of {limits.describe_size(limit)} for one block (an eighth of "
+                f"{limits.HCL_ENV})"
+            )
+        start = end
+    return None
+
+
+def _ends_early(exc: UnexpectedInput) -> bool:
+    """The parser wanted more text: the unit was cut too soon."""
+    if isinstance(exc, UnexpectedEOF):
+        return True
+    return isinstance(exc, UnexpectedToken) and exc.token.type == "$END"
+
+
+_NO_ELEMENTS: Final[Mapping[str, AttributeNode]] = MappingProxyType({})
+
+
 class _Reader:
     """Builds the nodes of one file; holds its text and the line table for its spans."""
 
@@ -439,7 +636,10 @@ class _Reader:
         self.file = file
         self.text = text
         self.problems: list[ParseProblem] = []
-        starts = [0]
+        self._base = 0  # where the unit being read starts in `text` (see `_top_level`)
+        self._strings: dict[str, str] = {}
+        # An array, not a list: 8 bytes a line rather than an int object each.
+        starts = array.array("q", [0])
         find = text.find
         pos = find("\n")
         while pos >= 0:
@@ -448,20 +648,10 @@ class _Reader:
         self._line_starts = starts
 
     def parse(self) -> ParsedFile:
-        # A UTF-8 BOM is not HCL; a space of the same length keeps every offset exact.
-        source = " " + self.text[1:] if self.text.startswith("\ufeff") else self.text
-        try:
-            tree = hcl2.parses_to_tree(source)
-        except UnexpectedInput as exc:
-            last = self._last_line()
-            line = min(exc.line, last) if exc.line >= 1 else last
-            self.problems.append(ParseProblem(self.file, line, "syntax error: " + _describe(exc)))
-            return ParsedFile(self.file, self.text, (), tuple(self.problems), parsed=False)
         blocks: list[BlockNode] = []
-        body = tree.children[0]
-        for child in body.children if isinstance(body, Tree) else ():
-            if not isinstance(child, Tree):
-                continue
+        for child in self._top_level():
+            if child is None:
+                return ParsedFile(self.file, self.text, (), tuple(self.problems), parsed=False)
             if child.data == "block":
                 blocks.append(self.block(child))
             elif child.data == "attribute":
@@ -470,21 +660,14 @@ class _Reader:
         return ParsedFile(self.file, self.text, tuple(blocks), tuple(self.problems))
 
     def parse_assignments(self) -> tuple[BlockNode | None, tuple[ParseProblem, ...]]:
-        source = " " + self.text[1:] if self.text.startswith("\ufeff") else self.text
-        try:
-            tree = hcl2.parses_to_tree(source)
-        except UnexpectedInput as exc:
-            last = self._last_line()
-            line = min(exc.line, last) if exc.line >= 1 else last
-            self.problems.append(ParseProblem(self.file, line, "syntax error: " + _describe(exc)))
-            return None, tuple(self.problems)
         attributes: dict[str, AttributeNode] = {}
-        body = tree.children[0]
-        for child in body.children if isinstance(body, Tree) else ():
-            if isinstance(child, Tree) and child.data == "attribute":
+        for child in self._top_level():
+            if child is None:
+                return None, tuple(self.problems)
+            if child.data == "attribute":
                 attr = self.attribute(child)
                 attributes.setdefault(attr.name, attr)
-            elif isinstance(child, Tree) and child.data == "block":
+            elif child.data == "block":
                 self.problem(child, "blocks are not allowed in a variables file")
         whole = self.span(0, len(self.text))
         node = BlockNode(
@@ -498,7 +681,96 @@ class _Reader:
         )
         return node, tuple(self.problems)
 
+    def _top_level(self) -> Iterator[Tree[Token] | None]:
+        """The top-level blocks and attributes, parsed a few at a time; None after a problem
+        that leaves the file unusable (a syntax error, nesting too deep).
+
+        python-hcl2's tree of a whole file takes ~200x the text in memory (an 8 MB file took
+        1.9 GB), so the text is cut at top-level boundaries (see `_cuts`) into units of about
+        `_UNIT` characters, and each unit's tree is dropped once its nodes are built. Positions
+        in a unit's tree are relative to it: `self._base` makes them absolute. A cut in the
+        wrong place cannot change the result: a unit that ends too early (an unexpected end
+        of input) is joined to the next one, and one that fails to parse is retried joined to
+        the one before it, so the outcome is the whole file's parse.
+        """
+        # A UTF-8 BOM is not HCL; a space of the same length keeps every offset exact.
+        source = " " + self.text[1:] if self.text.startswith("\ufeff") else self.text
+        cuts, deep_at = _cuts(source)
+        if deep_at is not None:
+            message = f"nested more than {limits.MAX_DEPTH} levels deep (driftpatch's limit)"
+            self.problems.append(ParseProblem(self.file, self.line(deep_at), message))
+            yield None
+            return
+        too_big = _oversize_item(source, cuts)
+        if too_big is not None:
+            start, message = too_big
+            self.problems.append(ParseProblem(self.file, self.line(start), message))
+            yield None
+            return
+        units = _units(cuts, len(source))
+        # A unit's nodes are handed out only once the next unit parsed too, so a unit that
+        # fails can still be joined to the one before it.
+        pending: tuple[int, Tree[Token]] | None = None
+        k = 0
+        while k < len(units):
+            start, end = units[k]
+            try:
+                tree = hcl2.parses_to_tree(source[start:end])
+            except UnexpectedInput as exc:
+                if k + 1 < len(units) and _ends_early(exc):
+                    units[k + 1] = (start, units[k + 1][1])
+                    k += 1
+                    continue
+                if pending is None:
+                    self._syntax_error(exc, start)
+                    yield None
+                    return
+                start = pending[0]
+                try:
+                    tree = hcl2.parses_to_tree(source[start:end])
+                except UnexpectedInput as joined:
+                    self._syntax_error(joined, start)
+                    yield None
+                    return
+                pending = None
+            if pending is not None:
+                yield from self._children(*pending)
+            pending = (start, tree)
+            k += 1
+        if pending is not None:
+            yield from self._children(*pending)
+        self._base = 0
+
+    def _children(self, start: int, tree: Tree[Token]) -> Iterator[Tree[Token]]:
+        self._base = start
+        body = tree.children[0]
+        for child in body.children if isinstance(body, Tree) else ():
+            if isinstance(child, Tree):
+                yield child
+
+    def _syntax_error(self, exc: UnexpectedInput, start: int) -> None:
+        """The file's one problem: what the units before reported does not count, as a
+        file with a syntax error yields no blocks at all."""
+        self.problems.clear()
+        last = self._last_line()
+        first = self.line(start)
+        line = min(first + exc.line - 1, last) if exc.line >= 1 else last
+        self.problems.append(ParseProblem(self.file, line, "syntax error: " + _describe(exc)))
+
+    def shared(self, text: str) -> str:
+        """One string object for each short text this file repeats (`tags`, `"tcp"`,
+        `false`): the index of a large file holds hundreds of thousands of them."""
+        if len(text) > 64:
+            return text
+        return self._strings.setdefault(text, text)
+
     # positions
+
+    def _at(self, value: int | None) -> int:
+        """A position in the unit's tree as an offset into the file's text."""
+        # Every token from python-hcl2's parser carries positions (propagate_positions=True).
+        assert value is not None
+        return self._base + value
 
     def line(self, pos: int) -> int:
         return bisect.bisect_right(self._line_starts, pos)
@@ -512,14 +784,14 @@ class _Reader:
 
     def end_of(self, node: _Node) -> int:
         last = _edge_token(node, last=True)
-        end = _pos(last.end_pos)
+        end = self._at(last.end_pos)
         if last.type in _HEREDOCS:
             # The heredoc token runs on through the newline after its closing marker.
             end -= len(last) - len(last.rstrip("\r\n"))
         return min(end, len(self.text))
 
     def problem(self, node: _Node, message: str) -> None:
-        start = _pos(_edge_token(node, last=False).start_pos)
+        start = self._at(_edge_token(node, last=False).start_pos)
         self.problems.append(ParseProblem(self.file, self.line(start), message))
 
     # nodes
@@ -546,13 +818,13 @@ class _Reader:
                     attributes[attr.name] = attr
             elif child.data == "block":
                 blocks.append(self.block(child))
-        start = _pos(_edge_token(header[0], last=False).start_pos)
+        start = self._at(_edge_token(header[0], last=False).start_pos)
         return BlockNode(
             file=self.file,
-            type=_name(header[0]),
-            labels=tuple(self.label(c) for c in header[1:]),
-            span=self.span(start, _pos(rbrace.end_pos)),
-            body=self.span(_pos(lbrace.end_pos), _pos(rbrace.start_pos)),
+            type=self.shared(_name(header[0])),
+            labels=tuple(self.shared(self.label(c)) for c in header[1:]),
+            span=self.span(start, self._at(rbrace.end_pos)),
+            body=self.span(self._at(lbrace.end_pos), self._at(rbrace.start_pos)),
             attributes=MappingProxyType(attributes),
             blocks=tuple(blocks),
         )
@@ -563,24 +835,26 @@ class _Reader:
         value = _string_value(node)
         if value is not None:
             return value
-        start, end = _pos(node.meta.start_pos), _pos(node.meta.end_pos)
+        start, end = self._at(node.meta.start_pos), self._at(node.meta.end_pos)
         return self.text[start + 1 : end - 1]
 
     def attribute(self, node: Tree[Token]) -> AttributeNode:
         return self.assignment(_name(node.children[0]), node.children[0], node.children[-1])
 
     def assignment(self, name: str, name_node: _Node, expr: _Node) -> AttributeNode:
-        start = _pos(_edge_token(name_node, last=False).start_pos)
-        expr_start = _pos(_edge_token(expr, last=False).start_pos)
+        start = self._at(_edge_token(name_node, last=False).start_pos)
+        expr_start = self._at(_edge_token(expr, last=False).start_pos)
         end = self.end_of(expr)
         literal, elements = self.value(expr)
+        if isinstance(literal, str):
+            literal = self.shared(literal)
         return AttributeNode(
-            name=name,
+            name=self.shared(name),
             span=self.span(start, end),
             expr=self.span(expr_start, end),
-            expr_text=self.text[expr_start:end],
+            expr_text=self.shared(self.text[expr_start:end]),
             literal=literal,
-            elements=MappingProxyType(elements),
+            elements=MappingProxyType(elements) if elements else _NO_ELEMENTS,
         )
 
     def value(self, node: _Node) -> tuple[JSON | _NotLiteral, dict[str, AttributeNode]]:
@@ -626,12 +900,6 @@ class _Reader:
                 else:
                     literal[key] = element.literal
         return literal, elements
-
-
-def _pos(value: int | None) -> int:
-    # Every token from python-hcl2's parser carries positions (propagate_positions=True).
-    assert value is not None
-    return value
 
 
 def _edge_token(node: _Node, *, last: bool) -> Token:
@@ -958,9 +1226,14 @@ class _Builder:
                 continue
             file = self.relative(path)
             try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                self.problems.append(ParseProblem(file, 1, f"cannot read: {exc}"))
+                text = _read_hcl(path, file).decode("utf-8")
+            except (OSError, InputLimitError) as exc:
+                self.problems.append(ParseProblem(file, 1, _unreadable(exc, file)))
+                continue
+            except UnicodeDecodeError as exc:
+                self.problems.append(
+                    ParseProblem(file, 1, f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x})")
+                )
                 continue
             node, problems = parse_tfvars(text, file)
             self.problems.extend(problems)
@@ -975,14 +1248,13 @@ class _Builder:
         """Where `terraform init` put each module (`.terraform/modules/modules.json`), by its
         dotted call path ("net.sub"): the only way to see registry and git modules' code."""
         manifest = self.source_dir / ".terraform" / "modules" / "modules.json"
-        try:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        if not manifest.exists():
             return {}
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            self.problems.append(
-                ParseProblem(self.relative(manifest), 1, f"module manifest unreadable: {exc}")
-            )
+        try:
+            data = limits.load_json(manifest, "module manifest")
+        except InputError as exc:
+            reason = str(exc).removeprefix(f"{manifest}: ")
+            self.problems.append(ParseProblem(self.relative(manifest), 1, reason))
             return {}
         out: dict[str, Path] = {}
         entries = data.get("Modules") if isinstance(data, dict) else None
@@ -1024,9 +1296,9 @@ class _Builder:
 
     def _read(self, path: Path, file: str) -> ParsedFile:
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            problem = ParseProblem(file, 1, f"cannot read: {exc.strerror}")
+            data = _read_hcl(path, file)
+        except (OSError, InputLimitError) as exc:
+            problem = ParseProblem(file, 1, _unreadable(exc, file))
             return ParsedFile(file, "", (), (problem,), parsed=False)
         try:
             text = data.decode("utf-8")
@@ -1035,6 +1307,7 @@ class _Builder:
             bad = data[exc.start]
             problem = ParseProblem(file, line, f"not UTF-8 text (byte 0x{bad:02x})")
             return ParsedFile(file, "", (), (problem,), parsed=False)
+        del data  # the text is all that is needed while parsing
         self.texts[file] = text
         return parse_text(text, file)
 
@@ -1124,6 +1397,19 @@ class _Builder:
             has_count="count" in block.attributes,
             has_for_each="for_each" in block.attributes,
         )
+
+
+def _read_hcl(path: Path, file: str) -> bytes:
+    return limits.read_bytes(
+        path, file, ".tf" if file.endswith(".tf") else ".tfvars", env=limits.HCL_ENV
+    )
+
+
+def _unreadable(exc: OSError | InputLimitError, file: str) -> str:
+    """Why a file could not be read, without its name (the problem carries it)."""
+    if isinstance(exc, OSError):
+        return f"cannot read: {exc.strerror or exc}"
+    return str(exc).removeprefix(f"{file}: ")
 
 
 def iter_nodes(

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from driftpatch import limits
+from driftpatch.errors import TerraformInputError
 from driftpatch.model import JSON, Address
 from driftpatch.terraform import _input as inp
 from driftpatch.terraform._input import bad
@@ -320,9 +322,10 @@ def _expand(ref: str) -> list[str]:
 
 
 def read_local(path: Path, origin: str, what: str) -> bytes:
-    """A file's bytes, or one line saying why not."""
+    """A regular file's bytes, at most DRIFTPATCH_MAX_INPUT_BYTES of them, or one line
+    saying why not (a FIFO or a device is refused before it is opened: see `limits`)."""
     try:
-        return path.read_bytes()
+        return limits.read_bytes(path, origin, what, error=TerraformInputError)
     except FileNotFoundError as exc:
         raise bad(origin, f"no such {what} file") from exc
     except IsADirectoryError as exc:
@@ -341,8 +344,10 @@ def _split_s3(ref: str) -> tuple[str, str]:
 def _read_s3(client: S3Client, ref: str, bucket: str, key: str) -> bytes:
     from botocore.exceptions import BotoCoreError, ClientError
 
+    limit = limits.max_input_bytes()
     try:
-        return client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        # One byte past the cap is enough to know it is over.
+        data = client.get_object(Bucket=bucket, Key=key)["Body"].read(limit + 1)
     except ClientError as exc:
         error = exc.response.get("Error", {})
         code = error.get("Code") or "error"
@@ -350,6 +355,9 @@ def _read_s3(client: S3Client, ref: str, bucket: str, key: str) -> bytes:
         raise bad(ref, f"{code}: {message}") from exc
     except (BotoCoreError, OSError) as exc:
         raise bad(ref, f"cannot read: {exc}") from exc
+    if len(data) > limit:
+        raise TerraformInputError(limits.too_large(ref, "state", len(data), limit, grew=True))
+    return data
 
 
 def _s3_client(factory: Callable[[], S3Client], ref: str) -> S3Client:
