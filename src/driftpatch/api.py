@@ -18,7 +18,7 @@ from typing import Any
 from driftpatch import __version__
 from driftpatch.aws.inventory import Inventory, take_inventory
 from driftpatch.aws.readers.interface import LiveResource
-from driftpatch.aws.session import AwsSession
+from driftpatch.aws.session import AwsSession, RetryPolicy
 from driftpatch.config import Config, Prefer
 from driftpatch.drift import security
 from driftpatch.drift.compare import compare
@@ -189,6 +189,7 @@ def _rules(
     in_state = {security.violation_key(f) for f in evaluate(state_subjects).findings}
     findings = security.merge(drift_findings, result.findings, in_state)
     notices = [n.message for n in result.notes]
+    notices.extend(result.skipped)
     if job is not None:
         outcome = job.result()
         notices.extend(outcome.notices)
@@ -374,6 +375,23 @@ def _plan_instances(plan: Plan) -> list[StateInstance]:
     ]
 
 
+def session_for(config: Config) -> AwsSession:
+    """The AWS session a run's options ask for (timeouts, retries, deadline)."""
+    return AwsSession(
+        profile=config.profile,
+        region=config.regions[0] if config.regions else None,
+        endpoint_url=config.endpoint_url,
+        connect_timeout=config.connect_timeout_s,
+        read_timeout=config.read_timeout_s,
+        deadline_s=config.deadline_s,
+        retry=RetryPolicy(
+            max_attempts=config.max_attempts,
+            base=config.retry_base_s,
+            throttle_base=config.throttle_base_s,
+        ),
+    )
+
+
 def scan(config: Config) -> Report:
     """State + live AWS (+ HCL, + plan): drift and misconfigurations."""
     started = time.monotonic()
@@ -381,11 +399,7 @@ def scan(config: Config) -> Report:
     plan = _load_plan(config)
     ignore = _ignore_list(config)
     job = _start_checkov(config, index)
-    session = AwsSession(
-        profile=config.profile,
-        region=config.regions[0] if config.regions else None,
-        endpoint_url=config.endpoint_url,
-    )
+    session = session_for(config)
     states = read_states(config.states, s3_client=lambda: session.client("s3", _s3_region(session)))
     instances: list[StateInstance] = [i for s in states for i in s.resources]
     if not states and plan is not None:
@@ -407,8 +421,11 @@ def scan(config: Config) -> Report:
     # the inventory, yet rules need them beside their group to tell who manages a permission.
     listed = {(r.type, r.id) for r in live_in_scope}
     live_in_scope.extend(r for r in drift.matched.values() if (r.type, r.id) not in listed)
+    # Not compared (not covered, or unread): their rules run on what state recorded.
     not_compared = [
-        i for i in instances if drift.statuses.get(str(i.address)) is ResourceStatus.UNSUPPORTED
+        i
+        for i in instances
+        if drift.statuses.get(str(i.address)) in (ResourceStatus.UNSUPPORTED, ResourceStatus.UNREAD)
     ]
     subjects = [
         *from_live(live_in_scope, addresses, index),

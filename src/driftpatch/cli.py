@@ -23,6 +23,7 @@ from driftpatch.model import Report
 from driftpatch.report import REPORTERS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
+DEFAULT_DEADLINE = float(Config.deadline_s or 900)
 
 
 def _click_exceptions() -> tuple[Any, ...]:
@@ -73,6 +74,15 @@ PlanOpt = Annotated[
 IgnoreOpt = Annotated[
     Path | None,
     typer.Option("--ignore-file", metavar="F", help="Ignore file (default: .driftpatchignore)."),
+]
+DeadlineOpt = Annotated[
+    float,
+    typer.Option(
+        "--deadline",
+        metavar="SECONDS",
+        min=1,
+        help="Stop issuing AWS reads after this long; what was not read is reported (exit 3).",
+    ),
 ]
 NoCheckovOpt = Annotated[
     bool, typer.Option("--no-checkov", help="Do not run checkov, even when it is installed.")
@@ -139,6 +149,7 @@ def scan(
         Prefer,
         typer.Option("--prefer", help="Remedy for drift: follow the rules, or force one."),
     ] = Prefer.AUTO,
+    deadline: DeadlineOpt = DEFAULT_DEADLINE,
 ) -> None:
     """State + live AWS (+ HCL, + plan): drift and misconfigurations. The nightly job."""
     from driftpatch import api
@@ -157,6 +168,7 @@ def scan(
         ignore_file=ignore_file,
         checkov=not no_checkov,
         prefer=prefer,
+        deadline_s=deadline,
     )
     raise typer.Exit(_finish(api.scan(config), specs, fail_on))
 
@@ -197,11 +209,12 @@ def inventory(
     ] = None,
     profile: Annotated[str | None, typer.Option("--profile", metavar="P")] = None,
     endpoint_url: Annotated[str | None, typer.Option("--endpoint-url", metavar="URL")] = None,
+    deadline: DeadlineOpt = DEFAULT_DEADLINE,
 ) -> None:
     """Read every covered resource type from AWS (read-only) into a snapshot for `scan --live`."""
+    from driftpatch.api import session_for
     from driftpatch.aws.inventory import take_inventory
     from driftpatch.aws.readers import covered_types
-    from driftpatch.aws.session import AwsSession
     from driftpatch.outputs import write_atomic
 
     wanted = None
@@ -211,10 +224,13 @@ def inventory(
         if unknown:
             covered = ", ".join(sorted(covered_types()))
             raise click.UsageError(f"no reader for {', '.join(unknown)} (covered: {covered})")
-    session = AwsSession(
-        profile=profile,
-        region=region[0] if region else None,
-        endpoint_url=endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None,
+    session = session_for(
+        Config(
+            regions=tuple(region or ()),
+            profile=profile,
+            endpoint_url=endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None,
+            deadline_s=deadline,
+        )
     )
     regions = list(
         dict.fromkeys(region or ([session.default_region] if session.default_region else []))

@@ -43,10 +43,18 @@ class Inventory:
     def index(self) -> LiveIndex:
         return LiveIndex(self.resources)
 
-    def complete_for(self, type_: str, region: str | None) -> bool:
+    def complete_for(self, type_: str, region: str | None, account: str | None = None) -> bool:
+        """Whether the listing of `type_` in `region` of `account` is whole, so that absence
+        there proves absence. `region` None (a type whose state names no region, such as
+        aws_security_group_rule) is complete only if every scanned region's read was; an
+        `account` other than the one read is never complete."""
+        if account is not None and self.account_id is not None and account != self.account_id:
+            return False
         if (type_, GLOBAL) in self.incomplete:
             return False
-        return region is None or (type_, region) not in self.incomplete
+        if region is None:
+            return not any(t == type_ for t, _ in self.incomplete)
+        return (type_, region) not in self.incomplete
 
     def to_json(self) -> dict[str, JSON]:
         return {
@@ -63,6 +71,7 @@ class Inventory:
                     "region": r.region,
                     "account_default": r.account_default,
                     "attributes": dict(r.attributes),
+                    **({"unread": sorted(r.unread)} if r.unread else {}),
                 }
                 for r in self.resources
             ],
@@ -95,6 +104,7 @@ class Inventory:
                     region=r.get("region"),
                     attributes=dict(r["attributes"]),
                     account_default=bool(r.get("account_default", False)),
+                    unread=frozenset(str(u) for u in r.get("unread") or ()),
                 )
                 for r in doc["resources"]
             )
@@ -127,14 +137,26 @@ def _tasks(readers: Sequence[Reader], regions: Sequence[str]) -> list[tuple[Read
 
 
 def _run(reader: Reader, ctx: ReadContext, scope_region: str) -> ReadResult:
+    scope = f"{reader.service}/{scope_region}"
+    if ctx.session.deadline_passed():
+        message = f"not read: the {ctx.session.deadline_s:g} s deadline passed"
+        return ReadResult(
+            errors=(ScanError(scope, message),),
+            incomplete_types=frozenset(reader.types) | reader.derived_types,
+        )
     try:
         return reader.read(ctx)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
         # A reader should turn these into values itself; this is the net under it.
-        return ReadResult(
-            errors=(ScanError(f"{reader.service}/{scope_region}", describe_error(exc)),),
-            incomplete_types=frozenset(reader.types),
-        )
+        message = describe_error(exc)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        # A 2xx answer without a field the reader needs (or of the wrong shape): what it
+        # covers is unread, never "missing".
+        message = f"malformed response from AWS ({type(exc).__name__}: {exc})"
+    return ReadResult(
+        errors=(ScanError(scope, message),),
+        incomplete_types=frozenset(reader.types) | reader.derived_types,
+    )
 
 
 def take_inventory(
@@ -181,6 +203,15 @@ def take_inventory(
         errors.extend(result.errors)
         incomplete.update((t, scope) for t in result.incomplete_types)
     resources.sort(key=lambda r: (r.type, r.region or "", r.id))
+    if session.deadline_passed() and any("deadline passed" in e.message for e in errors):
+        errors.insert(
+            0,
+            ScanError(
+                "aws",
+                f"the {session.deadline_s:g} s deadline (--deadline) passed: the reads named "
+                "in the other errors were not made",
+            ),
+        )
     return Inventory(
         resources=tuple(resources),
         regions=tuple(regions),

@@ -53,6 +53,8 @@ class EvaluationResult:
     fixes: Mapping[str, tuple[Subject, Fix]] = field(default_factory=dict)
     suppressed: tuple[SuppressedFinding, ...] = ()
     notes: tuple[SuppressionNote, ...] = ()
+    # One line per rule left unanswered on a live resource because a read it needs failed.
+    skipped: tuple[str, ...] = ()
 
     def merge(self, other: EvaluationResult) -> EvaluationResult:
         """Both results in one; a finding id already present is not added twice."""
@@ -66,6 +68,7 @@ class EvaluationResult:
             fixes=fixes,
             suppressed=(*self.suppressed, *other.suppressed),
             notes=tuple(dict.fromkeys((*self.notes, *other.notes))),
+            skipped=tuple(dict.fromkeys((*self.skipped, *other.skipped))),
         )
 
 
@@ -96,15 +99,50 @@ def evaluate(
     worlds = {origin: World(members) for origin, members in by_origin.items()}
 
     found: list[tuple[Finding, Subject, Fix | None]] = []
+    skipped: list[str] = []
     for subject in subjects:
         for rule in by_type.get(subject.type, ()):
             if subject.origin is Origin.LIVE and not rule.meta.live:
                 continue
-            found.extend(
-                (f, subject, fix) for f, fix in _run(rule, subject, worlds[subject.origin])
-            )
+            results = list(_run(rule, subject, worlds[subject.origin]))
+            found.extend((f, subject, fix) for f, fix in results)
+            if subject.unread:
+                note = _skipped(rule, subject, worlds[subject.origin], results)
+                if note:
+                    skipped.append(note)
     findings, fixes = _merge_origins(found)
-    return _finish(findings, fixes, source)
+    result = _finish(findings, fixes, source)
+    return replace(result, skipped=tuple(dict.fromkeys(skipped)))
+
+
+def _skipped(
+    rule: Rule,
+    subject: Subject,
+    world: World,
+    results: Sequence[tuple[Finding, Fix | None]],
+) -> str | None:
+    """A note when the failed reads of `subject` kept `rule` from answering: the rule, run as
+    if those reads had answered "not configured", finds something it did not find on what was
+    actually read. That is the finding a failed read would have made up."""
+    naive = replace(
+        subject,
+        attributes={
+            k: v
+            for k, v in subject.attributes.items()
+            if not (k in subject.unread and v is UNKNOWN)
+        },
+        unread=frozenset(),
+    )
+    try:
+        would = {v.attribute for v in rule.evaluate(naive, world)}
+    except Exception:  # the real run already reported a crashing rule
+        return None
+    did = {f.attribute for f, _ in results}
+    if not would - did:
+        return None
+    what = ", ".join(sorted(subject.unread))
+    where = subject.address or f"{subject.type} {subject.id}"
+    return f"{rule.meta.id} not evaluated on {where}: its {what} could not be read (see errors)"
 
 
 _ORIGIN_ORDER = {Origin.LIVE: 0, Origin.STATE: 1, Origin.PLAN: 2, Origin.CODE: 3}

@@ -660,6 +660,15 @@ class BucketFacts:
         value = self.outcomes.get(key)
         return value if isinstance(value, Mapping) else None
 
+    def unread(self) -> frozenset[str]:
+        """Attributes and split types fed by calls that failed (unknown, not "absent")."""
+        out: set[str] = set()
+        for key, outcome in self.outcomes.items():
+            if isinstance(outcome, BaseException):
+                call = CALLS_BY_KEY[key]
+                out.update(call.attributes, call.types)
+        return frozenset(out)
+
 
 def bucket_attributes(facts: BucketFacts, *, home_region: str) -> dict[str, JSON]:
     """aws_s3_bucket as resourceBucketRead sets it; attributes of failed calls are left out."""
@@ -904,7 +913,11 @@ class S3Reader(Reader):
         for fact in facts:
             out.append(
                 LiveResource(
-                    BUCKET, fact.name, fact.region, bucket_attributes(fact, home_region=ctx.region)
+                    BUCKET,
+                    fact.name,
+                    fact.region,
+                    bucket_attributes(fact, home_region=ctx.region),
+                    unread=fact.unread(),
                 )
             )
             out.extend(split_resources(fact))
