@@ -416,6 +416,11 @@ def scan(config: Config) -> Report:
     drift = detect(instances, inventory)
     scanned = set(inventory.regions)
     addresses = {(live.type, live.id): addr for addr, live in drift.matched.items()}
+    # An unread instance (its type's listing incomplete) may still have been read itself:
+    # findings on what was read keep its address.
+    for inst in instances:
+        if drift.statuses.get(str(inst.address)) is ResourceStatus.UNREAD and inst.id:
+            addresses.setdefault((inst.address.type, inst.id), str(inst.address))
     live_in_scope = [r for r in inventory.resources if r.region is None or r.region in scanned]
     # Resources a reader only matches against state (a separate security group rule) are not in
     # the inventory, yet rules need them beside their group to tell who manages a permission.

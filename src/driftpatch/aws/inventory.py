@@ -200,7 +200,8 @@ def take_inventory(
     incomplete: set[tuple[str, str]] = set()
     for _reader, scope, result in results:
         resources.extend(r for r in result.resources if types is None or r.type in types)
-        errors.extend(result.errors)
+        # Two readers of one service failing the same call say so once.
+        errors.extend(e for e in result.errors if e not in errors)
         incomplete.update((t, scope) for t in result.incomplete_types)
     resources.sort(key=lambda r: (r.type, r.region or "", r.id))
     if session.deadline_passed() and any("deadline passed" in e.message for e in errors):

@@ -24,6 +24,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import threading
@@ -171,7 +172,9 @@ def describe_error(exc: BaseException) -> str:
         op = getattr(exc, "operation_name", "")
         return f"{op}: {err.get('Code', 'Error')}: {err.get('Message', '')}".strip().rstrip(":")
     if isinstance(exc, botocore.exceptions.BotoCoreError):
-        return " ".join(str(exc).split())
+        text = " ".join(str(exc).split())
+        op = getattr(exc, "operation_name", "")
+        return f"{op}: {text}" if op and not text.startswith(f"{op}:") else text
     return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
 
 
@@ -261,9 +264,20 @@ class AwsSession:
         response: Any = None,
         attempts: int = 1,
         caught_exception: BaseException | None = None,
+        operation: Any = None,
         **_: Any,
     ) -> float | None:
         """needs-retry: a wait in seconds before the next attempt of this call, or None."""
+        delay = self._next_delay(response, attempts, caught_exception)
+        if delay is None and caught_exception is not None and operation is not None:
+            # A connection-level failure does not name its call; the report should.
+            with contextlib.suppress(AttributeError):
+                caught_exception.operation_name = operation.name  # type: ignore[attr-defined]
+        return delay
+
+    def _next_delay(
+        self, response: Any, attempts: int, caught_exception: BaseException | None
+    ) -> float | None:
         kind = retry_kind(response, caught_exception)
         if kind is None:
             return None
