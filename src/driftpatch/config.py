@@ -74,9 +74,9 @@ class Config:
     deadline_s: float | None = 900.0
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 20.0
-    max_attempts: int = 8
+    max_attempts: int = 10
     retry_base_s: float = 0.05
-    throttle_base_s: float = 0.5
+    throttle_base_s: float = 0.05
     offline: bool = False  # True for `check`: never touch AWS
     # Where file paths in findings and patches are relative to (default: the git repository
     # holding --source, else --source itself).

@@ -100,8 +100,8 @@ def test_failed_security_group_read_leaves_separate_rules_unread(
     scan = fault_world.scan(fault)
     assert scan.exit_code == 3
     assert scan.errors == [(f"ec2/{REGION}", message.format(url=fault_world.proxy.url))]
-    # Each attempt of the budget was made (8), then the call gave up.
-    assert scan.proxy_injected == 8
+    # Each attempt of the budget was made (10), then the call gave up.
+    assert scan.proxy_injected == 10
     # aws_security_group_rule has no region in state: unread, not "missing".
     assert unread(scan) == SECURITY_GROUPS
     assert scan.findings("DRIFT-MISSING") == []
