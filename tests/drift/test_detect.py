@@ -161,3 +161,13 @@ def test_instance_volumes_are_parts_not_unmanaged() -> None:
     )
     result = detect([_inst("aws_instance.web", instance)], inventory)
     assert [f.resource_id for f in result.findings if f.kind is Kind.UNMANAGED] == ["vol-loose"]
+
+
+def test_types_left_out_of_an_inventory_are_not_compared() -> None:
+    """`inventory --types aws_vpc` reads no KMS key: a snapshot of it proves no key missing."""
+    inventory = Inventory(resources=(), regions=("us-east-1",), types=frozenset({"aws_vpc"}))
+    result = detect([_inst("aws_kms_key.k", KEY), _inst("aws_vpc.main", VPC)], inventory)
+    assert result.statuses == {
+        "aws_kms_key.k": ResourceStatus.UNSUPPORTED,
+        "aws_vpc.main": ResourceStatus.MISSING,
+    }

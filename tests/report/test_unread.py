@@ -43,7 +43,11 @@ def test_snapshot_keeps_what_was_not_read(tmp_path: Path) -> None:
     bucket = LiveResource(
         "aws_s3_bucket", "b1", "us-east-1", {"id": "b1"}, unread=frozenset({"versioning"})
     )
-    inventory = Inventory((bucket,), ("us-east-1",), account_id="123456789012")
+    inventory = Inventory(
+        (bucket,), ("us-east-1",), account_id="123456789012", types=frozenset({"aws_s3_bucket"})
+    )
     path = tmp_path / "live.json"
     path.write_text(json.dumps(inventory.to_json()))
-    assert Inventory.load(path).resources == (bucket,)
+    loaded = Inventory.load(path)
+    assert loaded.resources == (bucket,)
+    assert loaded.types == frozenset({"aws_s3_bucket"})

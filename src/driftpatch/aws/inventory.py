@@ -36,6 +36,9 @@ class Inventory:
     errors: tuple[ScanError, ...] = ()
     # (type, region or "global") whose listing is incomplete: absence there proves nothing.
     incomplete: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    # The types asked for (`inventory --types`); None: every covered type. Others were not
+    # read at all: their absence proves nothing, and nothing failed either.
+    types: frozenset[str] | None = None
     calls: Mapping[str, int] = field(default_factory=dict)
     duration_s: float = 0.0
     taken_at: str = ""
@@ -77,6 +80,7 @@ class Inventory:
             ],
             "errors": [e.to_json() for e in self.errors],
             "incomplete": sorted([t, r] for t, r in self.incomplete),
+            "types": sorted(self.types) if self.types is not None else None,
             "stats": {"api_calls": dict(self.calls), "duration_s": round(self.duration_s, 3)},
         }
 
@@ -110,6 +114,8 @@ class Inventory:
             )
             errors = tuple(ScanError(str(e["scope"]), str(e["message"])) for e in doc["errors"])
             incomplete = frozenset((str(t), str(r)) for t, r in doc.get("incomplete", []))
+            listed = doc.get("types")
+            types = frozenset(str(t) for t in listed) if listed is not None else None
             stats = doc.get("stats") or {}
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"{path}: malformed inventory snapshot ({exc})") from exc
@@ -119,6 +125,7 @@ class Inventory:
             account_id=doc.get("account_id"),
             errors=errors,
             incomplete=incomplete,
+            types=types,
             calls=dict(stats.get("api_calls") or {}),
             duration_s=float(stats.get("duration_s") or 0.0),
             taken_at=str(doc.get("taken_at") or ""),
@@ -180,6 +187,7 @@ def take_inventory(
             regions=tuple(regions),
             errors=(ScanError("aws", str(exc)),),
             incomplete=frozenset((t, GLOBAL) for r in readers for t in r.types),
+            types=frozenset(types) if types is not None else None,
             calls=session.calls(),
             duration_s=time.monotonic() - started,
             taken_at=taken_at,
@@ -219,6 +227,7 @@ def take_inventory(
         account_id=account_id,
         errors=tuple(errors),
         incomplete=frozenset(incomplete),
+        types=frozenset(types) if types is not None else None,
         calls=session.calls(),
         duration_s=time.monotonic() - started,
         taken_at=taken_at,

@@ -199,6 +199,7 @@ def detect(
             reader is None
             or not inst.id
             or (region is not None and not reader.is_global and region not in scanned)
+            or (inventory.types is not None and addr.type not in inventory.types)
         ):
             statuses[key] = ResourceStatus.UNSUPPORTED  # not covered, or not in scope
             continue

@@ -233,7 +233,7 @@ def test_throttling_first_two_attempts_everywhere_recovers(fault_world: FaultWor
 
 
 def test_hung_endpoint_costs_two_read_timeouts(fault_world: FaultWorld) -> None:
-    scan = fault_world.scan(Fault("hang", "DescribeVpcs", hang_s=6.0), read_timeout_s=2.5)
+    scan = fault_world.scan(Fault("hang", "DescribeVpcs", hang_s=8.0), read_timeout_s=4.0)
     assert scan.exit_code == 3
     assert scan.errors == [
         (f"ec2/{REGION}", f'DescribeVpcs: Read timeout on endpoint URL: "{fault_world.proxy.url}/"')
