@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from driftpatch import __version__
-from driftpatch.aws.inventory import Inventory, take_inventory
+from driftpatch.aws.inventory import GLOBAL, Inventory, take_inventory
+from driftpatch.aws.readers import reader_for
 from driftpatch.aws.readers.interface import LiveResource
 from driftpatch.aws.session import AwsSession, RetryPolicy
 from driftpatch.config import Config, Prefer
@@ -421,7 +422,11 @@ def scan(config: Config) -> Report:
     for inst in instances:
         if drift.statuses.get(str(inst.address)) is ResourceStatus.UNREAD and inst.id:
             addresses.setdefault((inst.address.type, inst.id), str(inst.address))
-    live_in_scope = [r for r in inventory.resources if r.region is None or r.region in scanned]
+    live_in_scope = [
+        _with_unread_partners(r, inventory)
+        for r in inventory.resources
+        if r.region is None or r.region in scanned
+    ]
     # Resources a reader only matches against state (a separate security group rule) are not in
     # the inventory, yet rules need them beside their group to tell who manages a permission.
     listed = {(r.type, r.id) for r in live_in_scope}
@@ -476,6 +481,23 @@ def scan(config: Config) -> Report:
         stats=stats,
         notices=outcome.notices,
     )
+
+
+def _with_unread_partners(resource: LiveResource, inventory: Inventory) -> LiveResource:
+    """`resource`, with the types other readers failed to list in its region (or globally)
+    among its unread parts: a VPC's flow logs, when DescribeFlowLogs was denied, are not
+    known to be absent. Its own reader's types are left out: that reader marks per object
+    what it could not read (one bucket's denied public access block is not every bucket's)."""
+    reader = reader_for(resource.type)
+    own = set(reader.types) if reader is not None else {resource.type}
+    failed = {
+        t
+        for t, region in inventory.incomplete
+        if region in (resource.region, GLOBAL) and t not in own
+    }
+    if not failed:
+        return resource
+    return dataclasses.replace(resource, unread=resource.unread | failed)
 
 
 def _managed_ids(

@@ -56,9 +56,8 @@ def test_denied_reads_fire_nothing_and_say_so() -> None:
     )
     found, skipped = _rules([_bucket(unread)])
     assert found.isdisjoint({"DP-S3-003", "DP-S3-004", "DP-S3-005"})
-    what = ", ".join(sorted(unread))
     assert skipped == tuple(
-        f"{rule} not evaluated on aws_s3_bucket.b: its {what} could not be read (see errors)"
+        f"{rule} not evaluated on aws_s3_bucket.b: a read it needs failed (see errors)"
         for rule in ("DP-S3-003", "DP-S3-004", "DP-S3-005")
     )
 
@@ -76,3 +75,24 @@ def test_unread_instance_volumes_fire_no_encryption_rule() -> None:
     instance = LiveResource("aws_instance", "i-1", "us-east-1", attrs, unread=unread)
     result = evaluate(from_live([instance]))
     assert "DP-EC2-004" not in {f.rule_id for f in result.findings}
+
+
+def test_a_failed_flow_log_listing_fires_no_flow_log_rule() -> None:
+    vpc = {"id": "vpc-1", "cidr_block": "10.0.0.0/16"}
+    bare = LiveResource("aws_vpc", "vpc-1", "us-east-1", vpc)
+    assert "DP-VPC-101" in {f.rule_id for f in evaluate(from_live([bare])).findings}
+    unread = LiveResource("aws_vpc", "vpc-1", "us-east-1", vpc, unread=frozenset({"aws_flow_log"}))
+    result = evaluate(from_live([unread]))
+    assert "DP-VPC-101" not in {f.rule_id for f in result.findings}
+    assert result.skipped == (
+        "DP-VPC-101 not evaluated on aws_vpc vpc-1: a read it needs failed (see errors)",
+    )
+
+
+def test_a_log_bucket_is_not_judged_while_another_bucket_logging_is_unread() -> None:
+    target = LiveResource("aws_s3_bucket", "logs", "us-east-1", {"id": "logs", "logging": []})
+    other = LiveResource(
+        "aws_s3_bucket", "b2", "us-east-1", {"id": "b2"}, unread=frozenset({"logging"})
+    )
+    found = {(f.rule_id, f.resource_id) for f in evaluate(from_live([target, other])).findings}
+    assert ("DP-S3-006", "logs") not in found

@@ -132,7 +132,9 @@ class RetryPolicy:
 
 
 def retry_kind(response: Any, caught: BaseException | None) -> str | None:
-    """ "throttle", "transient", "timeout" or None (do not retry) for one attempt's outcome."""
+    """How one attempt failed, as far as retrying goes: throttled, transient (5xx, a broken
+    connection), timed out, or None when another attempt would answer the same (denied,
+    invalid, or a success)."""
     if caught is not None:
         if isinstance(
             caught,

@@ -9,6 +9,10 @@ because messages carry values (a KeyError names the key, a ValueError quotes the
 
 When a source index is given, inline suppression comments are applied (suppress.py): the
 suppressed findings move to `suppressed`, and suppressions without a reason become notes.
+
+A live subject whose reads partly failed (`Subject.unread`) shows those attributes as UNKNOWN
+and its linked types as undecided, so rules do not mistake a failed read for "not configured";
+each rule that would have fired on such a guess is named in `skipped` (the report's notices).
 """
 
 from __future__ import annotations
@@ -140,9 +144,8 @@ def _skipped(
     did = {f.attribute for f, _ in results}
     if not would - did:
         return None
-    what = ", ".join(sorted(subject.unread))
     where = subject.address or f"{subject.type} {subject.id}"
-    return f"{rule.meta.id} not evaluated on {where}: its {what} could not be read (see errors)"
+    return f"{rule.meta.id} not evaluated on {where}: a read it needs failed (see errors)"
 
 
 _ORIGIN_ORDER = {Origin.LIVE: 0, Origin.STATE: 1, Origin.PLAN: 2, Origin.CODE: 3}
