@@ -70,17 +70,17 @@ def test_every_call_has_its_own_budget() -> None:
     for _ in range(1000):
         assert session._retry(response=throttled, attempts=1) == 0.0
     assert session._retry(response=throttled, attempts=3) == 0.0
-    assert session._retry(response=throttled, attempts=4) is None
+    assert session._retry(response=throttled, attempts=4) is False
     timeout = botocore.exceptions.ReadTimeoutError(endpoint_url="u")
     assert session._retry(caught_exception=timeout, attempts=1) == 0.0
-    assert session._retry(caught_exception=timeout, attempts=2) is None
-    assert session._retry(response=_error(403, "AccessDenied"), attempts=1) is None
+    assert session._retry(caught_exception=timeout, attempts=2) is False
+    assert session._retry(response=_error(403, "AccessDenied"), attempts=1) is False
 
 
 def test_no_wait_ends_past_the_deadline() -> None:
     session = AwsSession(region="us-east-1", deadline_s=0.0)
     assert session.deadline_passed()
-    assert session._retry(response=_error(503, "SlowDown"), attempts=1) is None
+    assert session._retry(response=_error(503, "SlowDown"), attempts=1) is False
 
 
 def test_no_call_starts_after_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -245,11 +245,13 @@ class AwsSession:
                 events.register("after-call.*.*", self._count)
                 events.register("after-call.*.*", self._validate)
                 service_id = client.meta.service_model.service_id.hyphenize()
-                # botocore's standard handler draws on one per-client quota: replace it.
+                # botocore's standard handler draws on one per-client quota: replace it. Ours
+                # runs first and always answers (a delay, or False for "no retry"), so botocore's
+                # answer would be ignored even if a future version renamed its handler.
                 events.unregister(
                     f"needs-retry.{service_id}", unique_id=f"retry-config-{service_id}"
                 )
-                events.register(f"needs-retry.{service_id}", self._retry)
+                events.register_first(f"needs-retry.{service_id}", self._retry)
                 self._clients[key] = client
             return self._clients[key]
 
@@ -271,14 +273,15 @@ class AwsSession:
         caught_exception: BaseException | None = None,
         operation: Any = None,
         **_: Any,
-    ) -> float | None:
-        """needs-retry: a wait in seconds before the next attempt of this call, or None."""
+    ) -> float | bool:
+        """needs-retry: a wait in seconds before the next attempt of this call, or False (no
+        retry: botocore then returns the last answer or raises the last error)."""
         delay = self._next_delay(response, attempts, caught_exception)
         if delay is None and caught_exception is not None and operation is not None:
             # A connection-level failure does not name its call; the report should.
             with contextlib.suppress(AttributeError):
                 caught_exception.operation_name = operation.name  # type: ignore[attr-defined]
-        return delay
+        return False if delay is None else delay
 
     def _next_delay(
         self, response: Any, attempts: int, caught_exception: BaseException | None
