@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import re
 import threading
 import time
 from collections import Counter
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import botocore
 import botocore.config
 import botocore.exceptions
 
@@ -243,7 +245,7 @@ class AwsSession:
                 events.register("before-call.*.*", self._guard)
                 events.register("before-call.*.*", self._check_deadline)
                 events.register("after-call.*.*", self._count)
-                events.register("after-call.*.*", self._validate)
+                events.register("after-call.*.*", self._validator(client))
                 service_id = client.meta.service_model.service_id.hyphenize()
                 # botocore's standard handler draws on one per-client quota: replace it. Ours
                 # runs first and always answers (a delay, or False for "no retry"), so botocore's
@@ -298,29 +300,52 @@ class AwsSession:
             return None  # the answer we have (an error) is the answer
         return delay
 
-    def _validate(self, http_response: Any, parsed: Any, model: Any, **_: Any) -> None:
-        """after-call: a 2xx answer must parse and carry the fields the model requires."""
-        status = int(getattr(http_response, "status_code", 0) or 0)
-        if not 200 <= status < 300:
-            return
-        protocol = model.service_model.protocol
-        if protocol in JSON_PROTOCOLS and model.output_shape is not None:
-            body = bytes(getattr(http_response, "content", b"") or b"").strip()
-            if body:
+    def _validator(self, client: Any) -> Callable[..., None]:
+        """after-call for one client: a 2xx answer must parse and carry its required fields.
+
+        Required: what the service model marks so, and for a paginated List/Describe call of a
+        JSON service the collection it pages over (KMS ListKeys' `Keys`): those services send
+        an empty list, never nothing, so an answer without it is broken, not "no keys". (XML
+        services may leave an empty list out, so only the model's marks apply there.)"""
+        result_keys: dict[str, tuple[str, ...]] = {}
+        lock = threading.Lock()
+
+        def collections(model: Any) -> tuple[str, ...]:
+            with lock:
+                if model.name not in result_keys:
+                    method = botocore.xform_name(model.name)
+                    keys: tuple[str, ...] = ()
+                    if client.can_paginate(method):
+                        exprs = client.get_paginator(method).result_keys or ()
+                        keys = tuple(re.split(r"[.\[]", e.expression)[0] for e in exprs)
+                    result_keys[model.name] = keys
+                return result_keys[model.name]
+
+        def validate(http_response: Any, parsed: Any, model: Any, **_: Any) -> None:
+            status = int(getattr(http_response, "status_code", 0) or 0)
+            shape = model.output_shape
+            if not 200 <= status < 300 or shape is None:
+                return
+            required = list(getattr(shape, "required_members", ()))
+            if model.service_model.protocol in JSON_PROTOCOLS:
+                body = bytes(getattr(http_response, "content", b"") or b"").strip()
                 try:
-                    doc = json.loads(body)
+                    doc = json.loads(body) if body else {}
                 except ValueError:
                     doc = None
                 if not isinstance(doc, dict):
                     raise MalformedResponse(operation=model.name, detail="the body is not JSON")
-        shape = model.output_shape
-        if shape is None or not isinstance(parsed, Mapping):
-            return
-        missing = [m for m in getattr(shape, "required_members", ()) if m not in parsed]
-        if missing:
-            raise MalformedResponse(
-                operation=model.name, detail=f"required field {', '.join(missing)} is missing"
-            )
+                required.extend(k for k in collections(model) if k not in required)
+            if not isinstance(parsed, Mapping):
+                return
+            missing = [m for m in required if m not in parsed]
+            if missing:
+                raise MalformedResponse(
+                    operation=model.name,
+                    detail=f"required field {', '.join(missing)} is missing",
+                )
+
+        return validate
 
     def _count(self, model: Any, **_: Any) -> None:
         with self._lock:

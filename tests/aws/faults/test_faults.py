@@ -217,12 +217,16 @@ def test_denied_describe_instances_leaves_the_root_volume_alone(fault_world: Fau
     assert_nothing_made_up(scan, base)
 
 
-def test_garbage_body_is_an_error_not_a_missing_key(fault_world: FaultWorld) -> None:
-    scan = fault_world.scan(Fault("garbage", "ListKeys"))
+@pytest.mark.parametrize(
+    ("kind", "detail"),
+    [("garbage", "the body is not JSON"), ("empty", "required field Keys is missing")],
+)
+def test_malformed_kms_answer_is_an_error_not_a_missing_key(
+    fault_world: FaultWorld, kind: str, detail: str
+) -> None:
+    scan = fault_world.scan(Fault(kind, "ListKeys"))
     assert scan.exit_code == 3
-    assert scan.errors == [
-        (f"kms/{REGION}", "ListKeys: malformed response from AWS: the body is not JSON")
-    ]
+    assert scan.errors == [(f"kms/{REGION}", f"ListKeys: malformed response from AWS: {detail}")]
     assert unread(scan) == {"aws_kms_key.data"}
     assert scan.findings("DRIFT-MISSING") == []
     assert_nothing_made_up(scan, clean(fault_world))
