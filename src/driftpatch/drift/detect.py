@@ -212,6 +212,9 @@ def detect(
             # would report the gap as drift.
             statuses[key] = ResourceStatus.UNREAD
             continue
+        if reader.unread(addr.type, inst.id, live):
+            statuses[key] = ResourceStatus.UNREAD  # its own read failed (one bucket's call)
+            continue
         found = reader.match(addr.type, inst.id, inst.attributes, live)
         if found is None:
             findings.append(missing_finding(inst))

@@ -118,18 +118,20 @@ class Request:
 
 @dataclass(frozen=True)
 class Fault:
-    """Inject `kind` into requests matching `operation` (None: any) of `service` (None: any)
-    on attempts 1..`attempts` of each call."""
+    """Inject `kind` into requests matching `operation` (None: any) of `service` (None: any),
+    and `bucket` for S3, on attempts 1..`attempts` of each call."""
 
     kind: str  # throttle | deny | reset | garbage | empty | hang
     operation: str | None = None
     service: str | None = None
     attempts: int = 1_000
     hang_s: float = 3.0
+    bucket: str | None = None  # S3: only requests for this bucket (path style)
 
     def matches(self, req: Request) -> bool:
         return (
             (self.operation is None or req.operation == self.operation)
+            and (self.bucket is None or req.path.strip("/").split("/")[0] == self.bucket)
             and (self.service is None or req.service == self.service)
             and req.attempt <= self.attempts
         )

@@ -153,6 +153,22 @@ def test_denied_bucket_setting_fires_no_rule(
     assert_nothing_made_up(scan, clean(fault_world))
 
 
+def test_one_bucket_denied_leaves_the_others_judged(fault_world: FaultWorld) -> None:
+    """A bucket policy denying GetBucketPolicy on one bucket: that bucket's policy is unread,
+    the other buckets' policies are compared as usual."""
+    assets = BUCKETS[0]
+    scan = fault_world.scan(Fault("deny", "GetBucketPolicy", bucket=assets))
+    assert scan.exit_code == 3
+    assert scan.errors == [
+        (f"s3/{REGION}", f"GetBucketPolicy: AccessDenied: Access Denied (bucket {assets})")
+    ]
+    assert unread(scan) == {'module.buckets["assets"].aws_s3_bucket_policy.this'}
+    statuses = scan.statuses()
+    for other in ("backups", "logs"):
+        assert statuses[f'module.buckets["{other}"].aws_s3_bucket_policy.this'] == "in_sync"
+    assert_nothing_made_up(scan, clean(fault_world))
+
+
 def test_denied_flow_log_listing_fires_no_flow_log_rule(fault_world: FaultWorld) -> None:
     base = clean(fault_world)
     vpcs = [f["address"] or f["resource_id"] for f in base.findings("DP-VPC-101")]

@@ -110,3 +110,8 @@ class Reader(ABC):
     ) -> LiveResource | None:
         """The live counterpart of a state instance; by id unless the type is derived."""
         return live.get(type_, state_id)
+
+    def unread(self, type_: str, state_id: str, live: LiveIndex) -> bool:
+        """Whether the read of this one instance's live counterpart failed although its type's
+        listing did not (one bucket's denied GetBucketPolicy): it is `unread`, not missing."""
+        return False
