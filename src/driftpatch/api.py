@@ -19,9 +19,10 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from driftpatch import __version__
-from driftpatch.aws.inventory import Inventory, take_inventory
+from driftpatch.aws.inventory import GLOBAL, Inventory, take_inventory
+from driftpatch.aws.readers import reader_for
 from driftpatch.aws.readers.interface import LiveResource
-from driftpatch.aws.session import AwsSession
+from driftpatch.aws.session import AwsSession, RetryPolicy
 from driftpatch.config import Config, Prefer, VerifyMode
 from driftpatch.drift import security
 from driftpatch.drift.compare import compare
@@ -212,6 +213,7 @@ def _rules(
     in_state = {security.violation_key(f) for f in evaluate(state_subjects).findings}
     findings = security.merge(drift_findings, result.findings, in_state)
     notices = [n.message for n in result.notes]
+    notices.extend(result.skipped)
     if job is not None:
         outcome = job.result()
         notices.extend(outcome.notices)
@@ -434,6 +436,23 @@ def _plan_instances(plan: Plan) -> list[StateInstance]:
     ]
 
 
+def session_for(config: Config) -> AwsSession:
+    """The AWS session a run's options ask for (timeouts, retries, deadline)."""
+    return AwsSession(
+        profile=config.profile,
+        region=config.regions[0] if config.regions else None,
+        endpoint_url=config.endpoint_url,
+        connect_timeout=config.connect_timeout_s,
+        read_timeout=config.read_timeout_s,
+        deadline_s=config.deadline_s,
+        retry=RetryPolicy(
+            max_attempts=config.max_attempts,
+            base=config.retry_base_s,
+            throttle_base=config.throttle_base_s,
+        ),
+    )
+
+
 def scan(config: Config) -> Report:
     """State + live AWS (+ HCL, + plan): drift and misconfigurations."""
     started = time.monotonic()
@@ -443,11 +462,7 @@ def scan(config: Config) -> Report:
     plan = _load_plan(config)
     ignore = _ignore_list(config)
     job = _start_checkov(config, index)
-    session = AwsSession(
-        profile=config.profile,
-        region=config.regions[0] if config.regions else None,
-        endpoint_url=config.endpoint_url,
-    )
+    session = session_for(config)
     states = read_states(config.states, s3_client=lambda: session.client("s3", _s3_region(session)))
     instances: list[StateInstance] = [i for s in states for i in s.resources]
     if not states and plan is not None:
@@ -464,13 +479,25 @@ def scan(config: Config) -> Report:
     drift = detect(instances, inventory)
     scanned = set(inventory.regions)
     addresses = {(live.type, live.id): addr for addr, live in drift.matched.items()}
-    live_in_scope = [r for r in inventory.resources if r.region is None or r.region in scanned]
+    # An unread instance (its type's listing incomplete) may still have been read itself:
+    # findings on what was read keep its address.
+    for inst in instances:
+        if drift.statuses.get(str(inst.address)) is ResourceStatus.UNREAD and inst.id:
+            addresses.setdefault((inst.address.type, inst.id), str(inst.address))
+    live_in_scope = [
+        _with_unread_partners(r, inventory)
+        for r in inventory.resources
+        if r.region is None or r.region in scanned
+    ]
     # Resources a reader only matches against state (a separate security group rule) are not in
     # the inventory, yet rules need them beside their group to tell who manages a permission.
     listed = {(r.type, r.id) for r in live_in_scope}
     live_in_scope.extend(r for r in drift.matched.values() if (r.type, r.id) not in listed)
+    # Not compared (not covered, or unread): their rules run on what state recorded.
     not_compared = [
-        i for i in instances if drift.statuses.get(str(i.address)) is ResourceStatus.UNSUPPORTED
+        i
+        for i in instances
+        if drift.statuses.get(str(i.address)) in (ResourceStatus.UNSUPPORTED, ResourceStatus.UNREAD)
     ]
     subjects = [
         *from_live(live_in_scope, addresses, index),
@@ -560,6 +587,23 @@ def _verify_settings(config: Config, session: AwsSession | None, *, live: bool) 
         include=config.patch_include,
         kinds=config.patch_kinds,
     )
+
+
+def _with_unread_partners(resource: LiveResource, inventory: Inventory) -> LiveResource:
+    """`resource`, with the types other readers failed to list in its region (or globally)
+    among its unread parts: a VPC's flow logs, when DescribeFlowLogs was denied, are not
+    known to be absent. Its own reader's types are left out: that reader marks per object
+    what it could not read (one bucket's denied public access block is not every bucket's)."""
+    reader = reader_for(resource.type)
+    own = set(reader.types) if reader is not None else {resource.type}
+    failed = {
+        t
+        for t, region in inventory.incomplete
+        if region in (resource.region, GLOBAL) and t not in own
+    }
+    if not failed:
+        return resource
+    return dataclasses.replace(resource, unread=resource.unread | failed)
 
 
 def _managed_ids(

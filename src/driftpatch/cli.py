@@ -26,6 +26,7 @@ from driftpatch.model import PatchAction, Report
 from driftpatch.report import REPORTERS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
+DEFAULT_DEADLINE = float(Config.deadline_s or 900)
 
 
 def _click_exceptions() -> tuple[Any, ...]:
@@ -128,6 +129,15 @@ KindsOpt = Annotated[
         "--patch-kinds",
         metavar="codify,fix,import,remove,revert",
         help="Write only patches of these actions with -o patch.",
+    ),
+]
+DeadlineOpt = Annotated[
+    float,
+    typer.Option(
+        "--deadline",
+        metavar="SECONDS",
+        min=1,
+        help="Stop issuing AWS reads after this long; what was not read is reported (exit 3).",
     ),
 ]
 NoCheckovOpt = Annotated[
@@ -243,7 +253,7 @@ def _finish(
     report: Report,
     specs: tuple[OutputSpec, ...],
     fail_on: FailOn,
-    category: str,
+    category: str = "driftpatch/",
     history: tuple[Path, str] | None = None,
     alert: tuple[str, FailOn] | None = None,
 ) -> int:
@@ -322,6 +332,7 @@ def scan(
     verify: VerifyOpt = VerifyMode.AUTO,
     patch_include: IncludeOpt = None,
     patch_kinds: KindsOpt = None,
+    deadline: DeadlineOpt = DEFAULT_DEADLINE,
 ) -> None:
     """State + live AWS (+ HCL, + plan): drift and misconfigurations. The nightly job."""
     from driftpatch import api
@@ -350,6 +361,7 @@ def scan(
         prefer=prefer,
         verify=verify,
         **_patch_options(patch_include, patch_kinds),
+        deadline_s=deadline,
     )
     category = _category(sarif_category, "scan", source)
     recorded = (history, "scan") if history is not None else None
@@ -409,11 +421,12 @@ def inventory(
     ] = None,
     profile: Annotated[str | None, typer.Option("--profile", metavar="P")] = None,
     endpoint_url: Annotated[str | None, typer.Option("--endpoint-url", metavar="URL")] = None,
+    deadline: DeadlineOpt = DEFAULT_DEADLINE,
 ) -> None:
     """Read every covered resource type from AWS (read-only) into a snapshot for `scan --live`."""
+    from driftpatch.api import session_for
     from driftpatch.aws.inventory import take_inventory
     from driftpatch.aws.readers import covered_types
-    from driftpatch.aws.session import AwsSession
     from driftpatch.outputs import Inputs, refuse_inputs, write_atomic
 
     refuse_inputs(f"-o {output}", output, Inputs())
@@ -424,10 +437,13 @@ def inventory(
         if unknown:
             covered = ", ".join(sorted(covered_types()))
             raise click.UsageError(f"no reader for {', '.join(unknown)} (covered: {covered})")
-    session = AwsSession(
-        profile=profile,
-        region=region[0] if region else None,
-        endpoint_url=_endpoint_url(endpoint_url),
+    session = session_for(
+        Config(
+            regions=tuple(region or ()),
+            profile=profile,
+            endpoint_url=_endpoint_url(endpoint_url),
+            deadline_s=deadline,
+        )
     )
     regions = list(
         dict.fromkeys(region or ([session.default_region] if session.default_region else []))

@@ -83,6 +83,15 @@ class Config:
     prefer: Prefer = Prefer.AUTO
     # Readers run in a bounded pool across services and regions.
     max_workers: int = 8
+    # AWS reads: after `deadline_s` seconds no read starts (exit 3, a partial report); each
+    # attempt has its own timeouts; each call up to `max_attempts` attempts, waits between
+    # them drawn as aws/session.py's RetryPolicy says (bases in seconds).
+    deadline_s: float | None = 900.0
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 20.0
+    max_attempts: int = 10
+    retry_base_s: float = 0.05
+    throttle_base_s: float = 0.05
     offline: bool = False  # True for `check`: never touch AWS
     # Where file paths in findings and patches are relative to (default: the git repository
     # holding --source, else --source itself).

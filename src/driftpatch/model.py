@@ -191,6 +191,8 @@ class ResourceStatus(StrEnum):
     MISSING = "missing"
     UNMANAGED = "unmanaged"
     UNSUPPORTED = "unsupported"
+    # The read of its type failed (see the report's errors): neither compared nor "missing".
+    UNREAD = "unread"
     PLANNED = "planned"
 
 
@@ -462,13 +464,18 @@ class Report:
         managed = sum(
             1 for r in self.resources if r.status is not ResourceStatus.UNMANAGED and r.address
         )
-        return {
+        out: dict[str, JSON] = {
             "managed": managed,
             "unmanaged": count(ResourceStatus.UNMANAGED),
             "missing": count(ResourceStatus.MISSING),
             "drifted": count(ResourceStatus.DRIFTED),
             "by_severity": by_sev,
         }
+        # Additive, and only when some read failed: a complete scan's summary is unchanged.
+        unread = count(ResourceStatus.UNREAD)
+        if unread:
+            out["unread"] = unread
+        return out
 
     def to_json(self) -> dict[str, JSON]:
         out: dict[str, JSON] = {

@@ -316,7 +316,11 @@ def test_connection_error_is_a_value(monkeypatch: pytest.MonkeyPatch) -> None:
         result = reader.read(ReadContext(session, REGION, ACCOUNT))
         assert not result.resources
         assert set(reader.types) - set(reader.derived_types) <= result.incomplete_types
-        assert len(result.errors) == 1 and "Could not connect" in result.errors[0].message
+        # One error per call that could not be made, each naming its operation.
+        assert result.errors
+        assert all("Could not connect" in e.message for e in result.errors)
+        ops = [e.message.split(":", 1)[0] for e in result.errors]
+        assert len(set(ops)) == len(ops) and all(op.startswith("Describe") for op in ops)
 
 
 def test_only_read_only_calls(aws: EmbeddedAws) -> None:

@@ -327,7 +327,8 @@ def test_denied_sub_call_is_a_value_and_keeps_the_rest(aws: EmbeddedAws) -> None
     fully_configured(aws, "guarded")
     with limited(aws, "s3:GetBucketPolicy"):
         live, result = read(AwsSession(endpoint_url=aws.endpoint_url, region=REGION))
-    assert result.incomplete_types == {"aws_s3_bucket_policy"}
+    # The failure is the bucket's, not the type's: other buckets' policies are still known.
+    assert result.incomplete_types == frozenset()
     assert len(result.errors) == 1
     error = result.errors[0]
     assert error.scope == f"s3/{REGION}"
@@ -335,6 +336,8 @@ def test_denied_sub_call_is_a_value_and_keeps_the_rest(aws: EmbeddedAws) -> None
     assert "guarded" in error.message
     bucket = live.get("aws_s3_bucket", "guarded")
     assert bucket is not None and "policy" not in bucket.attributes  # unknown, not ""
+    assert bucket.unread == {"policy", "aws_s3_bucket_policy"}
+    assert S3Reader().unread("aws_s3_bucket_policy", "guarded", live)
     assert bucket.attributes["versioning"] == [{"enabled": True, "mfa_delete": False}]
     assert live.get("aws_s3_bucket_policy", "guarded") is None
     assert live.get("aws_s3_bucket_public_access_block", "guarded") is not None

@@ -82,7 +82,60 @@ def test_incomplete_listing_never_claims_missing() -> None:
     )
     result = detect([_inst("aws_kms_key.k", KEY)], inventory)
     assert result.findings == ()
-    assert result.statuses == {"aws_kms_key.k": ResourceStatus.UNSUPPORTED}
+    assert result.statuses == {"aws_kms_key.k": ResourceStatus.UNREAD}
+
+
+SG_RULE = {
+    "id": "sgrule-1",
+    "security_group_id": "sg-1",
+    "type": "ingress",
+    "protocol": "tcp",
+    "from_port": 22,
+    "to_port": 22,
+    "cidr_blocks": ["10.0.0.0/8"],
+}
+
+
+def test_a_type_without_region_is_unread_when_any_scanned_region_failed() -> None:
+    """Separate security group rules carry no region in state: the failed read of their groups
+    in any scanned region leaves them unread, never "missing" (issue 10)."""
+    inventory = Inventory(
+        resources=(),
+        regions=("eu-west-1", "us-east-1"),
+        incomplete=frozenset({("aws_security_group_rule", "us-east-1")}),
+    )
+    assert not inventory.complete_for("aws_security_group_rule", None)
+    assert inventory.complete_for("aws_security_group_rule", "eu-west-1")
+    result = detect([_inst("aws_security_group_rule.ssh", SG_RULE)], inventory)
+    assert result.findings == ()
+    assert result.statuses == {"aws_security_group_rule.ssh": ResourceStatus.UNREAD}
+    complete = Inventory(resources=(), regions=("us-east-1",))
+    missing = detect([_inst("aws_security_group_rule.ssh", SG_RULE)], complete)
+    assert missing.statuses == {"aws_security_group_rule.ssh": ResourceStatus.MISSING}
+
+
+def test_completeness_is_per_account() -> None:
+    inventory = Inventory(resources=(), regions=("us-east-1",), account_id="123456789012")
+    assert inventory.complete_for("aws_vpc", "us-east-1", "123456789012")
+    assert not inventory.complete_for("aws_vpc", "us-east-1", "210987654321")
+    other = {**VPC, "arn": "arn:aws:ec2:us-east-1:210987654321:vpc/vpc-1"}
+    result = detect([_inst("aws_vpc.main", other)], inventory)
+    assert result.findings == ()  # another account was not read: not "missing"
+    assert result.statuses == {"aws_vpc.main": ResourceStatus.UNSUPPORTED}
+
+
+def test_volume_of_an_unread_instance_listing_is_not_unmanaged() -> None:
+    """A root volume is a part of the instance listing it; with DescribeInstances denied it
+    may still be one, so it is not reported as unmanaged (no import patch)."""
+    volume = _live("aws_ebs_volume", {"id": "vol-root", "encrypted": True})
+    denied = Inventory(
+        resources=(volume,),
+        regions=("us-east-1",),
+        incomplete=frozenset({("aws_instance", "us-east-1")}),
+    )
+    assert detect([], denied).findings == ()
+    read = Inventory(resources=(volume,), regions=("us-east-1",))
+    assert [f.rule_id for f in detect([], read).findings] == [UNMANAGED_RULE]
 
 
 def test_resources_in_regions_not_scanned_are_not_compared() -> None:
@@ -108,3 +161,13 @@ def test_instance_volumes_are_parts_not_unmanaged() -> None:
     )
     result = detect([_inst("aws_instance.web", instance)], inventory)
     assert [f.resource_id for f in result.findings if f.kind is Kind.UNMANAGED] == ["vol-loose"]
+
+
+def test_types_left_out_of_an_inventory_are_not_compared() -> None:
+    """`inventory --types aws_vpc` reads no KMS key: a snapshot of it proves no key missing."""
+    inventory = Inventory(resources=(), regions=("us-east-1",), types=frozenset({"aws_vpc"}))
+    result = detect([_inst("aws_kms_key.k", KEY), _inst("aws_vpc.main", VPC)], inventory)
+    assert result.statuses == {
+        "aws_kms_key.k": ResourceStatus.UNSUPPORTED,
+        "aws_vpc.main": ResourceStatus.MISSING,
+    }

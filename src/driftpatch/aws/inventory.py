@@ -35,6 +35,9 @@ class Inventory:
     errors: tuple[ScanError, ...] = ()
     # (type, region or "global") whose listing is incomplete: absence there proves nothing.
     incomplete: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    # The types asked for (`inventory --types`); None: every covered type. Others were not
+    # read at all: their absence proves nothing, and nothing failed either.
+    types: frozenset[str] | None = None
     calls: Mapping[str, int] = field(default_factory=dict)
     duration_s: float = 0.0
     taken_at: str = ""
@@ -42,10 +45,18 @@ class Inventory:
     def index(self) -> LiveIndex:
         return LiveIndex(self.resources)
 
-    def complete_for(self, type_: str, region: str | None) -> bool:
+    def complete_for(self, type_: str, region: str | None, account: str | None = None) -> bool:
+        """Whether the listing of `type_` in `region` of `account` is whole, so that absence
+        there proves absence. `region` None (a type whose state names no region, such as
+        aws_security_group_rule) is complete only if every scanned region's read was; an
+        `account` other than the one read is never complete."""
+        if account is not None and self.account_id is not None and account != self.account_id:
+            return False
         if (type_, GLOBAL) in self.incomplete:
             return False
-        return region is None or (type_, region) not in self.incomplete
+        if region is None:
+            return not any(t == type_ for t, _ in self.incomplete)
+        return (type_, region) not in self.incomplete
 
     def to_json(self) -> dict[str, JSON]:
         return {
@@ -62,11 +73,13 @@ class Inventory:
                     "region": r.region,
                     "account_default": r.account_default,
                     "attributes": dict(r.attributes),
+                    **({"unread": sorted(r.unread)} if r.unread else {}),
                 }
                 for r in self.resources
             ],
             "errors": [e.to_json() for e in self.errors],
             "incomplete": sorted([t, r] for t, r in self.incomplete),
+            "types": sorted(self.types) if self.types is not None else None,
             "stats": {"api_calls": dict(self.calls), "duration_s": round(self.duration_s, 3)},
         }
 
@@ -89,11 +102,14 @@ class Inventory:
                     region=_opt_str(r.get("region"), "region"),
                     attributes=dict(r["attributes"]),
                     account_default=bool(r.get("account_default", False)),
+                    unread=frozenset(str(u) for u in r.get("unread") or ()),
                 )
                 for r in doc["resources"]
             )
             errors = tuple(ScanError(str(e["scope"]), str(e["message"])) for e in doc["errors"])
             incomplete = frozenset((str(t), str(r)) for t, r in doc.get("incomplete", []))
+            listed = doc.get("types")
+            types = frozenset(str(t) for t in listed) if listed is not None else None
             stats = doc.get("stats") or {}
             return cls(
                 resources=resources,
@@ -101,6 +117,7 @@ class Inventory:
                 account_id=_opt_str(doc.get("account_id"), "account_id"),
                 errors=errors,
                 incomplete=incomplete,
+                types=types,
                 calls={str(k): int(v) for k, v in dict(stats.get("api_calls") or {}).items()},
                 duration_s=float(stats.get("duration_s") or 0.0),
                 taken_at=str(doc.get("taken_at") or ""),
@@ -128,14 +145,26 @@ def _tasks(readers: Sequence[Reader], regions: Sequence[str]) -> list[tuple[Read
 
 
 def _run(reader: Reader, ctx: ReadContext, scope_region: str) -> ReadResult:
+    scope = f"{reader.service}/{scope_region}"
+    if ctx.session.deadline_passed():
+        message = f"not read: the {ctx.session.deadline_s:g} s deadline passed"
+        return ReadResult(
+            errors=(ScanError(scope, message),),
+            incomplete_types=frozenset(reader.types) | reader.derived_types,
+        )
     try:
         return reader.read(ctx)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
         # A reader should turn these into values itself; this is the net under it.
-        return ReadResult(
-            errors=(ScanError(f"{reader.service}/{scope_region}", describe_error(exc)),),
-            incomplete_types=frozenset(reader.types),
-        )
+        message = describe_error(exc)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        # A 2xx answer without a field the reader needs (or of the wrong shape): what it
+        # covers is unread, never "missing".
+        message = f"malformed response from AWS ({type(exc).__name__}: {exc})"
+    return ReadResult(
+        errors=(ScanError(scope, message),),
+        incomplete_types=frozenset(reader.types) | reader.derived_types,
+    )
 
 
 def take_inventory(
@@ -159,6 +188,7 @@ def take_inventory(
             regions=tuple(regions),
             errors=(ScanError("aws", str(exc)),),
             incomplete=frozenset((t, GLOBAL) for r in readers for t in r.types),
+            types=frozenset(types) if types is not None else None,
             calls=session.calls(),
             duration_s=time.monotonic() - started,
             taken_at=taken_at,
@@ -179,15 +209,26 @@ def take_inventory(
     incomplete: set[tuple[str, str]] = set()
     for _reader, scope, result in results:
         resources.extend(r for r in result.resources if types is None or r.type in types)
-        errors.extend(result.errors)
+        # Two readers of one service failing the same call say so once.
+        errors.extend(e for e in result.errors if e not in errors)
         incomplete.update((t, scope) for t in result.incomplete_types)
     resources.sort(key=lambda r: (r.type, r.region or "", r.id))
+    if session.deadline_passed() and any("deadline passed" in e.message for e in errors):
+        errors.insert(
+            0,
+            ScanError(
+                "aws",
+                f"the {session.deadline_s:g} s deadline (--deadline) passed: the reads named "
+                "in the other errors were not made",
+            ),
+        )
     return Inventory(
         resources=tuple(resources),
         regions=tuple(regions),
         account_id=account_id,
         errors=tuple(errors),
         incomplete=frozenset(incomplete),
+        types=frozenset(types) if types is not None else None,
         calls=session.calls(),
         duration_s=time.monotonic() - started,
         taken_at=taken_at,

@@ -3,26 +3,51 @@
 - Read-only is enforced, not promised: every client gets a `before-call` hook that refuses any
   operation not in aws/allowlist.py (read-only calls the readers use), before a request is signed.
 - Every call is counted per service (the report's stats, and the benchmark's API-call figures).
-- Retries are botocore's adaptive mode (client-side rate limiting on throttles).
+- Retries have a budget per call, not per client (see `RetryPolicy`): botocore's own retry
+  handler draws every retry from one quota shared by all calls of a client (500 units, 5 per
+  throttled retry, 14 per other retry), so a burst where every request needs three attempts
+  drains it after a few dozen calls and every later call fails on its first error
+  (`RetryQuotaReached`), however many attempts it was allowed. Its adaptive mode adds one
+  client-wide token bucket that a burst of throttles shrinks to half a request per second. We
+  keep botocore's transport and classification of errors, and replace only the decision: each
+  call may make `max_attempts` attempts, spaced by exponential backoff with full jitter, and none
+  starts a wait that would end past the run's deadline.
+- Every attempt has a connect and a read timeout; a timed-out attempt is retried once only (a
+  hung endpoint costs two read timeouts, not eight).
+- An overall deadline: once it passes, no call starts (`DeadlineExceeded`, a value the readers
+  record as an error like any failed read).
+- A 2xx response that cannot be parsed, or lacks a field the service model marks required, is
+  an error (`MalformedResponse`), never an empty answer.
 - Clients are created once per (service, region) under a lock; boto3 clients are thread-safe,
   sessions are not, so readers share clients, never the session.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import random
+import re
 import threading
+import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import botocore
 import botocore.config
 import botocore.exceptions
 
 from driftpatch.aws.allowlist import READ_ONLY_PREFIXES, guard
 from driftpatch.errors import AwsError
 
-DEFAULT_MAX_ATTEMPTS = 8
+DEFAULT_MAX_ATTEMPTS = 10
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_READ_TIMEOUT = 20.0
+# A call that timed out is tried this many times in all: a hung endpoint answers no better later.
+TIMEOUT_ATTEMPTS = 2
 # botocore error codes that mean "you may not read this": the service is skipped, not retried.
 ACCESS_DENIED_CODES = frozenset(
     {
@@ -52,6 +77,91 @@ THROTTLING_CODES = frozenset(
 )
 
 
+# Server-side failures worth another attempt (botocore's transient class).
+TRANSIENT_CODES = frozenset(
+    {
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "PriorRequestNotComplete",
+        "InternalError",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "IDPCommunicationError",
+        "EC2ThrottledException",
+        "BandwidthLimitExceeded",
+        "TransactionInProgressException",
+    }
+)
+TRANSIENT_STATUS = frozenset({500, 502, 503, 504})
+JSON_PROTOCOLS = frozenset({"json", "rest-json"})
+
+
+class MalformedResponse(botocore.exceptions.BotoCoreError):
+    """A 2xx answer that is not what the service model says it is: an error, not "nothing"."""
+
+    fmt = "{operation}: malformed response from AWS: {detail}"
+
+
+class DeadlineExceeded(botocore.exceptions.BotoCoreError):
+    """The run's --deadline passed before this call started: it was not made."""
+
+    fmt = "{operation}: not read: the {deadline:g} s deadline passed"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How many attempts one call may make and how long it waits between them.
+
+    Waits are full-jitter exponential: attempt n (1-based) is followed by a wait drawn from
+    [0, min(base * 2 ** (n - 1), max_backoff)], with `throttle_base` for throttling errors and
+    `base` for other transient ones (botocore's formula; its throttling base is 1 s). Ours is
+    50 ms: a call that meets a throttling burst waits 0.18 s on average over its first three
+    retries, so a burst failing three attempts of every request costs a scan less than twice
+    its clean time (benchmarks/fault_retries.py: 1.6-1.9x on the demo world), while the
+    10-attempt budget still rides out about 13 s (up to 25 s) of sustained throttling per call.
+    """
+
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    timeout_attempts: int = TIMEOUT_ATTEMPTS
+    base: float = 0.05
+    throttle_base: float = 0.05
+    max_backoff: float = 20.0
+
+    def delay(self, attempt: int, throttled: bool, rand: Callable[[], float]) -> float:
+        scale = self.throttle_base if throttled else self.base
+        return float(rand() * min(scale * 2 ** (attempt - 1), self.max_backoff))
+
+
+def retry_kind(response: Any, caught: BaseException | None) -> str | None:
+    """How one attempt failed, as far as retrying goes: throttled, transient (5xx, a broken
+    connection), timed out, or None when another attempt would answer the same (denied,
+    invalid, or a success)."""
+    if caught is not None:
+        if isinstance(
+            caught,
+            botocore.exceptions.ReadTimeoutError | botocore.exceptions.ConnectTimeoutError,
+        ):
+            return "timeout"
+        if isinstance(
+            caught, botocore.exceptions.ConnectionError | botocore.exceptions.HTTPClientError
+        ):
+            return "transient"
+        return None
+    if response is None:
+        return None
+    http, parsed = response
+    status = int(getattr(http, "status_code", 0) or 0)
+    if 200 <= status < 300:
+        return None
+    code = str(((parsed or {}).get("Error") or {}).get("Code") or "")
+    if code in THROTTLING_CODES or status == 429:
+        return "throttle"
+    if code in TRANSIENT_CODES or status in TRANSIENT_STATUS:
+        return "transient"
+    return None
+
+
 def is_read_only(operation: str) -> bool:
     """Named like a read. Necessary, not sufficient: the guard is the allow-list."""
     return operation.startswith(READ_ONLY_PREFIXES)
@@ -70,7 +180,9 @@ def describe_error(exc: BaseException) -> str:
         op = getattr(exc, "operation_name", "")
         return f"{op}: {err.get('Code', 'Error')}: {err.get('Message', '')}".strip().rstrip(":")
     if isinstance(exc, botocore.exceptions.BotoCoreError):
-        return " ".join(str(exc).split())
+        text = " ".join(str(exc).split())
+        op = getattr(exc, "operation_name", "")
+        return f"{op}: {text}" if op and not text.startswith(f"{op}:") else text
     return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
 
 
@@ -83,16 +195,24 @@ class AwsSession:
         endpoint_url: str | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         max_pool_connections: int = 16,
-        connect_timeout: float = 5,
-        read_timeout: float = 30,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        deadline_s: float | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
+        """`deadline_s`: seconds from now after which no call starts (None: no deadline)."""
         try:
             self._session = boto3.Session(profile_name=profile, region_name=region)
         except botocore.exceptions.ProfileNotFound as exc:
             raise AwsError(f"AWS profile {profile!r} not found") from exc
         self.endpoint_url = endpoint_url
+        self.retry = retry or RetryPolicy(max_attempts=max_attempts)
+        self.deadline_s = deadline_s
+        self._deadline = None if deadline_s is None else time.monotonic() + deadline_s
         self._config = botocore.config.Config(
-            retries={"mode": "adaptive", "max_attempts": max_attempts},
+            # "standard" only for botocore's error parsing and retry headers: its retry decision
+            # (and the shared quota behind it) is replaced per client, see `_retry`.
+            retries={"mode": "standard", "total_max_attempts": self.retry.max_attempts},
             max_pool_connections=max_pool_connections,
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
@@ -102,6 +222,10 @@ class AwsSession:
         self._lock = threading.Lock()
         self._calls: Counter[str] = Counter()
         self._account_id: str | None = None
+        self._random = random.Random()
+
+    def deadline_passed(self) -> bool:
+        return self._deadline is not None and time.monotonic() >= self._deadline
 
     @property
     def default_region(self) -> str | None:
@@ -119,9 +243,103 @@ class AwsSession:
                     config=self._config,
                 )
                 guard(client)
-                client.meta.events.register("after-call.*.*", self._count)
+                events = client.meta.events
+                events.register("before-call.*.*", self._check_deadline)
+                events.register("after-call.*.*", self._count)
+                events.register("after-call.*.*", self._validator(client))
+                service_id = client.meta.service_model.service_id.hyphenize()
+                # botocore's standard handler draws on one per-client quota: replace it. Ours
+                # runs first and always answers (a delay, or False for "no retry"), so botocore's
+                # answer would be ignored even if a future version renamed its handler.
+                events.unregister(
+                    f"needs-retry.{service_id}", unique_id=f"retry-config-{service_id}"
+                )
+                events.register_first(f"needs-retry.{service_id}", self._retry)
                 self._clients[key] = client
             return self._clients[key]
+
+    def _check_deadline(self, model: Any, **_: Any) -> None:
+        if self.deadline_passed():
+            raise DeadlineExceeded(operation=model.name, deadline=self.deadline_s or 0)
+
+    def _retry(
+        self,
+        response: Any = None,
+        attempts: int = 1,
+        caught_exception: BaseException | None = None,
+        operation: Any = None,
+        **_: Any,
+    ) -> float | bool:
+        """needs-retry: a wait in seconds before the next attempt of this call, or False (no
+        retry: botocore then returns the last answer or raises the last error)."""
+        delay = self._next_delay(response, attempts, caught_exception)
+        if delay is None and caught_exception is not None and operation is not None:
+            # A connection-level failure does not name its call; the report should.
+            with contextlib.suppress(AttributeError):
+                caught_exception.operation_name = operation.name  # type: ignore[attr-defined]
+        return False if delay is None else delay
+
+    def _next_delay(
+        self, response: Any, attempts: int, caught_exception: BaseException | None
+    ) -> float | None:
+        kind = retry_kind(response, caught_exception)
+        if kind is None:
+            return None
+        budget = self.retry.timeout_attempts if kind == "timeout" else self.retry.max_attempts
+        if attempts >= budget:
+            return None
+        with self._lock:
+            delay = self.retry.delay(attempts, kind == "throttle", self._random.random)
+        if self._deadline is not None and time.monotonic() + delay >= self._deadline:
+            return None  # the answer we have (an error) is the answer
+        return delay
+
+    def _validator(self, client: Any) -> Callable[..., None]:
+        """after-call for one client: a 2xx answer must parse and carry its required fields.
+
+        Required: what the service model marks so, and for a paginated List/Describe call of a
+        JSON service the collection it pages over (KMS ListKeys' `Keys`): those services send
+        an empty list, never nothing, so an answer without it is broken, not "no keys". (XML
+        services may leave an empty list out, so only the model's marks apply there.)"""
+        result_keys: dict[str, tuple[str, ...]] = {}
+        lock = threading.Lock()
+
+        def collections(model: Any) -> tuple[str, ...]:
+            with lock:
+                if model.name not in result_keys:
+                    method = botocore.xform_name(model.name)
+                    keys: tuple[str, ...] = ()
+                    if client.can_paginate(method):
+                        exprs = client.get_paginator(method).result_keys or ()
+                        keys = tuple(re.split(r"[.\[]", e.expression)[0] for e in exprs)
+                    result_keys[model.name] = keys
+                return result_keys[model.name]
+
+        def validate(http_response: Any, parsed: Any, model: Any, **_: Any) -> None:
+            status = int(getattr(http_response, "status_code", 0) or 0)
+            shape = model.output_shape
+            if not 200 <= status < 300 or shape is None:
+                return
+            required = list(getattr(shape, "required_members", ()))
+            if model.service_model.protocol in JSON_PROTOCOLS:
+                body = bytes(getattr(http_response, "content", b"") or b"").strip()
+                try:
+                    doc = json.loads(body) if body else {}
+                except ValueError:
+                    doc = None
+                if not isinstance(doc, dict):
+                    raise MalformedResponse(operation=model.name, detail="the body is not JSON")
+                required.extend(k for k in collections(model) if k not in required)
+            if not isinstance(parsed, Mapping):
+                return
+            missing = [m for m in required if m not in parsed]
+            if missing:
+                raise MalformedResponse(
+                    operation=model.name,
+                    detail=f"required field {', '.join(missing)} is missing",
+                )
+
+        return validate
 
     def _count(self, model: Any, **_: Any) -> None:
         with self._lock:

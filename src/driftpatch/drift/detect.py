@@ -2,9 +2,11 @@
 
 Every state instance of a covered type is matched with its live counterpart and compared
 attribute by attribute (after reconciliation of inline vs separate resources). Absence is only
-"missing" where the listing of that type in that region was complete; live objects that no
-state owns are "unmanaged", except account defaults and objects that only exist inside a parent
-(derived types), whose changes show on the parent instead.
+"missing" where the listing of that type in that region (every scanned region, for a type
+whose state names none) and account was complete; elsewhere the instance is `unread`. Live
+objects that no state owns are "unmanaged", except account defaults, objects that only exist
+inside a parent (derived types), whose changes show on the parent instead, and parts whose
+possible owners could not be read.
 """
 
 from __future__ import annotations
@@ -148,6 +150,30 @@ def unmanaged_finding(live: LiveResource) -> Finding:
     )
 
 
+def account_of(attributes: Mapping[str, JSON]) -> str | None:
+    """The account in a state instance's ARN (`arn:aws:ec2:us-east-1:123456789012:...`);
+    None when it has no ARN or the ARN names none (S3)."""
+    arn = attributes.get("arn")
+    if not isinstance(arn, str):
+        return None
+    parts = arn.split(":")
+    if len(parts) < 6 or parts[0] != "arn":
+        return None
+    account = parts[4]
+    return account if len(account) == 12 and account.isdigit() else None
+
+
+def _owners_read(resource: LiveResource, inventory: Inventory) -> bool:
+    """False when `resource` may be part of an object whose listing failed (a root volume
+    while DescribeInstances was denied): it cannot be called unmanaged then."""
+    reader = reader_for(resource.type)
+    if reader is None:
+        return True
+    owners = reader.part_owners.get(resource.type, ())
+    region = None if reader.is_global else resource.region
+    return all(inventory.complete_for(t, region) for t in owners)
+
+
 def detect(
     instances: Sequence[StateLike],
     inventory: Inventory,
@@ -173,9 +199,21 @@ def detect(
             reader is None
             or not inst.id
             or (region is not None and not reader.is_global and region not in scanned)
-            or not inventory.complete_for(addr.type, None if reader.is_global else region)
+            or (inventory.types is not None and addr.type not in inventory.types)
         ):
-            statuses[key] = ResourceStatus.UNSUPPORTED
+            statuses[key] = ResourceStatus.UNSUPPORTED  # not covered, or not in scope
+            continue
+        account = account_of(inst.attributes)
+        if account is not None and inventory.account_id not in (None, account):
+            statuses[key] = ResourceStatus.UNSUPPORTED  # another account: not scanned
+            continue
+        if not inventory.complete_for(addr.type, None if reader.is_global else region, account):
+            # Its read failed: absence proves nothing, and a comparison with what was read
+            # would report the gap as drift.
+            statuses[key] = ResourceStatus.UNREAD
+            continue
+        if reader.unread(addr.type, inst.id, live):
+            statuses[key] = ResourceStatus.UNREAD  # its own read failed (one bucket's call)
             continue
         found = reader.match(addr.type, inst.id, inst.attributes, live)
         if found is None:
@@ -198,6 +236,7 @@ def detect(
         and (r.type, r.id) not in owned
         and (r.type, r.id) not in parts
         and (r.region is None or r.region in scanned)
+        and _owners_read(r, inventory)
     )
     findings.extend(unmanaged_finding(r) for r in unmanaged)
     return DriftResult(tuple(findings), statuses, matched, unmanaged)

@@ -89,6 +89,7 @@ def render(report: Report, color: bool = False) -> str:
         f"{summary['drifted']} drifted, {summary['missing']} missing, "
         f"{summary['unmanaged']} unmanaged, {statuses[ResourceStatus.UNSUPPORTED]} unsupported, "
         f"{statuses[ResourceStatus.PLANNED]} planned"
+        + (f", {statuses[ResourceStatus.UNREAD]} unread" if statuses[ResourceStatus.UNREAD] else "")
     )
     console.print(f"Findings: {sev or 'none'}")
     if report.patches:

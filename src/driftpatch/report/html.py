@@ -127,6 +127,7 @@ def render(report: Report, color: bool = False) -> str:
             ("drifted", s["drifted"]),
             ("missing", s["missing"]),
             ("unmanaged", s["unmanaged"]),
+            *((("unread", s["unread"]),) if s.get("unread") else ()),
         )
     )
     sev_buttons = "".join(

@@ -159,6 +159,14 @@ def _summary(report: Report) -> list[str]:
         f"| {s['managed']} | {in_sync} | {s['drifted']} | {s['missing']} | {s['unmanaged']} |",
         "",
     ]
+    unread = [r for r in report.resources if r.status is ResourceStatus.UNREAD]
+    if unread:
+        shown = ", ".join(f"`{r.address or r.id}`" for r in unread[:10])
+        more = f" and {len(unread) - 10} more" if len(unread) > 10 else ""
+        lines += [
+            f"**{len(unread)} unread** (their AWS reads failed; not compared): {shown}{more}",
+            "",
+        ]
     return lines
 
 

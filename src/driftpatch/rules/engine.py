@@ -9,6 +9,10 @@ because messages carry values (a KeyError names the key, a ValueError quotes the
 
 When a source index is given, inline suppression comments are applied (suppress.py): the
 suppressed findings move to `suppressed`, and suppressions without a reason become notes.
+
+A live subject whose reads partly failed (`Subject.unread`) shows those attributes as UNKNOWN
+and its linked types as undecided, so rules do not mistake a failed read for "not configured";
+each rule that would have fired on such a guess is named in `skipped` (the report's notices).
 """
 
 from __future__ import annotations
@@ -53,6 +57,8 @@ class EvaluationResult:
     fixes: Mapping[str, tuple[Subject, Fix]] = field(default_factory=dict)
     suppressed: tuple[SuppressedFinding, ...] = ()
     notes: tuple[SuppressionNote, ...] = ()
+    # One line per rule left unanswered on a live resource because a read it needs failed.
+    skipped: tuple[str, ...] = ()
 
     def merge(self, other: EvaluationResult) -> EvaluationResult:
         """Both results in one; a finding id already present is not added twice."""
@@ -66,6 +72,7 @@ class EvaluationResult:
             fixes=fixes,
             suppressed=(*self.suppressed, *other.suppressed),
             notes=tuple(dict.fromkeys((*self.notes, *other.notes))),
+            skipped=tuple(dict.fromkeys((*self.skipped, *other.skipped))),
         )
 
 
@@ -96,15 +103,49 @@ def evaluate(
     worlds = {origin: World(members) for origin, members in by_origin.items()}
 
     found: list[tuple[Finding, Subject, Fix | None]] = []
+    skipped: list[str] = []
     for subject in subjects:
         for rule in by_type.get(subject.type, ()):
             if subject.origin is Origin.LIVE and not rule.meta.live:
                 continue
-            found.extend(
-                (f, subject, fix) for f, fix in _run(rule, subject, worlds[subject.origin])
-            )
+            results = list(_run(rule, subject, worlds[subject.origin]))
+            found.extend((f, subject, fix) for f, fix in results)
+            if subject.unread:
+                note = _skipped(rule, subject, worlds[subject.origin], results)
+                if note:
+                    skipped.append(note)
     findings, fixes = _merge_origins(found)
-    return _finish(findings, fixes, source)
+    result = _finish(findings, fixes, source)
+    return replace(result, skipped=tuple(dict.fromkeys(skipped)))
+
+
+def _skipped(
+    rule: Rule,
+    subject: Subject,
+    world: World,
+    results: Sequence[tuple[Finding, Fix | None]],
+) -> str | None:
+    """A note when the failed reads of `subject` kept `rule` from answering: the rule, run as
+    if those reads had answered "not configured", finds something it did not find on what was
+    actually read. That is the finding a failed read would have made up."""
+    naive = replace(
+        subject,
+        attributes={
+            k: v
+            for k, v in subject.attributes.items()
+            if not (k in subject.unread and v is UNKNOWN)
+        },
+        unread=frozenset(),
+    )
+    try:
+        would = {v.attribute for v in rule.evaluate(naive, world)}
+    except Exception:  # the real run already reported a crashing rule
+        return None
+    did = {f.attribute for f, _ in results}
+    if not would - did:
+        return None
+    where = subject.address or f"{subject.type} {subject.id}"
+    return f"{rule.meta.id} not evaluated on {where}: a read it needs failed (see errors)"
 
 
 _ORIGIN_ORDER = {Origin.LIVE: 0, Origin.STATE: 1, Origin.PLAN: 2, Origin.CODE: 3}

@@ -65,6 +65,9 @@ class Subject:
     refs: Mapping[str, str] = field(default_factory=dict)
     # LIVE only: created by AWS itself (a default VPC's subnets), not by anyone's decision.
     account_default: bool = False
+    # LIVE only: attributes (UNKNOWN in `attributes`) and linked types (a bucket's
+    # aws_s3_bucket_versioning) whose read failed; a rule cannot conclude their absence.
+    unread: frozenset[str] = frozenset()
 
     @property
     def config_address(self) -> str | None:

@@ -200,18 +200,29 @@ def from_live(
     source: SourceIndexLike | None = None,
 ) -> tuple[Subject, ...]:
     """Live resources; `addresses` maps (type, id) to the state address managing it, so
-    findings on managed resources carry their address (and, with `source`, their location)."""
+    findings on managed resources carry their address (and, with `source`, their location).
+    What a resource's reader could not read (`unread`) is UNKNOWN to the rules."""
     out: list[Subject] = []
     for res in resources:
         address = (addresses or {}).get((res.type, res.id))
+        unread = frozenset(getattr(res, "unread", None) or ())
+        attributes = res.attributes
+        if unread:
+            # A failed read is unknown, as an expression in code is: never "not configured".
+            # Linked types (aws_*) are not attributes: `partners` reads them from `unread`.
+            attributes = {
+                **attributes,
+                **{name: UNKNOWN for name in unread if not name.startswith("aws_")},
+            }
         subject = Subject(
             type=res.type,
-            attributes=res.attributes,
+            attributes=attributes,
             origin=Origin.LIVE,
             address=address,
             id=res.id,
             region=res.region,
             account_default=res.account_default,
+            unread=unread,
         )
         out.append(_with_source(subject, source) if address else subject)
     return tuple(out)

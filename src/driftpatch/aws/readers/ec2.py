@@ -635,6 +635,8 @@ class Ec2Reader(Reader):
         "aws_ebs_volume": frozenset({"final_snapshot", "timeouts"}),
     }
 
+    part_owners: ClassVar[Mapping[str, tuple[str, ...]]] = {"aws_ebs_volume": ("aws_instance",)}
+
     def parts(self, resources: Iterable[LiveResource]) -> frozenset[tuple[str, str]]:
         return frozenset(("aws_ebs_volume", v) for v in instance_volume_ids(resources))
 
@@ -644,12 +646,14 @@ class Ec2Reader(Reader):
         failures = Failures(f"{self.service}/{ctx.region}")
         out: list[LiveResource] = []
         volumes: dict[str, Mapping[str, Any]] = {}
+        unread: frozenset[str] = frozenset()
         try:
             for vol in paginate(client, "describe_volumes", "Volumes"):
                 volumes[str(vol["VolumeId"])] = vol
         except AWS_ERRORS as exc:
             # Instances read their block devices from the same listing.
             failures.add(exc, "aws_ebs_volume", "aws_instance")
+            unread = frozenset({"root_block_device", "ebs_block_device"})
         else:
             out.extend(
                 LiveResource(
@@ -683,6 +687,7 @@ class Ec2Reader(Reader):
                     instance_attributes(
                         inst, facts, region=ctx.region, partition=partition, account=ctx.account_id
                     ),
+                    unread=unread,
                 )
                 for inst in instances
             )

@@ -25,6 +25,10 @@ class LiveResource:
     # Created by AWS, not by anyone's code (default VPC/subnets/SG, service-linked roles,
     # AWS-managed KMS keys): never reported as unmanaged.
     account_default: bool = False
+    # What could not be read for this object (a denied GetBucketVersioning): attribute names
+    # and the names of linked types it feeds (aws_s3_bucket_versioning). Rules treat these as
+    # unknown, never as "not configured".
+    unread: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,10 @@ class Reader(ABC):
     # attachment with a random id). `read` does not emit them; `match` derives them. They are
     # never reported as unmanaged: what no state owns shows as drift on the parent instead.
     derived_types: ClassVar[frozenset[str]] = frozenset()
+    # Part type -> the types whose listing says which objects are parts (a root volume is part
+    # of the instance that lists it): while those reads are incomplete in a region, no object
+    # of the part type there is called unmanaged, since it may belong to an unread owner.
+    part_owners: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     # Attributes the provider keeps from configuration because AWS cannot return them
     # (force_destroy, timeouts, ...): type -> names. Compare skips exactly these.
     unreadable: ClassVar[Mapping[str, frozenset[str]]] = {}
@@ -102,3 +110,8 @@ class Reader(ABC):
     ) -> LiveResource | None:
         """The live counterpart of a state instance; by id unless the type is derived."""
         return live.get(type_, state_id)
+
+    def unread(self, type_: str, state_id: str, live: LiveIndex) -> bool:
+        """Whether the read of this one instance's live counterpart failed although its type's
+        listing did not (one bucket's denied GetBucketPolicy): it is `unread`, not missing."""
+        return False

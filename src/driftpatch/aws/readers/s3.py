@@ -31,8 +31,10 @@ NoSuchTagSet, ...) is the provider's empty value, not an error.
 Failures. A failed ListBuckets makes every type incomplete. A failed per-bucket call (say
 GetBucketPolicy denied by a bucket policy) is a ScanError naming the buckets; the bucket is still
 emitted without the attributes that call feeds, and `match` keeps the state's values for them
-(unknown is not drift); the split type the call lists (aws_s3_bucket_policy here) becomes
-incomplete, because its absence no longer proves anything.
+(unknown is not drift); the bucket records what it could not read (`LiveResource.unread`: those
+attributes and the split type the call lists), so that bucket's aws_s3_bucket_policy in state
+is `unread` (its absence proves nothing) while other buckets' are compared, and rules treat
+the setting as unknown.
 
 Split resources: presence and "unmanaged". A split resource is emitted when the provider would
 find it for that bucket:
@@ -660,6 +662,15 @@ class BucketFacts:
         value = self.outcomes.get(key)
         return value if isinstance(value, Mapping) else None
 
+    def unread(self) -> frozenset[str]:
+        """Attributes and split types fed by calls that failed (unknown, not "absent")."""
+        out: set[str] = set()
+        for key, outcome in self.outcomes.items():
+            if isinstance(outcome, BaseException):
+                call = CALLS_BY_KEY[key]
+                out.update(call.attributes, call.types)
+        return frozenset(out)
+
 
 def bucket_attributes(facts: BucketFacts, *, home_region: str) -> dict[str, JSON]:
     """aws_s3_bucket as resourceBucketRead sets it; attributes of failed calls are left out."""
@@ -904,7 +915,11 @@ class S3Reader(Reader):
         for fact in facts:
             out.append(
                 LiveResource(
-                    BUCKET, fact.name, fact.region, bucket_attributes(fact, home_region=ctx.region)
+                    BUCKET,
+                    fact.name,
+                    fact.region,
+                    bucket_attributes(fact, home_region=ctx.region),
+                    unread=fact.unread(),
                 )
             )
             out.extend(split_resources(fact))
@@ -969,11 +984,20 @@ class S3Reader(Reader):
             if any(error_code(o) == NO_SUCH_BUCKET for o in failed):
                 continue  # deleted since the listing: gone, as the provider would say
             scope = f"{self.service}/{regions.get(name) or 'global'}"
-            for key, outcome in got.items():
+            for outcome in got.values():
                 if isinstance(outcome, BaseException):
-                    failures.add(scope, outcome, CALLS_BY_KEY[key].types, name)
+                    # Recorded on the bucket (LiveResource.unread), not type-wide: another
+                    # bucket's policy is still known present or absent.
+                    failures.add(scope, outcome, (), name)
             facts.append(BucketFacts(name, regions.get(name), got))
         return facts
+
+    def unread(self, type_: str, state_id: str, live: LiveIndex) -> bool:
+        """A split resource whose bucket's call for it failed."""
+        if type_ not in SPLIT_TYPES:
+            return False
+        bucket = live.get(BUCKET, state_id.partition(",")[0])
+        return bucket is not None and type_ in bucket.unread
 
     def parts(self, resources: Iterable[LiveResource]) -> frozenset[tuple[str, str]]:
         """Split resources are parts of their bucket: never unmanaged on their own."""

@@ -108,7 +108,8 @@ def partners(
     keys: Sequence[str] = ("id", "bucket"),
 ) -> Partners:
     found = world.linked(type_, subject, attribute, keys)
-    undecided = any(
+    # The subject's read of this partner failed: its absence is not known either.
+    undecided = type_ in subject.unread or any(
         s.get(attribute) is UNKNOWN and attribute not in s.refs for s in world.of_type(type_)
     )
     return Partners(found, undecided)

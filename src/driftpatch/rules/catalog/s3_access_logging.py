@@ -59,6 +59,8 @@ def _is_log_target(bucket: Subject, world: World) -> bool:
     names = {v for k in ("id", "bucket") if isinstance(v := bucket.get(k), str)}
     target = bucket.config_address
     for other in world.of_type("aws_s3_bucket"):
+        if "logging" in other.unread:
+            return True  # another bucket's logging could not be read: it may log here
         for i, entry in enumerate(blocks(other.get("logging"))):
             if entry.get("target_bucket") in names:
                 return True
