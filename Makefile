@@ -40,7 +40,7 @@ typecheck: $(STAMP)
 # Every core, each test module (and its module-scoped applied world) kept in one worker.
 PYTEST_WORKERS ?= auto
 unit: $(STAMP)
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope --durations=20
 
 # Prints its own duration: the budget is 20 minutes on a 2-core machine.
 test:

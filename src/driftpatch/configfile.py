@@ -1,8 +1,10 @@
 """Defaults for every option from `driftpatch.toml`, or `[tool.driftpatch]` in pyproject.toml.
 
 The file mirrors the command line, so nothing new has to be learnt: keys are option names
-(`fail-on`, `no-checkov`, `sarif-category`), top-level keys apply to every command that has the
-option, and a `[scan]` / `[check]` / ... table applies to one command and wins. A flag given on
+(`fail-on`, `no-checkov`, `sarif-category`), top-level keys apply to `scan` and `check` (the two
+jobs, which share their options; elsewhere a name can mean something else: `patch --only` takes
+finding ids, `check --only` a kind), and a `[scan]` / `[check]` / `[patch]` / ... table applies
+to one command and wins. A flag given on
 the command line wins over the file. Unknown keys are an error (exit 2), not silently ignored:
 a misspelt `fail_onn = "low"` must not turn a gate off.
 
@@ -24,6 +26,7 @@ from typing import Any
 from driftpatch.errors import InputError
 
 NAMES = ("driftpatch.toml", ".driftpatch.toml")
+SHARED = ("scan", "check")  # the commands top-level keys apply to
 
 
 class ConfigFileError(InputError):
@@ -88,12 +91,15 @@ def default_map(
                 per.setdefault(key, {})[_key(sub)] = v
             continue
         name = _key(key)
-        if not any(name in params for params in commands.values()):
-            raise ConfigFileError(f"{path}: {key}: no driftpatch command has such an option")
+        if not any(name in params for cmd, params in commands.items() if cmd in SHARED):
+            raise ConfigFileError(
+                f"{path}: {key}: neither scan nor check has such an option (options of other "
+                "commands go in their own table, e.g. [patch])"
+            )
         shared[name] = value
     out: dict[str, dict[str, Any]] = {}
     for command, params in commands.items():
-        values = {k: v for k, v in shared.items() if k in params}
+        values = {k: v for k, v in shared.items() if k in params and command in SHARED}
         values.update(per.get(command, {}))
         for k, v in values.items():
             if params[k] and isinstance(v, str):

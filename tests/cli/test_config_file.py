@@ -64,7 +64,8 @@ def test_pyproject_table_and_explicit_config(work: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('fail_onn = "low"\n', "fail_onn: no driftpatch command has such an option"),
+        ('fail_onn = "low"\n', "fail_onn: neither scan nor check has such an option"),
+        ("apply = true\n", "apply: neither scan nor check has such an option"),
         ('[chek]\nsource = "x"\n', "[chek] is not a driftpatch command"),
         ('[check]\nregion = ["us-east-1"]\n', "[check] region: `check` has no such option"),
         ("fail-on = \n", "not valid TOML"),
