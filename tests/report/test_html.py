@@ -198,3 +198,21 @@ def test_unread_notices_warnings_and_history_are_shown() -> None:
     assert '<span class="badge" title="first seen 2026-11-01T02:00:00+00:00">recurring' in HTML
     plain = REPORTERS["html"].render(REPORT, False)
     assert 'id="unread"' not in plain and 'id="notices"' not in plain
+
+
+def test_drifted_lists_show_what_was_removed_and_added() -> None:
+    sg = dataclasses.replace(
+        S3_RULE,
+        attribute="ingress",
+        expected=[{"port": 443}, {"port": 22}],
+        actual=[{"port": 443}, {"port": 3389}],
+    )
+    html = REPORTERS["html"].render(dataclasses.replace(REPORT, findings=(sg,)), False)
+    assert (
+        '<div class="val delta"><span class="lbl del">- removed</span><span class="v">'
+        '<code class="inline"><span class="tok">{&quot;port&quot;:</span> '
+        '<span class="tok">22}</span></code></span></div>'
+        '<div class="val delta"><span class="lbl add">+ added</span><span class="v">'
+        '<code class="inline"><span class="tok">{&quot;port&quot;:</span> '
+        '<span class="tok">3389}</span></code></span></div>'
+    ) in html

@@ -25,7 +25,8 @@
   search.addEventListener('input',e=>{state.text=e.target.value.toLowerCase(); apply();});
   // A link back from a patch to a finding the filters hide: clear them, then show the row.
   function reveal(){
-    const id=decodeURIComponent(location.hash.slice(1));
+    let id='';
+    try{ id=decodeURIComponent(location.hash.slice(1)); }catch(e){ return; }
     const t=id&&document.getElementById(id);
     if(t&&t.classList.contains('finding')&&t.classList.contains('hidden')){
       state.severity=null; state.kind=null; state.text=''; search.value='';
