@@ -9,9 +9,13 @@ import base64
 import dataclasses
 import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
 from html import escape
 from html.parser import HTMLParser
+from pathlib import Path
 
 from driftpatch.report import REPORTERS
 from driftpatch.report.html import INLINE_MAX, json_value
@@ -216,3 +220,31 @@ def test_drifted_lists_show_what_was_removed_and_added() -> None:
         '<code class="inline"><span class="tok">{&quot;port&quot;:</span> '
         '<span class="tok">3389}</span></code></span></div>'
     ) in html
+
+
+def test_in_github_actions_the_cli_links_file_and_line_to_the_commit(tmp_path: Path) -> None:
+    (tmp_path / "r.json").write_text(REPORTERS["json"].render(REPORT, False), encoding="utf-8")
+    repo = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    env["PYTHONPATH"] = str(repo / "src")
+    sha = "89abcdef" * 5
+
+    def render(extra: dict[str, str]) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "driftpatch", "report", "render", "r.json", "-o", "html:r.html"],
+            cwd=tmp_path,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return (tmp_path / "r.html").read_text(encoding="utf-8")
+
+    linked = render({"GITHUB_REPOSITORY": "acme/infra", "GITHUB_SHA": sha})
+    assert (
+        f'<a href="https://github.com/acme/infra/blob/{sha}/modules/app/main.tf#L12" '
+        'rel="noopener noreferrer"><code class="loc"><span>modules/app/main.tf:12</span></code></a>'
+    ) in linked
+    assert "https://github.com/acme" not in render({})
