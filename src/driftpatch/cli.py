@@ -684,12 +684,16 @@ app.add_typer(report_app, name="report")
 
 
 def _render_saved(report: Report, output: list[str] | None, reads: list[Path]) -> None:
-    """Write a loaded report in the requested formats; never over one of the reports read."""
+    """Write a loaded report in the requested formats; never over one of the reports read.
+    In GitHub Actions file:line links to the commit, as in `scan`/`check` (code_url is not
+    saved in the JSON)."""
+    from driftpatch.github import blob_base
     from driftpatch.outputs import Inputs, refuse_all, write_outputs
 
     known = tuple(REPORTERS)
     specs = tuple(OutputSpec.parse(v, known) for v in output or ["console"])
     refuse_all(specs, Inputs(tuple(("report", r) for r in reads)))
+    report = dataclasses.replace(report, code_url=report.code_url or blob_base(os.environ))
     write_outputs(report, specs)
 
 
