@@ -317,3 +317,50 @@ def test_terraform_fmt_changes_nothing_it_did_not_change_before(
     assert check.returncode == 0, patched_two
     for text in (FOUR, TABS):
         assert _fmt(tmp_path, edit(text, path, value)) == patched_two
+
+
+# -- the command line --------------------------------------------------------------------------
+
+KEY = """\
+resource "aws_kms_key" "data" {
+    description         = "data"
+    enable_key_rotation = false
+}
+"""
+
+
+@pytest.mark.parametrize("in_git", [True, False])
+def test_check_then_patch_from_a_subdirectory_source(tmp_path: Path, in_git: bool) -> None:
+    """`check --source live/prod -o patch:...`: the patch applies with `git apply` from the
+    repository root (or, outside git, the directory holding --source and its modules), and
+    `patch REPORT --source live/prod --apply` writes the same files."""
+    from tests.cli.test_contract import run
+
+    base = tmp_path / "repo"
+    base.mkdir()
+    if in_git:
+        assert git(base, "init", "-q").returncode == 0
+    src = base / "live" / "prod"
+    (base / "modules" / "keys").mkdir(parents=True)
+    src.mkdir(parents=True)
+    (src / "main.tf").write_text('module "keys" {\n  source = "../../modules/keys"\n}\n\n' + KEY)
+    (base / "modules" / "keys" / "main.tf").write_text(KEY)
+    report, patch = tmp_path / "r.json", tmp_path / "fix.patch"
+    proc = run(
+        "check", "--source", str(src), "--no-checkov", "--verify", "static",
+        "--fail-on", "none", "-o", f"json:{report}", "-o", f"patch:{patch}",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    doc = json.loads(report.read_text())
+    files = sorted({p["file"] for p in doc["patches"]})
+    assert files == ["live/prod/main.tf", "modules/keys/main.tf"]
+    locations = sorted({f["location"]["file"] for f in doc["findings"] if f.get("location")})
+    assert locations == ["live/prod/main.tf", "modules/keys/main.tf"]
+    check = git(base, "apply", "--check", str(patch))
+    assert check.returncode == 0, check.stderr
+    applied = run("patch", str(report), "--source", str(src), "--apply")
+    assert applied.returncode == 0, applied.stderr
+    for path in (src / "main.tf", base / "modules" / "keys" / "main.tf"):
+        assert "    enable_key_rotation = true\n" in path.read_text()
