@@ -364,3 +364,32 @@ def test_check_then_patch_from_a_subdirectory_source(tmp_path: Path, in_git: boo
     assert applied.returncode == 0, applied.stderr
     for path in (src / "main.tf", base / "modules" / "keys" / "main.tf"):
         assert "    enable_key_rotation = true\n" in path.read_text()
+
+
+def test_new_imported_file_is_indented_like_the_module(tmp_path: Path) -> None:
+    from driftpatch.aws.readers.interface import LiveResource
+    from driftpatch.drift.detect import unmanaged_finding
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "main.tf").write_text(TABS)
+    live = LiveResource(
+        "aws_s3_bucket", "scratch", "us-east-1", {"id": "scratch", "bucket": "scratch"}
+    )
+    finding = unmanaged_finding(live)
+    index = index_source(tmp_path)
+    plan = plan_remedies([finding], index, {}, unmanaged={finding.id: live})
+    applied = apply_plan(plan, index)
+    text = applied.final["imported.tf"]
+    assert 'import {\n\tto = aws_s3_bucket.scratch\n\tid = "scratch"\n}\n' in text
+    assert 'resource "aws_s3_bucket" "scratch" {\n\tbucket = "scratch"\n' in text
+    assert not text.endswith("\n\n") and all(ln == ln.rstrip() for ln in text.split("\n"))
+
+
+@pytest.mark.parametrize("text", [FOUR, TABS, FOUR.replace("    ", "  ")])
+@pytest.mark.parametrize(("path", "value"), EDITS)
+def test_edits_add_no_trailing_whitespace_or_blank_lines(
+    text: str, path: str, value: object
+) -> None:
+    out = edit(text, path, value)
+    assert all(line == line.rstrip() for line in out.split("\n"))
+    assert out.endswith("}\n") and "\n\n\n" not in out

@@ -480,6 +480,19 @@ def _top_level(text: str, snippet: str) -> str:
     return _with_newlines("\n".join(lines) + "\n", newline_of(text))
 
 
+def new_file(snippet: str, siblings: Iterable[str]) -> str:
+    """The text of a new file holding `snippet`, indented like most of the module's other
+    files (`siblings`, their texts): a new imported.tf in a tab-indented module uses tabs."""
+    units: dict[str, int] = {}
+    for text in siblings:
+        if text.strip():
+            unit = indent_unit(text)
+            units[unit] = units.get(unit, 0) + 1
+    unit = max(units.items(), key=lambda kv: (kv[1], kv[0] == DEFAULT_UNIT))[0] if units else ""
+    lines = fit_lines(snippet.rstrip("\n").split("\n"), "", unit or DEFAULT_UNIT)
+    return "\n".join(lines) + "\n"
+
+
 def insert_after(text: str, node: BlockNode, snippet: str) -> TextEdit:
     """A new top-level block after `node`, one blank line from it and from what follows."""
     nl = newline_of(text)

@@ -502,7 +502,11 @@ def import_operation(
     def run(current: SourceIndex) -> tuple[list[Edit], str]:
         text = current.texts.get(file, "")
         body = imports.render_import_file(plans)
-        edit = hcl_edit.append(text, body) if text.strip() else TextEdit(0, len(text), body)
+        if text.strip():
+            edit = hcl_edit.append(text, body)
+        else:
+            siblings = (current.texts.get(f, "") for f in current.root_module_files)
+            edit = TextEdit(0, len(text), hcl_edit.new_file(body, siblings))
         names = ", ".join(p.address for p in plans)
         return [Edit(file, (edit,), new_file=new)], f"import {len(plans)} resource(s): {names}"
 
