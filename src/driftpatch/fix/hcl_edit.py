@@ -5,6 +5,11 @@ spans the source index found. Everything outside an edit's span stays byte for b
 rendered in `terraform fmt` style (fix/render.py), and where an edit changes which key is the
 longest in a run of aligned `key = value` lines, that run's padding is realigned as fmt would —
 whitespace only, and only inside the edited block.
+
+New text takes the indentation of the file it goes into (`indent_unit`: 2 or 4 spaces, tabs),
+one blank line separates an inserted or removed block from its neighbours, and no blank line or
+trailing whitespace is left at the end of a body or file. An empty string is never written into
+a string argument: it is how AWS reports an unset value, and the provider rejects it.
 """
 
 from __future__ import annotations
