@@ -393,3 +393,19 @@ def test_edits_add_no_trailing_whitespace_or_blank_lines(
     out = edit(text, path, value)
     assert all(line == line.rstrip() for line in out.split("\n"))
     assert out.endswith("}\n") and "\n\n\n" not in out
+
+
+def test_no_empty_string_through_a_variable_default(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "main.tf").write_text(
+        'variable "type" {\n  default = "t3.micro"\n}\n\n'
+        'resource "aws_instance" "web" {\n  ami           = "ami-123"\n'
+        "  instance_type = var.type\n}\n"
+    )
+    f = drift("aws_instance.web", "instance_type", "t3.micro", "")
+    applied = patches_for(tmp_path, [f])
+    assert applied.patches == ()
+    assert applied.skipped[f.id] == (
+        "instance_type would be set to an empty string: AWS reports no value there, and the "
+        "provider does not accept an empty string for this argument"
+    )

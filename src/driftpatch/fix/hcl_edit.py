@@ -293,12 +293,20 @@ def set_value(
     Paths: `encrypted`, `tags.Env`, `metadata_options[0].http_tokens`, `ingress` (a list of
     objects for a block-written attribute replaces all its blocks)."""
     steps = parse_path(path)
-    if value == "" and _string_argument(_leaf_schema(schema, steps)):
+    check_not_empty(schema, path, value)
+    return _set(text, node, steps, value, schema)
+
+
+def check_not_empty(schema: BlockSchema | None, path: str, value: Any) -> None:
+    """Refuse `""` for a string argument of the resource (`path` in its schema): it is how AWS
+    reports an unset value, and the provider rejects it (enumerations like http_endpoint, ids,
+    ARNs). Callers that write the value elsewhere (a variable default, tfvars) check the
+    resource's path with this first."""
+    if value == "" and _string_argument(_leaf_schema(schema, parse_path(path))):
         raise EditError(
             f"{path} would be set to an empty string: AWS reports no value there, and the "
             "provider does not accept an empty string for this argument"
         )
-    return _set(text, node, steps, value, schema)
 
 
 def _leaf_schema(

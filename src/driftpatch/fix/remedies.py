@@ -229,6 +229,7 @@ def set_operation(
     address: str, path: str, value: Any, *, allow_shared: bool = False
 ) -> OperationFn:
     def run(index: SourceIndex) -> tuple[list[Edit], str]:
+        hcl_edit.check_not_empty(_schema_for(address), path, value)
         target = resolve_target(index, address, path, allow_shared=allow_shared)
         text = index.texts[target.node.file]
         head = hcl_edit.parse_path(target.path)[0].name
