@@ -485,13 +485,13 @@ def patch(
     from driftpatch.fix.diff import unified
     from driftpatch.fix.journal import ApplyInterrupted, RepoLock, commit, recover
     from driftpatch.reportio import load_patches
-    from driftpatch.terraform.source import find_repo_root
+    from driftpatch.terraform.source import patch_root
 
     patches = _by_finding(load_patches(report), only or (), exclude or ())
     source_root = (source or Path.cwd()).resolve()
     if not source_root.is_dir():
         raise click.UsageError(f"--source {source}: not a directory")
-    root = find_repo_root(source_root)
+    root = patch_root(source_root)
     check_targets(patches, root, source_root)  # before the lock: a refused report writes nothing
     lock = RepoLock(root)
     if not apply:

@@ -5,6 +5,11 @@ spans the source index found. Everything outside an edit's span stays byte for b
 rendered in `terraform fmt` style (fix/render.py), and where an edit changes which key is the
 longest in a run of aligned `key = value` lines, that run's padding is realigned as fmt would —
 whitespace only, and only inside the edited block.
+
+New text takes the indentation of the file it goes into (`indent_unit`: 2 or 4 spaces, tabs),
+one blank line separates an inserted or removed block from its neighbours, and no blank line or
+trailing whitespace is left at the end of a body or file. An empty string is never written into
+a string argument: it is how AWS reports an unset value, and the provider rejects it.
 """
 
 from __future__ import annotations
@@ -79,6 +84,102 @@ def _with_newlines(snippet: str, nl: str) -> str:
     return snippet.replace("\n", nl) if nl != "\n" else snippet
 
 
+# -- indentation -------------------------------------------------------------------------------
+
+DEFAULT_UNIT = "  "
+
+
+def _leading(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def _deeper(outer: str, inner: str) -> str | None:
+    """The indentation `inner` adds to `outer`, if it is deeper and extends it."""
+    if len(inner) > len(outer) and inner.startswith(outer):
+        return inner[len(outer) :]
+    return None
+
+
+def indent_unit(text: str, node: BlockNode | None = None) -> str:
+    """The indentation one nesting level adds in this file: what the enclosing block's body
+    adds to its header line, else the most common step after a line opening `{`, `[` or `(`
+    in the file, else two spaces (terraform fmt's).
+
+    New lines follow the file they go into: a 4-space or tab-indented file gets 4 spaces or
+    tabs, so a patch does not make a reviewer's file mixed."""
+    if node is not None:
+        header = indent_of(text, node.span.start)
+        body = text[line_end(text, node.span.start) : node.span.end]
+        for line in body.split("\n"):
+            if line.strip():
+                unit = _deeper(header, _leading(line.rstrip("\r")))
+                if unit is not None:
+                    return unit
+                break
+    counts: dict[str, int] = {}
+    opener: str | None = None
+    heredoc: str | None = None
+    for raw in text.split("\n"):
+        line = raw.rstrip("\r")
+        if heredoc is not None:
+            if line.strip() == heredoc:
+                heredoc = None
+            continue
+        if not line.strip() or line.lstrip().startswith(("#", "//")):
+            continue
+        if opener is not None:
+            unit = _deeper(opener, _leading(line))
+            if unit is not None:
+                counts[unit] = counts.get(unit, 0) + 1
+            opener = None
+        hd = _HEREDOC.search(line)
+        if hd:
+            heredoc = hd.group(1)
+        elif line.rstrip().endswith(("{", "[", "(")):
+            opener = _leading(line)
+    if not counts:
+        return DEFAULT_UNIT
+    return max(counts.items(), key=lambda kv: (kv[1], kv[0] == DEFAULT_UNIT))[0]
+
+
+def fit_lines(lines: Sequence[str], base: str, unit: str) -> list[str]:
+    """Lines rendered at column 0 in fmt's two-space style, re-indented for the file: each
+    two-space level becomes `unit`, everything is prefixed with `base`; blank lines stay empty
+    (no trailing whitespace). Heredoc bodies keep their own spacing past the opening line's
+    indentation (it is part of the string)."""
+    out: list[str] = []
+    heredoc: str | None = None
+    heredoc_cols = 0
+    heredoc_prefix = ""
+
+    def converted(spaces: int) -> str:
+        return unit * (spaces // 2) + " " * (spaces % 2)
+
+    for line in lines:
+        if not line.strip():
+            out.append("")
+            continue
+        spaces = len(line) - len(line.lstrip(" "))
+        if heredoc is not None:
+            keep = max(spaces - heredoc_cols, 0)
+            out.append(base + heredoc_prefix + " " * keep + line.lstrip(" "))
+            if line.strip() == heredoc:
+                heredoc = None
+            continue
+        out.append(base + converted(spaces) + line.lstrip(" "))
+        hd = _HEREDOC.search(line)
+        if hd:
+            heredoc, heredoc_cols, heredoc_prefix = hd.group(1), spaces, converted(spaces)
+    return out
+
+
+def fit(rendered: str, base: str, unit: str) -> str:
+    """`rendered` (a value or snippet at column 0) with its continuation lines fitted to a
+    line indented `base` in a file indented by `unit`; the first line is left as is."""
+    first, *rest = rendered.split("\n")
+    return "\n".join([first, *fit_lines(rest, base, unit)])
+
+
 # -- paths -------------------------------------------------------------------------------------
 
 
@@ -142,24 +243,28 @@ def _is_block(schema: AttributeSchema | BlockTypeSchema | None, node: BlockNode,
 
 
 def _insert_in_block(text: str, node: BlockNode, snippet_lines: Sequence[str]) -> TextEdit:
-    """Insert whole lines (already indented for the block body) before its closing brace, as a
-    group of their own (after a blank line) unless the body is empty."""
+    """Insert whole lines (rendered at column 0, two-space style) before the block's closing
+    brace, indented one level of the file's unit deeper than the block, as a group of their own
+    (after a blank line) unless the body is empty."""
     nl = newline_of(text)
     close = node.body.end  # the closing brace
     body = text[node.body.start : close]
-    inner_indent = indent_of(text, node.span.start) + "  "
-    lines = "".join(inner_indent + ln + nl if ln else nl for ln in snippet_lines)
+    outer = indent_of(text, node.span.start)
+    unit = indent_unit(text, node)
+    lines = "".join(ln + nl for ln in fit_lines(snippet_lines, outer + unit, unit))
     if not body.strip():
         # `{}` or `{\n}`: replace the whole body.
-        return TextEdit(node.body.start, close, nl + lines + indent_of(text, node.span.start))
+        return TextEdit(node.body.start, close, nl + lines + outer)
+    if "\n" not in body:
+        # A one-line block (`{ a = 1 }`): HCL allows no second item on that line, so the
+        # existing item moves to a line of its own.
+        existing = outer + unit + body.strip() + nl
+        return TextEdit(node.body.start, close, nl + existing + nl + lines + outer)
     brace_line = line_start(text, close)
     if text[brace_line:close].strip():
-        # Closing brace shares a line with content (`{ a = 1 }`): break the line first.
-        return TextEdit(
-            close,
-            close,
-            nl + nl + lines + indent_of(text, node.span.start),
-        )
+        # Closing brace shares a line with content (`  a = 1 }`): break the line first.
+        content_end = len(text[:close].rstrip(" \t"))
+        return TextEdit(content_end, close, nl + nl + lines + outer)
     before = text[:brace_line].rstrip(" \t")
     blank_already = before.endswith((nl + nl, "\n\n"))
     return TextEdit(brace_line, brace_line, ("" if blank_already else nl) + lines)
@@ -188,7 +293,30 @@ def set_value(
     Paths: `encrypted`, `tags.Env`, `metadata_options[0].http_tokens`, `ingress` (a list of
     objects for a block-written attribute replaces all its blocks)."""
     steps = parse_path(path)
+    check_not_empty(schema, path, value)
     return _set(text, node, steps, value, schema)
+
+
+def check_not_empty(schema: BlockSchema | None, path: str, value: Any) -> None:
+    """Refuse `""` for a string argument of the resource (`path` in its schema): it is how AWS
+    reports an unset value, and the provider rejects it (enumerations like http_endpoint, ids,
+    ARNs). Callers that write the value elsewhere (a variable default, tfvars) check the
+    resource's path with this first."""
+    if value == "" and _string_argument(_leaf_schema(schema, parse_path(path))):
+        raise EditError(
+            f"{path} would be set to an empty string: AWS reports no value there, and the "
+            "provider does not accept an empty string for this argument"
+        )
+
+
+def _leaf_schema(
+    schema: BlockSchema | None, steps: Sequence[Step]
+) -> AttributeSchema | BlockTypeSchema | None:
+    spec: AttributeSchema | BlockTypeSchema | None = None
+    for step in steps:
+        spec = _child_schema(schema, step.name)
+        schema = spec.block if isinstance(spec, BlockTypeSchema) else None
+    return spec
 
 
 def _set(
@@ -210,7 +338,7 @@ def _set(
     attr = node.attributes.get(step.name)
     if not rest:
         if attr is not None:
-            return [_replace_expr(text, attr, value)]
+            return [_replace_expr(text, attr, value, indent_unit(text, node))]
         return _realigned(
             text, node, [_insert_in_block(text, node, _assignment_lines(step.name, value))]
         )
@@ -237,17 +365,16 @@ def _nest(rest: list[Step], value: Any) -> dict[str, Any]:
     return {head.name: Block(_nest(tail, value))}
 
 
-def _replace_expr(text: str, attr: AttributeNode, value: Any) -> TextEdit:
-    indent = len(indent_of(text, attr.span.start))
-    rendered = _with_newlines(render.value(value, indent), newline_of(text))
-    return TextEdit(attr.expr.start, attr.expr.end, rendered)
+def _replace_expr(text: str, attr: AttributeNode, value: Any, unit: str) -> TextEdit:
+    rendered = fit(render.value(value, 0), indent_of(text, attr.span.start), unit)
+    return TextEdit(attr.expr.start, attr.expr.end, _with_newlines(rendered, newline_of(text)))
 
 
 def _set_object_key(
     text: str, node: BlockNode, attr: AttributeNode, key: str, value: Any
 ) -> list[TextEdit]:
     if key in attr.elements:
-        return [_replace_expr(text, attr.elements[key], value)]
+        return [_replace_expr(text, attr.elements[key], value, indent_unit(text, node))]
     expr = text[attr.expr.start : attr.expr.end]
     if not (expr.startswith("{") and expr.endswith("}")):
         raise EditError(
@@ -256,15 +383,16 @@ def _set_object_key(
         )
     close = attr.expr.end - 1
     nl = newline_of(text)
-    item = f"{render.key(key)} = {render.value(value, len(indent_of(text, attr.span.start)) + 2)}"
+    unit = indent_unit(text, node)
+    outer = indent_of(text, attr.span.start)
+    pad = outer + unit
+    item = fit(f"{render.key(key)} = {render.value(value, 0)}", pad, unit).replace("\n", nl)
     if "\n" not in expr:  # `{ a = 1 }` or `{}` on one line: make it multi-line.
-        pad = indent_of(text, attr.span.start) + "  "
         items = expr[1:-1].strip()
         body = (pad + items + nl if items else "") + pad + item + nl
-        new = "{" + nl + body + indent_of(text, attr.span.start) + "}"
+        new = "{" + nl + body + outer + "}"
         edit = TextEdit(attr.expr.start, attr.expr.end, new)
     else:
-        pad = indent_of(text, attr.span.start) + "  "
         edit = TextEdit(line_start(text, close), line_start(text, close), pad + item + nl)
     return _realigned(text, node, [edit])
 
@@ -291,11 +419,18 @@ def _replace_blocks(
             nl = newline_of(text)
             pad = indent_of(text, existing[0].span.start)
             first = line_start(text, existing[0].span.start)
-            joined = "".join(pad + ln + nl if ln else nl for ln in lines)
+            unit = indent_unit(text, node)
+            joined = "".join(ln + nl for ln in fit_lines(lines, pad, unit))
             edits[0] = TextEdit(first, edits[0].end, joined)
         else:
             edits.append(_insert_in_block(text, node, lines))
     return edits
+
+
+def _string_argument(spec: AttributeSchema | BlockTypeSchema | None) -> bool:
+    """A plain string argument: where an empty string means "unset" to AWS, and the provider
+    rejects it (enumerations like http_endpoint, ARNs, ids) or keeps a default instead."""
+    return isinstance(spec, AttributeSchema) and spec.type == "string"
 
 
 def _empty(value: Any) -> bool:
@@ -331,31 +466,65 @@ def _remove_lines(text: str, start: int, end: int) -> TextEdit:
 
 
 def remove_block(text: str, node: BlockNode) -> TextEdit:
-    """Remove a block with its whole lines, and one blank line that separated it."""
+    """Remove a block with its whole lines, and the blank line that separated it: afterwards
+    its neighbours are one blank line apart, and no blank line is left at the start or end of
+    the enclosing body or of the file."""
     edit = _remove_lines(text, node.span.start, node.span.end)
-    nl = newline_of(text)
-    if text.startswith(nl, edit.end) and (edit.start == 0 or text[: edit.start].endswith(nl + nl)):
-        return TextEdit(edit.start, edit.end + len(nl), "")
+    if edit.start != line_start(text, edit.start) or edit.end != line_start(text, edit.end):
+        return edit  # not whole lines: shares a line with other code
+    prev_start = line_start(text, edit.start - 1) if edit.start else 0
+    prev = text[prev_start : edit.start] if edit.start else None
+    following = text[edit.end : line_end(text, edit.end)] if edit.end < len(text) else None
+    prev_blank = prev is not None and not prev.strip()
+    next_blank = following is not None and not following.strip()
+    opens = prev is None or prev.rstrip().endswith("{")
+    closes = following is None or following.strip().startswith("}")
+    if next_blank and (prev_blank or opens):
+        return TextEdit(edit.start, edit.end + len(following or ""), "")
+    if prev_blank and closes:
+        return TextEdit(prev_start, edit.end, "")
     return edit
 
 
+def _top_level(text: str, snippet: str) -> str:
+    """A top-level snippet (rendered in two-space style) in the file's indentation and line
+    endings, ending with exactly one newline."""
+    lines = fit_lines(snippet.rstrip("\n").split("\n"), "", indent_unit(text))
+    return _with_newlines("\n".join(lines) + "\n", newline_of(text))
+
+
+def new_file(snippet: str, siblings: Iterable[str]) -> str:
+    """The text of a new file holding `snippet`, indented like most of the module's other
+    files (`siblings`, their texts): a new imported.tf in a tab-indented module uses tabs."""
+    units: dict[str, int] = {}
+    for text in siblings:
+        if text.strip():
+            unit = indent_unit(text)
+            units[unit] = units.get(unit, 0) + 1
+    unit = max(units.items(), key=lambda kv: (kv[1], kv[0] == DEFAULT_UNIT))[0] if units else ""
+    lines = fit_lines(snippet.rstrip("\n").split("\n"), "", unit or DEFAULT_UNIT)
+    return "\n".join(lines) + "\n"
+
+
 def insert_after(text: str, node: BlockNode, snippet: str) -> TextEdit:
-    """A new top-level block after `node`, separated by one blank line."""
+    """A new top-level block after `node`, one blank line from it and from what follows."""
     nl = newline_of(text)
     at = line_end(text, node.span.end - 1)
     prefix = nl if at == len(text) and not text.endswith(nl) else ""
-    return TextEdit(at, at, prefix + nl + _with_newlines(snippet.rstrip("\n") + "\n", nl))
+    rest = text[at:]
+    suffix = nl if rest.strip() and not rest.startswith((nl, "\n")) else ""
+    return TextEdit(at, at, prefix + nl + _top_level(text, snippet) + suffix)
 
 
 def append(text: str, snippet: str) -> TextEdit:
-    """A new top-level block at the end of the file."""
+    """A new top-level block at the end of the file, after one blank line; blank lines that
+    ended the file are not kept after it."""
     nl = newline_of(text)
-    body = _with_newlines(snippet.rstrip("\n") + "\n", nl)
+    body = _top_level(text, snippet)
     if not text.strip():
         return TextEdit(0, len(text), body)
     stripped = text.rstrip()
-    tail = text[len(stripped) :]
-    return TextEdit(len(stripped), len(text), nl + nl + body if tail != nl + nl else body)
+    return TextEdit(len(stripped), len(text), nl + nl + body)
 
 
 # -- alignment ---------------------------------------------------------------------------------

@@ -229,6 +229,7 @@ def set_operation(
     address: str, path: str, value: Any, *, allow_shared: bool = False
 ) -> OperationFn:
     def run(index: SourceIndex) -> tuple[list[Edit], str]:
+        hcl_edit.check_not_empty(_schema_for(address), path, value)
         target = resolve_target(index, address, path, allow_shared=allow_shared)
         text = index.texts[target.node.file]
         head = hcl_edit.parse_path(target.path)[0].name
@@ -502,7 +503,11 @@ def import_operation(
     def run(current: SourceIndex) -> tuple[list[Edit], str]:
         text = current.texts.get(file, "")
         body = imports.render_import_file(plans)
-        edit = hcl_edit.append(text, body) if text.strip() else TextEdit(0, len(text), body)
+        if text.strip():
+            edit = hcl_edit.append(text, body)
+        else:
+            siblings = (current.texts.get(f, "") for f in current.root_module_files)
+            edit = TextEdit(0, len(text), hcl_edit.new_file(body, siblings))
         names = ", ".join(p.address for p in plans)
         return [Edit(file, (edit,), new_file=new)], f"import {len(plans)} resource(s): {names}"
 

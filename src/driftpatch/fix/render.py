@@ -3,8 +3,10 @@
 New text must come out fmt-clean without running fmt over the user's file (that would touch
 bytes outside the edit). So this follows fmt's rules for what it writes: two-space indents,
 `=` aligned across consecutive single-line attributes and object items, one item per line in
-multi-line collections. tests/fix/test_render.py checks the output against the real `terraform
-fmt` where the binary exists.
+multi-line collections. fix/hcl_edit.py then re-indents the text for the file it goes into (4
+spaces or tabs where that file uses them), leaving heredoc bodies as they are.
+tests/fix/test_hcl_edit.py and test_hcl_fit.py check the output against the real
+`terraform fmt` where the binary exists.
 """
 
 from __future__ import annotations

@@ -341,7 +341,34 @@ def index_source(source_dir: Path, root: Path | None = None) -> SourceIndex:
     if not source_dir.is_dir():
         raise TerraformInputError(f"source path is not a directory: {source_dir}")
     source_dir = source_dir.resolve()
-    root = Path(root).resolve() if root is not None else find_repo_root(source_dir)
+    if root is not None:
+        return _build(Path(root).resolve(), source_dir)
+    root = find_repo_root(source_dir)
+    index = _build(root, source_dir)
+    if root == source_dir and not (root / ".git").exists():
+        # Not in a git repository: paths are relative to --source, unless local modules live
+        # outside it; then to the closest directory holding them all (never `../`, which
+        # `git apply` and `patch` refuse).
+        outside = [f for f in index.texts if f.startswith("../")]
+        if outside:
+            common = Path(
+                os.path.commonpath([str(source_dir), *(str((root / f).resolve()) for f in outside)])
+            )
+            index = _build(common, source_dir)
+    return index
+
+
+def patch_root(source_dir: Path) -> Path:
+    """The directory patch paths are relative to for `source_dir`: the git repository root,
+    else what `index_source` chose (--source, or the closest directory holding the local
+    modules it calls). `driftpatch patch --source` applies there."""
+    root = find_repo_root(source_dir)
+    if (root / ".git").exists():
+        return root
+    return index_source(source_dir).root
+
+
+def _build(root: Path, source_dir: Path) -> SourceIndex:
     builder = _Builder(root, source_dir)
     builder.visit((), source_dir, ())
     builder.read_tfvars(source_dir)
