@@ -337,7 +337,9 @@ def _remedy(
     others say in their remediation why no patch is offered. Verification (rule, schema,
     Terraform) marks the patches `-o patch` writes by default (fix/verification.py)."""
     kept, ignored = ignore.filter(findings)
-    accepted = tuple(_external(f, ignore) for f in ignored)
+    accepted = tuple(
+        _external(f, ignore, index.root if index is not None else Path.cwd()) for f in ignored
+    )
     unique: dict[str, Finding] = {}
     for f in kept:
         unique.setdefault(f.id, f)
@@ -368,11 +370,15 @@ def _remedy(
     )
 
 
-def _external(finding: Finding, ignore: IgnoreList) -> Suppressed:
+def _external(finding: Finding, ignore: IgnoreList, root: Path) -> Suppressed:
+    """An ignored finding, with the ignore file's line that accepts it and that line's comment
+    as the justification."""
     pattern = ignore.ignored_by(finding)
     if pattern is None:  # filter() said it is ignored: the same rules decided
         return Suppressed(finding, SuppressionKind.EXTERNAL, "", ignore.origin)
-    return Suppressed(finding, SuppressionKind.EXTERNAL, pattern.reason, ignore.where(pattern))
+    return Suppressed(
+        finding, SuppressionKind.EXTERNAL, pattern.reason, ignore.where(pattern, root)
+    )
 
 
 def _anchor(index: SourceIndex | None, inputs: Inputs) -> Location | None:

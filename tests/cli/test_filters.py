@@ -226,7 +226,8 @@ def test_only_suppressed_findings_left_exits_0(stack: Path) -> None:
 
 def test_sarif_suppressions_are_schema_valid_and_github_accepts_them(stack: Path) -> None:
     _suppress(stack)
-    proc = run("check", "--source", ".", "--no-checkov", "-o", "sarif", cwd=stack)
+    # An absolute --source: `where` still names the ignore file relative to the repository.
+    proc = run("check", "--source", str(stack), "--no-checkov", "-o", "sarif")
     assert proc.returncode == 1, proc.stderr
     doc = json.loads(proc.stdout)
     jsonschema.Draft7Validator(json.loads(SCHEMA.read_text())).validate(doc)
@@ -294,3 +295,14 @@ def test_compact_markdown_is_the_table_only(stack: Path) -> None:
     assert len(rows) == sum(BASELINE.values())
     full = run("check", "--source", str(stack), "--no-checkov", "-o", "markdown").stdout
     assert "### Details" in full and "### Patches" in full
+
+
+def test_report_render_keeps_the_suppressions(stack: Path, tmp_path: Path) -> None:
+    _suppress(stack)
+    saved = tmp_path / "report.json"
+    proc = run("check", "--source", str(stack), "--no-checkov", "-o", f"json:{saved}")
+    assert proc.returncode == 1, proc.stderr
+    proc = run("report", "render", str(saved), "-o", "sarif")
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(proc.stdout)["runs"][0]["results"]
+    assert sum(1 for r in results if "suppressions" in r) == 6

@@ -16,6 +16,7 @@ Terraform types are lower case, rule ids upper case.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -129,9 +130,15 @@ class IgnoreList:
                 decided = pattern
         return decided if decided is not None and not decided.negated else None
 
-    def where(self, pattern: Pattern) -> str:
-        """`file:line` of a pattern, for the report's suppression entries."""
-        return f"{self.origin or DEFAULT_NAME}:{pattern.line}"
+    def where(self, pattern: Pattern, root: Path | None = None) -> str:
+        """`file:line` of a pattern for the report's suppression entries: the file relative to
+        `root` (the repository) when it is inside it, so reports do not carry the runner's
+        absolute paths."""
+        shown = self.origin or DEFAULT_NAME
+        if root is not None and Path(shown).is_absolute():
+            with contextlib.suppress(OSError, ValueError):  # outside the repository: as given
+                shown = Path(shown).resolve().relative_to(root.resolve()).as_posix()
+        return f"{shown}:{pattern.line}"
 
     def filter(self, findings: Iterable[Finding]) -> tuple[list[Finding], list[Finding]]:
         """(kept, ignored)."""
