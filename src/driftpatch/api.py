@@ -257,17 +257,26 @@ def _aliases(finding: Finding) -> tuple[str, ...]:
 
 
 def _select(
-    findings: Sequence[Finding], hidden: Sequence[Suppressed], selection: Selection
+    findings: Sequence[Finding],
+    hidden: Sequence[Suppressed],
+    selection: Selection,
+    ignore: IgnoreList,
 ) -> tuple[list[Finding], tuple[Suppressed, ...], int]:
     """What the run reports (--only, --min-severity, --rule, --skip-rule), before any patch
-    is made: (findings kept, suppressed findings kept, how many findings were left out).
-    Suppressed findings are selected alike, so a drift-only SARIF holds no accepted
-    misconfiguration."""
+    is made: (findings kept, suppressed findings kept, how many findings the selection left
+    out that the ignore file would have reported). Suppressed findings are selected alike, so
+    a drift-only SARIF holds no accepted misconfiguration."""
     if not selection.active:
         return list(findings), tuple(hidden), 0
-    kept = [f for f in findings if selection.selects(f, _aliases(f))]
+    kept: list[Finding] = []
+    left_out = 0
+    for f in findings:
+        if selection.selects(f, _aliases(f)):
+            kept.append(f)
+        elif not ignore.ignores(f):
+            left_out += 1
     shown = tuple(s for s in hidden if selection.selects(s.finding, _aliases(s.finding)))
-    return kept, shown, len(findings) - len(kept)
+    return kept, shown, left_out
 
 
 def _suppressed_located(
@@ -571,7 +580,7 @@ def scan(config: Config) -> Report:
     compared = [i for i in instances if str(i.address) in drift.matched]
     outcome = _rules(subjects, drift.findings, from_state(compared), index, job)
     findings, hidden, filtered = _select(
-        _with_locations(outcome.findings, index), outcome.hidden, config.selection
+        _with_locations(outcome.findings, index), outcome.hidden, config.selection, ignore
     )
     resources = _scan_entries(instances, drift, index)
     seen = _config_addresses(r.address for r in resources if r.address)
@@ -805,7 +814,7 @@ def check(config: Config) -> Report:
         source=str(config.source) if config.source else None,
     )
     findings, hidden, filtered = _select(
-        _with_locations(outcome.findings, index), outcome.hidden, config.selection
+        _with_locations(outcome.findings, index), outcome.hidden, config.selection, ignore
     )
     remedied = _remedy(
         findings,

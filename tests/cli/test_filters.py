@@ -306,3 +306,39 @@ def test_report_render_keeps_the_suppressions(stack: Path, tmp_path: Path) -> No
     assert proc.returncode == 0, proc.stderr
     results = json.loads(proc.stdout)["runs"][0]["results"]
     assert sum(1 for r in results if "suppressions" in r) == 6
+
+
+def test_scan_selects_alike(stack: Path, tmp_path: Path) -> None:
+    """`scan` of a state against an empty live snapshot: one resource missing, the code's
+    misconfigurations; --only drift keeps the missing one and no patch of a misconfiguration."""
+    _suppress(stack)
+    live = tmp_path / "live.json"
+    live.write_text(
+        json.dumps(
+            {
+                "kind": "driftpatch-inventory",
+                "version": 1,
+                "regions": ["us-east-1"],
+                "resources": [],
+                "errors": [],
+            }
+        )
+    )
+    state = REPO / "fixtures" / "inputs" / "states" / "state-v4-sensitive-shapes.tfstate"
+    base = ("scan", "--state", str(state), "--source", str(stack), "--live", str(live))
+    proc = run(*base, "--no-checkov", "-o", "json")
+    assert proc.returncode == 1, proc.stderr
+    everything = json.loads(proc.stdout)
+    assert {f["kind"] for f in everything["findings"]} == {"missing", "misconfig"}
+    assert len(everything["suppressed"]) == 6
+
+    proc = run(*base, "--no-checkov", "--only", "drift", "-o", "json")
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert [(f["kind"], f["rule_id"], f["address"]) for f in doc["findings"]] == [
+        ("missing", "DRIFT-MISSING", "aws_security_group.set_element")
+    ]
+    assert doc["patches"] == [] and "suppressed" not in doc  # all suppressed are misconfigs
+    assert doc["stats"]["filtered_findings"] == len(everything["findings"]) - 1
+    proc = run(*base, "--no-checkov", "--only", "drift", "--fail-on", "critical")
+    assert proc.returncode == 0, proc.stderr
