@@ -23,7 +23,7 @@ from driftpatch.aws.inventory import GLOBAL, Inventory, take_inventory
 from driftpatch.aws.readers import reader_for
 from driftpatch.aws.readers.interface import LiveResource
 from driftpatch.aws.session import AwsSession, RetryPolicy
-from driftpatch.config import Config, Prefer, VerifyMode
+from driftpatch.config import Config, Prefer, Selection, VerifyMode
 from driftpatch.drift import security
 from driftpatch.drift.compare import compare
 from driftpatch.drift.detect import (
@@ -50,14 +50,16 @@ from driftpatch.model import (
     ResourceEntry,
     ResourceStatus,
     ScanError,
+    Suppressed,
+    SuppressionKind,
     finding_sort_key,
 )
 from driftpatch.redact import Redactor
-from driftpatch.rules import checkov
+from driftpatch.rules import checkov, meta_by_id
 from driftpatch.rules.engine import EvaluationResult, evaluate, evaluate_source
 from driftpatch.rules.interface import Origin, Subject
 from driftpatch.rules.subjects import from_code, from_live, from_plan, from_state
-from driftpatch.rules.suppress import suppressed
+from driftpatch.rules.suppress import Suppression, suppressed
 from driftpatch.terraform.plan import Plan, ResourceChange, read_plan
 from driftpatch.terraform.schema import aws_schema
 from driftpatch.terraform.source import SourceIndex, index_source
@@ -197,6 +199,14 @@ class RuleOutcome:
     evaluation: EvaluationResult
     notices: list[str]
     suppressed: int
+    # The findings inline comments suppressed, kept for the report's `suppressed`.
+    hidden: tuple[Suppressed, ...] = ()
+
+
+def _in_source(finding: Finding, suppression: Suppression) -> Suppressed:
+    return Suppressed(
+        finding, SuppressionKind.IN_SOURCE, suppression.reason, str(suppression.location)
+    )
 
 
 def _rules(
@@ -225,16 +235,59 @@ def _rules(
                 checkov.scopes_from_registry(),
             )
         )
+    hidden = [_in_source(s.finding, s.suppression) for s in result.suppressed]
     dropped = 0
     if index is not None:
         kept = []
         for f in findings:
-            if suppressed(f, index) is None:
+            suppression = suppressed(f, index)
+            if suppression is None:
                 kept.append(f)
             else:
                 dropped += 1
+                hidden.append(_in_source(f, suppression))
         findings = kept
-    return RuleOutcome(findings, result, notices, dropped + len(result.suppressed))
+    return RuleOutcome(findings, result, notices, dropped + len(result.suppressed), tuple(hidden))
+
+
+def _aliases(finding: Finding) -> tuple[str, ...]:
+    """Other tools' ids our rule declares for the same problem (its checkov checks)."""
+    meta = meta_by_id(finding.rule_id)
+    return tuple(meta.checkov) if meta is not None else ()
+
+
+def _select(
+    findings: Sequence[Finding],
+    hidden: Sequence[Suppressed],
+    selection: Selection,
+    ignore: IgnoreList,
+) -> tuple[list[Finding], tuple[Suppressed, ...], int]:
+    """What the run reports (--only, --min-severity, --rule, --skip-rule), before any patch
+    is made: (findings kept, suppressed findings kept, how many findings the selection left
+    out that the ignore file would have reported). Suppressed findings are selected alike, so
+    a drift-only SARIF holds no accepted misconfiguration."""
+    if not selection.active:
+        return list(findings), tuple(hidden), 0
+    kept: list[Finding] = []
+    left_out = 0
+    for f in findings:
+        if selection.selects(f, _aliases(f)):
+            kept.append(f)
+        elif not ignore.ignores(f):
+            left_out += 1
+    shown = tuple(s for s in hidden if selection.selects(s.finding, _aliases(s.finding)))
+    return kept, shown, left_out
+
+
+def _suppressed_located(
+    hidden: Iterable[Suppressed], index: SourceIndex | None
+) -> tuple[Suppressed, ...]:
+    """Suppressed findings with their HCL location, once per finding id, worst first."""
+    unique: dict[str, Suppressed] = {}
+    for s in hidden:
+        f = _with_locations([s.finding], index)[0]
+        unique.setdefault(f.id, dataclasses.replace(s, finding=f))
+    return tuple(sorted(unique.values(), key=lambda s: finding_sort_key(s.finding)))
 
 
 def _drift_subjects(plan: Plan) -> tuple[list[Subject], list[Subject]]:
@@ -274,6 +327,8 @@ class Remedied:
     ignored: int
     notices: tuple[str, ...] = ()
     verification: Mapping[str, JSON] | None = None
+    # The findings the ignore file accepted (SuppressionKind.EXTERNAL).
+    suppressed: tuple[Suppressed, ...] = ()
 
 
 def _remedy(
@@ -291,12 +346,15 @@ def _remedy(
     others say in their remediation why no patch is offered. Verification (rule, schema,
     Terraform) marks the patches `-o patch` writes by default (fix/verification.py)."""
     kept, ignored = ignore.filter(findings)
+    accepted = tuple(
+        _external(f, ignore, index.root if index is not None else Path.cwd()) for f in ignored
+    )
     unique: dict[str, Finding] = {}
     for f in kept:
         unique.setdefault(f.id, f)
     ordered = sorted(unique.values(), key=finding_sort_key)
     if index is None:
-        return Remedied(tuple(ordered), (), "", len(ignored))
+        return Remedied(tuple(ordered), (), "", len(ignored), suppressed=accepted)
     plan = plan_remedies(ordered, index, fixes, prefer, unmanaged, managed_ids)
     applied = apply_plan(plan, index)
     patched = {fid for p in applied.patches for fid in p.finding_ids}
@@ -308,7 +366,7 @@ def _remedy(
             remediation = f"{remediation} (No patch: {why}.)".strip()
         out.append(dataclasses.replace(f, remediation=remediation))
     if not applied.patches:
-        return Remedied(tuple(out), (), "", len(ignored))
+        return Remedied(tuple(out), (), "", len(ignored), suppressed=accepted)
     verified = verify_patches(applied, plan, index, unique, settings or Settings())
     return Remedied(
         tuple(out),
@@ -317,6 +375,18 @@ def _remedy(
         len(ignored),
         verified.notices,
         dict(verified.stats),
+        accepted,
+    )
+
+
+def _external(finding: Finding, ignore: IgnoreList, root: Path) -> Suppressed:
+    """An ignored finding, with the ignore file's line that accepts it and that line's comment
+    as the justification."""
+    pattern = ignore.ignored_by(finding)
+    if pattern is None:  # filter() said it is ignored: the same rules decided
+        return Suppressed(finding, SuppressionKind.EXTERNAL, "", ignore.origin)
+    return Suppressed(
+        finding, SuppressionKind.EXTERNAL, pattern.reason, ignore.where(pattern, root)
     )
 
 
@@ -348,6 +418,7 @@ def _finish(
     stats: Mapping[str, JSON],
     notices: Sequence[str] = (),
     warnings: Sequence[ScanError] = (),
+    suppressed: Sequence[Suppressed] = (),
 ) -> Report:
     extra: dict[str, JSON] = {}
     if remedied.verification is not None:
@@ -366,6 +437,7 @@ def _finish(
         combined_patch=redactor.text(remedied.combined) if redactor.secrets else remedied.combined,
         anchor=_anchor(index, inputs),
         warnings=tuple(warnings),
+        suppressed=_suppressed_located((*suppressed, *remedied.suppressed), index),
     )
     return redactor.report(report)
 
@@ -507,7 +579,9 @@ def scan(config: Config) -> Report:
     ]
     compared = [i for i in instances if str(i.address) in drift.matched]
     outcome = _rules(subjects, drift.findings, from_state(compared), index, job)
-    findings = _with_locations(outcome.findings, index)
+    findings, hidden, filtered = _select(
+        _with_locations(outcome.findings, index), outcome.hidden, config.selection, ignore
+    )
     resources = _scan_entries(instances, drift, index)
     seen = _config_addresses(r.address for r in resources if r.address)
     resources.extend(_source_entries(index, seen))
@@ -522,6 +596,7 @@ def scan(config: Config) -> Report:
         "api_calls_total": sum(inventory.calls.values()),
         "live_resources": len(inventory.resources),
         "suppressed_findings": outcome.suppressed,
+        **({"filtered_findings": filtered} if config.selection.active else {}),
         "duration_s": round(time.monotonic() - started, 3),
     }
     remedied = _remedy(
@@ -545,6 +620,7 @@ def scan(config: Config) -> Report:
         stats=stats,
         notices=outcome.notices,
         warnings=_plan_warnings(plan),
+        suppressed=hidden,
     )
 
 
@@ -737,8 +813,11 @@ def check(config: Config) -> Report:
         plan=str(config.plan) if config.plan else None,
         source=str(config.source) if config.source else None,
     )
+    findings, hidden, filtered = _select(
+        _with_locations(outcome.findings, index), outcome.hidden, config.selection, ignore
+    )
     remedied = _remedy(
-        _with_locations(outcome.findings, index),
+        findings,
         ignore=ignore,
         index=index,
         fixes=outcome.evaluation.fixes,
@@ -755,8 +834,10 @@ def check(config: Config) -> Report:
         redactor=_redactor_for_plan(plan),
         stats={
             "suppressed_findings": outcome.suppressed,
+            **({"filtered_findings": filtered} if config.selection.active else {}),
             "duration_s": round(time.monotonic() - started, 3),
         },
         notices=outcome.notices,
         warnings=_plan_warnings(plan),
+        suppressed=hidden,
     )

@@ -20,9 +20,18 @@ import click
 import typer
 
 from driftpatch import __version__
-from driftpatch.config import Config, FailOn, Include, OutputSpec, Prefer, VerifyMode
+from driftpatch.config import (
+    Config,
+    FailOn,
+    Include,
+    Only,
+    OutputSpec,
+    Prefer,
+    Selection,
+    VerifyMode,
+)
 from driftpatch.errors import DriftpatchError
-from driftpatch.model import PatchAction, Report
+from driftpatch.model import PatchAction, Report, Severity
 from driftpatch.report import REPORTERS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
@@ -143,6 +152,64 @@ DeadlineOpt = Annotated[
 NoCheckovOpt = Annotated[
     bool, typer.Option("--no-checkov", help="Do not run checkov, even when it is installed.")
 ]
+OnlyOpt = Annotated[
+    Only | None,
+    typer.Option(
+        "--only",
+        help="Report only drift (drift, missing, unmanaged) or only misconfigurations.",
+    ),
+]
+MinSeverityOpt = Annotated[
+    Severity | None,
+    typer.Option("--min-severity", help="Report only findings at least this severe."),
+]
+RuleOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--rule",
+        metavar="ID_OR_GLOB",
+        help="Repeatable: report only these rules (rule id or checkov id; * and ? wildcards).",
+    ),
+]
+SkipRuleOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--skip-rule",
+        metavar="ID_OR_GLOB",
+        help="Repeatable: do not report these rules (rule id or checkov id; * and ? wildcards).",
+    ),
+]
+CompactOpt = Annotated[
+    bool,
+    typer.Option(
+        "--compact", help="Console and markdown: one line per finding, no details or patches."
+    ),
+]
+
+
+def _rule_patterns(values: list[str] | None, option: str) -> tuple[str, ...]:
+    """--rule/--skip-rule values (repeatable, each may list several, comma-separated)."""
+    out: list[str] = []
+    for value in values or ():
+        parts = [p.strip() for p in value.split(",")]
+        if not all(parts):
+            raise click.UsageError(f"{option}: empty rule id in {value!r}")
+        out.extend(parts)
+    return tuple(dict.fromkeys(out))
+
+
+def _selection(
+    only: Only | None,
+    min_severity: Severity | None,
+    rule: list[str] | None,
+    skip_rule: list[str] | None,
+) -> Selection:
+    return Selection(
+        only=only,
+        min_severity=min_severity,
+        rules=_rule_patterns(rule, "--rule"),
+        skip_rules=_rule_patterns(skip_rule, "--skip-rule"),
+    )
 
 
 def _outputs(
@@ -256,6 +323,7 @@ def _finish(
     category: str = "driftpatch/",
     history: tuple[Path, str] | None = None,
     alert: tuple[str, FailOn] | None = None,
+    compact: bool = False,
 ) -> int:
     import dataclasses
 
@@ -263,7 +331,10 @@ def _finish(
     from driftpatch.outputs import write_outputs
 
     report = dataclasses.replace(
-        report, sarif_category=category, code_url=report.code_url or blob_base(os.environ)
+        report,
+        sarif_category=category,
+        code_url=report.code_url or blob_base(os.environ),
+        compact=compact,
     )
     if history is not None:
         from driftpatch.history import record
@@ -333,6 +404,11 @@ def scan(
     patch_include: IncludeOpt = None,
     patch_kinds: KindsOpt = None,
     deadline: DeadlineOpt = DEFAULT_DEADLINE,
+    only: OnlyOpt = None,
+    min_severity: MinSeverityOpt = None,
+    rule: RuleOpt = None,
+    skip_rule: SkipRuleOpt = None,
+    compact: CompactOpt = False,
 ) -> None:
     """State + live AWS (+ HCL, + plan): drift and misconfigurations. The nightly job."""
     from driftpatch import api
@@ -362,11 +438,12 @@ def scan(
         verify=verify,
         **_patch_options(patch_include, patch_kinds),
         deadline_s=deadline,
+        selection=_selection(only, min_severity, rule, skip_rule),
     )
     category = _category(sarif_category, "scan", source)
     recorded = (history, "scan") if history is not None else None
     alert = _alert(notify, notify_on)
-    raise typer.Exit(_finish(api.scan(config), specs, fail_on, category, recorded, alert))
+    raise typer.Exit(_finish(api.scan(config), specs, fail_on, category, recorded, alert, compact))
 
 
 @app.command()
@@ -384,6 +461,11 @@ def check(
     verify: VerifyOpt = VerifyMode.AUTO,
     patch_include: IncludeOpt = None,
     patch_kinds: KindsOpt = None,
+    only: OnlyOpt = None,
+    min_severity: MinSeverityOpt = None,
+    rule: RuleOpt = None,
+    skip_rule: SkipRuleOpt = None,
+    compact: CompactOpt = False,
 ) -> None:
     """HCL + plan JSON, no AWS: misconfigurations and the plan's drift. The pull-request job."""
     from driftpatch import api
@@ -399,11 +481,12 @@ def check(
         offline=True,
         verify=verify,
         **_patch_options(patch_include, patch_kinds),
+        selection=_selection(only, min_severity, rule, skip_rule),
     )
     category = _category(sarif_category, "check", source)
     recorded = (history, "check") if history is not None else None
     alert = _alert(notify, notify_on)
-    raise typer.Exit(_finish(api.check(config), specs, fail_on, category, recorded, alert))
+    raise typer.Exit(_finish(api.check(config), specs, fail_on, category, recorded, alert, compact))
 
 
 @app.command()

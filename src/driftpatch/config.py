@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fnmatch
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from driftpatch.errors import InputError
-from driftpatch.model import PatchAction, Severity
+from driftpatch.model import Finding, Kind, PatchAction, Severity
 
 
 class FailOn(StrEnum):
@@ -46,6 +48,53 @@ class Include(StrEnum):
 
     UNVERIFIED = "unverified"
     REPLACING = "replacing"
+
+
+class Only(StrEnum):
+    """`--only`: drift (drift, missing, unmanaged) or misconfigurations."""
+
+    DRIFT = "drift"
+    MISCONFIG = "misconfig"
+
+    def kinds(self) -> frozenset[Kind]:
+        if self is Only.DRIFT:
+            return frozenset({Kind.DRIFT, Kind.MISSING, Kind.UNMANAGED})
+        return frozenset({Kind.MISCONFIG})
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which findings a run reports (`--only`, `--min-severity`, `--rule`, `--skip-rule`).
+
+    Applied before patches are written, so `-o patch` and the exit code concern only what is
+    reported. Rule patterns are globs (`*`, `?`), matched without regard to case against the
+    rule id and the other tools' ids for the same problem (checkov's CKV_*): a team moving from
+    checkov keeps its ids. A finding is kept when some `rules` pattern matches it (or `rules`
+    is empty) and no `skip_rules` pattern does."""
+
+    only: Only | None = None
+    min_severity: Severity | None = None
+    rules: tuple[str, ...] = ()
+    skip_rules: tuple[str, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return bool(self.only or self.min_severity or self.rules or self.skip_rules)
+
+    def selects(self, finding: Finding, aliases: Iterable[str] = ()) -> bool:
+        """True when `finding` is reported; `aliases` are more ids naming its problem."""
+        if self.only is not None and finding.kind not in self.only.kinds():
+            return False
+        if self.min_severity is not None and finding.severity.rank < self.min_severity.rank:
+            return False
+        ids = {i.upper() for i in (finding.rule_id, *finding.also, *aliases)}
+        if self.rules and not _any_match(ids, self.rules):
+            return False
+        return not _any_match(ids, self.skip_rules)
+
+
+def _any_match(ids: set[str], patterns: Iterable[str]) -> bool:
+    return any(fnmatch.fnmatchcase(i, p.upper()) for p in patterns for i in ids)
 
 
 @dataclass(frozen=True)
@@ -100,3 +149,5 @@ class Config:
     # What `-o patch` writes beyond the default patch, and which actions (None: every one).
     patch_include: frozenset[Include] = frozenset()
     patch_kinds: frozenset[PatchAction] | None = None
+    # What is reported (--only, --min-severity, --rule, --skip-rule).
+    selection: Selection = Selection()

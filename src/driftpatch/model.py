@@ -307,6 +307,36 @@ class Finding:
         return out
 
 
+class SuppressionKind(StrEnum):
+    """How a finding was accepted, in SARIF's words (2.1.0 §3.35.2)."""
+
+    EXTERNAL = "external"  # the ignore file (.driftpatchignore / --ignore-file)
+    IN_SOURCE = "inSource"  # an inline `# driftpatch:ignore=` / `#checkov:skip=` comment
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """A finding a team accepted on purpose: kept so the acceptance stays visible (SARIF
+    `suppressions`, GitHub shows it dismissed; the JSON's `suppressed`), never counted for the
+    exit code nor shown among the findings. `where` names the acceptance itself: the ignore
+    file's line, or the comment's file:line."""
+
+    finding: Finding
+    kind: SuppressionKind
+    justification: str = ""
+    where: str = ""
+
+    def to_json(self) -> dict[str, JSON]:
+        return {
+            **self.finding.to_json(),
+            "suppression": {
+                "kind": self.kind.value,
+                "justification": self.justification,
+                "where": self.where,
+            },
+        }
+
+
 @dataclass(frozen=True)
 class FindingHistory:
     """When a finding was first and last seen (`--history`): `new` in this run or `recurring`."""
@@ -453,6 +483,10 @@ class Report:
     history: Mapping[str, FindingHistory] = field(default_factory=dict)
     # Input quirks read past (level "warning"): in the JSON's `errors`, never in the exit code.
     warnings: tuple[ScanError, ...] = ()
+    # Findings accepted by the ignore file or an inline comment (additive `suppressed` list).
+    suppressed: tuple[Suppressed, ...] = ()
+    # Console and Markdown: the table only, one line per finding (`--compact`).
+    compact: bool = False
 
     def summary(self) -> dict[str, JSON]:
         def count(status: ResourceStatus) -> int:
@@ -498,6 +532,8 @@ class Report:
             out["notices"] = list(self.notices)
         if self.anchor is not None:
             out["anchor"] = self.anchor.to_json()
+        if self.suppressed:
+            out["suppressed"] = [s.to_json() for s in self.suppressed]
         return out
 
     def worst_severity(self) -> Severity | None:

@@ -117,4 +117,10 @@ class Redactor:
             r,
             findings=tuple(self.finding(f) for f in r.findings),
             patches=tuple(self.patch(p) for p in r.patches),
+            suppressed=tuple(
+                dataclasses.replace(
+                    s, finding=self.finding(s.finding), justification=self.text(s.justification)
+                )
+                for s in r.suppressed
+            ),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
+from typing import Any
 
 from driftpatch import limits
 from driftpatch.errors import ReportError
@@ -26,6 +27,8 @@ from driftpatch.model import (
     ResourceStatus,
     ScanError,
     Severity,
+    Suppressed,
+    SuppressionKind,
 )
 
 
@@ -47,36 +50,46 @@ def load_report(path: Path) -> dict[str, JSON]:
 
 def load_findings(path: Path) -> list[Finding]:
     doc = load_report(path)
-    out = []
     try:
-        for raw in doc.get("findings") or []:
-            loc = raw.get("location")
-            out.append(
-                Finding(
-                    kind=Kind(raw["kind"]),
-                    rule_id=str(raw["rule_id"]),
-                    title=str(raw.get("title") or ""),
-                    severity=Severity(raw["severity"]),
-                    category=Category(raw["category"]),
-                    resource_type=str(raw["resource_type"]),
-                    address=raw.get("address"),
-                    resource_id=raw.get("resource_id"),
-                    attribute=raw.get("attribute"),
-                    expected=raw.get("expected"),
-                    actual=raw.get("actual"),
-                    location=Location(loc["file"], int(loc["start_line"]), int(loc["end_line"]))
-                    if loc
-                    else None,
-                    description=str(raw.get("description") or ""),
-                    risk=str(raw.get("risk") or ""),
-                    remediation=str(raw.get("remediation") or ""),
-                    references=tuple(map(str, raw.get("references") or ())),
-                    also=tuple(map(str, raw.get("also") or ())),
-                )
-            )
+        return [_finding(raw) for raw in doc.get("findings") or []]
     except (KeyError, TypeError, ValueError, AttributeError) as exc:  # odd-typed JSON
         raise ReportError(f"{path}: malformed finding ({exc})") from exc
-    return out
+
+
+def _finding(raw: Any) -> Finding:
+    loc = raw.get("location")
+    return Finding(
+        kind=Kind(raw["kind"]),
+        rule_id=str(raw["rule_id"]),
+        title=str(raw.get("title") or ""),
+        severity=Severity(raw["severity"]),
+        category=Category(raw["category"]),
+        resource_type=str(raw["resource_type"]),
+        address=raw.get("address"),
+        resource_id=raw.get("resource_id"),
+        attribute=raw.get("attribute"),
+        expected=raw.get("expected"),
+        actual=raw.get("actual"),
+        location=Location(loc["file"], int(loc["start_line"]), int(loc["end_line"]))
+        if loc
+        else None,
+        description=str(raw.get("description") or ""),
+        risk=str(raw.get("risk") or ""),
+        remediation=str(raw.get("remediation") or ""),
+        references=tuple(map(str, raw.get("references") or ())),
+        also=tuple(map(str, raw.get("also") or ())),
+    )
+
+
+def _suppressed(raw: Any) -> Suppressed:
+    """One entry of the report's additive `suppressed` list (a finding and its suppression)."""
+    how = raw["suppression"]
+    return Suppressed(
+        finding=_finding(raw),
+        kind=SuppressionKind(how["kind"]),
+        justification=str(how.get("justification") or ""),
+        where=str(how.get("where") or ""),
+    )
 
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -183,6 +196,7 @@ def load_full_report(path: Path) -> Report:
             notices=tuple(map(str, notices)) if isinstance(notices, list) else (),
             anchor=_location(doc.get("anchor")),
             history=history,
+            suppressed=tuple(_suppressed(raw) for raw in doc.get("suppressed") or []),
         )
     except (AssertionError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ReportError(f"{path}: malformed report ({exc})") from exc

@@ -16,6 +16,7 @@ Terraform types are lower case, rule ids upper case.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ class Pattern:
     rule: re.Pattern[str] | None
     subject: re.Pattern[str] | None
     line: int
+    # The line's trailing `# comment`: why the team accepts it (SARIF's justification).
+    reason: str = ""
 
     def matches(self, finding: Finding) -> bool:
         if self.rule is not None and not (
@@ -68,7 +71,10 @@ def candidates(finding: Finding) -> list[str]:
 
 
 def parse_line(raw: str, number: int) -> Pattern | None:
-    text = raw.split(" #", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
+    if raw.lstrip().startswith("#"):
+        return None
+    text, _, comment = raw.partition(" #")
+    text = text.strip()
     if not text:
         return None
     negated = text.startswith("!")
@@ -85,7 +91,7 @@ def parse_line(raw: str, number: int) -> Pattern | None:
         rule_text, subject_text = body, ""
     rule = _glob(rule_text, children=False) if rule_text else None
     subject = _glob(subject_text, children=True) if subject_text else None
-    return Pattern(text, negated, rule, subject, number)
+    return Pattern(text, negated, rule, subject, number, comment.strip())
 
 
 @dataclass(frozen=True)
@@ -114,11 +120,25 @@ class IgnoreList:
         return cls.parse(text, str(path))
 
     def ignores(self, finding: Finding) -> bool:
-        ignored = False
+        return self.ignored_by(finding) is not None
+
+    def ignored_by(self, finding: Finding) -> Pattern | None:
+        """The line that ignores `finding` (the last matching one, if it is not negated)."""
+        decided: Pattern | None = None
         for pattern in self.patterns:
             if pattern.matches(finding):
-                ignored = not pattern.negated
-        return ignored
+                decided = pattern
+        return decided if decided is not None and not decided.negated else None
+
+    def where(self, pattern: Pattern, root: Path | None = None) -> str:
+        """`file:line` of a pattern for the report's suppression entries: the file relative to
+        `root` (the repository) when it is inside it, so reports do not carry the runner's
+        absolute paths."""
+        shown = self.origin or DEFAULT_NAME
+        if root is not None and Path(shown).is_absolute():
+            with contextlib.suppress(OSError, ValueError):  # outside the repository: as given
+                shown = Path(shown).resolve().relative_to(root.resolve()).as_posix()
+        return f"{shown}:{pattern.line}"
 
     def filter(self, findings: Iterable[Finding]) -> tuple[list[Finding], list[Finding]]:
         """(kept, ignored)."""

@@ -59,6 +59,20 @@ def _finding(console: Console, f: Finding) -> None:
         console.print(f"           also reported as {', '.join(f.also)}", style="dim")
 
 
+def _line(console: Console, f: Finding) -> None:
+    """`--compact`: the finding on one line (severity, rule, resource, attribute, title, where)."""
+    line = Text()
+    line.append(f" {f.severity.value.upper():<8} ", style=_STYLE[f.severity])
+    line.append(f" {f.rule_id}", style="bold")
+    line.append(f"  {_subject(f)}")
+    if f.attribute:
+        line.append(f"  {f.attribute}", style="magenta")
+    line.append(f"  {f.title}")
+    if f.location:
+        line.append(f"  {f.location}", style="dim")
+    console.print(line, soft_wrap=True)  # never wrapped: grep and a CI log keep it whole
+
+
 def render(report: Report, color: bool = False) -> str:
     buf = io.StringIO()
     width = max(80, min(shutil.get_terminal_size((120, 24)).columns, 160)) if color else 120
@@ -78,7 +92,10 @@ def render(report: Report, color: bool = False) -> str:
         f"{len(report.resources)} resources, {len(report.findings)} findings"
     )
     for f in report.findings:
-        _finding(console, f)
+        if report.compact:
+            _line(console, f)
+        else:
+            _finding(console, f)
     if not report.findings:
         console.print("No findings.", style="green")
     console.print()
@@ -92,7 +109,13 @@ def render(report: Report, color: bool = False) -> str:
         + (f", {statuses[ResourceStatus.UNREAD]} unread" if statuses[ResourceStatus.UNREAD] else "")
     )
     console.print(f"Findings: {sev or 'none'}")
-    if report.patches:
+    if report.suppressed:
+        console.print(
+            f"Suppressed: {len(report.suppressed)} accepted (ignore file or inline comments; "
+            "not counted)",
+            style="dim",
+        )
+    if report.patches and not report.compact:
         verified = sum(1 for p in report.patches if p.verified)
         console.print(
             f"Patches: {len(report.patches)} ({verified} verified); "

@@ -5,7 +5,8 @@ A table first (what a reviewer scans), details folded, then each patch: as a Git
 review comment on those lines), else as a ```diff``` block. GitHub caps comments at 65,536
 characters: the whole text is budgeted (table rows, most severe first, then details, then
 patches), and what does not fit is counted, never cut mid-block. With `Report.code_url` (set in
-GitHub Actions) each file:line links to the reviewed commit.
+GitHub Actions) each file:line links to the reviewed commit. `Report.compact` (`--compact`)
+keeps the table only, one row per finding, and gives it the whole budget.
 """
 
 from __future__ import annotations
@@ -253,14 +254,20 @@ def _table(report: Report, budget: int) -> list[str]:
 def render(report: Report, color: bool = False) -> str:
     lines = _summary(report)
     if report.findings:
-        lines += _table(report, BUDGET // 2)
+        lines += _table(report, BUDGET if report.compact else BUDGET // 2)
     else:
         lines += ["No findings. ✅", ""]
+    if report.suppressed:
+        lines += [
+            f"_{len(report.suppressed)} suppressed finding(s) accepted by the ignore file or "
+            "inline comments (not counted; listed in the JSON and SARIF reports)._",
+            "",
+        ]
     sections: list[list[str]] = []
-    if report.findings:
+    if report.findings and not report.compact:
         sections.append(["### Details", ""])
         sections += [_details(f) for f in report.findings]
-    if report.patches:
+    if report.patches and not report.compact:
         sections.append(
             ["### Patches", "", "Apply them all with `git apply` on the `-o patch` output.", ""]
         )

@@ -10,13 +10,18 @@ anchor at all they are left out and counted in a notification, never sent unplac
 holds at most GitHub's 25,000 results (the most severe first; the rest are counted in a
 notification), and its `automationDetails.id` is the report's category, so a PR's upload and a
 nightly's do not replace each other.
+
+Findings the team accepted (the ignore file, inline `driftpatch:ignore` / `checkov:skip`
+comments) are results too, with `suppressions` (SARIF 2.1.0 §3.35: kind `external` or
+`inSource`, the reason as justification): code scanning shows them dismissed instead of losing
+track of them. They come after the findings and only take the slots the findings leave.
 """
 
 from __future__ import annotations
 
 import json
 
-from driftpatch.model import Finding, Report, Severity
+from driftpatch.model import Finding, Report, Severity, Suppressed
 from driftpatch.report.base import Reporter
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -110,10 +115,24 @@ def render(report: Report, color: bool = False) -> str:
             }
         )
     keep = {id(f) for f in kept}
+    room = MAX_RESULTS - len(kept)
+    accepted = sorted(report.suppressed, key=lambda s: -s.finding.severity.rank)[: max(room, 0)]
+    if len(accepted) < len(report.suppressed):
+        notifications.append(
+            {
+                "level": "note",
+                "message": {
+                    "text": f"{len(report.suppressed) - len(accepted)} suppressed findings left "
+                    f"out: code scanning takes {MAX_RESULTS} results per run"
+                },
+            }
+        )
+    entries: list[tuple[Finding, Suppressed | None]] = [
+        (f, None) for f in report.findings if id(f) in keep
+    ]
+    entries.extend((s.finding, s) for s in accepted)
     unplaced = 0
-    for f in report.findings:
-        if id(f) not in keep:
-            continue
+    for f, accepted_as in entries:
         location = _location(f, report)
         if location is None:  # no source and no local input file: nowhere to put it
             unplaced += 1
@@ -136,6 +155,8 @@ def render(report: Report, color: bool = False) -> str:
             },
         }
         result["locations"] = [location]
+        if accepted_as is not None:
+            result["suppressions"] = [_suppression(accepted_as)]
         results.append(result)
     if unplaced:
         notifications.append(
@@ -174,6 +195,15 @@ def render(report: Report, color: bool = False) -> str:
         ],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _suppression(s: Suppressed) -> dict[str, object]:
+    out: dict[str, object] = {"kind": s.kind.value, "status": "accepted"}
+    if s.justification:
+        out["justification"] = s.justification
+    if s.where:
+        out["properties"] = {"where": s.where}
+    return out
 
 
 def _category(category: str) -> str:
