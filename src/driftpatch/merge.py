@@ -21,6 +21,7 @@ from driftpatch.model import (
     Patch,
     Report,
     ResourceEntry,
+    Suppressed,
     finding_sort_key,
 )
 
@@ -59,6 +60,7 @@ def merge(reports: Sequence[tuple[str, Report]]) -> Report:
     owner: dict[str, str] = {}  # file -> report whose patches it keeps
     notices: list[str] = []
     history: dict[str, FindingHistory] = {}
+    suppressed: dict[str, Suppressed] = {}
     for name, r in reports:
         for f in r.findings:
             findings.setdefault(f.id, f)
@@ -76,6 +78,8 @@ def merge(reports: Sequence[tuple[str, Report]]) -> Report:
                 )
         for fid, h in r.history.items():
             history.setdefault(fid, h)
+        for s in r.suppressed:
+            suppressed.setdefault(s.finding.id, s)
         notices.extend(r.notices)
     first = reports[0][1]
 
@@ -105,4 +109,6 @@ def merge(reports: Sequence[tuple[str, Report]]) -> Report:
         combined_patch=combined_patch(patches),
         anchor=next((r.anchor for _, r in reports if r.anchor is not None), None),
         history=history,
+        # a finding one shard reports is not suppressed by another shard's acceptance
+        suppressed=tuple(s for fid, s in suppressed.items() if fid not in findings),
     )

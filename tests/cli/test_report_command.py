@@ -94,3 +94,20 @@ def test_merge_exit_codes_follow_fail_on_and_inputs_are_never_overwritten(tmp_pa
     bad = run("report", "render", "missing.json", cwd=tmp_path)
     assert bad.returncode == 2
     assert bad.stderr.startswith("driftpatch: error: missing.json: cannot read report")
+
+
+def test_merge_keeps_suppressed_findings_once(tmp_path: Path) -> None:
+    from driftpatch.model import Suppressed, SuppressionKind
+
+    accepted = Suppressed(TAG, SuppressionKind("external"), "legacy bucket", ".driftpatchignore:1")
+    a = dataclasses.replace(REPORT, errors=(), findings=(IMDS,), suppressed=(accepted,))
+    b = dataclasses.replace(REPORT, errors=(), findings=(IMDS,), suppressed=(accepted,))
+    (tmp_path / "a.json").write_text(json.dumps(a.to_json()))
+    (tmp_path / "b.json").write_text(json.dumps(b.to_json()))
+    proc = run(
+        "report", "merge", "a.json", "b.json", "-o", "json", "--fail-on", "none", cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    merged = json.loads(proc.stdout)
+    assert [s["id"] for s in merged["suppressed"]] == [TAG.id]
+    assert merged["suppressed"][0]["suppression"]["justification"] == "legacy bucket"
