@@ -335,7 +335,9 @@ def _assert_cut_by_deadline(errors: list[tuple[str, str]], url: str) -> None:
         else message
         for _scope, message in errors[1:]
     )
-    assert set(kinds) == {"closed", "deadline"}
+    # Every read was either cut by the deadline (a hang closed) or never started; on a loaded
+    # machine the deadline may pass before any read starts, so "closed" may not occur.
+    assert "deadline" in kinds and set(kinds) <= {"closed", "deadline"}, kinds
 
 
 def test_scan_deadline_ends_with_a_partial_report(fault_world: FaultWorld, tmp_path: Path) -> None:
