@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
+import shlex
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -271,6 +273,22 @@ def _drift_subjects(plan: Plan) -> tuple[list[Subject], list[Subject]]:
 
 # -- finishing ---------------------------------------------------------------------------------
 
+_APPLY_TARGET = "terraform apply -target="
+
+
+def _apply_with_var_files(text: str, index: SourceIndex) -> str:
+    """A remediation's `terraform apply -target=...`, with the scan's `--var-file` files: run
+    without them, Terraform would apply other values (terraform.tfvars', the defaults) than
+    the ones the scan compared. Paths are relative to the source directory, where it runs."""
+    if not index.var_files or _APPLY_TARGET not in text:
+        return text
+    flags = " ".join(
+        "-var-file=" + shlex.quote(os.path.relpath(index.root / rel, index.source_dir))
+        for rel in index.var_files
+    )
+    return text.replace(_APPLY_TARGET, f"terraform apply {flags} -target=")
+
+
 
 @dataclass(frozen=True)
 class Remedied:
@@ -312,6 +330,7 @@ def _remedy(
         why = applied.skipped.get(f.id)
         if why and f.id not in patched:
             remediation = f"{remediation} (No patch: {why}.)".strip()
+        remediation = _apply_with_var_files(remediation, index)
         out.append(dataclasses.replace(f, remediation=remediation))
     if not applied.patches:
         return Remedied(tuple(out), (), "", len(ignored))

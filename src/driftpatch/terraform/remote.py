@@ -48,7 +48,7 @@ DEFAULT_TFC_HOST: Final = "app.terraform.io"
 # API documents (workspace, state version) are small; a state is capped by the input limit.
 _API_DOCUMENT_BYTES: Final = 4 * 2**20
 _NAME = re.compile(r"[A-Za-z0-9_-]+")  # organization and workspace names in TFC/TFE
-_HOST = re.compile(r"(?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]+(?::\d{1,5})?")
+_HOST = re.compile(r"(?:(?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?")
 # `app.terraform.io/acme/prod`: a host with a dot, then an organization and a workspace.
 _BARE_TFC = re.compile(r"((?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]+(?::\d{1,5})?)/([^/]+)/([^/]+)")
 _WORKSPACE_ID = re.compile(r"ws-[A-Za-z0-9]+")
