@@ -289,7 +289,6 @@ def _apply_with_var_files(text: str, index: SourceIndex) -> str:
     return text.replace(_APPLY_TARGET, f"terraform apply {flags} -target=")
 
 
-
 @dataclass(frozen=True)
 class Remedied:
     findings: tuple[Finding, ...]

@@ -1263,6 +1263,8 @@ class _Builder:
                     f"{shown}: JSON variable files are not read yet; give the HCL form "
                     "(.tfvars) with --var-file"
                 )
+            if not path.exists():
+                raise TerraformInputError(f"{shown}: no such var file (--var-file)")
             resolved = path.resolve()
             if resolved != self.root and self.root not in resolved.parents:
                 raise TerraformInputError(
