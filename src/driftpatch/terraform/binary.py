@@ -1,8 +1,9 @@
 """A small, optional wrapper around the Terraform CLI.
 
 python-terraform is unmaintained and breaks on Terraform >= 0.15, so this talks to the binary
-directly with `-chdir`. Nothing but binary plans, `fmt` and the test oracle needs it: every caller
-must cope with `Terraform.find()` returning None.
+directly with `-chdir`. Only binary plans, `--state terraform:DIR` (`state pull`), patch
+verification, `fmt` and the test oracle need it: every caller must cope with `Terraform.find()`
+returning None.
 """
 
 from __future__ import annotations
