@@ -558,3 +558,40 @@ def test_nothing_is_printed_or_left_in_the_environment(
     read_states([f"{backend.base}/state/prod"], env=http_env)
     assert capsys.readouterr() == ("", "")
     assert dict(os.environ) == before
+
+
+CLI_CONFIG_WARNING = (
+    "There are some problems with the CLI configuration:\n"
+    "\u2577\n"
+    "\u2502 Warning: Unable to open CLI configuration file\n"
+    "\u2502\n"
+    '\u2502 The CLI configuration file at "/root/.terraformrc" does not exist.\n'
+    "\u2575\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("stderr", "line"),
+    [
+        (
+            CLI_CONFIG_WARNING
+            + "\x1b[31mFailed to refresh state: 2 problems:\n\n"
+            + "- Unsupported state file format: The state file could not be parsed as JSON.\n"
+            + "- Unsupported state file format: no version.\x1b[0m\x1b[0m\n",
+            "Failed to refresh state: 2 problems: - Unsupported state file format: The state "
+            "file could not be parsed as JSON.",
+        ),
+        (
+            CLI_CONFIG_WARNING
+            + "\x1b[31m\u2577\x1b[0m\n\x1b[31m\u2502\x1b[0m \x1b[1m\x1b[31mError: \x1b[0m"
+            + '\x1b[1mBackend initialization required, please run "terraform init"\x1b[0m\n'
+            + "\x1b[31m\u2575\x1b[0m\n",
+            'Backend initialization required, please run "terraform init"',
+        ),
+        (CLI_CONFIG_WARNING, "no error output"),
+    ],
+)
+def test_terraform_error_line_past_warnings_and_colours(stderr: str, line: str) -> None:
+    from driftpatch.terraform.binary import first_error_line
+
+    assert first_error_line(stderr.encode()) == line
