@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
+import shlex
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -63,7 +65,13 @@ from driftpatch.rules.suppress import Suppression, suppressed
 from driftpatch.terraform.plan import Plan, ResourceChange, read_plan
 from driftpatch.terraform.schema import aws_schema
 from driftpatch.terraform.source import SourceIndex, index_source
-from driftpatch.terraform.state import State, StateInstance, read_states
+from driftpatch.terraform.state import (
+    State,
+    StateInstance,
+    display_ref,
+    is_local_ref,
+    read_states,
+)
 
 
 def _now() -> str:
@@ -76,7 +84,7 @@ def _now() -> str:
 def _load_source(config: Config) -> SourceIndex | None:
     if config.source is None:
         return None
-    index = index_source(config.source, root=config.repo_root)
+    index = index_source(config.source, root=config.repo_root, var_files=config.var_files)
     if not index.root_module_files:
         # An empty directory, or one that only holds modules in subdirectories: nothing to
         # check, and a run that reported nothing would look like a clean one.
@@ -318,6 +326,21 @@ def _drift_subjects(plan: Plan) -> tuple[list[Subject], list[Subject]]:
 
 # -- finishing ---------------------------------------------------------------------------------
 
+_APPLY_TARGET = "terraform apply -target="
+
+
+def _apply_with_var_files(text: str, index: SourceIndex) -> str:
+    """A remediation's `terraform apply -target=...`, with the scan's `--var-file` files: run
+    without them, Terraform would apply other values (terraform.tfvars', the defaults) than
+    the ones the scan compared. Paths are relative to the source directory, where it runs."""
+    if not index.var_files or _APPLY_TARGET not in text:
+        return text
+    flags = " ".join(
+        "-var-file=" + shlex.quote(os.path.relpath(index.root / rel, index.source_dir))
+        for rel in index.var_files
+    )
+    return text.replace(_APPLY_TARGET, f"terraform apply {flags} -target=")
+
 
 @dataclass(frozen=True)
 class Remedied:
@@ -364,6 +387,7 @@ def _remedy(
         why = applied.skipped.get(f.id)
         if why and f.id not in patched:
             remediation = f"{remediation} (No patch: {why}.)".strip()
+        remediation = _apply_with_var_files(remediation, index)
         out.append(dataclasses.replace(f, remediation=remediation))
     if not applied.patches:
         return Remedied(tuple(out), (), "", len(ignored), suppressed=accepted)
@@ -396,7 +420,7 @@ def _anchor(index: SourceIndex | None, inputs: Inputs) -> Location | None:
     found = index.account_anchor() if index is not None else None
     if found is not None:
         return found
-    for ref in (*inputs.states, inputs.plan):
+    for ref in (*filter(is_local_ref, inputs.states), inputs.plan):
         if ref and "://" not in ref:
             path = Path(ref)
             if path.is_absolute():
@@ -586,7 +610,7 @@ def scan(config: Config) -> Report:
     seen = _config_addresses(r.address for r in resources if r.address)
     resources.extend(_source_entries(index, seen))
     inputs = Inputs(
-        states=tuple(config.states),
+        states=tuple(map(display_ref, config.states)),
         plan=str(config.plan) if config.plan else None,
         source=str(config.source) if config.source else None,
         regions=tuple(inventory.regions or regions),
@@ -607,7 +631,9 @@ def scan(config: Config) -> Report:
         prefer=config.prefer,
         unmanaged={unmanaged_finding(r).id: r for r in drift.unmanaged},
         managed_ids=_managed_ids(instances, index),
-        settings=_verify_settings(config, session, live=config.live_snapshot is None),
+        settings=_verify_settings(
+            config, session, live=config.live_snapshot is None, states=states
+        ),
     )
     return _finish(
         index=index,
@@ -624,14 +650,18 @@ def scan(config: Config) -> Report:
     )
 
 
-def _verify_settings(config: Config, session: AwsSession | None, *, live: bool) -> Settings:
+def _verify_settings(
+    config: Config, session: AwsSession | None, *, live: bool, states: Sequence[State] = ()
+) -> Settings:
     """What Terraform verification needs from the scan: the one state it read (re-read as
     bytes: the scan parsed it), whether live AWS was read (then the sandbox refreshes once), and
     the AWS settings given on the command line, passed on as the environment Terraform reads."""
     state: bytes | None = None
     note = ""
     refs = list(config.states)
-    if len(refs) == 1 and not refs[0].startswith("s3://") and Path(refs[0]).is_file():
+    if len(refs) == 1 and len(states) == 1 and states[0].raw:  # pulled: not read twice
+        state = states[0].raw
+    elif len(refs) == 1 and is_local_ref(refs[0]) and Path(refs[0]).is_file():
         try:
             state = Path(refs[0]).read_bytes()
         except OSError as exc:

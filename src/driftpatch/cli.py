@@ -149,6 +149,15 @@ DeadlineOpt = Annotated[
         help="Stop issuing AWS reads after this long; what was not read is reported (exit 3).",
     ),
 ]
+VarFileOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--var-file",
+        metavar="FILE",
+        help="Repeatable: a variables file, read after terraform.tfvars and *.auto.tfvars as "
+        "Terraform reads -var-file (later wins); codify patches write where the value is set.",
+    ),
+]
 NoCheckovOpt = Annotated[
     bool, typer.Option("--no-checkov", help="Do not run checkov, even when it is installed.")
 ]
@@ -221,11 +230,13 @@ def _outputs(
     ignore_file: Path | None = None,
     source: Path | None = None,
     history: Path | None = None,
+    var_files: Sequence[Path] = (),
 ) -> tuple[OutputSpec, ...]:
     """The -o specs, refused (exit 2, before anything runs or is written) when two write the
     same file or one would replace an input of the run (driftpatch.outputs.refuse_inputs)."""
     from driftpatch.drift.ignore import DEFAULT_NAME
     from driftpatch.outputs import Inputs, refuse_all
+    from driftpatch.terraform.state import is_local_ref
 
     known = tuple(REPORTERS)
     specs = tuple(OutputSpec.parse(v, known) for v in values or ["console"])
@@ -235,7 +246,7 @@ def _outputs(
     files: list[tuple[str, Path]] = []
     globs: list[str] = []
     for ref in states or ():
-        if ref.startswith("s3://"):
+        if not is_local_ref(ref):  # s3://, terraform:DIR, https://, tfc://: nothing local
             continue
         files.append(("--state file", Path(ref)))
         if any(c in ref for c in "*?["):
@@ -248,6 +259,7 @@ def _outputs(
     ):
         if path is not None:
             files.append((what, path))
+    files.extend(("--var-file", path) for path in var_files)
     if ignore_file is None:  # the defaults the run may read
         for base in (source, Path()):
             if base is not None:
@@ -374,11 +386,16 @@ def scan(
     state: Annotated[
         list[str] | None,
         typer.Option(
-            "--state", metavar="PATH|s3://bucket/key", help="Repeatable; globs are expanded."
+            "--state",
+            metavar="PATH|s3://B/KEY|terraform:DIR|https://URL|tfc://ORG/WS",
+            help="Repeatable; globs are expanded. terraform:DIR runs 'terraform state pull' "
+            "there; https:// is an HTTP backend's address (TF_HTTP_USERNAME/PASSWORD); tfc:// "
+            "a Terraform Cloud/Enterprise workspace (TF_TOKEN_<host>).",
         ),
     ] = None,
     plan: PlanOpt = None,
     source: SourceOpt = None,
+    var_file: VarFileOpt = None,
     region: Annotated[
         list[str] | None, typer.Option("--region", metavar="R", help="Repeatable.")
     ] = None,
@@ -421,13 +438,17 @@ def scan(
         ignore_file=ignore_file,
         source=source,
         history=history,
+        var_files=var_file or (),
     )
     if not state and not plan:
         raise click.UsageError("scan needs --state (or --plan) to know what the code says")
+    if var_file and source is None:
+        raise click.UsageError("--var-file needs --source (variables belong to a root module)")
     config = Config(
         states=tuple(state or ()),
         plan=plan,
         source=source,
+        var_files=tuple(var_file or ()),
         regions=tuple(region or ()),
         profile=profile,
         endpoint_url=_endpoint_url(endpoint_url),
@@ -450,6 +471,7 @@ def scan(
 def check(
     source: SourceOpt = None,
     plan: PlanOpt = None,
+    var_file: VarFileOpt = None,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.LOW,
     ignore_file: IgnoreOpt = None,
@@ -470,12 +492,20 @@ def check(
     """HCL + plan JSON, no AWS: misconfigurations and the plan's drift. The pull-request job."""
     from driftpatch import api
 
-    if source is None and plan is None:
+    if source is None and (plan is None or var_file):
         source = Path()
-    specs = _outputs(output, plan=plan, ignore_file=ignore_file, source=source, history=history)
+    specs = _outputs(
+        output,
+        plan=plan,
+        ignore_file=ignore_file,
+        source=source,
+        history=history,
+        var_files=var_file or (),
+    )
     config = Config(
         plan=plan,
         source=source,
+        var_files=tuple(var_file or ()),
         ignore_file=ignore_file,
         checkov=not no_checkov,
         offline=True,

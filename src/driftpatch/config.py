@@ -123,6 +123,8 @@ class Config:
     states: tuple[str, ...] = ()
     plan: Path | None = None
     source: Path | None = None
+    # -var-file files, in the order given: read after terraform.tfvars and *.auto.tfvars.
+    var_files: tuple[Path, ...] = ()
     regions: tuple[str, ...] = ()
     profile: str | None = None
     endpoint_url: str | None = None

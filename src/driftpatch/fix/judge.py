@@ -181,6 +181,8 @@ class Sandbox:
     def _real_dirs(self) -> set[Path]:
         dirs = {self.index.source_dir.resolve()}
         dirs.update(m.directory.resolve() for m in self.index.modules.values())
+        # -var-file files are copied (a codify may write into one), never linked.
+        dirs.update((self.root / rel).parent.resolve() for rel in self.index.var_files)
         out: set[Path] = set()
         for d in dirs:
             if d != self.root and self.root not in d.parents:
@@ -252,10 +254,22 @@ class Sandbox:
             errors.append(first_error_line(proc.stderr))
             raise SandboxError(f"terraform init failed: {errors[-1]}")
 
+    def _var_file_args(self, copy: Path) -> list[str]:
+        """`-var-file=` for each of the scan's var files, as they are in `copy`."""
+        return [f"-var-file={(copy / rel).resolve()}" for rel in self.index.var_files]
+
     def _refresh(self) -> None:
         """One `apply -refresh-only` into the sandbox's local copy of the state (see above)."""
         proc = self.tf.run(
-            ["apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color", "-lock=false"],
+            [
+                "apply",
+                "-refresh-only",
+                "-auto-approve",
+                "-input=false",
+                "-no-color",
+                "-lock=false",
+                *self._var_file_args(self.base),
+            ],
             self.base_source,
             check=False,
         )
@@ -316,6 +330,7 @@ class Sandbox:
                     "-lock=false",
                     "-refresh=false",
                     f"-out={out}",
+                    *self._var_file_args(copy),
                 ],
                 here,
                 check=False,

@@ -72,6 +72,7 @@ class WorkingCopy:
         self.source_rel = index.source_dir.resolve().relative_to(index.root.resolve())
         # Even with no readable file to copy, the source directory exists in the copy.
         (self.root / self.source_rel).mkdir(parents=True, exist_ok=True)
+        self.var_files = index.var_files  # re-read from the copy, after the automatic ones
         self.texts: dict[str, str] = dict(index.texts)
         for rel, text in self.texts.items():
             path = self.root / rel
@@ -85,7 +86,11 @@ class WorkingCopy:
         self.index = self.reindex()
 
     def reindex(self) -> SourceIndex:
-        return index_source(self.root / self.source_rel, root=self.root)
+        return index_source(
+            self.root / self.source_rel,
+            root=self.root,
+            var_files=tuple(self.root / rel for rel in self.var_files),
+        )
 
     def write(self, texts: Mapping[str, str]) -> None:
         for rel, text in texts.items():

@@ -1,14 +1,16 @@
 """A small, optional wrapper around the Terraform CLI.
 
 python-terraform is unmaintained and breaks on Terraform >= 0.15, so this talks to the binary
-directly with `-chdir`. Nothing but binary plans, `fmt` and the test oracle needs it: every caller
-must cope with `Terraform.find()` returning None.
+directly with `-chdir`. Only binary plans, `--state terraform:DIR` (`state pull`), patch
+verification, `fmt` and the test oracle need it: every caller must cope with `Terraform.find()`
+returning None.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -101,16 +103,46 @@ class Terraform:
         return proc.stdout.decode()
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_BOX = "\u2502\u2577\u2575"  # the frame Terraform draws around a diagnostic
+
+
 def first_error_line(stderr: bytes) -> str:
-    """The first meaningful line of Terraform's boxed error output."""
-    for raw in stderr.decode(errors="replace").splitlines():
-        line = raw.strip().lstrip("│╷╵").strip()
+    """The first meaningful line of Terraform's error output: the `Error:` summary of a boxed
+    diagnostic, else the first line that is not a warning (a broken CLI configuration prints a
+    boxed warning, with a line introducing it, before every error), colours stripped."""
+    text = _ANSI.sub("", stderr.decode(errors="replace"))
+    lines = [raw.strip().lstrip(_BOX).strip() for raw in text.splitlines()]
+    for line in lines:
         if line.startswith("Error: "):
             return line[len("Error: ") :]
-    lines = [
-        ln.strip().lstrip("│╷╵").strip() for ln in stderr.decode(errors="replace").splitlines()
-    ]
-    return next((ln for ln in lines if ln), "no error output")
+    kept: list[str] = []
+    box: list[str] | None = None
+    for raw, line in zip(text.splitlines(), lines, strict=True):
+        opener = raw.strip()[:1]
+        if opener == "\u2577":  # a diagnostic starts
+            box = []
+        elif opener == "\u2575" and box is not None:  # and ends
+            contents = [ln for ln in box if ln]
+            if contents and contents[0].startswith("Warning:"):
+                while kept and not kept[-1]:
+                    kept.pop()
+                if kept and kept[-1].endswith(":"):  # "There are some problems with ...:"
+                    kept.pop()
+            else:
+                kept.extend(box)
+            box = None
+        elif box is not None:
+            box.append(line)
+        else:
+            kept.append(line)
+    kept.extend(box or ())
+    meaningful = [ln for ln in kept if ln]
+    if not meaningful:
+        return "no error output"
+    if meaningful[0].endswith(":") and len(meaningful) > 1:  # "2 problems:" then the first
+        return f"{meaningful[0]} {meaningful[1]}"
+    return meaningful[0]
 
 
 def plugin_mirror() -> Path | None:

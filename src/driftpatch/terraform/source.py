@@ -21,7 +21,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from types import MappingProxyType
@@ -240,9 +240,13 @@ class SourceIndex:
     blocks: tuple[BlockNode, ...]  # top-level blocks of every indexed file, each file once
     problems: tuple[ParseProblem, ...]
     # The root module's variable files in Terraform's load order (terraform.tfvars, then
-    # *.auto.tfvars by name; a later file wins), each as a pseudo-block of type "tfvars" whose
-    # attributes are the assignments and whose span is the whole file.
+    # *.auto.tfvars by name, then the -var-file files in the order given; a later file wins),
+    # each as a pseudo-block of type "tfvars" whose attributes are the assignments and whose
+    # span is the whole file.
     tfvars: tuple[BlockNode, ...] = ()
+    # The -var-file files (repo-relative, in order): a copy of the code re-indexes with them,
+    # and Terraform verification plans with them.
+    var_files: tuple[str, ...] = ()
 
     def block_for(self, address: str | Address) -> BlockNode | None:
         """The block declaring `address`: a resource address, with or without instance keys
@@ -330,11 +334,15 @@ def find_repo_root(path: Path) -> Path:
     return start
 
 
-def index_source(source_dir: Path, root: Path | None = None) -> SourceIndex:
-    """Index the root module in `source_dir` and every module it calls that is on disk.
+def index_source(
+    source_dir: Path, root: Path | None = None, var_files: Sequence[Path] = ()
+) -> SourceIndex:
+    """Index the root module in `source_dir` and every module it calls that is on disk, with
+    its variable files: terraform.tfvars, *.auto.tfvars, then `var_files` (`-var-file`).
 
-    Raises TerraformInputError only when `source_dir` is unusable; problems in files (syntax
-    errors, bad bytes, duplicate addresses, module cycles) are recorded in `problems`."""
+    Raises TerraformInputError only when `source_dir` or a var file is unusable; problems in
+    files (syntax errors, bad bytes, duplicate addresses, module cycles) are recorded in
+    `problems`."""
     source_dir = Path(source_dir)
     if not source_dir.exists():
         raise TerraformInputError(f"source directory not found: {source_dir}")
@@ -342,9 +350,9 @@ def index_source(source_dir: Path, root: Path | None = None) -> SourceIndex:
         raise TerraformInputError(f"source path is not a directory: {source_dir}")
     source_dir = source_dir.resolve()
     if root is not None:
-        return _build(Path(root).resolve(), source_dir)
+        return _build(Path(root).resolve(), source_dir, var_files)
     root = find_repo_root(source_dir)
-    index = _build(root, source_dir)
+    index = _build(root, source_dir, var_files)
     if root == source_dir and not (root / ".git").exists():
         # Not in a git repository: paths are relative to --source, unless local modules live
         # outside it; then to the closest directory holding them all (never `../`, which
@@ -354,7 +362,7 @@ def index_source(source_dir: Path, root: Path | None = None) -> SourceIndex:
             common = Path(
                 os.path.commonpath([str(source_dir), *(str((root / f).resolve()) for f in outside)])
             )
-            index = _build(common, source_dir)
+            index = _build(common, source_dir, var_files)
     return index
 
 
@@ -368,10 +376,11 @@ def patch_root(source_dir: Path) -> Path:
     return index_source(source_dir).root
 
 
-def _build(root: Path, source_dir: Path) -> SourceIndex:
+def _build(root: Path, source_dir: Path, var_files: Sequence[Path] = ()) -> SourceIndex:
     builder = _Builder(root, source_dir)
     builder.visit((), source_dir, ())
     builder.read_tfvars(source_dir)
+    builder.read_var_files(var_files)
     return builder.result()
 
 
@@ -1228,6 +1237,7 @@ class _Builder:
         self.blocks: list[BlockNode] = []
         self.problems: list[ParseProblem] = []
         self.tfvars: list[BlockNode] = []
+        self.var_files: list[str] = []
         self.installed = self._installed_modules()
 
     def result(self) -> SourceIndex:
@@ -1240,6 +1250,7 @@ class _Builder:
             blocks=tuple(self.blocks),
             problems=tuple(sorted(set(self.problems), key=lambda p: (p.file, p.line, p.message))),
             tfvars=tuple(self.tfvars),
+            var_files=tuple(self.var_files),
         )
 
     def read_tfvars(self, directory: Path) -> None:
@@ -1262,11 +1273,57 @@ class _Builder:
                     ParseProblem(file, 1, f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x})")
                 )
                 continue
-            node, problems = parse_tfvars(text, file)
-            self.problems.extend(problems)
-            if node is not None:
-                self.texts[file] = text
-                self.tfvars.append(node)
+            self._add_tfvars(file, text)
+
+    def read_var_files(self, paths: Sequence[Path]) -> None:
+        """`-var-file` files, after the automatic ones, in the order given (later wins).
+
+        Unlike terraform.tfvars, each was asked for by name, so one that cannot be used stops
+        the run (one line, exit 2) as it stops Terraform; a syntax error is a problem of that
+        file like any other. A file given twice, or also loaded automatically, counts where
+        it was loaded last, as its values do in Terraform."""
+        for given in paths:
+            path = Path(given)
+            shown = str(given)
+            if path.suffix == ".json":
+                raise TerraformInputError(
+                    f"{shown}: JSON variable files are not read yet; give the HCL form "
+                    "(.tfvars) with --var-file"
+                )
+            if not path.exists():
+                raise TerraformInputError(f"{shown}: no such var file (--var-file)")
+            resolved = path.resolve()
+            if resolved != self.root and self.root not in resolved.parents:
+                raise TerraformInputError(
+                    f"{shown}: outside the repository ({self.root}); driftpatch names and "
+                    "patches files by their path in the repository, so keep var files there"
+                )
+            file = self.relative(resolved)
+            try:
+                text = _read_hcl(resolved, shown).decode("utf-8")
+            except FileNotFoundError as exc:
+                raise TerraformInputError(f"{shown}: no such var file (--var-file)") from exc
+            except IsADirectoryError as exc:
+                raise TerraformInputError(f"{shown}: is a directory, expected a var file") from exc
+            except OSError as exc:
+                raise TerraformInputError(f"{shown}: cannot read: {exc.strerror or exc}") from exc
+            except UnicodeDecodeError as exc:
+                raise TerraformInputError(
+                    f"{shown}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x})"
+                ) from exc
+            self.tfvars = [node for node in self.tfvars if node.file != file]
+            if file in self.var_files:
+                self.var_files.remove(file)
+            self.var_files.append(file)
+            self.texts[file] = text  # even when it does not parse: a copy needs the file
+            self._add_tfvars(file, text)
+
+    def _add_tfvars(self, file: str, text: str) -> None:
+        node, problems = parse_tfvars(text, file)
+        self.problems.extend(problems)
+        if node is not None:
+            self.texts[file] = text
+            self.tfvars.append(node)
 
     def relative(self, path: Path) -> str:
         return PurePath(os.path.relpath(path, self.root)).as_posix()

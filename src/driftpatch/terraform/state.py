@@ -1,4 +1,5 @@
-"""Terraform state files (format version 4: Terraform 0.12 to 1.x) from disk, globs or S3.
+"""Terraform state (format version 4: Terraform 0.12 to 1.x) from disk, globs, S3, `terraform
+state pull`, an HTTP backend or Terraform Cloud / Enterprise.
 
 The state is what `scan` compares live AWS against, so it is read strictly: anything that is not
 a v4 state becomes a `TerraformInputError` whose one line starts with where it came from, rather
@@ -8,19 +9,22 @@ printed: state holds secrets in clear text, and `sensitive_paths` says where the
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from driftpatch import limits
 from driftpatch.errors import TerraformInputError
 from driftpatch.model import JSON, Address
 from driftpatch.terraform import _input as inp
+from driftpatch.terraform import remote
 from driftpatch.terraform._input import bad
+from driftpatch.terraform.binary import Terraform, TerraformCliError, first_error_line
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -87,6 +91,10 @@ class State:
     data_sources: tuple[StateInstance, ...]  # mode == "data"
     outputs: Mapping[str, JSON]  # root module output values
     sensitive_outputs: frozenset[str] = frozenset()  # names of outputs marked sensitive
+    # The document as read, kept only for a state that cannot be read again cheaply or
+    # identically (`terraform state pull`, HTTP, Terraform Cloud): Terraform verification plans
+    # against the very state the scan compared.
+    raw: bytes = field(default=b"", repr=False, compare=False)
 
 
 def parse_state(data: bytes, origin: str) -> State:
@@ -284,23 +292,69 @@ def mask_paths(mask: JSON, prefix: AttrPath = ()) -> list[AttrPath]:
 # -- reading -----------------------------------------------------------------------------------
 
 
+StateSource = Literal["file", "s3", "terraform", "http", "tfc"]
+TERRAFORM_PREFIX = "terraform:"
+PULL_TIMEOUT_S = 300.0
+
+
+def source_kind(ref: str) -> StateSource:
+    """What a `--state` value names: `s3://b/k`, `terraform:DIR`, `https://...` (an HTTP
+    backend's address), `tfc://ORG/WS` or `HOST/ORG/WS` (Terraform Cloud / Enterprise), else
+    a path or glob. A path that exists is a path, whatever it looks like."""
+    if ref.startswith("s3://"):
+        return "s3"
+    if ref.startswith(TERRAFORM_PREFIX):
+        return "terraform"
+    if remote.is_http_ref(ref):
+        return "http"
+    if remote.is_tfc_ref(ref) and (ref[:6].lower() == "tfc://" or not Path(ref).exists()):
+        return "tfc"
+    return "file"
+
+
+def is_local_ref(ref: str) -> bool:
+    """True for a path or glob: a file the run reads (and an output must never replace)."""
+    return source_kind(ref) == "file"
+
+
+def display_ref(ref: str) -> str:
+    """A `--state` value as reports show it: an HTTP address without its credentials."""
+    return remote.display_ref(ref)
+
+
 def read_states(
-    refs: Sequence[str], s3_client: Callable[[], S3Client] | None = None
+    refs: Sequence[str],
+    s3_client: Callable[[], S3Client] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
 ) -> tuple[State, ...]:
-    """Read every `--state` value: a path, a glob (`states/*.tfstate`, `**`) or `s3://b/key`.
+    """Read every `--state` value (see `source_kind`); each document goes through
+    `parse_state`, so a remote state is held to the same rules as a file.
 
     `s3_client` is called once, on the first S3 reference; without it a boto3 client is built
-    from the AWS_* environment (endpoint, profile, region) as every AWS tool does.
+    from the AWS_* environment (endpoint, profile, region) as every AWS tool does. `env` (default
+    os.environ) holds the HTTP backend's and Terraform Cloud's variables.
     """
     states: list[State] = []
     client: S3Client | None = None
     seen: set[str] = set()
     for ref in refs:
-        if ref.startswith("s3://"):
+        kind = source_kind(ref)
+        if kind == "s3":
             bucket, key = _split_s3(ref)
             if client is None:
                 client = _s3_client(s3_client or default_s3_client, ref)
             states.append(parse_state(_read_s3(client, ref, bucket, key), ref))
+            continue
+        if kind != "file":
+            origin = display_ref(ref)
+            if kind == "terraform":
+                data = pull(ref)
+            elif kind == "http":
+                data = remote.read_http(ref, env)
+            else:
+                data = remote.read_tfc(ref, env)
+            states.append(dataclasses.replace(parse_state(data, origin), raw=data))
             continue
         for origin in _expand(ref):
             real = os.path.realpath(origin)
@@ -309,6 +363,36 @@ def read_states(
             seen.add(real)
             states.append(parse_state(read_local(Path(origin), origin, "state"), origin))
     return tuple(states)
+
+
+def pull(ref: str, terraform: Terraform | None = None) -> bytes:
+    """`terraform -chdir=DIR state pull` for `terraform:DIR`: whatever backend DIR is
+    initialised for (S3, azurerm, gcs, Terraform Cloud, ...), with the user's own credentials
+    and CLI configuration; the selected workspace (TF_WORKSPACE) as Terraform picks it."""
+    directory = ref[len(TERRAFORM_PREFIX) :] or "."
+    path = Path(directory)
+    if not path.is_dir():
+        why = "no such directory" if not path.exists() else "not a directory"
+        raise bad(ref, f"{why} (terraform:DIR names a Terraform working directory)")
+    tf = terraform or Terraform.find()
+    if tf is None:
+        raise bad(
+            ref,
+            "no Terraform CLI on PATH (terraform:DIR runs 'terraform state pull'; "
+            "install Terraform or set DRIFTPATCH_TERRAFORM)",
+        )
+    try:
+        proc = tf.run(["state", "pull", "-no-color"], path, timeout=PULL_TIMEOUT_S, check=False)
+    except TerraformCliError as exc:
+        raise bad(ref, str(exc)) from exc
+    if proc.returncode != 0:
+        raise bad(ref, f"terraform state pull failed: {first_error_line(proc.stderr)}")
+    limit = limits.max_input_bytes()
+    if len(proc.stdout) > limit:
+        raise TerraformInputError(limits.too_large(ref, "state", len(proc.stdout), limit))
+    if not proc.stdout.strip():
+        raise bad(ref, "terraform state pull printed no state (nothing applied in this workspace?)")
+    return proc.stdout
 
 
 def _expand(ref: str) -> list[str]:
