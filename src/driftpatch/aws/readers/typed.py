@@ -84,8 +84,9 @@ class AttributeTypeError(InputError):
         super().__init__(self.detail if subject is None else f"{subject}: {self.detail}")
 
 
-class _Mismatch(Exception):
-    """Internal: where (steps) and what the coercion could not do."""
+class TypeMismatch(Exception):
+    """What `coerce` could not do, and where (steps into the value); `conform_*` turn it into
+    an `AttributeTypeError` naming the attribute path."""
 
     def __init__(self, steps: tuple[Step, ...], wanted: str, got: str) -> None:
         super().__init__(steps, wanted, got)
@@ -147,7 +148,7 @@ def coerce(value: JSON, type_: Any, steps: tuple[Step, ...] = ()) -> JSON:
             }
     else:
         return value  # "dynamic" and anything this module does not model: as it is
-    raise _Mismatch(steps, _wanted(type_), _kind(value))
+    raise TypeMismatch(steps, _wanted(type_), _kind(value))
 
 
 def _block_type(spec: BlockTypeSchema) -> Any:
@@ -181,7 +182,7 @@ def _conform(
         for name in names:
             if name in out:
                 out[name] = coerce(out[name], schema_type(resource_type, name), (name,))
-    except _Mismatch as exc:
+    except TypeMismatch as exc:
         raise AttributeTypeError(exc.steps, exc.wanted, exc.got, subject) from None
     return out
 
