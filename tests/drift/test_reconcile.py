@@ -114,3 +114,36 @@ def test_odd_typed_rule_attributes_from_a_hand_edited_plan_do_not_crash() -> Non
     assert (first.from_port, first.to_port) == (0, 0)
     assert first.sources == frozenset({("ipv6_cidr_blocks", "::/0")})
     assert second.from_port == 0
+
+
+def test_an_odd_typed_source_list_in_a_groups_own_rules_does_not_crash() -> None:
+    """Issue 10: a group's ingress element whose cidr_blocks is a number, at the key of a rule
+    managed separately, ended in "TypeError: 'int' object is not iterable". It is kept as it
+    is (and so compared); the list beside it loses what the separate rule owns."""
+    owners = Owners.from_state(
+        [
+            (
+                "aws_security_group_rule",
+                {
+                    "security_group_id": "sg-1",
+                    "type": "ingress",
+                    "protocol": "tcp",
+                    "from_port": 22,
+                    "to_port": 22,
+                    "ipv6_cidr_blocks": ["::/0"],
+                },
+            )
+        ]
+    )
+    element = {
+        "protocol": "tcp",
+        "from_port": 22,
+        "to_port": 22,
+        "cidr_blocks": 5,
+        "ipv6_cidr_blocks": ["::/0", "2001:db8::/32"],
+    }
+    want, have, skip = reconcile(
+        "aws_security_group", {"id": "sg-1", "ingress": [element]}, {"ingress": []}, owners
+    )
+    assert want["ingress"] == [{**element, "ipv6_cidr_blocks": ["2001:db8::/32"]}]
+    assert (have["ingress"], skip) == ([], frozenset())

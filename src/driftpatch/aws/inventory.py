@@ -41,6 +41,9 @@ class Inventory:
     calls: Mapping[str, int] = field(default_factory=dict)
     duration_s: float = 0.0
     taken_at: str = ""
+    # The snapshot file it was loaded from (`scan --live`); None when read from AWS. Messages
+    # about a live object's bad value name it.
+    origin: str | None = None
 
     def index(self) -> LiveIndex:
         return LiveIndex(self.resources)
@@ -121,6 +124,7 @@ class Inventory:
                 calls={str(k): int(v) for k, v in dict(stats.get("api_calls") or {}).items()},
                 duration_s=float(stats.get("duration_s") or 0.0),
                 taken_at=str(doc.get("taken_at") or ""),
+                origin=str(path),
             )
         # Odd types anywhere (a list for an object, a number for a list) end up here.
         except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -17,8 +17,10 @@ from typing import Protocol
 
 from driftpatch.aws.inventory import Inventory
 from driftpatch.aws.readers import READERS, LiveResource, reader_for
+from driftpatch.aws.readers.typed import AttributeTypeError
 from driftpatch.drift.compare import Change, compare
 from driftpatch.drift.reconcile import Owners, reconcile
+from driftpatch.errors import InputError
 from driftpatch.model import (
     JSON,
     SENSITIVE,
@@ -47,6 +49,8 @@ class StateLike(Protocol):
     def region(self) -> str | None: ...
     @property
     def sensitive_paths(self) -> tuple[tuple[str | int, ...], ...]: ...
+    @property
+    def origin(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,17 @@ def _owners_read(resource: LiveResource, inventory: Inventory) -> bool:
     return all(inventory.complete_for(t, region) for t in owners)
 
 
+def located(exc: AttributeTypeError, inst: StateLike, inventory: Inventory) -> InputError:
+    """The one line for an odd-typed attribute met while matching `inst`: the state file and
+    address when the state's value is bad, the snapshot file and live object when the
+    snapshot's is. Why this stops the scan (exit 2) instead of skipping the resource:
+    aws/readers/typed.py."""
+    if exc.subject is None:
+        return InputError(f"{inst.origin}: {inst.address}: {exc.detail}")
+    where = inventory.origin or "live AWS"
+    return InputError(f"{where}: {exc.subject} (matched by {inst.address}): {exc.detail}")
+
+
 def detect(
     instances: Sequence[StateLike],
     inventory: Inventory,
@@ -215,7 +230,10 @@ def detect(
         if reader.unread(addr.type, inst.id, live):
             statuses[key] = ResourceStatus.UNREAD  # its own read failed (one bucket's call)
             continue
-        found = reader.match(addr.type, inst.id, inst.attributes, live)
+        try:
+            found = reader.match(addr.type, inst.id, inst.attributes, live)
+        except AttributeTypeError as exc:
+            raise located(exc, inst, inventory) from None
         if found is None:
             findings.append(missing_finding(inst))
             statuses[key] = ResourceStatus.MISSING

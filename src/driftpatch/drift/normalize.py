@@ -3,8 +3,8 @@
 Driven by the provider schema, not by lists kept by hand: sets (attribute type `set(...)` or
 block nesting `set`) become order-free; empty collections, "" and false are "unset" like null
 where the provider treats them alike; policy JSON compares as IAM documents; numbers compare
-by value (1 == 1.0). Computed-only attributes inside nested blocks are dropped: code can never
-disagree with them.
+by value (1 == 1.0), and primitives as Terraform's state decoder converts them ("22" == 22).
+Computed-only attributes inside nested blocks are dropped: code can never disagree with them.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from driftpatch.aws.readers.typed import TypeMismatch, coerce
 from driftpatch.drift.policy import POLICY_ATTRIBUTES, canonical_policy, parse_policy
 from driftpatch.model import JSON
 from driftpatch.terraform.schema import AttributeSchema, BlockSchema, BlockTypeSchema
@@ -42,6 +43,13 @@ def normalize_typed(value: JSON, type_: Any, name: str = "") -> JSON:
         doc = parse_policy(value)
         if doc is not None:
             return canonical_policy(doc)
+    if type_ in ("string", "number", "bool"):
+        # What Terraform's state decoder converts ("22" for a number) compares as converted;
+        # what it refuses is compared as it is (the matchers refuse what they read).
+        try:
+            value = coerce(value, type_)
+        except TypeMismatch:
+            return normalize_untyped(value)
     if type_ == "string":
         return UNSET if value == "" else value
     if type_ == "bool":

@@ -170,10 +170,13 @@ def _without_rules(elements: JSON, direction: str, owned: tuple[RuleSources, ...
             continue
         kept = dict(element)
         for key in _SOURCE_KEYS:
-            kept[key] = [v for v in element.get(key) or () if (key, str(v)) not in taken]
+            values = element.get(key)
+            # Not a list (a hand-edited plan's `cidr_blocks = 5`): kept as it is, and compared.
+            if isinstance(values, list):
+                kept[key] = [v for v in values if (key, str(v)) not in taken]
         if ("self", "true") in taken:
             kept["self"] = False
-        if any(kept[k] for k in _SOURCE_KEYS) or kept.get("self"):
+        if any(kept.get(k) for k in _SOURCE_KEYS) or kept.get("self"):
             out.append(kept)
     return out
 

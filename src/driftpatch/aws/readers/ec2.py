@@ -41,6 +41,7 @@ from driftpatch.aws.readers.interface import (
     Reader,
     ReadResult,
 )
+from driftpatch.aws.readers.typed import conform_live, conform_state
 from driftpatch.aws.session import describe_error
 from driftpatch.model import JSON, ScanError
 
@@ -516,6 +517,28 @@ INSTANCE_KEEP_UNSET = (
 )
 
 
+# What `match_instance` reads, typed by the schema first (typed.py): from state, and from the
+# live object (a `--live` snapshot may hold anything).
+INSTANCE_STATE_READS = (
+    "ebs_block_device",
+    "get_password_data",
+    "launch_template",
+    "network_interface",
+    "password_data",
+    "root_block_device",
+    "user_data",
+    "user_data_base64",
+    "volume_tags",
+)
+INSTANCE_LIVE_READS = (
+    "ebs_block_device",
+    "launch_template",
+    "network_interface",
+    "root_block_device",
+    "user_data",
+)
+
+
 def _block_device_tags_defined(state: Mapping[str, JSON]) -> bool:
     return any(
         isinstance(bd, Mapping) and bd.get("tags")
@@ -527,7 +550,9 @@ def _block_device_tags_defined(state: Mapping[str, JSON]) -> bool:
 def match_instance(
     live: Mapping[str, JSON], state: Mapping[str, JSON], index: LiveIndex | None = None
 ) -> dict[str, JSON]:
-    """The provider's read of `live` given the prior `state` (its state-dependent rules)."""
+    """The provider's read of `live` given the prior `state` (its state-dependent rules).
+
+    Both are typed by the schema on INSTANCE_*_READS first (Ec2Reader.match)."""
     out = keep_unset(live, state, INSTANCE_KEEP_UNSET)
     # user_data / user_data_base64: the provider refreshes whichever one the state uses.
     live_hash = live.get("user_data")
@@ -558,8 +583,9 @@ def match_instance(
     # A root-only instance whose state lists the root device under ebs_block_device.
     if state.get("ebs_block_device") and not ebs and root:
         copy = dict(root[0])
-        vol = index.get("aws_ebs_volume", str(copy["volume_id"])) if index else None
-        copy["snapshot_id"] = str(vol.attributes.get("snapshot_id") or "") if vol else ""
+        vol = index.get("aws_ebs_volume", str(copy.get("volume_id") or "")) if index else None
+        snapshot = conform_live(vol, ("snapshot_id",)).get("snapshot_id") if vol else None
+        copy["snapshot_id"] = str(snapshot or "")
         ebs = [copy]
     out["root_block_device"], out["ebs_block_device"] = root, ebs
     # network_interface: only the device indexes the configuration manages.
@@ -834,5 +860,9 @@ class Ec2Reader(Reader):
         found = live.get(type_, state_id)
         if found is None or type_ != "aws_instance":
             return found
-        attrs = match_instance(found.attributes, state_attributes, live)
+        attrs = match_instance(
+            conform_live(found, INSTANCE_LIVE_READS),
+            conform_state(type_, state_attributes, INSTANCE_STATE_READS),
+            live,
+        )
         return LiveResource(found.type, found.id, found.region, attrs, found.account_default)

@@ -49,6 +49,7 @@ from driftpatch.aws.readers.interface import (
     Reader,
     ReadResult,
 )
+from driftpatch.aws.readers.typed import conform_live, conform_state
 from driftpatch.aws.session import describe_error, error_code
 from driftpatch.model import JSON, ScanError
 
@@ -474,10 +475,14 @@ def match_attachment(
 ) -> LiveResource | None:
     """The provider reads an attachment by (role, policy_arn) among the role's attached
     policies and writes back exactly its id, role and policy_arn; gone if either is gone."""
-    role_name = str(state_attributes.get("role") or "")
-    arn = str(state_attributes.get("policy_arn") or "")
+    state = conform_state(ATTACHMENT, state_attributes, ("role", "policy_arn"))
+    role_name = str(state.get("role") or "")
+    arn = str(state.get("policy_arn") or "")
     role = live.get(ROLE, role_name)
-    if role is None or arn not in (role.attributes.get("managed_policy_arns") or ()):
+    if role is None:
+        return None
+    attached = conform_live(role, ("managed_policy_arns",)).get("managed_policy_arns") or ()
+    if arn not in attached:
         return None
     attrs: dict[str, JSON] = {"id": state_id, "policy_arn": arn, "role": role_name}
     return LiveResource(ATTACHMENT, state_id, None, attrs, account_default=role.account_default)

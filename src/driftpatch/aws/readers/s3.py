@@ -79,6 +79,7 @@ from driftpatch.aws.readers.interface import (
     Reader,
     ReadResult,
 )
+from driftpatch.aws.readers.typed import conform_live, conform_state
 from driftpatch.aws.session import describe_error, error_code
 from driftpatch.drift.policy import policies_equal
 from driftpatch.model import JSON, ScanError
@@ -1010,7 +1011,10 @@ class S3Reader(Reader):
             found = live.get(BUCKET, state_id)
             if found is None:
                 return None
-            attrs = match_bucket(found.attributes, state_attributes)
+            attrs = match_bucket(
+                conform_live(found, BUCKET_READS),
+                conform_state(type_, state_attributes, BUCKET_READS),
+            )
             return LiveResource(found.type, found.id, found.region, attrs, found.account_default)
         if type_ not in SPLIT_TYPES:
             return live.get(type_, state_id)
@@ -1025,7 +1029,9 @@ class S3Reader(Reader):
         if type_ in OWNED_TYPES:
             attrs["expected_bucket_owner"] = owner
         if type_ == POLICY:
-            attrs["policy"] = policy_to_set(state_attributes.get("policy"), _s(attrs.get("policy")))
+            state = conform_state(type_, state_attributes, ("policy",))
+            policy = conform_live(found, ("policy",)).get("policy")
+            attrs["policy"] = policy_to_set(state.get("policy"), _s(policy))
         return LiveResource(found.type, state_id, found.region, attrs, found.account_default)
 
 
@@ -1037,8 +1043,13 @@ def _derived_versioning(bucket: str, live: LiveIndex) -> LiveResource | None:
     return LiveResource(VERSIONING, bucket, parent.region, versioning_attributes(bucket, {}))
 
 
+# What `match_bucket` reads, typed by the schema first on both sides (typed.py).
+BUCKET_READS = ("policy", "tags", "tags_all")
+
+
 def match_bucket(live: Mapping[str, JSON], state: Mapping[str, JSON]) -> dict[str, JSON]:
-    """The state-dependent parts of resourceBucketRead, applied to a state-free read."""
+    """The state-dependent parts of resourceBucketRead, applied to a state-free read (both
+    sides typed on BUCKET_READS by S3Reader.match)."""
     out = dict(live)
     # Unknown (a failed call) or not set by the provider: the state's value stays.
     for name, value in state.items():

@@ -47,6 +47,7 @@ from driftpatch.aws.readers.interface import (
     Reader,
     ReadResult,
 )
+from driftpatch.aws.readers.typed import conform_live, conform_state
 from driftpatch.model import JSON
 
 VPC_ATTRIBUTES = {
@@ -68,6 +69,22 @@ VPC_KEEP_UNSET = (
     "ipv6_ipam_pool_id",
 )
 SOURCE_KEYS = ("cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids")
+# What the matchers read, typed by the schema before use (typed.py): an odd-typed value in a
+# state or snapshot is refused there, never met by int()/iteration here.
+RULE_SETS = ("ingress", "egress")
+SG_RULE_READS = (
+    "cidr_blocks",
+    "description",
+    "from_port",
+    "ipv6_cidr_blocks",
+    "prefix_list_ids",
+    "protocol",
+    "security_group_id",
+    "self",
+    "source_security_group_id",
+    "to_port",
+    "type",
+)
 PROTOCOL_NUMBERS = {"icmpv6": 58, "udp": 17, "tcp": 6, "icmp": 1, "all": -1}
 UNIQUE_ID_SUFFIX = re.compile(r"[0-9A-Fa-f]{26}$")
 
@@ -272,6 +289,8 @@ def match_rules(
 
 
 def match_security_group(live: Mapping[str, JSON], state: Mapping[str, JSON]) -> dict[str, JSON]:
+    """The provider's read of a group given its prior state; both sides already typed by
+    `conform_*` on RULE_SETS (VpcReader.match)."""
     out = dict(live)
     for direction in ("ingress", "egress"):
         remote = [remote_rule(o) for o in live.get(direction) or () if isinstance(o, Mapping)]
@@ -391,15 +410,17 @@ def sgrule_id(group_id: str, rule_type: str, p: Permission) -> str:
 
 
 def match_security_group_rule(
-    state_id: str, state: Mapping[str, JSON], live: LiveIndex
+    state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex
 ) -> LiveResource | None:
+    state = conform_state("aws_security_group_rule", state_attributes, SG_RULE_READS)
     group_id = str(state.get("security_group_id") or "")
     group = live.get("aws_security_group", group_id)
     direction = str(state.get("type") or "")
     if group is None or direction not in ("ingress", "egress"):
         return None
     perm = expand_rule(state, group_id)
-    objects = [o for o in group.attributes.get(direction) or () if isinstance(o, Mapping)]
+    group_attrs = conform_live(group, (direction,))
+    objects = [o for o in group_attrs.get(direction) or () if isinstance(o, Mapping)]
     rule, description = find_rule_match(perm, permissions(objects, group_id))
     if rule is None:
         return None
@@ -647,7 +668,9 @@ class VpcReader(Reader):
         if found is None:
             return None
         if type_ == "aws_security_group":
-            attrs = match_security_group(found.attributes, state_attributes)
+            attrs = match_security_group(
+                conform_live(found, RULE_SETS), conform_state(type_, state_attributes, RULE_SETS)
+            )
         elif type_ == "aws_vpc":
             attrs = keep_unset(found.attributes, state_attributes, VPC_KEEP_UNSET)
         else:
