@@ -147,3 +147,34 @@ def test_an_odd_typed_source_list_in_a_groups_own_rules_does_not_crash() -> None
     )
     assert want["ingress"] == [{**element, "ipv6_cidr_blocks": ["2001:db8::/32"]}]
     assert (have["ingress"], skip) == ([], frozenset())
+
+
+def test_an_all_traffic_rule_written_with_ports_minus_one_owns_its_echo() -> None:
+    # terraform-aws-modules/security-group's "all-all" rule: protocol -1, ports -1 in state;
+    # AWS (and moto) answer with no ports, read as 0: the same rule, not drift.
+    owners = Owners.from_state(
+        [
+            (
+                "aws_security_group_rule",
+                {
+                    "security_group_id": "sg-1",
+                    "type": "egress",
+                    "protocol": "-1",
+                    "from_port": -1,
+                    "to_port": -1,
+                    "cidr_blocks": ["10.10.10.0/28"],
+                },
+            )
+        ]
+    )
+    echo = {
+        **RULE,
+        "protocol": "-1",
+        "from_port": 0,
+        "to_port": 0,
+        "cidr_blocks": ["10.10.10.0/28"],
+    }
+    state = {"id": "sg-1", "ingress": [], "egress": []}
+    live = {"id": "sg-1", "ingress": [], "egress": [echo]}
+    want, have, skip = reconcile("aws_security_group", state, live, owners)
+    assert compare("aws_security_group", want, have, skip=skip) == ()

@@ -94,17 +94,12 @@ def runs(
 
 # ----------------------------------------------------------------------------- clean apply
 
-PORT_FP = (
-    "false positive: rules with protocol -1 written with from_port/to_port -1 (the module's "
-    "'all-all' rule) are read back as 0/0, so the rule drifts and, unmatched, shows up again "
-    "as inline ingress/egress drift of its group (12 drift findings on a clean apply)"
-)
 
 
 @pytest.mark.parametrize(
     "stack",
     [
-        pytest.param("security-group", marks=pytest.mark.xfail(strict=True, reason=PORT_FP)),
+        "security-group",  # rules with protocol -1 and ports -1 once gave 12 findings here
         "s3-bucket",
         "iam",
     ],

@@ -85,10 +85,10 @@ def _rule_from_sg_rule(attrs: Mapping[str, JSON]) -> RuleSources:
         sources.add(("security_groups", str(attrs["source_security_group_id"])))
     if attrs.get("self"):
         sources.add(("self", "true"))
-    lo, hi = _ports(attrs)
-    return RuleSources(
-        str(attrs.get("type")), _protocol(attrs.get("protocol")), lo, hi, frozenset(sources)
-    )
+    protocol = _protocol(attrs.get("protocol"))
+    # all traffic: ports mean nothing (configurations say -1, AWS returns none, read as 0)
+    lo, hi = (0, 0) if protocol == "-1" else _ports(attrs)
+    return RuleSources(str(attrs.get("type")), protocol, lo, hi, frozenset(sources))
 
 
 def _rule_from_vpc_rule(direction: str, attrs: Mapping[str, JSON]) -> RuleSources:

@@ -224,6 +224,15 @@ def _rule_hash(rule: Mapping[str, JSON]) -> int:
     return hashcode(buf)
 
 
+def _ports(protocol: object, from_port: object, to_port: object) -> tuple[int, int]:
+    """(to, from) as rule matching compares them. For all traffic (-1/all) ports mean nothing:
+    AWS returns none (the provider reads 0) while configurations and moto say -1, and the
+    provider suppresses that difference (from_port's DiffSuppressFunc for protocol -1)."""
+    if protocol_for_value(str(protocol or "")) == "-1":
+        return (0, 0)
+    return (int(to_port or 0), int(from_port or 0))  # type: ignore[call-overload]
+
+
 def match_rules(
     direction: str, local: Sequence[Mapping[str, JSON]], remote: list[Remote]
 ) -> list[Any]:
@@ -237,16 +246,14 @@ def match_rules(
         rule = dict(raw)
         key = (
             direction,
-            int(rule.get("to_port") or 0),
-            int(rule.get("from_port") or 0),
+            *_ports(rule.get("protocol"), rule.get("from_port"), rule.get("to_port")),
             str(rule.get("protocol") or "").lower(),
             bool(rule.get("self")),
         )
         for r in remote:
             r_key = (
                 direction,
-                r["to_port"],
-                r["from_port"],
+                *_ports(r["protocol"], r["from_port"], r["to_port"]),
                 r["protocol"].lower(),
                 bool(r.get("self")),
             )
@@ -431,6 +438,8 @@ def match_security_group_rule(
         to_port=perm.to_port or 0,
         type=direction,
     )
+    if perm.protocol == "-1":  # all traffic: the ports in state stand (see `_ports`)
+        attrs.update(from_port=state.get("from_port", 0), to_port=state.get("to_port", 0))
     if description is not None:
         attrs["description"] = description
     # security_group_rule_id (computed-only) comes from DescribeSecurityGroupRules in the
