@@ -427,7 +427,7 @@ def iam_codify(f: Finding, index: SourceIndex, separate: Separate) -> Operation 
         return None
     node = index.block_for(f.address)
     found = managers(index, f.address, f.resource_id, separate)
-    split = _owns(found, "")
+    split = [t for t in _owns(found, "") if t == owner]
     inline = node is not None and _is_inline(node, head)
     if inline and not split:
         return None  # the code writes the inline form and nothing else owns it

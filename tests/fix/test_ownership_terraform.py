@@ -1,0 +1,172 @@
+"""The proof, under real Terraform + hashicorp/aws 5.100.0 on moto: a permission added by hand
+to a security group whose rules are separate `aws_security_group_rule` resources is codified as
+a new imported rule resource, and the patched code's plan imports it and deletes nothing (the
+inline form the patch avoids would revoke the separately managed rule)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from driftpatch import api
+from driftpatch.config import Config, VerifyMode
+from driftpatch.embedded import DEFAULT_REGION, EmbeddedAws
+from driftpatch.fix.hcl_edit import TextEdit, apply_edits
+from driftpatch.model import Check, Effect, PatchAction
+from driftpatch.terraform.binary import Terraform
+
+TfApply = Callable[[Path], dict[str, Any]]
+
+pytestmark = pytest.mark.terraform
+
+MAIN = """\
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "5.100.0"
+    }
+  }
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+
+resource "aws_security_group" "web" {
+  name   = "web"
+  vpc_id = aws_vpc.main.id
+}
+
+resource "aws_security_group_rule" "https" {
+  type              = "ingress"
+  security_group_id = aws_security_group.web.id
+  protocol          = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_blocks       = ["10.0.0.0/16"]
+}
+"""
+INLINE = """
+  ingress {
+    protocol    = "tcp"
+    from_port   = 8080
+    to_port     = 8080
+    cidr_blocks = ["10.1.0.0/16"]
+  }
+"""
+
+
+def _plan(tf: Terraform, workdir: Path) -> dict[str, dict[str, Any]]:
+    out = workdir / "check.tfplan"
+    tf.plan(workdir, out)
+    plan = json.loads(tf.show_json(out, workdir))
+    return {rc["address"]: rc for rc in plan.get("resource_changes", ())}
+
+
+def test_patched_code_imports_the_rule_and_deletes_none(
+    tf_apply: TfApply, terraform: Terraform, aws: EmbeddedAws, tmp_path: Path
+) -> None:
+    workdir = tmp_path / "stack"
+    workdir.mkdir()
+    (workdir / ".git").mkdir()
+    (workdir / "main.tf").write_text(MAIN)
+    state = tf_apply(workdir)
+    group = next(
+        r["instances"][0]["attributes"]["id"]
+        for r in state["resources"]
+        if r["type"] == "aws_security_group"
+    )
+    boto3.client("ec2", region_name=DEFAULT_REGION).authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 8080,
+                "ToPort": 8080,
+                "IpRanges": [{"CidrIp": "10.1.0.0/16"}],
+            }
+        ],
+    )
+    report = api.scan(
+        Config(
+            states=(str(workdir / "terraform.tfstate"),),
+            source=workdir,
+            repo_root=workdir,
+            regions=(DEFAULT_REGION,),
+            endpoint_url=aws.endpoint_url,
+            checkov=False,
+            verify=VerifyMode.TERRAFORM,
+        )
+    )
+    (f,) = [x for x in report.findings if x.address == "aws_security_group.web"]
+    assert f.attribute == "ingress"
+    (patch,) = [p for p in report.patches if f.id in p.finding_ids]
+    new = "aws_security_group_rule.web_ingress_tcp_8080"
+    assert (patch.action, patch.verified, patch.reason) == (PatchAction.CODIFY, True, "")
+    assert Check.TERRAFORM_PLAN in patch.verified_by
+    assert patch.plan_effect[new] is Effect.IMPORT
+    assert patch.plan_effect.get("aws_security_group_rule.https", Effect.NONE) is Effect.NONE
+    assert f'+import {{\n+  to = {new}\n+  id = "{group}_ingress_tcp_8080_8080_10.1.0.0/16"\n' in (
+        patch.diff
+    )
+
+    # The patched code, planned directly: one import, no change anywhere else.
+    tf = terraform.with_env(**aws.env())
+    patched = _apply_diff(MAIN, patch.diff)
+    (workdir / "main.tf").write_text(patched)
+    changes = _plan(tf, workdir)
+    actions = {
+        a: (rc["change"]["actions"], "importing" in rc["change"]) for a, rc in changes.items()
+    }
+    assert actions[new] == (["no-op"], True)
+    assert {a: act for a, act in actions.items() if a != new} == {
+        "aws_vpc.main": (["no-op"], False),
+        "aws_security_group.web": (["no-op"], False),
+        "aws_security_group_rule.https": (["no-op"], False),
+    }
+
+    # What the patch avoids: the same permission written inline makes the next apply revoke
+    # the separately managed 443 rule (the group's planned ingress holds only 8080).
+    inline = MAIN.replace("  vpc_id = aws_vpc.main.id\n", "  vpc_id = aws_vpc.main.id\n" + INLINE)
+    (workdir / "main.tf").write_text(inline)
+    group_change = _plan(tf, workdir)["aws_security_group.web"]["change"]
+    assert group_change["actions"] == ["update"]
+    assert [r["from_port"] for r in group_change["after"]["ingress"]] == [8080]
+    assert 443 in [r["from_port"] for r in group_change["before"]["ingress"]]
+
+
+def _apply_diff(text: str, diff: str) -> str:
+    """A one-file unified diff applied to `text` (hunks at their stated lines)."""
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for ln in lines:
+        offsets.append(offsets[-1] + len(ln))
+    edits = []
+    body = diff.splitlines(keepends=True)
+    i = 0
+    while i < len(body):
+        header = body[i]
+        i += 1
+        if not header.startswith("@@"):
+            continue
+        start = int(header.split()[1].split(",")[0].lstrip("-")) - 1
+        old, new = [], []
+        while i < len(body) and not body[i].startswith("@@"):
+            ln = body[i]
+            i += 1
+            if ln.startswith(" "):
+                old.append(ln[1:])
+                new.append(ln[1:])
+            elif ln.startswith("-"):
+                old.append(ln[1:])
+            elif ln.startswith("+"):
+                new.append(ln[1:])
+        assert "".join(lines[start : start + len(old)]) == "".join(old)
+        edits.append(TextEdit(offsets[start], offsets[start + len(old)], "".join(new)))
+    return apply_edits(text, edits)
