@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from driftpatch.config import Prefer
-from driftpatch.fix.ownership import Separate
+from driftpatch.fix.ownership import Separate, legacy_aws_provider
 from driftpatch.fix.remedies import Plan, plan_remedies
 from driftpatch.fix.verify import Applied, apply_plan
 from driftpatch.model import Category, Finding, Kind, PatchAction, Severity
@@ -471,3 +471,22 @@ def test_value_written_in_code_needs_only_apply(repo: Path) -> None:
         "This change weakens security (DP-S3-002): do not keep it. Put the code's value back "
         "with: terraform apply -target='aws_s3_bucket_policy.logs'."
     )
+
+
+@pytest.mark.parametrize(
+    ("constraint", "legacy"),
+    [
+        ("~> 3.74", True),
+        ("3.76.1", True),
+        ("< 4.0", True),
+        (">= 3.0, < 4.0", True),
+        (">= 3.0", False),
+        ("~> 5.0", False),
+        (">= 4.0, < 6.0", False),
+    ],
+)
+def test_only_a_provider_pinned_below_4_keeps_inline_bucket_arguments(
+    repo: Path, constraint: str, legacy: bool
+) -> None:
+    (repo / "main.tf").write_text(MAIN.replace('"~> 5.0"', f'"{constraint}"'))
+    assert legacy_aws_provider(index_source(repo)) is legacy

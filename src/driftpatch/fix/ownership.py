@@ -320,14 +320,19 @@ def security_group_codify(
 S3_OWNER = {attr: type_ for type_, attrs in S3_SPLIT.items() for attr in attrs}
 
 
+# A version constraint part that keeps hashicorp/aws below 4: "~> 3.74", "3.76.1", "= 3.0",
+# "< 4.0", "<= 3.76" (">= 3.0" does not: it allows 5.x).
+_LEGACY = re.compile(r"^((~>|=)?\s*[0-3](\.\d+)*|<\s*4(\.0)*|<=\s*[0-3](\.\d+)*)$")
+
+
 def legacy_aws_provider(index: SourceIndex) -> bool:
     """True when the code pins hashicorp/aws below 4 (where inline bucket arguments are the
     only form); unknown or >= 4 -> False."""
     for text in index.texts.values():
         for m in re.finditer(r"aws\s*=\s*\{[^}]*?version\s*=\s*\"([^\"]+)\"", text, re.S):
-            constraint = m.group(1)
-            if re.search(r"(~>|=|^)\s*[0-3]\.|<\s*4(\.|\b)", constraint.strip()):
-                return True
+            for part in m.group(1).split(","):
+                if _LEGACY.match(part.strip()):
+                    return True
     return False
 
 
