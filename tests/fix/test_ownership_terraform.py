@@ -1,7 +1,10 @@
 """The proof, under real Terraform + hashicorp/aws 5.100.0 on moto: a permission added by hand
 to a security group whose rules are separate `aws_security_group_rule` resources is codified as
 a new imported rule resource, and the patched code's plan imports it and deletes nothing (the
-inline form the patch avoids would revoke the separately managed rule)."""
+inline form the patch avoids would revoke the separately managed rule). In the same world, SSH
+opened to the world on a group whose code is silent on ingress is reverted by `ingress = []`
+(an in-place update; apply alone would change nothing), and a revoked egress is codified as
+`egress = []` (no change planned)."""
 
 from __future__ import annotations
 
@@ -51,6 +54,23 @@ resource "aws_security_group_rule" "https" {
   to_port           = 443
   cidr_blocks       = ["10.0.0.0/16"]
 }
+
+resource "aws_security_group" "bare" {
+  name   = "bare"
+  vpc_id = aws_vpc.main.id
+}
+
+resource "aws_security_group" "db" {
+  name   = "db"
+  vpc_id = aws_vpc.main.id
+
+  egress {
+    protocol    = "-1"
+    from_port   = 0
+    to_port     = 0
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
 """
 INLINE = """
   ingress {
@@ -77,12 +97,23 @@ def test_patched_code_imports_the_rule_and_deletes_none(
     (workdir / ".git").mkdir()
     (workdir / "main.tf").write_text(MAIN)
     state = tf_apply(workdir)
-    group = next(
-        r["instances"][0]["attributes"]["id"]
+    ids = {
+        r["name"]: r["instances"][0]["attributes"]["id"]
         for r in state["resources"]
         if r["type"] == "aws_security_group"
+    }
+    group = ids["web"]
+    ec2 = boto3.client("ec2", region_name=DEFAULT_REGION)
+    # Out of band: SSH opened to the world on a group whose code is silent on ingress, and
+    # the db group's only egress rule revoked.
+    world_ssh: dict[str, Any] = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22}
+    world_ssh["IpRanges"] = [{"CidrIp": "0.0.0.0/0"}]
+    ec2.authorize_security_group_ingress(GroupId=ids["bare"], IpPermissions=[world_ssh])
+    ec2.revoke_security_group_egress(
+        GroupId=ids["db"],
+        IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
     )
-    boto3.client("ec2", region_name=DEFAULT_REGION).authorize_security_group_ingress(
+    ec2.authorize_security_group_ingress(
         GroupId=group,
         IpPermissions=[
             {
@@ -116,6 +147,29 @@ def test_patched_code_imports_the_rule_and_deletes_none(
         patch.diff
     )
 
+    # The world-open SSH on the silent group: reverted by stating `ingress = []` (apply alone
+    # would change nothing), planned as an in-place update of that group only.
+    (ssh,) = [x for x in report.findings if x.address == "aws_security_group.bare"]
+    (revert,) = [p for p in report.patches if ssh.id in p.finding_ids]
+    assert (revert.action, revert.verified, revert.in_default_patch) == (
+        PatchAction.REVERT,
+        True,
+        True,
+    )
+    assert revert.plan_effect == {"aws_security_group.bare": Effect.UPDATE}
+    assert "+  ingress = []\n" in revert.diff
+    assert "alone would not restore it: the code does not set ingress" in ssh.remediation
+    # The revoked egress: codified as `egress = []`, which plans no change.
+    (egress,) = [x for x in report.findings if x.address == "aws_security_group.db"]
+    (codify,) = [p for p in report.patches if egress.id in p.finding_ids]
+    assert (codify.action, codify.verified, codify.in_default_patch) == (
+        PatchAction.CODIFY,
+        True,
+        True,
+    )
+    assert codify.plan_effect == {"aws_security_group.db": Effect.NONE}
+    assert "-  egress {\n" in codify.diff and "+  egress = []\n" in codify.diff
+
     # The patched code, planned directly: one import, no change anywhere else.
     tf = terraform.with_env(**aws.env())
     patched = _apply_diff(MAIN, patch.diff)
@@ -125,11 +179,16 @@ def test_patched_code_imports_the_rule_and_deletes_none(
         a: (rc["change"]["actions"], "importing" in rc["change"]) for a, rc in changes.items()
     }
     assert actions[new] == (["no-op"], True)
-    assert {a: act for a, act in actions.items() if a != new} == {
+    assert {
+        a: act
+        for a, act in actions.items()
+        if a in ("aws_vpc.main", "aws_security_group.web", "aws_security_group_rule.https")
+    } == {
         "aws_vpc.main": (["no-op"], False),
         "aws_security_group.web": (["no-op"], False),
         "aws_security_group_rule.https": (["no-op"], False),
     }
+    assert not [a for a, (act, _) in actions.items() if "delete" in act]
 
     # What the patch avoids: the same permission written inline makes the next apply revoke
     # the separately managed 443 rule (the group's planned ingress holds only 8080).
