@@ -201,11 +201,8 @@ def test_patched_code_imports_the_rule_and_deletes_none(
 
 
 def _apply_diff(text: str, diff: str) -> str:
-    """A one-file unified diff applied to `text` (hunks at their stated lines)."""
-    lines = text.splitlines(keepends=True)
-    offsets = [0]
-    for ln in lines:
-        offsets.append(offsets[-1] + len(ln))
+    """A one-file unified diff applied to `text`, each hunk found where its old lines are
+    (like `git apply`, a report's patches apply at an offset when taken alone)."""
     edits = []
     body = diff.splitlines(keepends=True)
     i = 0
@@ -214,7 +211,6 @@ def _apply_diff(text: str, diff: str) -> str:
         i += 1
         if not header.startswith("@@"):
             continue
-        start = int(header.split()[1].split(",")[0].lstrip("-")) - 1
         old, new = [], []
         while i < len(body) and not body[i].startswith("@@"):
             ln = body[i]
@@ -226,6 +222,7 @@ def _apply_diff(text: str, diff: str) -> str:
                 old.append(ln[1:])
             elif ln.startswith("+"):
                 new.append(ln[1:])
-        assert "".join(lines[start : start + len(old)]) == "".join(old)
-        edits.append(TextEdit(offsets[start], offsets[start + len(old)], "".join(new)))
+        at = text.find("".join(old))
+        assert at >= 0 and text.count("".join(old)) == 1, "".join(old)
+        edits.append(TextEdit(at, at + len("".join(old)), "".join(new)))
     return apply_edits(text, edits)
