@@ -226,3 +226,111 @@ def _apply_diff(text: str, diff: str) -> str:
         assert at >= 0 and text.count("".join(old)) == 1, "".join(old)
         edits.append(TextEdit(at, at + len("".join(old)), "".join(new)))
     return apply_edits(text, edits)
+
+
+SPLIT = """\
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "5.100.0"
+    }
+  }
+}
+
+resource "aws_s3_bucket" "data" {
+  bucket = "acme-ownership-data"
+}
+
+resource "aws_iam_role" "app" {
+  name = "acme-ownership-app"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ec2.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+
+resource "aws_iam_policy" "reader" {
+  name = "acme-ownership-reader"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "*" }]
+  })
+}
+"""
+
+
+def test_bucket_policy_and_role_attachment_go_into_imported_split_resources(
+    tf_apply: TfApply, aws: EmbeddedAws, tmp_path: Path
+) -> None:
+    workdir = tmp_path / "split"
+    workdir.mkdir()
+    (workdir / ".git").mkdir()
+    (workdir / "main.tf").write_text(SPLIT)
+    state = tf_apply(workdir)
+    arn = next(
+        r["instances"][0]["attributes"]["arn"]
+        for r in state["resources"]
+        if r["type"] == "aws_iam_policy"
+    )
+    account = boto3.client("sts", region_name=DEFAULT_REGION).get_caller_identity()["Account"]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::acme-ownership-data/*",
+            }
+        ],
+    }
+    boto3.client("s3", region_name=DEFAULT_REGION).put_bucket_policy(
+        Bucket="acme-ownership-data", Policy=json.dumps(policy)
+    )
+    boto3.client("iam", region_name=DEFAULT_REGION).attach_role_policy(
+        RoleName="acme-ownership-app", PolicyArn=arn
+    )
+    report = api.scan(
+        Config(
+            states=(str(workdir / "terraform.tfstate"),),
+            source=workdir,
+            repo_root=workdir,
+            regions=(DEFAULT_REGION,),
+            endpoint_url=aws.endpoint_url,
+            checkov=False,
+            verify=VerifyMode.TERRAFORM,
+        )
+    )
+    findings = {(f.address, f.attribute): f for f in report.findings}
+    cases = {
+        ("aws_s3_bucket.data", "policy"): "aws_s3_bucket_policy.data",
+        (
+            "aws_iam_role.app",
+            "managed_policy_arns",
+        ): "aws_iam_role_policy_attachment.app_acme-ownership-reader",
+    }
+    for key, new in cases.items():
+        f = findings[key]
+        (patch,) = [p for p in report.patches if f.id in p.finding_ids]
+        assert (patch.action, patch.verified, patch.in_default_patch, patch.reason) == (
+            PatchAction.CODIFY,
+            True,
+            True,
+            "",
+        ), patch
+        assert patch.plan_effect[new] is Effect.IMPORT
+        assert patch.plan_effect.get(key[0], Effect.NONE) is Effect.NONE
+        # The parent block is left as it is (the deprecated inline argument is never
+        # written): the patch only adds top-level blocks, the new resource and its import.
+        lines = patch.diff.splitlines()[4:]
+        assert not [ln for ln in lines if ln.startswith("-")]
+        added = [ln[1:] for ln in lines if ln.startswith("+")]
+        kind, name = new.split(".")
+        top = [a for a in added if a and not a[0].isspace()]
+        # (difflib may show the parent's closing brace as added and the new block's as kept)
+        assert sorted(top) == sorted([f'resource "{kind}" "{name}" {{', "}", "import {", "}"])
