@@ -38,6 +38,7 @@ from driftpatch.drift.detect import (
 from driftpatch.drift.ignore import DEFAULT_NAME, IgnoreList
 from driftpatch.drift.reconcile import Owners, reconcile
 from driftpatch.errors import AwsError, DriftpatchError, TerraformInputError
+from driftpatch.fix.ownership import Separate
 from driftpatch.fix.remedies import plan_remedies
 from driftpatch.fix.verification import Settings, terraform_for, verify_patches
 from driftpatch.fix.verify import apply_plan
@@ -364,6 +365,7 @@ def _remedy(
     unmanaged: Mapping[str, LiveResource] | None = None,
     managed_ids: Mapping[tuple[str, str], str] | None = None,
     settings: Settings | None = None,
+    separate: Separate | None = None,
 ) -> Remedied:
     """Drop ignored findings, then write and verify a patch for each one code can fix; the
     others say in their remediation why no patch is offered. Verification (rule, schema,
@@ -378,7 +380,7 @@ def _remedy(
     ordered = sorted(unique.values(), key=finding_sort_key)
     if index is None:
         return Remedied(tuple(ordered), (), "", len(ignored), suppressed=accepted)
-    plan = plan_remedies(ordered, index, fixes, prefer, unmanaged, managed_ids)
+    plan = plan_remedies(ordered, index, fixes, prefer, unmanaged, managed_ids, separate)
     applied = apply_plan(plan, index)
     patched = {fid for p in applied.patches for fid in p.finding_ids}
     out = []
@@ -634,6 +636,7 @@ def scan(config: Config) -> Report:
         settings=_verify_settings(
             config, session, live=config.live_snapshot is None, states=states
         ),
+        separate=Separate.from_state((i.address.type, i.attributes) for i in instances),
     )
     return _finish(
         index=index,

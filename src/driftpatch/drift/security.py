@@ -12,9 +12,11 @@ the misconfiguration stands on its own (its fix goes into the code), and so does
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Collection, Sequence
+from typing import Any
 
-from driftpatch.model import Finding, Kind
+from driftpatch.model import JSON, SENSITIVE, Finding, Kind
 
 
 def _overlaps(drift_attr: str | None, rule_attr: str | None) -> bool:
@@ -41,17 +43,90 @@ def weakened(drift: Finding, rule: Finding) -> Finding:
         description=f"{drift.description} {rule.description}".strip(),
         risk=rule.risk or drift.risk,
         remediation=(
-            f"This change weakens security ({rule.rule_id}): do not keep it. Put the code's "
-            f"value back with: terraform apply -target='{drift.address}'. {rule.remediation}"
+            f"This change weakens security ({rule.rule_id}): do not keep it. "
+            f"{restore_sentence(drift.address or '')} {rule.remediation}"
         ).strip(),
         references=tuple(dict.fromkeys((*drift.references, *rule.references))),
         also=tuple(dict.fromkeys((*drift.also, rule.rule_id, *rule.also))),
     )
 
 
+def restore_sentence(address: str) -> str:
+    """The generic restore advice; fix/remedies.py replaces it with what is true for the code
+    at hand (apply alone does not restore what the code is silent on)."""
+    return f"Put the code's value back with: terraform apply -target='{address}'."
+
+
 def is_security_drift(f: Finding) -> bool:
-    """A drift finding that a security rule flagged (see `weakened`)."""
-    return f.kind is Kind.DRIFT and any(a.startswith("DP-") for a in f.also)
+    """A drift finding that a security rule flagged (see `weakened`), or whose live value a
+    rule flags where the state's value passes (`weakening_rules`): one policy, from the rules,
+    for every type, whether or not the scan's merge could fold the rule's finding in."""
+    if f.kind is not Kind.DRIFT:
+        return False
+    return any(a.startswith("DP-") for a in f.also) or bool(weakening_rules(f))
+
+
+def flagged_by(f: Finding) -> tuple[str, ...]:
+    """The rule ids that make `f` a security regression (empty when it is not one)."""
+    own = tuple(a for a in f.also if a.startswith("DP-"))
+    return own or weakening_rules(f)
+
+
+_STEP = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)(?:\[(\d+)\])?$")
+
+
+def _nest(path: str, value: JSON) -> dict[str, Any] | None:
+    """{"metadata_options": [{"http_tokens": v}]} for "metadata_options[0].http_tokens"."""
+    steps = []
+    for part in path.split("."):
+        m = _STEP.match(part)
+        if m is None:
+            return None
+        steps.append((m.group(1), m.group(2) is not None))
+    out: Any = value
+    for name, indexed in reversed(steps):
+        out = {name: [out] if indexed else out}
+    return dict(out)
+
+
+def weakening_rules(f: Finding) -> tuple[str, ...]:
+    """Rules that fire on the drifted attribute's live value and not on the state's value.
+
+    Each side is judged alone (a resource holding only that attribute), so what the rules say
+    about other attributes cancels out; a rule that needs more context than the attribute is
+    left to the scan's merge (`merge`), which sees whole resources."""
+    if f.kind is not Kind.DRIFT or not f.attribute or not f.resource_type:
+        return ()
+    if SENSITIVE in (f.expected, f.actual) or f.attribute.startswith("tags."):
+        return ()
+    from driftpatch.rules import all_rules
+    from driftpatch.rules.interface import Origin, Subject, World
+
+    sides = []
+    for value in (f.actual, f.expected):
+        attrs = _nest(f.attribute, value)
+        if attrs is None:
+            return ()
+        if f.resource_id:
+            attrs.setdefault("id", f.resource_id)
+        sides.append(Subject(f.resource_type, attrs, Origin.LIVE, f.address, f.resource_id))
+    live, state = sides
+    found: list[str] = []
+    for rule in all_rules():
+        if f.resource_type not in rule.meta.resource_types:
+            continue
+        try:
+            hits = [
+                v for v in rule.evaluate(live, World([live])) if _overlaps(v.attribute, f.attribute)
+            ]
+            if not hits or any(
+                _overlaps(v.attribute, f.attribute) for v in rule.evaluate(state, World([state]))
+            ):
+                continue
+        except (KeyError, TypeError, ValueError, AttributeError):
+            continue  # a rule that cannot judge a partial resource says nothing here
+        found.append(rule.meta.id)
+    return tuple(found)
 
 
 def merge(

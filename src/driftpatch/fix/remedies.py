@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,40 +28,20 @@ from driftpatch.config import Prefer
 from driftpatch.drift import security
 from driftpatch.drift.policy import POLICY_ATTRIBUTES, parse_policy
 from driftpatch.errors import FixError
-from driftpatch.fix import hcl_edit, imports, render
+from driftpatch.fix import hcl_edit, imports, ownership, render
 from driftpatch.fix.hcl_edit import TextEdit
+from driftpatch.fix.operations import Edit as Edit
+from driftpatch.fix.operations import NoPatch as NoPatch
+from driftpatch.fix.operations import Operation as Operation
+from driftpatch.fix.operations import OperationFn as OperationFn
+from driftpatch.fix.operations import apply_command as apply_command
 from driftpatch.model import SENSITIVE, Address, Finding, Kind, PatchAction
+from driftpatch.rules import meta_by_id
 from driftpatch.rules.interface import AddResource, Expr, Fix, RemoveValue, SetValue, Subject
 from driftpatch.terraform.schema import BlockSchema, aws_schema
 from driftpatch.terraform.source import AttributeNode, BlockNode, SourceIndex
 
 _VAR = re.compile(r"^var\.([A-Za-z_][A-Za-z0-9_-]*)$")
-
-
-class NoPatch(Exception):
-    """Why a finding gets no patch (a value, not a failure: it ends up in the patch note)."""
-
-
-@dataclass(frozen=True)
-class Edit:
-    """Text edits on one file; `new_file` when the file does not exist yet."""
-
-    file: str
-    edits: tuple[TextEdit, ...]
-    new_file: bool = False
-
-
-# An operation reads the current index (files as already edited) and returns edits + a note.
-OperationFn = Callable[[SourceIndex], tuple[list[Edit], str]]
-
-
-@dataclass(frozen=True)
-class Operation:
-    finding_ids: tuple[str, ...]
-    action: PatchAction
-    run: OperationFn
-    # What verification re-checks after the edit (see fix/verify.py).
-    expect: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -377,10 +357,6 @@ def _in_dir(index: SourceIndex, file: str, directory: Path) -> bool:
 # -- choosing ----------------------------------------------------------------------------------
 
 
-def apply_command(address: str) -> str:
-    return f"terraform apply -target='{address}'"
-
-
 def _code_value(index: SourceIndex, address: str, path: str) -> tuple[bool, Any]:
     """(is the attribute written in the code, its literal value or None)."""
     node = index.block_for(address)
@@ -406,36 +382,139 @@ def _code_value(index: SourceIndex, address: str, path: str) -> tuple[bool, Any]
     return bool(node.nested(last.name)), None
 
 
-def _drift_operation(f: Finding, index: SourceIndex, prefer: Prefer) -> Operation | str:
+def _drift_operation(
+    f: Finding, index: SourceIndex, prefer: Prefer, separate: ownership.Separate
+) -> tuple[Operation | str, str | None]:
+    """(the operation or why none, the restore advice when the drift is to be reverted)."""
     assert f.address and f.attribute
     if SENSITIVE in (f.expected, f.actual):
-        return "the attribute is sensitive: its value is never written into code"
-    revert = prefer is Prefer.REVERT or (prefer is Prefer.AUTO and security.is_security_drift(f))
-    if revert:
-        written, _ = _code_value(index, f.address, f.attribute)
-        if written:
-            return f"the code already sets {f.attribute}: `{apply_command(f.address)}` puts it back"
-        if f.expected is None:
-            return f"{f.attribute} is unset in state and code; remove it in AWS"
-        return Operation(
-            (f.id,),
-            PatchAction.REVERT,
-            set_operation(f.address, f.attribute, f.expected),
-            {"kind": "value", "address": f.address, "path": f.attribute, "value": f.expected},
-        )
+        return "the attribute is sensitive: its value is never written into code", None
+    # One policy, from the rules: drift that weakens security is reverted whatever --prefer
+    # says; other drift is codified unless --prefer revert.
+    if prefer is Prefer.REVERT or security.is_security_drift(f):
+        return _revert_operation(f, index, separate)
+    head = hcl_edit.parse_path(f.attribute)[0].name
+    owned: Operation | str | None = None
+    if f.resource_type == "aws_security_group" and f.attribute in ("ingress", "egress"):
+        owned = ownership.security_group_codify(f, index, separate)
+    elif f.resource_type == "aws_s3_bucket":
+        owned = ownership.s3_codify(f, index, separate, f.actual, PatchAction.CODIFY)
+    elif f.resource_type == "aws_iam_role":
+        owned = ownership.iam_codify(f, index, separate)
+    if owned is not None:
+        return owned, None
     if f.actual is None:
         return Operation(
             (f.id,),
             PatchAction.CODIFY,
             remove_operation(f.address, f.attribute),
             {"kind": "absent", "address": f.address, "path": f.attribute},
-        )
+        ), None
+    blocks_attr = ownership.is_block_attribute(f.resource_type, head)
+    if f.actual == [] and head == f.attribute and blocks_attr:
+        return Operation(
+            (f.id,),
+            PatchAction.CODIFY,
+            ownership.empty_blocks_operation(f.address, head),
+            {"kind": "value", "address": f.address, "path": f.attribute, "value": []},
+        ), None
     return Operation(
         (f.id,),
         PatchAction.CODIFY,
         set_operation(f.address, f.attribute, f.actual),
         {"kind": "value", "address": f.address, "path": f.attribute, "value": f.actual},
-    )
+    ), None
+
+
+def _then_apply(address: str) -> str:
+    return f"with the patch applied, `{apply_command(address)}` restores it."
+
+
+def _revert_operation(
+    f: Finding, index: SourceIndex, separate: ownership.Separate
+) -> tuple[Operation | str, str]:
+    """Put the state's value back. Where `terraform apply -target` would not (the code is
+    silent on the attribute, or lifecycle ignore_changes lists it), say so, and patch the code
+    to state the value so that apply does restore it."""
+    assert f.address and f.attribute
+    address, path = f.address, f.attribute
+    head = hcl_edit.parse_path(path)[0].name
+    expect = {"kind": "value", "address": address, "path": path, "value": f.expected}
+    written, _ = _code_value(index, address, path)
+    entry = ownership.ignored(index, address, path)
+    if entry == "all":
+        why = "its lifecycle block has ignore_changes = all"
+        return (
+            f"{address} ignores every change (ignore_changes = all): restore {path} in AWS",
+            ownership.not_restored(f, why) + f" Restore {path} in AWS, or drop ignore_changes.",
+        )
+    if entry is not None:
+        runs = [ownership.unignore_operation(address, entry)]
+        if not written and f.expected not in (None, "", []):
+            runs.append(set_operation(address, path, f.expected))
+
+        def run(current: SourceIndex) -> tuple[list[Edit], str]:
+            out: list[Edit] = []
+            notes = []
+            for r in runs:
+                edits, note = r(current)
+                out.extend(edits)
+                notes.append(note)
+            return out, "; ".join(notes)
+
+        advice = ownership.not_restored(f, f"lifecycle ignore_changes lists {entry}")
+        advice += f" The patch removes {entry} from ignore_changes; {_then_apply(address)}"
+        return Operation((f.id,), PatchAction.REVERT, run, expect), advice
+    if written:
+        return (
+            f"the code already sets {path}: `{apply_command(address)}` puts it back",
+            f"Put the code's value back with: {apply_command(address)}.",
+        )
+    silent = f"the code does not set {head}"
+    if f.resource_type == "aws_security_group" and path in ("ingress", "egress"):
+        kinds = ownership._owns(ownership.managers(index, address, f.resource_id, separate), path)
+        if kinds:
+            why = (
+                f"the code manages this group's {path} only through separate "
+                f"{' and '.join(kinds)} resources"
+            )
+            command = ownership.revoke_command(f)
+            return (
+                f"{why}; revoke the permission in AWS: {command}",
+                ownership.not_restored(f, why) + f" Revoke it in AWS: {command}",
+            )
+    if f.resource_type == "aws_s3_bucket" and f.expected not in (None, "", []):
+        split = ownership.s3_codify(f, index, separate, f.expected, PatchAction.REVERT)
+        if isinstance(split, Operation):
+            advice = ownership.not_restored(f, silent)
+            return split, advice + f" The patch states the secure value; {_then_apply(address)}"
+        if isinstance(split, str):
+            return split, ownership.not_restored(f, silent) + f" No patch: {split}."
+    if f.resource_type == "aws_iam_role" and head in ownership.IAM_SPLIT:
+        why = f"the code does not set {head} (deprecated; its policies are managed elsewhere)"
+        how = ownership.iam_undo_commands(f)
+        return (
+            f"{head} is not managed by the code: undo the change in AWS: {how}",
+            ownership.not_restored(f, why) + f" Undo it in AWS: {how}.",
+        )
+    if f.expected in (None, ""):
+        how = "Remove it in AWS"
+        if f.resource_type == "aws_s3_bucket" and head == "policy":
+            how += f": aws s3api delete-bucket-policy --bucket {f.resource_id}"
+        return (
+            f"{path} is unset in state and code; remove it in AWS",
+            ownership.not_restored(f, f"neither the code nor the state sets {path}") + f" {how}.",
+        )
+    advice = ownership.not_restored(f, silent)
+    if f.expected == [] and head == path and ownership.is_block_attribute(f.resource_type, head):
+        advice += f" The patch writes `{head} = []`; {_then_apply(address)}"
+        return Operation(
+            (f.id,), PatchAction.REVERT, ownership.empty_blocks_operation(address, head), expect
+        ), advice
+    advice += f" The patch states the secure value in the code; {_then_apply(address)}"
+    return Operation(
+        (f.id,), PatchAction.REVERT, set_operation(address, path, f.expected), expect
+    ), advice
 
 
 def _fix_operation(f: Finding, subject: Subject, fix: Fix) -> Operation | str:
@@ -461,6 +540,39 @@ def _fix_operation(f: Finding, subject: Subject, fix: Fix) -> Operation | str:
     return Operation(
         (f.id,), PatchAction.FIX, run, {"kind": "rule", "rule_id": f.rule_id, "address": address}
     )
+
+
+_NOT_CODIFIED = (
+    "--prefer codify does not apply: drift that weakens security is reverted, never codified"
+)
+
+
+def _noted(op: Operation, extra: str) -> Operation:
+    """`op` with `extra` appended to the note its patch carries."""
+
+    def run(index: SourceIndex) -> tuple[list[Edit], str]:
+        edits, note = op.run(index)
+        return edits, f"{note} ({extra})"
+
+    return dataclasses.replace(op, run=run)
+
+
+def _revert_remediation(f: Finding, advice: str, prefer: Prefer) -> str:
+    """The finding's remediation with restore advice that is true for this code: the generic
+    "terraform apply -target" sentence is replaced by `advice`."""
+    rules = security.flagged_by(f)
+    generic = security.restore_sentence(f.address or "")
+    if generic in f.remediation:
+        text = f.remediation.replace(generic, advice)
+    elif rules:
+        meta = [m for m in (meta_by_id(r) for r in rules) if m is not None]
+        text = f"This change weakens security ({', '.join(rules)}): do not keep it. {advice}"
+        text = " ".join([text, *(m.remediation for m in meta)])
+    else:
+        text = advice
+    if rules and prefer is Prefer.CODIFY:
+        text += f" ({_NOT_CODIFIED}.)"
+    return text.strip()
 
 
 IMPORT_FILE = "imported.tf"
@@ -568,11 +680,15 @@ def plan_remedies(
     prefer: Prefer = Prefer.AUTO,
     unmanaged: Mapping[str, LiveResource] | None = None,
     managed_ids: Mapping[tuple[str, str], str] | None = None,
+    separate: ownership.Separate | None = None,
 ) -> Plan:
     """One operation per finding that code can fix; the others get a reason.
 
     `unmanaged`: finding id -> the live resource behind an unmanaged finding; `managed_ids`:
-    (type, id or ARN) -> address of managed root-module resources, for references."""
+    (type, id or ARN) -> address of managed root-module resources, for references;
+    `separate`: the separate resources in state (security group rules, split bucket
+    resources, role attachments) by the parent they manage."""
+    owners = separate or ownership.Separate()
     operations: list[Operation] = []
     remediation: dict[str, str] = {}
     skipped: dict[str, str] = {}
@@ -587,11 +703,11 @@ def plan_remedies(
     for f in findings:
         outcome: Operation | str | None = None
         if f.kind is Kind.DRIFT and f.address and f.attribute:
-            outcome = _drift_operation(f, index, prefer)
-            if security.is_security_drift(f) or prefer is Prefer.REVERT:
-                remediation[f.id] = (
-                    f"Restore the code's value: {apply_command(f.address)}. " + f.remediation
-                )
+            outcome, advice = _drift_operation(f, index, prefer, owners)
+            if advice is not None:
+                remediation[f.id] = _revert_remediation(f, advice, prefer)
+                if isinstance(outcome, Operation) and prefer is Prefer.CODIFY:
+                    outcome = _noted(outcome, _NOT_CODIFIED)
         elif f.kind is Kind.MISCONFIG and f.id in fixes:
             subject, fix = fixes[f.id]
             outcome = _fix_operation(f, subject, fix)
