@@ -252,12 +252,7 @@ WANT: Mapping[str, Want] = {
         "patch",
         SG_EX,
         ("aws_security_group_rule", "8443"),
-        effect="",
-        bug=(
-            "codifies an inline ingress {} block into aws_security_group.service_two whose "
-            "rules are managed by a separate aws_security_group_rule (module.rules_two): not "
-            "verified, so no patch at all; should codify a separate rule resource (issue 9, 5)"
-        ),
+        effect="",  # a separate rule resource + import (fixed: it once codified inline ingress)
     ),
     "sg-ssh-open": Want(
         "no-false-apply",
