@@ -50,6 +50,7 @@ def test_the_run_step_on_the_demo_source_writes_every_report_and_its_outputs(
         DP_FAIL_ON="high",
         DP_OUT="out",
         DP_SARIF_CATEGORY="driftpatch/pr",
+        DP_HISTORY="history.db",
         DP_EXTRA_ARGS="--no-checkov",
     )
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
@@ -78,6 +79,8 @@ def test_the_run_step_on_the_demo_source_writes_every_report_and_its_outputs(
     sarif = json.loads((tmp_path / "out" / "report.sarif").read_text(encoding="utf-8"))
     assert sarif["runs"][0]["automationDetails"] == {"id": "driftpatch/pr/"}
     assert not any("checkov" in n for n in report.get("notices", []))  # --no-checkov passed
+    assert (tmp_path / "history.db").is_file()  # --history passed
+    assert {f["history"] for f in findings} == {"new"}
 
 
 def test_bad_input_is_exit_2_and_still_sets_the_exit_code_output(tmp_path: Path) -> None:
