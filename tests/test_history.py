@@ -16,6 +16,7 @@ import pytest
 
 from driftpatch.history import HistoryError, record, render, summarize
 from driftpatch.model import Category, Finding, Inputs, Kind, Report, ScanError, Severity
+from tests.clirun import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 DAY = 86400
@@ -172,17 +173,7 @@ def test_two_concurrent_writers_never_corrupt_it(tmp_path: Path) -> None:
     con.close()
 
 
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    return subprocess.run(
-        [sys.executable, "-m", "driftpatch", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=300,
-        check=False,
-    )
+_cli = run_cli
 
 
 def test_check_with_history_through_the_cli(tmp_path: Path) -> None:

@@ -5,29 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from driftpatch.model import Inputs, ScanError
+from tests.clirun import run_cli
 from tests.report.sample import IMDS, REPORT, TAG
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    return subprocess.run(
-        [sys.executable, "-m", "driftpatch", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=300,
-        check=False,
-    )
+run = run_cli
 
 
 def test_render_of_a_real_check_report_is_the_same_json_and_its_patch_applies(
