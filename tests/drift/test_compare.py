@@ -142,3 +142,12 @@ def test_nested_block_tags_fold_default_tags() -> None:
     assert [c.attribute for c in compare("aws_instance", state, live)] == [
         "root_block_device[0].tags"
     ]
+
+
+def test_all_traffic_rule_ports_are_not_drift_as_the_provider_suppresses_them() -> None:
+    state = {"type": "egress", "protocol": "-1", "from_port": -1, "to_port": -1}
+    live = {"type": "egress", "protocol": "-1", "from_port": 0, "to_port": 0}
+    assert compare("aws_security_group_rule", state, live) == ()
+    tcp = {"type": "egress", "protocol": "tcp", "from_port": 443, "to_port": 443}
+    moved = {**tcp, "to_port": 8443}
+    assert [c.attribute for c in compare("aws_security_group_rule", tcp, moved)] == ["to_port"]

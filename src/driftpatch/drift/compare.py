@@ -75,6 +75,24 @@ def _tag_changes(expected: Mapping[str, JSON], actual: Mapping[str, JSON]) -> li
     ]
 
 
+def _all_traffic(protocol: JSON) -> bool:
+    return str(protocol or "").lower() in ("-1", "all")
+
+
+def _suppressed(
+    type_: str, expected: Mapping[str, JSON], actual: Mapping[str, JSON]
+) -> frozenset[str]:
+    """Differences the provider itself suppresses, so Terraform never reports them.
+
+    aws_security_group_rule with protocol -1 (all traffic): the provider sends no ports to AWS
+    and reads none back (0), while configurations say 0/65535 or -1/-1; its DiffSuppressFunc on
+    from_port and to_port hides that. Ports mean nothing for all traffic."""
+    all_traffic = _all_traffic(expected.get("protocol")) and _all_traffic(actual.get("protocol"))
+    if type_ == "aws_security_group_rule" and all_traffic:
+        return frozenset({"from_port", "to_port"})
+    return frozenset()
+
+
 def compare(
     type_: str,
     expected: Mapping[str, JSON],
@@ -88,6 +106,7 @@ def compare(
     code. Keys missing on either side are not compared: a reader that cannot see an attribute
     declares it `unreadable`, and an old state may predate an attribute.
     """
+    skip = skip | _suppressed(type_, expected, actual)
     schema = aws_schema().resource(type_)
     block = schema.block if schema else BlockSchema({}, {})
     names = sorted(

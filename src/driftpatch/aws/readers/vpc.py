@@ -438,8 +438,6 @@ def match_security_group_rule(
         to_port=perm.to_port or 0,
         type=direction,
     )
-    if perm.protocol == "-1":  # all traffic: the ports in state stand (see `_ports`)
-        attrs.update(from_port=state.get("from_port", 0), to_port=state.get("to_port", 0))
     if description is not None:
         attrs["description"] = description
     # security_group_rule_id (computed-only) comes from DescribeSecurityGroupRules in the
