@@ -7,10 +7,11 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.clirun import one_error_line, run_cli, write_empty_snapshot
 
 REPO = Path(__file__).resolve().parents[2]
 STACK = REPO / "fixtures" / "inputs" / "stack"
@@ -21,51 +22,22 @@ PLAN = REPO / "fixtures" / "inputs" / "plans" / "plan-0.1-tf0.12.31.json"
 def run(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    for name in (
-        "DRIFTPATCH_DEBUG",
-        "DRIFTPATCH_MAX_INPUT_BYTES",
-        "DRIFTPATCH_MAX_HCL_BYTES",
-        "AWS_ENDPOINT_URL",
-    ):
-        full_env.pop(name, None)
-    full_env.update(env or {})
     # A timeout, not a timing assertion: a FIFO that hangs must fail the test, not the suite.
-    return subprocess.run(
-        [sys.executable, "-m", "driftpatch", *args],
-        capture_output=True,
-        text=True,
+    return run_cli(
+        *args,
         cwd=cwd or REPO,
-        env=full_env,
+        env=env,
         timeout=120,
-        check=False,
+        drop=("DRIFTPATCH_MAX_INPUT_BYTES", "DRIFTPATCH_MAX_HCL_BYTES", "AWS_ENDPOINT_URL"),
     )
 
 
-def error_line(proc: subprocess.CompletedProcess[str]) -> str:
-    """The one stderr line of an exit-2 run."""
-    assert proc.returncode == 2, (proc.returncode, proc.stderr)
-    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1, proc.stderr
-    return lines[0]
+error_line = one_error_line
 
 
 @pytest.fixture
 def snapshot(tmp_path: Path) -> Path:
-    """An empty but valid --live snapshot, so scan needs no AWS."""
-    path = tmp_path / "live.json"
-    path.write_text(
-        json.dumps(
-            {
-                "kind": "driftpatch-inventory",
-                "version": 1,
-                "regions": ["us-east-1"],
-                "resources": [],
-                "errors": [],
-            }
-        )
-    )
-    return path
+    return write_empty_snapshot(tmp_path / "live.json")
 
 
 def _deep_json(levels: int) -> str:

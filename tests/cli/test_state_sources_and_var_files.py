@@ -4,15 +4,14 @@ servers on 127.0.0.1; exit codes and the one stderr line are the contract."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from driftpatch.terraform.state import parse_state
+from tests.clirun import one_error_line, run_cli, write_empty_snapshot
 from tests.terraform.servers import Seen, Server, serve
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,42 +24,16 @@ SECRET_VARS = ("TF_HTTP_USERNAME", "TF_HTTP_PASSWORD", "TFE_HOSTNAME", "TFE_TOKE
 def run(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    full = {k: v for k, v in os.environ.items() if k not in SECRET_VARS and k != "DRIFTPATCH_DEBUG"}
-    full.update({"PYTHONPATH": str(REPO / "src"), **(env or {})})
-    return subprocess.run(
-        [sys.executable, "-m", "driftpatch", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=full,
-        timeout=300,
-        check=False,
-    )
+    return run_cli(*args, cwd=cwd, env=env, drop=SECRET_VARS)
 
 
-def one_line(proc: subprocess.CompletedProcess[str]) -> str:
-    assert proc.returncode == 2, (proc.returncode, proc.stderr)
-    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1, proc.stderr
-    return lines[0]
+one_line = one_error_line
 
 
 @pytest.fixture
 def live(tmp_path: Path) -> Path:
     """An empty --live snapshot: the scan needs no AWS (every state resource is missing)."""
-    path = tmp_path / "live.json"
-    path.write_text(
-        json.dumps(
-            {
-                "kind": "driftpatch-inventory",
-                "version": 1,
-                "regions": ["us-east-1"],
-                "resources": [],
-                "errors": [],
-            }
-        )
-    )
-    return path
+    return write_empty_snapshot(tmp_path / "live.json")
 
 
 @pytest.fixture
