@@ -47,6 +47,18 @@ assert report["schema_version"] == 1
 assert report["findings"], "no findings on the demo source"
 assert all(f["location"] for f in report["findings"] if f["kind"] == "misconfig" and f["address"])
 PY
+  # The demo needs a checkout (its stacks) and moto (the [demo] extra): an installed package
+  # says so in one line, exit 2, never an ImportError.
+  set +e
+  (cd "$out" && "$bin/driftpatch" demo --keep "$out/demo" >/dev/null 2>"$out/demo.err")
+  code=$?
+  set -e
+  if [ "$code" != 2 ] || ! grep -q "^driftpatch: error: " "$out/demo.err" ||
+     [ "$(grep -c . "$out/demo.err")" != 1 ]; then
+    echo "check_install: demo from the package exited $code; wanted 2 and one error line" >&2
+    cat "$out/demo.err" >&2
+    exit 1
+  fi
   echo "check_install: $1: ok ($(wc -l <"$out/rules.json") lines of rules, $("$bin/python" -c "import json,sys; print(len(json.load(open(sys.argv[1]))['findings']))" "$out/report.json") findings)"
 }
 
