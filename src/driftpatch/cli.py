@@ -337,8 +337,6 @@ def _finish(
     alert: tuple[str, FailOn] | None = None,
     compact: bool = False,
 ) -> int:
-    import dataclasses
-
     from driftpatch.github import blob_base
     from driftpatch.outputs import write_outputs
 
