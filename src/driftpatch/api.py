@@ -21,9 +21,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from driftpatch import __version__
-from driftpatch.aws.inventory import GLOBAL, Inventory, take_inventory
-from driftpatch.aws.readers import reader_for
-from driftpatch.aws.readers.interface import LiveResource
+from driftpatch.aws.inventory import take_inventory
+from driftpatch.aws.readers import READERS, reader_for
 from driftpatch.aws.session import AwsSession, RetryPolicy
 from driftpatch.config import Config, Prefer, Selection, VerifyMode
 from driftpatch.drift import security
@@ -43,10 +42,13 @@ from driftpatch.fix.remedies import plan_remedies
 from driftpatch.fix.verification import Settings, terraform_for, verify_patches
 from driftpatch.fix.verify import apply_plan
 from driftpatch.model import (
+    GLOBAL,
     JSON,
     Address,
     Finding,
     Inputs,
+    Inventory,
+    LiveResource,
     Location,
     Patch,
     Report,
@@ -574,7 +576,7 @@ def scan(config: Config) -> Report:
             inventory = take_inventory(session, regions, max_workers=config.max_workers)
         except AwsError as exc:
             inventory = Inventory((), tuple(regions), errors=(ScanError("aws", str(exc)),))
-    drift = detect(instances, inventory)
+    drift = detect(instances, inventory, readers=READERS)
     scanned = set(inventory.regions)
     addresses = {(live.type, live.id): addr for addr, live in drift.matched.items()}
     # An unread instance (its type's listing incomplete) may still have been read itself:
