@@ -50,12 +50,16 @@ ALLOWED: dict[str, frozenset[str]] = {
     "iam": frozenset(
         {
             "GetAccountPasswordPolicy",
+            "GetAccountAuthorizationDetails",
             "GetAccountSummary",
+            "GetInstanceProfile",
             "GetPolicy",
             "GetPolicyVersion",
             "GetRole",
             "GetRolePolicy",
+            "ListAccessKeys",
             "ListAttachedRolePolicies",
+            "ListInstanceProfiles",
             "ListPolicies",
             "ListRolePolicies",
             "ListRoles",

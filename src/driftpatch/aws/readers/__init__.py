@@ -9,6 +9,7 @@ from __future__ import annotations
 from driftpatch.aws.readers.account import READERS as ACCOUNT_READERS
 from driftpatch.aws.readers.ec2 import Ec2Reader
 from driftpatch.aws.readers.iam import IamReader
+from driftpatch.aws.readers.iam_users import IamUsersReader
 from driftpatch.aws.readers.interface import (
     LiveIndex,
     LiveResource,
@@ -27,6 +28,7 @@ READERS: tuple[Reader, ...] = (
     IamReader(),
     KmsReader(),
     *ACCOUNT_READERS,
+    IamUsersReader(),
 )
 
 
