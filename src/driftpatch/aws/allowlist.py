@@ -76,6 +76,14 @@ ALLOWED: dict[str, frozenset[str]] = {
         }
     ),
     "logs": frozenset({"DescribeLogGroups", "ListTagsForResource"}),
+    "rds": frozenset(
+        {
+            "DescribeDBParameterGroups",
+            "DescribeDBParameters",
+            "DescribeDBSubnetGroups",
+            "ListTagsForResource",
+        }
+    ),
     "s3": frozenset(
         {
             "GetBucketAccelerateConfiguration",
