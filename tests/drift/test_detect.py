@@ -48,7 +48,7 @@ def test_changed_missing_unmanaged_and_defaults() -> None:
     instances = [
         _inst("aws_vpc.main", VPC),
         _inst("aws_vpc.gone", {**VPC, "id": "vpc-2"}),
-        _inst("aws_iam_user.x", {"id": "x"}),  # no reader: unsupported, never "missing"
+        _inst("aws_glue_job.x", {"id": "x"}),  # no reader: unsupported, never "missing"
     ]
     inventory = Inventory(
         resources=(
@@ -71,7 +71,7 @@ def test_changed_missing_unmanaged_and_defaults() -> None:
     assert result.statuses == {
         "aws_vpc.main": ResourceStatus.DRIFTED,
         "aws_vpc.gone": ResourceStatus.MISSING,
-        "aws_iam_user.x": ResourceStatus.UNSUPPORTED,
+        "aws_glue_job.x": ResourceStatus.UNSUPPORTED,
     }
 
 
