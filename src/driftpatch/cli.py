@@ -424,6 +424,15 @@ def scan(
     rule: RuleOpt = None,
     skip_rule: SkipRuleOpt = None,
     compact: CompactOpt = False,
+    terraform_refresh: Annotated[
+        bool | None,
+        typer.Option(
+            "--terraform-refresh/--no-terraform-refresh",
+            help="Read types driftpatch has no reader for with 'terraform plan -refresh-only' "
+            "targeted at them (default: when --source is initialised and a Terraform CLI is "
+            "present; forced, a failure is exit 3).",
+        ),
+    ] = None,
 ) -> None:
     """State + live AWS (+ HCL, + plan): drift and misconfigurations. The nightly job."""
     from driftpatch import api
@@ -455,6 +464,7 @@ def scan(
         checkov=not no_checkov,
         prefer=prefer,
         verify=verify,
+        terraform_refresh=terraform_refresh,
         **_patch_options(patch_include, patch_kinds),
         deadline_s=deadline,
         selection=_selection(only, min_severity, rule, skip_rule),

@@ -148,6 +148,10 @@ class Config:
     # holding --source, else --source itself).
     repo_root: Path | None = None
     verify: VerifyMode = VerifyMode.AUTO
+    # Types without a native reader, refreshed by `terraform plan -refresh-only`: None (auto)
+    # when the source is initialised and a CLI can get its providers; True: always (a failure
+    # is an incomplete read, exit 3); False: never.
+    terraform_refresh: bool | None = None
     # What `-o patch` writes beyond the default patch, and which actions (None: every one).
     patch_include: frozenset[Include] = frozenset()
     patch_kinds: frozenset[PatchAction] | None = None

@@ -362,6 +362,9 @@ class ResourceEntry:
     id: str | None
     status: ResourceStatus
     location: Location | None = None
+    # How the live side was read: "native" (a driftpatch reader), "terraform" (a targeted
+    # `terraform plan -refresh-only`), None (not read: check, unsupported, out of scope).
+    reader: str | None = None
 
     def to_json(self) -> dict[str, JSON]:
         return {
@@ -370,6 +373,7 @@ class ResourceEntry:
             "id": self.id,
             "location": self.location.to_json() if self.location else None,
             "status": self.status.value,
+            "reader": self.reader,
         }
 
 

@@ -161,6 +161,7 @@ def load_full_report(path: Path) -> Report:
                 id=r.get("id"),
                 status=ResourceStatus(r["status"]),
                 location=_location(r.get("location")),
+                reader=r.get("reader") if isinstance(r.get("reader"), str) else None,
             )
             for r in doc.get("resources") or []
         )
