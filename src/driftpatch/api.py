@@ -58,6 +58,7 @@ from driftpatch.model import (
     finding_sort_key,
 )
 from driftpatch.redact import Redactor
+from driftpatch.regions import provider_regions
 from driftpatch.rules import checkov, meta_by_id
 from driftpatch.rules.engine import EvaluationResult, evaluate, evaluate_source
 from driftpatch.rules.interface import Origin, Subject
@@ -495,12 +496,21 @@ def _redactor_for_plan(plan: Plan | None) -> Redactor:
 # -- scan --------------------------------------------------------------------------------------
 
 
-def _regions(config: Config, instances: Sequence[StateInstance], session: AwsSession) -> list[str]:
+def _regions(
+    config: Config,
+    instances: Sequence[StateInstance],
+    session: AwsSession,
+    index: SourceIndex | None = None,
+) -> list[str]:
+    """--region if given; else every region the state's instances and the code's aws provider
+    blocks (aliased ones too) name; else the session's default region."""
     if config.regions:
         return list(dict.fromkeys(config.regions))
-    found = sorted({i.region for i in instances if i.region})
+    found = {i.region for i in instances if i.region}
+    if index is not None:
+        found.update(provider_regions(index))
     if found:
-        return found
+        return sorted(found)
     return [session.default_region] if session.default_region else []
 
 
@@ -552,7 +562,7 @@ def scan(config: Config) -> Report:
     instances: list[StateInstance] = [i for s in states for i in s.resources]
     if not states and plan is not None:
         instances = _plan_instances(plan)
-    regions = _regions(config, instances, session)
+    regions = _regions(config, instances, session, index)
     inventory: Inventory
     if config.live_snapshot is not None:
         inventory = Inventory.load(config.live_snapshot)
