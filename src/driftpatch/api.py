@@ -7,6 +7,7 @@ report's errors, and everything that reaches a reporter has been redacted.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import os
@@ -28,6 +29,7 @@ from driftpatch.config import Config, Prefer, Selection, VerifyMode
 from driftpatch.drift import security
 from driftpatch.drift.detect import (
     DriftResult,
+    account_of,
     detect,
     unmanaged_finding,
 )
@@ -531,10 +533,11 @@ def _plan_instances(plan: Plan) -> list[StateInstance]:
     ]
 
 
-def session_for(config: Config) -> AwsSession:
-    """The AWS session a run's options ask for (timeouts, retries, deadline)."""
+def session_for(config: Config, profile: str | None = None) -> AwsSession:
+    """The AWS session a run's options ask for (timeouts, retries, deadline); `profile`
+    instead of the first --profile (another account)."""
     return AwsSession(
-        profile=config.profile,
+        profile=profile or config.profile,
         region=config.regions[0] if config.regions else None,
         endpoint_url=config.endpoint_url,
         connect_timeout=config.connect_timeout_s,
@@ -546,6 +549,89 @@ def session_for(config: Config) -> AwsSession:
             throttle_base=config.throttle_base_s,
         ),
     )
+
+
+def _take(session: AwsSession, regions: Sequence[str], config: Config) -> Inventory:
+    try:
+        return take_inventory(session, regions, max_workers=config.max_workers)
+    except AwsError as exc:
+        return Inventory((), tuple(regions), errors=(ScanError("aws", str(exc)),))
+
+
+# Where a finding is: an address (state instance) or a live object's (type, id) -> account.
+Accounts = Mapping[str | tuple[str, str], str]
+
+
+def _detect_accounts(
+    instances: Sequence[StateInstance], inventories: Sequence[Inventory]
+) -> tuple[Inventory, DriftResult, Accounts]:
+    """Drift per account: each state instance is compared in the account its ARNs name, else
+    the one most of its state file's ARNs name, else the first account read. One account (the
+    usual case): exactly `detect`, and no account marks. Several: one combined inventory (the
+    errors' scopes name their account) and every finding's account known."""
+    if len(inventories) == 1:
+        return inventories[0], detect(instances, inventories[0], readers=READERS), {}
+    read = [inv.account_id for inv in inventories]
+    votes: dict[str, collections.Counter[str]] = {}
+    for inst in instances:
+        acct = account_of(inst.attributes)
+        if acct is not None:
+            votes.setdefault(inst.origin, collections.Counter())[acct] += 1
+
+    def home(inst: StateInstance) -> str | None:
+        acct = account_of(inst.attributes)
+        if acct is None and inst.origin in votes:
+            acct = votes[inst.origin].most_common(1)[0][0]
+        return acct if acct in read else read[0]
+
+    findings: list[Finding] = []
+    statuses: dict[str, ResourceStatus] = {}
+    matched: dict[str, LiveResource] = {}
+    unmanaged: list[LiveResource] = []
+    by_origin: dict[tuple[str, str], ResourceStatus] = {}
+    accounts: dict[str | tuple[str, str], str] = {}
+    for inv in inventories:
+        mine = [i for i in instances if home(i) == inv.account_id]
+        result = detect(mine, inv, readers=READERS)
+        by_origin.update(
+            {(i.origin, str(i.address)): result.statuses[str(i.address)] for i in mine}
+        )
+        findings.extend(result.findings)
+        statuses.update(result.statuses)
+        matched.update(result.matched)
+        unmanaged.extend(result.unmanaged)
+        if inv.account_id:
+            accounts.update({str(i.address): inv.account_id for i in mine})
+            accounts.update({(r.type, r.id): inv.account_id for r in inv.resources})
+    calls: collections.Counter[str] = collections.Counter()
+    for inv in inventories:
+        calls.update(inv.calls)
+    combined = Inventory(
+        resources=tuple(r for inv in inventories for r in inv.resources),
+        regions=tuple(sorted({r for inv in inventories for r in inv.regions})),
+        account_id=None,
+        errors=tuple(
+            dataclasses.replace(e, scope=f"{inv.account_id or '?'}/{e.scope}")
+            for inv in inventories
+            for e in inv.errors
+        ),
+        incomplete=frozenset().union(*(inv.incomplete for inv in inventories)),
+        calls=dict(calls),
+        duration_s=max(inv.duration_s for inv in inventories),
+        taken_at=inventories[0].taken_at,
+    )
+    drift = DriftResult(tuple(findings), statuses, matched, tuple(unmanaged), by_origin)
+    return combined, drift, accounts
+
+
+def _mark_accounts(findings: Sequence[Finding], accounts: Accounts) -> list[Finding]:
+    out = []
+    for f in findings:
+        acct = accounts.get(f.address) if f.address else None
+        if acct is None and f.resource_id:
+            acct = accounts.get((f.resource_type, f.resource_id))
+        out.append(dataclasses.replace(f, account=acct) if acct else f)
+    return out
 
 
 def scan(config: Config) -> Report:
@@ -563,15 +649,13 @@ def scan(config: Config) -> Report:
     if not states and plan is not None:
         instances = _plan_instances(plan)
     regions = _regions(config, instances, session, index)
-    inventory: Inventory
+    inventories: list[Inventory]
     if config.live_snapshot is not None:
-        inventory = Inventory.load(config.live_snapshot)
+        inventories = [Inventory.load(config.live_snapshot)]
     else:
-        try:
-            inventory = take_inventory(session, regions, max_workers=config.max_workers)
-        except AwsError as exc:
-            inventory = Inventory((), tuple(regions), errors=(ScanError("aws", str(exc)),))
-    drift = detect(instances, inventory, readers=READERS)
+        sessions = [session, *(session_for(config, p) for p in config.profiles[1:])]
+        inventories = [_take(s, regions, config) for s in sessions]
+    inventory, drift, accounts = _detect_accounts(instances, inventories)
     settings = _verify_settings(config, session, live=config.live_snapshot is None, states=states)
     drift, refreshed, refresh_errors, refresh_warnings = _refresh_long_tail(
         config, index, instances, drift, settings
@@ -606,6 +690,8 @@ def scan(config: Config) -> Report:
     ]
     compared = [i for i in instances if str(i.address) in drift.matched]
     outcome = _rules(subjects, drift.findings, from_state(compared), index, job)
+    if accounts:
+        outcome = dataclasses.replace(outcome, findings=_mark_accounts(outcome.findings, accounts))
     findings, hidden, filtered = _select(
         _with_locations(outcome.findings, index), outcome.hidden, config.selection, ignore
     )
@@ -752,7 +838,9 @@ def _scan_entries(
     out = []
     for i in instances:
         key = str(i.address)
-        status = drift.statuses.get(key, ResourceStatus.UNSUPPORTED)
+        status = drift.by_origin.get((i.origin, key)) or drift.statuses.get(
+            key, ResourceStatus.UNSUPPORTED
+        )
         out.append(
             ResourceEntry(
                 address=key,

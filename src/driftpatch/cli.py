@@ -397,7 +397,15 @@ def scan(
     region: Annotated[
         list[str] | None, typer.Option("--region", metavar="R", help="Repeatable.")
     ] = None,
-    profile: Annotated[str | None, typer.Option("--profile", metavar="P")] = None,
+    profile: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--profile",
+            metavar="P",
+            help="Repeatable: one AWS profile per account to read; each state instance is "
+            "compared in the account its ARNs (or its state file's) name.",
+        ),
+    ] = None,
     endpoint_url: Annotated[str | None, typer.Option("--endpoint-url", metavar="URL")] = None,
     live: Annotated[
         Path | None,
@@ -457,7 +465,7 @@ def scan(
         source=source,
         var_files=tuple(var_file or ()),
         regions=tuple(region or ()),
-        profile=profile,
+        profiles=tuple(dict.fromkeys(profile or ())),
         endpoint_url=_endpoint_url(endpoint_url),
         live_snapshot=live,
         ignore_file=ignore_file,
@@ -561,7 +569,7 @@ def inventory(
     session = session_for(
         Config(
             regions=tuple(region or ()),
-            profile=profile,
+            profiles=(profile,) if profile else (),
             endpoint_url=_endpoint_url(endpoint_url),
             deadline_s=deadline,
         )

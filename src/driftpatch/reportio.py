@@ -78,6 +78,7 @@ def _finding(raw: Any) -> Finding:
         remediation=str(raw.get("remediation") or ""),
         references=tuple(map(str, raw.get("references") or ())),
         also=tuple(map(str, raw.get("also") or ())),
+        account=raw.get("account") if isinstance(raw.get("account"), str) else None,
     )
 
 
