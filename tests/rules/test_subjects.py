@@ -177,13 +177,18 @@ data "aws_ami" "x" {
 }
 """
     )
-    (sg,) = from_code(source)
-    assert sg.type == "aws_security_group"
-    assert sg.address == "aws_security_group.web"
-    assert sg.origin is Origin.CODE
-    assert sg.location == Location("main.tf", 2, 28)
-    assert sg.attributes == {
-        "name": UNKNOWN,
+    first, second = from_code(source)
+    assert first.type == "aws_security_group"
+    # count = 2: two instances, each with its count.index; both point at the one block.
+    assert (first.address, second.address) == (
+        "aws_security_group.web[0]",
+        "aws_security_group.web[1]",
+    )
+    assert first.origin is Origin.CODE
+    assert first.location == second.location == Location("main.tf", 2, 28)
+    assert second.attributes["name"] == "web-1"
+    assert first.attributes == {
+        "name": "web-0",
         "description": "web",
         "tags": {"Team": "a"},
         "ingress": [
