@@ -405,16 +405,38 @@ resource "aws_s3_bucket_public_access_block" "b" {
         fix=Fix((SetValue("block_public_policy", True),), "Set block_public_policy = true"),
         name="flags",
     ),
+    # Issue 11: a block on a bucket named outside the code (a variable) is not this bucket's,
+    # whose name the code writes: a bucket created here is named by a reference.
     Case(
         "DP-S3-003",
         CODE,
         "aws_s3_bucket.b",
+        violations=(
+            Violation(None, None, None, "no aws_s3_bucket_public_access_block for this bucket"),
+        ),
         hcl="""
 resource "aws_s3_bucket" "b" {
   bucket = "b1"
 }
 resource "aws_s3_bucket_public_access_block" "x" {
   bucket = var.bucket_name
+}
+""",
+        name="external name",
+    ),
+    # Both names decided outside the code: they may be the same bucket, so no finding.
+    Case(
+        "DP-S3-003",
+        CODE,
+        "aws_s3_bucket.b",
+        hcl="""
+variable "name" {}
+variable "other" {}
+resource "aws_s3_bucket" "b" {
+  bucket = var.name
+}
+resource "aws_s3_bucket_public_access_block" "x" {
+  bucket = var.other
 }
 """,
         name="undecided",
