@@ -297,6 +297,11 @@ def _evaluated_body(
             decoded = attribute_value(attr.literal, attr.expr_text)
             out[name] = decoded if decoded is not UNKNOWN else UNKNOWN
         else:
+            if isinstance(value, list):  # `[aws_iam_policy.a.arn, ...]`: each element's
+                for i, item in enumerate(value):
+                    ref = _reference(item) if is_unknown(item) else None
+                    if ref is not None:
+                        refs[f"{prefix}{name}[{i}]"] = ref
             out[name] = _subject_value(value)
     unknown: set[str] = set()
     counts: dict[str, int] = {}

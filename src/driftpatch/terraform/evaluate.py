@@ -806,6 +806,22 @@ class _Evaluator:
 
     # functions
 
+    def _try(self, name: str, nodes: list[Tree[Token]]) -> Value:
+        """`try` gives its first argument that evaluates without an error, `can` whether the
+        first does; an unknown argument makes the answer unknown, as in Terraform."""
+        nodes = [n for n in nodes if n.data != "new_line_or_comment"]
+        for node in nodes:
+            try:
+                value = self.eval(node)
+            except (_Fail, ValueError, TypeError, KeyError, IndexError, ZeroDivisionError):
+                if name == "can":
+                    return False
+                continue
+            if name == "can":
+                return _unknown(value) if is_unknown(value) else True
+            return value
+        raise _Fail("try: no argument evaluated")
+
     def e_function_call(self, node: Tree[Token]) -> Value:
         kids = _kids(node)
         names = [str(k.children[0]) for k in kids if isinstance(k, Tree) and k.data == "identifier"]
@@ -813,6 +829,8 @@ class _Evaluator:
         args_node = next((k for k in kids if isinstance(k, Tree) and k.data == "arguments"), None)
         args: list[Value] = []
         expand = False
+        if name in ("try", "can") and args_node is not None:
+            return self._try(name, [c for c in args_node.children if isinstance(c, Tree)])
         if args_node is not None:
             for child in args_node.children:
                 if isinstance(child, Token) and child.type == "ELLIPSIS":
@@ -826,8 +844,6 @@ class _Evaluator:
             if not isinstance(last, list):
                 raise _Fail("...")
             args.extend(last)
-        if name in ("try", "can"):
-            return _try(name, args)
         function = _FUNCTIONS.get(name)
         if function is None:
             return _unknown(*args)
@@ -986,17 +1002,6 @@ def _tidy(value: float | int) -> float | int:
 
 
 # -- functions ------------------------------------------------------------------------------------
-
-
-def _try(name: str, args: list[Value]) -> Value:
-    # Arguments were evaluated already: a failure there made them UNKNOWN, which `try` cannot
-    # tell from a value unknown before apply. Known values are what Terraform would take.
-    if name == "can":
-        return True if args and not _contains_unknown(args[0]) else _unknown(*args)
-    for arg in args:
-        if not is_unknown(arg):
-            return arg
-    return _unknown(*args)
 
 
 def _tolist(value: Value) -> list[Value]:

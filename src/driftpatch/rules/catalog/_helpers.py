@@ -81,6 +81,86 @@ def unconditioned(stmt: Mapping[str, Any]) -> bool:
     return condition is None or condition == {}
 
 
+# Condition keys that narrow who may act, or from where, to a set the owner controls.
+_RESTRICTING_KEYS = frozenset(
+    {
+        "aws:sourcearn",
+        "aws:sourceaccount",
+        "aws:sourceowner",
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:sourceorgid",
+        "aws:sourceorgpaths",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:vpceaccount",
+        "aws:userid",
+        "aws:sourceip",
+        "aws:vpcsourceip",
+    }
+)
+_POSITIVE_OPERATORS = frozenset(
+    {"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike", "ipaddress"}
+)
+_OPEN_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
+
+
+def restricted(stmt: Mapping[str, Any]) -> bool:
+    """A Condition limits the statement to principals or sources the owner controls: a
+    positive operator (StringEquals, StringLike, ArnEquals, ArnLike, IpAddress; not a negated
+    one, not ...IfExists, not ForAllValues:, which hold when the key is absent) on a key such
+    as aws:SourceArn, aws:SourceAccount, aws:SourceVpc(e), aws:PrincipalOrgID,
+    aws:PrincipalAccount or aws:PrincipalArn, with concrete values: no wildcard account
+    (`arn:aws:iam::*` allows every account), no `*`, no 0.0.0.0/0. Any other condition
+    (aws:SecureTransport, aws:UserAgent, aws:Referer, ...) lets anyone through who meets it.
+    An UNKNOWN condition or value counts as restricting: never a finding on an unknown."""
+    condition = stmt.get("Condition")
+    if condition is None or condition == {}:
+        return False
+    if not isinstance(condition, Mapping):
+        return True  # UNKNOWN, or a shape we cannot read
+    for operator, tests in condition.items():
+        if not isinstance(operator, str):
+            continue
+        if tests is UNKNOWN:
+            return True
+        if not isinstance(tests, Mapping):
+            continue
+        op = operator.lower()
+        if op.startswith("forallvalues:"):
+            continue
+        op = op.removeprefix("foranyvalue:")
+        if op not in _POSITIVE_OPERATORS:
+            continue  # negated, IfExists, Bool, Null, numeric, date: no restriction
+        for key, values in tests.items():
+            if not isinstance(key, str) or key.lower() not in _RESTRICTING_KEYS:
+                continue
+            items = as_list(values) if values is not UNKNOWN else [UNKNOWN]
+            if items and all(_concrete(key.lower(), v) for v in items):
+                return True
+    return False
+
+
+def _concrete(key: str, value: Any) -> bool:
+    if value is UNKNOWN:
+        return True
+    if not isinstance(value, str) or not value or value == "*":
+        return False
+    if key in ("aws:sourceip", "aws:vpcsourceip"):
+        return value not in _OPEN_CIDRS and not value.endswith("/0") and "*" not in value
+    if value.startswith("arn:"):
+        parts = value.split(":", 5)
+        if len(parts) < 6:
+            return False
+        account, resource = parts[4], parts[5]
+        if account:
+            return not any(c in account for c in "*?")
+        return bool(resource) and not resource.startswith(("*", "?"))
+    return not any(c in value for c in "*?")
+
+
 def label(stmt: Mapping[str, Any], index: int) -> str:
     sid = stmt.get("Sid")
     return f'"{sid}"' if isinstance(sid, str) and sid else f"#{index + 1}"

@@ -29,12 +29,12 @@ class AdminPolicyAttached(Rule):
         title='Policy with full "*:*" administrative privileges is attached',
         severity=Severity.HIGH,
         category=Category.IAM,
-        resource_types=(*HOLDERS, "aws_iam_policy_attachment"),
+        resource_types=(*HOLDERS, "aws_iam_policy_attachment", "aws_iam_role"),
         description=(
-            "A policy attachment gives a role, user or group the AWS managed "
-            "AdministratorAccess policy, or a customer managed policy that allows every "
-            "action on every resource. Customer policies are resolved within the same "
-            "configuration (code, plan) or account (state, live)."
+            "A policy attachment (or a role's managed_policy_arns) gives a role, user or group "
+            "the AWS managed AdministratorAccess policy, or a customer managed policy that "
+            "allows every action on every resource. Customer policies are resolved within the "
+            "same configuration (code, plan) or account (state, live)."
         ),
         risk=(
             "The holder, and any workload or person who can act as it, controls the whole "
@@ -54,6 +54,9 @@ class AdminPolicyAttached(Rule):
     )
 
     def evaluate(self, subject: Subject, world: World) -> Iterable[Violation]:
+        if subject.type == "aws_iam_role":
+            yield from _managed_policy_arns(subject, world)
+            return
         arn = subject.get("policy_arn")
         which: str | None = "AdministratorAccess"
         if not (isinstance(arn, str) and ADMINISTRATOR_ACCESS.match(arn)):
@@ -62,9 +65,30 @@ class AdminPolicyAttached(Rule):
             yield Violation("policy_arn", arn, None, f"{which} attached to {_holder(subject)}")
 
 
-def _admin_policy(subject: Subject, arn: object, world: World) -> str | None:
+def _managed_policy_arns(role: Subject, world: World) -> Iterable[Violation]:
+    """A role's exclusive `managed_policy_arns` (issue 11: it was not looked at)."""
+    arns = role.get("managed_policy_arns")
+    if not isinstance(arns, list):
+        return
+    name = role.get("name")
+    holder = f"role {name}" if isinstance(name, str) else "the role"
+    for i, arn in enumerate(arns):
+        if isinstance(arn, str) and ADMINISTRATOR_ACCESS.match(arn):
+            yield Violation(
+                "managed_policy_arns", arn, None, f"AdministratorAccess attached to {holder}"
+            )
+            return
+        which = _admin_policy(role, arn, world, ref_attribute=f"managed_policy_arns[{i}]")
+        if which is not None:
+            yield Violation("managed_policy_arns", arn, None, f"{which} attached to {holder}")
+            return
+
+
+def _admin_policy(
+    subject: Subject, arn: object, world: World, ref_attribute: str | None = "policy_arn"
+) -> str | None:
     """The name of the attached customer policy when it allows * on *."""
-    ref = subject.refs.get("policy_arn")
+    ref = subject.refs.get(ref_attribute) if ref_attribute else None
     for policy in world.of_type("aws_iam_policy"):
         same = (isinstance(arn, str) and policy.get("arn") == arn) or (
             ref is not None and policy.config_address == ref
