@@ -11,7 +11,8 @@ from driftpatch.model import Location
 from driftpatch.rules.engine import evaluate
 from driftpatch.rules.interface import UNKNOWN
 from driftpatch.rules.subjects import from_code
-from driftpatch.terraform.evaluate import Ref, Unknown, evaluate as evaluate_expr
+from driftpatch.terraform.evaluate import Ref, Unknown
+from driftpatch.terraform.evaluate import evaluate as evaluate_expr
 from tests.rules.sources import index_texts
 
 
