@@ -288,7 +288,7 @@ def _finding(meta: RuleMeta, subject: Subject, v: Violation) -> Finding:
         description=meta.description,
         risk=meta.risk,
         remediation=meta.remediation,
-        references=meta.references,
+        references=(*meta.references, *meta.type_references.get(subject.type, ())),
     )
 
 

@@ -240,6 +240,9 @@ class RuleMeta:
     checkov_attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     # Evaluate on live values too (False for code-only concerns).
     live: bool = True
+    # References that hold only for findings on some resource types: resource type -> extra
+    # references (CIS 1.15 is about users: an inline policy on a role is not its concern).
+    type_references: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
 
 
 class Rule(ABC):
