@@ -626,8 +626,10 @@ def run(variants: Sequence[str] = VARIANTS) -> dict[str, Score]:
 
 def checkov_scores(variants: Sequence[str] = VARIANTS) -> dict[str, Score] | None:
     """checkov on the same corpora, for the checks our rules map to (None if not installed)."""
-    exe = ROOT / ".venv-checkov" / "bin" / "checkov"
-    if not exe.exists():
+    from driftpatch.rules.checkov import checkov_env, find_checkov
+
+    exe = find_checkov(ROOT)  # $DRIFTPATCH_CHECKOV, .venv-checkov, PATH
+    if not isinstance(exe, Path):
         return None
     mapping = {c: r.meta.id for r in all_rules() for c in r.meta.checkov}
     truth = labels()
@@ -640,6 +642,7 @@ def checkov_scores(variants: Sequence[str] = VARIANTS) -> dict[str, Score] | Non
                 capture_output=True,
                 text=True,
                 check=False,
+                env=checkov_env(),
             )
             try:
                 doc = json.loads(proc.stdout or "{}")
@@ -686,7 +689,7 @@ def main(argv: Sequence[str]) -> int:
     if "--checkov" in argv:
         theirs = checkov_scores()
         if theirs is None:
-            print("checkov: not installed in .venv-checkov")
+            print("checkov: not found (set DRIFTPATCH_CHECKOV or run `make checkov`)")
         else:
             _print("checkov, mapped checks only:", theirs, verbose)
     literal_recall = scores["literal"].recall
