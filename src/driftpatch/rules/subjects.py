@@ -18,10 +18,12 @@ location of the block that declares them and the references its expressions make
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import json
 import re
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any, Protocol
@@ -248,6 +250,23 @@ def from_code(index: SourceIndexLike) -> tuple[Subject, ...]:
     address. Every subject points at the block that declares it."""
     if not hasattr(index, "modules"):  # a bare index of blocks: literal values only
         return _from_blocks(index)
+    return _code_subjects(index)
+
+
+# The last few indexes' code subjects: `scan` asks for them (from_code) and for their
+# references (every state, live and plan subject, `_with_source`) on the same index.
+_CODE_CACHE: weakref.WeakKeyDictionary[object, tuple[Subject, ...]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _code_subjects(index: SourceIndexLike) -> tuple[Subject, ...]:
+    try:
+        cached = _CODE_CACHE.get(index)
+    except TypeError:  # not weak-referenceable or hashable: no cache
+        cached = None
+    if cached is not None:
+        return cached
     out: list[Subject] = []
     for inst in instances(index):
         block = inst.block
@@ -267,7 +286,10 @@ def from_code(index: SourceIndexLike) -> tuple[Subject, ...]:
                 refs={**block_refs(block, inst.address), **refs},
             )
         )
-    return tuple(out)
+    result = tuple(out)
+    with contextlib.suppress(TypeError):
+        _CODE_CACHE[index] = result
+    return result
 
 
 def _from_blocks(index: SourceIndexLike) -> tuple[Subject, ...]:
@@ -567,6 +589,24 @@ def _module_prefix(address: str) -> str:
     return f"{prefix}." if prefix else ""
 
 
+_REFS_CACHE: weakref.WeakKeyDictionary[object, Mapping[str, Mapping[str, str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _instance_refs(source: SourceIndexLike) -> Mapping[str, Mapping[str, str]]:
+    """Instance address -> the references its code makes (see `from_code`)."""
+    try:
+        cached = _REFS_CACHE.get(source)
+    except TypeError:
+        cached = None
+    if cached is None:
+        cached = {s.address: s.refs for s in _code_subjects(source) if s.address is not None}
+        with contextlib.suppress(TypeError):
+            _REFS_CACHE[source] = cached
+    return cached
+
+
 def _with_source(subject: Subject, source: SourceIndexLike | None) -> Subject:
     if source is None or subject.address is None:
         return subject
@@ -574,6 +614,10 @@ def _with_source(subject: Subject, source: SourceIndexLike | None) -> Subject:
     block = source.resources.get(cfg)
     location = source.locate(subject.address) or source.locate(cfg)
     refs = block_refs(block, cfg) if block is not None else {}
+    if hasattr(source, "modules"):
+        # What the code says this very instance refers to (`each.value.id`, a module
+        # argument): values a plan knows only after apply still link to the right partner.
+        refs.update(_instance_refs(source).get(subject.address, {}))
     if location is None and not refs:
         return subject
     return replace(subject, location=location or subject.location, refs=refs or subject.refs)
