@@ -473,6 +473,32 @@ resource "aws_iam_role" "ops" {
     ),
     Case(
         "DP-IAM-005",
+        STATE,
+        "aws_iam_role.ops",
+        resources=(
+            (
+                "aws_iam_role",
+                "ops",
+                {
+                    "id": "ops",
+                    "name": "ops",
+                    "managed_policy_arns": ["arn:aws:iam::aws:policy/AdministratorAccess"],
+                },
+            ),
+            (
+                "aws_iam_role_policy_attachment",
+                "ops",
+                {
+                    "id": "ops-1",
+                    "role": "ops",
+                    "policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess",
+                },
+            ),
+        ),
+        name="echo of an attachment",
+    ),
+    Case(
+        "DP-IAM-005",
         CODE,
         "aws_iam_role_policy_attachment.app",
         (

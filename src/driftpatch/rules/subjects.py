@@ -255,9 +255,7 @@ def from_code(index: SourceIndexLike) -> tuple[Subject, ...]:
 
 # The last few indexes' code subjects: `scan` asks for them (from_code) and for their
 # references (every state, live and plan subject, `_with_source`) on the same index.
-_CODE_CACHE: weakref.WeakKeyDictionary[object, tuple[Subject, ...]] = (
-    weakref.WeakKeyDictionary()
-)
+_CODE_CACHE: weakref.WeakKeyDictionary[object, tuple[Subject, ...]] = weakref.WeakKeyDictionary()
 
 
 def _code_subjects(index: SourceIndexLike) -> tuple[Subject, ...]:

@@ -34,7 +34,9 @@ class AdminPolicyAttached(Rule):
             "A policy attachment (or a role's managed_policy_arns) gives a role, user or group "
             "the AWS managed AdministratorAccess policy, or a customer managed policy that "
             "allows every action on every resource. Customer policies are resolved within the "
-            "same configuration (code, plan) or account (state, live)."
+            "same configuration (code, plan) or account (state, live). A policy a separate "
+            "attachment resource attaches is reported on the attachment, not again on the "
+            "role's managed_policy_arns, which echoes it."
         ),
         risk=(
             "The holder, and any workload or person who can act as it, controls the whole "
@@ -72,7 +74,20 @@ def _managed_policy_arns(role: Subject, world: World) -> Iterable[Violation]:
         return
     name = role.get("name")
     holder = f"role {name}" if isinstance(name, str) else "the role"
+    # State and live roles echo the policies attached by separate attachment resources in
+    # managed_policy_arns: those are the attachment's finding, reported there once.
+    attached = {
+        a.get("policy_arn")
+        for a in world.linked("aws_iam_role_policy_attachment", role, "role", ("id", "name"))
+    }
+    attached |= {
+        a.get("policy_arn")
+        for a in world.of_type("aws_iam_policy_attachment")
+        if isinstance(name, str) and name in (a.get("roles") or ())
+    }
     for i, arn in enumerate(arns):
+        if arn in attached:
+            continue
         if isinstance(arn, str) and ADMINISTRATOR_ACCESS.match(arn):
             yield Violation(
                 "managed_policy_arns", arn, None, f"AdministratorAccess attached to {holder}"
