@@ -216,6 +216,10 @@ def test_expressions() -> None:
     assert evaluate_expr("[for i in range(3) : i * 2 if i != 1]", None) == [0, 4]
     assert evaluate_expr('merge({ a = 1 }, { b = "x" })', None) == {"a": 1, "b": "x"}
     assert evaluate_expr("true ? 1 : 0", None) == 1
+    assert evaluate_expr('format("%s-%03d %v", "a", 7, true)', None) == "a-007 true"
+    assert evaluate_expr('<<-EOT\n    a ${"b"}\n    $${c}\n    EOT\n', None) == "a b\n${c}\n"
+    assert evaluate_expr("<<EOT\n%{if true}x%{endif}\nEOT\n", None) == Unknown()
+    assert evaluate_expr("{ for k, v in { a = 1, b = 2 } : v => k }", None) == {"1": "a", "2": "b"}
     assert evaluate_expr('lookup({ a = 1 }, "b", 2)', None) == 2
     assert evaluate_expr("try({ a = 1 }.b, 5)", None) == 5
     assert evaluate_expr("can({ a = 1 }.b)", None) is False

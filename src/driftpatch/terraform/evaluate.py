@@ -1082,10 +1082,10 @@ def _format(fmt: Value, *args: Value) -> str:
             return "%"
         value = next(values)
         if spec.endswith("d"):
-            return str(int(_number(value)))
+            return spec % int(_number(value))
         if spec.endswith("q"):
             return json.dumps(_to_string(value))
-        return _to_string(value)
+        return (spec[:-1] + "s") % _to_string(value)
 
     return re.sub(r"%%|%[-+ #0]*\d*(?:\.\d+)?[sdvq]", sub, text)
 
