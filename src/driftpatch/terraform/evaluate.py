@@ -133,7 +133,7 @@ def _unescape(match: re.Match[str]) -> str:
 # -- scopes ---------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class Scope:
     """Where an expression is evaluated: a module instance, and the iteration symbols."""
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from driftpatch.model import Category, Severity
 from driftpatch.rules.catalog.iam_admin_policy import admin_statements
-from driftpatch.rules.interface import Rule, RuleMeta, Subject, Violation, World
+from driftpatch.rules.interface import Origin, Rule, RuleMeta, Subject, Violation, World
 
 ADMINISTRATOR_ACCESS = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/AdministratorAccess$")
 # Attachment type -> the attribute naming who receives the policy.
@@ -76,15 +76,18 @@ def _managed_policy_arns(role: Subject, world: World) -> Iterable[Violation]:
     holder = f"role {name}" if isinstance(name, str) else "the role"
     # State and live roles echo the policies attached by separate attachment resources in
     # managed_policy_arns: those are the attachment's finding, reported there once.
-    attached = {
-        a.get("policy_arn")
-        for a in world.linked("aws_iam_role_policy_attachment", role, "role", ("id", "name"))
-    }
-    attached |= {
-        a.get("policy_arn")
-        for a in world.of_type("aws_iam_policy_attachment")
-        if isinstance(name, str) and name in (a.get("roles") or ())
-    }
+    # Code lists only what its own block writes.
+    attached: set[object] = set()
+    if role.origin is not Origin.CODE:
+        attached = {
+            a.get("policy_arn")
+            for a in world.linked("aws_iam_role_policy_attachment", role, "role", ("id", "name"))
+        }
+        attached |= {
+            a.get("policy_arn")
+            for a in world.of_type("aws_iam_policy_attachment")
+            if isinstance(name, str) and name in (a.get("roles") or ())
+        }
     for i, arn in enumerate(arns):
         if arn in attached:
             continue
