@@ -6,6 +6,7 @@ Unknowns stay unknown: no finding on one, no finding silenced by one."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from driftpatch.model import Location
 from driftpatch.rules.engine import evaluate
@@ -13,6 +14,7 @@ from driftpatch.rules.interface import UNKNOWN
 from driftpatch.rules.subjects import from_code
 from driftpatch.terraform.evaluate import Ref, Unknown
 from driftpatch.terraform.evaluate import evaluate as evaluate_expr
+from driftpatch.terraform.source import index_source
 from tests.rules.sources import index_texts
 
 
@@ -247,3 +249,21 @@ resource "aws_s3_bucket_policy" "p" {
     assert policy.refs == {"bucket": "aws_s3_bucket.b[1]"}
     assert policy.location == Location("main.tf", 6, 9)
     assert Ref("aws_s3_bucket.b[1]", ("id",)) != Ref("aws_s3_bucket.b[1]")
+
+
+def test_var_files_are_read_after_the_automatic_ones(tmp_path: Path) -> None:
+    """`check --var-file` (Terraform's -var-file): read after terraform.tfvars, later wins."""
+    (tmp_path / "main.tf").write_text(
+        'variable "public" {\n  default = false\n}\n'
+        'resource "aws_instance" "web" {\n'
+        '  ami                         = "ami-123"\n'
+        "  associate_public_ip_address = var.public\n"
+        "  root_block_device {\n    encrypted = true\n  }\n}\n"
+    )
+    (tmp_path / "terraform.tfvars").write_text("public = false\n")
+    (tmp_path / "prod.tfvars").write_text("public = true\n")
+    index = index_source(tmp_path, root=tmp_path, var_files=[tmp_path / "prod.tfvars"])
+    result = evaluate(from_code(index))
+    assert [(f.rule_id, f.address) for f in result.findings if f.rule_id in EC2] == [
+        ("DP-EC2-002", "aws_instance.web")
+    ]
