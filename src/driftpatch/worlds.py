@@ -67,6 +67,9 @@ STACKS: Mapping[str, str] = {
     "demo": "terraform",
     "large": "fixtures/stacks/large",
     "insecure": "fixtures/stacks/insecure",
+    # Lambda, RDS, an ALB, Route 53, DynamoDB: readers' end-to-end world (no inject targets;
+    # its tests change it with boto3 themselves).
+    "apps": "fixtures/stacks/apps",
 }
 WORLDS_DIR = "fixtures/worlds"
 STATE_FILE = "terraform.tfstate"
