@@ -200,7 +200,7 @@ def test_readers_match_the_providers_refresh_and_scan(
     shutil.copy(workdir / "terraform.tfstate", prior_state)
 
     # Terraform's own route ids are reproduced from the facts.
-    for (type_, name, _), attrs in instances(applied, ("aws_route",)).items():
+    for attrs in instances(applied, ("aws_route",)).values():
         assert route_id(attrs["route_table_id"], attrs["destination_cidr_block"]) == attrs["id"]
 
     # A clean apply, all-traffic rules, separate rules and default VPC objects included: 0.

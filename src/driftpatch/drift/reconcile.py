@@ -1,8 +1,6 @@
 """Inline vs separate resources: one setting, two places in state.
 
-A route table's routes can live inline (`route`) or as `aws_route`s; an EIP's association is
-made by the EIP itself (`instance`, `network_interface`) or by a NAT gateway or an
-`aws_eip_association` that names its allocation. A bucket's versioning can live inline (`aws_s3_bucket.versioning`, v3-provider states) or in an
+A bucket's versioning can live inline (`aws_s3_bucket.versioning`, v3-provider states) or in an
 `aws_s3_bucket_versioning`; a security group's rules inline (`ingress`) or as
 `aws_security_group_rule`s; a role's policies inline (`managed_policy_arns`, `inline_policy`) or
 as attachments. After an apply, the parent's copy in state is stale (written before the
@@ -10,7 +8,9 @@ separate resources existed), and after a refresh it also shows what the separate
 manage. Comparing it as-is reports the same change twice, or phantom changes (Terraform's own
 refresh-only plan does). So: where a separate resource in state owns a setting, the parent's
 copy is not compared; for rule/policy sets, the entries owned elsewhere are removed from both
-sides and the rest is compared.
+sides and the rest is compared. The same holds for a route table's routes (`route` vs
+`aws_route`), and for an EIP whose association a NAT gateway or an `aws_eip_association` in
+state makes (its `instance`/`network_interface` are then that resource's doing).
 """
 
 from __future__ import annotations
