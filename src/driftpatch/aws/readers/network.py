@@ -48,13 +48,11 @@ import zlib
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from driftpatch.aws.readers.common import (
-    AWS_ERRORS,
-    Failures,
-    paginate,
-    provider_tags,
-    pstr,
-)
+from driftpatch.aws.readers.common import AWS_ERRORS, paginate, provider_tags, pstr
+
+# One error per distinct message: every call here is a listing, so common.Failures' "(and N
+# more objects)" count of per-object calls would misdescribe six different listings.
+from driftpatch.aws.readers.ec2 import Failures
 from driftpatch.aws.readers.interface import (
     LiveIndex,
     LiveResource,
@@ -503,7 +501,7 @@ class NetworkReader(Reader):
         client = ctx.client("ec2")
         partition = str(getattr(client.meta, "partition", "aws") or "aws")
         region, account = ctx.region, ctx.account_id
-        fails = Failures(f"{self.service}/{region}", "objects")
+        fails = Failures(f"{self.service}/{region}")
         out: list[LiveResource] = []
 
         def listing(op: str, key: str, types: Iterable[str], **kw: Any) -> list[Any] | None:
@@ -546,11 +544,7 @@ class NetworkReader(Reader):
         out.extend(
             sg_rule(r, partition=partition, region=region, account_id=account) for r in rules or ()
         )
-        return ReadResult(
-            resources=tuple(out),
-            errors=fails.errors(),
-            incomplete_types=frozenset(fails.incomplete),
-        )
+        return fails.result(out)
 
     def match(
         self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex
