@@ -10,8 +10,9 @@ instance looked up through its reader's `match` must equal the refreshed instanc
 
 moto differences that make the provider write something odd, reproduced by the readers because
 they read the same API (nothing is special-cased): NAT gateway addresses carry no IsPrimary (the
-first is the primary), EIPs carry no network border group, and DescribeAddressesAttribute
-returns no PTR records.
+first is the primary), EIPs carry no network border group, DescribeAddressesAttribute returns no
+PTR records, and network ACL entries come back without IcmpTypeCode (so the stack's ICMP entry
+uses type 0; tests/aws/test_network_reader.py shapes a recorded ICMP entry).
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ TYPES = (
     "aws_default_subnet",
     "aws_default_security_group",
     "aws_default_route_table",
+    "aws_network_acl",
+    "aws_default_network_acl",
     # read by vpc.py; here for the all-traffic rules and the groups' echo of separate rules
     "aws_security_group",
     "aws_security_group_rule",
@@ -66,6 +69,7 @@ EXPECTED_GONE = {
 }
 # `driftpatch scan` of the prior state after the changes: (address, attribute).
 EXPECTED_FINDINGS = {
+    ("aws_default_network_acl.main", "tags.Name"),
     ("aws_default_route_table.main", "tags.Name"),
     ("aws_default_security_group.main", "ingress"),
     ("aws_default_subnet.a", "map_public_ip_on_launch"),
@@ -74,6 +78,7 @@ EXPECTED_FINDINGS = {
     ("aws_eip.spare", "tags.Owner"),
     ("aws_internet_gateway.igw", "tags.Env"),
     ("aws_nat_gateway.nat", "tags.Name"),
+    ("aws_network_acl.main", "ingress"),
     ("aws_route.private_nat", None),
     ("aws_route.private_peer", "gateway_id"),
     ("aws_route.private_peer", "nat_gateway_id"),
@@ -110,6 +115,16 @@ def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
     tag("aws_default_route_table", "main", "Name", "changed")
     tag("aws_default_vpc", "default", "Name", "changed")  # the miss measured in issue 11
     tag("aws_vpc_security_group_egress_rule", "dns", "Owner", "ops")
+    tag("aws_default_network_acl", "main", "Name", "changed")
+    c.create_network_acl_entry(
+        NetworkAclId=id_of("aws_network_acl", "main"),
+        RuleNumber=200,
+        Protocol="6",
+        RuleAction="deny",
+        Egress=False,
+        CidrBlock="0.0.0.0/0",
+        PortRange={"From": 22, "To": 22},
+    )
 
     public = id_of("aws_route_table", "public")
     c.create_route(
@@ -186,6 +201,11 @@ def scan(workdir: Path, state: Path, aws: EmbeddedAws) -> list[tuple[str, str | 
     assert report["errors"] == []
     unsupported = [r["address"] for r in report["resources"] if r["status"] == "unsupported"]
     assert unsupported == [], unsupported
+    detail = "\n".join(
+        f"{f['address']} {f['attribute']}: {json.dumps(f['expected'])} -> {json.dumps(f['actual'])}"
+        for f in report["findings"]
+    )
+    print(detail)  # shown by pytest when an assertion below fails
     return sorted((f["address"] or f["resource_id"], f["attribute"]) for f in report["findings"])
 
 

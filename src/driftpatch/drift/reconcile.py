@@ -128,6 +128,10 @@ class Owners:
     routes: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # EIP allocation ids another resource associates (a NAT gateway, aws_eip_association)
     eip_associated: frozenset[str] = frozenset()
+    # network ACL id -> (direction, rule number) of its aws_network_acl_rule resources, and
+    # the subnets its aws_network_acl_association resources attach
+    nacl_rules: Mapping[str, frozenset[tuple[str, int]]] = field(default_factory=dict)
+    nacl_subnets: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def from_state(cls, instances: Iterable[tuple[str, Mapping[str, JSON]]]) -> Owners:
@@ -137,6 +141,8 @@ class Owners:
         inline: dict[str, set[str]] = {}
         routes: dict[str, set[str]] = {}
         eips: set[str] = set()
+        nacl_rules: dict[str, set[tuple[str, int]]] = {}
+        nacl_subnets: dict[str, set[str]] = {}
         for type_, attrs in instances:
             if type_ in S3_SPLIT and attrs.get("bucket"):
                 s3.setdefault(str(attrs["bucket"]), set()).update(S3_SPLIT[type_])
@@ -161,6 +167,15 @@ class Owners:
                 routes.setdefault(str(attrs["route_table_id"]), set()).add(destination)
             elif type_ in ("aws_nat_gateway", "aws_eip_association"):
                 eips.update(_allocations(attrs))
+            elif type_ == "aws_network_acl_rule" and attrs.get("network_acl_id"):
+                direction = "egress" if attrs.get("egress") is True else "ingress"
+                nacl_rules.setdefault(str(attrs["network_acl_id"]), set()).add(
+                    (direction, _port(attrs.get("rule_number")))
+                )
+            elif type_ == "aws_network_acl_association" and attrs.get("network_acl_id"):
+                nacl_subnets.setdefault(str(attrs["network_acl_id"]), set()).add(
+                    str(attrs.get("subnet_id"))
+                )
         return cls(
             {k: frozenset(v) for k, v in s3.items()},
             {k: tuple(v) for k, v in rules.items()},
@@ -168,6 +183,8 @@ class Owners:
             {k: frozenset(v) for k, v in inline.items()},
             {k: frozenset(v) for k, v in routes.items()},
             frozenset(eips),
+            {k: frozenset(v) for k, v in nacl_rules.items()},
+            {k: frozenset(v) for k, v in nacl_subnets.items()},
         )
 
 
@@ -213,6 +230,17 @@ def _allocations(attrs: Mapping[str, JSON]) -> set[str]:
     return out
 
 
+def _without_entries(elements: JSON, direction: str, owned: frozenset[tuple[str, int]]) -> JSON:
+    """A network ACL's entries minus those aws_network_acl_rule resources own (by number)."""
+    if not isinstance(elements, list):
+        return elements
+    return [
+        e
+        for e in elements
+        if not (isinstance(e, Mapping) and (direction, _port(e.get("rule_no"))) in owned)
+    ]
+
+
 def _without_routes(elements: JSON, owned: frozenset[str]) -> JSON:
     """A route table's `route` elements minus the destinations aws_route resources own."""
     if not isinstance(elements, list):
@@ -251,6 +279,16 @@ def reconcile(
         if owned_routes:
             want["route"] = _without_routes(want.get("route"), owned_routes)
             have["route"] = _without_routes(have.get("route"), owned_routes)
+    elif type_ in ("aws_network_acl", "aws_default_network_acl"):
+        acl = str(want.get("id"))
+        rules = owners.nacl_rules.get(acl, frozenset())
+        for direction in ("ingress", "egress") if rules else ():
+            want[direction] = _without_entries(want.get(direction), direction, rules)
+            have[direction] = _without_entries(have.get(direction), direction, rules)
+        subnets = owners.nacl_subnets.get(acl, frozenset())
+        if subnets:
+            want["subnet_ids"] = _without(want.get("subnet_ids"), subnets)
+            have["subnet_ids"] = _without(have.get("subnet_ids"), subnets)
     elif type_ == "aws_eip":
         if str(want.get("allocation_id") or want.get("id")) in owners.eip_associated:
             skip.update(_EIP_ASSOCIATION)

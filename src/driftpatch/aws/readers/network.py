@@ -5,7 +5,7 @@ writes them to state after a refresh.
 
 Calls per region, all bulk: DescribeRouteTables (routes and associations live inside it, so
 aws_route and aws_route_table_association cost nothing more), DescribeInternetGateways,
-DescribeEgressOnlyInternetGateways, DescribeNatGateways, DescribeAddresses,
+DescribeEgressOnlyInternetGateways, DescribeNatGateways, DescribeNetworkAcls, DescribeAddresses,
 DescribeAddressesAttribute (domain-name, for `ptr_record`: one call for every address where the
 provider makes one per EIP) and DescribeSecurityGroupRules pages.
 
@@ -37,8 +37,13 @@ Type by type, what the provider's read does and the reader repeats:
   drift on `aws_default_vpc`. `existing_default_*` (set at create only) is carried from state;
   `force_destroy` and `revoke_rules_on_delete` are configuration (unreadable).
 
-Unmanaged detection: main route tables are account defaults; inline-able parts (routes, rules)
-and the `aws_default_*` views are derived, so they are never reported on their own.
+- `aws_network_acl` / `aws_default_network_acl`: entries but AWS's own deny-all ones (rule
+  32767/32768), the protocol as the number AWS speaks ("6" for tcp, "-1" for all), zero values
+  where an entry has no ports or ICMP; subnet_ids from the associations.
+
+Unmanaged detection: main route tables and default network ACLs are account defaults;
+inline-able parts (routes, rules) and the `aws_default_*` views are derived, so they are never
+reported on their own.
 """
 
 from __future__ import annotations
@@ -76,6 +81,8 @@ DEFAULT_VPC = "aws_default_vpc"
 DEFAULT_SUBNET = "aws_default_subnet"
 DEFAULT_SG = "aws_default_security_group"
 DEFAULT_ROUTE_TABLE = "aws_default_route_table"
+NACL = "aws_network_acl"
+DEFAULT_NACL = "aws_default_network_acl"
 
 # aws_default_* -> the plain type whose live object it manages.
 DEFAULT_OF: Mapping[str, str] = {
@@ -83,6 +90,7 @@ DEFAULT_OF: Mapping[str, str] = {
     DEFAULT_SUBNET: "aws_subnet",
     DEFAULT_SG: "aws_security_group",
     DEFAULT_ROUTE_TABLE: ROUTE_TABLE,
+    DEFAULT_NACL: NACL,
 }
 # Keys of one `route` object of each table type (all written, "" where AWS has nothing).
 TABLE_ROUTE_KEYS = (
@@ -118,6 +126,18 @@ LOCAL_GATEWAYS = frozenset({"local", "VpcLattice"})
 PROPAGATED = "EnableVgwRoutePropagation"
 IGNORED_TABLE_TAGS = frozenset({"AmazonFSx"})
 DELETED_NAT_STATES = frozenset({"deleted"})
+# The entries AWS adds to every network ACL (deny all, IPv4 and IPv6): never in state.
+NACL_DEFAULT_RULE_NUMBERS = frozenset({32767, 32768})
+# networkACLProtocolNumber: the names the provider accepts, as IANA numbers.
+NACL_PROTOCOLS = {
+    "all": -1,
+    "-1": -1,
+    "icmp": 1,
+    "tcp": 6,
+    "udp": 17,
+    "icmpv6": 58,
+    "ipv6-icmp": 58,
+}
 # A route's destination attributes in aws_route state, in the provider's order.
 ROUTE_DESTINATIONS = (
     ("destination_cidr_block", "DestinationCidrBlock"),
@@ -273,6 +293,59 @@ def default_route_table_attributes(table: Mapping[str, JSON], live: LiveIndex) -
     out = {k: v for k, v in table.items() if k != "route"}
     out.update(default_route_table_id=tid, route=routes)
     return out
+
+
+# --------------------------------------------------------------------------- network ACLs
+
+
+def nacl_protocol(value: str) -> str:
+    """The provider stores a network ACL entry's protocol as AWS speaks it: a number."""
+    text = value.strip().lower()
+    if text in NACL_PROTOCOLS:
+        return str(NACL_PROTOCOLS[text])
+    try:
+        return str(int(text))
+    except ValueError:
+        return value
+
+
+def nacl_entry(entry: Mapping[str, Any]) -> dict[str, JSON]:
+    """flattenNetworkACLEntry, every key written (zero values where AWS has nothing)."""
+    icmp = entry.get("IcmpTypeCode") or {}
+    ports = entry.get("PortRange") or {}
+    return {
+        "action": pstr(entry.get("RuleAction")),
+        "cidr_block": pstr(entry.get("CidrBlock")),
+        "from_port": int(ports.get("From") or 0),
+        "icmp_code": int(icmp.get("Code") or 0),
+        "icmp_type": int(icmp.get("Type") or 0),
+        "ipv6_cidr_block": pstr(entry.get("Ipv6CidrBlock")),
+        "protocol": nacl_protocol(pstr(entry.get("Protocol"))),
+        "rule_no": int(entry.get("RuleNumber") or 0),
+        "to_port": int(ports.get("To") or 0),
+    }
+
+
+def network_acl(acl: Mapping[str, Any], *, partition: str, region: str) -> LiveResource:
+    aid, owner = str(acl["NetworkAclId"]), pstr(acl.get("OwnerId"))
+    entries = [
+        e for e in acl.get("Entries") or () if e.get("RuleNumber") not in NACL_DEFAULT_RULE_NUMBERS
+    ]
+    tags = provider_tags(acl.get("Tags"))
+    attrs: dict[str, JSON] = {
+        "arn": f"arn:{partition}:ec2:{region}:{owner}:network-acl/{aid}",
+        "egress": [nacl_entry(e) for e in entries if e.get("Egress")],
+        "id": aid,
+        "ingress": [nacl_entry(e) for e in entries if not e.get("Egress")],
+        "owner_id": owner,
+        "subnet_ids": [
+            pstr(a.get("SubnetId")) for a in acl.get("Associations") or () if a.get("SubnetId")
+        ],
+        "tags": tags,
+        "tags_all": dict(tags),
+        "vpc_id": pstr(acl.get("VpcId")),
+    }
+    return LiveResource(NACL, aid, region, attrs, bool(acl.get("IsDefault")))
 
 
 # --------------------------------------------------------------------------- gateways, EIPs
@@ -479,6 +552,8 @@ class NetworkReader(Reader):
         DEFAULT_SUBNET,
         DEFAULT_SG,
         DEFAULT_ROUTE_TABLE,
+        NACL,
+        DEFAULT_NACL,
     )
     service: ClassVar[str] = "ec2"
     derived_types: ClassVar[frozenset[str]] = frozenset(
@@ -518,6 +593,8 @@ class NetworkReader(Reader):
         )
         for table in tables or ():
             out.extend(route_table_resources(table, partition=partition, region=region))
+        for acl in listing("describe_network_acls", "NetworkAcls", (NACL, DEFAULT_NACL)) or ():
+            out.append(network_acl(acl, partition=partition, region=region))
         for gw in listing("describe_internet_gateways", "InternetGateways", (IGW,)) or ():
             out.append(internet_gateway(gw, partition=partition, region=region))
         eigws = listing(
@@ -580,6 +657,12 @@ class NetworkReader(Reader):
                 return None
             attrs = default_route_table_attributes(table.attributes, live)
             return LiveResource(type_, table.id, table.region, attrs)
+        if plain == NACL:
+            acl = live.get(NACL, state_id)
+            if acl is None:
+                return None
+            attrs = {**acl.attributes, "default_network_acl_id": acl.id}
+            return LiveResource(type_, acl.id, acl.region, attrs)
         found = VpcReader().match(plain, state_id, state_attributes, live)
         if found is None:
             return None
