@@ -56,6 +56,7 @@ TYPES = (
     "aws_default_route_table",
     "aws_network_acl",
     "aws_default_network_acl",
+    "aws_vpc_endpoint",
     # read by vpc.py; here for the all-traffic rules and the groups' echo of separate rules
     "aws_security_group",
     "aws_security_group_rule",
@@ -84,6 +85,9 @@ EXPECTED_FINDINGS = {
     ("aws_route.private_peer", "nat_gateway_id"),
     ("aws_route_table.public", "route"),
     ("aws_route_table_association.spare", None),
+    ("aws_vpc_endpoint.ec2", "tags.Owner"),
+    ("aws_vpc_endpoint.s3", "policy"),
+    ("aws_vpc_endpoint.s3", "route_table_ids"),
     ("aws_vpc_security_group_egress_rule.dns", "tags.Owner"),
     ("aws_vpc_security_group_ingress_rule.https", "description"),
     ("aws_vpc_security_group_ingress_rule.ssh", None),
@@ -116,6 +120,13 @@ def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
     tag("aws_default_vpc", "default", "Name", "changed")  # the miss measured in issue 11
     tag("aws_vpc_security_group_egress_rule", "dns", "Owner", "ops")
     tag("aws_default_network_acl", "main", "Name", "changed")
+    tag("aws_vpc_endpoint", "ec2", "Owner", "ops")
+    everything = {"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}
+    c.modify_vpc_endpoint(
+        VpcEndpointId=id_of("aws_vpc_endpoint", "s3"),
+        AddRouteTableIds=[id_of("aws_route_table", "public")],
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [everything]}),
+    )
     c.create_network_acl_entry(
         NetworkAclId=id_of("aws_network_acl", "main"),
         RuleNumber=200,

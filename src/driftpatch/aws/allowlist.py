@@ -42,6 +42,8 @@ ALLOWED: dict[str, frozenset[str]] = {
             "DescribeLaunchTemplates",
             "DescribeNatGateways",
             "DescribeNetworkAcls",
+            "DescribeNetworkInterfaces",
+            "DescribePrefixLists",
             "DescribeRouteTables",
             "DescribeSecurityGroupRules",
             "DescribeSecurityGroups",
@@ -49,6 +51,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "DescribeSubnets",
             "DescribeVolumes",
             "DescribeVpcAttribute",
+            "DescribeVpcEndpoints",
             "DescribeVpcs",
         }
     ),

@@ -5,7 +5,9 @@ writes them to state after a refresh.
 
 Calls per region, all bulk: DescribeRouteTables (routes and associations live inside it, so
 aws_route and aws_route_table_association cost nothing more), DescribeInternetGateways,
-DescribeEgressOnlyInternetGateways, DescribeNatGateways, DescribeNetworkAcls, DescribeAddresses,
+DescribeEgressOnlyInternetGateways, DescribeNatGateways, DescribeNetworkAcls, DescribeVpcEndpoints
+(with DescribePrefixLists, and DescribeNetworkInterfaces for interface endpoints' ENIs, once
+each), DescribeAddresses,
 DescribeAddressesAttribute (domain-name, for `ptr_record`: one call for every address where the
 provider makes one per EIP) and DescribeSecurityGroupRules pages.
 
@@ -37,6 +39,10 @@ Type by type, what the provider's read does and the reader repeats:
   drift on `aws_default_vpc`. `existing_default_*` (set at create only) is carried from state;
   `force_destroy` and `revoke_rules_on_delete` are configuration (unreadable).
 
+- `aws_vpc_endpoint`: `cidr_blocks`/`prefix_list_id` from the prefix list named like its service
+  and `subnet_configuration` from its ENIs, both from one bulk call (the provider makes one per
+  endpoint and ENI); the policy keeps the state's text when it means the same; `auto_accept` is
+  configuration (unreadable).
 - `aws_network_acl` / `aws_default_network_acl`: entries but AWS's own deny-all ones (rule
   32767/32768), the protocol as the number AWS speaks ("6" for tcp, "-1" for all), zero values
   where an entry has no ports or ICMP; subnet_ids from the associations.
@@ -53,7 +59,13 @@ import zlib
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from driftpatch.aws.readers.common import AWS_ERRORS, paginate, provider_tags, pstr
+from driftpatch.aws.readers.common import (
+    AWS_ERRORS,
+    normalize_json,
+    paginate,
+    provider_tags,
+    pstr,
+)
 
 # One error per distinct message: every call here is a listing, so common.Failures' "(and N
 # more objects)" count of per-object calls would misdescribe six different listings.
@@ -66,6 +78,7 @@ from driftpatch.aws.readers.interface import (
     ReadResult,
 )
 from driftpatch.aws.readers.vpc import VpcReader, protocol_for_value
+from driftpatch.drift.policy import policies_equal
 from driftpatch.model import JSON
 
 ROUTE_TABLE = "aws_route_table"
@@ -83,6 +96,7 @@ DEFAULT_SG = "aws_default_security_group"
 DEFAULT_ROUTE_TABLE = "aws_default_route_table"
 NACL = "aws_network_acl"
 DEFAULT_NACL = "aws_default_network_acl"
+ENDPOINT = "aws_vpc_endpoint"
 
 # aws_default_* -> the plain type whose live object it manages.
 DEFAULT_OF: Mapping[str, str] = {
@@ -348,6 +362,85 @@ def network_acl(acl: Mapping[str, Any], *, partition: str, region: str) -> LiveR
     return LiveResource(NACL, aid, region, attrs, bool(acl.get("IsDefault")))
 
 
+# --------------------------------------------------------------------------- VPC endpoints
+
+
+def vpc_endpoint(
+    vpce: Mapping[str, Any],
+    prefix_lists: Mapping[str, Mapping[str, Any]],
+    interfaces: Mapping[str, Mapping[str, Any]],
+    *,
+    partition: str,
+    region: str,
+) -> LiveResource:
+    """resourceVPCEndpointRead, with the prefix list of its service and its ENIs' addresses
+    looked up in the bulk DescribePrefixLists / DescribeNetworkInterfaces answers."""
+    vid, owner = str(vpce["VpcEndpointId"]), pstr(vpce.get("OwnerId"))
+    service = pstr(vpce.get("ServiceName"))
+    prefix_list = prefix_lists.get(service)
+    dns = vpce.get("DnsOptions")
+    eni_ids = [str(v) for v in vpce.get("NetworkInterfaceIds") or ()]
+    subnet_configuration: list[JSON] = []
+    for eni_id in eni_ids:
+        eni = interfaces.get(eni_id) or {}
+        config: dict[str, JSON] = {"ipv4": "", "ipv6": "", "subnet_id": ""}
+        config.update(
+            {
+                k: str(eni[key])
+                for k, key in (
+                    ("ipv4", "PrivateIpAddress"),
+                    ("ipv6", "Ipv6Address"),
+                    ("subnet_id", "SubnetId"),
+                )
+                if eni.get(key) is not None
+            }
+        )
+        subnet_configuration.append(config)
+    tags = provider_tags(vpce.get("Tags"))
+    attrs: dict[str, JSON] = {
+        "arn": f"arn:{partition}:ec2:{region}:{owner}:vpc-endpoint/{vid}",
+        "cidr_blocks": [str(c) for c in prefix_list.get("Cidrs") or ()] if prefix_list else [],
+        "dns_entry": [
+            {"dns_name": pstr(e.get("DnsName")), "hosted_zone_id": pstr(e.get("HostedZoneId"))}
+            for e in vpce.get("DnsEntries") or ()
+        ],
+        "dns_options": (
+            [
+                {
+                    "dns_record_ip_type": pstr(dns.get("DnsRecordIpType")),
+                    "private_dns_only_for_inbound_resolver_endpoint": bool(
+                        dns.get("PrivateDnsOnlyForInboundResolverEndpoint")
+                    ),
+                }
+            ]
+            if dns
+            else []
+        ),
+        "id": vid,
+        "ip_address_type": pstr(vpce.get("IpAddressType")),
+        "network_interface_ids": eni_ids,
+        "owner_id": owner,
+        "policy": normalize_json(pstr(vpce.get("PolicyDocument"))),
+        "prefix_list_id": pstr(prefix_list.get("PrefixListId")) if prefix_list else None,
+        "private_dns_enabled": bool(vpce.get("PrivateDnsEnabled")),
+        "requester_managed": bool(vpce.get("RequesterManaged")),
+        "resource_configuration_arn": pstr(vpce.get("ResourceConfigurationArn")),
+        "route_table_ids": [str(v) for v in vpce.get("RouteTableIds") or ()],
+        "security_group_ids": [pstr(g.get("GroupId")) for g in vpce.get("Groups") or ()],
+        "service_name": service,
+        "service_network_arn": pstr(vpce.get("ServiceNetworkArn")),
+        "service_region": pstr(vpce.get("ServiceRegion")),
+        "state": pstr(vpce.get("State")),
+        "subnet_configuration": subnet_configuration,
+        "subnet_ids": [str(v) for v in vpce.get("SubnetIds") or ()],
+        "tags": tags,
+        "tags_all": dict(tags),
+        "vpc_endpoint_type": pstr(vpce.get("VpcEndpointType")) or "Gateway",
+        "vpc_id": pstr(vpce.get("VpcId")),
+    }
+    return LiveResource(ENDPOINT, vid, region, attrs)
+
+
 # --------------------------------------------------------------------------- gateways, EIPs
 
 
@@ -554,6 +647,7 @@ class NetworkReader(Reader):
         DEFAULT_ROUTE_TABLE,
         NACL,
         DEFAULT_NACL,
+        ENDPOINT,
     )
     service: ClassVar[str] = "ec2"
     derived_types: ClassVar[frozenset[str]] = frozenset(
@@ -566,6 +660,7 @@ class NetworkReader(Reader):
         IGW: frozenset({"timeouts"}),
         NAT: frozenset({"timeouts"}),
         EIP: frozenset({"address", "associate_with_private_ip", "ipam_pool_id", "timeouts"}),
+        ENDPOINT: frozenset({"auto_accept", "timeouts"}),
         DEFAULT_VPC: frozenset({"force_destroy", "ipv4_ipam_pool_id", "ipv4_netmask_length"}),
         DEFAULT_SUBNET: frozenset({"force_destroy", "timeouts"}),
         DEFAULT_SG: frozenset({"revoke_rules_on_delete"}),
@@ -595,6 +690,7 @@ class NetworkReader(Reader):
             out.extend(route_table_resources(table, partition=partition, region=region))
         for acl in listing("describe_network_acls", "NetworkAcls", (NACL, DEFAULT_NACL)) or ():
             out.append(network_acl(acl, partition=partition, region=region))
+        out.extend(self._endpoints(listing, partition, region))
         for gw in listing("describe_internet_gateways", "InternetGateways", (IGW,)) or ():
             out.append(internet_gateway(gw, partition=partition, region=region))
         eigws = listing(
@@ -623,6 +719,35 @@ class NetworkReader(Reader):
         )
         return fails.result(out)
 
+    @staticmethod
+    def _endpoints(listing: Any, partition: str, region: str) -> list[LiveResource]:
+        endpoints = listing("describe_vpc_endpoints", "VpcEndpoints", (ENDPOINT,))
+        if not endpoints:
+            return []
+        # The prefix lists of the endpoints' services (one listing for all, where the provider
+        # looks each service up), and the ENIs of interface endpoints (one call for all).
+        lists = listing("describe_prefix_lists", "PrefixLists", (ENDPOINT,))
+        eni_ids = sorted({str(v) for e in endpoints for v in e.get("NetworkInterfaceIds") or ()})
+        enis = (
+            listing(
+                "describe_network_interfaces",
+                "NetworkInterfaces",
+                (ENDPOINT,),
+                NetworkInterfaceIds=eni_ids,
+            )
+            if eni_ids
+            else []
+        )
+        if lists is None or enis is None:
+            return []
+        prefix_lists = {pstr(p.get("PrefixListName")): p for p in lists}
+        interfaces = {pstr(n.get("NetworkInterfaceId")): n for n in enis}
+        return [
+            vpc_endpoint(e, prefix_lists, interfaces, partition=partition, region=region)
+            for e in endpoints
+            if pstr(e.get("State")).lower() not in ("deleted", "deleting")
+        ]
+
     def match(
         self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex
     ) -> LiveResource | None:
@@ -634,6 +759,11 @@ class NetworkReader(Reader):
             return None
         if type_ in (INGRESS_RULE, EGRESS_RULE):
             attrs = match_sg_rule(found, state_attributes)
+        elif type_ == ENDPOINT:
+            attrs = dict(found.attributes)
+            mine, theirs = state_attributes.get("policy"), str(attrs.get("policy") or "")
+            if isinstance(mine, str) and mine and policies_equal(mine, theirs):
+                attrs["policy"] = normalize_json(mine)  # SecondJSONUnlessEquivalent
         elif type_ == EIP:
             attrs = dict(found.attributes)
             for name in ("private_dns", "public_dns"):
