@@ -584,10 +584,18 @@ def scan(config: Config) -> Report:
     for inst in instances:
         if drift.statuses.get(str(inst.address)) is ResourceStatus.UNREAD and inst.id:
             addresses.setdefault((inst.address.type, inst.id), str(inst.address))
+    # Objects of derived types (a route, a security group rule, an aws_default_* view) count
+    # only as state matched them: a group's rule nobody manages as a resource is the group's
+    # (its permission is the group's finding), and where aws_default_vpc manages the default
+    # VPC, the managed view replaces the plain account-default object (one finding, addressed).
+    derived = frozenset(t for reader in READERS for t in reader.derived_types)
+    replaced = {r.id for r in drift.matched.values() if r.type in derived}
     live_in_scope = [
         _with_unread_partners(r, inventory)
         for r in inventory.resources
-        if r.region is None or r.region in scanned
+        if (r.region is None or r.region in scanned)
+        and r.type not in derived
+        and r.id not in replaced
     ]
     # Resources a reader only matches against state (a separate security group rule) are not in
     # the inventory, yet rules need them beside their group to tell who manages a permission.

@@ -185,7 +185,9 @@ def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
 
 
 def scan(workdir: Path, state: Path, aws: EmbeddedAws) -> list[tuple[str, str | None]]:
-    """`driftpatch scan` of `state` against the world: (address, attribute) of each finding."""
+    """`driftpatch scan` of `state` against the world: (address, attribute) of each drift
+    finding. Rules run too: the world-open SSH rule is one DP-VPC-001 finding, on the rule
+    resource that manages it (never on its group, nor on an unaddressed live copy)."""
     out = workdir / "report.json"
     proc = run_cli(
         "scan",
@@ -200,8 +202,6 @@ def scan(workdir: Path, state: Path, aws: EmbeddedAws) -> list[tuple[str, str | 
         "--no-checkov",
         "--verify",
         "static",
-        "--only",
-        "drift",
         "-o",
         f"json:{out}",
         cwd=workdir,
@@ -212,12 +212,15 @@ def scan(workdir: Path, state: Path, aws: EmbeddedAws) -> list[tuple[str, str | 
     assert report["errors"] == []
     unsupported = [r["address"] for r in report["resources"] if r["status"] == "unsupported"]
     assert unsupported == [], unsupported
+    ssh = [f["address"] for f in report["findings"] if f["rule_id"] == "DP-VPC-001"]
+    assert ssh == ["aws_vpc_security_group_ingress_rule.ssh_world"]
+    drift = [f for f in report["findings"] if f["kind"] != "misconfig"]
     detail = "\n".join(
         f"{f['address']} {f['attribute']}: {json.dumps(f['expected'])} -> {json.dumps(f['actual'])}"
-        for f in report["findings"]
+        for f in drift
     )
     print(detail)  # shown by pytest when an assertion below fails
-    return sorted((f["address"] or f["resource_id"], f["attribute"]) for f in report["findings"])
+    return sorted((f["address"] or f["resource_id"], f["attribute"]) for f in drift)
 
 
 def test_readers_match_the_providers_refresh_and_scan(

@@ -242,6 +242,15 @@ resource "aws_vpc_security_group_ingress_rule" "https" {
   }
 }
 
+# SSH from anywhere: DP-VPC-001 belongs to this resource, not to its group
+resource "aws_vpc_security_group_ingress_rule" "ssh_world" {
+  security_group_id = aws_security_group.separate.id
+  cidr_ipv4         = "0.0.0.0/0"
+  from_port         = 22
+  to_port           = 22
+  ip_protocol       = "tcp"
+}
+
 resource "aws_vpc_security_group_ingress_rule" "from_allall" {
   security_group_id            = aws_security_group.separate.id
   referenced_security_group_id = aws_security_group.allall.id
