@@ -187,7 +187,8 @@ def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
 def scan(workdir: Path, state: Path, aws: EmbeddedAws) -> list[tuple[str, str | None]]:
     """`driftpatch scan` of `state` against the world: (address, attribute) of each drift
     finding. Rules run too: the world-open SSH rule is one DP-VPC-001 finding, on the rule
-    resource that manages it (never on its group, nor on an unaddressed live copy)."""
+    resource that manages it (never on its group, nor on an unaddressed live copy), and the
+    flow-log rule sees the default VPC once, under its aws_default_vpc address."""
     out = workdir / "report.json"
     proc = run_cli(
         "scan",
@@ -212,8 +213,13 @@ def scan(workdir: Path, state: Path, aws: EmbeddedAws) -> list[tuple[str, str | 
     assert report["errors"] == []
     unsupported = [r["address"] for r in report["resources"] if r["status"] == "unsupported"]
     assert unsupported == [], unsupported
-    ssh = [f["address"] for f in report["findings"] if f["rule_id"] == "DP-VPC-001"]
-    assert ssh == ["aws_vpc_security_group_ingress_rule.ssh_world"]
+
+    def addressed(rule: str) -> list[str]:
+        return sorted(f["address"] for f in report["findings"] if f["rule_id"] == rule)
+
+    assert addressed("DP-VPC-001") == ["aws_vpc_security_group_ingress_rule.ssh_world"]
+    # The default VPC managed by aws_default_vpc is still a VPC to the rules, once, addressed.
+    assert addressed("DP-VPC-101") == ["aws_default_vpc.default", "aws_vpc.main"]
     drift = [f for f in report["findings"] if f["kind"] != "misconfig"]
     detail = "\n".join(
         f"{f['address']} {f['attribute']}: {json.dumps(f['expected'])} -> {json.dumps(f['actual'])}"
