@@ -667,15 +667,28 @@ def scan(config: Config) -> Report:
     for inst in instances:
         if drift.statuses.get(str(inst.address)) is ResourceStatus.UNREAD and inst.id:
             addresses.setdefault((inst.address.type, inst.id), str(inst.address))
+    # Objects of derived types (a route, a security group rule, an aws_default_* view) count
+    # only as state matched them: a group's rule nobody manages as a resource is the group's
+    # (its permission is the group's finding). Where an aws_default_* instance manages an
+    # account-default object (the default VPC), the rules see that object once, under the
+    # instance's address: rules written for aws_vpc (flow logs) keep seeing the default VPC.
+    derived = frozenset(t for reader in READERS for t in reader.derived_types)
+    plain = {r.id: r for r in inventory.resources if r.account_default and r.type not in derived}
+    for addr, live in drift.matched.items():
+        same = plain.get(live.id)
+        if live.type in derived and same is not None and same.type != live.type:
+            addresses.setdefault((same.type, same.id), addr)
     live_in_scope = [
         _with_unread_partners(r, inventory)
         for r in inventory.resources
-        if r.region is None or r.region in scanned
+        if (r.region is None or r.region in scanned) and r.type not in derived
     ]
     # Resources a reader only matches against state (a separate security group rule) are not in
     # the inventory, yet rules need them beside their group to tell who manages a permission.
     listed = {(r.type, r.id) for r in live_in_scope}
-    live_in_scope.extend(r for r in drift.matched.values() if (r.type, r.id) not in listed)
+    live_in_scope.extend(
+        r for r in drift.matched.values() if (r.type, r.id) not in listed and r.id not in plain
+    )
     # Not compared (not covered, or unread): their rules run on what state recorded.
     not_compared = [
         i

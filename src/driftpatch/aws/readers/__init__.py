@@ -17,6 +17,7 @@ from driftpatch.aws.readers.interface import (
     ReadResult,
 )
 from driftpatch.aws.readers.kms import KmsReader
+from driftpatch.aws.readers.network import NetworkReader
 from driftpatch.aws.readers.s3 import S3Reader
 from driftpatch.aws.readers.vpc import VpcReader
 
@@ -27,6 +28,7 @@ READERS: tuple[Reader, ...] = (
     IamReader(),
     KmsReader(),
     *ACCOUNT_READERS,
+    NetworkReader(),
 )
 
 
