@@ -270,21 +270,25 @@ class Finding:
     references: tuple[str, ...] = ()
     # Other tools' ids for the same problem (e.g. a checkov check merged into our rule).
     also: tuple[str, ...] = ()
+    # The AWS account the finding is about, when a scan read several (`--profile` repeated).
+    account: str | None = None
 
     @property
     def id(self) -> str:
-        # Two states may hold the same address (two stacks): the resource id tells them apart.
-        raw = "\x1f".join(
-            (
-                self.kind.value,
-                self.rule_id,
-                self.address or "",
-                self.resource_type,
-                self.resource_id or "",
-                self.attribute or "",
-            )
-        )
-        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+        # Two states may hold the same address (two stacks): the resource id tells them apart;
+        # the same stack in two accounts: the account does (only then, so single-account ids
+        # stay what they were).
+        parts = [
+            self.kind.value,
+            self.rule_id,
+            self.address or "",
+            self.resource_type,
+            self.resource_id or "",
+            self.attribute or "",
+        ]
+        if self.account:
+            parts.append(self.account)
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
     def to_json(self) -> dict[str, JSON]:
         out: dict[str, JSON] = {
@@ -308,6 +312,8 @@ class Finding:
         }
         if self.also:
             out["also"] = list(self.also)
+        if self.account:
+            out["account"] = self.account
         return out
 
 
@@ -362,6 +368,9 @@ class ResourceEntry:
     id: str | None
     status: ResourceStatus
     location: Location | None = None
+    # How the live side was read: "native" (a driftpatch reader), "terraform" (a targeted
+    # `terraform plan -refresh-only`), None (not read: check, unsupported, out of scope).
+    reader: str | None = None
 
     def to_json(self) -> dict[str, JSON]:
         return {
@@ -370,6 +379,7 @@ class ResourceEntry:
             "id": self.id,
             "location": self.location.to_json() if self.location else None,
             "status": self.status.value,
+            "reader": self.reader,
         }
 
 

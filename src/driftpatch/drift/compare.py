@@ -93,6 +93,38 @@ def _suppressed(
     return frozenset()
 
 
+# networkACLProtocolNumber's names; AWS (and the provider's read) speak numbers only.
+_NACL_PROTOCOLS = {"all": "-1", "icmp": "1", "tcp": "6", "udp": "17", "icmpv6": "58"}
+_NACL_TYPES = frozenset({"aws_network_acl", "aws_default_network_acl"})
+
+
+def _nacl_entry(entry: JSON) -> JSON:
+    """One network ACL entry as the provider's set hash sees it: the protocol as a number
+    ("tcp" written in code, "6" read from AWS), unset ICMP type/code as 0 (AWS returns none for
+    entries that are not ICMP, the provider reads 0, code leaves them null)."""
+    if not isinstance(entry, Mapping):
+        return entry
+    out = dict(entry)
+    protocol = str(out.get("protocol") or "").strip().lower()
+    out["protocol"] = _NACL_PROTOCOLS.get(protocol, protocol)
+    for key in ("icmp_code", "icmp_type"):
+        if out.get(key) is None:
+            out[key] = 0
+    return out
+
+
+def provider_equivalent(type_: str, attrs: Mapping[str, JSON]) -> Mapping[str, JSON]:
+    """Attributes with values the provider treats as one written one way (see `_nacl_entry`)."""
+    if type_ not in _NACL_TYPES:
+        return attrs
+    out = dict(attrs)
+    for direction in ("ingress", "egress"):
+        entries = out.get(direction)
+        if isinstance(entries, list):
+            out[direction] = [_nacl_entry(e) for e in entries]
+    return out
+
+
 def compare(
     type_: str,
     expected: Mapping[str, JSON],
@@ -114,8 +146,12 @@ def compare(
         for name in set(expected) & set(actual)
         if name not in ALWAYS_SKIPPED and name not in skip and _is_argument(block, name, schema)
     )
-    want = {n: normalize_attribute(n, expected[n], block.child(n)) for n in names}
-    have = {n: normalize_attribute(n, actual[n], block.child(n)) for n in names}
+    equal_want, equal_have = (
+        provider_equivalent(type_, expected),
+        provider_equivalent(type_, actual),
+    )
+    want = {n: normalize_attribute(n, equal_want[n], block.child(n)) for n in names}
+    have = {n: normalize_attribute(n, equal_have[n], block.child(n)) for n in names}
     # threshold_to_diff_deeper=0: always descend, even when no key is shared (a block that
     # appears must report its leaves, not "the block changed").
     diff = DeepDiff(

@@ -60,6 +60,9 @@ class DriftResult:
     statuses: Mapping[str, ResourceStatus]  # by address, for every state instance
     matched: Mapping[str, LiveResource] = field(default_factory=dict)  # address -> live
     unmanaged: tuple[LiveResource, ...] = ()
+    # (state file, address) -> status, where two states hold one address (the same stack in two
+    # accounts); `statuses` keeps one of them per address.
+    by_origin: Mapping[tuple[str, str], ResourceStatus] = field(default_factory=dict)
 
 
 def _reader_for(readers: Sequence[LiveMatcher], type_: str) -> LiveMatcher | None:

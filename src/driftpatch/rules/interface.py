@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import ClassVar, Final, Protocol
 
@@ -124,16 +124,30 @@ class World:
         the subject's `keys` values (state, live), or its HCL refers to the subject's block
         (code, and plan values not known before apply)."""
         wanted = {v for k in keys if isinstance(v := subject.get(k), str | int)}
-        target = subject.config_address
         return tuple(
             s
             for s in self.of_type(type_)
             if (isinstance(v := s.get(attribute), str | int) and v in wanted)
-            or (target is not None and s.refs.get(attribute) == target)
+            or ((ref := s.refs.get(attribute)) is not None and refers_to(ref, subject))
         )
 
     def __iter__(self) -> Iterator[Subject]:
         return (s for subjects in self._by_type.values() for s in subjects)
+
+
+def refers_to(ref: str, subject: Subject) -> bool:
+    """Does a reference (`Subject.refs` value) name `subject`? A reference names an instance
+    (`aws_x.y["k"]`, `module.m["a"].aws_x.y`) or, when its instance key is not known before
+    apply, the block (`aws_x.y`): then it may be any of the block's instances."""
+    if subject.address is None:
+        return False
+    if ref in (subject.address, subject.config_address):
+        return True
+    try:
+        parsed = Address.parse(subject.address)
+    except ValueError:
+        return False
+    return parsed.key is not None and ref == str(replace(parsed, key=None))
 
 
 def config_address(address: str) -> str:
@@ -226,6 +240,9 @@ class RuleMeta:
     checkov_attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     # Evaluate on live values too (False for code-only concerns).
     live: bool = True
+    # References that hold only for findings on some resource types: resource type -> extra
+    # references (CIS 1.15 is about users: an inline policy on a role is not its concern).
+    type_references: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
 
 
 class Rule(ABC):

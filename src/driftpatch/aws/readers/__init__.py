@@ -18,6 +18,7 @@ from driftpatch.aws.readers.interface import (
     ReadResult,
 )
 from driftpatch.aws.readers.kms import KmsReader
+from driftpatch.aws.readers.network import NetworkReader
 from driftpatch.aws.readers.rds import RdsReader
 from driftpatch.aws.readers.s3 import S3Reader
 from driftpatch.aws.readers.vpc import VpcReader
@@ -29,6 +30,7 @@ READERS: tuple[Reader, ...] = (
     IamReader(),
     KmsReader(),
     *ACCOUNT_READERS,
+    NetworkReader(),
     IamUsersReader(),
     RdsReader(),
 )

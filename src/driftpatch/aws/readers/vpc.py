@@ -28,7 +28,7 @@ import json
 import re
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from driftpatch.aws.readers.common import name_prefix_from_name
@@ -86,6 +86,13 @@ SG_RULE_READS = (
     "to_port",
     "type",
 )
+# The aws_default_* type that manages each type's account-default object (derived in network.py):
+# when the plain type's listing fails, the default type's is incomplete too.
+DEFAULT_TYPES = {
+    "aws_vpc": "aws_default_vpc",
+    "aws_subnet": "aws_default_subnet",
+    "aws_security_group": "aws_default_security_group",
+}
 PROTOCOL_NUMBERS = {"icmpv6": 58, "udp": 17, "tcp": 6, "icmp": 1, "all": -1}
 UNIQUE_ID_SUFFIX = re.compile(r"[0-9A-Fa-f]{26}$")
 
@@ -548,6 +555,11 @@ class VpcReader(Reader):
     }
 
     def read(self, ctx: ReadContext) -> ReadResult:
+        result = self._read(ctx)
+        defaults = {DEFAULT_TYPES[t] for t in result.incomplete_types if t in DEFAULT_TYPES}
+        return replace(result, incomplete_types=result.incomplete_types | defaults)
+
+    def _read(self, ctx: ReadContext) -> ReadResult:
         client = ctx.client("ec2")
         partition = str(getattr(client.meta, "partition", "aws") or "aws")
         failures = Failures(f"{self.service}/{ctx.region}")
