@@ -109,9 +109,7 @@ def partners(
 ) -> Partners:
     found = world.linked(type_, subject, attribute, keys)
     # The subject's read of this partner failed: its absence is not known either.
-    undecided = type_ in subject.unread or any(
-        s.get(attribute) is UNKNOWN and attribute not in s.refs for s in world.of_type(type_)
-    )
+    undecided = type_ in subject.unread or world.unresolved(type_, attribute)
     return Partners(found, undecided)
 
 
