@@ -16,15 +16,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from botocore.exceptions import BotoCoreError, ClientError
+from typing import TYPE_CHECKING, Any
 
 from driftpatch import __version__
-from driftpatch.aws.inventory import GLOBAL, Inventory, take_inventory
-from driftpatch.aws.readers import reader_for
 from driftpatch.aws.readers.interface import LiveResource
-from driftpatch.aws.session import AwsSession, RetryPolicy
 from driftpatch.config import Config, Prefer, Selection, VerifyMode
 from driftpatch.drift import security
 from driftpatch.drift.compare import compare
@@ -73,6 +68,12 @@ from driftpatch.terraform.state import (
     is_local_ref,
     read_states,
 )
+
+# boto3 and the readers load only when a scan reads AWS (or a snapshot): `check`, the PR job,
+# never imports them, and starts in a fraction of the time.
+if TYPE_CHECKING:
+    from driftpatch.aws.inventory import Inventory
+    from driftpatch.aws.session import AwsSession
 
 
 def _now() -> str:
@@ -536,6 +537,8 @@ def _plan_instances(plan: Plan) -> list[StateInstance]:
 
 def session_for(config: Config) -> AwsSession:
     """The AWS session a run's options ask for (timeouts, retries, deadline)."""
+    from driftpatch.aws.session import AwsSession, RetryPolicy
+
     return AwsSession(
         profile=config.profile,
         region=config.regions[0] if config.regions else None,
@@ -553,6 +556,8 @@ def session_for(config: Config) -> AwsSession:
 
 def scan(config: Config) -> Report:
     """State + live AWS (+ HCL, + plan): drift and misconfigurations."""
+    from driftpatch.aws.inventory import Inventory, take_inventory
+
     started = time.monotonic()
     index = _load_source(config)
     if config.verify is VerifyMode.TERRAFORM:  # without a CLI: bad usage, before any read
@@ -671,10 +676,11 @@ def _verify_settings(
             note = f"cannot read {refs[0]}: {exc.strerror}"
     elif len(refs) == 1 and refs[0].startswith("s3://") and session is not None:
         bucket, _, key = refs[0].removeprefix("s3://").partition("/")
+        failures: tuple[type[Exception], ...] = (*_botocore_errors(), DriftpatchError, OSError)
         try:
             body = session.client("s3", _s3_region(session)).get_object(Bucket=bucket, Key=key)
             state = body["Body"].read()
-        except (BotoCoreError, ClientError, DriftpatchError, OSError) as exc:
+        except failures as exc:
             note = f"cannot re-read {refs[0]}: {type(exc).__name__}"
     elif len(refs) > 1:
         note = "several states were scanned; the source matches one of them at most"
@@ -698,11 +704,21 @@ def _verify_settings(
     )
 
 
+def _botocore_errors() -> tuple[type[Exception], ...]:
+    """botocore's error roots, imported only when a state is re-read from S3."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (BotoCoreError, ClientError)
+
+
 def _with_unread_partners(resource: LiveResource, inventory: Inventory) -> LiveResource:
     """`resource`, with the types other readers failed to list in its region (or globally)
     among its unread parts: a VPC's flow logs, when DescribeFlowLogs was denied, are not
     known to be absent. Its own reader's types are left out: that reader marks per object
     what it could not read (one bucket's denied public access block is not every bucket's)."""
+    from driftpatch.aws.inventory import GLOBAL
+    from driftpatch.aws.readers import reader_for
+
     reader = reader_for(resource.type)
     own = set(reader.types) if reader is not None else {resource.type}
     failed = {

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from driftpatch.aws.inventory import Inventory
-from driftpatch.aws.readers import READERS, LiveResource, reader_for
+from driftpatch.aws.readers.interface import LiveResource
 from driftpatch.aws.readers.typed import AttributeTypeError
 from driftpatch.drift.compare import Change, compare
 from driftpatch.drift.reconcile import Owners, reconcile
@@ -36,6 +35,9 @@ from driftpatch.terraform.schema import aws_schema
 DRIFT_RULE = "DRIFT"
 MISSING_RULE = "DRIFT-MISSING"
 UNMANAGED_RULE = "DRIFT-UNMANAGED"
+
+if TYPE_CHECKING:
+    from driftpatch.aws.inventory import Inventory
 
 
 class StateLike(Protocol):
@@ -62,6 +64,8 @@ class DriftResult:
 
 
 def _derived_types() -> frozenset[str]:
+    from driftpatch.aws.readers import READERS  # the readers load boto3: only for a scan
+
     return frozenset(t for r in READERS for t in r.derived_types)
 
 
@@ -170,6 +174,8 @@ def account_of(attributes: Mapping[str, JSON]) -> str | None:
 def _owners_read(resource: LiveResource, inventory: Inventory) -> bool:
     """False when `resource` may be part of an object whose listing failed (a root volume
     while DescribeInstances was denied): it cannot be called unmanaged then."""
+    from driftpatch.aws.readers import reader_for
+
     reader = reader_for(resource.type)
     if reader is None:
         return True
@@ -196,6 +202,8 @@ def detect(
     owners: Owners | None = None,
 ) -> DriftResult:
     """Compare every state instance of a covered type with live AWS."""
+    from driftpatch.aws.readers import READERS, reader_for
+
     owners = owners or Owners.from_state((i.address.type, i.attributes) for i in instances)
     live = inventory.index()
     scanned = set(inventory.regions)
