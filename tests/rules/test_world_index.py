@@ -79,6 +79,16 @@ def test_indexed_lookups_equal_pairwise(
                 id(s) for s in pairwise_linked(world, type_, subject, attribute, keys)
             ]
     assert world.unresolved(type_, attribute) is pairwise_unresolved(world, type_, attribute)
+    for subject in members:
+        value = subject.get(attribute)
+        if isinstance(value, str | int):
+            assert world.with_value(type_, attribute, value) == tuple(
+                s for s in world.of_type(type_) if s.get(attribute) == value
+            )
+        for address in ADDRESSES:
+            assert world.declared_as(type_, address) == tuple(
+                s for s in world.of_type(type_) if s.config_address == address
+            )
 
 
 def test_linked_by_value_and_by_reference_in_world_order() -> None:
