@@ -22,6 +22,7 @@ Prints per N: wall seconds, milliseconds per resource, peak RSS, findings and pa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import json
 import os
@@ -53,8 +54,10 @@ PROBE = (
     "runpy.run_module('driftpatch', run_name='__main__')"
 )
 # Attribute names whose values are AWS-made identifiers: each copy gets its own.
-ID_KEYS = ("id", "unique_id", "association_id", "security_group_rule_id", "default_route_table_id",
-           "default_network_acl_id", "default_security_group_id", "main_route_table_id")  # fmt: skip
+ID_KEYS = (
+    "id", "unique_id", "association_id", "security_group_rule_id", "default_route_table_id",
+    "default_network_acl_id", "default_security_group_id", "main_route_table_id",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -63,8 +66,8 @@ class Template:
     snapshot: dict[str, Any]
 
 
-def child_env(extra: Mapping[str, str] = ()) -> dict[str, str]:  # type: ignore[assignment]
-    return {**os.environ, **dict(extra), "PYTHONPATH": str(REPO / "src")}
+def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    return {**os.environ, **(extra or {}), "PYTHONPATH": str(REPO / "src")}
 
 
 def apply_template(work: Path) -> Template:
@@ -138,9 +141,8 @@ def replicate(template: Template, units: int, out: Path) -> tuple[Path, Path, Pa
     for r in unit_live:
         ids.add(r["id"])
         ids |= _ids(r["attributes"])
-    pattern = re.compile(
-        r"(?<![\w-])(" + "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True)) + r")(?![\w])"
-    )
+    alternatives = "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))
+    pattern = re.compile(r"(?<![\w-])(" + alternatives + r")(?![\w])")
     resources = []
     for res in template.state["resources"]:
         for k in range(units):
@@ -199,10 +201,8 @@ def profile(args: list[str], top: int) -> None:
 
     prof = cProfile.Profile()
     prof.enable()
-    try:
+    with contextlib.suppress(SystemExit):
         app(args, prog_name="driftpatch")
-    except SystemExit:
-        pass
     prof.disable()
     pstats.Stats(prof).sort_stats("cumulative").print_stats(top)
 
