@@ -80,11 +80,19 @@ class Span:
     _packed: int
 
     def __init__(self, start_line: int, end_line: int, start: int, end: int) -> None:
-        packed = 0
-        for shift, value in enumerate((start_line, end_line, start, end)):
-            if not 0 <= value <= _FIELD_MASK:
-                raise ValueError(f"span field out of range: {value}")
-            packed |= value << (shift * _FIELD_BITS)
+        # Unrolled: verifying patches shifts every block after an edit, ~300,000 spans on a
+        # 600-resource file.
+        mask = _FIELD_MASK
+        if not (
+            0 <= start_line <= mask
+            and 0 <= end_line <= mask
+            and 0 <= start <= mask
+            and 0 <= end <= mask
+        ):
+            bad = next(v for v in (start_line, end_line, start, end) if not 0 <= v <= mask)
+            raise ValueError(f"span field out of range: {bad}")
+        bits = _FIELD_BITS
+        packed = start_line | end_line << bits | start << (2 * bits) | end << (3 * bits)
         object.__setattr__(self, "_packed", packed)
 
     @property
@@ -394,6 +402,12 @@ def parse_text(text: str, file: str = "<text>") -> ParsedFile:
     with _CACHE_LOCK:
         cached = _PARSED.get(key)
         previous = _LAST_BY_FILE.get(file)
+        if cached is not None:
+            # The next edit of this file is most likely an edit of this text (verification
+            # goes back to the original between runs): reparse against it, not an older one
+            # that differs everywhere in between.
+            _LAST_BY_FILE[file] = cached
+            _LAST_BY_FILE.move_to_end(file)
     if cached is not None:
         return cached
     parsed = reparse(previous, text) if previous is not None else _Reader(file, text).parse()
@@ -431,12 +445,8 @@ def reparse(old: ParsedFile, text: str) -> ParsedFile:
         return _Reader(old.file, text).parse()
     before, after = old.text, text
     limit = min(len(before), len(after))
-    prefix = 0
-    while prefix < limit and before[prefix] == after[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < limit - prefix and before[-1 - suffix] == after[-1 - suffix]:
-        suffix += 1
+    prefix = _common_prefix(before, after, limit)
+    suffix = _common_suffix(before, after, limit - prefix)
     old_end = len(before) - suffix  # the edit replaced before[prefix:old_end]
     # Kept blocks are separated from the edit by a newline that did not change (else the edit
     # could join a kept block to its neighbour: `}resource` does not parse whole).
@@ -466,6 +476,33 @@ def reparse(old: ParsedFile, text: str) -> ParsedFile:
     middle = [_shift_block(b, start, first_line - 1) for b in inner.blocks]
     moved = [_shift_block(b, delta, lines) for b in tail]
     return ParsedFile(old.file, text, (*head, *middle, *moved), ())
+
+
+def _common_prefix(a: str, b: str, limit: int) -> int:
+    """Length of the longest common prefix of `a` and `b`, at most `limit`: a binary search
+    over slice comparisons (C speed), not a loop over characters (a 150 KB file, once per
+    verified patch)."""
+    lo, hi = 0, limit  # a[:lo] == b[:lo]; the answer is <= hi
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """Length of the longest common suffix of `a` and `b`, at most `limit`."""
+    lo, hi = 0, limit
+    la, lb = len(a), len(b)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[la - mid : la - lo] == b[lb - mid : lb - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def _shift_span(span: Span, chars: int, lines: int) -> Span:
