@@ -58,6 +58,7 @@ from driftpatch.rules.engine import EvaluationResult, evaluate, evaluate_source
 from driftpatch.rules.interface import Origin, Subject
 from driftpatch.rules.subjects import from_code, from_live, from_plan, from_state
 from driftpatch.rules.suppress import Suppression, suppressed
+from driftpatch.shard import Dealer
 from driftpatch.terraform.plan import Plan, ResourceChange, read_plan
 from driftpatch.terraform.schema import aws_schema
 from driftpatch.terraform.source import SourceIndex, index_source
@@ -610,12 +611,18 @@ def scan(config: Config) -> Report:
     ]
     compared = [i for i in instances if str(i.address) in drift.matched]
     outcome = _rules(subjects, drift.findings, from_state(compared), index, job)
-    findings, hidden, filtered = _select(
-        _with_locations(outcome.findings, index), outcome.hidden, config.selection, ignore
-    )
+    found, hidden_found = outcome.findings, outcome.hidden
     resources = _scan_entries(instances, drift, index)
     seen = _config_addresses(r.address for r in resources if r.address)
     resources.extend(_source_entries(index, seen))
+    if config.shard is not None:  # this shard's part only; before any patch is made
+        dealer = Dealer(config.shard, ((str(i.address), i.origin, i.region) for i in instances))
+        found = [f for f in found if dealer.takes_finding(f)]
+        hidden_found = tuple(s for s in hidden_found if dealer.takes_finding(s.finding))
+        resources = [r for r in resources if dealer.takes_entry(r)]
+    findings, hidden, filtered = _select(
+        _with_locations(found, index), hidden_found, config.selection, ignore
+    )
     inputs = Inputs(
         states=tuple(map(display_ref, config.states)),
         plan=str(config.plan) if config.plan else None,
@@ -628,6 +635,7 @@ def scan(config: Config) -> Report:
         "live_resources": len(inventory.resources),
         "suppressed_findings": outcome.suppressed,
         **({"filtered_findings": filtered} if config.selection.active else {}),
+        **({"shard": str(config.shard)} if config.shard is not None else {}),
         "duration_s": round(time.monotonic() - started, 3),
     }
     remedied = _remedy(

@@ -30,9 +30,10 @@ from driftpatch.config import (
     Selection,
     VerifyMode,
 )
-from driftpatch.errors import DriftpatchError
+from driftpatch.errors import DriftpatchError, InputError
 from driftpatch.model import PatchAction, Report, Severity
 from driftpatch.report import REPORTERS
+from driftpatch.shard import Shard
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
 DEFAULT_DEADLINE = float(Config.deadline_s or 900)
@@ -379,6 +380,15 @@ def _finish(
     return EXIT_OK
 
 
+def _shard(text: str | None) -> Shard | None:
+    if text is None:
+        return None
+    try:
+        return Shard.parse(text)
+    except InputError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--shard "), param_hint="'--shard'") from exc
+
+
 @app.command()
 def scan(
     state: Annotated[
@@ -424,6 +434,15 @@ def scan(
     rule: RuleOpt = None,
     skip_rule: SkipRuleOpt = None,
     compact: CompactOpt = False,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            metavar="I/N",
+            help="Report only part I of N of the estate (by state, then state and region; "
+            "'report merge' joins the N reports into the whole scan's).",
+        ),
+    ] = None,
 ) -> None:
     """State + live AWS (+ HCL, + plan): drift and misconfigurations. The nightly job."""
     from driftpatch import api
@@ -458,6 +477,7 @@ def scan(
         **_patch_options(patch_include, patch_kinds),
         deadline_s=deadline,
         selection=_selection(only, min_severity, rule, skip_rule),
+        shard=_shard(shard),
     )
     category = _category(sarif_category, "scan", source)
     recorded = (history, "scan") if history is not None else None
