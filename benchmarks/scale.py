@@ -45,13 +45,14 @@ from refresh_vs_scan import HEADER, PER_UNIT, UNIT  # noqa: E402
 from driftpatch.embedded import embedded_aws, provider_override  # noqa: E402
 from driftpatch.terraform.binary import Terraform, plugin_mirror, write_mirror_cli_config  # noqa: E402
 
-# The child reports its own peak RSS.
-PROBE = (
-    "import atexit, resource, runpy, sys; "
-    "atexit.register(lambda: print('PEAK_KB', resource.getrusage("
-    "resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)); "
-    "sys.argv = ['driftpatch'] + sys.argv[1:]; "
-    "runpy.run_module('driftpatch', run_name='__main__')"
+# Runs the scan and reports the peak RSS of the largest process it waited for. A process
+# measuring itself would count the pages of a large parent it was forked from (a driver that
+# holds moto): this small wrapper is what forks the scan.
+WRAP = (
+    "import resource, subprocess, sys; "
+    "rc = subprocess.run([sys.executable, '-m', 'driftpatch', *sys.argv[1:]]).returncode; "
+    "print('PEAK_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+    "sys.exit(rc)"
 )
 # Attribute names whose values are AWS-made identifiers: each copy gets its own.
 ID_KEYS = (
@@ -180,7 +181,7 @@ def scan_args(state: Path, live: Path, src: Path | None, report: Path) -> list[s
 def timed_scan(args: list[str]) -> tuple[float, float]:
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE, *args],
+        [sys.executable, "-c", WRAP, *args],
         env=child_env({"AWS_REGION": "us-east-1"}),
         capture_output=True,
         text=True,
