@@ -505,36 +505,53 @@ def _common_suffix(a: str, b: str, limit: int) -> int:
     return lo
 
 
-def _shift_span(span: Span, chars: int, lines: int) -> Span:
-    return Span(
-        span.start_line + lines, span.end_line + lines, span.start + chars, span.end + chars
-    )
+def _delta(chars: int, lines: int) -> int:
+    """What moving a span by `lines` lines and `chars` characters adds to its packed int: the
+    four fields are a sum of shifted numbers, so one addition moves them all. Exact as long as
+    every moved field stays in range, which holds for blocks after an edit (their new
+    positions are positions in the new text)."""
+    bits = _FIELD_BITS
+    return lines + (lines << bits) + (chars << (2 * bits)) + (chars << (3 * bits))
 
 
-def _shift_attribute(attr: AttributeNode, chars: int, lines: int) -> AttributeNode:
-    if not chars and not lines:
-        return attr
-    return dataclasses.replace(
-        attr,
-        span=_shift_span(attr.span, chars, lines),
-        expr=_shift_span(attr.expr, chars, lines),
-        elements=MappingProxyType(
-            {k: _shift_attribute(v, chars, lines) for k, v in attr.elements.items()}
-        ),
+def _shifted(span: Span, delta: int) -> Span:
+    moved = object.__new__(Span)
+    object.__setattr__(moved, "_packed", span._packed + delta)
+    return moved
+
+
+def _move_attribute(attr: AttributeNode, delta: int) -> AttributeNode:
+    elements = attr.elements
+    if elements:
+        elements = MappingProxyType({k: _move_attribute(v, delta) for k, v in elements.items()})
+    return AttributeNode(
+        attr.name,
+        _shifted(attr.span, delta),
+        _shifted(attr.expr, delta),
+        attr.expr_text,
+        attr.literal,
+        elements,
     )
 
 
 def _shift_block(block: BlockNode, chars: int, lines: int) -> BlockNode:
+    """`block` moved by `lines` lines and `chars` characters. Verifying patches moves every
+    block after each edit of a file, so this builds nodes directly (no dataclasses.replace)
+    and moves each span with one addition."""
     if not chars and not lines:
         return block
-    return dataclasses.replace(
-        block,
-        span=_shift_span(block.span, chars, lines),
-        body=_shift_span(block.body, chars, lines),
-        attributes=MappingProxyType(
-            {k: _shift_attribute(v, chars, lines) for k, v in block.attributes.items()}
-        ),
-        blocks=tuple(_shift_block(b, chars, lines) for b in block.blocks),
+    return _move_block(block, _delta(chars, lines))
+
+
+def _move_block(block: BlockNode, delta: int) -> BlockNode:
+    return BlockNode(
+        block.file,
+        block.type,
+        block.labels,
+        _shifted(block.span, delta),
+        _shifted(block.body, delta),
+        MappingProxyType({k: _move_attribute(v, delta) for k, v in block.attributes.items()}),
+        tuple(_move_block(b, delta) for b in block.blocks),
     )
 
 
