@@ -235,8 +235,12 @@ class _LinkIndex:
         )
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def config_address(address: str) -> str:
-    """`module.a["x"].aws_s3_bucket.b[0]` -> `module.a.aws_s3_bucket.b`; unparsable: as is."""
+    """`module.a["x"].aws_s3_bucket.b[0]` -> `module.a.aws_s3_bucket.b`; unparsable: as is.
+
+    Cached: rules and subject building ask it of the same addresses again and again (each
+    linked() lookup, each verified patch), and parsing an address is not cheap."""
     try:
         return Address.parse(address).config_address
     except ValueError:
