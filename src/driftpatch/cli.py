@@ -407,7 +407,15 @@ def scan(
     region: Annotated[
         list[str] | None, typer.Option("--region", metavar="R", help="Repeatable.")
     ] = None,
-    profile: Annotated[str | None, typer.Option("--profile", metavar="P")] = None,
+    profile: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--profile",
+            metavar="P",
+            help="Repeatable: one AWS profile per account to read; each state instance is "
+            "compared in the account its ARNs (or its state file's) name.",
+        ),
+    ] = None,
     endpoint_url: Annotated[str | None, typer.Option("--endpoint-url", metavar="URL")] = None,
     live: Annotated[
         Path | None,
@@ -434,6 +442,15 @@ def scan(
     rule: RuleOpt = None,
     skip_rule: SkipRuleOpt = None,
     compact: CompactOpt = False,
+    terraform_refresh: Annotated[
+        bool | None,
+        typer.Option(
+            "--terraform-refresh/--no-terraform-refresh",
+            help="Read types driftpatch has no reader for with 'terraform plan -refresh-only' "
+            "targeted at them (default: when --source is initialised and a Terraform CLI is "
+            "present; forced, a failure is exit 3).",
+        ),
+    ] = None,
     shard: Annotated[
         str | None,
         typer.Option(
@@ -467,13 +484,14 @@ def scan(
         source=source,
         var_files=tuple(var_file or ()),
         regions=tuple(region or ()),
-        profile=profile,
+        profiles=tuple(dict.fromkeys(profile or ())),
         endpoint_url=_endpoint_url(endpoint_url),
         live_snapshot=live,
         ignore_file=ignore_file,
         checkov=not no_checkov,
         prefer=prefer,
         verify=verify,
+        terraform_refresh=terraform_refresh,
         **_patch_options(patch_include, patch_kinds),
         deadline_s=deadline,
         selection=_selection(only, min_severity, rule, skip_rule),
@@ -571,7 +589,7 @@ def inventory(
     session = session_for(
         Config(
             regions=tuple(region or ()),
-            profile=profile,
+            profiles=(profile,) if profile else (),
             endpoint_url=_endpoint_url(endpoint_url),
             deadline_s=deadline,
         )

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from driftpatch.aws.readers.interface import LiveResource
-from driftpatch.model import Address, Location
+from driftpatch.model import Address, LiveResource, Location
 from driftpatch.rules.interface import UNKNOWN, Origin, Subject, World
 from driftpatch.rules.subjects import (
     attribute_value,

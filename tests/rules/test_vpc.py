@@ -510,7 +510,7 @@ def test_security_group_rules(case: Case) -> None:
 
 def test_default_vpc_subnets_are_left_out_of_live_scans() -> None:
     """AWS creates every default subnet with map_public_ip_on_launch = true."""
-    from driftpatch.aws.readers.interface import LiveResource
+    from driftpatch.model import LiveResource
     from driftpatch.rules.catalog.vpc_subnet_public_ip import RULE
     from driftpatch.rules.interface import World
     from driftpatch.rules.subjects import from_live

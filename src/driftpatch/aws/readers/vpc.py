@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from driftpatch.aws.readers.common import name_prefix_from_name
 from driftpatch.aws.readers.ec2 import (
     AWS_ERRORS,
     Failures,
@@ -47,8 +48,8 @@ from driftpatch.aws.readers.interface import (
     Reader,
     ReadResult,
 )
-from driftpatch.aws.readers.typed import conform_live, conform_state
 from driftpatch.model import JSON
+from driftpatch.typed import conform_live, conform_state
 
 VPC_ATTRIBUTES = {
     "enableDnsHostnames": ("EnableDnsHostnames", "enable_dns_hostnames"),
@@ -115,13 +116,6 @@ def protocol_for_value(value: str) -> str:
         return protocol
     names = [k for k, v in PROTOCOL_NUMBERS.items() if v == number]
     return names[0] if names else protocol
-
-
-def name_prefix_from_name(name: str) -> str:
-    """create.NamePrefixFromName: the prefix of a Terraform-generated unique name, else ""."""
-    if UNIQUE_ID_SUFFIX.search(name) and len(name) > 26:
-        return name[:-26]
-    return ""
 
 
 # --------------------------------------------------------------------------- security groups
