@@ -32,7 +32,6 @@ from driftpatch.config import (
 )
 from driftpatch.errors import DriftpatchError, InputError
 from driftpatch.model import PatchAction, Report, Severity
-from driftpatch.report import REPORTERS
 from driftpatch.shard import Shard
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
@@ -64,13 +63,16 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+# The output formats' names, for the help text: the reporters themselves (rich among them)
+# load only when a command writes (tests/cli/test_startup.py keeps this equal to REPORTERS).
+FORMATS = ("console", "json", "sarif", "markdown", "html", "junit", "patch")
 OutputOpt = Annotated[
     list[str] | None,
     typer.Option(
         "-o",
         "--output",
         metavar="FORMAT[:PATH]",
-        help=f"Repeatable. FORMAT: {', '.join(REPORTERS)}. Without PATH: stdout.",
+        help=f"Repeatable. FORMAT: {', '.join(FORMATS)}. Without PATH: stdout.",
     ),
 ]
 FailOnOpt = Annotated[
@@ -237,6 +239,7 @@ def _outputs(
     same file or one would replace an input of the run (driftpatch.outputs.refuse_inputs)."""
     from driftpatch.drift.ignore import DEFAULT_NAME
     from driftpatch.outputs import Inputs, refuse_all
+    from driftpatch.report import REPORTERS
     from driftpatch.terraform.state import is_local_ref
 
     known = tuple(REPORTERS)
@@ -838,6 +841,7 @@ def _render_saved(report: Report, output: list[str] | None, reads: list[Path]) -
     saved in the JSON)."""
     from driftpatch.github import blob_base
     from driftpatch.outputs import Inputs, refuse_all, write_outputs
+    from driftpatch.report import REPORTERS
 
     known = tuple(REPORTERS)
     specs = tuple(OutputSpec.parse(v, known) for v in output or ["console"])

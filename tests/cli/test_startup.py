@@ -27,7 +27,7 @@ except SystemExit as exc:
     code = exc.code
 else:
     code = 0
-loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("boto3", "botocore")
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("boto3", "botocore", "rich")
                 or m.startswith(("driftpatch.api", "driftpatch.aws.readers.", "driftpatch.rules")))
 print(json.dumps({"code": code, "loaded": loaded}))
 """
@@ -68,6 +68,14 @@ def test_help_and_version_load_no_pipeline(tmp_path: Path, args: tuple[str, ...]
     assert heavy(loaded) == set()
     assert "driftpatch.api" not in loaded
     assert not any(m.startswith("driftpatch.rules") for m in loaded)
+    assert "rich" not in loaded  # the reporters load when a command writes
+
+
+def test_help_names_every_output_format() -> None:
+    from driftpatch.cli import FORMATS
+    from driftpatch.report import REPORTERS
+
+    assert tuple(REPORTERS) == FORMATS
 
 
 def test_check_never_loads_boto3(tmp_path: Path) -> None:
