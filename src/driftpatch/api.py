@@ -17,14 +17,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from botocore.exceptions import BotoCoreError, ClientError
+from typing import TYPE_CHECKING, Any
 
 from driftpatch import __version__
-from driftpatch.aws.inventory import take_inventory
-from driftpatch.aws.readers import READERS, reader_for
-from driftpatch.aws.session import AwsSession, RetryPolicy
 from driftpatch.config import Config, Prefer, Selection, VerifyMode
 from driftpatch.drift import security
 from driftpatch.drift.detect import (
@@ -66,6 +61,7 @@ from driftpatch.rules.engine import EvaluationResult, evaluate, evaluate_source
 from driftpatch.rules.interface import Origin, Subject
 from driftpatch.rules.subjects import from_code, from_live, from_plan, from_state
 from driftpatch.rules.suppress import Suppression, suppressed
+from driftpatch.shard import Dealer
 from driftpatch.terraform.binary import Terraform
 from driftpatch.terraform.plan import Plan, parse_plan, read_plan
 from driftpatch.terraform.schema import aws_schema
@@ -77,6 +73,11 @@ from driftpatch.terraform.state import (
     is_local_ref,
     read_states,
 )
+
+# boto3 and the readers load only when a scan reads AWS (or a snapshot): `check`, the PR job,
+# never imports them, and starts in a fraction of the time (tests/cli/test_startup.py).
+if TYPE_CHECKING:
+    from driftpatch.aws.session import AwsSession
 
 
 def _now() -> str:
@@ -536,6 +537,8 @@ def _plan_instances(plan: Plan) -> list[StateInstance]:
 def session_for(config: Config, profile: str | None = None) -> AwsSession:
     """The AWS session a run's options ask for (timeouts, retries, deadline); `profile`
     instead of the first --profile (another account)."""
+    from driftpatch.aws.session import AwsSession, RetryPolicy
+
     return AwsSession(
         profile=profile or config.profile,
         region=config.regions[0] if config.regions else None,
@@ -552,6 +555,8 @@ def session_for(config: Config, profile: str | None = None) -> AwsSession:
 
 
 def _take(session: AwsSession, regions: Sequence[str], config: Config) -> Inventory:
+    from driftpatch.aws.inventory import take_inventory
+
     try:
         return take_inventory(session, regions, max_workers=config.max_workers)
     except AwsError as exc:
@@ -569,6 +574,8 @@ def _detect_accounts(
     the one most of its state file's ARNs name, else the first account read. One account (the
     usual case): exactly `detect`, and no account marks. Several: one combined inventory (the
     errors' scopes name their account) and every finding's account known."""
+    from driftpatch.aws.readers import READERS
+
     if len(inventories) == 1:
         return inventories[0], detect(instances, inventories[0], readers=READERS), {}
     read = [inv.account_id for inv in inventories]
@@ -672,6 +679,8 @@ def scan(config: Config) -> Report:
     # (its permission is the group's finding). Where an aws_default_* instance manages an
     # account-default object (the default VPC), the rules see that object once, under the
     # instance's address: rules written for aws_vpc (flow logs) keep seeing the default VPC.
+    from driftpatch.aws.readers import READERS
+
     derived = frozenset(t for reader in READERS for t in reader.derived_types)
     plain = {r.id: r for r in inventory.resources if r.account_default and r.type not in derived}
     for addr, live in drift.matched.items():
@@ -705,12 +714,18 @@ def scan(config: Config) -> Report:
     outcome = _rules(subjects, drift.findings, from_state(compared), index, job)
     if accounts:
         outcome = dataclasses.replace(outcome, findings=_mark_accounts(outcome.findings, accounts))
-    findings, hidden, filtered = _select(
-        _with_locations(outcome.findings, index), outcome.hidden, config.selection, ignore
-    )
+    found, hidden_found = outcome.findings, outcome.hidden
     resources = _scan_entries(instances, drift, index, refreshed)
     seen = _config_addresses(r.address for r in resources if r.address)
     resources.extend(_source_entries(index, seen))
+    if config.shard is not None:  # this shard's part only; before any patch is made
+        dealer = Dealer(config.shard, ((str(i.address), i.origin, i.region) for i in instances))
+        found = [f for f in found if dealer.takes_finding(f)]
+        hidden_found = tuple(s for s in hidden_found if dealer.takes_finding(s.finding))
+        resources = [r for r in resources if dealer.takes_entry(r)]
+    findings, hidden, filtered = _select(
+        _with_locations(found, index), hidden_found, config.selection, ignore
+    )
     inputs = Inputs(
         states=tuple(map(display_ref, config.states)),
         plan=str(config.plan) if config.plan else None,
@@ -723,6 +738,7 @@ def scan(config: Config) -> Report:
         "live_resources": len(inventory.resources),
         "suppressed_findings": outcome.suppressed,
         **({"filtered_findings": filtered} if config.selection.active else {}),
+        **({"shard": str(config.shard)} if config.shard is not None else {}),
         "duration_s": round(time.monotonic() - started, 3),
     }
     remedied = _remedy(
@@ -769,10 +785,11 @@ def _verify_settings(
             note = f"cannot read {refs[0]}: {exc.strerror}"
     elif len(refs) == 1 and refs[0].startswith("s3://") and session is not None:
         bucket, _, key = refs[0].removeprefix("s3://").partition("/")
+        failures: tuple[type[Exception], ...] = (*_botocore_errors(), DriftpatchError, OSError)
         try:
             body = session.client("s3", _s3_region(session)).get_object(Bucket=bucket, Key=key)
             state = body["Body"].read()
-        except (BotoCoreError, ClientError, DriftpatchError, OSError) as exc:
+        except failures as exc:
             note = f"cannot re-read {refs[0]}: {type(exc).__name__}"
     elif len(refs) > 1:
         note = "several states were scanned; the source matches one of them at most"
@@ -796,11 +813,20 @@ def _verify_settings(
     )
 
 
+def _botocore_errors() -> tuple[type[Exception], ...]:
+    """botocore's error roots, imported only when a state is re-read from S3."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (BotoCoreError, ClientError)
+
+
 def _with_unread_partners(resource: LiveResource, inventory: Inventory) -> LiveResource:
     """`resource`, with the types other readers failed to list in its region (or globally)
     among its unread parts: a VPC's flow logs, when DescribeFlowLogs was denied, are not
     known to be absent. Its own reader's types are left out: that reader marks per object
     what it could not read (one bucket's denied public access block is not every bucket's)."""
+    from driftpatch.aws.readers import reader_for
+
     reader = reader_for(resource.type)
     own = set(reader.types) if reader is not None else {resource.type}
     failed = {
@@ -841,6 +867,8 @@ def _scan_entries(
     index: SourceIndex | None,
     refreshed: frozenset[str] = frozenset(),
 ) -> list[ResourceEntry]:
+    from driftpatch.aws.readers import reader_for
+
     def read_by(address: str, type_: str, status: ResourceStatus) -> str | None:
         if address in refreshed:
             return "terraform"
@@ -875,6 +903,8 @@ def _scan_entries(
 
 def _long_tail(instances: Sequence[StateInstance], drift: DriftResult) -> list[StateInstance]:
     """hashicorp/aws instances no native reader covers: what a Terraform refresh can read."""
+    from driftpatch.aws.readers import reader_for
+
     return [
         i
         for i in instances

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from driftpatch.errors import InputError
 from driftpatch.model import Finding, Kind, PatchAction, Severity
+from driftpatch.shard import Shard
 
 
 class FailOn(StrEnum):
@@ -136,6 +137,8 @@ class Config:
     prefer: Prefer = Prefer.AUTO
     # Readers run in a bounded pool across services and regions.
     max_workers: int = 8
+    # `scan --shard i/n`: report only this part of the estate (driftpatch/shard.py).
+    shard: Shard | None = None
     # AWS reads: after `deadline_s` seconds no read starts (exit 3, a partial report); each
     # attempt has its own timeouts; each call up to `max_attempts` attempts, waits between
     # them drawn as aws/session.py's RetryPolicy says (bases in seconds).

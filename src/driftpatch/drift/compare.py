@@ -152,16 +152,10 @@ def compare(
     )
     want = {n: normalize_attribute(n, equal_want[n], block.child(n)) for n in names}
     have = {n: normalize_attribute(n, equal_have[n], block.child(n)) for n in names}
-    # threshold_to_diff_deeper=0: always descend, even when no key is shared (a block that
-    # appears must report its leaves, not "the block changed").
-    diff = DeepDiff(
-        want,
-        have,
-        ignore_numeric_type_changes=True,
-        view="tree",
-        verbose_level=2,
-        threshold_to_diff_deeper=0,
-    )
+    if _same(want, have):  # most resources have not drifted: skip DeepDiff's tree walk
+        diff: dict[str, Any] = {}
+    else:
+        diff = _deep_diff(want, have)
     paths: dict[tuple[Step, ...], None] = {}
     for changes in diff.values():
         for change in changes:
@@ -172,6 +166,42 @@ def compare(
     if "tags" not in skip and type_has_tags(block):
         found.extend(_tag_changes(expected, actual))
     return tuple(sorted(found, key=lambda c: c.attribute))
+
+
+def _deep_diff(want: Mapping[str, JSON], have: Mapping[str, JSON]) -> dict[str, Any]:
+    # threshold_to_diff_deeper=0: always descend, even when no key is shared (a block that
+    # appears must report its leaves, not "the block changed").
+    return dict(
+        DeepDiff(
+            want,
+            have,
+            ignore_numeric_type_changes=True,
+            view="tree",
+            verbose_level=2,
+            threshold_to_diff_deeper=0,
+        )
+    )
+
+
+def _same(a: object, b: object) -> bool:
+    """Whether DeepDiff (as `compare` calls it) would certainly find no difference: equal
+    values of the same types, where an int and a float of the same value count as the same
+    (ignore_numeric_type_changes). Anything less certain (a bool against an int, NaN, other
+    types) says False and goes to DeepDiff, so the fast path never hides a change."""
+    if type(a) is not type(b):
+        numeric = (int, float)
+        if type(a) in numeric and type(b) in numeric:
+            return a == b
+        return False
+    if isinstance(a, dict):
+        assert isinstance(b, dict)
+        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+    if isinstance(a, list):
+        assert isinstance(b, list)
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, str | int | float | bool) or a is None:
+        return a == b
+    return False
 
 
 def type_has_tags(block: BlockSchema) -> bool:

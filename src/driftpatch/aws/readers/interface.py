@@ -8,10 +8,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from driftpatch.aws.session import AwsSession
 from driftpatch.model import JSON, LiveIndex, LiveResource, ReadResult
+
+if TYPE_CHECKING:  # boto3 loads only when a reader runs: `check` never starts it
+    from driftpatch.aws.session import AwsSession
 
 __all__ = ["LiveIndex", "LiveResource", "ReadContext", "ReadResult", "Reader"]
 

@@ -107,11 +107,18 @@ def _admin_policy(
 ) -> str | None:
     """The name of the attached customer policy when it allows * on *."""
     ref = subject.refs.get(ref_attribute) if ref_attribute else None
-    for policy in world.of_type("aws_iam_policy"):
-        same = (isinstance(arn, str) and policy.get("arn") == arn) or (
-            ref is not None and policy.config_address == ref
-        )
-        if same and admin_statements(policy.get("policy")):
+    # The policies with that ARN or declared by the referenced block, in world order (indexed
+    # lookups: an estate has thousands of attachments and policies).
+    same = {
+        id(p): p for p in world.with_value("aws_iam_policy", "arn", arn) if isinstance(arn, str)
+    }
+    if ref is not None:
+        same.update((id(p), p) for p in world.declared_as("aws_iam_policy", ref))
+    order = (
+        {id(p): i for i, p in enumerate(world.of_type("aws_iam_policy"))} if len(same) > 1 else {}
+    )
+    for policy in sorted(same.values(), key=lambda p: order.get(id(p), 0)):
+        if admin_statements(policy.get("policy")):
             name = policy.get("name")
             return f"policy {name} (allows * on *)" if isinstance(name, str) else "a *:* policy"
     return None
