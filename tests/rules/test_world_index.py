@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from driftpatch.rules.interface import UNKNOWN, Origin, Subject, World
+from driftpatch.rules.interface import UNKNOWN, Origin, Subject, World, refers_to
 
 TYPES = ("aws_s3_bucket", "aws_s3_bucket_versioning", "aws_iam_role_policy")
 ADDRESSES = ("aws_s3_bucket.a", 'aws_s3_bucket.a["k"]', "module.m[0].aws_s3_bucket.b", "x")
@@ -45,12 +45,11 @@ def pairwise_linked(
     world: World, type_: str, subject: Subject, attribute: str, keys: Sequence[str]
 ) -> tuple[Subject, ...]:
     wanted = {v for k in keys if isinstance(v := subject.get(k), str | int)}
-    target = subject.config_address
     return tuple(
         s
         for s in world.of_type(type_)
         if (isinstance(v := s.get(attribute), str | int) and v in wanted)
-        or (target is not None and s.refs.get(attribute) == target)
+        or ((ref := s.refs.get(attribute)) is not None and refers_to(ref, subject))
     )
 
 
