@@ -17,6 +17,7 @@ edited) file, so two remedies touching one block compose instead of colliding.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from driftpatch.config import Prefer
 from driftpatch.drift import security
 from driftpatch.drift.policy import POLICY_ATTRIBUTES, parse_policy
 from driftpatch.errors import FixError
-from driftpatch.fix import hcl_edit, imports, ownership, render
+from driftpatch.fix import hcl_edit, imports, ownership, render, trace
 from driftpatch.fix.hcl_edit import TextEdit
 from driftpatch.fix.operations import Edit as Edit
 from driftpatch.fix.operations import NoPatch as NoPatch
@@ -191,6 +192,9 @@ def hcl_value(attribute: str, value: Any, current: AttributeNode | None) -> Any:
     name = attribute.split(".")[-1].split("[")[0]
     if name in POLICY_ATTRIBUTES and isinstance(value, str):
         doc = parse_policy(value)
+        if doc is not None and current is not None and current.expr_text.startswith("<<"):
+            # A heredoc stays a heredoc: the document, indented, as a reviewer writes it.
+            return json.dumps(doc, indent=2) + "\n"
         uses_jsonencode = current is None or current.expr_text.lstrip().startswith("jsonencode(")
         if doc is not None and uses_jsonencode:
             return Expr(f"jsonencode({render.value(doc, 0)})")
@@ -208,6 +212,28 @@ def _schema_for(address: str) -> BlockSchema | None:
 def set_operation(
     address: str, path: str, value: Any, *, allow_shared: bool = False
 ) -> OperationFn:
+    """Write `value` at `path` of `address`. For drift (`allow_shared` False) the value goes
+    where the code writes it for that one instance (fix/trace.py); a rule's fix
+    (`allow_shared`) is about the block, so it edits the block for every instance."""
+
+    def traced(index: SourceIndex) -> tuple[list[Edit], str]:
+        schema = _schema_for(address)
+        hcl_edit.check_not_empty(schema, path, value)
+        write = trace.trace(index, address, path, value)
+        text = index.texts[write.file]
+
+        def shape(v: Any, current: AttributeNode | None) -> Any:
+            return hcl_value(path, v, current)
+
+        if write.attr is None and write.host.type == "resource":
+            edits = hcl_edit.set_value(text, write.host, path, shape(value, None), schema)
+        else:
+            edits = write.edits(text, shape)
+        return [Edit(write.file, tuple(edits))], f"sets {path} ({write.via})"
+
+    if not allow_shared:
+        return traced
+
     def run(index: SourceIndex) -> tuple[list[Edit], str]:
         hcl_edit.check_not_empty(_schema_for(address), path, value)
         target = resolve_target(index, address, path, allow_shared=allow_shared)

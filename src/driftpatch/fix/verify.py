@@ -18,7 +18,7 @@ from typing import Any
 
 from driftpatch.drift.normalize import normalize_untyped
 from driftpatch.drift.policy import policies_equal
-from driftpatch.fix import hcl_edit
+from driftpatch.fix import hcl_edit, trace
 from driftpatch.fix.diff import sha256, unified
 from driftpatch.fix.hcl_edit import EditError
 from driftpatch.fix.remedies import Edit, NoPatch, Operation, Plan, resolve_target
@@ -125,7 +125,12 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def _written_value(index: SourceIndex, address: str, path: str) -> tuple[bool, Any]:
-    """The literal the code now gives `path` of `address`, following variables."""
+    """The literal the code now gives `path` of `address`: where fix/trace.py finds it for
+    that one instance (module arguments, merge(), for_each entries), else following variables
+    from the block as a rule's fix does."""
+    attr = trace.written(index, address, path)
+    if attr is not None:
+        return True, attribute_value(attr.literal, attr.expr_text)
     try:
         target = resolve_target(index, address, path, allow_shared=True)
     except NoPatch:
