@@ -270,14 +270,9 @@ WANT: Mapping[str, Want] = {
         "patch",
         SG_EX,
         ('Env = "prod"',),
-        bug=PER_INSTANCE.format("tags = merge(var.tags, {Name = ...})"),
     ),
-    "bucket-tag-changed": Want(
-        "patch", S3_EX, ('Owner = "Bob"',), bug=PER_INSTANCE.format("tags = var.tags")
-    ),
-    "bucket-tag-added": Want(
-        "patch", S3_EX, ('Team = "data"',), bug=PER_INSTANCE.format("tags = var.tags")
-    ),
+    "bucket-tag-changed": Want("patch", S3_EX, ('Owner = "Bob"',)),
+    "bucket-tag-added": Want("patch", S3_EX, ('Team = "data"',)),
     "versioning-suspended": Want("revert"),
     "pab-loosened": Want("revert"),
     "pab-deleted": Want("revert"),
@@ -301,27 +296,22 @@ WANT: Mapping[str, Want] = {
     ),
     "role-tag": Want("patch", S3_EX, ('Team = "storage"',)),
     "unmanaged-bucket": Want("patch", "examples/complete/imported.tf", effect="import"),
-    "role-tag-changed": Want(
-        "patch", IAM_EX, ('Role = "SuperAdmin"',), bug=PER_INSTANCE.format("tags = var.tags")
-    ),
+    "role-tag-changed": Want("patch", IAM_EX, ('Role = "SuperAdmin"',)),
     "role-session": Want(
         "patch",
         IAM_EX,
         ("max_session_duration = 7200",),
-        bug=PER_INSTANCE.format("var.max_session_duration, not set by the caller"),
     ),
     "role-description": Want(
         "patch",
         IAM_EX,
         ('role_description = "ECR push and pull"',),
-        bug=PER_INSTANCE.format("var.role_description, not set by the caller"),
     ),
     "inline-policy-changed": Want("refuse", reason="data.aws_iam_policy_document"),
     "managed-policy-changed": Want(
         "patch",
         IAM_EX,
         ("ec2:Get*",),
-        bug=PER_INSTANCE.format("policy = var.policy, a heredoc in the caller"),
     ),
     "trust-widened": Want("revert"),
     "attachment-detached": Want("revert"),

@@ -83,6 +83,11 @@ class Frame:
     fanout: str | None
     carried: str | None
     place: str = "literal"  # how a reviewer would name the place: "default of var.x"
+    note: str = ""  # what narrowed it to the instance: "for_each entry 'a'"
+
+    def via(self, file: str, extra: str = "") -> str:
+        parts = [self.place, *(p for p in (self.note, extra) if p)]
+        return f"{', '.join(parts)}, in {file}" if len(parts) > 1 else f"{parts[0]} in {file}"
 
     def leave(self) -> str | None:
         return self.carried or self.fanout
@@ -293,7 +298,7 @@ class _Tracer:
         expr = attr.expr_text.strip()
         if not keys:
             if attr.literal is not NOT_LITERAL:
-                via = f"{frame.place} in {host.file}"
+                via = frame.via(host.file)
                 return self.checked(Write(frame, host, attr, None, None, value, via, False))
             tree = _parse(attr)
             ref = _traversal(tree)
@@ -311,7 +316,7 @@ class _Tracer:
                 return self.resolve(attr.elements[key], keys[1:], frame, host, value)
             if expr.endswith("}"):
                 new = _nest(keys[1:], value)
-                via = f"new key {key} in {attr.name} in {host.file}"
+                via = frame.via(host.file, f"new key {key}")
                 return self.checked(Write(frame, host, attr, key, None, new, via, True))
         if expr.startswith("[") and isinstance(keys[0], int):
             items = _tuple_items(attr, host.file, text)
@@ -415,7 +420,7 @@ class _Tracer:
                 f"{attr.name} comes from a for_each set (`{_short(expr)}`): each.value is the "
                 "instance's key, and changing it would make a new instance"
             )
-        entry = dataclasses.replace(frame, fanout=None, place=f"for_each entry {frame.key!r}")
+        entry = dataclasses.replace(frame, fanout=None, note=f"for_each entry {frame.key!r}")
         return self.resolve(each, [frame.key, *keys], entry, frame.block, value)
 
     def variable(self, name: str, keys: list[Key], frame: Frame, value: Any) -> Write:
@@ -426,7 +431,8 @@ class _Tracer:
             carried = frame.leave() or _also(f"var.{name}", others)
             for node in reversed(self.index.tfvars):
                 if name in node.attributes:
-                    tfvars = Frame(node, (), None, None, carried, f"tfvars value of var.{name}")
+                    place = f"tfvars value of var.{name}"
+                    tfvars = Frame(node, (), None, None, carried, place, frame.note)
                     return self.resolve(node.attributes[name], keys, tfvars, node, value)
             block = self.index.variables(()).get(name)
             if block is None:
@@ -437,14 +443,14 @@ class _Tracer:
                     f"var.{name} has no default and no tfvars value in the code: it is set by "
                     "-var, TF_VAR_" + name + " or a var file driftpatch was not given"
                 )
-            there = Frame(block, (), None, None, carried, f"default of var.{name}")
+            there = Frame(block, (), None, None, carried, f"default of var.{name}", frame.note)
             return self.resolve(default, keys, there, block, value)
         call = self._call(names)
         if call is None:
             raise NoPatch(f"the call of module {'.'.join(names)} is not in the scanned code")
         place = f"argument {name} of module {names[-1]}"
         call_frame = Frame(
-            call, module[:-1], module[-1][1], self.fanout(call), frame.leave(), place
+            call, module[:-1], module[-1][1], self.fanout(call), frame.leave(), place, frame.note
         )
         arg = call.attributes.get(name)
         if arg is not None:
@@ -464,7 +470,7 @@ class _Tracer:
                 f"`{_short(default.expr_text)}`"
             )
         new = _with(default.literal, keys, value)
-        via = f"new argument {name} of module {names[-1]} in {call.file} (the default elsewhere)"
+        via = call_frame.via(call.file, "new (the variable's default stays for other callers)")
         return self.checked(Write(call_frame, call, None, None, name, new, via, True))
 
     def local(self, name: str, keys: list[Key], frame: Frame, value: Any) -> Write:
@@ -475,7 +481,7 @@ class _Tracer:
             if block.type == "locals" and block.file in files and name in block.attributes:
                 others = self._references(names, f"local.{name}")
                 carried = frame.leave() or _also(f"local.{name}", others)
-                there = Frame(block, frame.module, None, None, carried, f"local.{name}")
+                there = Frame(block, frame.module, None, None, carried, f"local.{name}", frame.note)
                 return self.resolve(block.attributes[name], keys, there, block, value)
         raise NoPatch(f"local.{name} is not declared in the scanned code")
 
