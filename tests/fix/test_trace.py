@@ -492,3 +492,90 @@ def test_counts_of_at_most_one(tmp_path: Path, count: str, one: bool) -> None:
     (tmp_path / "main.tf").write_text(f'resource "aws_sqs_queue" "q" {{\n  count = {count}\n}}\n')
     block = index_source(tmp_path).resources["aws_sqs_queue.q"]
     assert trace.at_most_one(block.attributes["count"]) is one
+
+
+# -- dynamic blocks ----------------------------------------------------------------------------
+
+SSE_MODULE = """\
+variable "server_side_encryption_configuration" {
+  type    = any
+  default = {}
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
+  count  = length(keys(var.server_side_encryption_configuration)) > 0 ? 1 : 0
+  bucket = "b"
+
+  dynamic "rule" {
+    for_each = try(flatten([var.server_side_encryption_configuration["rule"]]), [])
+
+    content {
+      bucket_key_enabled = try(rule.value.bucket_key_enabled, null)
+
+      dynamic "apply_server_side_encryption_by_default" {
+        for_each = try([rule.value.apply_server_side_encryption_by_default], [])
+        iterator = by_default
+
+        content {
+          sse_algorithm     = by_default.value.sse_algorithm
+          kms_master_key_id = try(by_default.value.kms_master_key_id, null)
+        }
+      }
+    }
+  }
+}
+"""
+
+SSE_ROOT = """\
+resource "aws_kms_key" "objects" {
+  description = "k"
+}
+
+module "s3_bucket" {
+  source = "./mod"
+
+  server_side_encryption_configuration = {
+    rule = {
+      apply_server_side_encryption_by_default = {
+        kms_master_key_id = aws_kms_key.objects.arn
+        sse_algorithm     = "aws:kms"
+      }
+    }
+  }
+}
+
+module "other" {
+  source = "./mod"
+}
+"""
+
+
+def test_blocks_of_a_dynamic_block_are_codified_in_the_callers_object(tmp_path: Path) -> None:
+    """terraform-aws-modules/s3-bucket's encryption rule (with an `iterator`): dynamic blocks over
+    `try(flatten([var.x["rule"]]), [])`; each changed value goes to the caller's object, and
+    the key AWS reports empty is set to null (the module's try(..., null) then unsets it)."""
+    src = tree(tmp_path, {"main.tf": SSE_ROOT, "mod/main.tf": SSE_MODULE})
+    address = "module.s3_bucket.aws_s3_bucket_server_side_encryption_configuration.this[0]"
+
+    def rule(key: str, algorithm: str) -> list[dict[str, object]]:
+        by_default = {"kms_master_key_id": key, "sse_algorithm": algorithm}
+        return [
+            {"apply_server_side_encryption_by_default": [by_default], "bucket_key_enabled": False}
+        ]
+
+    f = drift(address, "rule", rule("arn:aws:kms:us-east-1:1:key/k", "aws:kms"), rule("", "AES256"))
+    file, _, text = one_patch(src, f)
+    assert file == "main.tf"
+    assert text == SSE_ROOT.replace("aws_kms_key.objects.arn", "null").replace(
+        '"aws:kms"', '"AES256"'
+    )
+
+
+def test_a_dynamic_block_whose_blocks_were_added_is_refused(tmp_path: Path) -> None:
+    src = tree(tmp_path, {"main.tf": SSE_ROOT, "mod/main.tf": SSE_MODULE})
+    address = "module.s3_bucket.aws_s3_bucket_server_side_encryption_configuration.this[0]"
+    one = {"apply_server_side_encryption_by_default": [], "bucket_key_enabled": False}
+    why = refusal(src, drift(address, "rule", [one], [one, one]))
+    assert why == (
+        "rule: blocks were added or removed, not only changed; no per-value place to write that"
+    )

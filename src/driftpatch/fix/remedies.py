@@ -201,6 +201,12 @@ def hcl_value(attribute: str, value: Any, current: AttributeNode | None) -> Any:
     return value
 
 
+def _generated(index: SourceIndex, address: str, path: str) -> bool:
+    """Is `path` (a whole attribute) written as a `dynamic` block of the resource?"""
+    node = index.block_for(address)
+    return node is not None and "." not in path and "[" not in path and bool(node.dynamic(path))
+
+
 def _schema_for(address: str) -> BlockSchema | None:
     try:
         rs = aws_schema().resource(Address.parse(address).type)
@@ -210,7 +216,12 @@ def _schema_for(address: str) -> BlockSchema | None:
 
 
 def set_operation(
-    address: str, path: str, value: Any, *, allow_shared: bool = False
+    address: str,
+    path: str,
+    value: Any,
+    *,
+    allow_shared: bool = False,
+    expected: Any = None,
 ) -> OperationFn:
     """Write `value` at `path` of `address`. For drift (`allow_shared` False) the value goes
     where the code writes it for that one instance (fix/trace.py); a rule's fix
@@ -219,6 +230,15 @@ def set_operation(
     def traced(index: SourceIndex) -> tuple[list[Edit], str]:
         schema = _schema_for(address)
         hcl_edit.check_not_empty(schema, path, value)
+        if isinstance(value, list) and _generated(index, address, path):
+            # Blocks a `dynamic` block generates: each changed value where it is written.
+            writes = trace.trace_leaves(index, address, path, expected, value)
+            out: list[Edit] = []
+            for w in writes:
+                edits = w.edits(index.texts[w.file], lambda v, _: v)
+                out.append(Edit(w.file, tuple(edits)))
+            vias = "; ".join(dict.fromkeys(w.via for w in writes))
+            return out, f"sets {path} ({vias})"
         write = trace.trace(index, address, path, value)
         text = index.texts[write.file]
 
@@ -447,8 +467,14 @@ def _drift_operation(
     return Operation(
         (f.id,),
         PatchAction.CODIFY,
-        set_operation(f.address, f.attribute, f.actual),
-        {"kind": "value", "address": f.address, "path": f.attribute, "value": f.actual},
+        set_operation(f.address, f.attribute, f.actual, expected=f.expected),
+        {
+            "kind": "value",
+            "address": f.address,
+            "path": f.attribute,
+            "value": f.actual,
+            "was": f.expected,
+        },
     ), None
 
 

@@ -174,6 +174,21 @@ def _block_values(node: BlockNode) -> dict[str, Any]:
     return out
 
 
+def _leaves_written(
+    index: SourceIndex, address: str, leaves: Sequence[tuple[str, Any]]
+) -> tuple[bool, str]:
+    """Blocks a dynamic block generates: each changed value is now written where it traces
+    to (a value AWS reports as "" or null is unset in the code)."""
+    for path, want in leaves:
+        attr = trace.written(index, address, path)
+        value = attribute_value(attr.literal, attr.expr_text) if attr is not None else None
+        if want in ("", None) and value in ("", None):
+            continue
+        if attr is None or not _equal(value, want):
+            return False, f"the patched code gives {path} = {value!r}, not {want!r}"
+    return True, ""
+
+
 def verify(op: Operation, index: SourceIndex) -> tuple[bool, str]:
     """Would the finding be gone with the patched code? (verified, why not)."""
     expect = op.expect
@@ -186,6 +201,10 @@ def verify(op: Operation, index: SourceIndex) -> tuple[bool, str]:
             return False, "the code now holds an expression; compare it by hand"
         if written and _equal(value, want):
             return True, ""
+        if not written and "was" in expect:
+            leaves = trace.leaf_changes(str(expect["path"]), expect["was"], want)
+            if leaves:
+                return _leaves_written(index, address, leaves)
         return False, f"the patched code gives {expect['path']} = {value!r}, not {want!r}"
     if kind == "absent":
         written, _ = _written_value(index, address, str(expect["path"]))
