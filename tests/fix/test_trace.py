@@ -579,3 +579,34 @@ def test_a_dynamic_block_whose_blocks_were_added_is_refused(tmp_path: Path) -> N
     assert why == (
         "rule: blocks were added or removed, not only changed; no per-value place to write that"
     )
+
+
+def test_outputs_and_validations_do_not_make_a_variable_shared(tmp_path: Path) -> None:
+    src = tree(
+        tmp_path,
+        {
+            "main.tf": """\
+            variable "team" {
+              type    = string
+              default = "core"
+
+              validation {
+                condition     = length(var.team) > 0
+                error_message = "team"
+              }
+            }
+
+            resource "aws_sqs_queue" "q" {
+              name = "q"
+              tags = { Team = var.team }
+            }
+
+            output "team" {
+              value = var.team
+            }
+            """
+        },
+    )
+    _, note, text = one_patch(src, drift("aws_sqs_queue.q", "tags.Team", "core", "edge"))
+    assert note == "sets tags.Team (default of var.team in main.tf)"
+    assert '  default = "edge"\n' in text

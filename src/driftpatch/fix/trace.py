@@ -652,9 +652,18 @@ class _Tracer:
             return []
         pattern = re.compile(rf"(?<![\w.]){re.escape(ref)}(?![\w-])")
         found: list[str] = []
+        # Outputs and variable validations read a value without making anything of it.
+        files = set(info.files)
+        quiet = [
+            (b.file, b.span.start, b.span.end)
+            for b in self.index.blocks
+            if b.type in ("output", "variable") and b.file in files
+        ]
         for file in info.files:
             text = self.index.texts.get(file, "")
             for m in pattern.finditer(text):
+                if any(f == file and start <= m.start() < end for f, start, end in quiet):
+                    continue
                 line_start = text.rfind("\n", 0, m.start()) + 1
                 if text[line_start : m.start()].lstrip().startswith(("#", "//")):
                     continue
