@@ -242,10 +242,6 @@ class Want:
 
 
 SG_EX, S3_EX, IAM_EX = tp.SG_EX, tp.S3_EX, tp.IAM_EX
-PER_INSTANCE = (
-    "refused as shared by every instance ({}); the module call's argument in the caller is "
-    "the per-instance place (issue 9, item 4)"
-)
 WANT: Mapping[str, Want] = {
     "sg-tag": Want("patch", SG_EX, ('Team = "platform"',)),
     "sg-ingress-added": Want(
@@ -276,13 +272,7 @@ WANT: Mapping[str, Want] = {
     "versioning-suspended": Want("revert"),
     "pab-loosened": Want("revert"),
     "pab-deleted": Want("revert"),
-    "sse-changed": Want(
-        "patch",
-        S3_EX,
-        ('"AES256"',),
-        bug=PER_INSTANCE.format("var.server_side_encryption_configuration, count 0/1")
-        + "; its reason 'writing one instance's value would change them all' is false",
-    ),
+    "sse-changed": Want("patch", S3_EX, ('"AES256"',)),
     "bucket-policy-changed": Want("refuse", reason="data.aws_iam_policy_document"),
     "kms-rotation-on": Want(
         "patch",

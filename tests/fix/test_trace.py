@@ -610,3 +610,20 @@ def test_outputs_and_validations_do_not_make_a_variable_shared(tmp_path: Path) -
     _, note, text = one_patch(src, drift("aws_sqs_queue.q", "tags.Team", "core", "edge"))
     assert note == "sets tags.Team (default of var.team in main.tf)"
     assert '  default = "edge"\n' in text
+
+
+def test_two_drifts_of_one_resource_make_one_patch(modules: Path) -> None:
+    """Each alone would leave the other drift, so Terraform would still plan an update of the
+    role; one patch for both can promise no change."""
+    index = index_source(modules)
+    findings = [
+        drift("module.role.aws_iam_role.this[0]", "max_session_duration", 3600, 7200),
+        drift("module.role.aws_iam_role.this[0]", "tags.Owner", None, "ann"),
+    ]
+    applied = apply_plan(plan_remedies(findings, index, {}, Prefer.AUTO), index)
+    (patch,) = applied.patches
+    assert patch.verified and set(patch.finding_ids) == {f.id for f in findings}
+    assert applied.final["main.tf"].endswith(
+        '  name   = "admin"\n\n  max_session = 7200\n\n  labels = {\n    Tier  = "web"\n'
+        '    Owner = "ann"\n  }\n}\n'
+    )

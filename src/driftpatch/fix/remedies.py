@@ -777,4 +777,67 @@ def plan_remedies(
             operations.append(outcome)
         elif isinstance(outcome, str):
             skipped[f.id] = outcome
-    return Plan(tuple(operations), remediation, skipped)
+    return Plan(tuple(_one_per_resource(operations, index)), remediation, skipped)
+
+
+def _one_per_resource(operations: Sequence[Operation], index: SourceIndex) -> list[Operation]:
+    """Codify operations of one resource as one operation (one patch).
+
+    Two values of one instance that drifted (a tag and max_session_duration of a role) make
+    two findings; each patch alone leaves the other drift, so Terraform would plan an update of
+    the resource for either, and neither could promise "no change". Together they can. Only
+    operations that run on the code as it is are joined; one that cannot keeps its own reason.
+    """
+    groups: dict[str, list[int]] = {}
+    for i, op in enumerate(operations):
+        if op.action is PatchAction.CODIFY and op.expect.get("kind") in ("value", "absent"):
+            try:
+                op.run(index)
+            except (NoPatch, FixError):
+                continue
+            groups.setdefault(str(op.expect.get("address")), []).append(i)
+    joined: dict[int, Operation] = {}
+    dropped: set[int] = set()
+    for members in groups.values():
+        if len(members) > 1:
+            joined[members[0]] = _together([operations[i] for i in members])
+            dropped.update(members[1:])
+    return [joined.get(i, op) for i, op in enumerate(operations) if i not in dropped]
+
+
+def _together(ops: Sequence[Operation]) -> Operation:
+    """One operation running `ops` in order, each on the code as the ones before left it."""
+
+    def run(index: SourceIndex) -> tuple[list[Edit], str]:
+        from driftpatch.fix.verify import WorkingCopy  # verify imports this module
+
+        copy = WorkingCopy(index)
+        try:
+            notes = []
+            for op in ops:
+                edits, note = op.run(copy.index)
+                by_file: dict[str, list[TextEdit]] = {}
+                for e in edits:
+                    by_file.setdefault(e.file, []).extend(e.edits)
+                copy.write(
+                    {
+                        f: hcl_edit.apply_edits(copy.texts.get(f, ""), fe)
+                        for f, fe in by_file.items()
+                    }
+                )
+                notes.append(note)
+            out = [
+                Edit(f, (TextEdit(0, len(index.texts.get(f, "")), text),), f not in index.texts)
+                for f, text in sorted(copy.texts.items())
+                if text != index.texts.get(f)
+            ]
+            return out, "; ".join(notes)
+        finally:
+            copy.close()
+
+    return Operation(
+        tuple(i for op in ops for i in op.finding_ids),
+        PatchAction.CODIFY,
+        run,
+        {"kind": "all", "address": ops[0].expect.get("address"), "items": [o.expect for o in ops]},
+    )

@@ -239,6 +239,12 @@ def verify(op: Operation, index: SourceIndex) -> tuple[bool, str]:
             if why:
                 return False, why
         return True, ""
+    if kind == "all":
+        for item in expect["items"]:
+            ok, why = verify(Operation(op.finding_ids, op.action, op.run, item), index)
+            if not ok:
+                return False, why
+        return True, ""
     if kind == "parsed":
         return True, ""
     return False, f"no verification for {kind!r}"
