@@ -627,3 +627,52 @@ def test_two_drifts_of_one_resource_make_one_patch(modules: Path) -> None:
         '  name   = "admin"\n\n  max_session = 7200\n\n  labels = {\n    Tier  = "web"\n'
         '    Owner = "ann"\n  }\n}\n'
     )
+
+
+def test_a_rule_fix_writes_a_module_input_in_the_caller_never_over_it(tmp_path: Path) -> None:
+    """A fix for a block in module code whose value is the module's input: the caller's
+    argument (added, the default stays for other callers), not a literal that would make
+    the input dead for every caller."""
+    from driftpatch.fix.hcl_edit import apply_edits
+    from driftpatch.fix.remedies import set_operation
+
+    src = tree(
+        tmp_path,
+        {
+            "main.tf": """\
+            module "a" {
+              source = "./b"
+            }
+
+            module "c" {
+              source = "./b"
+            }
+            """,
+            "b/main.tf": """\
+            variable "status" {
+              type    = string
+              default = "Suspended"
+            }
+
+            resource "aws_s3_bucket_versioning" "v" {
+              bucket = "x"
+
+              versioning_configuration {
+                status = var.status
+              }
+            }
+            """,
+        },
+    )
+    index = index_source(src)
+    run = set_operation(
+        "module.a.aws_s3_bucket_versioning.v",
+        "versioning_configuration[0].status",
+        "Enabled",
+        allow_shared=True,
+    )
+    (edit,), _ = run(index)
+    assert edit.file == "main.tf"
+    assert apply_edits(index.texts["main.tf"], edit.edits).startswith(
+        'module "a" {\n  source = "./b"\n\n  status = "Enabled"\n}\n'
+    )

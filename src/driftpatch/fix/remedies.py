@@ -256,6 +256,10 @@ def set_operation(
 
     def run(index: SourceIndex) -> tuple[list[Edit], str]:
         hcl_edit.check_not_empty(_schema_for(address), path, value)
+        if trace.computed_in_block(index, address, path):
+            # An expression in the block (often a module input): a literal written over it
+            # would make that input dead for every caller. Write where it is written.
+            return traced(index)
         target = resolve_target(index, address, path, allow_shared=allow_shared)
         text = index.texts[target.node.file]
         head = hcl_edit.parse_path(target.path)[0].name

@@ -168,6 +168,25 @@ def trace(
     return write
 
 
+def computed_in_block(index: SourceIndex, address: str, path: str) -> bool:
+    """Is `path` written in the resource's block (or its nested blocks) as an expression?"""
+    node = index.block_for(address)
+    if node is None:
+        return False
+    try:
+        steps = hcl_edit.parse_path(path)
+    except hcl_edit.EditError:
+        return False
+    for step in steps[:-1]:
+        nested = node.nested(step.name)
+        if not nested or (step.index or 0) >= len(nested):
+            attr = node.attributes.get(step.name)
+            return attr is not None and attr.literal is NOT_LITERAL
+        node = nested[step.index or 0]
+    attr = node.attributes.get(steps[-1].name)
+    return attr is not None and attr.literal is NOT_LITERAL
+
+
 def trace_leaves(
     index: SourceIndex, address: str, path: str, expected: Any, actual: Any
 ) -> list[Write]:
