@@ -40,7 +40,6 @@ from driftpatch.fix import hcl_edit
 from driftpatch.fix.hcl_edit import TextEdit
 from driftpatch.fix.operations import NoPatch
 from driftpatch.model import Address, IndexKey, _split_address
-from driftpatch.terraform.schema import BlockSchema
 from driftpatch.terraform.source import (
     NOT_LITERAL,
     AttributeNode,
@@ -97,10 +96,12 @@ class Frame:
     iterators: tuple[tuple[str, Binding], ...] = ()
 
     def via(self, file: str, extra: str = "") -> str:
+        """How the patch note names the place: "default of var.x, for_each entry 'a', in f"."""
         parts = [self.place, *(p for p in (self.note, extra) if p)]
         return f"{', '.join(parts)}, in {file}" if len(parts) > 1 else f"{parts[0]} in {file}"
 
     def leave(self) -> str | None:
+        """Why the value is shared, for the frame the trace moves to next."""
         return self.carried or self.fanout
 
 
@@ -141,16 +142,10 @@ class Write:
 # -- entry points ------------------------------------------------------------------------------
 
 
-def trace(
-    index: SourceIndex,
-    address: str,
-    path: str,
-    value: Any,
-    schema: BlockSchema | None = None,
-) -> Write:
+def trace(index: SourceIndex, address: str, path: str, value: Any) -> Write:
     """Where to write `value` for `path` of the one instance `address`; NoPatch with the reason
     where no place changes that instance alone."""
-    write = _locate(index, address, path, value, schema)
+    write = _locate(index, address, path, value)
     if write.shared:
         raise NoPatch(write.shared)
     nulled = value is None and not write.attr_text.startswith(("{", "["))
@@ -250,7 +245,7 @@ def written(index: SourceIndex, address: str, path: str) -> AttributeNode | None
     through variables, module arguments, merge() and for_each entries; None where it is not
     written (or cannot be followed)."""
     try:
-        write = _locate(index, address, path, None, None)
+        write = _locate(index, address, path, None)
     except (NoPatch, hcl_edit.EditError):
         return None
     if write.added or write.attr is None or write.key is not None:  # blocks: not an expression
@@ -258,9 +253,7 @@ def written(index: SourceIndex, address: str, path: str) -> AttributeNode | None
     return write.attr
 
 
-def _locate(
-    index: SourceIndex, address: str, path: str, value: Any, schema: BlockSchema | None
-) -> Write:
+def _locate(index: SourceIndex, address: str, path: str, value: Any) -> Write:
     try:
         addr = Address.parse(address)
     except ValueError as exc:
