@@ -676,3 +676,32 @@ def test_a_rule_fix_writes_a_module_input_in_the_caller_never_over_it(tmp_path: 
     assert apply_edits(index.texts["main.tf"], edit.edits).startswith(
         'module "a" {\n  source = "./b"\n\n  status = "Enabled"\n}\n'
     )
+
+
+def test_an_index_computed_by_terraform_is_named_in_the_refusal(tmp_path: Path) -> None:
+    src = tree(
+        tmp_path,
+        {
+            "main.tf": """\
+            variable "rules" {
+              type    = map(list(string))
+              default = { http = ["80", "HTTP"] }
+            }
+
+            variable "names" {
+              type    = list(string)
+              default = ["http"]
+            }
+
+            resource "aws_sqs_queue" "q" {
+              count = length(var.names)
+              name  = var.rules[var.names[count.index]][1]
+            }
+            """
+        },
+    )
+    assert refusal(src, drift("aws_sqs_queue.q[0]", "name", "HTTP", "WEB")) == (
+        "name reads `var.rules[var.names[count.index]][1]`: the index "
+        "`var.names[count.index]` is computed by Terraform, so the entry it reads is not "
+        "followed and no patch is offered"
+    )

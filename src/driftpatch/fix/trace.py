@@ -552,7 +552,8 @@ class _Tracer:
                     continue
                 raise NoPatch(
                     f"{attr.name} reads `{_short(attr.expr_text)}`: the index `{step.text}` is "
-                    "only known to Terraform"
+                    "computed by Terraform, so the entry it reads is not followed and no patch "
+                    "is offered"
                 )
             fixed.append(step)
         if consumed:
@@ -819,7 +820,7 @@ def _index_value(node: _Node) -> Key | _Dynamic:
     ref = _traversal(node)
     if ref is not None and all(isinstance(s, str) for s in ref[1]):
         return _Dynamic(".".join([ref[0], *(str(s) for s in ref[1])]))
-    return _Dynamic("?")
+    return _Dynamic("".join(str(t) for t in _tokens(node)) or "?")
 
 
 def _call_of(node: _Node | None) -> tuple[str, list[_Node]] | None:
