@@ -242,10 +242,6 @@ class Want:
 
 
 SG_EX, S3_EX, IAM_EX = tp.SG_EX, tp.S3_EX, tp.IAM_EX
-PER_INSTANCE = (
-    "refused as shared by every instance ({}); the module call's argument in the caller is "
-    "the per-instance place (issue 9, item 4)"
-)
 WANT: Mapping[str, Want] = {
     "sg-tag": Want("patch", SG_EX, ('Team = "platform"',)),
     "sg-ingress-added": Want(
@@ -270,24 +266,13 @@ WANT: Mapping[str, Want] = {
         "patch",
         SG_EX,
         ('Env = "prod"',),
-        bug=PER_INSTANCE.format("tags = merge(var.tags, {Name = ...})"),
     ),
-    "bucket-tag-changed": Want(
-        "patch", S3_EX, ('Owner = "Bob"',), bug=PER_INSTANCE.format("tags = var.tags")
-    ),
-    "bucket-tag-added": Want(
-        "patch", S3_EX, ('Team = "data"',), bug=PER_INSTANCE.format("tags = var.tags")
-    ),
+    "bucket-tag-changed": Want("patch", S3_EX, ('Owner = "Bob"',)),
+    "bucket-tag-added": Want("patch", S3_EX, ('Team = "data"',)),
     "versioning-suspended": Want("revert"),
     "pab-loosened": Want("revert"),
     "pab-deleted": Want("revert"),
-    "sse-changed": Want(
-        "patch",
-        S3_EX,
-        ('"AES256"',),
-        bug=PER_INSTANCE.format("var.server_side_encryption_configuration, count 0/1")
-        + "; its reason 'writing one instance's value would change them all' is false",
-    ),
+    "sse-changed": Want("patch", S3_EX, ('"AES256"',)),
     "bucket-policy-changed": Want("refuse", reason="data.aws_iam_policy_document"),
     "kms-rotation-on": Want(
         "patch",
@@ -301,27 +286,22 @@ WANT: Mapping[str, Want] = {
     ),
     "role-tag": Want("patch", S3_EX, ('Team = "storage"',)),
     "unmanaged-bucket": Want("patch", "examples/complete/imported.tf", effect="import"),
-    "role-tag-changed": Want(
-        "patch", IAM_EX, ('Role = "SuperAdmin"',), bug=PER_INSTANCE.format("tags = var.tags")
-    ),
+    "role-tag-changed": Want("patch", IAM_EX, ('Role = "SuperAdmin"',)),
     "role-session": Want(
         "patch",
         IAM_EX,
         ("max_session_duration = 7200",),
-        bug=PER_INSTANCE.format("var.max_session_duration, not set by the caller"),
     ),
     "role-description": Want(
         "patch",
         IAM_EX,
         ('role_description = "ECR push and pull"',),
-        bug=PER_INSTANCE.format("var.role_description, not set by the caller"),
     ),
     "inline-policy-changed": Want("refuse", reason="data.aws_iam_policy_document"),
     "managed-policy-changed": Want(
         "patch",
         IAM_EX,
         ("ec2:Get*",),
-        bug=PER_INSTANCE.format("policy = var.policy, a heredoc in the caller"),
     ),
     "trust-widened": Want("revert"),
     "attachment-detached": Want("revert"),

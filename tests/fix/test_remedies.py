@@ -151,15 +151,12 @@ def test_codify_a_module_argument(repo: Path) -> None:
     [
         (
             drift("aws_instance.pool[1]", "instance_type", "t3.micro", "t3.large"),
-            "one of several instances",
+            "aws_instance.pool has count = `2` (infra/main.tf:21): every instance shares its "
+            "text: patching it there would change other instances, not only aws_instance.pool[1]",
         ),
         (
             drift("module.app.aws_ebs_volume.data", "type", "gp3", "gp2"),
             'comes from the expression `var.size == "small" ? "gp3" : "io2"`',
-        ),
-        (
-            drift("aws_s3_bucket.logs", "tags.Role", "logs", "x"),
-            'tags comes from the expression `merge(local.tags, { Role = "logs" })`',
         ),
         (drift("aws_instance.gone", "ami", "a", "b"), "not declared in the scanned code"),
         (drift("aws_instance.web", "password", "(sensitive)", "(sensitive)"), "sensitive"),
@@ -169,6 +166,15 @@ def test_no_patch_rather_than_a_wrong_one(repo: Path, finding: Finding, why: str
     _, applied = run(repo, [finding])
     assert applied.patches == ()
     assert why in applied.skipped[finding.id]
+
+
+def test_codify_a_key_of_a_merge_in_its_literal_argument(repo: Path) -> None:
+    f = drift("aws_s3_bucket.logs", "tags.Role", "logs", "x")
+    _, applied = run(repo, [f])
+    (patch,) = applied.patches
+    assert patch.verified and patch.file == "infra/main.tf"
+    assert '-  tags   = merge(local.tags, { Role = "logs" })\n' in patch.diff
+    assert '+  tags   = merge(local.tags, { Role = "x" })\n' in patch.diff
 
 
 def test_security_drift_reverts_where_code_is_silent(repo: Path) -> None:

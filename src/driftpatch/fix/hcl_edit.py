@@ -609,3 +609,20 @@ def realign(block_text: str, touched: set[int] | None = None) -> str:
             heredoc = hd.group(1)
     flush()
     return "\n".join(out)
+
+
+# -- edits at a place another module found (fix/trace.py) ------------------------------------
+
+
+def replace_expr(text: str, attr: AttributeNode, value: Any, unit: str) -> TextEdit:
+    """Replace `attr`'s expression (an argument, an object element, a list item) by `value`,
+    its continuation lines fitted to the line `attr` is on."""
+    return _replace_expr(text, attr, value, unit)
+
+
+def set_object_key(
+    text: str, node: BlockNode, attr: AttributeNode, key: str, value: Any
+) -> list[TextEdit]:
+    """Set `key` in the object literal `attr` (inside block `node`): replace its value, or add
+    it as the object's last item, `=` realigned as fmt would."""
+    return _set_object_key(text, node, attr, key, value)

@@ -17,6 +17,7 @@ edited) file, so two remedies touching one block compose instead of colliding.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from driftpatch.config import Prefer
 from driftpatch.drift import security
 from driftpatch.drift.policy import POLICY_ATTRIBUTES, parse_policy
 from driftpatch.errors import FixError
-from driftpatch.fix import hcl_edit, imports, ownership, render
+from driftpatch.fix import hcl_edit, imports, ownership, render, trace
 from driftpatch.fix.hcl_edit import TextEdit
 from driftpatch.fix.operations import Edit as Edit
 from driftpatch.fix.operations import NoPatch as NoPatch
@@ -190,10 +191,19 @@ def hcl_value(attribute: str, value: Any, current: AttributeNode | None) -> Any:
     name = attribute.split(".")[-1].split("[")[0]
     if name in POLICY_ATTRIBUTES and isinstance(value, str):
         doc = parse_policy(value)
+        if doc is not None and current is not None and current.expr_text.startswith("<<"):
+            # A heredoc stays a heredoc: the document, indented, as a reviewer writes it.
+            return json.dumps(doc, indent=2) + "\n"
         uses_jsonencode = current is None or current.expr_text.lstrip().startswith("jsonencode(")
         if doc is not None and uses_jsonencode:
             return Expr(f"jsonencode({render.value(doc, 0)})")
     return value
+
+
+def _generated(index: SourceIndex, address: str, path: str) -> bool:
+    """Is `path` (a whole attribute) written as a `dynamic` block of the resource?"""
+    node = index.block_for(address)
+    return node is not None and "." not in path and "[" not in path and bool(node.dynamic(path))
 
 
 def _schema_for(address: str) -> BlockSchema | None:
@@ -205,10 +215,50 @@ def _schema_for(address: str) -> BlockSchema | None:
 
 
 def set_operation(
-    address: str, path: str, value: Any, *, allow_shared: bool = False
+    address: str,
+    path: str,
+    value: Any,
+    *,
+    allow_shared: bool = False,
+    expected: Any = None,
 ) -> OperationFn:
+    """Write `value` at `path` of `address`. For drift (`allow_shared` False) the value goes
+    where the code writes it for that one instance (fix/trace.py); a rule's fix
+    (`allow_shared`) is about the block, so it edits the block for every instance."""
+
+    def traced(index: SourceIndex) -> tuple[list[Edit], str]:
+        schema = _schema_for(address)
+        hcl_edit.check_not_empty(schema, path, value)
+        if isinstance(value, list) and _generated(index, address, path):
+            # Blocks a `dynamic` block generates: each changed value where it is written.
+            writes = trace.trace_leaves(index, address, path, expected, value)
+            out: list[Edit] = []
+            for w in writes:
+                edits = w.edits(index.texts[w.file], lambda v, _: v)
+                out.append(Edit(w.file, tuple(edits)))
+            vias = "; ".join(dict.fromkeys(w.via for w in writes))
+            return out, f"sets {path} ({vias})"
+        write = trace.trace(index, address, path, value)
+        text = index.texts[write.file]
+
+        def shape(v: Any, current: AttributeNode | None) -> Any:
+            return hcl_value(path, v, current)
+
+        if write.attr is None and write.host.type == "resource":
+            edits = hcl_edit.set_value(text, write.host, path, shape(value, None), schema)
+        else:
+            edits = write.edits(text, shape)
+        return [Edit(write.file, tuple(edits))], f"sets {path} ({write.via})"
+
+    if not allow_shared:
+        return traced
+
     def run(index: SourceIndex) -> tuple[list[Edit], str]:
         hcl_edit.check_not_empty(_schema_for(address), path, value)
+        if trace.computed_in_block(index, address, path):
+            # An expression in the block (often a module input): a literal written over it
+            # would make that input dead for every caller. Write where it is written.
+            return traced(index)
         target = resolve_target(index, address, path, allow_shared=allow_shared)
         text = index.texts[target.node.file]
         head = hcl_edit.parse_path(target.path)[0].name
@@ -420,8 +470,14 @@ def _drift_operation(
     return Operation(
         (f.id,),
         PatchAction.CODIFY,
-        set_operation(f.address, f.attribute, f.actual),
-        {"kind": "value", "address": f.address, "path": f.attribute, "value": f.actual},
+        set_operation(f.address, f.attribute, f.actual, expected=f.expected),
+        {
+            "kind": "value",
+            "address": f.address,
+            "path": f.attribute,
+            "value": f.actual,
+            "was": f.expected,
+        },
     ), None
 
 
@@ -724,4 +780,67 @@ def plan_remedies(
             operations.append(outcome)
         elif isinstance(outcome, str):
             skipped[f.id] = outcome
-    return Plan(tuple(operations), remediation, skipped)
+    return Plan(tuple(_one_per_resource(operations, index)), remediation, skipped)
+
+
+def _one_per_resource(operations: Sequence[Operation], index: SourceIndex) -> list[Operation]:
+    """Codify operations of one resource as one operation (one patch).
+
+    Two values of one instance that drifted (a tag and max_session_duration of a role) make
+    two findings; each patch alone leaves the other drift, so Terraform would plan an update of
+    the resource for either, and neither could promise "no change". Together they can. Only
+    operations that run on the code as it is are joined; one that cannot keeps its own reason.
+    """
+    groups: dict[str, list[int]] = {}
+    for i, op in enumerate(operations):
+        if op.action is PatchAction.CODIFY and op.expect.get("kind") in ("value", "absent"):
+            try:
+                op.run(index)
+            except (NoPatch, FixError):
+                continue
+            groups.setdefault(str(op.expect.get("address")), []).append(i)
+    joined: dict[int, Operation] = {}
+    dropped: set[int] = set()
+    for members in groups.values():
+        if len(members) > 1:
+            joined[members[0]] = _together([operations[i] for i in members])
+            dropped.update(members[1:])
+    return [joined.get(i, op) for i, op in enumerate(operations) if i not in dropped]
+
+
+def _together(ops: Sequence[Operation]) -> Operation:
+    """One operation running `ops` in order, each on the code as the ones before left it."""
+
+    def run(index: SourceIndex) -> tuple[list[Edit], str]:
+        from driftpatch.fix.verify import WorkingCopy  # verify imports this module
+
+        copy = WorkingCopy(index)
+        try:
+            notes = []
+            for op in ops:
+                edits, note = op.run(copy.index)
+                by_file: dict[str, list[TextEdit]] = {}
+                for e in edits:
+                    by_file.setdefault(e.file, []).extend(e.edits)
+                copy.write(
+                    {
+                        f: hcl_edit.apply_edits(copy.texts.get(f, ""), fe)
+                        for f, fe in by_file.items()
+                    }
+                )
+                notes.append(note)
+            out = [
+                Edit(f, (TextEdit(0, len(index.texts.get(f, "")), text),), f not in index.texts)
+                for f, text in sorted(copy.texts.items())
+                if text != index.texts.get(f)
+            ]
+            return out, "; ".join(notes)
+        finally:
+            copy.close()
+
+    return Operation(
+        tuple(i for op in ops for i in op.finding_ids),
+        PatchAction.CODIFY,
+        run,
+        {"kind": "all", "address": ops[0].expect.get("address"), "items": [o.expect for o in ops]},
+    )

@@ -18,7 +18,7 @@ from typing import Any
 
 from driftpatch.drift.normalize import normalize_untyped
 from driftpatch.drift.policy import policies_equal
-from driftpatch.fix import hcl_edit
+from driftpatch.fix import hcl_edit, trace
 from driftpatch.fix.diff import sha256, unified
 from driftpatch.fix.hcl_edit import EditError
 from driftpatch.fix.remedies import Edit, NoPatch, Operation, Plan, resolve_target
@@ -125,7 +125,12 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def _written_value(index: SourceIndex, address: str, path: str) -> tuple[bool, Any]:
-    """The literal the code now gives `path` of `address`, following variables."""
+    """The literal the code now gives `path` of `address`: where fix/trace.py finds it for
+    that one instance (module arguments, merge(), for_each entries), else following variables
+    from the block as a rule's fix does."""
+    attr = trace.written(index, address, path)
+    if attr is not None:
+        return True, attribute_value(attr.literal, attr.expr_text)
     try:
         target = resolve_target(index, address, path, allow_shared=True)
     except NoPatch:
@@ -169,6 +174,21 @@ def _block_values(node: BlockNode) -> dict[str, Any]:
     return out
 
 
+def _leaves_written(
+    index: SourceIndex, address: str, leaves: Sequence[tuple[str, Any]]
+) -> tuple[bool, str]:
+    """Blocks a dynamic block generates: each changed value is now written where it traces
+    to (a value AWS reports as "" or null is unset in the code)."""
+    for path, want in leaves:
+        attr = trace.written(index, address, path)
+        value = attribute_value(attr.literal, attr.expr_text) if attr is not None else None
+        if want in ("", None) and value in ("", None):
+            continue
+        if attr is None or not _equal(value, want):
+            return False, f"the patched code gives {path} = {value!r}, not {want!r}"
+    return True, ""
+
+
 def verify(op: Operation, index: SourceIndex) -> tuple[bool, str]:
     """Would the finding be gone with the patched code? (verified, why not)."""
     expect = op.expect
@@ -181,6 +201,10 @@ def verify(op: Operation, index: SourceIndex) -> tuple[bool, str]:
             return False, "the code now holds an expression; compare it by hand"
         if written and _equal(value, want):
             return True, ""
+        if not written and "was" in expect:
+            leaves = trace.leaf_changes(str(expect["path"]), expect["was"], want)
+            if leaves:
+                return _leaves_written(index, address, leaves)
         return False, f"the patched code gives {expect['path']} = {value!r}, not {want!r}"
     if kind == "absent":
         written, _ = _written_value(index, address, str(expect["path"]))
@@ -214,6 +238,12 @@ def verify(op: Operation, index: SourceIndex) -> tuple[bool, str]:
         for entry in expect["imports"]:
             why = _imported(index, entry)
             if why:
+                return False, why
+        return True, ""
+    if kind == "all":
+        for item in expect["items"]:
+            ok, why = verify(Operation(op.finding_ids, op.action, op.run, item), index)
+            if not ok:
                 return False, why
         return True, ""
     if kind == "parsed":

@@ -1,0 +1,900 @@
+"""Trace a drifted value to the one place in the code that writes it for the instance that drifted.
+
+Module code serves every caller, a `count`/`for_each` block serves every instance, and a
+variable may feed several blocks: writing a live value where the resource block reads it would
+change instances that did not drift (or make a module's input dead for every caller). So the
+value is followed, expression by expression, from the resource to where it is written for that
+one instance:
+
+- `var.x` inside a module -> the `module "m" { x = ... }` argument in the caller (followed on
+  through the caller's own expressions); an argument the caller does not set is added to the
+  call, holding the variable's default with the drifted part changed, so other callers keep the
+  default. In the root module -> terraform.tfvars / *.auto.tfvars / -var-file, else the default.
+- `merge(a, b, ...)` -> the last argument that writes the key; a key nobody writes goes into the
+  last argument that is written per instance (the caller's tags map), which merge lets win.
+- `each.value.x` / `x[count.index]` -> the instance's entry of the for_each collection or the
+  count-indexed list: a literal map or list, a local, a variable's default or tfvars.
+- `local.x` -> its `locals` entry; object literals `{ k = v }` are followed key by key.
+
+Where the place found is shared with instances that did not drift (module code reused by other
+calls, a count/for_each block, a variable or local read elsewhere), `NoPatch` says where the
+value is written and why patching it there would change the others. Every reason names what is
+written; none says "not written in the code" when it is.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, TypeAlias
+
+import hcl2
+from lark import Token, Tree
+from lark.exceptions import LarkError
+
+from driftpatch.fix import hcl_edit
+from driftpatch.fix.hcl_edit import TextEdit
+from driftpatch.fix.operations import NoPatch
+from driftpatch.model import Address, IndexKey, _split_address
+from driftpatch.terraform.source import (
+    NOT_LITERAL,
+    AttributeNode,
+    BlockNode,
+    SourceIndex,
+    Span,
+    parse_tfvars,
+)
+
+Key: TypeAlias = str | int
+ModuleKeys: TypeAlias = tuple[tuple[str, IndexKey], ...]
+_Node: TypeAlias = "Tree[Token] | Token"
+
+# `cond ? 1 : 0` (or `? 0 : 1`), or a literal 0/1: a count that makes at most one instance.
+_AT_MOST_ONE = re.compile(r"[^?:]*\?\s*[01]\s*:\s*[01]\s*", re.DOTALL)
+_HEREDOC_TOKENS = frozenset({"HEREDOC_TEMPLATE", "HEREDOC_TEMPLATE_TRIM"})
+_PREFIX = "x = "
+
+
+class _Dynamic:
+    """An index the trace cannot evaluate (`[var.i]`)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What a dynamic block's iterator (`rule.value`) stands for: the written element."""
+
+    attr: AttributeNode
+    frame: Frame
+    host: BlockNode
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Where an expression is evaluated.
+
+    `block`: the top-level block holding it (resource, module call, locals, variable, tfvars);
+    `module`: the module instance path whose code `block` is; `key`: what `count.index`,
+    `each.key` and `each.value` mean there; `fanout`: why `block`'s text serves several
+    instances (a count/for_each), which an index by `key` resolves; `carried`: why the value is
+    shared, learnt in frames already left (nothing resolves it any more)."""
+
+    block: BlockNode
+    module: ModuleKeys
+    key: IndexKey
+    fanout: str | None
+    carried: str | None
+    place: str = "literal"  # how a reviewer would name the place: "default of var.x"
+    note: str = ""  # what narrowed it to the instance: "for_each entry 'a'"
+    # Iterators of the dynamic blocks around the expression: name -> the element it stands for.
+    iterators: tuple[tuple[str, Binding], ...] = ()
+
+    def via(self, file: str, extra: str = "") -> str:
+        """How the patch note names the place: "default of var.x, for_each entry 'a', in f"."""
+        parts = [self.place, *(p for p in (self.note, extra) if p)]
+        return f"{', '.join(parts)}, in {file}" if len(parts) > 1 else f"{parts[0]} in {file}"
+
+    def leave(self) -> str | None:
+        """Why the value is shared, for the frame the trace moves to next."""
+        return self.carried or self.fanout
+
+
+@dataclass(frozen=True)
+class Write:
+    """The place found: replace `attr`'s expression (key None), add `key` to the object literal
+    `attr`, or (attr None) set `path` in `host` (a new argument, or nested blocks)."""
+
+    frame: Frame
+    host: BlockNode  # the block the edit is in (indentation, alignment)
+    attr: AttributeNode | None
+    key: str | None
+    path: str | None
+    value: Any
+    via: str
+    added: bool
+    shared: str | None = None  # why writing here changes other instances
+
+    @property
+    def attr_text(self) -> str:
+        return self.attr.expr_text.lstrip() if self.attr is not None else ""
+
+    @property
+    def file(self) -> str:
+        return self.host.file
+
+    def edits(self, text: str, shape: Callable[[Any, AttributeNode | None], Any]) -> list[TextEdit]:
+        """The text edits, with the value shaped by `shape` (e.g. a policy as jsonencode)."""
+        if self.attr is None:
+            assert self.path is not None
+            return hcl_edit.set_value(text, self.host, self.path, shape(self.value, None))
+        if self.key is None:
+            unit = hcl_edit.indent_unit(text, self.host)
+            return [hcl_edit.replace_expr(text, self.attr, shape(self.value, self.attr), unit)]
+        return hcl_edit.set_object_key(text, self.host, self.attr, self.key, self.value)
+
+
+# -- entry points ------------------------------------------------------------------------------
+
+
+def trace(index: SourceIndex, address: str, path: str, value: Any) -> Write:
+    """Where to write `value` for `path` of the one instance `address`; NoPatch with the reason
+    where no place changes that instance alone."""
+    write = _locate(index, address, path, value)
+    if write.shared:
+        raise NoPatch(write.shared)
+    nulled = value is None and not write.attr_text.startswith(("{", "["))
+    if (
+        write.attr is not None
+        and write.key is None
+        and write.attr.literal is NOT_LITERAL
+        and not nulled
+    ):
+        raise NoPatch(
+            f"{write.attr.name} is written as `{_short(write.attr.expr_text)}` "
+            f"({_at(write.attr, write.file)}), which holds expressions: writing the whole value "
+            "there would replace them with literals"
+        )
+    return write
+
+
+def computed_in_block(index: SourceIndex, address: str, path: str) -> bool:
+    """Is `path` written in the resource's block (or its nested blocks) as an expression?"""
+    node = index.block_for(address)
+    if node is None:
+        return False
+    try:
+        steps = hcl_edit.parse_path(path)
+    except hcl_edit.EditError:
+        return False
+    for step in steps[:-1]:
+        nested = node.nested(step.name)
+        if not nested or (step.index or 0) >= len(nested):
+            attr = node.attributes.get(step.name)
+            return attr is not None and attr.literal is NOT_LITERAL
+        node = nested[step.index or 0]
+    attr = node.attributes.get(steps[-1].name)
+    return attr is not None and attr.literal is NOT_LITERAL
+
+
+def trace_leaves(
+    index: SourceIndex, address: str, path: str, expected: Any, actual: Any
+) -> list[Write]:
+    """Writes for each leaf where `actual` differs from `expected` under `path` (a list of
+    nested blocks, e.g. generated by `dynamic` blocks): one write per changed value. A value
+    AWS reports as "" or null is written as null (unset), and needs no write where the code
+    does not set it."""
+    changed = leaf_changes(path, expected, actual)
+    if changed is None:
+        raise NoPatch(
+            f"{path}: blocks were added or removed, not only changed; no per-value place to "
+            "write that"
+        )
+    writes: list[Write] = []
+    for leaf, value in changed:
+        unset = value in ("", None)
+        try:
+            write = trace(index, address, leaf, None if unset else value)
+        except NoPatch as exc:
+            raise NoPatch(f"{leaf}: {exc}") from exc
+        if unset and write.added:
+            continue
+        writes.append(write)
+    if not writes:
+        raise NoPatch(f"{path}: nothing to write")
+    return writes
+
+
+def leaf_changes(path: str, expected: Any, actual: Any) -> list[tuple[str, Any]] | None:
+    """(leaf path, actual value) for every scalar that differs; None when the shapes differ
+    (a block or list element added or removed)."""
+    if isinstance(expected, list) and isinstance(actual, list):
+        if len(expected) != len(actual):
+            return None
+        out: list[tuple[str, Any]] = []
+        for i, (e, a) in enumerate(zip(expected, actual, strict=True)):
+            inner = leaf_changes(f"{path}[{i}]", e, a)
+            if inner is None:
+                return None
+            out.extend(inner)
+        return out
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        out = []
+        for k in sorted(set(expected) | set(actual)):
+            inner = leaf_changes(f"{path}.{k}", expected.get(k), actual.get(k))
+            if inner is None:
+                return None
+            out.extend(inner)
+        return out
+    if isinstance(expected, list | dict) or isinstance(actual, list | dict):
+        if expected in (None, "", [], {}) and actual in (None, "", [], {}):
+            return []
+        return None
+    if expected == actual or (expected in ("", None) and actual in ("", None)):
+        return []
+    return [(path, actual)]
+
+
+def written(index: SourceIndex, address: str, path: str) -> AttributeNode | None:
+    """The expression that gives `path` of the one instance `address` its value, followed
+    through variables, module arguments, merge() and for_each entries; None where it is not
+    written (or cannot be followed)."""
+    try:
+        write = _locate(index, address, path, None)
+    except (NoPatch, hcl_edit.EditError):
+        return None
+    if write.added or write.attr is None or write.key is not None:  # blocks: not an expression
+        return None
+    return write.attr
+
+
+def _locate(index: SourceIndex, address: str, path: str, value: Any) -> Write:
+    try:
+        addr = Address.parse(address)
+    except ValueError as exc:
+        raise NoPatch(f"{address} is not a resource address") from exc
+    node = index.block_for(addr)
+    if node is None:
+        raise NoPatch(f"{address} is not declared in the scanned code")
+    t = _Tracer(index, address)
+    frame = Frame(node, _module_keys(addr.module), addr.key, t.fanout(node), None)
+    steps = hcl_edit.parse_path(path)
+    host = node
+    for i, step in enumerate(steps):
+        nested = host.nested(step.name)
+        if nested and i == len(steps) - 1 and step.index is None:
+            # Every `name` block replaced by the value's list of objects.
+            via = f"{step.name} blocks in {node.file}"
+            return t.checked(Write(frame, node, None, None, path, value, via, added=False))
+        if nested and (step.index or 0) < len(nested):
+            host = nested[step.index or 0]
+            continue
+        dynamic = host.dynamic(step.name)
+        if dynamic:
+            content = dynamic[0].nested("content")
+            each = dynamic[0].attributes.get("for_each")
+            if step.index is None or len(dynamic) != 1 or not content or each is None:
+                raise NoPatch(
+                    f"{step.name} is generated by a `dynamic` block ({_at(dynamic[0])}): its "
+                    "blocks are written as the elements of its for_each collection"
+                )
+            iterator = dynamic[0].attributes.get("iterator")
+            name = iterator.expr_text.strip() if iterator is not None else step.name
+            bound = t.element(each, step.index, frame, node)
+            why = (
+                f"{step.name} blocks are generated by the dynamic block at {_at(dynamic[0])}: "
+                "its content serves every element"
+            )
+            frame = dataclasses.replace(
+                frame, iterators=(*frame.iterators, (name, bound)), fanout=frame.fanout or why
+            )
+            host = content[0]
+            continue
+        attr = host.attributes.get(step.name)
+        if attr is None:
+            # Not written: a new argument (or nested block) of the resource block itself.
+            via = f"new attribute in {node.file}"
+            return t.checked(Write(frame, node, None, None, path, value, via, added=True))
+        keys: list[Key] = [] if step.index is None else [step.index]
+        for s in steps[i + 1 :]:
+            keys.append(s.name)
+            if s.index is not None:
+                keys.append(s.index)
+        return t.resolve(attr, keys, frame, host, value)
+    raise NoPatch(f"{path} is a whole block of {address}: nothing to write into")
+
+
+def _module_keys(module: str) -> ModuleKeys:
+    """`module.a["k"].module.b` -> (("a", "k"), ("b", None))."""
+    if not module:
+        return ()
+    steps = _split_address(module)
+    return tuple((name, key) for (_, _), (name, key) in zip(steps[::2], steps[1::2], strict=True))
+
+
+def _at(node: BlockNode | AttributeNode, file: str | None = None) -> str:
+    if isinstance(node, BlockNode):
+        return f"{node.file}:{node.span.start_line}"
+    return f"{file}:{node.span.start_line}"
+
+
+def at_most_one(count: AttributeNode) -> bool:
+    """Does this `count` make at most one instance (`cond ? 1 : 0`, 0, 1)?"""
+    if count.literal in (0, 1) and not isinstance(count.literal, bool):
+        return True
+    return bool(_AT_MOST_ONE.fullmatch(count.expr_text.strip()))
+
+
+# -- the tracer --------------------------------------------------------------------------------
+
+
+class _Tracer:
+    def __init__(self, index: SourceIndex, address: str) -> None:
+        self.index = index
+        self.address = address
+
+    # sharing
+
+    def fanout(self, block: BlockNode) -> str | None:
+        """Why `block`'s text serves several instances, or None."""
+        count = block.attributes.get("count")
+        if count is not None and not at_most_one(count):
+            return (
+                f"{_label(block)} has count = `{_short(count.expr_text)}` ({_at(block)}): "
+                "every instance shares its text"
+            )
+        each = block.attributes.get("for_each")
+        if each is not None:
+            return (
+                f"{_label(block)} has for_each = `{_short(each.expr_text)}` ({_at(block)}): "
+                "every instance shares its text"
+            )
+        return None
+
+    def module_shared(self, module: ModuleKeys) -> str | None:
+        """Why the code of this module instance also serves other instances, or None."""
+        names = tuple(n for n, _ in module)
+        for i in range(len(names)):
+            call = self._call(names[: i + 1])
+            if call is not None:
+                why = self.fanout(call)
+                if why is not None:
+                    return why
+        info = self.index.modules.get(names)
+        if info is None or not names:
+            return None
+        same = sorted(
+            ".".join(f"module.{n}" for n in path)
+            for path, other in self.index.modules.items()
+            if path != names and other.directory.resolve() == info.directory.resolve()
+        )
+        if same:
+            rel = info.files[0].rsplit("/", 1)[0] if info.files else str(info.directory)
+            return f"the code in {rel} also serves {', '.join(same[:3])}"
+        return None
+
+    def checked(self, write: Write) -> Write:
+        """`write` with why it would change other instances, if it would."""
+        frame = write.frame
+        why = frame.carried or frame.fanout or self.module_shared(frame.module)
+        if why is None:
+            return write
+        what = "is written" if not write.added else "would be written"
+        shared = (
+            f"the value {what} at {self._where(write)} ({write.via}), but {why}: patching it "
+            f"there would change other instances, not only {self.address}"
+        )
+        return dataclasses.replace(write, shared=shared)
+
+    def _where(self, write: Write) -> str:
+        node = write.attr if write.attr is not None else write.host
+        return _at(node, write.host.file)
+
+    def _call(self, names: tuple[str, ...]) -> BlockNode | None:
+        if not names:
+            return None
+        parent = self.index.modules.get(names[:-1])
+        call = parent.calls.get(names[-1]) if parent is not None else None
+        return call.block if call is not None else None
+
+    # following expressions
+
+    def resolve(
+        self, attr: AttributeNode, keys: list[Key], frame: Frame, host: BlockNode, value: Any
+    ) -> Write:
+        text = self.index.texts[host.file]
+        expr = attr.expr_text.strip()
+        if not keys:
+            if attr.literal is not NOT_LITERAL or expr.startswith(("{", "[")):
+                via = frame.via(host.file)
+                return self.checked(Write(frame, host, attr, None, None, value, via, False))
+            tree = _parse(attr)
+            ref = _traversal(tree)
+            if ref is not None:
+                return self.follow(ref, [], frame, attr, value, host)
+            first = self._try_first(attr, tree, host)
+            if first is not None:
+                return self.resolve(first, keys, frame, host, value)
+            raise NoPatch(
+                f"{attr.name} comes from the expression `{_short(expr)}`: no safe place to "
+                "write the value, so no patch is offered"
+            )
+        if expr.startswith("{"):
+            key = keys[0]
+            if isinstance(key, int):
+                raise NoPatch(f"{attr.name} is an object; [{key}] cannot be written into it")
+            if key in attr.elements:
+                return self.resolve(attr.elements[key], keys[1:], frame, host, value)
+            if expr.endswith("}"):
+                new = _nest(keys[1:], value)
+                via = frame.via(host.file, f"new key {key}")
+                return self.checked(Write(frame, host, attr, key, None, new, via, True))
+        if expr.startswith("[") and isinstance(keys[0], int):
+            items = _tuple_items(attr, host.file, text)
+            if items is not None and keys[0] < len(items):
+                return self.resolve(items[keys[0]], keys[1:], frame, host, value)
+            raise NoPatch(f"{attr.name} has no element [{keys[0]}] written in {host.file}")
+        if attr.literal is not NOT_LITERAL:
+            raise NoPatch(f"{attr.name} is the literal `{_short(expr)}`: nothing to write into")
+        tree = _parse(attr)
+        ref = _traversal(tree)
+        if ref is not None:
+            return self.follow(ref, keys, frame, attr, value, host)
+        call = _call_of(tree)
+        if call is not None and call[0] == "merge":
+            return self.merge(attr, call[1], keys, frame, host, value)
+        first = self._try_first(attr, tree, host)
+        if first is not None:
+            return self.resolve(first, keys, frame, host, value)
+        raise NoPatch(
+            f"{attr.name} comes from the expression `{_short(expr)}`: no safe place to write "
+            "the value, so no patch is offered"
+        )
+
+    def _try_first(
+        self, attr: AttributeNode, tree: _Node | None, host: BlockNode
+    ) -> AttributeNode | None:
+        """`try(a, fallback)`: the value is `a` wherever `a` is written."""
+        call = _call_of(tree)
+        if call is None or call[0] != "try" or not call[1]:
+            return None
+        return _sub_attribute(attr, call[1][0], host.file, self.index.texts[host.file])
+
+    def element(self, each: AttributeNode, index: int, frame: Frame, host: BlockNode) -> Binding:
+        """Element `index` of a dynamic block's for_each collection, where it is written:
+        `[x, ...]`, `try(c, [])`, `flatten([x])` (x an object: the one element; a list: its
+        elements)."""
+        text = self.index.texts[host.file]
+        tree = _parse(each)
+        node = _unwrap(tree) if tree is not None else None
+        if isinstance(node, Tree) and node.data == "tuple":
+            items = _tuple_items(each, host.file, text)
+            if items is None or index >= len(items):
+                raise NoPatch(f"{_short(each.expr_text)} has no element [{index}] written")
+            return Binding(items[index], frame, host)
+        call = _call_of(tree)
+        if call is not None and call[0] == "try" and call[1]:
+            first = _sub_attribute(each, call[1][0], host.file, text)
+            if first is not None:
+                return self.element(first, index, frame, host)
+        if call is not None and call[0] == "flatten" and len(call[1]) == 1:
+            inner = _sub_attribute(each, call[1][0], host.file, text)
+            items = _tuple_items(inner, host.file, text) if inner is not None else None
+            if items is not None and len(items) == 1:
+                found = self.resolve(items[0], [], frame, host, None)
+                if found.attr is not None and not found.added:
+                    written = found.attr.expr_text.lstrip()
+                    if written.startswith("{") and index == 0:
+                        return Binding(found.attr, found.frame, found.host)
+                    if written.startswith("["):
+                        return self.element(found.attr, index, found.frame, found.host)
+        found = self.resolve(each, [index], frame, host, None)
+        if found.attr is not None and not found.added and found.key is None:
+            return Binding(found.attr, found.frame, found.host)
+        raise NoPatch(
+            f"the dynamic block's for_each `{_short(each.expr_text)}` has no element [{index}] "
+            "written where it can be followed"
+        )
+
+    def merge(
+        self,
+        attr: AttributeNode,
+        args: Sequence[_Node],
+        keys: list[Key],
+        frame: Frame,
+        host: BlockNode,
+        value: Any,
+    ) -> Write:
+        """merge(): the last argument that writes the key wins; a key nobody writes goes to the
+        last argument written per instance (merge lets it win over the earlier ones)."""
+        text = self.index.texts[host.file]
+        key = keys[0]
+        first_shared: Write | None = None
+        for node in reversed(args):
+            sub = _sub_attribute(attr, node, host.file, text)
+            if sub is None:
+                break
+            write = self.resolve(sub, keys, frame, host, value)
+            if not write.added:
+                return write  # the key is written here; anything earlier is overridden
+            if write.shared is None:
+                return write
+            first_shared = first_shared or write
+        if first_shared is not None:
+            return first_shared
+        raise NoPatch(
+            f"{attr.name} comes from `{_short(attr.expr_text)}`: no argument of it can take "
+            f"the key {key}"
+        )
+
+    def follow(
+        self,
+        ref: tuple[str, list[Key | _Dynamic]],
+        keys: list[Key],
+        frame: Frame,
+        attr: AttributeNode,
+        value: Any,
+        host: BlockNode,
+    ) -> Write:
+        root, trail = ref
+        fixed: list[Key] = []
+        consumed = False
+        for step in trail:
+            if isinstance(step, _Dynamic):
+                if step.text in ("count.index", "each.key") and frame.key is not None:
+                    fixed.append(frame.key)
+                    consumed = True
+                    continue
+                raise NoPatch(
+                    f"{attr.name} reads `{_short(attr.expr_text)}`: the index `{step.text}` is "
+                    "computed by Terraform, so the entry it reads is not followed and no patch "
+                    "is offered"
+                )
+            fixed.append(step)
+        if consumed:
+            frame = dataclasses.replace(frame, fanout=None)
+        bound = dict(frame.iterators).get(root)
+        if bound is not None and fixed[:1] == ["value"]:
+            return self.resolve(bound.attr, [*fixed[1:], *keys], bound.frame, bound.host, value)
+        if root == "var" and fixed and isinstance(fixed[0], str):
+            return self.variable(fixed[0], [*fixed[1:], *keys], frame, value)
+        if root == "local" and fixed and isinstance(fixed[0], str):
+            return self.local(fixed[0], [*fixed[1:], *keys], frame, value)
+        if root == "each" and fixed[:1] == ["value"]:
+            return self.each_value([*fixed[1:], *keys], frame, attr, value)
+        if root == "each":
+            raise NoPatch(
+                f"{attr.name} is the instance's for_each key (each.key): changing it would make "
+                "a new instance, not change this one"
+            )
+        if root == "count":
+            raise NoPatch(f"{attr.name} is the instance's count.index: it cannot be written")
+        if value is None and not keys and root not in ("var", "local", "each", "path"):
+            # AWS has no value where the code refers to another object: unset it here.
+            via = frame.via(host.file, "set to null")
+            return self.checked(Write(frame, host, attr, None, None, None, via, False))
+        raise NoPatch(
+            f"{attr.name} comes from `{_short(attr.expr_text)}`, another object's value: "
+            "no safe place to write it, so no patch is offered"
+        )
+
+    def each_value(self, keys: list[Key], frame: Frame, attr: AttributeNode, value: Any) -> Write:
+        each = frame.block.attributes.get("for_each")
+        if each is None or not isinstance(frame.key, str):
+            raise NoPatch(f"{attr.name} reads each.value outside a for_each block")
+        expr = each.expr_text.strip()
+        if expr.startswith(("toset(", "[")):
+            raise NoPatch(
+                f"{attr.name} comes from a for_each set (`{_short(expr)}`): each.value is the "
+                "instance's key, and changing it would make a new instance"
+            )
+        entry = dataclasses.replace(frame, fanout=None, note=f"for_each entry {frame.key!r}")
+        return self.resolve(each, [frame.key, *keys], entry, frame.block, value)
+
+    def variable(self, name: str, keys: list[Key], frame: Frame, value: Any) -> Write:
+        module = frame.module
+        names = tuple(n for n, _ in module)
+        if not module:
+            others = self._references(names, f"var.{name}")
+            carried = frame.leave() or _also(f"var.{name}", others)
+            for node in reversed(self.index.tfvars):
+                if name in node.attributes:
+                    place = f"tfvars value of var.{name}"
+                    tfvars = Frame(node, (), None, None, carried, place, frame.note)
+                    return self.resolve(node.attributes[name], keys, tfvars, node, value)
+            block = self.index.variables(()).get(name)
+            if block is None:
+                raise NoPatch(f"var.{name} is not declared in the scanned code")
+            default = block.attributes.get("default")
+            if default is None:
+                raise NoPatch(
+                    f"var.{name} has no default and no tfvars value in the code: it is set by "
+                    "-var, TF_VAR_" + name + " or a var file driftpatch was not given"
+                )
+            there = Frame(block, (), None, None, carried, f"default of var.{name}", frame.note)
+            return self.resolve(default, keys, there, block, value)
+        call = self._call(names)
+        if call is None:
+            raise NoPatch(f"the call of module {'.'.join(names)} is not in the scanned code")
+        place = f"argument {name} of module {names[-1]}"
+        call_frame = Frame(
+            call, module[:-1], module[-1][1], self.fanout(call), frame.leave(), place, frame.note
+        )
+        arg = call.attributes.get(name)
+        if arg is not None:
+            return self.resolve(arg, keys, call_frame, call, value)
+        block = self.index.variables(names).get(name)
+        if block is None:
+            raise NoPatch(f"var.{name} is not declared in module {'.'.join(names)}")
+        default = block.attributes.get("default")
+        if default is None:
+            raise NoPatch(
+                f"var.{name} has no default and module {names[-1]} ({_at(call)}) does not set it"
+            )
+        if default.literal is NOT_LITERAL:
+            raise NoPatch(
+                f"module {names[-1]} ({_at(call)}) does not set {name}, and the default of "
+                f"var.{name} ({_at(default, block.file)}) is the expression "
+                f"`{_short(default.expr_text)}`"
+            )
+        new = _with(default.literal, keys, value)
+        via = call_frame.via(call.file, "new (the variable's default stays for other callers)")
+        return self.checked(Write(call_frame, call, None, None, name, new, via, True))
+
+    def local(self, name: str, keys: list[Key], frame: Frame, value: Any) -> Write:
+        names = tuple(n for n, _ in frame.module)
+        info = self.index.modules.get(names)
+        files = set(info.files) if info is not None else set()
+        for block in self.index.blocks:
+            if block.type == "locals" and block.file in files and name in block.attributes:
+                others = self._references(names, f"local.{name}")
+                carried = frame.leave() or _also(f"local.{name}", others)
+                there = Frame(block, frame.module, None, None, carried, f"local.{name}", frame.note)
+                return self.resolve(block.attributes[name], keys, there, block, value)
+        raise NoPatch(f"local.{name} is not declared in the scanned code")
+
+    def _references(self, names: tuple[str, ...], ref: str) -> list[str]:
+        """Where `ref` (`var.x`, `local.x`) is read in the module's files: file:line each."""
+        info = self.index.modules.get(names)
+        if info is None:
+            return []
+        pattern = re.compile(rf"(?<![\w.]){re.escape(ref)}(?![\w-])")
+        found: list[str] = []
+        # Outputs and variable validations read a value without making anything of it.
+        files = set(info.files)
+        quiet = [
+            (b.file, b.span.start, b.span.end)
+            for b in self.index.blocks
+            if b.type in ("output", "variable") and b.file in files
+        ]
+        for file in info.files:
+            text = self.index.texts.get(file, "")
+            for m in pattern.finditer(text):
+                if any(f == file and start <= m.start() < end for f, start, end in quiet):
+                    continue
+                line_start = text.rfind("\n", 0, m.start()) + 1
+                if text[line_start : m.start()].lstrip().startswith(("#", "//")):
+                    continue
+                found.append(f"{file}:{text.count(chr(10), 0, m.start()) + 1}")
+        return found
+
+
+def _also(ref: str, places: list[str]) -> str | None:
+    if len(places) <= 1:
+        return None
+    return f"{ref} is read at {', '.join(places[:4])}, by more than this instance"
+
+
+def _label(block: BlockNode) -> str:
+    if block.type == "module":
+        return f"module {block.labels[0]}"
+    return ".".join(block.labels)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _nest(keys: Sequence[Key], value: Any) -> Any:
+    out = value
+    for key in reversed(keys):
+        if isinstance(key, int):
+            raise NoPatch(f"cannot create element [{key}] of a list that is not written")
+        out = {key: out}
+    return out
+
+
+def _with(base: Any, keys: Sequence[Key], value: Any) -> Any:
+    """`base` (a literal) with the part at `keys` set to `value`."""
+    if not keys:
+        return value
+    key = keys[0]
+    if isinstance(key, int):
+        if not isinstance(base, list) or key >= len(base):
+            raise NoPatch(f"the default has no element [{key}]")
+        out = copy.deepcopy(base)
+        out[key] = _with(base[key], keys[1:], value)
+        return out
+    if base is None:
+        base = {}
+    if not isinstance(base, dict):
+        raise NoPatch(f"the default is not an object: cannot set its key {key}")
+    result = copy.deepcopy(base)
+    result[key] = _with(base.get(key), keys[1:], value)
+    return result
+
+
+# -- expressions -------------------------------------------------------------------------------
+
+
+def _parse(attr: AttributeNode) -> _Node | None:
+    """The lark tree of `attr`'s expression (positions relative to `x = ` + its text)."""
+    try:
+        tree = hcl2.parses_to_tree(_PREFIX + attr.expr_text + "\n")
+    except LarkError:
+        return None
+    body = tree.children[0]
+    if not isinstance(body, Tree):
+        return None
+    for child in body.children:
+        if isinstance(child, Tree) and child.data == "attribute":
+            return _unwrap(child.children[-1])
+    return None
+
+
+def _unwrap(node: _Node) -> _Node:
+    while isinstance(node, Tree) and node.data == "expr_term":
+        inner = [c for c in node.children if not _layout(c)]
+        if len(inner) == 1:
+            node = inner[0]
+        elif len(inner) == 3 and isinstance(inner[0], Token) and inner[0].type == "LPAR":
+            node = inner[1]
+        else:
+            break
+    return node
+
+
+def _layout(node: _Node) -> bool:
+    if isinstance(node, Token):
+        return node.type == "NL_OR_COMMENT"
+    return node.data == "new_line_or_comment"
+
+
+def _ident(node: _Node) -> str | None:
+    node = _unwrap(node)
+    if isinstance(node, Tree) and node.data == "identifier" and node.children:
+        return str(node.children[0])
+    if isinstance(node, Token) and node.type == "NAME":
+        return str(node)
+    return None
+
+
+def _traversal(node: _Node | None) -> tuple[str, list[Key | _Dynamic]] | None:
+    """`var.a.b["k"][0]` -> ("var", ["a", "b", "k", 0]); indexes by expressions as _Dynamic."""
+    if node is None:
+        return None
+    node = _unwrap(node)
+    root = _ident(node)
+    if root is not None:
+        return root, []
+    if not isinstance(node, Tree):
+        return None
+    if node.data == "get_attr_expr_term":
+        base = _traversal(node.children[0])
+        get = node.children[-1]
+        name = _ident(get.children[-1]) if isinstance(get, Tree) else None
+        if base is None or name is None:
+            return None
+        return base[0], [*base[1], name]
+    if node.data == "index_expr_term":
+        base = _traversal(node.children[0])
+        index = node.children[-1]
+        if base is None or not isinstance(index, Tree):
+            return None
+        inner = [c for c in index.children if isinstance(c, Tree) and not _layout(c)]
+        if index.data != "braces_index" or len(inner) != 1:
+            return None
+        step = _index_value(inner[0])
+        return base[0], [*base[1], step]
+    return None
+
+
+def _index_value(node: _Node) -> Key | _Dynamic:
+    node = _unwrap(node)
+    if isinstance(node, Tree) and node.data == "int_lit":
+        return int(str(node.children[0]))
+    if isinstance(node, Tree) and node.data == "string":
+        parts = [c for c in node.children if isinstance(c, Tree)]
+        if len(parts) == 1 and isinstance(parts[0].children[0], Token):
+            token = parts[0].children[0]
+            if token.type == "STRING_CHARS":
+                return str(token)
+        if not parts:
+            return ""
+    ref = _traversal(node)
+    if ref is not None and all(isinstance(s, str) for s in ref[1]):
+        return _Dynamic(".".join([ref[0], *(str(s) for s in ref[1])]))
+    return _Dynamic("".join(str(t) for t in _tokens(node)) or "?")
+
+
+def _call_of(node: _Node | None) -> tuple[str, list[_Node]] | None:
+    if node is None:
+        return None
+    node = _unwrap(node)
+    if not (isinstance(node, Tree) and node.data == "function_call"):
+        return None
+    name = _ident(node.children[0])
+    args: list[_Node] = []
+    for child in node.children:
+        if isinstance(child, Tree) and child.data == "arguments":
+            args = [c for c in child.children if isinstance(c, Tree) and not _layout(c)]
+    return (name, args) if name is not None else None
+
+
+def _tokens(node: _Node) -> list[Token]:
+    if isinstance(node, Token):
+        return [node]
+    return [
+        t for t in node.scan_values(lambda v: isinstance(v, Token)) if t.type != "NL_OR_COMMENT"
+    ]
+
+
+def _sub_attribute(
+    parent: AttributeNode, node: _Node, file: str, text: str
+) -> AttributeNode | None:
+    """The sub-expression `node` of `parent` (parsed from `x = ` + parent's text) as an
+    AttributeNode with spans in the file, so it can be followed and edited like any value."""
+    tokens = [t for t in _tokens(node) if t.start_pos is not None and t.end_pos is not None]
+    if not tokens:
+        return None
+    start = min(t.start_pos for t in tokens if t.start_pos is not None)
+    last = max(tokens, key=lambda t: t.end_pos or 0)
+    end = last.end_pos or 0
+    if last.type in _HEREDOC_TOKENS:
+        end -= len(last) - len(last.rstrip("\r\n"))
+    base = parent.expr.start - len(_PREFIX)
+    return _attribute_at(text, file, base + start, base + end, parent.name)
+
+
+def _attribute_at(text: str, file: str, start: int, end: int, name: str) -> AttributeNode | None:
+    parsed, problems = parse_tfvars(_PREFIX + text[start:end] + "\n", file)
+    if parsed is None or problems or "x" not in parsed.attributes:
+        return None
+    attr = parsed.attributes["x"]
+    lines = text.count("\n", 0, start)
+    shifted = _shift(attr, start - len(_PREFIX), lines)
+    return dataclasses.replace(shifted, name=name)
+
+
+def _tuple_items(attr: AttributeNode, file: str, text: str) -> list[AttributeNode] | None:
+    tree = _parse(attr)
+    if not (isinstance(tree, Tree) and tree.data == "tuple"):
+        return None
+    out = []
+    for i, child in enumerate(c for c in tree.children if isinstance(c, Tree) and not _layout(c)):
+        sub = _sub_attribute(attr, child, file, text)
+        if sub is None:
+            return None
+        out.append(dataclasses.replace(sub, name=f"{attr.name}[{i}]"))
+    return out
+
+
+def _shift_span(span: Span, chars: int, lines: int) -> Span:
+    return Span(
+        span.start_line + lines, span.end_line + lines, span.start + chars, span.end + chars
+    )
+
+
+def _shift(attr: AttributeNode, chars: int, lines: int) -> AttributeNode:
+    return dataclasses.replace(
+        attr,
+        span=_shift_span(attr.span, chars, lines),
+        expr=_shift_span(attr.expr, chars, lines),
+        elements=MappingProxyType({k: _shift(v, chars, lines) for k, v in attr.elements.items()}),
+    )
