@@ -46,6 +46,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "DescribeVpcs",
         }
     ),
+    "ecr": frozenset({"DescribeRepositories", "ListTagsForResource"}),
     "guardduty": frozenset({"GetDetector", "ListDetectors", "ListTagsForResource"}),
     "iam": frozenset(
         {
@@ -69,6 +70,14 @@ ALLOWED: dict[str, frozenset[str]] = {
             "ListAliases",
             "ListKeys",
             "ListResourceTags",
+        }
+    ),
+    "lambda": frozenset(
+        {
+            "GetFunction",
+            "GetFunctionCodeSigningConfig",
+            "ListFunctions",
+            "ListVersionsByFunction",
         }
     ),
     "logs": frozenset({"DescribeLogGroups", "ListTagsForResource"}),

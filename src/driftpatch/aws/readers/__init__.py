@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from driftpatch.aws.readers.account import READERS as ACCOUNT_READERS
 from driftpatch.aws.readers.ec2 import Ec2Reader
+from driftpatch.aws.readers.ecr import EcrReader
 from driftpatch.aws.readers.iam import IamReader
 from driftpatch.aws.readers.interface import (
     LiveIndex,
@@ -17,6 +18,7 @@ from driftpatch.aws.readers.interface import (
     ReadResult,
 )
 from driftpatch.aws.readers.kms import KmsReader
+from driftpatch.aws.readers.lambda_ import LambdaReader
 from driftpatch.aws.readers.s3 import S3Reader
 from driftpatch.aws.readers.vpc import VpcReader
 
@@ -27,6 +29,8 @@ READERS: tuple[Reader, ...] = (
     IamReader(),
     KmsReader(),
     *ACCOUNT_READERS,
+    LambdaReader(),
+    EcrReader(),
 )
 
 

@@ -1,0 +1,114 @@
+# Oracle stack for the application-service readers (Lambda, ECR, Route53, DynamoDB): each type
+# in several shapes (minimal, fully specified, tagged, nested blocks, optional+computed left
+# unset). Applied to moto by tests/aws/test_app_oracle.py, changed out of band, refreshed, and
+# compared with the readers. The test writes fn.zip (the functions' code) next to this file.
+
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "5.100.0"
+    }
+  }
+}
+
+# ---------------------------------------------------------------- lambda
+
+resource "aws_iam_role" "lambda" {
+  name = "app-lambda"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { Service = "lambda.amazonaws.com" }
+    }]
+  })
+}
+
+resource "aws_lambda_function" "min" {
+  function_name    = "app-min"
+  role             = aws_iam_role.lambda.arn
+  handler          = "index.handler"
+  runtime          = "python3.12"
+  filename         = "fn.zip"
+  source_code_hash = filebase64sha256("fn.zip")
+}
+
+resource "aws_lambda_function" "full" {
+  function_name                  = "app-full"
+  description                    = "handles orders"
+  role                           = aws_iam_role.lambda.arn
+  handler                        = "index.handler"
+  runtime                        = "python3.12"
+  filename                       = "fn.zip"
+  memory_size                    = 256
+  timeout                        = 30
+  reserved_concurrent_executions = 5
+  architectures                  = ["arm64"]
+
+  environment {
+    variables = {
+      STAGE = "prod"
+      LEVEL = "info"
+    }
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  dead_letter_config {
+    target_arn = "arn:aws:sqs:us-east-1:123456789012:app-dlq"
+  }
+
+  tags = {
+    Env  = "prod"
+    Team = "orders"
+  }
+}
+
+resource "aws_lambda_function" "published" {
+  function_name = "app-published"
+  role          = aws_iam_role.lambda.arn
+  handler       = "index.handler"
+  runtime       = "python3.12"
+  filename      = "fn.zip"
+  publish       = true
+}
+
+resource "aws_lambda_function" "doomed" {
+  function_name = "app-doomed"
+  role          = aws_iam_role.lambda.arn
+  handler       = "index.handler"
+  runtime       = "python3.12"
+  filename      = "fn.zip"
+}
+
+# ---------------------------------------------------------------- ecr
+
+resource "aws_ecr_repository" "min" {
+  name = "app/min"
+}
+
+resource "aws_ecr_repository" "full" {
+  name                 = "app/full"
+  image_tag_mutability = "IMMUTABLE"
+  force_delete         = true
+
+  image_scanning_configuration {
+    scan_on_push = true
+  }
+
+  encryption_configuration {
+    encryption_type = "AES256"
+  }
+
+  tags = {
+    Env = "prod"
+  }
+}
+
+resource "aws_ecr_repository" "doomed" {
+  name = "app/doomed"
+}

@@ -1,0 +1,187 @@
+"""The oracle: hashicorp/aws 5.100.0's own refresh of moto vs. the application-service readers
+(Lambda, ECR).
+
+The stack in stacks/app is applied to moto once, changed out of band (one change per important
+attribute: a function's memory, timeout, environment, concurrency, description, tags,
+a function deleted; a repository's tag mutability, scan-on-push, tags, a repository deleted),
+then refreshed with `terraform apply -refresh-only`. Every prior state instance is looked up
+through the reader's `match` and must equal the refreshed instance key by key, except the
+reader's documented `unreadable` attributes, or be gone where the refresh dropped it.
+
+The same world goes through `driftpatch scan` (the CLI in a subprocess, as a user runs it): the
+applied state scans to zero drift, and after the changes each one is reported once, at its
+attribute (EXPECTED_FINDINGS), and nothing on the unchanged resources.
+
+moto differences the readers reproduce because they read the same API: UpdateFunctionConfiguration
+ignores TracingConfig (so tracing is not changed out of band here), and
+GetFunctionCodeSigningConfig answers a null ARN for a function without one (see lambda_.py).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from driftpatch.aws.readers import LiveIndex, ReadContext
+from driftpatch.aws.readers.ecr import EcrReader
+from driftpatch.aws.readers.lambda_ import LambdaReader
+from driftpatch.aws.session import AwsSession
+from driftpatch.embedded import PROVIDER_ENDPOINT_SERVICES, EmbeddedAws
+from driftpatch.terraform.binary import Terraform
+
+from ..clirun import run_cli
+from .oracle import differences, instances
+
+pytestmark = pytest.mark.terraform
+
+STACK = Path(__file__).parent / "stacks" / "app"
+REGION = "us-east-1"
+TYPES = ("aws_lambda_function", "aws_ecr_repository")
+# The provider endpoints this stack needs besides the harness's own.
+ENDPOINTS = ("lambda", "ecr", "route53", "dynamodb")
+# Instances the out-of-band changes remove; their refresh drops them from state.
+EXPECTED_GONE = {
+    ("aws_lambda_function", "doomed"),
+    ("aws_ecr_repository", "doomed"),
+}
+# What `driftpatch scan` reports for the out-of-band changes, against the applied state.
+EXPECTED_FINDINGS = {
+    ("drift", "aws_lambda_function.full", "memory_size"),
+    ("drift", "aws_lambda_function.full", "timeout"),
+    ("drift", "aws_lambda_function.full", "environment[0].variables"),
+    ("drift", "aws_lambda_function.full", "reserved_concurrent_executions"),
+    ("drift", "aws_lambda_function.full", "tags.Team"),
+    ("drift", "aws_lambda_function.min", "description"),
+    ("drift", "aws_lambda_function.min", "tags.Owner"),
+    ("drift", "aws_ecr_repository.full", "image_tag_mutability"),
+    ("drift", "aws_ecr_repository.full", "image_scanning_configuration[0].scan_on_push"),
+    ("drift", "aws_ecr_repository.min", "tags.Owner"),
+    ("missing", "aws_lambda_function.doomed", None),
+    ("missing", "aws_ecr_repository.doomed", None),
+}
+
+TfApply = Callable[[Path], dict[str, Any]]
+
+
+def endpoints_override(endpoint_url: str) -> str:
+    """Every service endpoint the stack needs at the embedded AWS (an override's `endpoints`
+    block replaces the harness's whole block, so the harness's services are repeated)."""
+    services = sorted({*PROVIDER_ENDPOINT_SERVICES, *ENDPOINTS})
+    lines = "\n".join(f"    {s} = {json.dumps(endpoint_url)}" for s in services)
+    return f'provider "aws" {{\n  endpoints {{\n{lines}\n  }}\n}}\n'
+
+
+def write_code(workdir: Path) -> None:
+    with zipfile.ZipFile(workdir / "fn.zip", "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return event\n")
+
+
+def mutate(aws: EmbeddedAws) -> None:
+    """Out-of-band changes, the way someone with console access would make them."""
+    fn = boto3.client("lambda", endpoint_url=aws.endpoint_url, region_name=REGION)
+    ecr = boto3.client("ecr", endpoint_url=aws.endpoint_url, region_name=REGION)
+
+    fn.update_function_configuration(
+        FunctionName="app-full",
+        MemorySize=512,
+        Timeout=60,
+        Environment={"Variables": {"STAGE": "prod", "LEVEL": "debug"}},
+    )
+    fn.put_function_concurrency(FunctionName="app-full", ReservedConcurrentExecutions=10)
+    full_arn = fn.get_function(FunctionName="app-full")["Configuration"]["FunctionArn"]
+    fn.tag_resource(Resource=full_arn, Tags={"Team": "payments"})
+    fn.update_function_configuration(FunctionName="app-min", Description="changed by hand")
+    min_arn = fn.get_function(FunctionName="app-min")["Configuration"]["FunctionArn"]
+    fn.tag_resource(Resource=min_arn, Tags={"Owner": "ops"})
+    fn.delete_function(FunctionName="app-doomed")
+
+    ecr.put_image_tag_mutability(repositoryName="app/full", imageTagMutability="MUTABLE")
+    ecr.put_image_scanning_configuration(
+        repositoryName="app/full", imageScanningConfiguration={"scanOnPush": False}
+    )
+    min_repo = ecr.describe_repositories(repositoryNames=["app/min"])["repositories"][0]
+    ecr.tag_resource(resourceArn=min_repo["repositoryArn"], tags=[{"Key": "Owner", "Value": "ops"}])
+    ecr.delete_repository(repositoryName="app/doomed")
+
+
+def scan(workdir: Path, aws: EmbeddedAws, name: str) -> set[tuple[str, str | None, str | None]]:
+    """`driftpatch scan` of the stack's state against the embedded AWS: (kind, address,
+    attribute) of every drift-type finding."""
+    out = workdir / f"{name}.json"
+    proc = run_cli(
+        "scan",
+        "--state",
+        str(workdir / f"{name}.tfstate"),
+        "--source",
+        str(workdir),
+        "--region",
+        REGION,
+        "--no-checkov",
+        "--verify",
+        "static",
+        "--only",
+        "drift",
+        "-o",
+        f"json:{out}",
+        cwd=workdir,
+        env=aws.env(),
+    )
+    report = json.loads(out.read_text())
+    assert report["errors"] == [], report["errors"]
+    assert proc.returncode in (0, 1), proc.stderr
+    return {
+        (f["kind"], f["address"], f["attribute"])
+        for f in report["findings"]
+        if f["kind"] in ("drift", "missing")
+    }
+
+
+def test_readers_match_the_providers_refresh(
+    tmp_path: Path, terraform: Terraform, tf_apply: TfApply, aws: EmbeddedAws
+) -> None:
+    workdir = tmp_path / "stack"
+    shutil.copytree(STACK, workdir)
+    write_code(workdir)
+    (workdir / "zz_endpoints_override.tf").write_text(endpoints_override(aws.endpoint_url))
+    applied = tf_apply(workdir)
+    (workdir / "applied.tfstate").write_text(json.dumps(applied))
+
+    # A clean apply scans to zero drift.
+    assert scan(workdir, aws, "applied") == set()
+
+    mutate(aws)
+    terraform.with_env(**aws.env()).run(
+        ["apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color"], workdir
+    )
+    refreshed = json.loads((workdir / "terraform.tfstate").read_text())
+
+    session = AwsSession(endpoint_url=aws.endpoint_url, region=REGION)
+    ctx = ReadContext(session, REGION, session.account_id())
+    results = [LambdaReader().read(ctx), EcrReader().read(ctx)]
+    assert [e for r in results for e in r.errors] == []
+    live = LiveIndex(tuple(x for r in results for x in r.resources))
+
+    prior, after = instances(applied, TYPES), instances(refreshed, TYPES)
+    assert {t for t, _, _ in prior} == set(TYPES)
+    assert {(t, n) for t, n, _ in prior.keys() - after.keys()} == EXPECTED_GONE
+    problems = differences(prior, after, live)
+    assert not problems, "reader differs from the provider's refresh:\n" + "\n".join(problems)
+
+    # The out-of-band changes reached the refreshed state, so they were compared above.
+    def refreshed_attr(type_: str, name: str) -> Mapping[str, Any]:
+        return after[(type_, name, None)]
+
+    full = refreshed_attr("aws_lambda_function", "full")
+    assert (full["memory_size"], full["timeout"]) == (512, 60)
+    assert full["reserved_concurrent_executions"] == 10
+    assert refreshed_attr("aws_ecr_repository", "full")["image_tag_mutability"] == "MUTABLE"
+
+    # The same changes through the CLI, against the applied state: each reported once.
+    assert scan(workdir, aws, "applied") == EXPECTED_FINDINGS
