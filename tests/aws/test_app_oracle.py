@@ -1,9 +1,10 @@
 """The oracle: hashicorp/aws 5.100.0's own refresh of moto vs. the application-service readers
-(Lambda, ECR).
+(Lambda, ECR, Route 53).
 
 The stack in stacks/app is applied to moto once, changed out of band (one change per important
 attribute: a function's memory, timeout, environment, concurrency, description, tags,
-a function deleted; a repository's tag mutability, scan-on-push, tags, a repository deleted),
+a function deleted; a repository's tag mutability, scan-on-push, tags, a repository deleted;
+a zone's comment and tags; a record's values and TTL, a weight, a record deleted),
 then refreshed with `terraform apply -refresh-only`. Every prior state instance is looked up
 through the reader's `match` and must equal the refreshed instance key by key, except the
 reader's documented `unreadable` attributes, or be gone where the refresh dropped it.
@@ -32,6 +33,7 @@ import pytest
 from driftpatch.aws.readers import LiveIndex, ReadContext
 from driftpatch.aws.readers.ecr import EcrReader
 from driftpatch.aws.readers.lambda_ import LambdaReader
+from driftpatch.aws.readers.route53 import Route53Reader
 from driftpatch.aws.session import AwsSession
 from driftpatch.embedded import PROVIDER_ENDPOINT_SERVICES, EmbeddedAws
 from driftpatch.terraform.binary import Terraform
@@ -43,13 +45,19 @@ pytestmark = pytest.mark.terraform
 
 STACK = Path(__file__).parent / "stacks" / "app"
 REGION = "us-east-1"
-TYPES = ("aws_lambda_function", "aws_ecr_repository")
+TYPES = (
+    "aws_lambda_function",
+    "aws_ecr_repository",
+    "aws_route53_zone",
+    "aws_route53_record",
+)
 # The provider endpoints this stack needs besides the harness's own.
 ENDPOINTS = ("lambda", "ecr", "route53", "dynamodb")
 # Instances the out-of-band changes remove; their refresh drops them from state.
 EXPECTED_GONE = {
     ("aws_lambda_function", "doomed"),
     ("aws_ecr_repository", "doomed"),
+    ("aws_route53_record", "doomed"),
 }
 # What `driftpatch scan` reports for the out-of-band changes, against the applied state.
 EXPECTED_FINDINGS = {
@@ -63,6 +71,13 @@ EXPECTED_FINDINGS = {
     ("drift", "aws_ecr_repository.full", "image_tag_mutability"),
     ("drift", "aws_ecr_repository.full", "image_scanning_configuration[0].scan_on_push"),
     ("drift", "aws_ecr_repository.min", "tags.Owner"),
+    ("drift", "aws_route53_zone.public", "comment"),
+    ("drift", "aws_route53_zone.public", "tags.Owner"),
+    ("drift", "aws_route53_record.www", "records"),
+    ("drift", "aws_route53_record.www", "ttl"),
+    ("drift", "aws_route53_record.short", "ttl"),
+    ("drift", "aws_route53_record.weighted", "weighted_routing_policy[0].weight"),
+    ("missing", "aws_route53_record.doomed", None),
     ("missing", "aws_lambda_function.doomed", None),
     ("missing", "aws_ecr_repository.doomed", None),
 }
@@ -83,8 +98,13 @@ def write_code(workdir: Path) -> None:
         archive.writestr("index.py", "def handler(event, context):\n    return event\n")
 
 
-def mutate(aws: EmbeddedAws) -> None:
+def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
     """Out-of-band changes, the way someone with console access would make them."""
+    zones = {
+        res["name"]: res["instances"][0]["attributes"]["zone_id"]
+        for res in state["resources"]
+        if res["type"] == "aws_route53_zone"
+    }
     fn = boto3.client("lambda", endpoint_url=aws.endpoint_url, region_name=REGION)
     ecr = boto3.client("ecr", endpoint_url=aws.endpoint_url, region_name=REGION)
 
@@ -109,6 +129,28 @@ def mutate(aws: EmbeddedAws) -> None:
     min_repo = ecr.describe_repositories(repositoryNames=["app/min"])["repositories"][0]
     ecr.tag_resource(resourceArn=min_repo["repositoryArn"], tags=[{"Key": "Owner", "Value": "ops"}])
     ecr.delete_repository(repositoryName="app/doomed")
+
+    dns = boto3.client("route53", endpoint_url=aws.endpoint_url, region_name=REGION)
+    dns.update_hosted_zone_comment(Id=zones["public"], Comment="changed by hand")
+    dns.change_tags_for_resource(
+        ResourceType="hostedzone",
+        ResourceId=zones["public"],
+        AddTags=[{"Key": "Owner", "Value": "ops"}],
+    )
+
+    def rrset(name: str, type_: str, ttl: int, *values: str, **extra: Any) -> dict[str, Any]:
+        records = [{"Value": v} for v in values]
+        return {"Name": name, "Type": type_, "TTL": ttl, "ResourceRecords": records, **extra}
+
+    def change(zone: str, action: str, record: dict[str, Any]) -> None:
+        batch = {"Changes": [{"Action": action, "ResourceRecordSet": record}]}
+        dns.change_resource_record_sets(HostedZoneId=zones[zone], ChangeBatch=batch)
+
+    change("public", "UPSERT", rrset("www.example.com.", "A", 600, "192.0.2.10", "192.0.2.99"))
+    change("public", "UPSERT", rrset("api.example.com.", "CNAME", 120, "www.example.com"))
+    weighted = rrset("w.example.com.", "A", 60, "192.0.2.20", SetIdentifier="blue", Weight=90)
+    change("public", "UPSERT", weighted)
+    change("min", "DELETE", rrset("gone.min.example.org.", "A", 300, "192.0.2.30"))
 
 
 def scan(workdir: Path, aws: EmbeddedAws, name: str) -> set[tuple[str, str | None, str | None]]:
@@ -156,7 +198,7 @@ def test_readers_match_the_providers_refresh(
     # A clean apply scans to zero drift.
     assert scan(workdir, aws, "applied") == set()
 
-    mutate(aws)
+    mutate(aws, applied)
     terraform.with_env(**aws.env()).run(
         ["apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color"], workdir
     )
@@ -164,7 +206,7 @@ def test_readers_match_the_providers_refresh(
 
     session = AwsSession(endpoint_url=aws.endpoint_url, region=REGION)
     ctx = ReadContext(session, REGION, session.account_id())
-    results = [LambdaReader().read(ctx), EcrReader().read(ctx)]
+    results = [LambdaReader().read(ctx), EcrReader().read(ctx), Route53Reader().read(ctx)]
     assert [e for r in results for e in r.errors] == []
     live = LiveIndex(tuple(x for r in results for x in r.resources))
 
@@ -182,6 +224,19 @@ def test_readers_match_the_providers_refresh(
     assert (full["memory_size"], full["timeout"]) == (512, 60)
     assert full["reserved_concurrent_executions"] == 10
     assert refreshed_attr("aws_ecr_repository", "full")["image_tag_mutability"] == "MUTABLE"
+    assert refreshed_attr("aws_route53_record", "www")["ttl"] == 600
+    assert refreshed_attr("aws_route53_zone", "public")["comment"] == "changed by hand"
+    # Route 53's own apex NS and SOA records are account defaults, never unmanaged; a record
+    # whose configuration names it short is still found under its full name.
+    defaults = {
+        r.id.split("_", 1)[1] for r in live.of_type("aws_route53_record") if r.account_default
+    }
+    assert defaults == {
+        "example.com_NS",
+        "example.com_SOA",
+        "min.example.org_NS",
+        "min.example.org_SOA",
+    }
 
     # The same changes through the CLI, against the applied state: each reported once.
     assert scan(workdir, aws, "applied") == EXPECTED_FINDINGS

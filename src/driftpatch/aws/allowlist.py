@@ -81,6 +81,14 @@ ALLOWED: dict[str, frozenset[str]] = {
         }
     ),
     "logs": frozenset({"DescribeLogGroups", "ListTagsForResource"}),
+    "route53": frozenset(
+        {
+            "GetHostedZone",
+            "ListHostedZones",
+            "ListResourceRecordSets",
+            "ListTagsForResources",
+        }
+    ),
     "s3": frozenset(
         {
             "GetBucketAccelerateConfiguration",

@@ -19,6 +19,7 @@ from driftpatch.aws.readers.interface import (
 )
 from driftpatch.aws.readers.kms import KmsReader
 from driftpatch.aws.readers.lambda_ import LambdaReader
+from driftpatch.aws.readers.route53 import Route53Reader
 from driftpatch.aws.readers.s3 import S3Reader
 from driftpatch.aws.readers.vpc import VpcReader
 
@@ -31,6 +32,7 @@ READERS: tuple[Reader, ...] = (
     *ACCOUNT_READERS,
     LambdaReader(),
     EcrReader(),
+    Route53Reader(),
 )
 
 

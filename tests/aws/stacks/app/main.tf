@@ -112,3 +112,76 @@ resource "aws_ecr_repository" "full" {
 resource "aws_ecr_repository" "doomed" {
   name = "app/doomed"
 }
+
+# ---------------------------------------------------------------- route53
+
+resource "aws_route53_zone" "public" {
+  name    = "example.com"
+  comment = "public zone"
+  tags = {
+    Env = "prod"
+  }
+}
+
+resource "aws_route53_zone" "min" {
+  name = "min.example.org."
+}
+
+# Full name, short name, several values, TXT quoting, weighted routing with a set identifier,
+# an alias.
+resource "aws_route53_record" "www" {
+  zone_id = aws_route53_zone.public.zone_id
+  name    = "www.example.com"
+  type    = "A"
+  ttl     = 300
+  records = ["192.0.2.10", "192.0.2.11"]
+}
+
+resource "aws_route53_record" "short" {
+  zone_id = aws_route53_zone.public.zone_id
+  name    = "api"
+  type    = "CNAME"
+  ttl     = 60
+  records = ["www.example.com"]
+}
+
+resource "aws_route53_record" "txt" {
+  zone_id = aws_route53_zone.public.zone_id
+  name    = "example.com"
+  type    = "TXT"
+  ttl     = 300
+  records = ["v=spf1 -all"]
+}
+
+resource "aws_route53_record" "weighted" {
+  zone_id        = aws_route53_zone.public.zone_id
+  name           = "w.example.com"
+  type           = "A"
+  ttl            = 60
+  set_identifier = "blue"
+  records        = ["192.0.2.20"]
+
+  weighted_routing_policy {
+    weight = 10
+  }
+}
+
+resource "aws_route53_record" "alias" {
+  zone_id = aws_route53_zone.min.zone_id
+  name    = "min.example.org"
+  type    = "A"
+
+  alias {
+    name                   = "dualstack.my-lb-123.us-east-1.elb.amazonaws.com."
+    zone_id                = "Z35SXDOTRQ7X7K"
+    evaluate_target_health = true
+  }
+}
+
+resource "aws_route53_record" "doomed" {
+  zone_id = aws_route53_zone.min.zone_id
+  name    = "gone.min.example.org"
+  type    = "A"
+  ttl     = 300
+  records = ["192.0.2.30"]
+}
