@@ -1,10 +1,11 @@
 """The oracle: hashicorp/aws 5.100.0's own refresh of moto vs. the application-service readers
-(Lambda, ECR, Route 53).
+(Lambda, ECR, Route 53, DynamoDB).
 
 The stack in stacks/app is applied to moto once, changed out of band (one change per important
 attribute: a function's memory, timeout, environment, concurrency, description, tags,
 a function deleted; a repository's tag mutability, scan-on-push, tags, a repository deleted;
-a zone's comment and tags; a record's values and TTL, a weight, a record deleted),
+a zone's comment and tags; a record's values and TTL, a weight, a record deleted; a table's
+read capacity, point-in-time recovery, TTL, tags, deletion protection, a table deleted),
 then refreshed with `terraform apply -refresh-only`. Every prior state instance is looked up
 through the reader's `match` and must equal the refreshed instance key by key, except the
 reader's documented `unreadable` attributes, or be gone where the refresh dropped it.
@@ -31,6 +32,7 @@ import boto3
 import pytest
 
 from driftpatch.aws.readers import LiveIndex, ReadContext
+from driftpatch.aws.readers.dynamodb import DynamoDbReader
 from driftpatch.aws.readers.ecr import EcrReader
 from driftpatch.aws.readers.lambda_ import LambdaReader
 from driftpatch.aws.readers.route53 import Route53Reader
@@ -50,6 +52,7 @@ TYPES = (
     "aws_ecr_repository",
     "aws_route53_zone",
     "aws_route53_record",
+    "aws_dynamodb_table",
 )
 # The provider endpoints this stack needs besides the harness's own.
 ENDPOINTS = ("lambda", "ecr", "route53", "dynamodb")
@@ -58,6 +61,7 @@ EXPECTED_GONE = {
     ("aws_lambda_function", "doomed"),
     ("aws_ecr_repository", "doomed"),
     ("aws_route53_record", "doomed"),
+    ("aws_dynamodb_table", "doomed"),
 }
 # What `driftpatch scan` reports for the out-of-band changes, against the applied state.
 EXPECTED_FINDINGS = {
@@ -78,6 +82,14 @@ EXPECTED_FINDINGS = {
     ("drift", "aws_route53_record.short", "ttl"),
     ("drift", "aws_route53_record.weighted", "weighted_routing_policy[0].weight"),
     ("missing", "aws_route53_record.doomed", None),
+    ("drift", "aws_dynamodb_table.full", "read_capacity"),
+    ("drift", "aws_dynamodb_table.full", "point_in_time_recovery[0].enabled"),
+    # Recovery off: AWS returns no period, and the provider's refresh writes 0 (35 before).
+    ("drift", "aws_dynamodb_table.full", "point_in_time_recovery[0].recovery_period_in_days"),
+    ("drift", "aws_dynamodb_table.full", "ttl[0].enabled"),
+    ("drift", "aws_dynamodb_table.full", "tags.Owner"),
+    ("drift", "aws_dynamodb_table.min", "deletion_protection_enabled"),
+    ("missing", "aws_dynamodb_table.doomed", None),
     ("missing", "aws_lambda_function.doomed", None),
     ("missing", "aws_ecr_repository.doomed", None),
 }
@@ -152,6 +164,24 @@ def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
     change("public", "UPSERT", weighted)
     change("min", "DELETE", rrset("gone.min.example.org.", "A", 300, "192.0.2.30"))
 
+    db = boto3.client("dynamodb", endpoint_url=aws.endpoint_url, region_name=REGION)
+    db.update_table(
+        TableName="app-orders",
+        ProvisionedThroughput={"ReadCapacityUnits": 10, "WriteCapacityUnits": 5},
+    )
+    db.update_continuous_backups(
+        TableName="app-orders",
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False},
+    )
+    db.update_time_to_live(
+        TableName="app-orders",
+        TimeToLiveSpecification={"AttributeName": "expires", "Enabled": False},
+    )
+    orders = db.describe_table(TableName="app-orders")["Table"]["TableArn"]
+    db.tag_resource(ResourceArn=orders, Tags=[{"Key": "Owner", "Value": "ops"}])
+    db.update_table(TableName="app-min", DeletionProtectionEnabled=True)
+    db.delete_table(TableName="app-doomed")
+
 
 def scan(workdir: Path, aws: EmbeddedAws, name: str) -> set[tuple[str, str | None, str | None]]:
     """`driftpatch scan` of the stack's state against the embedded AWS: (kind, address,
@@ -206,7 +236,8 @@ def test_readers_match_the_providers_refresh(
 
     session = AwsSession(endpoint_url=aws.endpoint_url, region=REGION)
     ctx = ReadContext(session, REGION, session.account_id())
-    results = [LambdaReader().read(ctx), EcrReader().read(ctx), Route53Reader().read(ctx)]
+    readers = (LambdaReader(), EcrReader(), Route53Reader(), DynamoDbReader())
+    results = [reader.read(ctx) for reader in readers]
     assert [e for r in results for e in r.errors] == []
     live = LiveIndex(tuple(x for r in results for x in r.resources))
 
@@ -226,6 +257,8 @@ def test_readers_match_the_providers_refresh(
     assert refreshed_attr("aws_ecr_repository", "full")["image_tag_mutability"] == "MUTABLE"
     assert refreshed_attr("aws_route53_record", "www")["ttl"] == 600
     assert refreshed_attr("aws_route53_zone", "public")["comment"] == "changed by hand"
+    orders = refreshed_attr("aws_dynamodb_table", "full")
+    assert orders["read_capacity"] == 10 and orders["ttl"][0]["enabled"] is False
     # Route 53's own apex NS and SOA records are account defaults, never unmanaged; a record
     # whose configuration names it short is still found under its full name.
     defaults = {

@@ -46,6 +46,15 @@ ALLOWED: dict[str, frozenset[str]] = {
             "DescribeVpcs",
         }
     ),
+    "dynamodb": frozenset(
+        {
+            "DescribeContinuousBackups",
+            "DescribeTable",
+            "DescribeTimeToLive",
+            "ListTables",
+            "ListTagsOfResource",
+        }
+    ),
     "ecr": frozenset({"DescribeRepositories", "ListTagsForResource"}),
     "guardduty": frozenset({"GetDetector", "ListDetectors", "ListTagsForResource"}),
     "iam": frozenset(

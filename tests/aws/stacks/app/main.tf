@@ -185,3 +185,76 @@ resource "aws_route53_record" "doomed" {
   ttl     = 300
   records = ["192.0.2.30"]
 }
+
+# ---------------------------------------------------------------- dynamodb
+
+resource "aws_dynamodb_table" "min" {
+  name         = "app-min"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "id"
+
+  attribute {
+    name = "id"
+    type = "S"
+  }
+}
+
+resource "aws_dynamodb_table" "full" {
+  name           = "app-orders"
+  billing_mode   = "PROVISIONED"
+  read_capacity  = 5
+  write_capacity = 5
+  hash_key       = "customer"
+  range_key      = "order"
+
+  attribute {
+    name = "customer"
+    type = "S"
+  }
+
+  attribute {
+    name = "order"
+    type = "S"
+  }
+
+  attribute {
+    name = "status"
+    type = "S"
+  }
+
+  global_secondary_index {
+    name               = "by-status"
+    hash_key           = "status"
+    projection_type    = "INCLUDE"
+    non_key_attributes = ["total"]
+    read_capacity      = 2
+    write_capacity     = 2
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  ttl {
+    attribute_name = "expires"
+    enabled        = true
+  }
+
+  stream_enabled   = true
+  stream_view_type = "NEW_AND_OLD_IMAGES"
+
+  tags = {
+    Env = "prod"
+  }
+}
+
+resource "aws_dynamodb_table" "doomed" {
+  name         = "app-doomed"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "id"
+
+  attribute {
+    name = "id"
+    type = "S"
+  }
+}

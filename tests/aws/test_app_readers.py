@@ -1,0 +1,188 @@
+"""The application-service readers (Lambda, ECR, Route 53, DynamoDB) without Terraform: value
+shaping the provider does (names, TXT quoting, ids, kept-from-state attributes), calls that do
+not grow per object where the API lists in bulk, and failures as values. The provider shape
+itself is proven against Terraform in test_app_oracle.py."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import boto3
+
+from driftpatch.aws.readers import READERS, LiveIndex, ReadContext, reader_for
+from driftpatch.aws.readers.dynamodb import DynamoDbReader
+from driftpatch.aws.readers.ecr import EcrReader
+from driftpatch.aws.readers.lambda_ import invoke_arn, signing_read
+from driftpatch.aws.readers.route53 import (
+    Route53Reader,
+    clean_record_name,
+    expand_record_name,
+    record_attributes,
+    record_key,
+)
+from driftpatch.aws.session import AwsSession
+from driftpatch.embedded import ACCOUNT_ID, EmbeddedAws
+
+from .test_iam_reader import limited_session
+
+REGION = "us-east-1"
+APP_TYPES = (
+    "aws_lambda_function",
+    "aws_ecr_repository",
+    "aws_route53_zone",
+    "aws_route53_record",
+    "aws_dynamodb_table",
+)
+
+
+def test_each_type_has_exactly_one_reader() -> None:
+    for type_ in APP_TYPES:
+        assert [r for r in READERS if type_ in r.types] == [reader_for(type_)], type_
+
+
+def test_route53_names_as_the_provider_expands_them() -> None:
+    assert expand_record_name("www", "example.com.") == "www.example.com"
+    assert expand_record_name("WWW.Example.com.", "example.com") == "www.example.com"
+    assert expand_record_name("", "example.com.") == "example.com"
+    assert clean_record_name("\\052.example.com.") == "*.example.com."
+    assert (
+        record_key("/hostedzone/Z1", "Api.Example.com.", "cname", "") == "Z1_api.example.com_CNAME"
+    )
+    assert record_key("Z1", "w.example.com", "A", "blue") == "Z1_w.example.com_A_blue"
+
+
+def test_txt_values_lose_their_outer_quotes_only() -> None:
+    rrset = {
+        "Name": "example.com.",
+        "Type": "TXT",
+        "TTL": 300,
+        "ResourceRecords": [{"Value": '"v=spf1 -all"'}, {"Value": 'a "b" c'}],
+    }
+    attrs = record_attributes("/hostedzone/Z1", rrset)
+    assert attrs["records"] == ['a "b" c', "v=spf1 -all"]
+    assert attrs["id"] == "Z1_example.com_TXT" and attrs["zone_id"] == "Z1"
+    assert "weighted_routing_policy" not in attrs  # absent live: the state's value is kept
+
+
+def test_lambda_invoke_arn_and_signing_regions() -> None:
+    arn = "arn:aws:lambda:eu-west-1:123456789012:function:f"
+    assert invoke_arn(arn) == (
+        f"arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/{arn}/invocations"
+    )
+    assert signing_read("eu-west-1", arn, "Zip")
+    assert not signing_read("eu-west-1", arn, "Image")
+    assert not signing_read("ap-south-2", arn.replace("eu-west-1", "ap-south-2"), "Zip")
+
+
+def _zone_world(aws: EmbeddedAws, zones: int) -> None:
+    dns = boto3.client("route53", endpoint_url=aws.endpoint_url, region_name=REGION)
+    for n in range(zones):
+        zone = dns.create_hosted_zone(Name=f"z{n}.example.com", CallerReference=str(n))
+        record = {
+            "Name": f"www.z{n}.example.com.",
+            "Type": "A",
+            "TTL": 60,
+            "ResourceRecords": [{"Value": "192.0.2.1"}],
+        }
+        dns.change_resource_record_sets(
+            HostedZoneId=zone["HostedZone"]["Id"],
+            ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": record}]},
+        )
+
+
+def _operations(aws: EmbeddedAws, reader: Any) -> tuple[LiveIndex, Counter[str]]:
+    session = AwsSession(endpoint_url=aws.endpoint_url, region=REGION)
+    counted: Counter[str] = Counter()
+
+    def count(model: Any, **_: Any) -> None:
+        counted[model.name] += 1
+
+    client = session.client(reader.service, REGION)
+    client.meta.events.register("before-call.*.*", count)
+    result = reader.read(ReadContext(session, REGION, ACCOUNT_ID))
+    assert result.errors == () and result.incomplete_types == frozenset()
+    return LiveIndex(result.resources), counted
+
+
+def test_route53_reads_zones_with_a_fixed_number_of_calls_each(aws: EmbeddedAws) -> None:
+    _zone_world(aws, 3)
+    live, calls = _operations(aws, Route53Reader())
+    assert calls == {
+        "ListHostedZones": 1,
+        "ListTagsForResources": 1,  # ten zones per call
+        "GetHostedZone": 3,
+        "ListResourceRecordSets": 3,
+    }
+    assert len(live.of_type("aws_route53_zone")) == 3
+    records = live.of_type("aws_route53_record")
+    # Each zone's apex NS and SOA are Route 53's own; the www records are someone's.
+    assert sorted(r.id.split("_", 1)[1] for r in records if not r.account_default) == [
+        f"www.z{n}.example.com_A" for n in range(3)
+    ]
+
+
+def test_a_record_matches_its_state_under_a_short_name(aws: EmbeddedAws) -> None:
+    _zone_world(aws, 1)
+    live, _ = _operations(aws, Route53Reader())
+    zone = live.of_type("aws_route53_zone")[0]
+    state = {
+        "zone_id": zone.id,
+        "name": "www",
+        "type": "A",
+        "set_identifier": "",
+        "allow_overwrite": None,
+        "weighted_routing_policy": [],
+    }
+    found = Route53Reader().match("aws_route53_record", f"{zone.id}_www_A", state, live)
+    assert found is not None
+    assert found.attributes["id"] == f"{zone.id}_www_A"
+    assert found.attributes["name"] == "www"
+    assert found.attributes["fqdn"] == "www.z0.example.com"
+    assert found.attributes["weighted_routing_policy"] == []
+    assert found.id == f"{zone.id}_www.z0.example.com_A"  # the live object it owns
+
+
+def test_dynamodb_keeps_what_aws_does_not_return(aws: EmbeddedAws) -> None:
+    db = boto3.client("dynamodb", endpoint_url=aws.endpoint_url, region_name=REGION)
+    db.create_table(
+        TableName="t",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+    )
+    live, calls = _operations(aws, DynamoDbReader())
+    assert calls == {
+        "ListTables": 1,
+        "DescribeTable": 1,
+        "DescribeContinuousBackups": 1,
+        "DescribeTimeToLive": 1,
+        "ListTagsOfResource": 1,
+    }
+    state = {"stream_view_type": "KEYS_ONLY", "range_key": None}
+    found = DynamoDbReader().match("aws_dynamodb_table", "t", state, live)
+    assert found is not None
+    assert found.attributes["stream_enabled"] is False
+    assert found.attributes["stream_view_type"] == "KEYS_ONLY"  # the provider keeps it
+    assert found.attributes["billing_mode"] == "PAY_PER_REQUEST"
+
+
+def test_a_denied_listing_marks_only_its_type_incomplete(aws: EmbeddedAws) -> None:
+    ecr = boto3.client("ecr", endpoint_url=aws.endpoint_url, region_name=REGION)
+    ecr.create_repository(repositoryName="repo")
+    db = boto3.client("dynamodb", endpoint_url=aws.endpoint_url, region_name=REGION)
+    db.create_table(
+        TableName="t",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+    )
+    with limited_session(aws, "ecr:DescribeRepositories") as session:
+        ctx = ReadContext(session, REGION, ACCOUNT_ID)
+        denied = EcrReader().read(ctx)
+        allowed = DynamoDbReader().read(ctx)
+    assert denied.resources == ()
+    assert denied.incomplete_types == {"aws_ecr_repository"}
+    assert [e.scope for e in denied.errors] == [f"ecr/{REGION}"]
+    assert "DescribeRepositories" in denied.errors[0].message
+    assert allowed.errors == () and [r.id for r in allowed.resources] == ["t"]
