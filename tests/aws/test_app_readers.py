@@ -14,6 +14,7 @@ from driftpatch.aws.readers import READERS, LiveIndex, ReadContext, reader_for
 from driftpatch.aws.readers.dynamodb import DynamoDbReader
 from driftpatch.aws.readers.ecr import EcrReader
 from driftpatch.aws.readers.lambda_ import invoke_arn, signing_read
+from driftpatch.aws.readers.messaging import SqsReader, name_prefix
 from driftpatch.aws.readers.route53 import (
     Route53Reader,
     clean_record_name,
@@ -33,6 +34,8 @@ APP_TYPES = (
     "aws_route53_zone",
     "aws_route53_record",
     "aws_dynamodb_table",
+    "aws_sns_topic",
+    "aws_sqs_queue",
 )
 
 
@@ -186,3 +189,29 @@ def test_a_denied_listing_marks_only_its_type_incomplete(aws: EmbeddedAws) -> No
     assert [e.scope for e in denied.errors] == [f"ecr/{REGION}"]
     assert "DescribeRepositories" in denied.errors[0].message
     assert allowed.errors == () and [r.id for r in allowed.resources] == ["t"]
+
+
+def test_an_account_without_queues_reads_as_no_queues(aws: EmbeddedAws) -> None:
+    # SQS answers ListQueues with `{}` then: no queues, not a malformed answer.
+    live, calls = _operations(aws, SqsReader())
+    assert not list(live) and calls == {"ListQueues": 1}
+
+
+def test_queue_attributes_aws_leaves_out_keep_the_state_value(aws: EmbeddedAws) -> None:
+    sqs = boto3.client("sqs", endpoint_url=aws.endpoint_url, region_name=REGION)
+    url = sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "45"})["QueueUrl"]
+    live, calls = _operations(aws, SqsReader())
+    assert calls == {"ListQueues": 1, "GetQueueAttributes": 1, "ListQueueTags": 1}
+    state = {"kms_data_key_reuse_period_seconds": 300, "visibility_timeout_seconds": 30}
+    found = SqsReader().match("aws_sqs_queue", url, state, live)
+    assert found is not None
+    assert found.attributes["visibility_timeout_seconds"] == 45  # returned: AWS's value
+    assert found.attributes["kms_data_key_reuse_period_seconds"] == 300  # left out: kept
+    assert found.attributes["name"] == "q" and found.attributes["url"] == url
+
+
+def test_name_prefixes_as_the_provider_derives_them() -> None:
+    suffix = "20261204224131343600000002"
+    assert name_prefix(f"app-{suffix}.fifo", True) == "app-"
+    assert name_prefix(f"app-{suffix}", False) == "app-"
+    assert name_prefix("app-jobs", False) == ""

@@ -119,6 +119,8 @@ ALLOWED: dict[str, frozenset[str]] = {
             "ListBuckets",
         }
     ),
+    "sns": frozenset({"GetTopicAttributes", "ListTagsForResource", "ListTopics"}),
+    "sqs": frozenset({"GetQueueAttributes", "ListQueueTags", "ListQueues"}),
     "sts": frozenset({"GetCallerIdentity"}),
 }
 

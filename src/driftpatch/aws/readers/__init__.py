@@ -20,6 +20,7 @@ from driftpatch.aws.readers.interface import (
 )
 from driftpatch.aws.readers.kms import KmsReader
 from driftpatch.aws.readers.lambda_ import LambdaReader
+from driftpatch.aws.readers.messaging import SnsReader, SqsReader
 from driftpatch.aws.readers.route53 import Route53Reader
 from driftpatch.aws.readers.s3 import S3Reader
 from driftpatch.aws.readers.vpc import VpcReader
@@ -35,6 +36,8 @@ READERS: tuple[Reader, ...] = (
     EcrReader(),
     Route53Reader(),
     DynamoDbReader(),
+    SnsReader(),
+    SqsReader(),
 )
 
 

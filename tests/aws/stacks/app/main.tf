@@ -33,6 +33,7 @@ resource "aws_lambda_function" "min" {
   runtime          = "python3.12"
   filename         = "fn.zip"
   source_code_hash = filebase64sha256("fn.zip")
+  publish          = true # version "1": the provider reads the last listed version
 }
 
 resource "aws_lambda_function" "full" {
@@ -66,15 +67,6 @@ resource "aws_lambda_function" "full" {
     Env  = "prod"
     Team = "orders"
   }
-}
-
-resource "aws_lambda_function" "published" {
-  function_name = "app-published"
-  role          = aws_iam_role.lambda.arn
-  handler       = "index.handler"
-  runtime       = "python3.12"
-  filename      = "fn.zip"
-  publish       = true
 }
 
 resource "aws_lambda_function" "doomed" {
@@ -257,4 +249,51 @@ resource "aws_dynamodb_table" "doomed" {
     name = "id"
     type = "S"
   }
+}
+
+# ---------------------------------------------------------------- sns / sqs
+
+resource "aws_sns_topic" "min" {
+  name = "app-events"
+}
+
+resource "aws_sns_topic" "full" {
+  name         = "app-alerts"
+  display_name = "Alerts"
+  tags = {
+    Env = "prod"
+  }
+}
+
+resource "aws_sns_topic" "doomed" {
+  name = "app-doomed"
+}
+
+resource "aws_sqs_queue" "dlq" {
+  name = "app-dlq"
+}
+
+resource "aws_sqs_queue" "full" {
+  name                       = "app-jobs"
+  delay_seconds              = 5
+  visibility_timeout_seconds = 60
+  message_retention_seconds  = 86400
+  receive_wait_time_seconds  = 10
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.dlq.arn
+    maxReceiveCount     = 3
+  })
+  tags = {
+    Env = "prod"
+  }
+}
+
+resource "aws_sqs_queue" "fifo" {
+  name_prefix                 = "app-"
+  fifo_queue                  = true
+  content_based_deduplication = true
+}
+
+resource "aws_sqs_queue" "doomed" {
+  name = "app-doomed"
 }
