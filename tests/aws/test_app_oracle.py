@@ -1,5 +1,5 @@
 """The oracle: hashicorp/aws 5.100.0's own refresh of moto vs. the application-service readers
-(Lambda, ECR, Route 53, DynamoDB, SNS, SQS).
+(Lambda, ECR, Route 53, DynamoDB, SNS, SQS, KMS aliases).
 
 The stack in stacks/app is applied to moto once, changed out of band (one change per important
 attribute: a function's memory, timeout, environment, concurrency, description, tags,
@@ -7,7 +7,7 @@ a function deleted; a repository's tag mutability, scan-on-push, tags, a reposit
 a zone's comment and tags; a record's values and TTL, a weight, a record deleted; a table's
 read capacity, point-in-time recovery, TTL, tags, deletion protection, a table deleted; a
 topic's display name and tags, a topic deleted; a queue's visibility timeout, retention and
-tags, a queue deleted),
+tags, a queue deleted; an alias pointed at another key, an alias deleted),
 then refreshed with `terraform apply -refresh-only`. Every prior state instance is looked up
 through the reader's `match` and must equal the refreshed instance key by key, except the
 reader's documented `unreadable` attributes, or be gone where the refresh dropped it.
@@ -37,6 +37,7 @@ import pytest
 from driftpatch.aws.readers import READERS, LiveIndex, ReadContext
 from driftpatch.aws.readers.dynamodb import DynamoDbReader
 from driftpatch.aws.readers.ecr import EcrReader
+from driftpatch.aws.readers.kms import KmsReader
 from driftpatch.aws.readers.lambda_ import LambdaReader
 from driftpatch.aws.readers.messaging import SnsReader, SqsReader
 from driftpatch.aws.readers.route53 import Route53Reader
@@ -62,6 +63,7 @@ TYPES = (
     "aws_dynamodb_table",
     "aws_sns_topic",
     "aws_sqs_queue",
+    "aws_kms_alias",
 )
 # The provider endpoints this stack needs besides the harness's own.
 ENDPOINTS = ("lambda", "ecr", "route53", "dynamodb", "sns", "sqs")
@@ -73,6 +75,7 @@ EXPECTED_GONE = {
     ("aws_dynamodb_table", "doomed"),
     ("aws_sns_topic", "doomed"),
     ("aws_sqs_queue", "doomed"),
+    ("aws_kms_alias", "doomed"),
 }
 # What `driftpatch scan` reports for the out-of-band changes, against the applied state.
 EXPECTED_FINDINGS = {
@@ -108,6 +111,8 @@ EXPECTED_FINDINGS = {
     ("drift", "aws_sqs_queue.full", "message_retention_seconds"),
     ("drift", "aws_sqs_queue.full", "tags.Owner"),
     ("missing", "aws_sqs_queue.doomed", None),
+    ("drift", "aws_kms_alias.app", "target_key_id"),
+    ("missing", "aws_kms_alias.doomed", None),
     ("missing", "aws_lambda_function.doomed", None),
     ("missing", "aws_ecr_repository.doomed", None),
 }
@@ -119,6 +124,7 @@ APP_READERS = (
     DynamoDbReader(),
     SnsReader(),
     SqsReader(),
+    KmsReader(),
 )
 TfApply = Callable[[Path], dict[str, Any]]
 
@@ -221,6 +227,15 @@ def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
     )
     sqs.tag_queue(QueueUrl=jobs, Tags={"Owner": "ops"})
     sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName="app-doomed")["QueueUrl"])
+
+    kms = boto3.client("kms", endpoint_url=aws.endpoint_url, region_name=REGION)
+    spare = next(
+        res["instances"][0]["attributes"]["key_id"]
+        for res in state["resources"]
+        if (res["type"], res["name"]) == ("aws_kms_key", "spare")
+    )
+    kms.update_alias(AliasName="alias/app", TargetKeyId=spare)
+    kms.delete_alias(AliasName="alias/app-doomed")
 
 
 def inventory(ctx: ReadContext) -> Inventory:

@@ -36,6 +36,7 @@ APP_TYPES = (
     "aws_dynamodb_table",
     "aws_sns_topic",
     "aws_sqs_queue",
+    "aws_kms_alias",
 )
 
 

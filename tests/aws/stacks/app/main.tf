@@ -297,3 +297,28 @@ resource "aws_sqs_queue" "fifo" {
 resource "aws_sqs_queue" "doomed" {
   name = "app-doomed"
 }
+
+# ---------------------------------------------------------------- kms aliases
+
+resource "aws_kms_key" "app" {
+  description = "app data"
+}
+
+resource "aws_kms_key" "spare" {
+  description = "spare"
+}
+
+resource "aws_kms_alias" "app" {
+  name          = "alias/app"
+  target_key_id = aws_kms_key.app.key_id
+}
+
+resource "aws_kms_alias" "prefixed" {
+  name_prefix   = "alias/app-"
+  target_key_id = aws_kms_key.app.arn
+}
+
+resource "aws_kms_alias" "doomed" {
+  name          = "alias/app-doomed"
+  target_key_id = aws_kms_key.spare.key_id
+}
