@@ -1,5 +1,5 @@
 """The oracle: hashicorp/aws 5.100.0's own refresh of moto vs. the application-service readers
-(Lambda, ECR, Route 53, DynamoDB, SNS, SQS, KMS aliases).
+(Lambda, ECR, Route 53, DynamoDB, SNS, SQS, KMS aliases, SSM parameters).
 
 The stack in stacks/app is applied to moto once, changed out of band (one change per important
 attribute: a function's memory, timeout, environment, concurrency, description, tags,
@@ -7,7 +7,8 @@ a function deleted; a repository's tag mutability, scan-on-push, tags, a reposit
 a zone's comment and tags; a record's values and TTL, a weight, a record deleted; a table's
 read capacity, point-in-time recovery, TTL, tags, deletion protection, a table deleted; a
 topic's display name and tags, a topic deleted; a queue's visibility timeout, retention and
-tags, a queue deleted; an alias pointed at another key, an alias deleted),
+tags, a queue deleted; an alias pointed at another key, an alias deleted; a parameter's value
+and description, tags, a parameter deleted),
 then refreshed with `terraform apply -refresh-only`. Every prior state instance is looked up
 through the reader's `match` and must equal the refreshed instance key by key, except the
 reader's documented `unreadable` attributes, or be gone where the refresh dropped it.
@@ -41,6 +42,7 @@ from driftpatch.aws.readers.kms import KmsReader
 from driftpatch.aws.readers.lambda_ import LambdaReader
 from driftpatch.aws.readers.messaging import SnsReader, SqsReader
 from driftpatch.aws.readers.route53 import Route53Reader
+from driftpatch.aws.readers.ssm import SsmReader
 from driftpatch.aws.session import AwsSession
 from driftpatch.drift.detect import detect
 from driftpatch.embedded import PROVIDER_ENDPOINT_SERVICES, EmbeddedAws
@@ -64,9 +66,10 @@ TYPES = (
     "aws_sns_topic",
     "aws_sqs_queue",
     "aws_kms_alias",
+    "aws_ssm_parameter",
 )
 # The provider endpoints this stack needs besides the harness's own.
-ENDPOINTS = ("lambda", "ecr", "route53", "dynamodb", "sns", "sqs")
+ENDPOINTS = ("lambda", "ecr", "route53", "dynamodb", "sns", "sqs", "ssm")
 # Instances the out-of-band changes remove; their refresh drops them from state.
 EXPECTED_GONE = {
     ("aws_lambda_function", "doomed"),
@@ -76,6 +79,7 @@ EXPECTED_GONE = {
     ("aws_sns_topic", "doomed"),
     ("aws_sqs_queue", "doomed"),
     ("aws_kms_alias", "doomed"),
+    ("aws_ssm_parameter", "doomed"),
 }
 # What `driftpatch scan` reports for the out-of-band changes, against the applied state.
 EXPECTED_FINDINGS = {
@@ -113,6 +117,10 @@ EXPECTED_FINDINGS = {
     ("missing", "aws_sqs_queue.doomed", None),
     ("drift", "aws_kms_alias.app", "target_key_id"),
     ("missing", "aws_kms_alias.doomed", None),
+    ("drift", "aws_ssm_parameter.plain", "value"),
+    ("drift", "aws_ssm_parameter.plain", "description"),
+    ("drift", "aws_ssm_parameter.list", "tags.Owner"),
+    ("missing", "aws_ssm_parameter.doomed", None),
     ("missing", "aws_lambda_function.doomed", None),
     ("missing", "aws_ecr_repository.doomed", None),
 }
@@ -125,6 +133,7 @@ APP_READERS = (
     SnsReader(),
     SqsReader(),
     KmsReader(),
+    SsmReader(),
 )
 TfApply = Callable[[Path], dict[str, Any]]
 
@@ -237,6 +246,19 @@ def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
     kms.update_alias(AliasName="alias/app", TargetKeyId=spare)
     kms.delete_alias(AliasName="alias/app-doomed")
 
+    ssm = boto3.client("ssm", endpoint_url=aws.endpoint_url, region_name=REGION)
+    ssm.put_parameter(
+        Name="/app/endpoint",
+        Value="https://evil.example.com",
+        Description="changed by hand",
+        Type="String",
+        Overwrite=True,
+    )
+    ssm.add_tags_to_resource(
+        ResourceType="Parameter", ResourceId="/app/zones", Tags=[{"Key": "Owner", "Value": "ops"}]
+    )
+    ssm.delete_parameter(Name="/app/doomed")
+
 
 def inventory(ctx: ReadContext) -> Inventory:
     results = [reader.read(ctx) for reader in APP_READERS]
@@ -292,7 +314,8 @@ def test_readers_match_the_providers_refresh(
     session = AwsSession(endpoint_url=aws.endpoint_url, region=REGION)
     ctx = ReadContext(session, REGION, session.account_id())
     state = parse_state(json.dumps(applied).encode(), "applied")
-    ours = [i for i in state.resources if i.type in TYPES]
+    covered = {t for reader in APP_READERS for t in reader.types}  # and aws_kms_key
+    ours = [i for i in state.resources if i.type in covered]
     clean = detect(ours, inventory(ctx), readers=READERS)
     assert clean.findings == (), [(f.address, f.attribute, f.actual) for f in clean.findings]
 
@@ -310,6 +333,14 @@ def test_readers_match_the_providers_refresh(
     assert {t for t, _, _ in prior} == set(TYPES)
     assert {(t, n) for t, n, _ in prior.keys() - after.keys()} == EXPECTED_GONE
     problems = differences(prior, after, live)
+    # A SecureString's value is never read: the one difference by design. Its secret is
+    # nowhere in what the reader holds.
+    by_design = "aws_ssm_parameter.secret.value:"
+    assert [p for p in problems if p.startswith(by_design)], problems
+    problems = [p for p in problems if not p.startswith(by_design)]
+    secret = live.get("aws_ssm_parameter", "/app/db-password")
+    assert secret is not None and "value" not in secret.attributes
+    assert "not-a-real-password" not in json.dumps([dict(r.attributes) for r in live])
     assert not problems, "reader differs from the provider's refresh:\n" + "\n".join(problems)
 
     # The out-of-band changes reached the refreshed state, so they were compared above.

@@ -121,6 +121,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     ),
     "sns": frozenset({"GetTopicAttributes", "ListTagsForResource", "ListTopics"}),
     "sqs": frozenset({"GetQueueAttributes", "ListQueueTags", "ListQueues"}),
+    "ssm": frozenset({"DescribeParameters", "GetParameters", "ListTagsForResource"}),
     "sts": frozenset({"GetCallerIdentity"}),
 }
 

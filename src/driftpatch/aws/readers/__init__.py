@@ -23,6 +23,7 @@ from driftpatch.aws.readers.lambda_ import LambdaReader
 from driftpatch.aws.readers.messaging import SnsReader, SqsReader
 from driftpatch.aws.readers.route53 import Route53Reader
 from driftpatch.aws.readers.s3 import S3Reader
+from driftpatch.aws.readers.ssm import SsmReader
 from driftpatch.aws.readers.vpc import VpcReader
 
 READERS: tuple[Reader, ...] = (
@@ -38,6 +39,7 @@ READERS: tuple[Reader, ...] = (
     DynamoDbReader(),
     SnsReader(),
     SqsReader(),
+    SsmReader(),
 )
 
 

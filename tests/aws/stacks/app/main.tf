@@ -322,3 +322,33 @@ resource "aws_kms_alias" "doomed" {
   name          = "alias/app-doomed"
   target_key_id = aws_kms_key.spare.key_id
 }
+
+# ---------------------------------------------------------------- ssm parameters
+
+resource "aws_ssm_parameter" "plain" {
+  name        = "/app/endpoint"
+  type        = "String"
+  value       = "https://api.example.com"
+  description = "where the API lives"
+  tags = {
+    Env = "prod"
+  }
+}
+
+resource "aws_ssm_parameter" "list" {
+  name  = "/app/zones"
+  type  = "StringList"
+  value = "a,b,c"
+}
+
+resource "aws_ssm_parameter" "secret" {
+  name  = "/app/db-password"
+  type  = "SecureString"
+  value = "not-a-real-password"
+}
+
+resource "aws_ssm_parameter" "doomed" {
+  name  = "/app/doomed"
+  type  = "String"
+  value = "x"
+}
