@@ -22,6 +22,7 @@ from driftpatch.aws.readers.route53 import (
     record_attributes,
     record_key,
 )
+from driftpatch.aws.readers.ssm import SsmReader
 from driftpatch.aws.session import AwsSession
 from driftpatch.embedded import ACCOUNT_ID, EmbeddedAws
 
@@ -37,6 +38,7 @@ APP_TYPES = (
     "aws_sns_topic",
     "aws_sqs_queue",
     "aws_kms_alias",
+    "aws_ssm_parameter",
 )
 
 
@@ -216,3 +218,29 @@ def test_name_prefixes_as_the_provider_derives_them() -> None:
     assert name_prefix(f"app-{suffix}.fifo", True) == "app-"
     assert name_prefix(f"app-{suffix}", False) == "app-"
     assert name_prefix("app-jobs", False) == ""
+
+
+def test_securestring_values_are_never_read(aws: EmbeddedAws) -> None:
+    ssm = boto3.client("ssm", endpoint_url=aws.endpoint_url, region_name=REGION)
+    ssm.put_parameter(Name="/p/plain", Value="visible", Type="String")
+    ssm.put_parameter(Name="/p/secret", Value="hunter2-secret", Type="SecureString")
+    session = AwsSession(endpoint_url=aws.endpoint_url, region=REGION)
+    asked: list[str] = []  # the names GetParameters was asked for
+
+    def record(params: Any, **_: Any) -> None:
+        asked.extend(params["Names"])
+
+    client = session.client("ssm", REGION)
+    client.meta.events.register("before-parameter-build.ssm.GetParameters", record)
+    result = SsmReader().read(ReadContext(session, REGION, ACCOUNT_ID))
+    assert result.errors == ()
+    live = LiveIndex(result.resources)
+    plain, secret = (
+        live.get("aws_ssm_parameter", "/p/plain"),
+        live.get("aws_ssm_parameter", "/p/secret"),
+    )
+    assert plain is not None and plain.attributes["value"] == "visible"
+    assert secret is not None and "value" not in secret.attributes
+    assert secret.attributes["type"] == "SecureString"
+    assert "hunter2" not in repr([dict(r.attributes) for r in result.resources])
+    assert asked == ["/p/plain"]
