@@ -1,5 +1,5 @@
 """The oracle: hashicorp/aws 5.100.0's own refresh of moto vs. the application-service readers
-(Lambda, ECR, Route 53, DynamoDB, SNS, SQS, KMS aliases, SSM parameters).
+(Lambda, ECR, Route 53, DynamoDB, SNS, SQS, KMS aliases, SSM parameters, Secrets Manager).
 
 The stack in stacks/app is applied to moto once, changed out of band (one change per important
 attribute: a function's memory, timeout, environment, concurrency, description, tags,
@@ -8,7 +8,8 @@ a zone's comment and tags; a record's values and TTL, a weight, a record deleted
 read capacity, point-in-time recovery, TTL, tags, deletion protection, a table deleted; a
 topic's display name and tags, a topic deleted; a queue's visibility timeout, retention and
 tags, a queue deleted; an alias pointed at another key, an alias deleted; a parameter's value
-and description, tags, a parameter deleted),
+and description, tags, a parameter deleted; a secret's description, tags and policy, a secret
+deleted),
 then refreshed with `terraform apply -refresh-only`. Every prior state instance is looked up
 through the reader's `match` and must equal the refreshed instance key by key, except the
 reader's documented `unreadable` attributes, or be gone where the refresh dropped it.
@@ -42,6 +43,7 @@ from driftpatch.aws.readers.kms import KmsReader
 from driftpatch.aws.readers.lambda_ import LambdaReader
 from driftpatch.aws.readers.messaging import SnsReader, SqsReader
 from driftpatch.aws.readers.route53 import Route53Reader
+from driftpatch.aws.readers.secrets import SecretsManagerReader
 from driftpatch.aws.readers.ssm import SsmReader
 from driftpatch.aws.session import AwsSession
 from driftpatch.drift.detect import detect
@@ -67,9 +69,10 @@ TYPES = (
     "aws_sqs_queue",
     "aws_kms_alias",
     "aws_ssm_parameter",
+    "aws_secretsmanager_secret",
 )
 # The provider endpoints this stack needs besides the harness's own.
-ENDPOINTS = ("lambda", "ecr", "route53", "dynamodb", "sns", "sqs", "ssm")
+ENDPOINTS = ("lambda", "ecr", "route53", "dynamodb", "sns", "sqs", "ssm", "secretsmanager")
 # Instances the out-of-band changes remove; their refresh drops them from state.
 EXPECTED_GONE = {
     ("aws_lambda_function", "doomed"),
@@ -80,6 +83,7 @@ EXPECTED_GONE = {
     ("aws_sqs_queue", "doomed"),
     ("aws_kms_alias", "doomed"),
     ("aws_ssm_parameter", "doomed"),
+    ("aws_secretsmanager_secret", "doomed"),
 }
 # What `driftpatch scan` reports for the out-of-band changes, against the applied state.
 EXPECTED_FINDINGS = {
@@ -121,6 +125,10 @@ EXPECTED_FINDINGS = {
     ("drift", "aws_ssm_parameter.plain", "description"),
     ("drift", "aws_ssm_parameter.list", "tags.Owner"),
     ("missing", "aws_ssm_parameter.doomed", None),
+    ("drift", "aws_secretsmanager_secret.full", "description"),
+    ("drift", "aws_secretsmanager_secret.full", "tags.Owner"),
+    ("drift", "aws_secretsmanager_secret.min", "policy"),
+    ("missing", "aws_secretsmanager_secret.doomed", None),
     ("missing", "aws_lambda_function.doomed", None),
     ("missing", "aws_ecr_repository.doomed", None),
 }
@@ -134,6 +142,7 @@ APP_READERS = (
     SqsReader(),
     KmsReader(),
     SsmReader(),
+    SecretsManagerReader(),
 )
 TfApply = Callable[[Path], dict[str, Any]]
 
@@ -258,6 +267,19 @@ def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
         ResourceType="Parameter", ResourceId="/app/zones", Tags=[{"Key": "Owner", "Value": "ops"}]
     )
     ssm.delete_parameter(Name="/app/doomed")
+
+    sm = boto3.client("secretsmanager", endpoint_url=aws.endpoint_url, region_name=REGION)
+    sm.update_secret(SecretId="app/db", Description="changed by hand")
+    sm.tag_resource(SecretId="app/db", Tags=[{"Key": "Owner", "Value": "ops"}])
+    grant = {
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+        "Action": "secretsmanager:GetSecretValue",
+        "Resource": "*",
+    }
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [grant]})
+    sm.put_resource_policy(SecretId="app/min", ResourcePolicy=policy)
+    sm.delete_secret(SecretId="app/doomed", ForceDeleteWithoutRecovery=True)
 
 
 def inventory(ctx: ReadContext) -> Inventory:

@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 
+from driftpatch.aws.allowlist import is_allowed
 from driftpatch.aws.readers import READERS, LiveIndex, ReadContext, reader_for
 from driftpatch.aws.readers.dynamodb import DynamoDbReader
 from driftpatch.aws.readers.ecr import EcrReader
@@ -39,6 +40,7 @@ APP_TYPES = (
     "aws_sqs_queue",
     "aws_kms_alias",
     "aws_ssm_parameter",
+    "aws_secretsmanager_secret",
 )
 
 
@@ -244,3 +246,11 @@ def test_securestring_values_are_never_read(aws: EmbeddedAws) -> None:
     assert secret.attributes["type"] == "SecureString"
     assert "hunter2" not in repr([dict(r.attributes) for r in result.resources])
     assert asked == ["/p/plain"]
+
+
+def test_secret_values_cannot_be_read() -> None:
+    # The secrets reader reads metadata and policy; the calls that return values are refused
+    # before a request is signed.
+    assert not is_allowed("secretsmanager", "GetSecretValue")
+    assert not is_allowed("secretsmanager", "BatchGetSecretValue")
+    assert not is_allowed("ssm", "GetParameter")  # GetParameters is used, never decrypting

@@ -119,6 +119,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "ListBuckets",
         }
     ),
+    "secretsmanager": frozenset({"DescribeSecret", "GetResourcePolicy", "ListSecrets"}),
     "sns": frozenset({"GetTopicAttributes", "ListTagsForResource", "ListTopics"}),
     "sqs": frozenset({"GetQueueAttributes", "ListQueueTags", "ListQueues"}),
     "ssm": frozenset({"DescribeParameters", "GetParameters", "ListTagsForResource"}),

@@ -23,6 +23,7 @@ from driftpatch.aws.readers.lambda_ import LambdaReader
 from driftpatch.aws.readers.messaging import SnsReader, SqsReader
 from driftpatch.aws.readers.route53 import Route53Reader
 from driftpatch.aws.readers.s3 import S3Reader
+from driftpatch.aws.readers.secrets import SecretsManagerReader
 from driftpatch.aws.readers.ssm import SsmReader
 from driftpatch.aws.readers.vpc import VpcReader
 
@@ -40,6 +41,7 @@ READERS: tuple[Reader, ...] = (
     SnsReader(),
     SqsReader(),
     SsmReader(),
+    SecretsManagerReader(),
 )
 
 

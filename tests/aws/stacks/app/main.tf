@@ -352,3 +352,24 @@ resource "aws_ssm_parameter" "doomed" {
   type  = "String"
   value = "x"
 }
+
+# ---------------------------------------------------------------- secrets manager
+
+resource "aws_secretsmanager_secret" "min" {
+  name                    = "app/min"
+  recovery_window_in_days = 0
+}
+
+resource "aws_secretsmanager_secret" "full" {
+  name                    = "app/db"
+  description             = "database credentials"
+  recovery_window_in_days = 0
+  tags = {
+    Env = "prod"
+  }
+}
+
+resource "aws_secretsmanager_secret" "doomed" {
+  name                    = "app/doomed"
+  recovery_window_in_days = 0
+}
