@@ -1,5 +1,6 @@
 """The oracle: hashicorp/aws 5.100.0's own refresh of moto vs. the application-service readers
-(Lambda, ECR, Route 53, DynamoDB, SNS, SQS, KMS aliases, SSM parameters, Secrets Manager).
+(Lambda, ECR, Route 53, DynamoDB, SNS, SQS, KMS aliases, SSM parameters, Secrets Manager,
+CloudWatch metric alarms).
 
 The stack in stacks/app is applied to moto once, changed out of band (one change per important
 attribute: a function's memory, timeout, environment, concurrency, description, tags,
@@ -9,10 +10,10 @@ read capacity, point-in-time recovery, TTL, tags, deletion protection, a table d
 topic's display name and tags, a topic deleted; a queue's visibility timeout, retention and
 tags, a queue deleted; an alias pointed at another key, an alias deleted; a parameter's value
 and description, tags, a parameter deleted; a secret's description, tags and policy, a secret
-deleted),
-then refreshed with `terraform apply -refresh-only`. Every prior state instance is looked up
-through the reader's `match` and must equal the refreshed instance key by key, except the
-reader's documented `unreadable` attributes, or be gone where the refresh dropped it.
+deleted; an alarm's threshold and tags, an alarm deleted), then refreshed with
+`terraform apply -refresh-only`. Every prior state instance is looked up through the reader's
+`match` and must equal the refreshed instance key by key, except the reader's documented
+`unreadable` attributes, or be gone where the refresh dropped it.
 
 The applied state scans to zero findings through `detect`, and after the changes the same world
 goes through `driftpatch scan` (the CLI in a subprocess, as a user runs it): each change is
@@ -37,6 +38,7 @@ import boto3
 import pytest
 
 from driftpatch.aws.readers import READERS, LiveIndex, ReadContext
+from driftpatch.aws.readers.cloudwatch import CloudWatchReader
 from driftpatch.aws.readers.dynamodb import DynamoDbReader
 from driftpatch.aws.readers.ecr import EcrReader
 from driftpatch.aws.readers.kms import KmsReader
@@ -70,9 +72,11 @@ TYPES = (
     "aws_kms_alias",
     "aws_ssm_parameter",
     "aws_secretsmanager_secret",
+    "aws_cloudwatch_metric_alarm",
 )
 # The provider endpoints this stack needs besides the harness's own.
 ENDPOINTS = ("lambda", "ecr", "route53", "dynamodb", "sns", "sqs", "ssm", "secretsmanager")
+# (cloudwatch is among the harness's own.)
 # Instances the out-of-band changes remove; their refresh drops them from state.
 EXPECTED_GONE = {
     ("aws_lambda_function", "doomed"),
@@ -84,6 +88,7 @@ EXPECTED_GONE = {
     ("aws_kms_alias", "doomed"),
     ("aws_ssm_parameter", "doomed"),
     ("aws_secretsmanager_secret", "doomed"),
+    ("aws_cloudwatch_metric_alarm", "doomed"),
 }
 # What `driftpatch scan` reports for the out-of-band changes, against the applied state.
 EXPECTED_FINDINGS = {
@@ -129,6 +134,9 @@ EXPECTED_FINDINGS = {
     ("drift", "aws_secretsmanager_secret.full", "tags.Owner"),
     ("drift", "aws_secretsmanager_secret.min", "policy"),
     ("missing", "aws_secretsmanager_secret.doomed", None),
+    ("drift", "aws_cloudwatch_metric_alarm.errors", "threshold"),
+    ("drift", "aws_cloudwatch_metric_alarm.errors", "tags.Owner"),
+    ("missing", "aws_cloudwatch_metric_alarm.doomed", None),
     ("missing", "aws_lambda_function.doomed", None),
     ("missing", "aws_ecr_repository.doomed", None),
 }
@@ -143,6 +151,7 @@ APP_READERS = (
     KmsReader(),
     SsmReader(),
     SecretsManagerReader(),
+    CloudWatchReader(),
 )
 TfApply = Callable[[Path], dict[str, Any]]
 
@@ -280,6 +289,26 @@ def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
     policy = json.dumps({"Version": "2012-10-17", "Statement": [grant]})
     sm.put_resource_policy(SecretId="app/min", ResourcePolicy=policy)
     sm.delete_secret(SecretId="app/doomed", ForceDeleteWithoutRecovery=True)
+
+    cw = boto3.client("cloudwatch", endpoint_url=aws.endpoint_url, region_name=REGION)
+    alarm = cw.describe_alarms(AlarmNames=["app-errors"])["MetricAlarms"][0]
+    cw.put_metric_alarm(
+        AlarmName="app-errors",
+        AlarmDescription=alarm["AlarmDescription"],
+        ComparisonOperator=alarm["ComparisonOperator"],
+        EvaluationPeriods=alarm["EvaluationPeriods"],
+        MetricName=alarm["MetricName"],
+        Namespace=alarm["Namespace"],
+        Period=alarm["Period"],
+        Statistic=alarm["Statistic"],
+        Threshold=5,
+        AlarmActions=alarm["AlarmActions"],
+        Dimensions=alarm["Dimensions"],
+        TreatMissingData=alarm.get("TreatMissingData", "missing"),
+        ActionsEnabled=alarm["ActionsEnabled"],
+    )
+    cw.tag_resource(ResourceARN=alarm["AlarmArn"], Tags=[{"Key": "Owner", "Value": "ops"}])
+    cw.delete_alarms(AlarmNames=["app-doomed"])
 
 
 def inventory(ctx: ReadContext) -> Inventory:

@@ -41,6 +41,7 @@ APP_TYPES = (
     "aws_kms_alias",
     "aws_ssm_parameter",
     "aws_secretsmanager_secret",
+    "aws_cloudwatch_metric_alarm",
 )
 
 

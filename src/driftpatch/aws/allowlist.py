@@ -20,6 +20,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "cloudtrail": frozenset(
         {"DescribeTrails", "GetEventSelectors", "GetInsightSelectors", "GetTrailStatus", "ListTags"}
     ),
+    "cloudwatch": frozenset({"DescribeAlarms", "ListTagsForResource"}),
     "config": frozenset(
         {
             "DescribeConfigurationRecorderStatus",

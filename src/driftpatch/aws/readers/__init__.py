@@ -7,6 +7,7 @@ tests/aws/test_registry.py checks every type is emitted by exactly one reader.
 from __future__ import annotations
 
 from driftpatch.aws.readers.account import READERS as ACCOUNT_READERS
+from driftpatch.aws.readers.cloudwatch import CloudWatchReader
 from driftpatch.aws.readers.dynamodb import DynamoDbReader
 from driftpatch.aws.readers.ec2 import Ec2Reader
 from driftpatch.aws.readers.ecr import EcrReader
@@ -42,6 +43,7 @@ READERS: tuple[Reader, ...] = (
     SqsReader(),
     SsmReader(),
     SecretsManagerReader(),
+    CloudWatchReader(),
 )
 
 

@@ -373,3 +373,35 @@ resource "aws_secretsmanager_secret" "doomed" {
   name                    = "app/doomed"
   recovery_window_in_days = 0
 }
+
+# ---------------------------------------------------------------- cloudwatch alarms
+
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  alarm_name          = "app-errors"
+  alarm_description   = "lambda errors"
+  comparison_operator = "GreaterThanThreshold"
+  evaluation_periods  = 2
+  metric_name         = "Errors"
+  namespace           = "AWS/Lambda"
+  period              = 60
+  statistic           = "Sum"
+  threshold           = 1
+  alarm_actions       = [aws_sns_topic.full.arn]
+  dimensions = {
+    FunctionName = "app-full"
+  }
+  tags = {
+    Env = "prod"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "doomed" {
+  alarm_name          = "app-doomed"
+  comparison_operator = "LessThanThreshold"
+  evaluation_periods  = 1
+  metric_name         = "Invocations"
+  namespace           = "AWS/Lambda"
+  period              = 300
+  statistic           = "Average"
+  threshold           = 0.5
+}
