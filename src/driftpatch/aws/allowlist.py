@@ -20,6 +20,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "cloudtrail": frozenset(
         {"DescribeTrails", "GetEventSelectors", "GetInsightSelectors", "GetTrailStatus", "ListTags"}
     ),
+    "cloudwatch": frozenset({"DescribeAlarms", "ListTagsForResource"}),
     "config": frozenset(
         {
             "DescribeConfigurationRecorderStatus",
@@ -55,6 +56,16 @@ ALLOWED: dict[str, frozenset[str]] = {
             "DescribeVpcs",
         }
     ),
+    "dynamodb": frozenset(
+        {
+            "DescribeContinuousBackups",
+            "DescribeTable",
+            "DescribeTimeToLive",
+            "ListTables",
+            "ListTagsOfResource",
+        }
+    ),
+    "ecr": frozenset({"DescribeRepositories", "ListTagsForResource"}),
     "guardduty": frozenset({"GetDetector", "ListDetectors", "ListTagsForResource"}),
     "iam": frozenset(
         {
@@ -84,6 +95,14 @@ ALLOWED: dict[str, frozenset[str]] = {
             "ListResourceTags",
         }
     ),
+    "lambda": frozenset(
+        {
+            "GetFunction",
+            "GetFunctionCodeSigningConfig",
+            "ListFunctions",
+            "ListVersionsByFunction",
+        }
+    ),
     "logs": frozenset({"DescribeLogGroups", "ListTagsForResource"}),
     "rds": frozenset(
         {
@@ -91,6 +110,14 @@ ALLOWED: dict[str, frozenset[str]] = {
             "DescribeDBParameters",
             "DescribeDBSubnetGroups",
             "ListTagsForResource",
+        }
+    ),
+    "route53": frozenset(
+        {
+            "GetHostedZone",
+            "ListHostedZones",
+            "ListResourceRecordSets",
+            "ListTagsForResources",
         }
     ),
     "s3": frozenset(
@@ -114,6 +141,10 @@ ALLOWED: dict[str, frozenset[str]] = {
             "ListBuckets",
         }
     ),
+    "secretsmanager": frozenset({"DescribeSecret", "GetResourcePolicy", "ListSecrets"}),
+    "sns": frozenset({"GetTopicAttributes", "ListTagsForResource", "ListTopics"}),
+    "sqs": frozenset({"GetQueueAttributes", "ListQueueTags", "ListQueues"}),
+    "ssm": frozenset({"DescribeParameters", "GetParameters", "ListTagsForResource"}),
     "sts": frozenset({"GetCallerIdentity"}),
 }
 

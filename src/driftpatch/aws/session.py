@@ -39,6 +39,7 @@ import boto3
 import botocore
 import botocore.config
 import botocore.exceptions
+import botocore.session
 
 from driftpatch.aws.allowlist import READ_ONLY_PREFIXES, guard
 from driftpatch.errors import AwsError
@@ -302,7 +303,22 @@ class AwsSession:
         an empty list, never nothing, so an answer without it is broken, not "no keys". (XML
         services may leave an empty list out, so only the model's marks apply there.)"""
         result_keys: dict[str, tuple[str, ...]] = {}
+        echoes: dict[str, frozenset[str]] = {}
         lock = threading.Lock()
+
+        def echoed(model: Any) -> frozenset[str]:
+            """A paginated call's input token, echoed in the answer (Route 53 ListHostedZones'
+            `Marker`): absent, not malformed, when the request sent none (the first page)."""
+            with lock:
+                if model.name not in echoes:
+                    names: frozenset[str] = frozenset()
+                    if client.can_paginate(botocore.xform_name(model.name)):
+                        service = model.service_model.service_name
+                        pages = botocore.session.get_session().get_paginator_model(service)
+                        token = pages.get_paginator(model.name).get("input_token") or ()
+                        names = frozenset([token] if isinstance(token, str) else token)
+                    echoes[model.name] = names
+                return echoes[model.name]
 
         def collections(model: Any) -> tuple[str, ...]:
             with lock:
@@ -332,7 +348,7 @@ class AwsSession:
                 required.extend(k for k in collections(model) if k not in required)
             if not isinstance(parsed, Mapping):
                 return
-            missing = [m for m in required if m not in parsed]
+            missing = [m for m in required if m not in parsed and m not in echoed(model)]
             if missing:
                 raise MalformedResponse(
                     operation=model.name,

@@ -246,6 +246,9 @@ def detect(
             statuses[key] = ResourceStatus.MISSING
             continue
         matched[key] = found
+        # What a state instance matched is owned, also where the provider's id is not the live
+        # object's (a Route 53 record's id spells its name as the configuration does).
+        owned.add((found.type, found.id))
         want, have, skip = reconcile(addr.type, inst.attributes, found.attributes, owners)
         skip |= reader.unreadable.get(addr.type, frozenset())
         changes = compare(addr.type, want, have, skip=skip)

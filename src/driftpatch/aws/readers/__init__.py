@@ -29,13 +29,21 @@ if TYPE_CHECKING:
 @functools.cache
 def _registry() -> tuple[Reader, ...]:
     from driftpatch.aws.readers.account import READERS as ACCOUNT_READERS
+    from driftpatch.aws.readers.cloudwatch import CloudWatchReader
+    from driftpatch.aws.readers.dynamodb import DynamoDbReader
     from driftpatch.aws.readers.ec2 import Ec2Reader
+    from driftpatch.aws.readers.ecr import EcrReader
     from driftpatch.aws.readers.iam import IamReader
     from driftpatch.aws.readers.iam_users import IamUsersReader
     from driftpatch.aws.readers.kms import KmsReader
+    from driftpatch.aws.readers.lambda_ import LambdaReader
+    from driftpatch.aws.readers.messaging import SnsReader, SqsReader
     from driftpatch.aws.readers.network import NetworkReader
     from driftpatch.aws.readers.rds import RdsReader
+    from driftpatch.aws.readers.route53 import Route53Reader
     from driftpatch.aws.readers.s3 import S3Reader
+    from driftpatch.aws.readers.secrets import SecretsManagerReader
+    from driftpatch.aws.readers.ssm import SsmReader
     from driftpatch.aws.readers.vpc import VpcReader
 
     return (
@@ -48,6 +56,15 @@ def _registry() -> tuple[Reader, ...]:
         NetworkReader(),
         IamUsersReader(),
         RdsReader(),
+        LambdaReader(),
+        EcrReader(),
+        Route53Reader(),
+        DynamoDbReader(),
+        SnsReader(),
+        SqsReader(),
+        SsmReader(),
+        SecretsManagerReader(),
+        CloudWatchReader(),
     )
 
 

@@ -1,4 +1,5 @@
-"""KMS keys (per region), shaped as hashicorp/aws 5.100.0 writes aws_kms_key to state.
+"""KMS keys and aliases (per region), shaped as hashicorp/aws 5.100.0 writes aws_kms_key and
+aws_kms_alias to state.
 
 - Listing is bulk (ListKeys pages of up to PAGE_SIZE), but ListKeys returns only ids: what the
   provider reads comes per key, so per-key calls run in a bounded thread pool:
@@ -11,6 +12,9 @@
   code owns them. A key is AWS-managed when DescribeKey says KeyManager AWS or when an alias in
   the reserved `alias/aws/` namespace targets it (one ListAliases listing per region: no one
   else can create those names; moto reports its aws/ebs key as CUSTOMER).
+- aws_kms_alias comes from the same ListAliases listing (no extra call): `target_key_arn` is the
+  alias ARN with its resource replaced by key/<target id>, as the provider builds it; the
+  reserved `alias/aws/...` aliases are account defaults.
 - `policy` is Go-normalised JSON (see common.normalize_json); on refresh the provider keeps the
   state's string instead when equivalent, which the comparer's semantic policy compare covers.
 - GetKeyRotationStatus answering UnsupportedOperationException (asymmetric/HMAC keys on some
@@ -28,6 +32,7 @@ from driftpatch.aws.readers.common import (
     AWS_ERRORS,
     Failures,
     is_not_found,
+    name_prefix_from_name,
     normalize_json,
     paginate,
     pool_map,
@@ -38,6 +43,8 @@ from driftpatch.aws.session import error_code
 from driftpatch.model import JSON
 
 KEY = "aws_kms_key"
+ALIAS = "aws_kms_alias"
+AWS_ALIAS_PREFIX = "alias/aws/"  # reserved: only AWS creates these
 PAGE_SIZE = 1000  # ListKeys Limit (KMS's maximum)
 POOL_SIZE = 8
 GONE_STATES = frozenset({"PendingDeletion", "PendingReplicaDeletion"})
@@ -94,18 +101,44 @@ def _rotation(client: Any, key_id: str, meta: Mapping[str, Any]) -> tuple[bool, 
     return bool(resp.get("KeyRotationEnabled")), int(resp.get("RotationPeriodInDays") or 0)
 
 
-def aws_managed_key_ids(client: Any) -> frozenset[str]:
-    """Keys targeted by a reserved `alias/aws/...` alias. Best effort: without ListAliases the
-    KeyManager field alone decides."""
-    try:
-        aliases = paginate(client, "list_aliases", "Aliases")
-    except AWS_ERRORS:
-        return frozenset()
+def aws_managed_key_ids(aliases: list[Mapping[str, Any]]) -> frozenset[str]:
+    """Keys targeted by a reserved `alias/aws/...` alias."""
     return frozenset(
         str(a["TargetKeyId"])
         for a in aliases
-        if str(a.get("AliasName", "")).startswith("alias/aws/") and a.get("TargetKeyId")
+        if str(a.get("AliasName", "")).startswith(AWS_ALIAS_PREFIX) and a.get("TargetKeyId")
     )
+
+
+def alias_attributes(alias: Mapping[str, Any]) -> dict[str, JSON]:
+    """The provider's aws_kms_alias read: the target key's ARN is the alias ARN with its
+    resource replaced by key/<target id>."""
+    arn = _s(alias.get("AliasArn"))
+    name = _s(alias.get("AliasName"))
+    target = _s(alias.get("TargetKeyId"))
+    prefix = arn.rsplit(":", 1)[0] if ":" in arn else arn
+    return {
+        "arn": arn,
+        "id": name,
+        "name": name,
+        "name_prefix": name_prefix_from_name(name),
+        "target_key_arn": f"{prefix}:key/{target}" if target else "",
+        "target_key_id": target,
+    }
+
+
+def alias_resources(aliases: list[Mapping[str, Any]], region: str) -> list[LiveResource]:
+    """Every alias of the region; AWS's own (`alias/aws/...`) are account defaults."""
+    return [
+        LiveResource(
+            ALIAS,
+            str(attrs["id"]),
+            region,
+            attrs,
+            account_default=str(attrs["name"]).startswith(AWS_ALIAS_PREFIX),
+        )
+        for attrs in (alias_attributes(a) for a in aliases)
+    ]
 
 
 def _read_key(
@@ -131,9 +164,9 @@ def _read_key(
 
 
 class KmsReader(Reader):
-    """Customer and AWS-managed KMS keys of one region."""
+    """Customer and AWS-managed KMS keys, and their aliases, of one region."""
 
-    types: ClassVar[tuple[str, ...]] = (KEY,)
+    types: ClassVar[tuple[str, ...]] = (KEY, ALIAS)
     service: ClassVar[str] = "kms"
     unreadable: ClassVar[Mapping[str, frozenset[str]]] = {
         # Config-only: create/delete-time arguments and the create timeout.
@@ -148,9 +181,15 @@ class KmsReader(Reader):
         try:
             listed = paginate(client, "list_keys", "Keys", PaginationConfig={"PageSize": PAGE_SIZE})
         except AWS_ERRORS as exc:
-            fails.add(exc, KEY)
+            fails.add(exc, KEY, ALIAS)
             return ReadResult(errors=fails.errors(), incomplete_types=frozenset(fails.incomplete))
-        aws_managed = aws_managed_key_ids(client)
+        try:
+            aliases: list[Mapping[str, Any]] = paginate(client, "list_aliases", "Aliases")
+        except AWS_ERRORS as exc:
+            # The aliases are unread; keys still are (KeyManager alone says which are AWS's).
+            fails.add(exc, ALIAS)
+            aliases = []
+        aws_managed = aws_managed_key_ids(aliases)
 
         def read(key_id: str) -> LiveResource | BaseException | None:
             try:
@@ -158,7 +197,7 @@ class KmsReader(Reader):
             except AWS_ERRORS as exc:
                 return exc
 
-        resources: list[LiveResource] = []
+        resources = alias_resources(aliases, ctx.region)
         for found in pool_map(read, [str(k["KeyId"]) for k in listed], POOL_SIZE):
             if isinstance(found, BaseException):
                 fails.add(found, KEY)
