@@ -354,7 +354,8 @@ def test_access_denied_for_iam_skips_iam_only(aws: EmbeddedAws) -> None:
     assert messages[0].startswith("ListPolicies: AccessDenied")
     assert messages[1].startswith("ListRoles: AccessDenied")
     assert not kms.errors
-    assert [k.id for k in kms.resources] == [key["KeyMetadata"]["KeyId"]]
+    keys = [k.id for k in kms.resources if k.type == "aws_kms_key"]
+    assert keys == [key["KeyMetadata"]["KeyId"]]
 
 
 def test_a_denied_per_role_call_is_one_error_and_policies_still_read(aws: EmbeddedAws) -> None:

@@ -179,6 +179,8 @@ def test_finding_links_to_its_patch_and_back(wide: Any) -> None:
     wide.click('button[data-filter="severity"][data-value="low"]')
     assert wide.is_hidden(f"#f-{CKV.id}")
     wide.click(f'#patch-3 a[href="#f-{CKV.id}"]')
+    # The page's script clears the filters on the click; wait for it (a loaded machine is slow).
+    wide.locator(f"#f-{CKV.id}").wait_for(state="visible")
     assert wide.is_visible(f"#f-{CKV.id}")
     assert wide.locator("#shown").inner_text() == "5"
     assert wide.errors == []

@@ -202,8 +202,10 @@ def test_denied_bucket_logging_fires_no_logging_rule(fault_world: FaultWorld) ->
     ]
     # The code writes no logging for its buckets: what the code says stands. The unowned
     # bucket, which only the live read could judge, gets no finding.
+    # (per instance: the code's for_each is evaluated)
     assert [(f["address"], f["resource_id"]) for f in scan.findings("DP-S3-006")] == [
-        ("module.buckets.aws_s3_bucket.this", None)
+        (f'module.buckets["{key}"].aws_s3_bucket.this', None)
+        for key in ("assets", "backups", "logs")
     ]
     assert_nothing_made_up(scan, base)
 
