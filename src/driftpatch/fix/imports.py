@@ -71,6 +71,7 @@ __all__ = [
     "TypeSpec",
     "generate_imports",
     "identifier",
+    "rebuild",
     "render_import_file",
 ]
 
@@ -547,6 +548,54 @@ def generate_imports(
     return tuple(sorted(plans, key=lambda p: p.address))
 
 
+def rebuild(
+    plans: Sequence[ImportPlan],
+    live: Sequence[LiveResource],
+    values: Mapping[str, tuple[Mapping[str, JSON], Collection[str]]],
+    managed_ids: Mapping[tuple[str, str], str],
+) -> tuple[ImportPlan, ...]:
+    """`plans` with the resource block of each address in `values` rebuilt from those values
+    (address -> (argument values, names of arguments written as JSON documents)): the
+    configuration Terraform generated for the import, cleaned by the same rules as the own
+    generator's (arguments only, no empty or default values, no conflicting pair, references
+    to managed and co-imported resources). Addresses, import ids and the other plans stay.
+
+    The values are Terraform's own read of the object (what `plan -generate-config-out`
+    wrote), so every type the provider knows gets a block, including types driftpatch has no
+    knowledge of; `live` (what the readers saw) only feeds the references between resources
+    imported together (their ids and ARNs)."""
+    targets = _Targets(managed_ids)
+    by_source = {(r.type, r.id): r for r in live}
+    for p in plans:
+        r = by_source.get(p.source)
+        if r is not None:
+            targets.add_imported(r, p.address)
+    out = []
+    for p in plans:
+        if p.address not in values:
+            out.append(p)
+            continue
+        attributes, documents = values[p.address]
+        type_, id_ = p.source
+        region = by_source[p.source].region if p.source in by_source else None
+        generated = LiveResource(type_, id_, region, attributes)
+        builder = _Builder(generated, p.address, targets, documents)
+        body = builder.build()
+        name = p.address.split(".", 1)[1]
+        notes = tuple(dict.fromkeys((*p.notes, *builder.notes)))
+        out.append(
+            ImportPlan(
+                address=p.address,
+                import_block=p.import_block,
+                resource_block=_render_block("resource", (type_, name), body, 0),
+                notes=notes,
+                source=p.source,
+                import_id=p.import_id,
+            )
+        )
+    return tuple(out)
+
+
 HEADER = (
     "# Resources found in AWS that no Terraform configuration manages, written by driftpatch\n"
     "# as Terraform 1.5+ import blocks. `terraform plan` should show one import per resource\n"
@@ -767,7 +816,13 @@ def _object_type(type_: Any) -> Mapping[str, Any] | None:
 
 
 class _Builder:
-    def __init__(self, r: LiveResource, address: str, targets: _Targets) -> None:
+    def __init__(
+        self,
+        r: LiveResource,
+        address: str,
+        targets: _Targets,
+        documents: Collection[str] = (),
+    ) -> None:
         self.r = r
         self.address = address
         self.targets = targets
@@ -777,7 +832,7 @@ class _Builder:
         self._omit = dict(self.spec.omit)
         self._conflicts = COMMON.conflicts + (self.spec.conflicts if not self.generic else ())
         self._refs = {**COMMON.references, **self.spec.references}
-        self._documents = set(COMMON.documents) | set(self.spec.documents)
+        self._documents = set(COMMON.documents) | set(self.spec.documents) | set(documents)
 
     def note(self, text: str) -> None:
         self.notes = (*self.notes, text)

@@ -37,7 +37,7 @@ from typing import Any
 
 from driftpatch.config import Include, VerifyMode
 from driftpatch.errors import InputError
-from driftpatch.fix import hcl_edit
+from driftpatch.fix import hcl_edit, tfgen
 from driftpatch.fix.judge import Change, Outcome, Sandbox, SandboxError
 from driftpatch.fix.remedies import Plan
 from driftpatch.fix.static import check_files
@@ -285,7 +285,8 @@ def verify_patches(
 ) -> Verified:
     """Verify every operation's patches, mark the default ones, and build `-o patch`'s diff."""
     started = time.monotonic()
-    records = applied.records
+    records = list(applied.records)
+    original_patches = list(applied.patches)
     verdicts = [
         _Verdict(checks=[Check.RULE] if applied.patches[r.patch_indices[0]].verified else [])
         for r in records
@@ -325,8 +326,12 @@ def verify_patches(
     default_ops: list[int] = []
     base: Outcome | None = None
     try:
+        alternatives: dict[int, _Alternative] = {}
         if sandbox is not None:
-            base = _judge_all(sandbox, records, verdicts, findings, index, settings)
+            alternatives = _generated_imports(sandbox, records, verdicts, index, stats)
+            base = _judge_all(sandbox, records, verdicts, findings, index, settings, alternatives)
+            for i, alt in alternatives.items():
+                _choose(i, alt, records, verdicts, original_patches, base, stats)
         else:
             for v in verdicts:
                 v.notes.append(f"not verified by Terraform: {why_not}")
@@ -355,7 +360,7 @@ def verify_patches(
             stats["refreshed"] = sandbox.refreshed
             stats["candidates"] = sandbox.judged
             sandbox.close()
-    patches = list(applied.patches)
+    patches = original_patches
     for i, (r, v) in enumerate(zip(records, verdicts, strict=True)):
         reason = v.failure or "; ".join(v.notes)
         if not v.failure and v.replacing:
@@ -434,12 +439,18 @@ def _judge_all(
     findings: Mapping[str, Finding],
     index: SourceIndex,
     settings: Settings,
+    alternatives: Mapping[int, _Alternative] | None = None,
 ) -> Outcome:
-    """Judge every operation alone against the baseline; returns the baseline's outcome."""
+    """Judge every operation alone against the baseline, and each alternative (Terraform's
+    generated import configuration) in the same concurrent batch; returns the baseline."""
+    alts = alternatives or {}
     candidates: dict[str, Mapping[str, str]] = {"base": {}}
     for i, (r, v) in enumerate(zip(records, verdicts, strict=True)):
         if not v.failure:
             candidates[f"op{i}"] = r.standalone
+    for i, alt in alts.items():
+        if not alt.verdict.failure:
+            candidates[f"alt{i}"] = alt.record.standalone
     outcomes = sandbox.judge(candidates)
     base = outcomes["base"]
     plan_note = ""
@@ -447,8 +458,12 @@ def _judge_all(
         plan_note = f"terraform plan not run: {settings.state_note or 'no state to plan against'}"
     elif not base.planned:
         plan_note = f"terraform plan not run: the unpatched code does not plan ({base.error})"
-    for i, (r, v) in enumerate(zip(records, verdicts, strict=True)):
-        cand = outcomes.get(f"op{i}")
+    pairs = enumerate(zip(records, verdicts, strict=True))
+    judged = [
+        *((r, v, outcomes.get(f"op{i}")) for i, (r, v) in pairs),
+        *((alt.record, alt.verdict, outcomes.get(f"alt{i}")) for i, alt in alts.items()),
+    ]
+    for r, v, cand in judged:
         if cand is None:
             continue
         if not cand.validated:
@@ -475,3 +490,116 @@ def _judge_all(
         else:
             v.checks.append(Check.TERRAFORM_PLAN)
     return base
+
+
+# -- Terraform-generated import configuration --------------------------------------------------
+
+
+@dataclass
+class _Alternative:
+    """The import operation with Terraform's generated (cleaned) resource blocks, its patches
+    (one per patch of the own operation, same files) and its running verdict."""
+
+    record: OpRecord
+    patches: list[Patch]
+    verdict: _Verdict
+    by_terraform: tuple[str, ...]
+    kept_own: Mapping[str, str]
+
+
+def _generated_imports(
+    sandbox: Sandbox,
+    records: Sequence[OpRecord],
+    verdicts: list[_Verdict],
+    index: SourceIndex,
+    stats: dict[str, Any],
+) -> dict[int, _Alternative]:
+    """For each import operation, the alternative Terraform writes (fix/tfgen.py): one
+    `plan -generate-config-out` run for all its resources. Only where the sandbox was refreshed
+    from live AWS (the provider reads each object to import it); without, or when Terraform
+    generates nothing usable, the own generator's blocks stay and the patch's reason says why."""
+    out: dict[int, _Alternative] = {}
+    for i, r in enumerate(records):
+        expect = r.operation.expect
+        if r.operation.action is not PatchAction.IMPORT or "plans" not in expect:
+            continue
+        v = verdicts[i]
+        if not sandbox.refreshed:
+            v.notes.append(
+                f"generated by {tfgen.GENERATED_BY_DRIFTPATCH}: Terraform generates import "
+                "configuration only from live AWS"
+            )
+            continue
+        started = time.monotonic()
+        plans = tuple(expect["plans"])
+        text, error = sandbox.generate_config(tfgen.import_blocks(plans))
+        gen = tfgen.clean(text, plans, tuple(expect["live"]), expect["managed_ids"], error)
+        stats["import_generation_s"] = round(time.monotonic() - started, 3)
+        if not gen.by_terraform:
+            why = error or "it wrote no resource block"
+            v.notes.append(f"generated by {tfgen.GENERATED_BY_DRIFTPATCH}: Terraform failed: {why}")
+            continue
+        alt = _alternative(r, gen, sandbox, index)
+        if isinstance(alt, str):
+            v.notes.append(f"generated by {tfgen.GENERATED_BY_DRIFTPATCH}: {alt}")
+            continue
+        out[i] = alt
+    return out
+
+
+def _alternative(
+    r: OpRecord, gen: tfgen.Generated, sandbox: Sandbox, index: SourceIndex
+) -> _Alternative | str:
+    """The alternative operation run alone on the original code, checked by rule and schema."""
+    op = tfgen.operation(r.operation, gen.plans, sandbox.tf)
+    alone = apply_plan(Plan((op,), {}, {}), index)
+    if not alone.records or len(alone.patches) != len(r.patch_indices):
+        why = next(iter(alone.skipped.values()), "it gave no patch")
+        return f"Terraform's generated configuration was not used: {why}"
+    patch = alone.patches[0]
+    verdict = _Verdict(checks=[Check.RULE] if patch.verified else [])
+    if not patch.verified:
+        verdict.failure = patch.reason or "the rule still fires"
+    else:
+        checked, problems = check_files(index, alone.records[0].standalone, aws_schema())
+        if problems:
+            verdict.failure = "provider schema: " + "; ".join(problems[:3])
+        elif checked:
+            verdict.checks.append(Check.SCHEMA)
+    record = OpRecord(op, r.patch_indices, alone.records[0].standalone)
+    return _Alternative(record, list(alone.patches), verdict, gen.by_terraform, gen.kept_own)
+
+
+def _choose(
+    i: int,
+    alt: _Alternative,
+    records: list[OpRecord],
+    verdicts: list[_Verdict],
+    patches: list[Patch],
+    base: Outcome,
+    stats: dict[str, Any],
+) -> None:
+    """Terraform's blocks replace the own ones when they passed every check that ran (the plan
+    whenever one could run); otherwise the own ones stay and say why Terraform's did not."""
+    v = alt.verdict
+    planned = base.planned and Check.TERRAFORM_PLAN in v.checks
+    if v.failure or (base.planned and not planned):
+        why = v.failure or "terraform plan did not run"
+        verdicts[i].notes.insert(
+            0,
+            f"generated by {tfgen.GENERATED_BY_DRIFTPATCH} (Terraform's generated "
+            f"configuration failed: {why})",
+        )
+        stats["import_config"] = "driftpatch"
+        return
+    own = ", ".join(f"{a} ({why})" for a, why in sorted(alt.kept_own.items()))
+    v.notes.insert(
+        0,
+        f"generated by {tfgen.GENERATED_BY_TERRAFORM}, cleaned to arguments"
+        + (f"; own generator for {own}" if own else ""),
+    )
+    records[i] = alt.record
+    verdicts[i] = v
+    for k, p in enumerate(records[i].patch_indices):
+        patches[p] = alt.patches[k]
+    stats["import_config"] = "terraform"
