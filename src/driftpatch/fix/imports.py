@@ -71,6 +71,7 @@ __all__ = [
     "TypeSpec",
     "generate_imports",
     "identifier",
+    "probe_block",
     "rebuild",
     "render_import_file",
 ]
@@ -553,6 +554,7 @@ def rebuild(
     live: Sequence[LiveResource],
     values: Mapping[str, tuple[Mapping[str, JSON], Collection[str]]],
     managed_ids: Mapping[tuple[str, str], str],
+    defaults: Mapping[str, Mapping[str, JSON]] | None = None,
 ) -> tuple[ImportPlan, ...]:
     """`plans` with the resource block of each address in `values` rebuilt from those values
     (address -> (argument values, names of arguments written as JSON documents)): the
@@ -563,7 +565,9 @@ def rebuild(
     The values are Terraform's own read of the object (what `plan -generate-config-out`
     wrote), so every type the provider knows gets a block, including types driftpatch has no
     knowledge of; `live` (what the readers saw) only feeds the references between resources
-    imported together (their ids and ARNs)."""
+    imported together (their ids and ARNs). `defaults`: type -> argument -> the value the
+    provider gives an argument left out (measured by Terraform, fix/tfgen.py): equal values are
+    left out, a zero value that differs is written."""
     targets = _Targets(managed_ids)
     by_source = {(r.type, r.id): r for r in live}
     for p in plans:
@@ -579,7 +583,8 @@ def rebuild(
         type_, id_ = p.source
         region = by_source[p.source].region if p.source in by_source else None
         generated = LiveResource(type_, id_, region, attributes)
-        builder = _Builder(generated, p.address, targets, documents)
+        known = (defaults or {}).get(type_)
+        builder = _Builder(generated, p.address, targets, documents, known)
         body = builder.build()
         name = p.address.split(".", 1)[1]
         notes = tuple(dict.fromkeys((*p.notes, *builder.notes)))
@@ -594,6 +599,24 @@ def rebuild(
             )
         )
     return tuple(out)
+
+
+def probe_block(type_: str, name: str, attributes: Mapping[str, JSON]) -> str | None:
+    """A new resource of `type_` with only its required arguments (from `attributes`), for a
+    plan that shows the provider's defaults of everything left out; None when the type needs a
+    block or an argument `attributes` lacks."""
+    rs = aws_schema().resource(type_)
+    if rs is None or any(bt.min_items > 0 for bt in rs.block.block_types.values()):
+        return None
+    body = _Body()
+    for attr_name, attr in sorted(rs.block.attributes.items()):
+        if not attr.required:
+            continue
+        value = attributes.get(attr_name)
+        if value is None:
+            return None
+        body.attributes.append((attr_name, value))
+    return _render_block("resource", (type_, name), body, 0)
 
 
 HEADER = (
@@ -822,6 +845,7 @@ class _Builder:
         address: str,
         targets: _Targets,
         documents: Collection[str] = (),
+        defaults: Mapping[str, JSON] | None = None,
     ) -> None:
         self.r = r
         self.address = address
@@ -833,6 +857,8 @@ class _Builder:
         self._conflicts = COMMON.conflicts + (self.spec.conflicts if not self.generic else ())
         self._refs = {**COMMON.references, **self.spec.references}
         self._documents = set(COMMON.documents) | set(self.spec.documents) | set(documents)
+        # The provider's defaults as Terraform showed them (fix/tfgen.py), under the table's.
+        self._defaults = {**(defaults or {}), **self.spec.defaults}
 
     def note(self, text: str) -> None:
         self.notes = (*self.notes, text)
@@ -914,12 +940,12 @@ class _Builder:
             value = _tags(value)
         if attr.required:
             return value is not None
-        default = self.spec.defaults.get(path)
-        if path in self.spec.defaults and value == default:
+        default = self._defaults.get(path)
+        if path in self._defaults and value == default:
             return False
         # A zero value is written only where leaving it out would give the provider's default:
         # an optional+computed argument left out keeps whatever AWS has.
-        zero_matters = path in self.spec.defaults and not attr.computed and value is not None
+        zero_matters = path in self._defaults and not attr.computed and value is not None
         if zero_matters and value == "":
             # "" is no valid setting where the provider has a default (enums): say so instead.
             self.note(f"{path}: AWS returned no value; the provider assumes {default!r}")

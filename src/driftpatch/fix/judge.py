@@ -59,6 +59,7 @@ BACKEND_OVERRIDE = "driftpatch_verify_backend_override.tf"
 STATE_NAME = "terraform.tfstate"
 GENERATE_IMPORTS = "driftpatch_generate_imports.tf"
 GENERATE_OUT = "driftpatch_generated.tf"
+PROBE_FILE = "driftpatch_default_probe.tf"
 _HCL_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".terraform.lock.hcl")
 _SKIP_NAMES = frozenset({".terraform", ".git", ".hg", ".svn"})
 _CLI_CONFIG = "driftpatch.tfrc"
@@ -380,6 +381,38 @@ class Sandbox:
             return text, error
         except (TerraformCliError, OSError) as exc:
             return "", str(exc)
+        finally:
+            shutil.rmtree(copy, ignore_errors=True)
+
+    def plan_new(self, blocks: str, addresses: Sequence[str]) -> dict[str, Change] | str:
+        """The planned creation of `addresses` (resources declared in `blocks`, added to one
+        working copy, planned alone with -target): their `after` values are what the provider
+        makes of the arguments left out. Never applied. A string says why no plan came."""
+        copy = self._working_copy()
+        here = copy / self.source_rel
+        try:
+            (here / PROBE_FILE).write_text(blocks, encoding="utf-8")
+            out = here / "probe.tfplan"
+            proc = self.tf.run(
+                [
+                    "plan",
+                    "-input=false",
+                    "-no-color",
+                    "-lock=false",
+                    "-refresh=false",
+                    f"-out={out}",
+                    *(f"-target={a}" for a in addresses),
+                    *self._var_file_args(copy),
+                ],
+                here,
+                check=False,
+            )
+            if proc.returncode != 0:
+                return first_error_line(proc.stderr)
+            changes = parse_changes(json.loads(self.tf.show_json(out, here)))
+            return {a: c for a, c in changes.items() if a in addresses}
+        except (TerraformCliError, json.JSONDecodeError, OSError) as exc:
+            return str(exc)
         finally:
             shutil.rmtree(copy, ignore_errors=True)
 

@@ -30,18 +30,21 @@ import contextlib
 import dataclasses
 import json
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from driftpatch.aws.readers.interface import LiveResource
 from driftpatch.fix import hcl_edit, imports
 from driftpatch.fix.hcl_edit import TextEdit
 from driftpatch.fix.imports import ImportPlan
+from driftpatch.fix.judge import Change, Sandbox
 from driftpatch.fix.operations import Edit, Operation
 from driftpatch.fix.remedies import IMPORT_FILE
 from driftpatch.model import JSON
 from driftpatch.rules.interface import UNKNOWN
 from driftpatch.rules.subjects import attribute_value
 from driftpatch.terraform.binary import Terraform, TerraformCliError
+from driftpatch.terraform.schema import aws_schema
 from driftpatch.terraform.source import BlockNode, SourceIndex, parse_text
 
 GENERATED_BY_TERRAFORM = "terraform plan -generate-config-out"
@@ -57,6 +60,7 @@ class Generated:
     by_terraform: tuple[str, ...]
     kept_own: Mapping[str, str] = field(default_factory=dict)
     error: str = ""
+    defaults_error: str = ""  # why the provider's defaults could not be measured
 
 
 def import_blocks(plans: Sequence[ImportPlan]) -> str:
@@ -95,12 +99,69 @@ def _has_unknown(value: object) -> bool:
     return False
 
 
+PROBE_NAME = "driftpatch_default_probe"
+
+
+def probe_blocks(live: Sequence[LiveResource]) -> tuple[str, tuple[str, ...]]:
+    """One new resource per type with only its required arguments (the first object of the
+    type that has them all), and their addresses: planned as creations, never applied."""
+    blocks: dict[str, str] = {}
+    for r in sorted(live, key=lambda r: (r.type, r.id)):
+        if r.type not in blocks:
+            block = imports.probe_block(r.type, PROBE_NAME, r.attributes)
+            if block is not None:
+                blocks[r.type] = block
+    return "\n".join(blocks.values()), tuple(f"{t}.{PROBE_NAME}" for t in blocks)
+
+
+def defaults_from(changes: Mapping[str, Change]) -> dict[str, dict[str, JSON]]:
+    """type -> optional, non-computed argument -> the value the provider plans for it when it
+    is left out (its schema default); arguments without one (null) are not listed."""
+    out: dict[str, dict[str, JSON]] = {}
+    for address, change in changes.items():
+        type_ = address.split(".", 1)[0]
+        rs = aws_schema().resource(type_)
+        if rs is None:
+            continue
+        found: dict[str, JSON] = {}
+        for name, attr in rs.block.attributes.items():
+            value = change.after.get(name)
+            known = value is not None and not change.after_unknown.get(name)
+            if attr.optional and not attr.computed and known:
+                found[name] = value
+        out[type_] = found
+    return out
+
+
+def generate(
+    sandbox: Sandbox,
+    plans: Sequence[ImportPlan],
+    live: Sequence[LiveResource],
+    managed_ids: Mapping[tuple[str, str], str],
+) -> Generated:
+    """Terraform's configuration for `plans`, cleaned: the generation run and the plan that
+    measures the provider's defaults (`probe_blocks`) run side by side on two working copies.
+    Without defaults (the probe did not plan) only empty values are left out."""
+    probes, addresses = probe_blocks(live)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        generating = pool.submit(sandbox.generate_config, import_blocks(plans))
+        probing = pool.submit(sandbox.plan_new, probes, addresses) if addresses else None
+        text, error = generating.result()
+        probed = probing.result() if probing is not None else {}
+    defaults = defaults_from(probed) if isinstance(probed, Mapping) else {}
+    gen = clean(text, plans, live, managed_ids, error, defaults)
+    if isinstance(probed, str):
+        return dataclasses.replace(gen, defaults_error=probed)
+    return gen
+
+
 def clean(
     generated: str,
     plans: Sequence[ImportPlan],
     live: Sequence[LiveResource],
     managed_ids: Mapping[tuple[str, str], str],
     error: str = "",
+    defaults: Mapping[str, Mapping[str, JSON]] | None = None,
 ) -> Generated:
     """Rebuild each plan's resource block from Terraform's generated file (see the module)."""
     parsed = parse_text(generated, "generated.tf")
@@ -117,8 +178,8 @@ def clean(
             kept_own[p.address] = why
             continue
         values[p.address] = block_values(node)
-    rebuilt = imports.rebuild(plans, live, values, managed_ids)
-    return Generated(rebuilt, tuple(sorted(values)), kept_own)
+    rebuilt = imports.rebuild(plans, live, values, managed_ids, defaults)
+    return Generated(rebuilt, tuple(sorted(values)), kept_own, error)
 
 
 def operation(own: Operation, plans: Sequence[ImportPlan], tf: Terraform) -> Operation:
