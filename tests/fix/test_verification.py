@@ -14,7 +14,7 @@ from driftpatch.config import Config, Include, VerifyMode
 from driftpatch.fix.judge import Outcome, effect_of, parse_changes
 from driftpatch.fix.remedies import Operation
 from driftpatch.fix.static import check_files
-from driftpatch.fix.verification import VerifyError, _promise, select
+from driftpatch.fix.verification import VerifyError, _promise, left_out, select
 from driftpatch.fix.verify import OpRecord
 from driftpatch.model import (
     Category,
@@ -384,3 +384,27 @@ def test_a_patch_the_schema_rejects_is_left_out(tmp_path: Path) -> None:
     )
     assert out.combined == ""
     assert out.stats["mode"] == "static"
+
+
+def test_a_finding_whose_patches_are_all_left_out_says_why_in_its_remediation() -> None:
+    """No remediation may promise a patch `-o patch` does not write (issue 9): the sentence
+    names the reason and the --patch-include that writes it."""
+    kept = Patch("main.tf", "d", ("a",), PatchAction.CODIFY, True, in_default_patch=True)
+    unverified = Patch(
+        "main.tf", "d", ("b",), PatchAction.CODIFY, False, reason="terraform plan still changes x"
+    )
+    replacing = Patch(
+        "main.tf",
+        "d",
+        ("c",),
+        PatchAction.FIX,
+        True,
+        plan_effect={"aws_ebs_volume.data": Effect.REPLACE},
+        reason="terraform plan would replace or destroy aws_ebs_volume.data",
+    )
+    assert left_out([kept, unverified, replacing]) == {
+        "b": "(No patch: the codify patch is left out of the default patch: terraform plan "
+        "still changes x; `--patch-include unverified` writes it.)",
+        "c": "(No patch: the fix patch is left out of the default patch: terraform plan would "
+        "replace or destroy aws_ebs_volume.data; `--patch-include replacing` writes it.)",
+    }

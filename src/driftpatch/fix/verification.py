@@ -387,6 +387,35 @@ def verify_patches(
     return Verified(tuple(patches), combined, tuple(notices), stats)
 
 
+def left_out(patches: Sequence[Patch]) -> dict[str, str]:
+    """finding id -> a sentence for its remediation, for each finding that has patches but none
+    in the default patch: why they were left out and how to write them anyway, so that no
+    remediation promises a patch `-o patch` does not hold."""
+    by_finding: dict[str, list[Patch]] = {}
+    for p in patches:
+        for fid in p.finding_ids:
+            by_finding.setdefault(fid, []).append(p)
+    out: dict[str, str] = {}
+    for fid, mine in by_finding.items():
+        if any(p.in_default_patch for p in mine):
+            continue
+        p = mine[0]
+        needs = []
+        if not p.verified:
+            needs.append(Include.UNVERIFIED.value)
+        if p.replacing:
+            needs.append(Include.REPLACING.value)
+        why = (p.reason or "not verified").rstrip(".")
+        how = (
+            f"`--patch-include {','.join(needs)}` writes it"
+            if needs
+            else "it did not hold together with the other default patches"
+        )
+        action = p.action.value
+        out[fid] = f"(No patch: the {action} patch is left out of the default patch: {why}; {how}.)"
+    return out
+
+
 def select(
     records: Sequence[OpRecord],
     patches: Sequence[Patch],
