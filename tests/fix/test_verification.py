@@ -4,6 +4,7 @@ tests/e2e/test_verify_terraform.py.)"""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,10 @@ import pytest
 from driftpatch import api
 from driftpatch.config import Config, Include, VerifyMode
 from driftpatch.fix.judge import Outcome, effect_of, parse_changes
-from driftpatch.fix.remedies import Operation
+from driftpatch.fix.remedies import Operation, plan_remedies
 from driftpatch.fix.static import check_files
 from driftpatch.fix.verification import VerifyError, _promise, left_out, select
-from driftpatch.fix.verify import OpRecord
+from driftpatch.fix.verify import OpRecord, apply_plan
 from driftpatch.model import (
     Category,
     Check,
@@ -26,6 +27,9 @@ from driftpatch.model import (
     PatchAction,
     Severity,
 )
+from driftpatch.rules import rule_by_id
+from driftpatch.rules.interface import World
+from driftpatch.rules.subjects import from_code
 from driftpatch.terraform.schema import aws_schema
 from driftpatch.terraform.source import index_source
 
@@ -408,3 +412,48 @@ def test_a_finding_whose_patches_are_all_left_out_says_why_in_its_remediation() 
         "c": "(No patch: the fix patch is left out of the default patch: terraform plan would "
         "replace or destroy aws_ebs_volume.data; `--patch-include replacing` writes it.)",
     }
+
+
+KEY = """\
+resource "aws_kms_key" "objects" {
+  description             = "objects"
+  deletion_window_in_days = 7
+}
+"""
+
+
+@pytest.mark.parametrize("fix_first", [True, False])
+def test_a_drift_the_rule_fix_already_writes_joins_that_patch(
+    tmp_path: Path, fix_first: bool
+) -> None:
+    """Rotation turned on by hand on a key whose code is silent: DP-KMS-001's fix and the
+    drift's codify write the same `enable_key_rotation = true`. The second operation changes
+    nothing; its finding joins the first one's patch instead of having neither a patch nor a
+    reason (third-party s3-bucket, kms-rotation-on)."""
+    index = _index(tmp_path, KEY)
+    subjects = from_code(index)
+    [subject] = [s for s in subjects if s.address == "aws_kms_key.objects"]
+    rule = rule_by_id("DP-KMS-001")
+    assert rule is not None
+    [violation] = rule.evaluate(subject, World(subjects))
+    fix = rule.fix(subject, violation)
+    assert fix is not None
+    drift = dataclasses.replace(
+        _finding(Kind.DRIFT, "aws_kms_key.objects", "enable_key_rotation"),
+        resource_type="aws_kms_key",
+        expected=False,
+        actual=True,
+    )
+    misconfig = dataclasses.replace(
+        _finding(Kind.MISCONFIG, "aws_kms_key.objects", "enable_key_rotation"),
+        rule_id="DP-KMS-001",
+        resource_type="aws_kms_key",
+    )
+    order = [misconfig, drift] if fix_first else [drift, misconfig]
+    plan = plan_remedies(order, index, {misconfig.id: (subject, fix)})
+    applied = apply_plan(plan, index)
+    assert applied.skipped == {}
+    [patch] = applied.patches
+    assert patch.action is (PatchAction.FIX if fix_first else PatchAction.CODIFY)
+    assert patch.finding_ids == tuple(f.id for f in order)
+    assert "+  enable_key_rotation = true\n" in patch.diff
