@@ -39,6 +39,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -158,6 +159,7 @@ class Sandbox:
         # The local backend keeps a non-default workspace's state elsewhere: the sandbox has one.
         self.tf = terraform.with_env(**{**dict(env or {}), "TF_WORKSPACE": "default"})
         self._counter = 0
+        self._lock = threading.Lock()
         self.judged = 0  # candidates planned or validated, for the report's stats
         self.base = self._tmp / "base"
         try:
@@ -281,8 +283,9 @@ class Sandbox:
 
     def _working_copy(self) -> Path:
         """A copy of the base: Terraform files copied, the rest (and `.terraform`) linked."""
-        self._counter += 1
-        dest = self._tmp / f"c{self._counter}"
+        with self._lock:  # tfgen makes two copies from two threads
+            self._counter += 1
+            dest = self._tmp / f"c{self._counter}"
 
         def copy(src: Path, dst: Path) -> None:
             dst.mkdir(parents=True, exist_ok=True)
