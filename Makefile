@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit golden worlds clean checkov install-check action-constraints
+.PHONY: demo test lint typecheck unit golden worlds clean checkov install-check action-constraints coverage
 
 # checkov runs out of process from its own virtualenv: it pins boto3/packaging and installs a
 # forked `hcl2` module over python-hcl2, so it must never share $(VENV).
@@ -31,8 +31,8 @@ demo: $(STAMP)
 	$(BIN)/driftpatch demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src
@@ -45,11 +45,15 @@ unit: $(STAMP)
 # Prints its own duration: the budget is 20 minutes on a 2-core machine.
 test:
 	@start=$$(date +%s); \
-	if $(MAKE) --no-print-directory checkov lint typecheck install-check unit; then \
+	if $(MAKE) --no-print-directory checkov lint typecheck coverage install-check unit; then \
 	  echo "make test: passed in $$(( $$(date +%s) - start )) s"; \
 	else \
 	  echo "make test: FAILED after $$(( $$(date +%s) - start )) s"; exit 1; \
 	fi
+
+# Native-reader coverage of the public corpus (fixtures/corpus/census.json): printed in CI.
+coverage: $(STAMP)
+	$(BIN)/python scripts/coverage.py
 
 # Re-record fixtures/worlds/ (state, moto recording, plans, drift oracle) with real Terraform:
 # needs the CLI and DRIFTPATCH_TF_PLUGIN_MIRROR; STACK=demo|large|insecure|all.

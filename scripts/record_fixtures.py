@@ -162,6 +162,10 @@ def record_stack(aws: EmbeddedAws, tf: Terraform, name: str, scratch: Path) -> d
         raise SystemExit(f"{name}: Terraform sees the replayed world differently at {differs}")
     write_json(dest / worlds.META_FILE, meta)
 
+    if not worlds.available_changes(replayed):
+        log(f"{name}: no inject() targets: no drift oracle")
+        return meta
+
     oracle: list[dict[str, Any]] = []
     work = scratch / "oracle"
     for change in worlds.available_changes(replayed):

@@ -7,6 +7,7 @@ report's errors, and everything that reaches a reporter has been redacted.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import os
@@ -16,37 +17,39 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from botocore.exceptions import BotoCoreError, ClientError
+from typing import TYPE_CHECKING, Any
 
 from driftpatch import __version__
-from driftpatch.aws.inventory import GLOBAL, Inventory, take_inventory
-from driftpatch.aws.readers import reader_for
-from driftpatch.aws.readers.interface import LiveResource
-from driftpatch.aws.session import AwsSession, RetryPolicy
 from driftpatch.config import Config, Prefer, Selection, VerifyMode
 from driftpatch.drift import security
-from driftpatch.drift.compare import compare
 from driftpatch.drift.detect import (
     DriftResult,
+    account_of,
     detect,
-    drift_finding,
-    missing_finding,
     unmanaged_finding,
 )
 from driftpatch.drift.ignore import DEFAULT_NAME, IgnoreList
-from driftpatch.drift.reconcile import Owners, reconcile
+from driftpatch.drift.refresh import Refreshed, from_refresh, paths_from_mask, plan_drift
 from driftpatch.errors import AwsError, DriftpatchError, TerraformInputError
+from driftpatch.fix.judge import Sandbox, SandboxError
 from driftpatch.fix.ownership import Separate
 from driftpatch.fix.remedies import plan_remedies
-from driftpatch.fix.verification import Settings, left_out, terraform_for, verify_patches
+from driftpatch.fix.verification import (
+    Settings,
+    VerifyError,
+    left_out,
+    terraform_for,
+    verify_patches,
+)
 from driftpatch.fix.verify import apply_plan
 from driftpatch.model import (
+    GLOBAL,
     JSON,
     Address,
     Finding,
     Inputs,
+    Inventory,
+    LiveResource,
     Location,
     Patch,
     Report,
@@ -58,12 +61,15 @@ from driftpatch.model import (
     finding_sort_key,
 )
 from driftpatch.redact import Redactor
+from driftpatch.regions import provider_regions
 from driftpatch.rules import checkov, meta_by_id
 from driftpatch.rules.engine import EvaluationResult, evaluate, evaluate_source
 from driftpatch.rules.interface import Origin, Subject
 from driftpatch.rules.subjects import from_code, from_live, from_plan, from_state
 from driftpatch.rules.suppress import Suppression, suppressed
-from driftpatch.terraform.plan import Plan, ResourceChange, read_plan
+from driftpatch.shard import Dealer
+from driftpatch.terraform.binary import Terraform
+from driftpatch.terraform.plan import Plan, parse_plan, read_plan
 from driftpatch.terraform.schema import aws_schema
 from driftpatch.terraform.source import SourceIndex, index_source
 from driftpatch.terraform.state import (
@@ -73,6 +79,11 @@ from driftpatch.terraform.state import (
     is_local_ref,
     read_states,
 )
+
+# boto3 and the readers load only when a scan reads AWS (or a snapshot): `check`, the PR job,
+# never imports them, and starts in a fraction of the time (tests/cli/test_startup.py).
+if TYPE_CHECKING:
+    from driftpatch.aws.session import AwsSession
 
 
 def _now() -> str:
@@ -487,40 +498,35 @@ def _redactor_for_plan(plan: Plan | None) -> Redactor:
         return Redactor(frozenset())
     triples: list[tuple[str, Mapping[str, JSON], Sequence[tuple[str | int, ...]]]] = []
     for vr in (*plan.prior_state, *plan.planned_values):
-        triples.append((vr.address.type, vr.values, _paths_from_mask(vr.sensitive_values)))
+        triples.append((vr.address.type, vr.values, paths_from_mask(vr.sensitive_values)))
     for rc in (*plan.resource_changes, *plan.resource_drift):
         for values, mask in ((rc.before, rc.before_sensitive), (rc.after, rc.after_sensitive)):
             if isinstance(values, Mapping):
-                triples.append((rc.address.type, values, _paths_from_mask(mask)))
+                triples.append((rc.address.type, values, paths_from_mask(mask)))
     # Plan JSON shows sensitive variables' values in clear.
     secret_vars = {k: v for k, v in plan.variables.items() if k in plan.sensitive_variables}
     triples.append(("", secret_vars, [(k,) for k in secret_vars]))
     return Redactor.collect(triples, aws_schema())
 
 
-def _paths_from_mask(mask: JSON, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
-    """Terraform's sensitive_values masks: `true` marks a sensitive value at that path."""
-    if mask is True:
-        return [prefix]
-    out: list[tuple[str | int, ...]] = []
-    if isinstance(mask, Mapping):
-        for k, v in mask.items():
-            out.extend(_paths_from_mask(v, (*prefix, str(k))))
-    elif isinstance(mask, list):
-        for i, v in enumerate(mask):
-            out.extend(_paths_from_mask(v, (*prefix, i)))
-    return out
-
-
 # -- scan --------------------------------------------------------------------------------------
 
 
-def _regions(config: Config, instances: Sequence[StateInstance], session: AwsSession) -> list[str]:
+def _regions(
+    config: Config,
+    instances: Sequence[StateInstance],
+    session: AwsSession,
+    index: SourceIndex | None = None,
+) -> list[str]:
+    """--region if given; else every region the state's instances and the code's aws provider
+    blocks (aliased ones too) name; else the session's default region."""
     if config.regions:
         return list(dict.fromkeys(config.regions))
-    found = sorted({i.region for i in instances if i.region})
+    found = {i.region for i in instances if i.region}
+    if index is not None:
+        found.update(provider_regions(index))
     if found:
-        return found
+        return sorted(found)
     return [session.default_region] if session.default_region else []
 
 
@@ -532,7 +538,7 @@ def _plan_instances(plan: Plan) -> list[StateInstance]:
             provider=vr.provider,
             schema_version=vr.schema_version or 0,
             attributes=vr.values,
-            sensitive_paths=tuple(_paths_from_mask(vr.sensitive_values)),
+            sensitive_paths=tuple(paths_from_mask(vr.sensitive_values)),
             dependencies=(),
             origin=plan.origin,
         )
@@ -541,10 +547,13 @@ def _plan_instances(plan: Plan) -> list[StateInstance]:
     ]
 
 
-def session_for(config: Config) -> AwsSession:
-    """The AWS session a run's options ask for (timeouts, retries, deadline)."""
+def session_for(config: Config, profile: str | None = None) -> AwsSession:
+    """The AWS session a run's options ask for (timeouts, retries, deadline); `profile`
+    instead of the first --profile (another account)."""
+    from driftpatch.aws.session import AwsSession, RetryPolicy
+
     return AwsSession(
-        profile=config.profile,
+        profile=profile or config.profile,
         region=config.regions[0] if config.regions else None,
         endpoint_url=config.endpoint_url,
         connect_timeout=config.connect_timeout_s,
@@ -556,6 +565,93 @@ def session_for(config: Config) -> AwsSession:
             throttle_base=config.throttle_base_s,
         ),
     )
+
+
+def _take(session: AwsSession, regions: Sequence[str], config: Config) -> Inventory:
+    from driftpatch.aws.inventory import take_inventory
+
+    try:
+        return take_inventory(session, regions, max_workers=config.max_workers)
+    except AwsError as exc:
+        return Inventory((), tuple(regions), errors=(ScanError("aws", str(exc)),))
+
+
+# Where a finding is: an address (state instance) or a live object's (type, id) -> account.
+Accounts = Mapping[str | tuple[str, str], str]
+
+
+def _detect_accounts(
+    instances: Sequence[StateInstance], inventories: Sequence[Inventory]
+) -> tuple[Inventory, DriftResult, Accounts]:
+    """Drift per account: each state instance is compared in the account its ARNs name, else
+    the one most of its state file's ARNs name, else the first account read. One account (the
+    usual case): exactly `detect`, and no account marks. Several: one combined inventory (the
+    errors' scopes name their account) and every finding's account known."""
+    from driftpatch.aws.readers import READERS
+
+    if len(inventories) == 1:
+        return inventories[0], detect(instances, inventories[0], readers=READERS), {}
+    read = [inv.account_id for inv in inventories]
+    votes: dict[str, collections.Counter[str]] = {}
+    for inst in instances:
+        acct = account_of(inst.attributes)
+        if acct is not None:
+            votes.setdefault(inst.origin, collections.Counter())[acct] += 1
+
+    def home(inst: StateInstance) -> str | None:
+        acct = account_of(inst.attributes)
+        if acct is None and inst.origin in votes:
+            acct = votes[inst.origin].most_common(1)[0][0]
+        return acct if acct in read else read[0]
+
+    findings: list[Finding] = []
+    statuses: dict[str, ResourceStatus] = {}
+    matched: dict[str, LiveResource] = {}
+    unmanaged: list[LiveResource] = []
+    by_origin: dict[tuple[str, str], ResourceStatus] = {}
+    accounts: dict[str | tuple[str, str], str] = {}
+    for inv in inventories:
+        mine = [i for i in instances if home(i) == inv.account_id]
+        result = detect(mine, inv, readers=READERS)
+        by_origin.update(
+            {(i.origin, str(i.address)): result.statuses[str(i.address)] for i in mine}
+        )
+        findings.extend(result.findings)
+        statuses.update(result.statuses)
+        matched.update(result.matched)
+        unmanaged.extend(result.unmanaged)
+        if inv.account_id:
+            accounts.update({str(i.address): inv.account_id for i in mine})
+            accounts.update({(r.type, r.id): inv.account_id for r in inv.resources})
+    calls: collections.Counter[str] = collections.Counter()
+    for inv in inventories:
+        calls.update(inv.calls)
+    combined = Inventory(
+        resources=tuple(r for inv in inventories for r in inv.resources),
+        regions=tuple(sorted({r for inv in inventories for r in inv.regions})),
+        account_id=None,
+        errors=tuple(
+            dataclasses.replace(e, scope=f"{inv.account_id or '?'}/{e.scope}")
+            for inv in inventories
+            for e in inv.errors
+        ),
+        incomplete=frozenset().union(*(inv.incomplete for inv in inventories)),
+        calls=dict(calls),
+        duration_s=max(inv.duration_s for inv in inventories),
+        taken_at=inventories[0].taken_at,
+    )
+    drift = DriftResult(tuple(findings), statuses, matched, tuple(unmanaged), by_origin)
+    return combined, drift, accounts
+
+
+def _mark_accounts(findings: Sequence[Finding], accounts: Accounts) -> list[Finding]:
+    out = []
+    for f in findings:
+        acct = accounts.get(f.address) if f.address else None
+        if acct is None and f.resource_id:
+            acct = accounts.get((f.resource_type, f.resource_id))
+        out.append(dataclasses.replace(f, account=acct) if acct else f)
+    return out
 
 
 def scan(config: Config) -> Report:
@@ -572,16 +668,18 @@ def scan(config: Config) -> Report:
     instances: list[StateInstance] = [i for s in states for i in s.resources]
     if not states and plan is not None:
         instances = _plan_instances(plan)
-    regions = _regions(config, instances, session)
-    inventory: Inventory
+    regions = _regions(config, instances, session, index)
+    inventories: list[Inventory]
     if config.live_snapshot is not None:
-        inventory = Inventory.load(config.live_snapshot)
+        inventories = [Inventory.load(config.live_snapshot)]
     else:
-        try:
-            inventory = take_inventory(session, regions, max_workers=config.max_workers)
-        except AwsError as exc:
-            inventory = Inventory((), tuple(regions), errors=(ScanError("aws", str(exc)),))
-    drift = detect(instances, inventory)
+        sessions = [session, *(session_for(config, p) for p in config.profiles[1:])]
+        inventories = [_take(s, regions, config) for s in sessions]
+    inventory, drift, accounts = _detect_accounts(instances, inventories)
+    settings = _verify_settings(config, session, live=config.live_snapshot is None, states=states)
+    drift, refreshed, refresh_errors, refresh_warnings = _refresh_long_tail(
+        config, index, instances, drift, settings
+    )
     scanned = set(inventory.regions)
     addresses = {(live.type, live.id): addr for addr, live in drift.matched.items()}
     # An unread instance (its type's listing incomplete) may still have been read itself:
@@ -589,15 +687,30 @@ def scan(config: Config) -> Report:
     for inst in instances:
         if drift.statuses.get(str(inst.address)) is ResourceStatus.UNREAD and inst.id:
             addresses.setdefault((inst.address.type, inst.id), str(inst.address))
+    # Objects of derived types (a route, a security group rule, an aws_default_* view) count
+    # only as state matched them: a group's rule nobody manages as a resource is the group's
+    # (its permission is the group's finding). Where an aws_default_* instance manages an
+    # account-default object (the default VPC), the rules see that object once, under the
+    # instance's address: rules written for aws_vpc (flow logs) keep seeing the default VPC.
+    from driftpatch.aws.readers import READERS
+
+    derived = frozenset(t for reader in READERS for t in reader.derived_types)
+    plain = {r.id: r for r in inventory.resources if r.account_default and r.type not in derived}
+    for addr, live in drift.matched.items():
+        same = plain.get(live.id)
+        if live.type in derived and same is not None and same.type != live.type:
+            addresses.setdefault((same.type, same.id), addr)
     live_in_scope = [
         _with_unread_partners(r, inventory)
         for r in inventory.resources
-        if r.region is None or r.region in scanned
+        if (r.region is None or r.region in scanned) and r.type not in derived
     ]
     # Resources a reader only matches against state (a separate security group rule) are not in
     # the inventory, yet rules need them beside their group to tell who manages a permission.
     listed = {(r.type, r.id) for r in live_in_scope}
-    live_in_scope.extend(r for r in drift.matched.values() if (r.type, r.id) not in listed)
+    live_in_scope.extend(
+        r for r in drift.matched.values() if (r.type, r.id) not in listed and r.id not in plain
+    )
     # Not compared (not covered, or unread): their rules run on what state recorded.
     not_compared = [
         i
@@ -612,12 +725,20 @@ def scan(config: Config) -> Report:
     ]
     compared = [i for i in instances if str(i.address) in drift.matched]
     outcome = _rules(subjects, drift.findings, from_state(compared), index, job)
-    findings, hidden, filtered = _select(
-        _with_locations(outcome.findings, index), outcome.hidden, config.selection, ignore
-    )
-    resources = _scan_entries(instances, drift, index)
+    if accounts:
+        outcome = dataclasses.replace(outcome, findings=_mark_accounts(outcome.findings, accounts))
+    found, hidden_found = outcome.findings, outcome.hidden
+    resources = _scan_entries(instances, drift, index, refreshed)
     seen = _config_addresses(r.address for r in resources if r.address)
     resources.extend(_source_entries(index, seen))
+    if config.shard is not None:  # this shard's part only; before any patch is made
+        dealer = Dealer(config.shard, ((str(i.address), i.origin, i.region) for i in instances))
+        found = [f for f in found if dealer.takes_finding(f)]
+        hidden_found = tuple(s for s in hidden_found if dealer.takes_finding(s.finding))
+        resources = [r for r in resources if dealer.takes_entry(r)]
+    findings, hidden, filtered = _select(
+        _with_locations(found, index), hidden_found, config.selection, ignore
+    )
     inputs = Inputs(
         states=tuple(map(display_ref, config.states)),
         plan=str(config.plan) if config.plan else None,
@@ -630,6 +751,7 @@ def scan(config: Config) -> Report:
         "live_resources": len(inventory.resources),
         "suppressed_findings": outcome.suppressed,
         **({"filtered_findings": filtered} if config.selection.active else {}),
+        **({"shard": str(config.shard)} if config.shard is not None else {}),
         "duration_s": round(time.monotonic() - started, 3),
     }
     remedied = _remedy(
@@ -640,9 +762,7 @@ def scan(config: Config) -> Report:
         prefer=config.prefer,
         unmanaged={unmanaged_finding(r).id: r for r in drift.unmanaged},
         managed_ids=_managed_ids(instances, index),
-        settings=_verify_settings(
-            config, session, live=config.live_snapshot is None, states=states
-        ),
+        settings=settings,
         separate=Separate.from_state((i.address.type, i.attributes) for i in instances),
     )
     return _finish(
@@ -650,12 +770,12 @@ def scan(config: Config) -> Report:
         inputs=inputs,
         remedied=remedied,
         resources=resources,
-        errors=inventory.errors,
+        errors=(*inventory.errors, *refresh_errors),
         problems=_problems(index),
         redactor=_redactor_for_states(states).merged(_redactor_for_plan(plan)),
         stats=stats,
         notices=outcome.notices,
-        warnings=_plan_warnings(plan),
+        warnings=(*_plan_warnings(plan), *refresh_warnings),
         suppressed=hidden,
     )
 
@@ -678,10 +798,11 @@ def _verify_settings(
             note = f"cannot read {refs[0]}: {exc.strerror}"
     elif len(refs) == 1 and refs[0].startswith("s3://") and session is not None:
         bucket, _, key = refs[0].removeprefix("s3://").partition("/")
+        failures: tuple[type[Exception], ...] = (*_botocore_errors(), DriftpatchError, OSError)
         try:
             body = session.client("s3", _s3_region(session)).get_object(Bucket=bucket, Key=key)
             state = body["Body"].read()
-        except (BotoCoreError, ClientError, DriftpatchError, OSError) as exc:
+        except failures as exc:
             note = f"cannot re-read {refs[0]}: {type(exc).__name__}"
     elif len(refs) > 1:
         note = "several states were scanned; the source matches one of them at most"
@@ -705,11 +826,20 @@ def _verify_settings(
     )
 
 
+def _botocore_errors() -> tuple[type[Exception], ...]:
+    """botocore's error roots, imported only when a state is re-read from S3."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (BotoCoreError, ClientError)
+
+
 def _with_unread_partners(resource: LiveResource, inventory: Inventory) -> LiveResource:
     """`resource`, with the types other readers failed to list in its region (or globally)
     among its unread parts: a VPC's flow logs, when DescribeFlowLogs was denied, are not
     known to be absent. Its own reader's types are left out: that reader marks per object
     what it could not read (one bucket's denied public access block is not every bucket's)."""
+    from driftpatch.aws.readers import reader_for
+
     reader = reader_for(resource.type)
     own = set(reader.types) if reader is not None else {resource.type}
     failed = {
@@ -745,61 +875,140 @@ def _s3_region(session: AwsSession) -> str:
 
 
 def _scan_entries(
-    instances: Sequence[StateInstance], drift: DriftResult, index: SourceIndex | None
+    instances: Sequence[StateInstance],
+    drift: DriftResult,
+    index: SourceIndex | None,
+    refreshed: frozenset[str] = frozenset(),
 ) -> list[ResourceEntry]:
-    out = [
-        ResourceEntry(
-            address=str(i.address),
-            type=i.address.type,
-            id=i.id,
-            status=drift.statuses.get(str(i.address), ResourceStatus.UNSUPPORTED),
-            location=locate(index, str(i.address), None),
+    from driftpatch.aws.readers import reader_for
+
+    def read_by(address: str, type_: str, status: ResourceStatus) -> str | None:
+        if address in refreshed:
+            return "terraform"
+        if status is ResourceStatus.UNSUPPORTED or reader_for(type_) is None:
+            return None
+        return "native"
+
+    out = []
+    for i in instances:
+        key = str(i.address)
+        status = drift.by_origin.get((i.origin, key)) or drift.statuses.get(
+            key, ResourceStatus.UNSUPPORTED
         )
-        for i in instances
-    ]
+        out.append(
+            ResourceEntry(
+                address=key,
+                type=i.address.type,
+                id=i.id,
+                status=status,
+                location=locate(index, key, None),
+                reader=read_by(key, i.address.type, status),
+            )
+        )
     out.extend(
-        ResourceEntry(address=None, type=r.type, id=r.id, status=ResourceStatus.UNMANAGED)
+        ResourceEntry(
+            address=None, type=r.type, id=r.id, status=ResourceStatus.UNMANAGED, reader="native"
+        )
         for r in drift.unmanaged
     )
     return out
 
 
-# -- check -------------------------------------------------------------------------------------
+def _long_tail(instances: Sequence[StateInstance], drift: DriftResult) -> list[StateInstance]:
+    """hashicorp/aws instances no native reader covers: what a Terraform refresh can read."""
+    from driftpatch.aws.readers import reader_for
+
+    return [
+        i
+        for i in instances
+        if i.id
+        and drift.statuses.get(str(i.address)) is ResourceStatus.UNSUPPORTED
+        and reader_for(i.address.type) is None
+        and i.provider.rstrip('"]').endswith("hashicorp/aws")
+    ]
 
 
-def _plan_drift(plan: Plan) -> tuple[list[Finding], dict[str, ResourceStatus]]:
-    """The plan's own resource_drift, through the same normalisation as a live scan."""
-    owners = Owners.from_state((vr.address.type, vr.values) for vr in plan.prior_state)
-    findings: list[Finding] = []
-    statuses: dict[str, ResourceStatus] = {}
-    for rc in plan.resource_drift:
-        if rc.address.mode != "managed":
-            continue
-        key = str(rc.address)
-        before = rc.before if isinstance(rc.before, Mapping) else {}
-        inst = _change_instance(rc, before, plan.origin)
-        if "delete" in rc.actions and rc.after is None:
-            findings.append(missing_finding(inst))
-            statuses[key] = ResourceStatus.MISSING
-            continue
-        after = rc.after if isinstance(rc.after, Mapping) else {}
-        want, have, skip = reconcile(rc.address.type, before, after, owners)
-        changes = compare(rc.address.type, want, have, skip=skip)
-        findings.extend(drift_finding(inst, c) for c in changes)
-        statuses[key] = ResourceStatus.DRIFTED if changes else ResourceStatus.IN_SYNC
-    return findings, statuses
+def _refresh_unavailable(
+    config: Config, index: SourceIndex | None, settings: Settings
+) -> tuple[Terraform | None, str]:
+    """The CLI for the long-tail refresh, or None and why it cannot run."""
+    if index is None:
+        return None, "no --source to run Terraform in"
+    if settings.state is None:
+        return None, settings.state_note or "no single state to refresh"
+    if config.terraform_refresh is None and not (index.source_dir / ".terraform").is_dir():
+        return None, "the source directory is not initialised (terraform init)"
+    try:
+        tf, why = terraform_for(
+            VerifyMode.TERRAFORM if config.terraform_refresh else VerifyMode.AUTO, index
+        )
+    except VerifyError:
+        return None, "no Terraform CLI on PATH"
+    return tf, why
 
 
-def _change_instance(rc: ResourceChange, before: Mapping[str, JSON], origin: str) -> StateInstance:
-    return StateInstance(
-        address=rc.address,
-        provider=rc.provider,
-        schema_version=0,
-        attributes=before,
-        sensitive_paths=tuple(_paths_from_mask(rc.before_sensitive)),
-        dependencies=(),
-        origin=origin,
+def _refresh_long_tail(
+    config: Config,
+    index: SourceIndex | None,
+    instances: Sequence[StateInstance],
+    drift: DriftResult,
+    settings: Settings,
+) -> tuple[DriftResult, frozenset[str], tuple[ScanError, ...], tuple[ScanError, ...]]:
+    """Types without a native reader, read by `terraform plan -refresh-only` targeted at them
+    (drift/refresh.py). Returns the merged result, the addresses read that way, errors (asked
+    for with --terraform-refresh and failed: those instances are unread, exit 3) and warnings
+    (auto mode: they stay unsupported)."""
+    targets = _long_tail(instances, drift)
+    if not targets or config.terraform_refresh is False or config.live_snapshot is not None:
+        return drift, frozenset(), (), ()
+    forced = config.terraform_refresh is True
+    tf, why = _refresh_unavailable(config, index, settings)
+    problem = ""
+    refreshed: Refreshed | None = None
+    if tf is None or index is None:
+        problem = why
+    else:
+        try:
+            sandbox = Sandbox(tf, index, state=settings.state, refresh=False, env=settings.env)
+            try:
+                data = sandbox.refresh_plan([str(i.address) for i in targets])
+            finally:
+                sandbox.close()
+            refreshed = from_refresh(parse_plan(data, "terraform plan -refresh-only"), targets)
+        except (SandboxError, DriftpatchError) as exc:
+            problem = str(exc)
+    if refreshed is None:
+        if not forced:
+            if tf is None:
+                return drift, frozenset(), (), ()  # nothing to try: unsupported, as before
+            note = ScanError(
+                "terraform",
+                f"{len(targets)} resources without a native reader were not refreshed: {problem}",
+                level="warning",
+            )
+            return drift, frozenset(), (), (note,)
+        unread = {str(i.address): ResourceStatus.UNREAD for i in targets}
+        error = ScanError(
+            "terraform",
+            f"--terraform-refresh: {len(targets)} resources without a native reader were not "
+            f"read: {problem}",
+        )
+        return (
+            dataclasses.replace(drift, statuses={**drift.statuses, **unread}),
+            frozenset(),
+            (error,),
+            (),
+        )
+    merged = dataclasses.replace(
+        drift,
+        findings=(*drift.findings, *refreshed.findings),
+        statuses={**drift.statuses, **refreshed.statuses},
+        matched={**drift.matched, **refreshed.live},
     )
+    return merged, frozenset(refreshed.statuses), (), ()
+
+
+# -- check -------------------------------------------------------------------------------------
 
 
 def _plan_entries(plan: Plan, drift: Mapping[str, ResourceStatus]) -> list[ResourceEntry]:
@@ -838,7 +1047,7 @@ def check(config: Config) -> Report:
     subjects: list[Subject] = []
     state_subjects: list[Subject] = []
     if plan is not None:
-        drift_findings, drift_status = _plan_drift(plan)
+        drift_findings, drift_status = plan_drift(plan)
         resources.extend(_plan_entries(plan, drift_status))
         live_subjects, state_subjects = _drift_subjects(plan)
         subjects.extend(from_plan(plan, index))

@@ -30,9 +30,9 @@ from driftpatch.config import (
     Selection,
     VerifyMode,
 )
-from driftpatch.errors import DriftpatchError
+from driftpatch.errors import DriftpatchError, InputError
 from driftpatch.model import PatchAction, Report, Severity
-from driftpatch.report import REPORTERS
+from driftpatch.shard import Shard
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
 DEFAULT_DEADLINE = float(Config.deadline_s or 900)
@@ -63,13 +63,16 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+# The output formats' names, for the help text: the reporters themselves (rich among them)
+# load only when a command writes (tests/cli/test_startup.py keeps this equal to REPORTERS).
+FORMATS = ("console", "json", "sarif", "markdown", "html", "junit", "patch")
 OutputOpt = Annotated[
     list[str] | None,
     typer.Option(
         "-o",
         "--output",
         metavar="FORMAT[:PATH]",
-        help=f"Repeatable. FORMAT: {', '.join(REPORTERS)}. Without PATH: stdout.",
+        help=f"Repeatable. FORMAT: {', '.join(FORMATS)}. Without PATH: stdout.",
     ),
 ]
 FailOnOpt = Annotated[
@@ -236,6 +239,7 @@ def _outputs(
     same file or one would replace an input of the run (driftpatch.outputs.refuse_inputs)."""
     from driftpatch.drift.ignore import DEFAULT_NAME
     from driftpatch.outputs import Inputs, refuse_all
+    from driftpatch.report import REPORTERS
     from driftpatch.terraform.state import is_local_ref
 
     known = tuple(REPORTERS)
@@ -379,6 +383,15 @@ def _finish(
     return EXIT_OK
 
 
+def _shard(text: str | None) -> Shard | None:
+    if text is None:
+        return None
+    try:
+        return Shard.parse(text)
+    except InputError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--shard "), param_hint="'--shard'") from exc
+
+
 @app.command()
 def scan(
     state: Annotated[
@@ -397,7 +410,15 @@ def scan(
     region: Annotated[
         list[str] | None, typer.Option("--region", metavar="R", help="Repeatable.")
     ] = None,
-    profile: Annotated[str | None, typer.Option("--profile", metavar="P")] = None,
+    profile: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--profile",
+            metavar="P",
+            help="Repeatable: one AWS profile per account to read; each state instance is "
+            "compared in the account its ARNs (or its state file's) name.",
+        ),
+    ] = None,
     endpoint_url: Annotated[str | None, typer.Option("--endpoint-url", metavar="URL")] = None,
     live: Annotated[
         Path | None,
@@ -424,6 +445,24 @@ def scan(
     rule: RuleOpt = None,
     skip_rule: SkipRuleOpt = None,
     compact: CompactOpt = False,
+    terraform_refresh: Annotated[
+        bool | None,
+        typer.Option(
+            "--terraform-refresh/--no-terraform-refresh",
+            help="Read types driftpatch has no reader for with 'terraform plan -refresh-only' "
+            "targeted at them (default: when --source is initialised and a Terraform CLI is "
+            "present; forced, a failure is exit 3).",
+        ),
+    ] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            metavar="I/N",
+            help="Report only part I of N of the estate (by state, then state and region; "
+            "'report merge' joins the N reports into the whole scan's).",
+        ),
+    ] = None,
 ) -> None:
     """State + live AWS (+ HCL, + plan): drift and misconfigurations. The nightly job."""
     from driftpatch import api
@@ -448,16 +487,18 @@ def scan(
         source=source,
         var_files=tuple(var_file or ()),
         regions=tuple(region or ()),
-        profile=profile,
+        profiles=tuple(dict.fromkeys(profile or ())),
         endpoint_url=_endpoint_url(endpoint_url),
         live_snapshot=live,
         ignore_file=ignore_file,
         checkov=not no_checkov,
         prefer=prefer,
         verify=verify,
+        terraform_refresh=terraform_refresh,
         **_patch_options(patch_include, patch_kinds),
         deadline_s=deadline,
         selection=_selection(only, min_severity, rule, skip_rule),
+        shard=_shard(shard),
     )
     category = _category(sarif_category, "scan", source)
     recorded = (history, "scan") if history is not None else None
@@ -551,7 +592,7 @@ def inventory(
     session = session_for(
         Config(
             regions=tuple(region or ()),
-            profile=profile,
+            profiles=(profile,) if profile else (),
             endpoint_url=_endpoint_url(endpoint_url),
             deadline_s=deadline,
         )
@@ -800,6 +841,7 @@ def _render_saved(report: Report, output: list[str] | None, reads: list[Path]) -
     saved in the JSON)."""
     from driftpatch.github import blob_base
     from driftpatch.outputs import Inputs, refuse_all, write_outputs
+    from driftpatch.report import REPORTERS
 
     known = tuple(REPORTERS)
     specs = tuple(OutputSpec.parse(v, known) for v in output or ["console"])

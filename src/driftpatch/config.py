@@ -10,6 +10,7 @@ from pathlib import Path
 
 from driftpatch.errors import InputError
 from driftpatch.model import Finding, Kind, PatchAction, Severity
+from driftpatch.shard import Shard
 
 
 class FailOn(StrEnum):
@@ -126,7 +127,9 @@ class Config:
     # -var-file files, in the order given: read after terraform.tfvars and *.auto.tfvars.
     var_files: tuple[Path, ...] = ()
     regions: tuple[str, ...] = ()
-    profile: str | None = None
+    # AWS profiles, one per account to read (several: each state instance is compared in the
+    # account its ARNs name, or its state file's); empty: the default credential chain.
+    profiles: tuple[str, ...] = ()
     endpoint_url: str | None = None
     live_snapshot: Path | None = None
     ignore_file: Path | None = None
@@ -134,6 +137,8 @@ class Config:
     prefer: Prefer = Prefer.AUTO
     # Readers run in a bounded pool across services and regions.
     max_workers: int = 8
+    # `scan --shard i/n`: report only this part of the estate (driftpatch/shard.py).
+    shard: Shard | None = None
     # AWS reads: after `deadline_s` seconds no read starts (exit 3, a partial report); each
     # attempt has its own timeouts; each call up to `max_attempts` attempts, waits between
     # them drawn as aws/session.py's RetryPolicy says (bases in seconds).
@@ -148,8 +153,17 @@ class Config:
     # holding --source, else --source itself).
     repo_root: Path | None = None
     verify: VerifyMode = VerifyMode.AUTO
+    # Types without a native reader, refreshed by `terraform plan -refresh-only`: None (auto)
+    # when the source is initialised and a CLI can get its providers; True: always (a failure
+    # is an incomplete read, exit 3); False: never.
+    terraform_refresh: bool | None = None
     # What `-o patch` writes beyond the default patch, and which actions (None: every one).
     patch_include: frozenset[Include] = frozenset()
     patch_kinds: frozenset[PatchAction] | None = None
     # What is reported (--only, --min-severity, --rule, --skip-rule).
     selection: Selection = Selection()
+
+    @property
+    def profile(self) -> str | None:
+        """The first (or only) profile: what Terraform verification runs with."""
+        return self.profiles[0] if self.profiles else None

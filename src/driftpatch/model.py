@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from driftpatch import __version__, limits
+from driftpatch.errors import InputError
 
 SCHEMA_VERSION = 1
 SENSITIVE = "(sensitive)"
@@ -266,21 +270,25 @@ class Finding:
     references: tuple[str, ...] = ()
     # Other tools' ids for the same problem (e.g. a checkov check merged into our rule).
     also: tuple[str, ...] = ()
+    # The AWS account the finding is about, when a scan read several (`--profile` repeated).
+    account: str | None = None
 
     @property
     def id(self) -> str:
-        # Two states may hold the same address (two stacks): the resource id tells them apart.
-        raw = "\x1f".join(
-            (
-                self.kind.value,
-                self.rule_id,
-                self.address or "",
-                self.resource_type,
-                self.resource_id or "",
-                self.attribute or "",
-            )
-        )
-        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+        # Two states may hold the same address (two stacks): the resource id tells them apart;
+        # the same stack in two accounts: the account does (only then, so single-account ids
+        # stay what they were).
+        parts = [
+            self.kind.value,
+            self.rule_id,
+            self.address or "",
+            self.resource_type,
+            self.resource_id or "",
+            self.attribute or "",
+        ]
+        if self.account:
+            parts.append(self.account)
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
     def to_json(self) -> dict[str, JSON]:
         out: dict[str, JSON] = {
@@ -304,6 +312,8 @@ class Finding:
         }
         if self.also:
             out["also"] = list(self.also)
+        if self.account:
+            out["account"] = self.account
         return out
 
 
@@ -358,6 +368,9 @@ class ResourceEntry:
     id: str | None
     status: ResourceStatus
     location: Location | None = None
+    # How the live side was read: "native" (a driftpatch reader), "terraform" (a targeted
+    # `terraform plan -refresh-only`), None (not read: check, unsupported, out of scope).
+    reader: str | None = None
 
     def to_json(self) -> dict[str, JSON]:
         return {
@@ -366,6 +379,7 @@ class ResourceEntry:
             "id": self.id,
             "location": self.location.to_json() if self.location else None,
             "status": self.status.value,
+            "reader": self.reader,
         }
 
 
@@ -556,3 +570,196 @@ def finding_sort_key(f: Finding) -> tuple[int, str, str, str, str]:
 def canonical_json(value: JSON) -> str:
     """A deterministic rendering for hashing and golden files."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+# -- what the readers hand over ------------------------------------------------------------------
+# Here, not in aws/, so drift/ and fix/ work on live objects without importing the AWS layer.
+
+
+@dataclass(frozen=True)
+class LiveResource:
+    """One live object, shaped like a Terraform state instance of `type`."""
+
+    type: str
+    id: str
+    region: str | None  # None for global resources (IAM)
+    attributes: Mapping[str, JSON]
+    # Created by AWS, not by anyone's code (default VPC/subnets/SG, service-linked roles,
+    # AWS-managed KMS keys): never reported as unmanaged.
+    account_default: bool = False
+    # What could not be read for this object (a denied GetBucketVersioning): attribute names
+    # and the names of linked types it feeds (aws_s3_bucket_versioning). Rules treat these as
+    # unknown, never as "not configured".
+    unread: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    resources: tuple[LiveResource, ...] = ()
+    # Failures as values: a denied or throttled call skips what it covers, not the scan.
+    errors: tuple[ScanError, ...] = ()
+    # Types whose listing is incomplete because of `errors` (their resources are "skipped").
+    incomplete_types: frozenset[str] = field(default_factory=frozenset)
+
+
+class LiveIndex:
+    """Live resources by (type, id) and by type; what `Reader.match` looks things up in."""
+
+    def __init__(self, resources: tuple[LiveResource, ...] = ()) -> None:
+        self._by_key: dict[tuple[str, str], LiveResource] = {}
+        self._by_type: dict[str, list[LiveResource]] = {}
+        for r in resources:
+            self._by_key[(r.type, r.id)] = r
+            self._by_type.setdefault(r.type, []).append(r)
+
+    def get(self, type_: str, id_: str) -> LiveResource | None:
+        return self._by_key.get((type_, id_))
+
+    def of_type(self, type_: str) -> tuple[LiveResource, ...]:
+        return tuple(self._by_type.get(type_, ()))
+
+    def __iter__(self) -> Iterator[LiveResource]:
+        return iter(self._by_key.values())
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+
+SNAPSHOT_KIND = "driftpatch-inventory"
+SNAPSHOT_VERSION = 1
+GLOBAL = "global"
+
+
+@dataclass(frozen=True)
+class Inventory:
+    resources: tuple[LiveResource, ...]
+    regions: tuple[str, ...]
+    account_id: str | None = None
+    errors: tuple[ScanError, ...] = ()
+    # (type, region or "global") whose listing is incomplete: absence there proves nothing.
+    incomplete: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    # The types asked for (`inventory --types`); None: every covered type. Others were not
+    # read at all: their absence proves nothing, and nothing failed either.
+    types: frozenset[str] | None = None
+    calls: Mapping[str, int] = field(default_factory=dict)
+    duration_s: float = 0.0
+    taken_at: str = ""
+    # The snapshot file it was loaded from (`scan --live`); None when read from AWS. Messages
+    # about a live object's bad value name it.
+    origin: str | None = None
+
+    def index(self) -> LiveIndex:
+        return LiveIndex(self.resources)
+
+    def complete_for(self, type_: str, region: str | None, account: str | None = None) -> bool:
+        """Whether the listing of `type_` in `region` of `account` is whole, so that absence
+        there proves absence. `region` None (a type whose state names no region, such as
+        aws_security_group_rule) is complete only if every scanned region's read was; an
+        `account` other than the one read is never complete."""
+        if account is not None and self.account_id is not None and account != self.account_id:
+            return False
+        if (type_, GLOBAL) in self.incomplete:
+            return False
+        if region is None:
+            return not any(t == type_ for t, _ in self.incomplete)
+        return (type_, region) not in self.incomplete
+
+    def to_json(self) -> dict[str, JSON]:
+        return {
+            "kind": SNAPSHOT_KIND,
+            "version": SNAPSHOT_VERSION,
+            "tool": {"name": "driftpatch", "version": __version__},
+            "taken_at": self.taken_at,
+            "account_id": self.account_id,
+            "regions": list(self.regions),
+            "resources": [
+                {
+                    "type": r.type,
+                    "id": r.id,
+                    "region": r.region,
+                    "account_default": r.account_default,
+                    "attributes": dict(r.attributes),
+                    **({"unread": sorted(r.unread)} if r.unread else {}),
+                }
+                for r in self.resources
+            ],
+            "errors": [e.to_json() for e in self.errors],
+            "incomplete": sorted([t, r] for t, r in self.incomplete),
+            "types": sorted(self.types) if self.types is not None else None,
+            "stats": {"api_calls": dict(self.calls), "duration_s": round(self.duration_s, 3)},
+        }
+
+    @classmethod
+    def load(cls, path: Path) -> Inventory:
+        """Read a snapshot written by `driftpatch inventory`; bad input is one line, exit 2."""
+        doc = limits.load_json(path, "live snapshot")
+        if not isinstance(doc, dict) or doc.get("kind") != SNAPSHOT_KIND:
+            raise InputError(f"{path}: not a driftpatch inventory snapshot")
+        if doc.get("version") != SNAPSHOT_VERSION:
+            raise InputError(
+                f"{path}: inventory snapshot version {doc.get('version')!r} is not supported "
+                f"(expected {SNAPSHOT_VERSION})"
+            )
+        try:
+            resources = tuple(
+                LiveResource(
+                    type=str(r["type"]),
+                    id=str(r["id"]),
+                    region=_opt_str(r.get("region"), "region"),
+                    attributes=dict(r["attributes"]),
+                    account_default=bool(r.get("account_default", False)),
+                    unread=frozenset(str(u) for u in r.get("unread") or ()),
+                )
+                for r in doc["resources"]
+            )
+            errors = tuple(ScanError(str(e["scope"]), str(e["message"])) for e in doc["errors"])
+            incomplete = frozenset((str(t), str(r)) for t, r in doc.get("incomplete", []))
+            listed = doc.get("types")
+            types = frozenset(str(t) for t in listed) if listed is not None else None
+            stats = doc.get("stats") or {}
+            return cls(
+                resources=resources,
+                regions=tuple(_opt_str(r, "regions") or "" for r in doc.get("regions") or ()),
+                account_id=_opt_str(doc.get("account_id"), "account_id"),
+                errors=errors,
+                incomplete=incomplete,
+                types=types,
+                calls={str(k): int(v) for k, v in dict(stats.get("api_calls") or {}).items()},
+                duration_s=float(stats.get("duration_s") or 0.0),
+                taken_at=str(doc.get("taken_at") or ""),
+                origin=str(path),
+            )
+        # Odd types anywhere (a list for an object, a number for a list) end up here.
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InputError(f"{path}: malformed inventory snapshot ({exc})") from exc
+
+
+def _opt_str(value: object, where: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"{where}: expected a string")
+
+
+class LiveMatcher(Protocol):
+    """What drift detection needs from a reader: how to find a state instance's live object.
+    aws/readers' `Reader` is one; detection takes them as a parameter, so drift/ never imports
+    the AWS layer (and a Terraform-refresh source can be one too)."""
+
+    @property
+    def types(self) -> tuple[str, ...]: ...
+    @property
+    def is_global(self) -> bool: ...
+    @property
+    def derived_types(self) -> frozenset[str]: ...
+    @property
+    def part_owners(self) -> Mapping[str, tuple[str, ...]]: ...
+    @property
+    def unreadable(self) -> Mapping[str, frozenset[str]]: ...
+
+    def parts(self, resources: Iterable[LiveResource]) -> frozenset[tuple[str, str]]: ...
+
+    def match(
+        self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex
+    ) -> LiveResource | None: ...
+
+    def unread(self, type_: str, state_id: str, live: LiveIndex) -> bool: ...

@@ -78,6 +78,7 @@ def _finding(raw: Any) -> Finding:
         remediation=str(raw.get("remediation") or ""),
         references=tuple(map(str, raw.get("references") or ())),
         also=tuple(map(str, raw.get("also") or ())),
+        account=raw.get("account") if isinstance(raw.get("account"), str) else None,
     )
 
 
@@ -161,6 +162,7 @@ def load_full_report(path: Path) -> Report:
                 id=r.get("id"),
                 status=ResourceStatus(r["status"]),
                 location=_location(r.get("location")),
+                reader=r.get("reader") if isinstance(r.get("reader"), str) else None,
             )
             for r in doc.get("resources") or []
         )

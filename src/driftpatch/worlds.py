@@ -67,6 +67,9 @@ STACKS: Mapping[str, str] = {
     "demo": "terraform",
     "large": "fixtures/stacks/large",
     "insecure": "fixtures/stacks/insecure",
+    # Lambda, RDS, an ALB, Route 53, DynamoDB: readers' end-to-end world (no inject targets;
+    # its tests change it with boto3 themselves).
+    "apps": "fixtures/stacks/apps",
 }
 WORLDS_DIR = "fixtures/worlds"
 STATE_FILE = "terraform.tfstate"
@@ -429,6 +432,7 @@ class _Clients:
         self.s3 = session.client("s3", endpoint_url=endpoint_url)
         self.iam = session.client("iam", endpoint_url=endpoint_url)
         self.kms = session.client("kms", endpoint_url=endpoint_url)
+        self.lambda_ = session.client("lambda", endpoint_url=endpoint_url)
 
 
 def managed_instances(state: Mapping[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -448,7 +452,8 @@ def _rfc3339(value: datetime) -> str:
 
 
 def fix_timestamps(endpoint_url: str, state: dict[str, Any]) -> None:
-    """Copy creation times of replayed objects into the state (the seed cannot fix clocks)."""
+    """Copy creation (and Lambda modification) times of replayed objects into the state (the
+    seed cannot fix clocks)."""
     c = _clients(endpoint_url)
     for _address, rtype, attrs in managed_instances(state):
         try:
@@ -458,6 +463,9 @@ def fix_timestamps(endpoint_url: str, state: dict[str, Any]) -> None:
             elif rtype == "aws_iam_instance_profile" and "create_date" in attrs:
                 prof = c.iam.get_instance_profile(InstanceProfileName=attrs["name"])
                 attrs["create_date"] = _rfc3339(prof["InstanceProfile"]["CreateDate"])
+            elif rtype == "aws_lambda_function" and "last_modified" in attrs:
+                fn = c.lambda_.get_function(FunctionName=attrs["function_name"])
+                attrs["last_modified"] = str(fn["Configuration"]["LastModified"])
             elif rtype == "aws_ebs_volume" and "create_time" in attrs:
                 vols = c.ec2.describe_volumes(VolumeIds=[attrs["id"]])["Volumes"]
                 attrs["create_time"] = _rfc3339(vols[0]["CreateTime"])

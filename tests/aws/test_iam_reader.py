@@ -21,9 +21,7 @@ import pytest
 
 from driftpatch.aws.readers import READERS, LiveIndex, LiveResource, ReadContext, reader_for
 from driftpatch.aws.readers import iam as iam_reader
-from driftpatch.aws.readers.iam import (
-    ATTACHMENT,
-    IamReader,
+from driftpatch.aws.readers.common import (
     go_float,
     iam_document,
     legacy_policy_normalize,
@@ -32,6 +30,7 @@ from driftpatch.aws.readers.iam import (
     provider_tags,
     rfc3339,
 )
+from driftpatch.aws.readers.iam import ATTACHMENT, IamReader
 from driftpatch.aws.readers.interface import ReadResult
 from driftpatch.aws.readers.kms import KmsReader
 from driftpatch.aws.session import AwsSession, is_read_only

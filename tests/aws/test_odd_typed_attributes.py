@@ -18,14 +18,14 @@ from typing import Any
 import pytest
 
 from driftpatch import api
-from driftpatch.aws.readers.typed import (
+from driftpatch.config import Config
+from driftpatch.errors import InputError
+from driftpatch.typed import (
     AttributeTypeError,
     TypeMismatch,
     coerce,
     conform_state,
 )
-from driftpatch.config import Config
-from driftpatch.errors import InputError
 from tests.fuzz.scan_world import REPO, SNAPSHOT_DOC, STATE_DOC, write
 
 SG_DB = "sg-a7ba245ecd42c65fe"

@@ -37,12 +37,12 @@ from typing import Any
 import boto3
 import pytest
 
-from driftpatch.aws.inventory import Inventory
-from driftpatch.aws.readers import LiveIndex, ReadContext
+from driftpatch.aws.readers import READERS, LiveIndex, ReadContext
 from driftpatch.aws.readers.s3 import S3Reader
 from driftpatch.aws.session import AwsSession
 from driftpatch.drift.detect import detect
 from driftpatch.embedded import EmbeddedAws, provider_override
+from driftpatch.model import Inventory
 from driftpatch.terraform.binary import Terraform
 from driftpatch.terraform.schema import BlockSchema, aws_schema
 from driftpatch.terraform.state import parse_state
@@ -269,7 +269,7 @@ def test_reader_matches_the_providers_refresh(
     # A clean apply scans to zero findings (no drift, nothing missing or unmanaged).
     state = parse_state(json.dumps(applied).encode(), "applied")
     s3_instances = [i for i in state.resources if i.type in TYPES]
-    clean = detect(s3_instances, inventory(aws))
+    clean = detect(s3_instances, inventory(aws), readers=READERS)
     assert clean.findings == (), [(f.address, f.attribute, f.actual) for f in clean.findings]
 
     mutate(aws)
@@ -320,7 +320,7 @@ def test_reader_matches_the_providers_refresh(
 
     # The same changes through detect, against the applied state: each reported once, where
     # it belongs (a policy a split resource owns is not reported again on the bucket).
-    scanned = detect(s3_instances, inventory(aws))
+    scanned = detect(s3_instances, inventory(aws), readers=READERS)
     reported = {(str(f.kind), f.address, f.attribute) for f in scanned.findings}
     assert reported == EXPECTED_FINDINGS, sorted(reported, key=str)
 

@@ -19,7 +19,6 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from driftpatch.aws.inventory import Inventory
 from driftpatch.aws.readers import READERS, LiveIndex, LiveResource, ReadContext, reader_for
 from driftpatch.aws.readers import s3 as s3_reader
 from driftpatch.aws.readers.interface import ReadResult
@@ -41,7 +40,7 @@ from driftpatch.aws.readers.s3 import (
 from driftpatch.aws.session import AwsSession, is_read_only
 from driftpatch.drift.detect import detect
 from driftpatch.embedded import EmbeddedAws, free_port
-from driftpatch.model import JSON, Address, Kind
+from driftpatch.model import JSON, Address, Inventory, Kind
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -424,7 +423,7 @@ def test_an_unmanaged_bucket_is_reported_once(aws: EmbeddedAws) -> None:
     fully_configured(aws, "stray")
     inventory = _inventory(aws)
     assert len(inventory.resources) == 5
-    result = detect([], inventory)
+    result = detect([], inventory, readers=READERS)
     assert [(f.kind, f.resource_type, f.resource_id) for f in result.findings] == [
         (Kind.UNMANAGED, "aws_s3_bucket", "stray")
     ]
@@ -443,7 +442,7 @@ def test_managed_bucket_parts_are_not_unmanaged(aws: EmbeddedAws) -> None:
         ("aws_s3_bucket", "legacy", "legacy"),
         ("aws_s3_bucket_versioning", "legacy", f"legacy,{ACCOUNT}"),
     )
-    result = detect(instances, inventory)
+    result = detect(instances, inventory, readers=READERS)
     assert result.findings == ()
     assert set(result.statuses.values()) == {"in_sync"}
 
@@ -452,7 +451,7 @@ def test_hand_made_policy_on_a_managed_bucket_is_drift_on_the_bucket(aws: Embedd
     create(aws, "app")
     before = _state(_inventory(aws).index(), ("aws_s3_bucket", "app", "app"))
     s3_client(aws).put_bucket_policy(Bucket="app", Policy=public_policy("app"))
-    result = detect(before, _inventory(aws))
+    result = detect(before, _inventory(aws), readers=READERS)
     assert [(f.kind, f.resource_type, f.attribute) for f in result.findings] == [
         (Kind.DRIFT, "aws_s3_bucket", "policy")
     ]
@@ -464,13 +463,13 @@ def test_unmanaged_buckets_outside_the_scanned_regions_are_not_reported(
     create(aws, "here")
     fully_configured(aws, "elsewhere", "ap-southeast-2")
     inventory = _inventory(aws, regions=(REGION,))
-    result = detect([], inventory)
+    result = detect([], inventory, readers=READERS)
     assert [f.resource_id for f in result.findings] == ["here"]
     trimmed = buckets_in_regions(inventory.resources, [REGION])
     assert {(r.type, r.id) for r in trimmed} == {("aws_s3_bucket", "here")}
     # A managed bucket elsewhere is still found: the listing is global.
     elsewhere = _state(inventory.index(), ("aws_s3_bucket", "b", "elsewhere"))
-    assert detect(elsewhere, inventory).statuses["aws_s3_bucket.b"] == "in_sync"
+    assert detect(elsewhere, inventory, readers=READERS).statuses["aws_s3_bucket.b"] == "in_sync"
 
 
 # --------------------------------------------------------------------------- provider rules

@@ -1,7 +1,8 @@
 """Finding selection (--only, --min-severity, --rule, --skip-rule), --compact and suppressed
 findings, through the real CLI on fixtures/inputs/stack (issue 12).
 
-The stack, checked without checkov, has twelve misconfigurations (BASELINE). Selection happens
+The stack, checked without checkov, has sixteen misconfigurations (BASELINE), per instance
+(`count = var.bucket_count` is two buckets). Selection happens
 before patches are made, so the exit code and `-o patch` only concern what is reported."""
 
 from __future__ import annotations
@@ -24,16 +25,20 @@ DEMO_DRIFT_PLAN = REPO / "fixtures" / "worlds" / "demo" / "plan-drift.json"
 BASELINE = Counter(
     {
         ("DP-TF-001", "critical", None): 2,
-        ("DP-S3-003", "high", "aws_s3_bucket.logs"): 1,
-        ("DP-S3-003", "high", "module.bucket.aws_s3_bucket.this"): 1,
-        ("DP-S3-004", "medium", "aws_s3_bucket.logs"): 1,
-        ("DP-S3-004", "medium", "module.bucket.aws_s3_bucket.this"): 1,
-        ("DP-S3-005", "medium", "aws_s3_bucket.logs"): 1,
-        ("DP-S3-005", "medium", "module.bucket.aws_s3_bucket.this"): 1,
+        ("DP-S3-003", "high", "aws_s3_bucket.logs[0]"): 1,
+        ("DP-S3-003", "high", "aws_s3_bucket.logs[1]"): 1,
+        ("DP-S3-003", "high", "module.bucket[0].aws_s3_bucket.this"): 1,
+        ("DP-S3-004", "medium", "aws_s3_bucket.logs[0]"): 1,
+        ("DP-S3-004", "medium", "aws_s3_bucket.logs[1]"): 1,
+        ("DP-S3-004", "medium", "module.bucket[0].aws_s3_bucket.this"): 1,
+        ("DP-S3-005", "medium", "aws_s3_bucket.logs[0]"): 1,
+        ("DP-S3-005", "medium", "aws_s3_bucket.logs[1]"): 1,
+        ("DP-S3-005", "medium", "module.bucket[0].aws_s3_bucket.this"): 1,
         ("DP-VPC-101", "medium", "module.net.aws_vpc.this"): 1,
         ("DP-TF-002", "medium", None): 1,
-        ("DP-S3-006", "low", "aws_s3_bucket.logs"): 1,
-        ("DP-S3-006", "low", "module.bucket.aws_s3_bucket.this"): 1,
+        ("DP-S3-006", "low", "aws_s3_bucket.logs[0]"): 1,
+        ("DP-S3-006", "low", "aws_s3_bucket.logs[1]"): 1,
+        ("DP-S3-006", "low", "module.bucket[0].aws_s3_bucket.this"): 1,
     }
 )
 
@@ -75,12 +80,12 @@ def test_min_severity_reports_and_fails_only_on_what_is_at_least_that_severe(sta
     assert found(doc) == only({"DP-TF-001", "DP-S3-003"})
     assert doc["summary"]["by_severity"] == {  # type: ignore[index]
         "critical": 2,
-        "high": 2,
+        "high": 3,
         "medium": 0,
         "low": 0,
         "info": 0,
     }
-    assert doc["stats"]["filtered_findings"] == 8  # type: ignore[index]
+    assert doc["stats"]["filtered_findings"] == 11  # type: ignore[index]
 
 
 def test_rule_globs_match_case_insensitively_and_checkov_ids(stack: Path) -> None:
@@ -185,19 +190,24 @@ def test_suppressed_findings_are_listed_never_counted(stack: Path) -> None:
     proc = run("check", "--source", ".", "--no-checkov", "-o", "json", cwd=stack)
     assert proc.returncode == 1, proc.stderr
     doc = json.loads(proc.stdout)
-    gone = {("DP-TF-002", "medium", None), ("DP-S3-006", "low", "aws_s3_bucket.logs")}
-    gone |= {k for k in BASELINE if k[2] == "module.bucket.aws_s3_bucket.this"}
+    gone = {("DP-TF-002", "medium", None)}
+    gone |= {("DP-S3-006", "low", f"aws_s3_bucket.logs[{i}]") for i in (0, 1)}
+    gone |= {k for k in BASELINE if k[2] == "module.bucket[0].aws_s3_bucket.this"}
     assert found(doc) == Counter({k: n for k, n in BASELINE.items() if k not in gone})
     accepted = sorted(
         (s["rule_id"], s["address"], s["suppression"]["kind"], s["suppression"]["justification"])
         for s in doc["suppressed"]
     )
-    bucket = "module.bucket.aws_s3_bucket.this"
+    # The ignore file names the block (`module.bucket.aws_s3_bucket.this`): it covers the
+    # instance `module.bucket[0]` declares.
+    bucket = "module.bucket[0].aws_s3_bucket.this"
+    noise = "access logs of a log bucket are noise"
     assert accepted == [
         ("DP-S3-003", bucket, "external", ""),
         ("DP-S3-004", bucket, "external", ""),
         ("DP-S3-005", bucket, "external", ""),
-        ("DP-S3-006", "aws_s3_bucket.logs", "inSource", "access logs of a log bucket are noise"),
+        ("DP-S3-006", "aws_s3_bucket.logs[0]", "inSource", noise),
+        ("DP-S3-006", "aws_s3_bucket.logs[1]", "inSource", noise),
         ("DP-S3-006", bucket, "external", ""),
         ("DP-TF-002", None, "external", "providers are pinned by the platform team"),
     ]
@@ -235,8 +245,8 @@ def test_sarif_suppressions_are_schema_valid_and_github_accepts_them(stack: Path
     results = doc["runs"][0]["results"]
     plain = [r for r in results if "suppressions" not in r]
     dismissed = [r for r in results if "suppressions" in r]
-    assert len(plain) == sum(BASELINE.values()) - 6
-    assert len(dismissed) == 6
+    assert len(plain) == sum(BASELINE.values()) - 7
+    assert len(dismissed) == 7
     tf002 = next(r for r in dismissed if r["ruleId"] == "DP-TF-002")
     assert tf002["suppressions"] == [
         {
@@ -271,16 +281,17 @@ def test_compact_console_is_one_line_per_finding(stack: Path) -> None:
     )
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0].endswith("  7 resources, 4 findings")
-    rows = lines[1:5]
+    assert lines[0].endswith("  7 resources, 5 findings")
+    rows = lines[1:6]
     assert [r.split()[:2] for r in rows] == [
         ["CRITICAL", "DP-TF-001"],
         ["CRITICAL", "DP-TF-001"],
         ["HIGH", "DP-S3-003"],
         ["HIGH", "DP-S3-003"],
+        ["HIGH", "DP-S3-003"],
     ]
-    assert rows[2].endswith("main.tf:58") and "aws_s3_bucket.logs" in rows[2]
-    assert lines[5] == ""
+    assert rows[2].endswith("main.tf:58") and "aws_s3_bucket.logs[0]" in rows[2]
+    assert lines[6] == ""
     assert not any(line.startswith("Patches:") for line in lines)
     full = run("check", "--source", str(stack), "--no-checkov", "--min-severity", "high")
     assert len(full.stdout.splitlines()) > len(lines)
@@ -305,7 +316,7 @@ def test_report_render_keeps_the_suppressions(stack: Path, tmp_path: Path) -> No
     proc = run("report", "render", str(saved), "-o", "sarif")
     assert proc.returncode == 0, proc.stderr
     results = json.loads(proc.stdout)["runs"][0]["results"]
-    assert sum(1 for r in results if "suppressions" in r) == 6
+    assert sum(1 for r in results if "suppressions" in r) == 7
 
 
 def test_scan_selects_alike(stack: Path, tmp_path: Path) -> None:
@@ -330,7 +341,7 @@ def test_scan_selects_alike(stack: Path, tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     everything = json.loads(proc.stdout)
     assert {f["kind"] for f in everything["findings"]} == {"missing", "misconfig"}
-    assert len(everything["suppressed"]) == 6
+    assert len(everything["suppressed"]) == 7
 
     proc = run(*base, "--no-checkov", "--only", "drift", "-o", "json")
     assert proc.returncode == 1, proc.stderr

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from driftpatch.aws.inventory import Inventory
-from driftpatch.aws.readers import LiveResource
+from driftpatch.aws.readers import READERS, LiveResource
 from driftpatch.drift.detect import MISSING_RULE, UNMANAGED_RULE, detect
-from driftpatch.model import Address, Kind, ResourceStatus
+from driftpatch.model import Address, Inventory, Kind, ResourceStatus
 from driftpatch.terraform.state import StateInstance
 
 VPC = {
@@ -49,7 +48,7 @@ def test_changed_missing_unmanaged_and_defaults() -> None:
     instances = [
         _inst("aws_vpc.main", VPC),
         _inst("aws_vpc.gone", {**VPC, "id": "vpc-2"}),
-        _inst("aws_iam_user.x", {"id": "x"}),  # no reader: unsupported, never "missing"
+        _inst("aws_glue_job.x", {"id": "x"}),  # no reader: unsupported, never "missing"
     ]
     inventory = Inventory(
         resources=(
@@ -59,7 +58,7 @@ def test_changed_missing_unmanaged_and_defaults() -> None:
         ),
         regions=("us-east-1",),
     )
-    result = detect(instances, inventory)
+    result = detect(instances, inventory, readers=READERS)
     assert [
         (f.kind, f.rule_id, f.address, f.resource_id, f.attribute) for f in result.findings
     ] == [
@@ -72,7 +71,7 @@ def test_changed_missing_unmanaged_and_defaults() -> None:
     assert result.statuses == {
         "aws_vpc.main": ResourceStatus.DRIFTED,
         "aws_vpc.gone": ResourceStatus.MISSING,
-        "aws_iam_user.x": ResourceStatus.UNSUPPORTED,
+        "aws_glue_job.x": ResourceStatus.UNSUPPORTED,
     }
 
 
@@ -80,7 +79,7 @@ def test_incomplete_listing_never_claims_missing() -> None:
     inventory = Inventory(
         resources=(), regions=("us-east-1",), incomplete=frozenset({("aws_kms_key", "us-east-1")})
     )
-    result = detect([_inst("aws_kms_key.k", KEY)], inventory)
+    result = detect([_inst("aws_kms_key.k", KEY)], inventory, readers=READERS)
     assert result.findings == ()
     assert result.statuses == {"aws_kms_key.k": ResourceStatus.UNREAD}
 
@@ -106,11 +105,11 @@ def test_a_type_without_region_is_unread_when_any_scanned_region_failed() -> Non
     )
     assert not inventory.complete_for("aws_security_group_rule", None)
     assert inventory.complete_for("aws_security_group_rule", "eu-west-1")
-    result = detect([_inst("aws_security_group_rule.ssh", SG_RULE)], inventory)
+    result = detect([_inst("aws_security_group_rule.ssh", SG_RULE)], inventory, readers=READERS)
     assert result.findings == ()
     assert result.statuses == {"aws_security_group_rule.ssh": ResourceStatus.UNREAD}
     complete = Inventory(resources=(), regions=("us-east-1",))
-    missing = detect([_inst("aws_security_group_rule.ssh", SG_RULE)], complete)
+    missing = detect([_inst("aws_security_group_rule.ssh", SG_RULE)], complete, readers=READERS)
     assert missing.statuses == {"aws_security_group_rule.ssh": ResourceStatus.MISSING}
 
 
@@ -119,7 +118,7 @@ def test_completeness_is_per_account() -> None:
     assert inventory.complete_for("aws_vpc", "us-east-1", "123456789012")
     assert not inventory.complete_for("aws_vpc", "us-east-1", "210987654321")
     other = {**VPC, "arn": "arn:aws:ec2:us-east-1:210987654321:vpc/vpc-1"}
-    result = detect([_inst("aws_vpc.main", other)], inventory)
+    result = detect([_inst("aws_vpc.main", other)], inventory, readers=READERS)
     assert result.findings == ()  # another account was not read: not "missing"
     assert result.statuses == {"aws_vpc.main": ResourceStatus.UNSUPPORTED}
 
@@ -133,14 +132,14 @@ def test_volume_of_an_unread_instance_listing_is_not_unmanaged() -> None:
         regions=("us-east-1",),
         incomplete=frozenset({("aws_instance", "us-east-1")}),
     )
-    assert detect([], denied).findings == ()
+    assert detect([], denied, readers=READERS).findings == ()
     read = Inventory(resources=(volume,), regions=("us-east-1",))
-    assert [f.rule_id for f in detect([], read).findings] == [UNMANAGED_RULE]
+    assert [f.rule_id for f in detect([], read, readers=READERS).findings] == [UNMANAGED_RULE]
 
 
 def test_resources_in_regions_not_scanned_are_not_compared() -> None:
     west = {**VPC, "arn": "arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-1"}
-    result = detect([_inst("aws_vpc.main", west)], Inventory((), ("us-east-1",)))
+    result = detect([_inst("aws_vpc.main", west)], Inventory((), ("us-east-1",)), readers=READERS)
     assert result.findings == ()
     assert result.statuses["aws_vpc.main"] is ResourceStatus.UNSUPPORTED
 
@@ -159,14 +158,16 @@ def test_instance_volumes_are_parts_not_unmanaged() -> None:
         ),
         regions=("us-east-1",),
     )
-    result = detect([_inst("aws_instance.web", instance)], inventory)
+    result = detect([_inst("aws_instance.web", instance)], inventory, readers=READERS)
     assert [f.resource_id for f in result.findings if f.kind is Kind.UNMANAGED] == ["vol-loose"]
 
 
 def test_types_left_out_of_an_inventory_are_not_compared() -> None:
     """`inventory --types aws_vpc` reads no KMS key: a snapshot of it proves no key missing."""
     inventory = Inventory(resources=(), regions=("us-east-1",), types=frozenset({"aws_vpc"}))
-    result = detect([_inst("aws_kms_key.k", KEY), _inst("aws_vpc.main", VPC)], inventory)
+    result = detect(
+        [_inst("aws_kms_key.k", KEY), _inst("aws_vpc.main", VPC)], inventory, readers=READERS
+    )
     assert result.statuses == {
         "aws_kms_key.k": ResourceStatus.UNSUPPORTED,
         "aws_vpc.main": ResourceStatus.MISSING,

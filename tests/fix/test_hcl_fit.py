@@ -367,8 +367,8 @@ def test_check_then_patch_from_a_subdirectory_source(tmp_path: Path, in_git: boo
 
 
 def test_new_imported_file_is_indented_like_the_module(tmp_path: Path) -> None:
-    from driftpatch.aws.readers.interface import LiveResource
     from driftpatch.drift.detect import unmanaged_finding
+    from driftpatch.model import LiveResource
 
     (tmp_path / ".git").mkdir()
     (tmp_path / "main.tf").write_text(TABS)

@@ -37,9 +37,9 @@ from typing import Any
 import boto3
 import pytest
 
-from driftpatch.aws.readers.interface import LiveResource
 from driftpatch.embedded import EmbeddedAws, provider_override
 from driftpatch.fix.imports import TYPES, ImportPlan, generate_imports, render_import_file
+from driftpatch.model import LiveResource
 from driftpatch.terraform.binary import Terraform
 from driftpatch.terraform.schema import aws_schema
 

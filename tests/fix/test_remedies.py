@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from driftpatch.aws.readers.interface import LiveResource
 from driftpatch.config import Prefer
 from driftpatch.drift.detect import unmanaged_finding
 from driftpatch.fix.remedies import Operation, Plan, plan_remedies
 from driftpatch.fix.verify import apply_plan
-from driftpatch.model import Category, Finding, Kind, PatchAction, Severity
+from driftpatch.model import Category, Finding, Kind, LiveResource, PatchAction, Severity
 from driftpatch.rules.engine import evaluate
 from driftpatch.rules.subjects import from_code
 from driftpatch.terraform.source import index_source

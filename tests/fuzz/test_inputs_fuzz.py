@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from driftpatch import api
-from driftpatch.aws.inventory import Inventory
 from driftpatch.config import Config
 from driftpatch.errors import InputError
 from driftpatch.limits import MAX_DEPTH
+from driftpatch.model import Inventory
 from driftpatch.reportio import load_findings, load_patches
 from driftpatch.terraform import source
 from driftpatch.terraform.plan import parse_plan

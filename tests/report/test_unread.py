@@ -6,9 +6,8 @@ import dataclasses
 import json
 from pathlib import Path
 
-from driftpatch.aws.inventory import Inventory
 from driftpatch.aws.readers import LiveResource
-from driftpatch.model import ResourceEntry, ResourceStatus
+from driftpatch.model import Inventory, ResourceEntry, ResourceStatus
 from driftpatch.report import REPORTERS
 from tests.report.sample import REPORT
 

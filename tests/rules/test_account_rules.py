@@ -102,8 +102,13 @@ def vpc(origin: Origin, address: str | None = "aws_vpc.main", id_: Any = "vpc-1"
     return Subject("aws_vpc", attrs, origin, address=address, id=None if origin is CODE else id_)
 
 
-def flow_log(origin: Origin, address: str | None = "aws_flow_log.main", **attrs: Any) -> Subject:
-    return Subject("aws_flow_log", attrs, origin, address=address)
+def flow_log(
+    origin: Origin,
+    address: str | None = "aws_flow_log.main",
+    refs: dict[str, str] | None = None,
+    **attrs: Any,
+) -> Subject:
+    return Subject("aws_flow_log", attrs, origin, address=address, refs=refs or {})
 
 
 def policy(origin: Origin, **attrs: Any) -> Subject:
@@ -289,29 +294,57 @@ CASES = [
         (),
         "no flow log at all",
     ),
-    Case("vpc_flow_logs", CODE, vpc(CODE), [], (flow_log(CODE, vpc_id=UNKNOWN),), "expression"),
+    # An id decided outside the configuration (a variable, a data source) is another VPC's:
+    # a VPC declared here can only be named by a reference (issue 11).
+    Case(
+        "vpc_flow_logs",
+        CODE,
+        vpc(CODE),
+        [Violation(None, None, None, "no flow log refers to this VPC")],
+        (flow_log(CODE, vpc_id=UNKNOWN),),
+        "external id",
+    ),
     Case(
         "vpc_flow_logs",
         CODE,
         vpc(CODE),
         [],
-        (flow_log(CODE, vpc_id="${aws_vpc.main.id}"),),
-        "reference text",
+        (flow_log(CODE, vpc_id=UNKNOWN, refs={"vpc_id": "aws_vpc.main"}),),
+        "reference",
     ),
     Case(
         "vpc_flow_logs",
         CODE,
         vpc(CODE, address="aws_vpc.main[0]"),
         [],
-        (flow_log(CODE, vpc_id="${aws_vpc.main[count.index].id}"),),
-        "reference text with an index",
+        (flow_log(CODE, vpc_id=UNKNOWN, refs={"vpc_id": "aws_vpc.main[0]"}),),
+        "reference to the instance",
+    ),
+    Case(
+        "vpc_flow_logs",
+        CODE,
+        vpc(CODE, address="aws_vpc.main[1]"),
+        [Violation(None, None, None, "no flow log refers to this VPC")],
+        (flow_log(CODE, vpc_id=UNKNOWN, refs={"vpc_id": "aws_vpc.main[0]"}),),
+        "reference to another instance",
+    ),
+    Case(
+        "vpc_flow_logs",
+        CODE,
+        vpc(CODE, address="aws_vpc.main[1]"),
+        [],
+        (flow_log(CODE, vpc_id=UNKNOWN, refs={"vpc_id": "aws_vpc.main"}),),
+        "reference with an unknown key",
     ),
     Case(
         "vpc_flow_logs",
         CODE,
         vpc(CODE),
         [Violation(None, None, None, "no flow log refers to this VPC")],
-        (flow_log(CODE, vpc_id="${aws_vpc.other.id}"), flow_log(CODE, vpc_id="vpc-0abc")),
+        (
+            flow_log(CODE, vpc_id=UNKNOWN, refs={"vpc_id": "aws_vpc.other"}),
+            flow_log(CODE, vpc_id="vpc-0abc"),
+        ),
         "references another vpc",
     ),
     Case(
@@ -319,7 +352,7 @@ CASES = [
         CODE,
         vpc(CODE, address="module.net.aws_vpc.main"),
         [Violation(None, None, None, "no flow log refers to this VPC")],
-        (flow_log(CODE, vpc_id="${aws_vpc.main.id}"),),
+        (flow_log(CODE, vpc_id=UNKNOWN, refs={"vpc_id": "aws_vpc.main"}),),
         "same name in another module",
     ),
     Case(
@@ -677,27 +710,52 @@ def test_rules_on_live_reads(aws: EmbeddedAws) -> None:
     }
 
 
-def test_vpc_reference_text_as_python_hcl2_renders_it() -> None:
-    """python-hcl2 8.x renders `vpc_id = aws_vpc.main.id` as "${aws_vpc.main.id}"."""
-    import hcl2
+def test_one_flow_log_by_reference_covers_only_its_vpc() -> None:
+    """Issue 11: a flow log whose vpc_id is a reference silenced every VPC. Now it covers the
+    VPC it refers to (per instance, also through for_each and a module argument), and a
+    flow log on an id from a variable covers none of the VPCs declared here."""
+    from driftpatch.rules.subjects import from_code
+    from tests.rules.sources import index_texts
 
-    doc = hcl2.loads(
-        'resource "aws_flow_log" "main" {\n  vpc_id = aws_vpc.main.id\n}\n'
-        'resource "aws_flow_log" "other" {\n  vpc_id = aws_vpc.other[0].id\n}\n'
+    source = index_texts(
+        {
+            "main.tf": """
+variable "external_vpc_id" {}
+resource "aws_vpc" "main" { cidr_block = "10.0.0.0/16" }
+resource "aws_vpc" "lonely" { cidr_block = "10.1.0.0/16" }
+resource "aws_vpc" "env" {
+  for_each   = { a = "10.2.0.0/16", b = "10.3.0.0/16" }
+  cidr_block = each.value
+}
+resource "aws_flow_log" "main" {
+  vpc_id       = aws_vpc.main.id
+  traffic_type = "ALL"
+}
+resource "aws_flow_log" "external" {
+  vpc_id       = var.external_vpc_id
+  traffic_type = "ALL"
+}
+module "logs" {
+  source = "./logs"
+  vpc_id = aws_vpc.env["a"].id
+}
+""",
+            "logs/main.tf": """
+variable "vpc_id" {}
+resource "aws_flow_log" "this" {
+  vpc_id       = var.vpc_id
+  traffic_type = "REJECT"
+}
+""",
+        }
     )
-    logs = [
-        flow_log(CODE, address=f"aws_flow_log.{name.strip(chr(34))}", vpc_id=body["vpc_id"])
-        for block in doc["resource"]
-        for body_by_name in block.values()
-        for name, body in body_by_name.items()
-    ]
+    subjects = from_code(source)
+    world = World(subjects)
     r = rule("vpc_flow_logs")
-    main = vpc(CODE, address="aws_vpc.main")
-    lonely = vpc(CODE, address="aws_vpc.lonely")
-    assert list(r.evaluate(main, World([main, lonely, *logs]))) == []
-    assert list(r.evaluate(lonely, World([main, lonely, *logs]))) == [
-        Violation(None, None, None, "no flow log refers to this VPC")
-    ]
+    reported = sorted(
+        s.address or "" for s in subjects if s.type == "aws_vpc" and list(r.evaluate(s, world))
+    )
+    assert reported == ['aws_vpc.env["b"]', "aws_vpc.lonely"]
 
 
 def test_checkov_equivalents_from_the_real_registry() -> None:

@@ -385,6 +385,118 @@ def policy(name: str, statement: dict[str, object]) -> tuple[str, str, dict[str,
 
 
 IAM_005 = [
+    # Issue 11: a role's managed_policy_arns attach policies too.
+    Case(
+        "DP-IAM-005",
+        CODE,
+        "aws_iam_role.ops",
+        (
+            Violation(
+                "managed_policy_arns",
+                "arn:aws:iam::aws:policy/AdministratorAccess",
+                None,
+                "AdministratorAccess attached to role ops",
+            ),
+        ),
+        hcl="""
+variable "admin" {
+  default = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+resource "aws_iam_role" "ops" {
+  name                = "ops"
+  assume_role_policy  = data.aws_iam_policy_document.trust.json
+  managed_policy_arns = ["arn:aws:iam::aws:policy/ReadOnlyAccess", var.admin]
+}
+""",
+        fix=None,
+        name="managed_policy_arns",
+    ),
+    Case(
+        "DP-IAM-005",
+        CODE,
+        "aws_iam_role.app",
+        (
+            Violation(
+                "managed_policy_arns",
+                UNKNOWN,
+                None,
+                "policy full-admin (allows * on *) attached to role app",
+            ),
+        ),
+        hcl=ADMIN_POLICY_HCL
+        + """
+resource "aws_iam_role" "app" {
+  name                = "app"
+  assume_role_policy  = "{}"
+  managed_policy_arns = [aws_iam_policy.read.arn, aws_iam_policy.admin.arn]
+}
+""",
+        name="managed_policy_arns customer policy",
+    ),
+    Case(
+        "DP-IAM-005",
+        CODE,
+        "aws_iam_role.ops",
+        hcl="""
+resource "aws_iam_role" "ops" {
+  name                = "ops"
+  assume_role_policy  = "{}"
+  managed_policy_arns = ["arn:aws:iam::aws:policy/ReadOnlyAccess", var.other]
+}
+""",
+        name="managed_policy_arns scoped",
+    ),
+    Case(
+        "DP-IAM-005",
+        STATE,
+        "aws_iam_role.ops",
+        (
+            Violation(
+                "managed_policy_arns",
+                "arn:aws:iam::aws:policy/AdministratorAccess",
+                None,
+                "AdministratorAccess attached to role ops",
+            ),
+        ),
+        resources=(
+            (
+                "aws_iam_role",
+                "ops",
+                {
+                    "id": "ops",
+                    "name": "ops",
+                    "managed_policy_arns": ["arn:aws:iam::aws:policy/AdministratorAccess"],
+                },
+            ),
+        ),
+        name="managed_policy_arns",
+    ),
+    Case(
+        "DP-IAM-005",
+        STATE,
+        "aws_iam_role.ops",
+        resources=(
+            (
+                "aws_iam_role",
+                "ops",
+                {
+                    "id": "ops",
+                    "name": "ops",
+                    "managed_policy_arns": ["arn:aws:iam::aws:policy/AdministratorAccess"],
+                },
+            ),
+            (
+                "aws_iam_role_policy_attachment",
+                "ops",
+                {
+                    "id": "ops-1",
+                    "role": "ops",
+                    "policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess",
+                },
+            ),
+        ),
+        name="echo of an attachment",
+    ),
     Case(
         "DP-IAM-005",
         CODE,

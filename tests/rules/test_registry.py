@@ -75,6 +75,9 @@ def test_metadata_is_well_formed(rule_id: str) -> None:
     assert meta.title and meta.description and meta.risk and meta.remediation
     assert meta.references, "every rule cites CIS or AWS documentation"
     assert [r for r in meta.references if not REFERENCE.match(r)] == []
+    for type_, extra in meta.type_references.items():
+        assert type_ in meta.resource_types
+        assert extra and [r for r in extra if not REFERENCE.match(r)] == []
     assert [c for c in meta.checkov if not CHECKOV_ID.match(c)] == []
     assert set(meta.checkov_attributes) <= set(meta.checkov)
     schema = aws_schema()

@@ -222,6 +222,213 @@ resource "aws_s3_bucket_policy" "p" {
 """,
         name="condition",
     ),
+    # Issue 11: only a condition that restricts the principals or sources silences it.
+    Case(
+        "DP-S3-002",
+        CODE,
+        "aws_s3_bucket_policy.p",
+        (
+            Violation(
+                "policy", ["s3:GetObject"], None, "statement #1 allows s3:GetObject to anyone"
+            ),
+        ),
+        hcl="""
+resource "aws_s3_bucket_policy" "p" {
+  bucket = aws_s3_bucket.b.id
+  policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "*" }
+      Action    = "s3:GetObject"
+      Resource  = "arn:aws:s3:::b1/*"
+      Condition = { ArnLike = { "aws:PrincipalArn" = "arn:aws:iam::*" } }
+    }]
+  })
+}
+""",
+        name="any account by principal arn",
+    ),
+    Case(
+        "DP-S3-002",
+        CODE,
+        "aws_s3_bucket_policy.p",
+        (
+            Violation(
+                "policy", ["s3:GetObject"], None, "statement #1 allows s3:GetObject to anyone"
+            ),
+        ),
+        hcl="""
+resource "aws_s3_bucket_policy" "p" {
+  bucket = aws_s3_bucket.b.id
+  policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "*" }
+      Action    = "s3:GetObject"
+      Resource  = "arn:aws:s3:::b1/*"
+      Condition = { Bool = { "aws:SecureTransport" = "true" } }
+    }]
+  })
+}
+""",
+        name="secure transport only",
+    ),
+    Case(
+        "DP-S3-002",
+        CODE,
+        "aws_s3_bucket_policy.p",
+        (
+            Violation(
+                "policy", ["s3:GetObject"], None, "statement #1 allows s3:GetObject to anyone"
+            ),
+        ),
+        hcl="""
+resource "aws_s3_bucket_policy" "p" {
+  bucket = aws_s3_bucket.b.id
+  policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "*" }
+      Action    = "s3:GetObject"
+      Resource  = "arn:aws:s3:::b1/*"
+      Condition = { IpAddress = { "aws:SourceIp" = ["0.0.0.0/0"] } }
+    }]
+  })
+}
+""",
+        name="open source ip",
+    ),
+    Case(
+        "DP-S3-002",
+        CODE,
+        "aws_s3_bucket_policy.p",
+        (
+            Violation(
+                "policy", ["s3:GetObject"], None, "statement #1 allows s3:GetObject to anyone"
+            ),
+        ),
+        hcl="""
+resource "aws_s3_bucket_policy" "p" {
+  bucket = aws_s3_bucket.b.id
+  policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "*" }
+      Action    = "s3:GetObject"
+      Resource  = "arn:aws:s3:::b1/*"
+      Condition = { StringNotEquals = { "aws:SourceAccount" = "111122223333" } }
+    }]
+  })
+}
+""",
+        name="negated account",
+    ),
+    Case(
+        "DP-S3-002",
+        CODE,
+        "aws_s3_bucket_policy.p",
+        (
+            Violation(
+                "policy", ["s3:GetObject"], None, "statement #1 allows s3:GetObject to anyone"
+            ),
+        ),
+        hcl="""
+resource "aws_s3_bucket_policy" "p" {
+  bucket = aws_s3_bucket.b.id
+  policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "*" }
+      Action    = "s3:GetObject"
+      Resource  = "arn:aws:s3:::b1/*"
+      Condition = { StringEqualsIfExists = { "aws:SourceVpce" = "vpce-1" } }
+    }]
+  })
+}
+""",
+        name="vpce if exists",
+    ),
+    Case(
+        "DP-S3-002",
+        CODE,
+        "aws_s3_bucket_policy.p",
+        hcl="""
+resource "aws_s3_bucket_policy" "p" {
+  bucket = aws_s3_bucket.b.id
+  policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "*" }
+      Action    = "s3:GetObject"
+      Resource  = "arn:aws:s3:::b1/*"
+      Condition = { ArnLike = { "aws:PrincipalArn" = "arn:aws:iam::111122223333:role/*" } }
+    }]
+  })
+}
+""",
+        name="one account roles",
+    ),
+    Case(
+        "DP-S3-002",
+        CODE,
+        "aws_s3_bucket_policy.p",
+        hcl="""
+resource "aws_s3_bucket_policy" "p" {
+  bucket = aws_s3_bucket.b.id
+  policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "*" }
+      Action    = "s3:GetObject"
+      Resource  = "arn:aws:s3:::b1/*"
+      Condition = { StringEquals = { "aws:PrincipalOrgID" = "o-abc123" } }
+    }]
+  })
+}
+""",
+        name="organisation",
+    ),
+    Case(
+        "DP-S3-002",
+        CODE,
+        "aws_s3_bucket_policy.p",
+        hcl="""
+resource "aws_s3_bucket_policy" "p" {
+  bucket = aws_s3_bucket.b.id
+  policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "*" }
+      Action    = "s3:GetObject"
+      Resource  = "arn:aws:s3:::b1/*"
+      Condition = { IpAddress = { "aws:SourceIp" = "203.0.113.0/24" } }
+    }]
+  })
+}
+""",
+        name="office ip",
+    ),
+    Case(
+        "DP-S3-002",
+        CODE,
+        "aws_s3_bucket_policy.p",
+        hcl="""
+variable "org" {}
+resource "aws_s3_bucket_policy" "p" {
+  bucket = aws_s3_bucket.b.id
+  policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "*" }
+      Action    = "s3:GetObject"
+      Resource  = "arn:aws:s3:::b1/*"
+      Condition = { StringEquals = { "aws:PrincipalOrgID" = var.org } }
+    }]
+  })
+}
+""",
+        name="organisation from a variable",
+    ),
     Case(
         "DP-S3-002",
         CODE,
@@ -405,16 +612,38 @@ resource "aws_s3_bucket_public_access_block" "b" {
         fix=Fix((SetValue("block_public_policy", True),), "Set block_public_policy = true"),
         name="flags",
     ),
+    # Issue 11: a block on a bucket named outside the code (a variable) is not this bucket's,
+    # whose name the code writes: a bucket created here is named by a reference.
     Case(
         "DP-S3-003",
         CODE,
         "aws_s3_bucket.b",
+        violations=(
+            Violation(None, None, None, "no aws_s3_bucket_public_access_block for this bucket"),
+        ),
         hcl="""
 resource "aws_s3_bucket" "b" {
   bucket = "b1"
 }
 resource "aws_s3_bucket_public_access_block" "x" {
   bucket = var.bucket_name
+}
+""",
+        name="external name",
+    ),
+    # Both names decided outside the code: they may be the same bucket, so no finding.
+    Case(
+        "DP-S3-003",
+        CODE,
+        "aws_s3_bucket.b",
+        hcl="""
+variable "name" {}
+variable "other" {}
+resource "aws_s3_bucket" "b" {
+  bucket = var.name
+}
+resource "aws_s3_bucket_public_access_block" "x" {
+  bucket = var.other
 }
 """,
         name="undecided",

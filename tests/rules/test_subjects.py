@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from driftpatch.aws.readers.interface import LiveResource
-from driftpatch.model import Address, Location
+from driftpatch.model import Address, LiveResource, Location
 from driftpatch.rules.interface import UNKNOWN, Origin, Subject, World
 from driftpatch.rules.subjects import (
     attribute_value,
@@ -177,13 +176,18 @@ data "aws_ami" "x" {
 }
 """
     )
-    (sg,) = from_code(source)
-    assert sg.type == "aws_security_group"
-    assert sg.address == "aws_security_group.web"
-    assert sg.origin is Origin.CODE
-    assert sg.location == Location("main.tf", 2, 28)
-    assert sg.attributes == {
-        "name": UNKNOWN,
+    first, second = from_code(source)
+    assert first.type == "aws_security_group"
+    # count = 2: two instances, each with its count.index; both point at the one block.
+    assert (first.address, second.address) == (
+        "aws_security_group.web[0]",
+        "aws_security_group.web[1]",
+    )
+    assert first.origin is Origin.CODE
+    assert first.location == second.location == Location("main.tf", 2, 28)
+    assert second.attributes["name"] == "web-1"
+    assert first.attributes == {
+        "name": "web-0",
         "description": "web",
         "tags": {"Team": "a"},
         "ingress": [
@@ -268,3 +272,45 @@ def test_world_links_by_value_or_reference() -> None:
     world = World([bucket, by_value, by_ref, other])
     assert world.linked("aws_s3_bucket_versioning", bucket, "bucket", ("id",)) == (by_value, by_ref)
     assert bucket.config_address == "aws_s3_bucket.b"
+
+
+def test_plan_subjects_link_through_each_value_to_their_own_instance() -> None:
+    """A plan knows a new bucket's id only after apply: the versioning resource of bucket "a"
+    links to bucket "a" through what its code refers to (`each.value.id`), not to "b"."""
+    source = index(
+        """
+resource "aws_s3_bucket" "b" {
+  for_each = toset(["a", "b"])
+  bucket   = "acme-${each.key}"
+}
+resource "aws_s3_bucket_versioning" "v" {
+  for_each = { a = aws_s3_bucket.b["a"] }
+  bucket   = each.value.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+"""
+    )
+    buckets = [Address("aws_s3_bucket", "b", key=k) for k in ("a", "b")]
+    versioning = Address("aws_s3_bucket_versioning", "v", key="a")
+    plan = Plan(
+        planned_values=(
+            *(ValuesResource(b, {"bucket": f"acme-{b.key}"}) for b in buckets),
+            ValuesResource(versioning, {"versioning_configuration": [{"status": "Enabled"}]}),
+        ),
+        resource_changes=(
+            *(
+                ResourceChange(b, {"bucket": f"acme-{b.key}"}, {"id": True}, ("create",))
+                for b in buckets
+            ),
+            ResourceChange(versioning, {}, {"bucket": True}, ("create",)),
+        ),
+    )
+    subjects = from_plan(plan, source)
+    (v,) = [s for s in subjects if s.type == "aws_s3_bucket_versioning"]
+    assert v.refs["bucket"] == 'aws_s3_bucket.b["a"]'
+    world = World(subjects)
+    a, b = [s for s in subjects if s.type == "aws_s3_bucket"]
+    assert world.linked("aws_s3_bucket_versioning", a, "bucket") == (v,)
+    assert world.linked("aws_s3_bucket_versioning", b, "bucket") == ()

@@ -12,7 +12,7 @@ resource "aws_s3_bucket" "site" {
   bucket = "site"
   # driftpatch:ignore=DP-S3-003, DP-S3-005 public website; rebuilt from git
   acl = "public-read" // driftpatch:ignore=DP-S3-001
-  #checkov:skip=CKV_AWS_19:static assets only
+  #checkov:skip=CKV_AWS_70:static assets only
 }
 
 # an unrelated comment
@@ -49,7 +49,7 @@ def test_comment_inside_the_block_suppresses_the_named_rules() -> None:
         "driftpatch",
     )
     assert suppressed(finding("DP-S3-005", 'aws_s3_bucket.site["x"]'), src) is not None
-    assert suppressed(finding("DP-S3-002", "aws_s3_bucket.site"), src) is None
+    assert suppressed(finding("DP-S3-004", "aws_s3_bucket.site"), src) is None
 
 
 def test_trailing_and_block_comment_styles() -> None:
@@ -74,14 +74,14 @@ def test_suppressions_do_not_leak_to_other_resources() -> None:
 
 def test_checkov_skip_suppresses_the_equivalent_rule() -> None:
     src = index(HCL)
-    # DP-S3-004 declares checkov CKV_AWS_19.
-    assert suppressed(finding("DP-S3-004", "aws_s3_bucket.site"), src) == Suppression(
-        ("CKV_AWS_19",), "static assets only", Location("main.tf", 6, 6), "checkov"
+    # DP-S3-002 declares checkov CKV_AWS_70.
+    assert suppressed(finding("DP-S3-002", "aws_s3_bucket.site"), src) == Suppression(
+        ("CKV_AWS_70",), "static assets only", Location("main.tf", 6, 6), "checkov"
     )
     # A checkov finding carrying its own id is suppressed by the same comment.
-    assert suppressed(finding("CKV_AWS_19", "aws_s3_bucket.site"), src) is not None
-    # DP-S3-002 (CKV_AWS_70) is not.
-    assert suppressed(finding("DP-S3-002", "aws_s3_bucket.site"), src) is None
+    assert suppressed(finding("CKV_AWS_70", "aws_s3_bucket.site"), src) is not None
+    # DP-S3-004 (no checkov equivalent: checkov 3's CKV_AWS_19 checks something else) is not.
+    assert suppressed(finding("DP-S3-004", "aws_s3_bucket.site"), src) is None
 
 
 def test_source_findings_are_matched_by_location() -> None:

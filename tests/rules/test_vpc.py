@@ -414,6 +414,68 @@ resource "aws_default_security_group" "default" {
 """,
         name="dynamic",
     ),
+    # Issue 11: rules attached to the default group as their own resources count too.
+    Case(
+        "DP-VPC-005",
+        CODE,
+        "aws_default_security_group.default",
+        (
+            Violation("ingress", 1, 0, "1 ingress rule (1 as separate resources)"),
+            Violation("egress", 2, 0, "2 egress rules (1 as separate resources)"),
+        ),
+        hcl="""
+resource "aws_default_security_group" "default" {
+  vpc_id = aws_vpc.main.id
+  egress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8"]
+  }
+}
+resource "aws_vpc_security_group_ingress_rule" "self" {
+  security_group_id            = aws_default_security_group.default.id
+  referenced_security_group_id = aws_default_security_group.default.id
+  ip_protocol                  = "-1"
+}
+resource "aws_security_group_rule" "out" {
+  type              = "egress"
+  security_group_id = aws_default_security_group.default.id
+  from_port         = 0
+  to_port           = 0
+  protocol          = "-1"
+  cidr_blocks       = ["0.0.0.0/0"]
+}
+resource "aws_security_group_rule" "other" {
+  type              = "ingress"
+  security_group_id = aws_security_group.web.id
+  from_port         = 22
+  to_port           = 22
+  protocol          = "tcp"
+  cidr_blocks       = ["10.0.0.0/8"]
+}
+""",
+        name="separate rules",
+    ),
+    Case(
+        "DP-VPC-005",
+        STATE,
+        "aws_default_security_group.default",
+        (Violation("ingress", 1, 0, "1 ingress rule (1 as separate resources)"),),
+        resources=(
+            (
+                "aws_default_security_group",
+                "default",
+                {"id": "sg-0d", "name": "default", "ingress": [DEFAULT_INGRESS], "egress": []},
+            ),
+            (
+                "aws_vpc_security_group_ingress_rule",
+                "self",
+                {"id": "sgr-1", "security_group_id": "sg-0d", "ip_protocol": "-1"},
+            ),
+        ),
+        name="separate rule echoed inline",
+    ),
     Case(
         "DP-VPC-005",
         LIVE,
@@ -510,7 +572,7 @@ def test_security_group_rules(case: Case) -> None:
 
 def test_default_vpc_subnets_are_left_out_of_live_scans() -> None:
     """AWS creates every default subnet with map_public_ip_on_launch = true."""
-    from driftpatch.aws.readers.interface import LiveResource
+    from driftpatch.model import LiveResource
     from driftpatch.rules.catalog.vpc_subnet_public_ip import RULE
     from driftpatch.rules.interface import World
     from driftpatch.rules.subjects import from_live

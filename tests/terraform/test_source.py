@@ -1383,3 +1383,37 @@ def test_a_long_run_of_blank_lines_between_blocks_is_read() -> None:
         (("t", "a"), 1),
         (("t", "b"), 100_003),
     ]
+
+
+def test_moving_blocks_by_one_addition_equals_moving_each_field() -> None:
+    """reparse moves every block after an edit with one addition per span (packed fields):
+    the result is the block the field-by-field move gives, for moves up and down."""
+    import random
+
+    from driftpatch.terraform.source import Span, _shift_block, parse_text
+
+    text = (
+        'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n  tags = { A = "1" }\n'
+        "  versioning {\n    enabled = true\n  }\n}\n"
+    )
+    block = parse_text("\n" * 50 + " " * 300 + text, "moved.tf").blocks[0]
+    rng = random.Random(7)
+    for _ in range(50):
+        chars, lines = rng.randint(-300, 5000), rng.randint(-50, 400)
+
+        def by_field(span: Span, chars: int = chars, lines: int = lines) -> Span:
+            return Span(
+                span.start_line + lines, span.end_line + lines, span.start + chars, span.end + chars
+            )
+
+        moved = _shift_block(block, chars, lines)
+        assert moved.span == by_field(block.span) and moved.body == by_field(block.body)
+        for name, attr in block.attributes.items():
+            assert moved.attributes[name].span == by_field(attr.span)
+            assert moved.attributes[name].expr == by_field(attr.expr)
+            for key, element in attr.elements.items():
+                assert moved.attributes[name].elements[key].span == by_field(element.span)
+        inner, moved_inner = block.blocks[0], moved.blocks[0]
+        assert moved_inner.span == by_field(inner.span)
+        assert moved_inner.attributes["enabled"].expr == by_field(inner.attributes["enabled"].expr)
+        assert _shift_block(moved, -chars, -lines) == block

@@ -29,20 +29,29 @@ ALLOWED: dict[str, frozenset[str]] = {
     ),
     "ec2": frozenset(
         {
+            "DescribeAddresses",
+            "DescribeAddressesAttribute",
+            "DescribeEgressOnlyInternetGateways",
             "DescribeFlowLogs",
             "DescribeInstanceAttribute",
             "DescribeInstanceCreditSpecifications",
             "DescribeInstanceTypes",
             "DescribeInstances",
+            "DescribeInternetGateways",
             "DescribeLaunchTemplateVersions",
             "DescribeLaunchTemplates",
+            "DescribeNatGateways",
             "DescribeNetworkAcls",
+            "DescribeNetworkInterfaces",
+            "DescribePrefixLists",
             "DescribeRouteTables",
+            "DescribeSecurityGroupRules",
             "DescribeSecurityGroups",
             "DescribeSpotInstanceRequests",
             "DescribeSubnets",
             "DescribeVolumes",
             "DescribeVpcAttribute",
+            "DescribeVpcEndpoints",
             "DescribeVpcs",
         }
     ),
@@ -50,12 +59,16 @@ ALLOWED: dict[str, frozenset[str]] = {
     "iam": frozenset(
         {
             "GetAccountPasswordPolicy",
+            "GetAccountAuthorizationDetails",
             "GetAccountSummary",
+            "GetInstanceProfile",
             "GetPolicy",
             "GetPolicyVersion",
             "GetRole",
             "GetRolePolicy",
+            "ListAccessKeys",
             "ListAttachedRolePolicies",
+            "ListInstanceProfiles",
             "ListPolicies",
             "ListRolePolicies",
             "ListRoles",
@@ -72,6 +85,14 @@ ALLOWED: dict[str, frozenset[str]] = {
         }
     ),
     "logs": frozenset({"DescribeLogGroups", "ListTagsForResource"}),
+    "rds": frozenset(
+        {
+            "DescribeDBParameterGroups",
+            "DescribeDBParameters",
+            "DescribeDBSubnetGroups",
+            "ListTagsForResource",
+        }
+    ),
     "s3": frozenset(
         {
             "GetBucketAccelerateConfiguration",

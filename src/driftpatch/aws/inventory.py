@@ -7,134 +7,16 @@ The result can be saved (`driftpatch inventory -o SNAPSHOT.json`) and scanned la
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 import botocore.exceptions
 
-from driftpatch import __version__, limits
-from driftpatch.aws.readers import READERS, LiveIndex, LiveResource, ReadContext, Reader
-from driftpatch.aws.readers.interface import ReadResult
+from driftpatch.aws.readers import READERS, ReadContext, Reader
 from driftpatch.aws.session import AwsSession, describe_error
 from driftpatch.errors import AwsError, InputError
-from driftpatch.model import JSON, ScanError
-
-SNAPSHOT_KIND = "driftpatch-inventory"
-SNAPSHOT_VERSION = 1
-GLOBAL = "global"
-
-
-@dataclass(frozen=True)
-class Inventory:
-    resources: tuple[LiveResource, ...]
-    regions: tuple[str, ...]
-    account_id: str | None = None
-    errors: tuple[ScanError, ...] = ()
-    # (type, region or "global") whose listing is incomplete: absence there proves nothing.
-    incomplete: frozenset[tuple[str, str]] = field(default_factory=frozenset)
-    # The types asked for (`inventory --types`); None: every covered type. Others were not
-    # read at all: their absence proves nothing, and nothing failed either.
-    types: frozenset[str] | None = None
-    calls: Mapping[str, int] = field(default_factory=dict)
-    duration_s: float = 0.0
-    taken_at: str = ""
-    # The snapshot file it was loaded from (`scan --live`); None when read from AWS. Messages
-    # about a live object's bad value name it.
-    origin: str | None = None
-
-    def index(self) -> LiveIndex:
-        return LiveIndex(self.resources)
-
-    def complete_for(self, type_: str, region: str | None, account: str | None = None) -> bool:
-        """Whether the listing of `type_` in `region` of `account` is whole, so that absence
-        there proves absence. `region` None (a type whose state names no region, such as
-        aws_security_group_rule) is complete only if every scanned region's read was; an
-        `account` other than the one read is never complete."""
-        if account is not None and self.account_id is not None and account != self.account_id:
-            return False
-        if (type_, GLOBAL) in self.incomplete:
-            return False
-        if region is None:
-            return not any(t == type_ for t, _ in self.incomplete)
-        return (type_, region) not in self.incomplete
-
-    def to_json(self) -> dict[str, JSON]:
-        return {
-            "kind": SNAPSHOT_KIND,
-            "version": SNAPSHOT_VERSION,
-            "tool": {"name": "driftpatch", "version": __version__},
-            "taken_at": self.taken_at,
-            "account_id": self.account_id,
-            "regions": list(self.regions),
-            "resources": [
-                {
-                    "type": r.type,
-                    "id": r.id,
-                    "region": r.region,
-                    "account_default": r.account_default,
-                    "attributes": dict(r.attributes),
-                    **({"unread": sorted(r.unread)} if r.unread else {}),
-                }
-                for r in self.resources
-            ],
-            "errors": [e.to_json() for e in self.errors],
-            "incomplete": sorted([t, r] for t, r in self.incomplete),
-            "types": sorted(self.types) if self.types is not None else None,
-            "stats": {"api_calls": dict(self.calls), "duration_s": round(self.duration_s, 3)},
-        }
-
-    @classmethod
-    def load(cls, path: Path) -> Inventory:
-        """Read a snapshot written by `driftpatch inventory`; bad input is one line, exit 2."""
-        doc = limits.load_json(path, "live snapshot")
-        if not isinstance(doc, dict) or doc.get("kind") != SNAPSHOT_KIND:
-            raise InputError(f"{path}: not a driftpatch inventory snapshot")
-        if doc.get("version") != SNAPSHOT_VERSION:
-            raise InputError(
-                f"{path}: inventory snapshot version {doc.get('version')!r} is not supported "
-                f"(expected {SNAPSHOT_VERSION})"
-            )
-        try:
-            resources = tuple(
-                LiveResource(
-                    type=str(r["type"]),
-                    id=str(r["id"]),
-                    region=_opt_str(r.get("region"), "region"),
-                    attributes=dict(r["attributes"]),
-                    account_default=bool(r.get("account_default", False)),
-                    unread=frozenset(str(u) for u in r.get("unread") or ()),
-                )
-                for r in doc["resources"]
-            )
-            errors = tuple(ScanError(str(e["scope"]), str(e["message"])) for e in doc["errors"])
-            incomplete = frozenset((str(t), str(r)) for t, r in doc.get("incomplete", []))
-            listed = doc.get("types")
-            types = frozenset(str(t) for t in listed) if listed is not None else None
-            stats = doc.get("stats") or {}
-            return cls(
-                resources=resources,
-                regions=tuple(_opt_str(r, "regions") or "" for r in doc.get("regions") or ()),
-                account_id=_opt_str(doc.get("account_id"), "account_id"),
-                errors=errors,
-                incomplete=incomplete,
-                types=types,
-                calls={str(k): int(v) for k, v in dict(stats.get("api_calls") or {}).items()},
-                duration_s=float(stats.get("duration_s") or 0.0),
-                taken_at=str(doc.get("taken_at") or ""),
-                origin=str(path),
-            )
-        # Odd types anywhere (a list for an object, a number for a list) end up here.
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise InputError(f"{path}: malformed inventory snapshot ({exc})") from exc
-
-
-def _opt_str(value: object, where: str) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    raise TypeError(f"{where}: expected a string")
+from driftpatch.model import GLOBAL, Inventory, LiveResource, ReadResult, ScanError
 
 
 def _tasks(readers: Sequence[Reader], regions: Sequence[str]) -> list[tuple[Reader, str, str]]:

@@ -93,6 +93,38 @@ def _suppressed(
     return frozenset()
 
 
+# networkACLProtocolNumber's names; AWS (and the provider's read) speak numbers only.
+_NACL_PROTOCOLS = {"all": "-1", "icmp": "1", "tcp": "6", "udp": "17", "icmpv6": "58"}
+_NACL_TYPES = frozenset({"aws_network_acl", "aws_default_network_acl"})
+
+
+def _nacl_entry(entry: JSON) -> JSON:
+    """One network ACL entry as the provider's set hash sees it: the protocol as a number
+    ("tcp" written in code, "6" read from AWS), unset ICMP type/code as 0 (AWS returns none for
+    entries that are not ICMP, the provider reads 0, code leaves them null)."""
+    if not isinstance(entry, Mapping):
+        return entry
+    out = dict(entry)
+    protocol = str(out.get("protocol") or "").strip().lower()
+    out["protocol"] = _NACL_PROTOCOLS.get(protocol, protocol)
+    for key in ("icmp_code", "icmp_type"):
+        if out.get(key) is None:
+            out[key] = 0
+    return out
+
+
+def provider_equivalent(type_: str, attrs: Mapping[str, JSON]) -> Mapping[str, JSON]:
+    """Attributes with values the provider treats as one written one way (see `_nacl_entry`)."""
+    if type_ not in _NACL_TYPES:
+        return attrs
+    out = dict(attrs)
+    for direction in ("ingress", "egress"):
+        entries = out.get(direction)
+        if isinstance(entries, list):
+            out[direction] = [_nacl_entry(e) for e in entries]
+    return out
+
+
 def compare(
     type_: str,
     expected: Mapping[str, JSON],
@@ -114,18 +146,16 @@ def compare(
         for name in set(expected) & set(actual)
         if name not in ALWAYS_SKIPPED and name not in skip and _is_argument(block, name, schema)
     )
-    want = {n: normalize_attribute(n, expected[n], block.child(n)) for n in names}
-    have = {n: normalize_attribute(n, actual[n], block.child(n)) for n in names}
-    # threshold_to_diff_deeper=0: always descend, even when no key is shared (a block that
-    # appears must report its leaves, not "the block changed").
-    diff = DeepDiff(
-        want,
-        have,
-        ignore_numeric_type_changes=True,
-        view="tree",
-        verbose_level=2,
-        threshold_to_diff_deeper=0,
+    equal_want, equal_have = (
+        provider_equivalent(type_, expected),
+        provider_equivalent(type_, actual),
     )
+    want = {n: normalize_attribute(n, equal_want[n], block.child(n)) for n in names}
+    have = {n: normalize_attribute(n, equal_have[n], block.child(n)) for n in names}
+    if _same(want, have):  # most resources have not drifted: skip DeepDiff's tree walk
+        diff: dict[str, Any] = {}
+    else:
+        diff = _deep_diff(want, have)
     paths: dict[tuple[Step, ...], None] = {}
     for changes in diff.values():
         for change in changes:
@@ -136,6 +166,42 @@ def compare(
     if "tags" not in skip and type_has_tags(block):
         found.extend(_tag_changes(expected, actual))
     return tuple(sorted(found, key=lambda c: c.attribute))
+
+
+def _deep_diff(want: Mapping[str, JSON], have: Mapping[str, JSON]) -> dict[str, Any]:
+    # threshold_to_diff_deeper=0: always descend, even when no key is shared (a block that
+    # appears must report its leaves, not "the block changed").
+    return dict(
+        DeepDiff(
+            want,
+            have,
+            ignore_numeric_type_changes=True,
+            view="tree",
+            verbose_level=2,
+            threshold_to_diff_deeper=0,
+        )
+    )
+
+
+def _same(a: object, b: object) -> bool:
+    """Whether DeepDiff (as `compare` calls it) would certainly find no difference: equal
+    values of the same types, where an int and a float of the same value count as the same
+    (ignore_numeric_type_changes). Anything less certain (a bool against an int, NaN, other
+    types) says False and goes to DeepDiff, so the fast path never hides a change."""
+    if type(a) is not type(b):
+        numeric = (int, float)
+        if type(a) in numeric and type(b) in numeric:
+            return a == b
+        return False
+    if isinstance(a, dict):
+        assert isinstance(b, dict)
+        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+    if isinstance(a, list):
+        assert isinstance(b, list)
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, str | int | float | bool) or a is None:
+        return a == b
+    return False
 
 
 def type_has_tags(block: BlockSchema) -> bool:

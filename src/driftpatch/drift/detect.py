@@ -15,9 +15,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from driftpatch.aws.inventory import Inventory
-from driftpatch.aws.readers import READERS, LiveResource, reader_for
-from driftpatch.aws.readers.typed import AttributeTypeError
 from driftpatch.drift.compare import Change, compare
 from driftpatch.drift.reconcile import Owners, reconcile
 from driftpatch.errors import InputError
@@ -27,11 +24,15 @@ from driftpatch.model import (
     Address,
     Category,
     Finding,
+    Inventory,
     Kind,
+    LiveMatcher,
+    LiveResource,
     ResourceStatus,
     Severity,
 )
 from driftpatch.terraform.schema import aws_schema
+from driftpatch.typed import AttributeTypeError
 
 DRIFT_RULE = "DRIFT"
 MISSING_RULE = "DRIFT-MISSING"
@@ -59,10 +60,13 @@ class DriftResult:
     statuses: Mapping[str, ResourceStatus]  # by address, for every state instance
     matched: Mapping[str, LiveResource] = field(default_factory=dict)  # address -> live
     unmanaged: tuple[LiveResource, ...] = ()
+    # (state file, address) -> status, where two states hold one address (the same stack in two
+    # accounts); `statuses` keeps one of them per address.
+    by_origin: Mapping[tuple[str, str], ResourceStatus] = field(default_factory=dict)
 
 
-def _derived_types() -> frozenset[str]:
-    return frozenset(t for r in READERS for t in r.derived_types)
+def _reader_for(readers: Sequence[LiveMatcher], type_: str) -> LiveMatcher | None:
+    return next((r for r in readers if type_ in r.types), None)
 
 
 def _sensitive(
@@ -167,10 +171,12 @@ def account_of(attributes: Mapping[str, JSON]) -> str | None:
     return account if len(account) == 12 and account.isdigit() else None
 
 
-def _owners_read(resource: LiveResource, inventory: Inventory) -> bool:
+def _owners_read(
+    resource: LiveResource, inventory: Inventory, readers: Sequence[LiveMatcher]
+) -> bool:
     """False when `resource` may be part of an object whose listing failed (a root volume
     while DescribeInstances was denied): it cannot be called unmanaged then."""
-    reader = reader_for(resource.type)
+    reader = _reader_for(readers, resource.type)
     if reader is None:
         return True
     owners = reader.part_owners.get(resource.type, ())
@@ -182,7 +188,7 @@ def located(exc: AttributeTypeError, inst: StateLike, inventory: Inventory) -> I
     """The one line for an odd-typed attribute met while matching `inst`: the state file and
     address when the state's value is bad, the snapshot file and live object when the
     snapshot's is. Why this stops the scan (exit 2) instead of skipping the resource:
-    aws/readers/typed.py."""
+    typed.py."""
     if exc.subject is None:
         return InputError(f"{inst.origin}: {inst.address}: {exc.detail}")
     where = inventory.origin or "live AWS"
@@ -193,9 +199,10 @@ def detect(
     instances: Sequence[StateLike],
     inventory: Inventory,
     *,
+    readers: Sequence[LiveMatcher],
     owners: Owners | None = None,
 ) -> DriftResult:
-    """Compare every state instance of a covered type with live AWS."""
+    """Compare every state instance of a covered type (one of `readers`) with live AWS."""
     owners = owners or Owners.from_state((i.address.type, i.attributes) for i in instances)
     live = inventory.index()
     scanned = set(inventory.regions)
@@ -208,7 +215,7 @@ def detect(
         key = str(addr)
         if inst.id:
             owned.add((addr.type, inst.id))
-        reader = reader_for(addr.type)
+        reader = _reader_for(readers, addr.type)
         region = inst.region
         if (
             reader is None
@@ -244,8 +251,8 @@ def detect(
         changes = compare(addr.type, want, have, skip=skip)
         findings.extend(drift_finding(inst, c) for c in changes)
         statuses[key] = ResourceStatus.DRIFTED if changes else ResourceStatus.IN_SYNC
-    derived = _derived_types()
-    parts = frozenset().union(*(reader.parts(inventory.resources) for reader in READERS))
+    derived = frozenset(t for r in readers for t in r.derived_types)
+    parts = frozenset().union(*(reader.parts(inventory.resources) for reader in readers))
     unmanaged = tuple(
         r
         for r in inventory.resources
@@ -254,7 +261,7 @@ def detect(
         and (r.type, r.id) not in owned
         and (r.type, r.id) not in parts
         and (r.region is None or r.region in scanned)
-        and _owners_read(r, inventory)
+        and _owners_read(r, inventory, readers)
     )
     findings.extend(unmanaged_finding(r) for r in unmanaged)
     return DriftResult(tuple(findings), statuses, matched, unmanaged)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from driftpatch import limits
 from driftpatch.errors import InputError
-from driftpatch.model import Finding
+from driftpatch.model import Address, Finding
 
 DEFAULT_NAME = ".driftpatchignore"
 _RULE = re.compile(r"^[A-Z][A-Z0-9_]*(?:-[A-Z0-9_]+)*$")
@@ -65,6 +65,12 @@ def candidates(finding: Finding) -> list[str]:
         names.append(f"{finding.resource_type}.{finding.resource_id}{attr}")
     if finding.address:
         names.append(f"{finding.address}{attr}")
+        # The block's address covers every instance of it, in every instance of its modules
+        # (`module.app.aws_instance.web` for `module.app["a"].aws_instance.web[0]`).
+        with contextlib.suppress(ValueError):
+            block = Address.parse(finding.address).config_address
+            if block != finding.address:
+                names.append(f"{block}{attr}")
     if not names:
         names.append(f"{finding.resource_type}{attr}")
     return names

@@ -13,10 +13,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from driftpatch.aws.readers.typed import TypeMismatch, coerce
 from driftpatch.drift.policy import POLICY_ATTRIBUTES, canonical_policy, parse_policy
 from driftpatch.model import JSON
 from driftpatch.terraform.schema import AttributeSchema, BlockSchema, BlockTypeSchema
+from driftpatch.typed import TypeMismatch, coerce
 
 UNSET: None = None
 

@@ -8,7 +8,9 @@ separate resources existed), and after a refresh it also shows what the separate
 manage. Comparing it as-is reports the same change twice, or phantom changes (Terraform's own
 refresh-only plan does). So: where a separate resource in state owns a setting, the parent's
 copy is not compared; for rule/policy sets, the entries owned elsewhere are removed from both
-sides and the rest is compared.
+sides and the rest is compared. The same holds for a route table's routes (`route` vs
+`aws_route`), and for an EIP whose association a NAT gateway or an `aws_eip_association` in
+state makes (its `instance`/`network_interface` are then that resource's doing).
 """
 
 from __future__ import annotations
@@ -34,6 +36,15 @@ S3_SPLIT: Mapping[str, tuple[str, ...]] = {
     "aws_s3_bucket_request_payment_configuration": ("request_payer",),
     "aws_s3_bucket_accelerate_configuration": ("acceleration_status",),
 }
+_ROUTE_DESTINATIONS = (
+    "destination_cidr_block",
+    "destination_ipv6_cidr_block",
+    "destination_prefix_list_id",
+)
+_TABLE_ROUTE_DESTINATIONS = ("cidr_block", "ipv6_cidr_block", "destination_prefix_list_id")
+_TABLE_TYPES = ("aws_route_table", "aws_default_route_table")
+# What an association made by another resource changes on the EIP (the provider reads it back).
+_EIP_ASSOCIATION = ("instance", "network_interface", "associate_with_private_ip")
 _SOURCE_KEYS = ("cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", "security_groups")
 _PROTOCOLS = {"-1": "-1", "all": "-1", "tcp": "6", "udp": "17", "icmp": "1", "icmpv6": "58"}
 
@@ -113,6 +124,14 @@ class Owners:
     sg_rules: Mapping[str, tuple[RuleSources, ...]] = field(default_factory=dict)  # sg id
     role_arns: Mapping[str, frozenset[str]] = field(default_factory=dict)  # role -> policy arns
     role_inline: Mapping[str, frozenset[str]] = field(default_factory=dict)  # role -> names
+    # route table id -> destinations of its aws_route resources
+    routes: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # EIP allocation ids another resource associates (a NAT gateway, aws_eip_association)
+    eip_associated: frozenset[str] = frozenset()
+    # network ACL id -> (direction, rule number) of its aws_network_acl_rule resources, and
+    # the subnets its aws_network_acl_association resources attach
+    nacl_rules: Mapping[str, frozenset[tuple[str, int]]] = field(default_factory=dict)
+    nacl_subnets: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def from_state(cls, instances: Iterable[tuple[str, Mapping[str, JSON]]]) -> Owners:
@@ -120,6 +139,10 @@ class Owners:
         rules: dict[str, list[RuleSources]] = {}
         arns: dict[str, set[str]] = {}
         inline: dict[str, set[str]] = {}
+        routes: dict[str, set[str]] = {}
+        eips: set[str] = set()
+        nacl_rules: dict[str, set[tuple[str, int]]] = {}
+        nacl_subnets: dict[str, set[str]] = {}
         for type_, attrs in instances:
             if type_ in S3_SPLIT and attrs.get("bucket"):
                 s3.setdefault(str(attrs["bucket"]), set()).update(S3_SPLIT[type_])
@@ -139,11 +162,29 @@ class Owners:
                 arns.setdefault(str(attrs["role"]), set()).add(str(attrs.get("policy_arn")))
             elif type_ == "aws_iam_role_policy" and attrs.get("role"):
                 inline.setdefault(str(attrs["role"]), set()).add(str(attrs.get("name")))
+            elif type_ == "aws_route" and attrs.get("route_table_id"):
+                destination = next((str(attrs[k]) for k in _ROUTE_DESTINATIONS if attrs.get(k)), "")
+                routes.setdefault(str(attrs["route_table_id"]), set()).add(destination)
+            elif type_ in ("aws_nat_gateway", "aws_eip_association"):
+                eips.update(_allocations(attrs))
+            elif type_ == "aws_network_acl_rule" and attrs.get("network_acl_id"):
+                direction = "egress" if attrs.get("egress") is True else "ingress"
+                nacl_rules.setdefault(str(attrs["network_acl_id"]), set()).add(
+                    (direction, _port(attrs.get("rule_number")))
+                )
+            elif type_ == "aws_network_acl_association" and attrs.get("network_acl_id"):
+                nacl_subnets.setdefault(str(attrs["network_acl_id"]), set()).add(
+                    str(attrs.get("subnet_id"))
+                )
         return cls(
             {k: frozenset(v) for k, v in s3.items()},
             {k: tuple(v) for k, v in rules.items()},
             {k: frozenset(v) for k, v in arns.items()},
             {k: frozenset(v) for k, v in inline.items()},
+            {k: frozenset(v) for k, v in routes.items()},
+            frozenset(eips),
+            {k: frozenset(v) for k, v in nacl_rules.items()},
+            {k: frozenset(v) for k, v in nacl_subnets.items()},
         )
 
 
@@ -181,6 +222,39 @@ def _without_rules(elements: JSON, direction: str, owned: tuple[RuleSources, ...
     return out
 
 
+def _allocations(attrs: Mapping[str, JSON]) -> set[str]:
+    out = {str(attrs["allocation_id"])} if attrs.get("allocation_id") else set()
+    secondary = attrs.get("secondary_allocation_ids")
+    if isinstance(secondary, list):
+        out.update(str(v) for v in secondary if v)
+    return out
+
+
+def _without_entries(elements: JSON, direction: str, owned: frozenset[tuple[str, int]]) -> JSON:
+    """A network ACL's entries minus those aws_network_acl_rule resources own (by number)."""
+    if not isinstance(elements, list):
+        return elements
+    return [
+        e
+        for e in elements
+        if not (isinstance(e, Mapping) and (direction, _port(e.get("rule_no"))) in owned)
+    ]
+
+
+def _without_routes(elements: JSON, owned: frozenset[str]) -> JSON:
+    """A route table's `route` elements minus the destinations aws_route resources own."""
+    if not isinstance(elements, list):
+        return elements
+    return [
+        e
+        for e in elements
+        if not (
+            isinstance(e, Mapping)
+            and any(str(e.get(k) or "") in owned for k in _TABLE_ROUTE_DESTINATIONS if e.get(k))
+        )
+    ]
+
+
 def _without(values: JSON, owned: frozenset[str], key: str | None = None) -> JSON:
     if not isinstance(values, list):
         return values
@@ -200,7 +274,25 @@ def reconcile(
     skip: set[str] = set()
     if type_ == "aws_s3_bucket":
         skip.update(owners.s3.get(str(want.get("bucket") or want.get("id")), ()))
-    elif type_ == "aws_security_group":
+    elif type_ in _TABLE_TYPES:
+        owned_routes = owners.routes.get(str(want.get("id")), frozenset())
+        if owned_routes:
+            want["route"] = _without_routes(want.get("route"), owned_routes)
+            have["route"] = _without_routes(have.get("route"), owned_routes)
+    elif type_ in ("aws_network_acl", "aws_default_network_acl"):
+        acl = str(want.get("id"))
+        rules = owners.nacl_rules.get(acl, frozenset())
+        for direction in ("ingress", "egress") if rules else ():
+            want[direction] = _without_entries(want.get(direction), direction, rules)
+            have[direction] = _without_entries(have.get(direction), direction, rules)
+        subnets = owners.nacl_subnets.get(acl, frozenset())
+        if subnets:
+            want["subnet_ids"] = _without(want.get("subnet_ids"), subnets)
+            have["subnet_ids"] = _without(have.get("subnet_ids"), subnets)
+    elif type_ == "aws_eip":
+        if str(want.get("allocation_id") or want.get("id")) in owners.eip_associated:
+            skip.update(_EIP_ASSOCIATION)
+    elif type_ in ("aws_security_group", "aws_default_security_group"):
         owned = owners.sg_rules.get(str(want.get("id")), ())
         if owned:
             for direction in ("ingress", "egress"):

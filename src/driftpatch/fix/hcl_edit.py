@@ -14,6 +14,7 @@ a string argument: it is how AWS reports an unset value, and the provider reject
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -116,6 +117,14 @@ def indent_unit(text: str, node: BlockNode | None = None) -> str:
                 if unit is not None:
                     return unit
                 break
+    return _file_indent_unit(text)
+
+
+@functools.lru_cache(maxsize=16)
+def _file_indent_unit(text: str) -> str:
+    """The most common indentation step in the file. Cached by text: every patch to a file
+    asks (each verified patch re-edits the same large file), and the answer is a function of
+    the text alone."""
     counts: dict[str, int] = {}
     opener: str | None = None
     heredoc: str | None = None

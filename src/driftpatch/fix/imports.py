@@ -54,10 +54,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from driftpatch.aws.readers.interface import LiveResource
 from driftpatch.errors import FixError
 from driftpatch.fix.render import IDENT, MAX_INLINE
-from driftpatch.model import JSON
+from driftpatch.model import JSON, LiveResource
 from driftpatch.rules.interface import Expr
 from driftpatch.terraform.schema import AttributeSchema, BlockSchema, aws_schema
 

@@ -281,6 +281,34 @@ class Sandbox:
         if proc.returncode != 0:
             raise SandboxError(f"refreshing the state copy failed: {first_error_line(proc.stderr)}")
 
+    def refresh_plan(self, targets: Sequence[str]) -> bytes:
+        """`plan -refresh-only` of `targets` on the base copy, as `show -json` bytes: what the
+        provider reads for types driftpatch has no reader of. Reads only; the plan file stays
+        in the sandbox."""
+        out = self.base_source / "refresh.tfplan"
+        proc = self.tf.run(
+            [
+                "plan",
+                "-refresh-only",
+                "-input=false",
+                "-no-color",
+                "-lock=false",
+                f"-out={out}",
+                *(f"-target={t}" for t in targets),
+                *self._var_file_args(self.base),
+            ],
+            self.base_source,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise SandboxError(
+                f"terraform plan -refresh-only failed: {first_error_line(proc.stderr)}"
+            )
+        try:
+            return self.tf.show_json(out, self.base_source)
+        except TerraformCliError as exc:
+            raise SandboxError(str(exc)) from exc
+
     def _working_copy(self) -> Path:
         """A copy of the base: Terraform files copied, the rest (and `.terraform`) linked."""
         with self._lock:  # tfgen makes two copies from two threads

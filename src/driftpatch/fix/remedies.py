@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from driftpatch.aws.readers.interface import LiveResource
 from driftpatch.config import Prefer
 from driftpatch.drift import security
 from driftpatch.drift.policy import POLICY_ATTRIBUTES, parse_policy
@@ -35,7 +34,7 @@ from driftpatch.fix.operations import NoPatch as NoPatch
 from driftpatch.fix.operations import Operation as Operation
 from driftpatch.fix.operations import OperationFn as OperationFn
 from driftpatch.fix.operations import apply_command as apply_command
-from driftpatch.model import SENSITIVE, Address, Finding, Kind, PatchAction
+from driftpatch.model import SENSITIVE, Address, Finding, Kind, LiveResource, PatchAction
 from driftpatch.rules import meta_by_id
 from driftpatch.rules.interface import AddResource, Expr, Fix, RemoveValue, SetValue, Subject
 from driftpatch.terraform.schema import BlockSchema, aws_schema

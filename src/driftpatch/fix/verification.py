@@ -347,7 +347,7 @@ def verify_patches(
         for i, v in enumerate(verdicts):
             if v.verified and not v.replacing:
                 default_ops.append(i)
-        combined = _combined(plan, records, default_ops, index)
+        combined = _combined(plan, records, default_ops, index, applied)
         # One default patch alone was judged already; several are planned once more together.
         if sandbox is not None and base is not None and len(default_ops) > 1:
             whole = _final_texts(plan, records, default_ops, index)
@@ -391,7 +391,7 @@ def verify_patches(
             )
     selected = select(records, patches, settings.include, settings.kinds)
     if selected != default_ops:
-        combined = _combined(plan, records, selected, index)
+        combined = _combined(plan, records, selected, index, applied)
     stats["duration_s"] = round(time.monotonic() - started, 3)
     return Verified(tuple(patches), combined, tuple(notices), stats)
 
@@ -457,10 +457,18 @@ def _subplan(plan: Plan, records: Sequence[OpRecord], chosen: Sequence[int]) -> 
 
 
 def _combined(
-    plan: Plan, records: Sequence[OpRecord], chosen: Sequence[int], index: SourceIndex
+    plan: Plan,
+    records: Sequence[OpRecord],
+    chosen: Sequence[int],
+    index: SourceIndex,
+    applied: Applied | None = None,
 ) -> str:
     if not chosen:
         return ""
+    if applied is not None and list(chosen) == list(range(len(records))):
+        # Every operation that made a patch: the sequence already run gives that diff (the
+        # others changed nothing), so it is not run a second time.
+        return applied.combined
     return apply_plan(_subplan(plan, records, chosen), index).combined
 
 

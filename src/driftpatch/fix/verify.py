@@ -191,7 +191,8 @@ def verify(op: Operation, index: SourceIndex) -> tuple[bool, str]:
             return False, f"rule {expect['rule_id']} is not in the registry"
         subjects = from_code(index)
         world = World(subjects)
-        mine = [s for s in subjects if s.address == address]
+        # `address` is the block's; code subjects are its instances (count, for_each).
+        mine = [s for s in subjects if address in (s.address, s.config_address)]
         if not mine:
             return False, f"{address} is no longer in the patched code"
         left = [v for s in mine for v in rule.evaluate(s, world)]

@@ -27,6 +27,8 @@ def catalogue() -> list[dict[str, JSON]]:
             "risk": r.meta.risk,
             "remediation": r.meta.remediation,
             "references": list(r.meta.references),
+            # Additive: references that hold only on some resource types.
+            "type_references": {t: list(v) for t, v in r.meta.type_references.items()},
             "checkov": list(r.meta.checkov),
             "fixable": fixable(r),
             "live": r.meta.live and isinstance(r, Rule),
@@ -73,6 +75,13 @@ subclass, plus its fixtures: a `CASES` list in a `tests/rules/test_*.py` module 
 """
 
 
+def _typed(row: dict[str, JSON]) -> dict[str, list[str]]:
+    typed = row.get("type_references")
+    if not isinstance(typed, dict):
+        return {}
+    return {str(t): _strings(v) for t, v in typed.items()}
+
+
 def render_markdown() -> str:
     rows = catalogue()
     out = [_INTRO, "## Summary", ""]
@@ -81,6 +90,20 @@ def render_markdown() -> str:
     for r in rows:
         refs = _strings(r["references"])
         cis = ", ".join(x.removeprefix("CIS AWS ") for x in refs if x.startswith("CIS AWS "))
+        typed = _typed(r)
+        cis = ", ".join(
+            p
+            for p in (
+                cis,
+                *(
+                    f"{x.removeprefix('CIS AWS ')} ({t} only)"
+                    for t, xs in typed.items()
+                    for x in xs
+                    if x.startswith("CIS AWS ")
+                ),
+            )
+            if p
+        )
         out.append(
             f"| [{r['id']}](#{str(r['id']).lower()}) | {_cell(r['title'])} | {r['severity']} "
             f"| {r['category']} | {'fix' if r['fixable'] else ''} "
@@ -108,6 +131,9 @@ def render_markdown() -> str:
         refs = _strings(r["references"])
         if refs:
             out.append("References: " + ", ".join(_link(x) for x in refs))
+            out.append("")
+        for type_, extra in _typed(r).items():
+            out.append(f"References on `{type_}` only: " + ", ".join(_link(x) for x in extra))
             out.append("")
         checkov = _strings(r["checkov"])
         if checkov:

@@ -89,7 +89,8 @@ def evaluate(
     origins (a bucket in live, state and code) is one finding: its values come from the
     origin closest to reality (LIVE, then STATE, PLAN, CODE), its fix preferably from CODE,
     which knows how the block is written, and its location from any origin that has one. A
-    CODE finding on a block stands for its instances (`aws_x.y` for `aws_x.y[0]`, `[1]`).
+    CODE finding on a whole block (count or for_each unknown before apply) stands for its
+    instances (`aws_x.y` for `aws_x.y[0]`, `[1]`); CODE findings on instances are per instance.
     With `source`, inline suppressions are applied.
     """
     by_type: dict[str, list[Rule]] = {}
@@ -164,8 +165,11 @@ def _merge_origins(
         key = (finding.rule_id, where, finding.attribute or "", finding.also)
         block = (finding.rule_id, config_address(where), finding.attribute or "", finding.also)
         code = subject.origin is Origin.CODE
+        # A CODE finding at a block address (its count or for_each unknown before apply)
+        # stands for the instances other origins found; one at an instance address is its own.
+        whole_block = code and where == block[1]
         instances = by_block.get(block, [])
-        targets = instances if code and key not in kept and instances else [key]
+        targets = instances if whole_block and key not in kept and instances else [key]
         for target in targets:
             if target not in kept:
                 kept[target] = finding
@@ -284,7 +288,7 @@ def _finding(meta: RuleMeta, subject: Subject, v: Violation) -> Finding:
         description=meta.description,
         risk=meta.risk,
         remediation=meta.remediation,
-        references=meta.references,
+        references=(*meta.references, *meta.type_references.get(subject.type, ())),
     )
 
 

@@ -9,12 +9,13 @@ also says how, as declarative edits that fix/ turns into a patch.
 
 from __future__ import annotations
 
+import functools
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import ClassVar, Final, Protocol
+from typing import Any, ClassVar, Final, Protocol, TypeVar
 
 from driftpatch.model import JSON, Address, Category, Location, Severity
 
@@ -87,7 +88,14 @@ class Subject:
         return value
 
 
-def _steps(path: str) -> Iterator[str | int]:
+@functools.lru_cache(maxsize=4096)
+def _steps(path: str) -> tuple[str | int, ...]:
+    """A dotted path's steps, parsed once per distinct path: rules ask for the same few paths
+    on every subject (a million lookups on a 5,000-resource scan)."""
+    return tuple(_parse_steps(path))
+
+
+def _parse_steps(path: str) -> Iterator[str | int]:
     for part in path.split("."):
         name, _, rest = part.partition("[")
         if name:
@@ -99,15 +107,26 @@ def _steps(path: str) -> Iterator[str | int]:
 
 
 class World:
-    """All subjects of one origin, for rules that look at related resources."""
+    """All subjects of one origin, for rules that look at related resources.
+
+    Rules ask "which X point at this subject?" once per subject, so a scan over every pair
+    would be quadratic in the estate (20,000 resources: minutes). Lookups go through indexes
+    built on first use per (type, attribute) and kept for the World's life: each costs one
+    pass over that type, then each lookup is a few dict probes. Subjects are frozen and a
+    World never changes after construction, so the indexes never go stale.
+    """
 
     def __init__(self, subjects: Iterable[Subject]) -> None:
-        self._by_type: dict[str, list[Subject]] = {}
+        by_type: dict[str, list[Subject]] = {}
         for s in subjects:
-            self._by_type.setdefault(s.type, []).append(s)
+            by_type.setdefault(s.type, []).append(s)
+        self._by_type: dict[str, tuple[Subject, ...]] = {k: tuple(v) for k, v in by_type.items()}
+        self._links: dict[tuple[str, str], _LinkIndex] = {}
+        self._unresolved: dict[tuple[str, str], bool] = {}
+        self._memo: dict[str, Any] = {}
 
     def of_type(self, type_: str) -> tuple[Subject, ...]:
-        return tuple(self._by_type.get(type_, ()))
+        return self._by_type.get(type_, ())
 
     def related(self, type_: str, **match: JSON) -> tuple[Subject, ...]:
         """Subjects of `type_` whose attributes equal every `match` value."""
@@ -122,22 +141,137 @@ class World:
     ) -> tuple[Subject, ...]:
         """Subjects of `type_` whose `attribute` points at `subject`: its value equals one of
         the subject's `keys` values (state, live), or its HCL refers to the subject's block
-        (code, and plan values not known before apply)."""
-        wanted = {v for k in keys if isinstance(v := subject.get(k), str | int)}
-        target = subject.config_address
-        return tuple(
-            s
-            for s in self.of_type(type_)
-            if (isinstance(v := s.get(attribute), str | int) and v in wanted)
-            or (target is not None and s.refs.get(attribute) == target)
+        (code, and plan values not known before apply). In the order of `of_type`."""
+        index = self._link_index(type_, attribute)
+        positions: set[int] = set()
+        for k in keys:
+            if isinstance(v := subject.get(k), str | int):
+                positions.update(index.by_value.get(v, ()))
+        for target in _ref_targets(subject):
+            positions.update(index.by_ref.get(target, ()))
+        members = self.of_type(type_)
+        return tuple(members[i] for i in sorted(positions))
+
+    def with_value(self, type_: str, attribute: str, value: JSON) -> tuple[Subject, ...]:
+        """Subjects of `type_` whose `attribute` (a path) is the string or integer `value`,
+        in the order of `of_type`: `[s for s in of_type(type_) if s.get(attribute) == value]`
+        for such values, without the scan."""
+        if not isinstance(value, str | int):
+            return ()
+        members = self.of_type(type_)
+        return tuple(members[i] for i in self._link_index(type_, attribute).by_value.get(value, ()))
+
+    def declared_as(self, type_: str, config_address: str) -> tuple[Subject, ...]:
+        """Subjects of `type_` declared by the block at `config_address` (its instances)."""
+        by_block = self.memo(
+            f"declared_as:{type_}", lambda: _by_config_address(self.of_type(type_))
         )
+        return by_block.get(config_address, ())
+
+    def memo(self, key: str, build: Callable[[], _T]) -> _T:
+        """`build()`, once per World and `key`: for a rule's whole-world summary (every log
+        target named by any bucket) that it would otherwise recompute for every subject.
+        `key` names what `build` computes; the same key must always build the same thing."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        value: _T = self._memo[key]
+        return value
+
+    def _link_index(self, type_: str, attribute: str) -> _LinkIndex:
+        index = self._links.get((type_, attribute))
+        if index is None:
+            index = self._links[(type_, attribute)] = _LinkIndex.build(
+                self.of_type(type_), attribute
+            )
+        return index
+
+    def unresolved(self, type_: str, attribute: str) -> bool:
+        """Whether some subject of `type_` has an UNKNOWN `attribute` with no reference to
+        say what it points at: it may point at anything, so no absence can be concluded."""
+        key = (type_, attribute)
+        answer = self._unresolved.get(key)
+        if answer is None:
+            answer = self._unresolved[key] = any(
+                s.get(attribute) is UNKNOWN and attribute not in s.refs for s in self.of_type(type_)
+            )
+        return answer
 
     def __iter__(self) -> Iterator[Subject]:
         return (s for subjects in self._by_type.values() for s in subjects)
 
 
+def refers_to(ref: str, subject: Subject) -> bool:
+    """Does a reference (`Subject.refs` value) name `subject`? A reference names an instance
+    (`aws_x.y["k"]`, `module.m["a"].aws_x.y`) or, when its instance key is not known before
+    apply, the block (`aws_x.y`): then it may be any of the block's instances."""
+    if subject.address is None:
+        return False
+    if ref in (subject.address, subject.config_address):
+        return True
+    try:
+        parsed = Address.parse(subject.address)
+    except ValueError:
+        return False
+    return parsed.key is not None and ref == str(replace(parsed, key=None))
+
+
+def _ref_targets(subject: Subject) -> tuple[str, ...]:
+    """Every reference text that names `subject` (see `refers_to`): its address, its block's
+    config address, and its address without the instance key."""
+    if subject.address is None:
+        return ()
+    out = [subject.address]
+    if subject.config_address is not None:
+        out.append(subject.config_address)
+    try:
+        parsed = Address.parse(subject.address)
+    except ValueError:
+        return tuple(dict.fromkeys(out))
+    if parsed.key is not None:
+        out.append(str(replace(parsed, key=None)))
+    return tuple(dict.fromkeys(out))
+
+
+_T = TypeVar("_T")
+
+
+def _by_config_address(members: Sequence[Subject]) -> dict[str, tuple[Subject, ...]]:
+    out: dict[str, list[Subject]] = {}
+    for s in members:
+        if s.config_address is not None:
+            out.setdefault(s.config_address, []).append(s)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@dataclass(frozen=True)
+class _LinkIndex:
+    """Positions (in `World.of_type` order) of the subjects of one type by the value of one
+    attribute, and by the config address their HCL reference at that attribute names."""
+
+    by_value: Mapping[str | int, tuple[int, ...]]
+    by_ref: Mapping[str, tuple[int, ...]]
+
+    @staticmethod
+    def build(members: Sequence[Subject], attribute: str) -> _LinkIndex:
+        by_value: dict[str | int, list[int]] = {}
+        by_ref: dict[str, list[int]] = {}
+        for i, s in enumerate(members):
+            if isinstance(v := s.get(attribute), str | int):
+                by_value.setdefault(v, []).append(i)
+            ref = s.refs.get(attribute)
+            if ref is not None:
+                by_ref.setdefault(ref, []).append(i)
+        return _LinkIndex(
+            {k: tuple(v) for k, v in by_value.items()}, {k: tuple(v) for k, v in by_ref.items()}
+        )
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def config_address(address: str) -> str:
-    """`module.a["x"].aws_s3_bucket.b[0]` -> `module.a.aws_s3_bucket.b`; unparsable: as is."""
+    """`module.a["x"].aws_s3_bucket.b[0]` -> `module.a.aws_s3_bucket.b`; unparsable: as is.
+
+    Cached: rules and subject building ask it of the same addresses again and again (each
+    linked() lookup, each verified patch), and parsing an address is not cheap."""
     try:
         return Address.parse(address).config_address
     except ValueError:
@@ -226,6 +360,9 @@ class RuleMeta:
     checkov_attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     # Evaluate on live values too (False for code-only concerns).
     live: bool = True
+    # References that hold only for findings on some resource types: resource type -> extra
+    # references (CIS 1.15 is about users: an inline policy on a role is not its concern).
+    type_references: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
 
 
 class Rule(ABC):

@@ -18,10 +18,12 @@ location of the block that declares them and the references its expressions make
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import json
 import re
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any, Protocol
@@ -34,6 +36,14 @@ from driftpatch.rules.interface import (
     SourceIndexLike,
     Subject,
     config_address,
+)
+from driftpatch.terraform.evaluate import (
+    Ref,
+    Scope,
+    Unknown,
+    evaluate_text,
+    instances,
+    is_unknown,
 )
 
 # Meta-arguments and meta-blocks of a resource block: not provider attributes.
@@ -232,14 +242,162 @@ def from_live(
 
 
 def from_code(index: SourceIndexLike) -> tuple[Subject, ...]:
-    """One subject per managed resource block in the index (not per instance: count and
-    for_each are not expanded; a literal `count = 0` or empty `for_each` declares nothing)."""
+    """One subject per resource instance Terraform would plan from the HCL alone: `count`
+    and `for_each` expanded (`aws_instance.web["a"]`), module calls evaluated with their
+    arguments, and values evaluated as Terraform would before apply (variables from tfvars
+    or defaults, locals, `each`, `count.index`, pure functions); anything known only after
+    apply is UNKNOWN. A block whose count or for_each is unknown is one subject at its block
+    address. Every subject points at the block that declares it."""
+    if not hasattr(index, "modules"):  # a bare index of blocks: literal values only
+        return _from_blocks(index)
+    return _code_subjects(index)
+
+
+# The last few indexes' code subjects: `scan` asks for them (from_code) and for their
+# references (every state, live and plan subject, `_with_source`) on the same index.
+_CODE_CACHE: weakref.WeakKeyDictionary[object, tuple[Subject, ...]] = weakref.WeakKeyDictionary()
+
+
+def _code_subjects(index: SourceIndexLike) -> tuple[Subject, ...]:
+    try:
+        cached = _CODE_CACHE.get(index)
+    except TypeError:  # not weak-referenceable or hashable: no cache
+        cached = None
+    if cached is not None:
+        return cached
+    out: list[Subject] = []
+    for inst in instances(index):
+        block = inst.block
+        refs: dict[str, str] = {}
+        attributes = _evaluated_body(block, inst.scope, refs, top=True)
+        cfg = config_address(inst.address)
+        location = index.locate(cfg)
+        if location is None:
+            location = Location(block.file, block.span.start_line, block.span.end_line)
+        out.append(
+            Subject(
+                type=block.labels[0],
+                attributes=attributes,
+                origin=Origin.CODE,
+                address=inst.address,
+                location=location,
+                refs={**block_refs(block, inst.address), **refs},
+            )
+        )
+    result = tuple(out)
+    with contextlib.suppress(TypeError):
+        _CODE_CACHE[index] = result
+    return result
+
+
+def _from_blocks(index: SourceIndexLike) -> tuple[Subject, ...]:
     out: list[Subject] = []
     for address, block in index.resources.items():
         subject = from_block(block, address, index)
         if subject is not None:
             out.append(subject)
     return tuple(out)
+
+
+def _evaluated_body(
+    block: Any, scope: Scope, refs: dict[str, str], top: bool = False, prefix: str = ""
+) -> dict[str, JSON]:
+    """A block's attributes and nested blocks, evaluated in `scope`; `refs` collects the
+    resources each attribute names (see `_reference`)."""
+    out: dict[str, JSON] = {}
+    for name, attr in block.attributes.items():
+        if top and name in _META:
+            continue
+        value = evaluate_text(attr, scope)
+        if is_unknown(value):
+            ref = _reference(value)
+            if ref is not None:
+                refs[prefix + name] = ref
+            # Policies: the document's structure, with UNKNOWN where it interpolates.
+            decoded = attribute_value(attr.literal, attr.expr_text)
+            out[name] = decoded if decoded is not UNKNOWN else UNKNOWN
+        else:
+            if isinstance(value, list):  # `[aws_iam_policy.a.arn, ...]`: each element's
+                for i, item in enumerate(value):
+                    ref = _reference(item) if is_unknown(item) else None
+                    if ref is not None:
+                        refs[f"{prefix}{name}[{i}]"] = ref
+            out[name] = _subject_value(value)
+    unknown: set[str] = set()
+    counts: dict[str, int] = {}
+    for child in block.blocks:
+        if top and child.type in _META:
+            continue
+        if child.type == "dynamic":
+            if not child.labels:
+                continue
+            label = child.labels[0]
+            generated = _dynamic(child, scope, refs, prefix, counts)
+            if generated is None:
+                unknown.add(label)
+            else:
+                existing = out.setdefault(label, [])
+                if isinstance(existing, list):
+                    existing.extend(generated)
+            continue
+        i = counts.get(child.type, 0)
+        counts[child.type] = i + 1
+        existing = out.setdefault(child.type, [])
+        if isinstance(existing, list):
+            existing.append(
+                _evaluated_body(child, scope, refs, prefix=f"{prefix}{child.type}[{i}].")
+            )
+    for name in unknown:
+        out[name] = UNKNOWN
+    return out
+
+
+def _dynamic(
+    block: Any, scope: Scope, refs: dict[str, str], prefix: str, counts: dict[str, int]
+) -> list[JSON] | None:
+    """The blocks a `dynamic` block generates; None when its for_each is not known."""
+    label = block.labels[0]
+    for_each = block.attributes.get("for_each")
+    content = [b for b in block.blocks if b.type == "content"]
+    if for_each is None or not content:
+        return None
+    items = evaluate_text(for_each, scope)
+    if isinstance(items, dict):
+        pairs: list[tuple[Any, Any]] = [(k, items[k]) for k in sorted(items)]
+    elif isinstance(items, list) and not any(is_unknown(i) for i in items):
+        pairs = list(enumerate(items))
+    else:
+        return None
+    iterator = block.attributes.get("iterator")
+    name = iterator.expr_text.strip() if iterator is not None else label
+    out: list[JSON] = []
+    for key, value in pairs:
+        i = counts.get(label, 0)
+        counts[label] = i + 1
+        inner = scope.child(**{name: {"key": key, "value": value}})
+        out.append(_evaluated_body(content[0], inner, refs, prefix=f"{prefix}{label}[{i}]."))
+    return out
+
+
+def _reference(value: Any) -> str | None:
+    """The resource an unknown value names: a reference to one of its attributes, or a value
+    computed from exactly one resource (`"${aws_s3_bucket.b.id}/logs"`)."""
+    if isinstance(value, Ref):
+        return value.address if value.path else None
+    if isinstance(value, Unknown) and len(value.deps) == 1:
+        return next(iter(value.deps))
+    return None
+
+
+def _subject_value(value: Any) -> JSON:
+    """An evaluated value as subject data: every kind of unknown is the rules' UNKNOWN."""
+    if is_unknown(value):
+        return UNKNOWN
+    if isinstance(value, list):
+        return [_subject_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _subject_value(v) for k, v in value.items()}
+    return value
 
 
 def from_block(
@@ -429,6 +587,24 @@ def _module_prefix(address: str) -> str:
     return f"{prefix}." if prefix else ""
 
 
+_REFS_CACHE: weakref.WeakKeyDictionary[object, Mapping[str, Mapping[str, str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _instance_refs(source: SourceIndexLike) -> Mapping[str, Mapping[str, str]]:
+    """Instance address -> the references its code makes (see `from_code`)."""
+    try:
+        cached = _REFS_CACHE.get(source)
+    except TypeError:
+        cached = None
+    if cached is None:
+        cached = {s.address: s.refs for s in _code_subjects(source) if s.address is not None}
+        with contextlib.suppress(TypeError):
+            _REFS_CACHE[source] = cached
+    return cached
+
+
 def _with_source(subject: Subject, source: SourceIndexLike | None) -> Subject:
     if source is None or subject.address is None:
         return subject
@@ -436,6 +612,10 @@ def _with_source(subject: Subject, source: SourceIndexLike | None) -> Subject:
     block = source.resources.get(cfg)
     location = source.locate(subject.address) or source.locate(cfg)
     refs = block_refs(block, cfg) if block is not None else {}
+    if hasattr(source, "modules"):
+        # What the code says this very instance refers to (`each.value.id`, a module
+        # argument): values a plan knows only after apply still link to the right partner.
+        refs.update(_instance_refs(source).get(subject.address, {}))
     if location is None and not refs:
         return subject
     return replace(subject, location=location or subject.location, refs=refs or subject.refs)

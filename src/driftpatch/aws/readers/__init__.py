@@ -1,14 +1,19 @@
 """AWS readers, registered by the Terraform types they emit.
 
-Adding a reader: one module in this package with a `Reader` subclass, listed in `READERS`.
-tests/aws/test_registry.py checks every type is emitted by exactly one reader.
+Adding a reader: one module in this package with a `Reader` subclass, imported and listed in
+`_registry()`. tests/aws/test_registry.py checks every type is emitted by exactly one reader.
+
+The reader modules import boto3 (and botocore), which takes longer to load than the rest of a
+`check` run: they are imported on first use of `READERS`, `reader_for` or `covered_types`, so
+`check` and `--help` never load them (tests/cli/test_startup.py). Import nothing from a reader
+module at the top of this file.
 """
 
 from __future__ import annotations
 
-from driftpatch.aws.readers.account import READERS as ACCOUNT_READERS
-from driftpatch.aws.readers.ec2 import Ec2Reader
-from driftpatch.aws.readers.iam import IamReader
+import functools
+from typing import TYPE_CHECKING
+
 from driftpatch.aws.readers.interface import (
     LiveIndex,
     LiveResource,
@@ -16,26 +21,58 @@ from driftpatch.aws.readers.interface import (
     Reader,
     ReadResult,
 )
-from driftpatch.aws.readers.kms import KmsReader
-from driftpatch.aws.readers.s3 import S3Reader
-from driftpatch.aws.readers.vpc import VpcReader
 
-READERS: tuple[Reader, ...] = (
-    Ec2Reader(),
-    VpcReader(),
-    S3Reader(),
-    IamReader(),
-    KmsReader(),
-    *ACCOUNT_READERS,
-)
+if TYPE_CHECKING:
+    READERS: tuple[Reader, ...]
+
+
+@functools.cache
+def _registry() -> tuple[Reader, ...]:
+    from driftpatch.aws.readers.account import READERS as ACCOUNT_READERS
+    from driftpatch.aws.readers.ec2 import Ec2Reader
+    from driftpatch.aws.readers.iam import IamReader
+    from driftpatch.aws.readers.iam_users import IamUsersReader
+    from driftpatch.aws.readers.kms import KmsReader
+    from driftpatch.aws.readers.network import NetworkReader
+    from driftpatch.aws.readers.rds import RdsReader
+    from driftpatch.aws.readers.s3 import S3Reader
+    from driftpatch.aws.readers.vpc import VpcReader
+
+    return (
+        Ec2Reader(),
+        VpcReader(),
+        S3Reader(),
+        IamReader(),
+        KmsReader(),
+        *ACCOUNT_READERS,
+        NetworkReader(),
+        IamUsersReader(),
+        RdsReader(),
+    )
+
+
+def __getattr__(name: str) -> tuple[Reader, ...]:
+    """`READERS`, built on first access (PEP 562)."""
+    if name == "READERS":
+        return _registry()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@functools.cache
+def _by_type() -> dict[str, Reader]:
+    out: dict[str, Reader] = {}
+    for reader in _registry():
+        for type_ in reader.types:
+            out.setdefault(type_, reader)  # the first reader listing a type wins, as before
+    return out
 
 
 def reader_for(type_: str) -> Reader | None:
-    return next((r for r in READERS if type_ in r.types), None)
+    return _by_type().get(type_)
 
 
 def covered_types() -> frozenset[str]:
-    return frozenset(t for r in READERS for t in r.types)
+    return frozenset(_by_type())
 
 
 __all__ = [

@@ -26,13 +26,16 @@ A fact is None when the call behind it failed: unknown, never a violation.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 import botocore.exceptions
 
+from driftpatch.aws.readers.common import AWS_ERRORS as _AWS_ERRORS
+from driftpatch.aws.readers.common import name_prefix_from_name, pool_map
+from driftpatch.aws.readers.common import pstr as _s
 from driftpatch.aws.readers.interface import LiveResource, ReadContext, Reader, ReadResult
 from driftpatch.aws.session import describe_error, error_code
 from driftpatch.model import JSON, ScanError
@@ -42,7 +45,6 @@ ACCOUNT_TYPE = "aws_account"
 PSEUDO_TYPES = frozenset({ACCOUNT_TYPE})
 PASSWORD_POLICY_ID = "iam-account-password-policy"  # the provider's fixed id
 AWS_CREATED_LOG_GROUP_PREFIX = "/aws/"
-_AWS_ERRORS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)
 _UNIQUE_SUFFIX = re.compile(r"[0-9a-fA-F]{26}$")  # terraform's PrefixedUniqueId suffix
 _POOL = 4
 T = TypeVar("T")
@@ -72,25 +74,6 @@ def _tags(
     pairs: Iterable[Mapping[str, Any]] | None, key: str = "Key", value: str = "Value"
 ) -> dict[str, str]:
     return {str(t[key]): str(t.get(value, "")) for t in pairs or ()}
-
-
-def _s(value: Any) -> str:
-    """A string attribute as the provider writes a nil *string: ""."""
-    return "" if value is None else str(value)
-
-
-def _pool_map(fn: Callable[[T], Any], items: list[T]) -> list[Any]:
-    if len(items) <= 1:
-        return [fn(i) for i in items]
-    with ThreadPoolExecutor(max_workers=min(_POOL, len(items))) as pool:
-        return list(pool.map(fn, items))
-
-
-def name_prefix_from_name(name: str) -> str:
-    """The provider's NamePrefixFromName: the part before a 26-hex-digit unique suffix."""
-    if _UNIQUE_SUFFIX.search(name) and len(name) > 26:
-        return name[:-26]
-    return ""
 
 
 # -- CloudTrail ---------------------------------------------------------------------------------
@@ -123,7 +106,7 @@ def _read_trails(ctx: ReadContext, acc: _Acc) -> TrailFacts:
         except _AWS_ERRORS as exc:
             return exc
 
-    home_status = _pool_map(status, home)
+    home_status = pool_map(status, home, _POOL)
     found: dict[str, dict[str, str]] = {}
     tags: dict[str, dict[str, str]] | None = found
     arns = [t["TrailARN"] for t in home]
@@ -377,7 +360,7 @@ def _read_log_groups(ctx: ReadContext, acc: _Acc) -> None:
             return exc
         return {str(k): str(v) for k, v in (resp.get("tags") or {}).items()}
 
-    for group, group_tags in zip(groups, _pool_map(tags, groups), strict=True):
+    for group, group_tags in zip(groups, pool_map(tags, groups, _POOL), strict=True):
         if isinstance(group_tags, BaseException):
             acc.fail(scope, group_tags, "aws_cloudwatch_log_group")
             continue
@@ -434,7 +417,7 @@ def _read_guardduty(ctx: ReadContext, acc: _Acc) -> bool | None:
             return exc
 
     enabled: bool | None = False
-    for detector_id, det in zip(ids, _pool_map(get, ids), strict=True):
+    for detector_id, det in zip(ids, pool_map(get, ids, _POOL), strict=True):
         if isinstance(det, BaseException):
             acc.fail(scope, det, "aws_guardduty_detector")
             enabled = enabled or None

@@ -41,9 +41,9 @@ from driftpatch.aws.readers.interface import (
     Reader,
     ReadResult,
 )
-from driftpatch.aws.readers.typed import conform_live, conform_state
 from driftpatch.aws.session import describe_error
 from driftpatch.model import JSON, ScanError
+from driftpatch.typed import conform_live, conform_state
 
 # Per-object calls (DescribeInstanceAttribute, DescribeVpcAttribute) run in this many threads.
 MAX_WORKERS = 8

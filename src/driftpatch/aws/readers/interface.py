@@ -6,29 +6,16 @@ state, so state and live can be compared attribute by attribute.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from driftpatch.aws.session import AwsSession
-from driftpatch.model import JSON, ScanError
+from driftpatch.model import JSON, LiveIndex, LiveResource, ReadResult
 
+if TYPE_CHECKING:  # boto3 loads only when a reader runs: `check` never starts it
+    from driftpatch.aws.session import AwsSession
 
-@dataclass(frozen=True)
-class LiveResource:
-    """One live object, shaped like a Terraform state instance of `type`."""
-
-    type: str
-    id: str
-    region: str | None  # None for global resources (IAM)
-    attributes: Mapping[str, JSON]
-    # Created by AWS, not by anyone's code (default VPC/subnets/SG, service-linked roles,
-    # AWS-managed KMS keys): never reported as unmanaged.
-    account_default: bool = False
-    # What could not be read for this object (a denied GetBucketVersioning): attribute names
-    # and the names of linked types it feeds (aws_s3_bucket_versioning). Rules treat these as
-    # unknown, never as "not configured".
-    unread: frozenset[str] = frozenset()
+__all__ = ["LiveIndex", "LiveResource", "ReadContext", "ReadResult", "Reader"]
 
 
 @dataclass(frozen=True)
@@ -39,38 +26,6 @@ class ReadContext:
 
     def client(self, service: str) -> Any:
         return self.session.client(service, self.region)
-
-
-@dataclass(frozen=True)
-class ReadResult:
-    resources: tuple[LiveResource, ...] = ()
-    # Failures as values: a denied or throttled call skips what it covers, not the scan.
-    errors: tuple[ScanError, ...] = ()
-    # Types whose listing is incomplete because of `errors` (their resources are "skipped").
-    incomplete_types: frozenset[str] = field(default_factory=frozenset)
-
-
-class LiveIndex:
-    """Live resources by (type, id) and by type; what `Reader.match` looks things up in."""
-
-    def __init__(self, resources: tuple[LiveResource, ...] = ()) -> None:
-        self._by_key: dict[tuple[str, str], LiveResource] = {}
-        self._by_type: dict[str, list[LiveResource]] = {}
-        for r in resources:
-            self._by_key[(r.type, r.id)] = r
-            self._by_type.setdefault(r.type, []).append(r)
-
-    def get(self, type_: str, id_: str) -> LiveResource | None:
-        return self._by_key.get((type_, id_))
-
-    def of_type(self, type_: str) -> tuple[LiveResource, ...]:
-        return tuple(self._by_type.get(type_, ()))
-
-    def __iter__(self) -> Iterator[LiveResource]:
-        return iter(self._by_key.values())
-
-    def __len__(self) -> int:
-        return len(self._by_key)
 
 
 class Reader(ABC):

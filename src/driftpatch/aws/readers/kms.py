@@ -11,7 +11,7 @@
   code owns them. A key is AWS-managed when DescribeKey says KeyManager AWS or when an alias in
   the reserved `alias/aws/` namespace targets it (one ListAliases listing per region: no one
   else can create those names; moto reports its aws/ebs key as CUSTOMER).
-- `policy` is Go-normalised JSON (see iam.normalize_json); on refresh the provider keeps the
+- `policy` is Go-normalised JSON (see common.normalize_json); on refresh the provider keeps the
   state's string instead when equivalent, which the comparer's semantic policy compare covers.
 - GetKeyRotationStatus answering UnsupportedOperationException (asymmetric/HMAC keys on some
   endpoints) reads as rotation off: nothing can be rotating there.
@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 import botocore.exceptions
 
-from driftpatch.aws.readers.iam import (
+from driftpatch.aws.readers.common import (
     AWS_ERRORS,
     Failures,
     is_not_found,

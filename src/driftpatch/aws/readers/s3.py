@@ -63,8 +63,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -72,6 +71,8 @@ from typing import Any, ClassVar
 
 import botocore.exceptions
 
+from driftpatch.aws.readers.common import name_prefix_from_name, pool_map
+from driftpatch.aws.readers.common import pstr as _s
 from driftpatch.aws.readers.interface import (
     LiveIndex,
     LiveResource,
@@ -79,10 +80,10 @@ from driftpatch.aws.readers.interface import (
     Reader,
     ReadResult,
 )
-from driftpatch.aws.readers.typed import conform_live, conform_state
 from driftpatch.aws.session import describe_error, error_code
 from driftpatch.drift.policy import policies_equal
 from driftpatch.model import JSON, ScanError
+from driftpatch.typed import conform_live, conform_state
 
 BUCKET = "aws_s3_bucket"
 VERSIONING = "aws_s3_bucket_versioning"
@@ -326,18 +327,6 @@ def policy_to_set(state_policy: JSON, live_policy: str) -> str:
     if isinstance(state_policy, str) and state_policy and policies_equal(state_policy, live_policy):
         return normalize_json(state_policy)
     return normalize_json(live_policy)
-
-
-def name_prefix_from_name(name: str) -> str:
-    """create.NamePrefixFromName: the prefix of a Terraform-generated unique name, else ""."""
-    suffix = name[-26:]
-    if len(name) > 26 and all(c in "0123456789abcdefABCDEF" for c in suffix):
-        return name[:-26]
-    return ""
-
-
-def _s(value: Any) -> str:
-    return "" if value is None else str(value)
 
 
 def tag_map(tags: Iterable[Mapping[str, Any]] | None) -> dict[str, str]:
@@ -877,13 +866,6 @@ def _bucket_region_from_error(exc: BaseException) -> str | None:
     return None
 
 
-def _pool_map(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
-    if not items:
-        return []
-    with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(items))) as pool:
-        return list(pool.map(fn, items))
-
-
 # --------------------------------------------------------------------------- the reader
 
 
@@ -943,7 +925,7 @@ class S3Reader(Reader):
                 return exc
             return normalize_region(found.get("LocationConstraint"))
 
-        for name, outcome in zip(missing, _pool_map(locate, missing), strict=True):
+        for name, outcome in zip(missing, pool_map(locate, missing, MAX_WORKERS), strict=True):
             if isinstance(outcome, BaseException):
                 if error_code(outcome) == NO_SUCH_BUCKET:
                     regions[name] = None
@@ -976,7 +958,7 @@ class S3Reader(Reader):
             return response
 
         outcomes: dict[str, dict[str, Outcome]] = {name: {} for name in names}
-        for (name, call), outcome in zip(tasks, _pool_map(run, tasks), strict=True):
+        for (name, call), outcome in zip(tasks, pool_map(run, tasks, MAX_WORKERS), strict=True):
             outcomes[name][call.key] = outcome
         facts: list[BucketFacts] = []
         for name in names:

@@ -28,9 +28,10 @@ import json
 import re
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
+from driftpatch.aws.readers.common import name_prefix_from_name
 from driftpatch.aws.readers.ec2 import (
     AWS_ERRORS,
     Failures,
@@ -47,8 +48,8 @@ from driftpatch.aws.readers.interface import (
     Reader,
     ReadResult,
 )
-from driftpatch.aws.readers.typed import conform_live, conform_state
 from driftpatch.model import JSON
+from driftpatch.typed import conform_live, conform_state
 
 VPC_ATTRIBUTES = {
     "enableDnsHostnames": ("EnableDnsHostnames", "enable_dns_hostnames"),
@@ -85,6 +86,13 @@ SG_RULE_READS = (
     "to_port",
     "type",
 )
+# The aws_default_* type that manages each type's account-default object (derived in network.py):
+# when the plain type's listing fails, the default type's is incomplete too.
+DEFAULT_TYPES = {
+    "aws_vpc": "aws_default_vpc",
+    "aws_subnet": "aws_default_subnet",
+    "aws_security_group": "aws_default_security_group",
+}
 PROTOCOL_NUMBERS = {"icmpv6": 58, "udp": 17, "tcp": 6, "icmp": 1, "all": -1}
 UNIQUE_ID_SUFFIX = re.compile(r"[0-9A-Fa-f]{26}$")
 
@@ -115,13 +123,6 @@ def protocol_for_value(value: str) -> str:
         return protocol
     names = [k for k, v in PROTOCOL_NUMBERS.items() if v == number]
     return names[0] if names else protocol
-
-
-def name_prefix_from_name(name: str) -> str:
-    """create.NamePrefixFromName: the prefix of a Terraform-generated unique name, else ""."""
-    if UNIQUE_ID_SUFFIX.search(name) and len(name) > 26:
-        return name[:-26]
-    return ""
 
 
 # --------------------------------------------------------------------------- security groups
@@ -554,6 +555,11 @@ class VpcReader(Reader):
     }
 
     def read(self, ctx: ReadContext) -> ReadResult:
+        result = self._read(ctx)
+        defaults = {DEFAULT_TYPES[t] for t in result.incomplete_types if t in DEFAULT_TYPES}
+        return replace(result, incomplete_types=result.incomplete_types | defaults)
+
+    def _read(self, ctx: ReadContext) -> ReadResult:
         client = ctx.client("ec2")
         partition = str(getattr(client.meta, "partition", "aws") or "aws")
         failures = Failures(f"{self.service}/{ctx.region}")

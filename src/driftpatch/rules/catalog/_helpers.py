@@ -9,7 +9,7 @@ from typing import Any
 
 from driftpatch.drift.policy import parse_policy
 from driftpatch.model import JSON
-from driftpatch.rules.interface import UNKNOWN, Subject, World
+from driftpatch.rules.interface import UNKNOWN, Origin, Subject, World
 
 WORLD_CIDRS = ("0.0.0.0/0", "::/0")
 # Every resource type that can carry an ingress permission.
@@ -81,6 +81,86 @@ def unconditioned(stmt: Mapping[str, Any]) -> bool:
     return condition is None or condition == {}
 
 
+# Condition keys that narrow who may act, or from where, to a set the owner controls.
+_RESTRICTING_KEYS = frozenset(
+    {
+        "aws:sourcearn",
+        "aws:sourceaccount",
+        "aws:sourceowner",
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:sourceorgid",
+        "aws:sourceorgpaths",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:vpceaccount",
+        "aws:userid",
+        "aws:sourceip",
+        "aws:vpcsourceip",
+    }
+)
+_POSITIVE_OPERATORS = frozenset(
+    {"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike", "ipaddress"}
+)
+_OPEN_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
+
+
+def restricted(stmt: Mapping[str, Any]) -> bool:
+    """A Condition limits the statement to principals or sources the owner controls: a
+    positive operator (StringEquals, StringLike, ArnEquals, ArnLike, IpAddress; not a negated
+    one, not ...IfExists, not ForAllValues:, which hold when the key is absent) on a key such
+    as aws:SourceArn, aws:SourceAccount, aws:SourceVpc(e), aws:PrincipalOrgID,
+    aws:PrincipalAccount or aws:PrincipalArn, with concrete values: no wildcard account
+    (`arn:aws:iam::*` allows every account), no `*`, no 0.0.0.0/0. Any other condition
+    (aws:SecureTransport, aws:UserAgent, aws:Referer, ...) lets anyone through who meets it.
+    An UNKNOWN condition or value counts as restricting: never a finding on an unknown."""
+    condition = stmt.get("Condition")
+    if condition is None or condition == {}:
+        return False
+    if not isinstance(condition, Mapping):
+        return True  # UNKNOWN, or a shape we cannot read
+    for operator, tests in condition.items():
+        if not isinstance(operator, str):
+            continue
+        if tests is UNKNOWN:
+            return True
+        if not isinstance(tests, Mapping):
+            continue
+        op = operator.lower()
+        if op.startswith("forallvalues:"):
+            continue
+        op = op.removeprefix("foranyvalue:")
+        if op not in _POSITIVE_OPERATORS:
+            continue  # negated, IfExists, Bool, Null, numeric, date: no restriction
+        for key, values in tests.items():
+            if not isinstance(key, str) or key.lower() not in _RESTRICTING_KEYS:
+                continue
+            items = as_list(values) if values is not UNKNOWN else [UNKNOWN]
+            if items and all(_concrete(key.lower(), v) for v in items):
+                return True
+    return False
+
+
+def _concrete(key: str, value: Any) -> bool:
+    if value is UNKNOWN:
+        return True
+    if not isinstance(value, str) or not value or value == "*":
+        return False
+    if key in ("aws:sourceip", "aws:vpcsourceip"):
+        return value not in _OPEN_CIDRS and not value.endswith("/0") and "*" not in value
+    if value.startswith("arn:"):
+        parts = value.split(":", 5)
+        if len(parts) < 6:
+            return False
+        account, resource = parts[4], parts[5]
+        if account:
+            return not any(c in account for c in "*?")
+        return bool(resource) and not resource.startswith(("*", "?"))
+    return not any(c in value for c in "*?")
+
+
 def label(stmt: Mapping[str, Any], index: int) -> str:
     sid = stmt.get("Sid")
     return f'"{sid}"' if isinstance(sid, str) and sid else f"#{index + 1}"
@@ -92,8 +172,8 @@ def label(stmt: Mapping[str, Any], index: int) -> str:
 @dataclass(frozen=True)
 class Partners:
     found: tuple[Subject, ...]
-    # Some resource of the type points at something we cannot resolve (an UNKNOWN value
-    # with no reference): it may be ours, so absence cannot be concluded.
+    # Some resource of the type may point at this subject without our being able to tell
+    # (see `partners`), so its absence cannot be concluded.
     undecided: bool
 
     def __bool__(self) -> bool:
@@ -107,12 +187,46 @@ def partners(
     attribute: str = "bucket",
     keys: Sequence[str] = ("id", "bucket"),
 ) -> Partners:
+    """The resources of `type_` whose `attribute` names `subject` (by value, or by reference
+    to its instance or block), and whether another one might.
+
+    Which unknown may name the subject (issue 11: one `bucket = var.x` silenced every bucket):
+    - a reference (`aws_s3_bucket.b.id`, `each.value.id`) names exactly what it refers to;
+    - in code, any other unknown is a value decided outside the configuration (a variable
+      without a value, a data source). It may name a subject whose own name is decided
+      outside too (unknown, not a reference), and no other: a resource this configuration
+      creates under a name it writes, or lets AWS choose, is named by a reference, since
+      Terraform could not otherwise order the two. Likewise a known value that names no
+      subject of this configuration may name one whose name is unknown;
+    - on live, state and plan values, an unknown (a failed read, a value known after apply
+      that we cannot trace) may name anything, as before.
+    """
     found = world.linked(type_, subject, attribute, keys)
-    # The subject's read of this partner failed: its absence is not known either.
-    undecided = type_ in subject.unread or any(
-        s.get(attribute) is UNKNOWN and attribute not in s.refs for s in world.of_type(type_)
+    if type_ in subject.unread:  # the subject's read of this partner failed
+        return Partners(found, True)
+    if found:
+        return Partners(found, False)
+    others = [s for s in world.of_type(type_) if attribute not in s.refs]
+    if subject.origin is not Origin.CODE:
+        return Partners(found, any(s.get(attribute) is UNKNOWN for s in others))
+    if not _named_outside(subject, keys):
+        return Partners(found, False)
+    known = _known_names(world, subject.type, keys)
+    undecided = any(
+        (v := s.get(attribute)) is UNKNOWN or (isinstance(v, str | int) and v not in known)
+        for s in others
     )
     return Partners(found, undecided)
+
+
+def _named_outside(subject: Subject, keys: Sequence[str]) -> bool:
+    """In code: the subject's name is an unknown that is not a reference (a variable without
+    a value, a data source), so a value given elsewhere may be it."""
+    return any(subject.get(k) is UNKNOWN and k not in subject.refs for k in keys)
+
+
+def _known_names(world: World, type_: str, keys: Sequence[str]) -> set[str | int]:
+    return {v for s in world.of_type(type_) for k in keys if isinstance(v := s.get(k), str | int)}
 
 
 # -- Security groups --------------------------------------------------------------------------

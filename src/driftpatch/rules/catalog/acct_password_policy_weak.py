@@ -48,6 +48,11 @@ class PasswordPolicyWeak(Rule):
             "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html",
         ),
         checkov=("CKV_AWS_10", "CKV_AWS_13"),
+        # Each check is about one setting of the policy.
+        checkov_attributes={
+            "CKV_AWS_10": ("minimum_password_length",),
+            "CKV_AWS_13": ("password_reuse_prevention",),
+        },
     )
 
     def evaluate(self, subject: Subject, world: World) -> Iterable[Violation]:

@@ -41,10 +41,7 @@ class EbsVolumeUnencrypted(Rule):
             "snapshot with encryption, and create the volume from it (snapshot_id) to keep the "
             "data. Turn on aws_ebs_encryption_by_default so new volumes are always encrypted."
         ),
-        references=(
-            "CIS AWS 2.2.1",
-            "https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html",
-        ),
+        references=("https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html",),
         checkov=("CKV_AWS_3",),
     )
 

@@ -43,10 +43,7 @@ class InstanceBlockDeviceUnencrypted(Rule):
             "for a customer managed key). This replaces the instance or volume: migrate data "
             "first. Turn on aws_ebs_encryption_by_default so new volumes are always encrypted."
         ),
-        references=(
-            "CIS AWS 2.2.1",
-            "https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html",
-        ),
+        references=("https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html",),
         checkov=("CKV_AWS_8",),
     )
 

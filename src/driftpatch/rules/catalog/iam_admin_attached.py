@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from driftpatch.model import Category, Severity
 from driftpatch.rules.catalog.iam_admin_policy import admin_statements
-from driftpatch.rules.interface import Rule, RuleMeta, Subject, Violation, World
+from driftpatch.rules.interface import Origin, Rule, RuleMeta, Subject, Violation, World
 
 ADMINISTRATOR_ACCESS = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/AdministratorAccess$")
 # Attachment type -> the attribute naming who receives the policy.
@@ -29,12 +29,14 @@ class AdminPolicyAttached(Rule):
         title='Policy with full "*:*" administrative privileges is attached',
         severity=Severity.HIGH,
         category=Category.IAM,
-        resource_types=(*HOLDERS, "aws_iam_policy_attachment"),
+        resource_types=(*HOLDERS, "aws_iam_policy_attachment", "aws_iam_role"),
         description=(
-            "A policy attachment gives a role, user or group the AWS managed "
-            "AdministratorAccess policy, or a customer managed policy that allows every "
-            "action on every resource. Customer policies are resolved within the same "
-            "configuration (code, plan) or account (state, live)."
+            "A policy attachment (or a role's managed_policy_arns) gives a role, user or group "
+            "the AWS managed AdministratorAccess policy, or a customer managed policy that "
+            "allows every action on every resource. Customer policies are resolved within the "
+            "same configuration (code, plan) or account (state, live). A policy a separate "
+            "attachment resource attaches is reported on the attachment, not again on the "
+            "role's managed_policy_arns, which echoes it."
         ),
         risk=(
             "The holder, and any workload or person who can act as it, controls the whole "
@@ -54,6 +56,9 @@ class AdminPolicyAttached(Rule):
     )
 
     def evaluate(self, subject: Subject, world: World) -> Iterable[Violation]:
+        if subject.type == "aws_iam_role":
+            yield from _managed_policy_arns(subject, world)
+            return
         arn = subject.get("policy_arn")
         which: str | None = "AdministratorAccess"
         if not (isinstance(arn, str) and ADMINISTRATOR_ACCESS.match(arn)):
@@ -62,14 +67,58 @@ class AdminPolicyAttached(Rule):
             yield Violation("policy_arn", arn, None, f"{which} attached to {_holder(subject)}")
 
 
-def _admin_policy(subject: Subject, arn: object, world: World) -> str | None:
+def _managed_policy_arns(role: Subject, world: World) -> Iterable[Violation]:
+    """A role's exclusive `managed_policy_arns` (issue 11: it was not looked at)."""
+    arns = role.get("managed_policy_arns")
+    if not isinstance(arns, list):
+        return
+    name = role.get("name")
+    holder = f"role {name}" if isinstance(name, str) else "the role"
+    # State and live roles echo the policies attached by separate attachment resources in
+    # managed_policy_arns: those are the attachment's finding, reported there once.
+    # Code lists only what its own block writes.
+    attached: set[object] = set()
+    if role.origin is not Origin.CODE:
+        attached = {
+            a.get("policy_arn")
+            for a in world.linked("aws_iam_role_policy_attachment", role, "role", ("id", "name"))
+        }
+        attached |= {
+            a.get("policy_arn")
+            for a in world.of_type("aws_iam_policy_attachment")
+            if isinstance(name, str) and name in (a.get("roles") or ())
+        }
+    for i, arn in enumerate(arns):
+        if arn in attached:
+            continue
+        if isinstance(arn, str) and ADMINISTRATOR_ACCESS.match(arn):
+            yield Violation(
+                "managed_policy_arns", arn, None, f"AdministratorAccess attached to {holder}"
+            )
+            return
+        which = _admin_policy(role, arn, world, ref_attribute=f"managed_policy_arns[{i}]")
+        if which is not None:
+            yield Violation("managed_policy_arns", arn, None, f"{which} attached to {holder}")
+            return
+
+
+def _admin_policy(
+    subject: Subject, arn: object, world: World, ref_attribute: str | None = "policy_arn"
+) -> str | None:
     """The name of the attached customer policy when it allows * on *."""
-    ref = subject.refs.get("policy_arn")
-    for policy in world.of_type("aws_iam_policy"):
-        same = (isinstance(arn, str) and policy.get("arn") == arn) or (
-            ref is not None and policy.config_address == ref
-        )
-        if same and admin_statements(policy.get("policy")):
+    ref = subject.refs.get(ref_attribute) if ref_attribute else None
+    # The policies with that ARN or declared by the referenced block, in world order (indexed
+    # lookups: an estate has thousands of attachments and policies).
+    same = {
+        id(p): p for p in world.with_value("aws_iam_policy", "arn", arn) if isinstance(arn, str)
+    }
+    if ref is not None:
+        same.update((id(p), p) for p in world.declared_as("aws_iam_policy", ref))
+    order = (
+        {id(p): i for i, p in enumerate(world.of_type("aws_iam_policy"))} if len(same) > 1 else {}
+    )
+    for policy in sorted(same.values(), key=lambda p: order.get(id(p), 0)):
+        if admin_statements(policy.get("policy")):
             name = policy.get("name")
             return f"policy {name} (allows * on *)" if isinstance(name, str) else "a *:* policy"
     return None

@@ -31,9 +31,12 @@ class InlinePolicy(Rule):
             "group the user is a member of (aws_iam_user_group_membership)."
         ),
         references=(
-            "CIS AWS 1.15",
             "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html",
         ),
+        # CIS 1.15 (users get permissions only through groups) and CKV_AWS_40 (policies are
+        # attached only to groups or roles) are about users: a role's inline policy is not
+        # their concern (checkov passes it), so they are cited for user policies only.
+        type_references={"aws_iam_user_policy": ("CIS AWS 1.15",)},
         checkov=("CKV_AWS_40",),
     )
 

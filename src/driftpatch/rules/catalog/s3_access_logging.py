@@ -7,6 +7,7 @@ loops, and into a third bucket only moves the question.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from driftpatch.model import Category, Severity
 from driftpatch.rules.catalog._helpers import blocks, given, partners
@@ -58,15 +59,35 @@ def _is_log_target(bucket: Subject, world: World) -> bool:
         return True
     names = {v for k in ("id", "bucket") if isinstance(v := bucket.get(k), str)}
     target = bucket.config_address
+    summary = world.memo("s3-log-targets", lambda: _log_targets(world))
+    if summary.unread:
+        return True  # another bucket's logging could not be read: it may log here
+    return bool(names & summary.names) or (target is not None and target in summary.refs)
+
+
+@dataclass(frozen=True)
+class _LogTargets:
+    """What every bucket's inline logging names as its target, once per world (asked per
+    bucket, a scan over every bucket would be quadratic in the estate)."""
+
+    names: frozenset[str]  # target_bucket values
+    refs: frozenset[str]  # config addresses the target_bucket expressions refer to
+    unread: bool  # some bucket's logging could not be read
+
+
+def _log_targets(world: World) -> _LogTargets:
+    names: set[str] = set()
+    refs: set[str] = set()
+    unread = False
     for other in world.of_type("aws_s3_bucket"):
-        if "logging" in other.unread:
-            return True  # another bucket's logging could not be read: it may log here
+        unread = unread or "logging" in other.unread
         for i, entry in enumerate(blocks(other.get("logging"))):
-            if entry.get("target_bucket") in names:
-                return True
-            if target and other.refs.get(f"logging[{i}].target_bucket") == target:
-                return True
-    return False
+            if isinstance(value := entry.get("target_bucket"), str):
+                names.add(value)
+            ref = other.refs.get(f"logging[{i}].target_bucket")
+            if ref is not None:
+                refs.add(ref)
+    return _LogTargets(frozenset(names), frozenset(refs), unread)
 
 
 RULE = S3AccessLogging()

@@ -56,6 +56,13 @@ class S3PublicAccessBlock(Rule):
             "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html",
         ),
         checkov=("CKV2_AWS_6", "CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56"),
+        # Each flag has its own checkov check.
+        checkov_attributes={
+            "CKV_AWS_53": ("block_public_acls",),
+            "CKV_AWS_54": ("block_public_policy",),
+            "CKV_AWS_55": ("ignore_public_acls",),
+            "CKV_AWS_56": ("restrict_public_buckets",),
+        },
     )
 
     def evaluate(self, subject: Subject, world: World) -> Iterable[Violation]:

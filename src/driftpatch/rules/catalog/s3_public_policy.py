@@ -11,8 +11,8 @@ from driftpatch.rules.catalog._helpers import (
     as_list,
     label,
     partners,
+    restricted,
     statements,
-    unconditioned,
 )
 from driftpatch.rules.interface import UNKNOWN, Rule, RuleMeta, Subject, Violation, World
 
@@ -26,8 +26,11 @@ class S3PublicPolicy(Rule):
         resource_types=("aws_s3_bucket", "aws_s3_bucket_policy"),
         description=(
             'A statement in the bucket policy has Effect "Allow", Principal "*" (or '
-            '{"AWS": "*"}) and no Condition: it grants its actions to everyone, signed in to '
-            "AWS or not."
+            '{"AWS": "*"}) and no Condition that restricts who or where from (aws:SourceArn, '
+            "aws:SourceAccount, aws:SourceVpc(e), aws:PrincipalOrgID, aws:PrincipalAccount, "
+            "aws:PrincipalArn or aws:SourceIp with concrete values): it grants its actions to "
+            "everyone, signed in to AWS or not. A condition such as aws:SecureTransport, or "
+            'aws:PrincipalArn "arn:aws:iam::*", restricts nothing.'
         ),
         risk=(
             "The allowed actions are open to the internet: objects can be read, listed, "
@@ -53,7 +56,7 @@ class S3PublicPolicy(Rule):
         open_stmts = [
             (i, s)
             for i, s in enumerate(statements(subject.get("policy")))
-            if allows(s) and any_principal(s.get("Principal")) and unconditioned(s)
+            if allows(s) and any_principal(s.get("Principal")) and not restricted(s)
         ]
         if not open_stmts:
             return

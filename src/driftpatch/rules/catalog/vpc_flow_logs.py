@@ -4,25 +4,25 @@ Without flow logs there is no record of which addresses talked to what: incident
 nothing to reconstruct lateral movement or exfiltration from. CIS AWS Foundations v3.0.0
 numbering. (Numbered from 101 so it cannot collide with the other DP-VPC rules.)
 
-How a flow log is matched to the VPC, per origin:
-- LIVE/STATE (and PLAN for existing VPCs): an aws_flow_log whose `vpc_id` equals the VPC's id.
-- CODE (and PLAN for new VPCs): the reference is an expression, so the VPC's id is not known.
-  When the subject data keeps the expression text (python-hcl2 renders `aws_vpc.main.id` as
-  "${aws_vpc.main.id}"), a flow log in the same module whose vpc_id refers to `aws_vpc.main`
-  (with or without an instance key) matches. When it is only UNKNOWN, it might refer to this
-  VPC, so the VPC is not reported (UNKNOWN is never a violation). A VPC is reported when no
-  flow log could refer to it: none at all, or only ones with other literal ids or no vpc_id.
+How a flow log is matched to the VPC (issue 11: one flow log whose vpc_id was a reference
+silenced every VPC):
+- by value: its `vpc_id` equals the VPC's id (live, state, and plan for existing VPCs);
+- by reference: its `vpc_id` refers to this VPC's instance (`aws_vpc.main.id`,
+  `each.value.id`, a module argument), or to its block when the instance key is not known;
+- an unknown `vpc_id` that is no reference: in code it is an id decided outside the
+  configuration (a variable, a data source), so the flow log watches a VPC created elsewhere:
+  a VPC declared here gets its id from AWS at apply, and only a reference can name it. On
+  live, state and plan values an unknown may be any VPC, so no VPC is reported then.
 No automatic fix: a flow log needs a destination (an S3 bucket, or a log group plus an IAM role
 that can write to it), which is the owner's decision, not ours to invent.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
-from driftpatch.model import JSON, Address, Category, Severity
-from driftpatch.rules.interface import UNKNOWN, Rule, RuleMeta, Subject, Violation, World
+from driftpatch.model import Category, Severity
+from driftpatch.rules.interface import UNKNOWN, Origin, Rule, RuleMeta, Subject, Violation, World
 
 
 class VpcFlowLogs(Rule):
@@ -59,38 +59,14 @@ class VpcFlowLogs(Rule):
     def evaluate(self, subject: Subject, world: World) -> Iterable[Violation]:
         if "aws_flow_log" in subject.unread:
             return []  # the flow log listing failed: their absence is not known
-        vpc_id = subject.id or subject.get("id")
-        for flow_log in world.of_type("aws_flow_log"):
-            if _may_refer(flow_log, flow_log.get("vpc_id"), subject, vpc_id):
-                return []
+        if world.linked("aws_flow_log", subject, "vpc_id"):
+            return []
+        if subject.origin is not Origin.CODE and any(
+            f.get("vpc_id") is UNKNOWN and "vpc_id" not in f.refs
+            for f in world.of_type("aws_flow_log")
+        ):
+            return []  # a flow log whose VPC cannot be told may be this VPC's
         return [Violation(None, None, None, "no flow log refers to this VPC")]
-
-
-def _may_refer(flow_log: Subject, value: JSON, vpc: Subject, vpc_id: JSON) -> bool:
-    """Does (or might) this flow log's vpc_id refer to the VPC?"""
-    if value is UNKNOWN:
-        return True
-    if not isinstance(value, str) or not value:
-        return False
-    if isinstance(vpc_id, str) and vpc_id and value == vpc_id:
-        return True
-    return _reference_text_matches(value, flow_log.address, vpc.address)
-
-
-def _reference_text_matches(
-    text: str, flow_log_address: str | None, vpc_address: str | None
-) -> bool:
-    """`${aws_vpc.main.id}` / `aws_vpc.main[0].id` in the flow log's module names the VPC."""
-    if vpc_address is None or flow_log_address is None:
-        return False
-    try:
-        vpc, flow = Address.parse(vpc_address), Address.parse(flow_log_address)
-    except ValueError:
-        return False
-    if vpc.module_path != flow.module_path:
-        return False
-    pattern = rf"(?<![\w.]){re.escape(vpc.type)}\.{re.escape(vpc.name)}(\[[^\]]*\])?\.id\b"
-    return re.search(pattern, text) is not None
 
 
 RULE = VpcFlowLogs()

@@ -28,9 +28,8 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from driftpatch.aws.readers.interface import LiveResource
 from driftpatch.errors import InputError
-from driftpatch.model import JSON
+from driftpatch.model import JSON, LiveResource
 from driftpatch.terraform.schema import AttributeSchema, BlockTypeSchema, aws_schema
 
 Step = str | int

@@ -1,0 +1,236 @@
+"""Issue 13's figures in one run, on the same worlds:
+
+1. `driftpatch scan` vs `terraform plan -refresh-only` on a world of N resources applied by
+   real Terraform to an embedded moto, both through one loopback proxy that adds a fixed delay
+   per request (0 and 25 ms): calls (counted by the proxy, per service and per operation),
+   wall seconds, peak RSS, and the ratios.
+2. `driftpatch check --no-checkov` vs checkov on the same generated source (wall, peak RSS).
+3. `driftpatch scan` from a snapshot at 1k, 5k, 20k resources (benchmarks/scale.py): seconds,
+   milliseconds per resource, peak RSS.
+
+    DRIFTPATCH_TF_PLUGIN_MIRROR=<mirror> python benchmarks/speed.py \\
+        [--n 300] [--latency 0 25] [--check-n 600] [--scale 1000 5000 20000] [--skip ...]
+
+Peak RSS is the largest process's (for Terraform that is usually the provider plugin, not the
+sum of both). checkov comes from $DRIFTPATCH_CHECKOV or the checkov on PATH. Prints tables;
+asserts nothing (this is not a test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(BENCH))
+
+import scale  # noqa: E402
+from latency_proxy import latency_proxy  # noqa: E402
+from refresh_vs_scan import HEADER, PER_UNIT, UNIT  # noqa: E402
+
+from driftpatch.embedded import embedded_aws, provider_override  # noqa: E402
+from driftpatch.terraform.binary import Terraform, plugin_mirror, write_mirror_cli_config  # noqa: E402
+
+# Runs a command and reports the peak RSS of the largest process it waited for.
+WRAP = (
+    "import resource, subprocess, sys; "
+    "rc = subprocess.run(sys.argv[1:]).returncode; "
+    "print('PEAK_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+    "sys.exit(rc)"
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    wall_s: float
+    peak_mb: float
+    calls: Counter[tuple[str, str]]
+    code: int
+
+
+def measured(cmd: Sequence[str], env: Mapping[str, str], ok: Sequence[int] = (0,)) -> Run:
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-c", WRAP, *cmd],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.monotonic() - started
+    if proc.returncode not in ok:
+        raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr[-3000:]}")
+    kb = [ln.split()[1] for ln in proc.stderr.splitlines() if ln.startswith("PEAK_KB")]
+    return Run(wall, float(kb[-1]) / 1024 if kb else float("nan"), Counter(), proc.returncode)
+
+
+def stack_text(units: int) -> str:
+    return HEADER + "".join(UNIT.format(i=i) for i in range(units))
+
+
+def refresh_vs_scan(n: int, latencies: Sequence[float], work: Path) -> None:
+    tf, mirror = Terraform.find(), plugin_mirror()
+    if tf is None or mirror is None:
+        print("(skipped: needs the Terraform CLI and $DRIFTPATCH_TF_PLUGIN_MIRROR)")
+        return
+    units = max(1, n // PER_UNIT)
+    with embedded_aws() as aws:
+        aws.reset()
+        cfg = write_mirror_cli_config(mirror, work / "terraformrc")
+        stack = work / "stack"
+        stack.mkdir()
+        (stack / "main.tf").write_text(stack_text(units))
+        override = stack / "driftpatch_override.tf"
+        override.write_text(provider_override(aws.endpoint_url))
+        base_env = {**os.environ, **aws.env(), "TF_CLI_CONFIG_FILE": str(cfg)}
+        t = tf.with_env(**{**aws.env(), "TF_CLI_CONFIG_FILE": str(cfg)})
+        t.init(stack)
+        started = time.monotonic()
+        t.apply(stack, parallelism=10)
+        print(f"world: {units * PER_UNIT} resources applied in {time.monotonic() - started:.0f} s")
+        print(
+            f"{'delay ms':>8} {'tool':>10} {'calls':>6} {'wall s':>7} {'peak MB':>8}   "
+            "ratios (driftpatch / terraform)"
+        )
+        for delay in latencies:
+            with latency_proxy(aws.endpoint_url, delay / 1000) as proxy:
+                override.write_text(provider_override(proxy.url))
+                env = {**base_env, "AWS_ENDPOINT_URL": proxy.url}
+                proxy.reset()
+                plan = [
+                    str(tf.executable),
+                    f"-chdir={stack}", "plan", "-refresh-only", "-input=false", "-lock=false",
+                    "-out", str(work / "refresh.tfplan"),
+                ]  # fmt: skip
+                tf_run = measured(plan, env)
+                tf_calls = proxy.reset()
+                report = work / f"scan-{delay:g}.json"
+                dp = [
+                    sys.executable, "-m", "driftpatch", "scan",
+                    "--state", str(stack / "terraform.tfstate"), "--source", str(stack),
+                    "--region", "us-east-1", "--no-checkov", "--fail-on", "none",
+                    "--verify", "static", "-o", f"json:{report}",
+                ]  # fmt: skip
+                dp_run = measured(dp, {**env, "PYTHONPATH": str(REPO / "src")}, ok=(0, 1))
+                dp_calls = proxy.reset()
+            override.write_text(provider_override(aws.endpoint_url))
+            tft, dpt = sum(tf_calls.values()), sum(dp_calls.values())
+            tf_cols = f"{tft:>6} {tf_run.wall_s:>7.1f} {tf_run.peak_mb:>8.0f}"
+            print(f"{delay:>8g} {'terraform':>10} {tf_cols}")
+            print(
+                f"{delay:>8g} {'driftpatch':>10} {dpt:>6} {dp_run.wall_s:>7.1f} "
+                f"{dp_run.peak_mb:>8.0f}   calls {dpt / tft:.2f}x, wall "
+                f"{dp_run.wall_s / tf_run.wall_s:.2f}x, RSS {dp_run.peak_mb / tf_run.peak_mb:.2f}x"
+            )
+            doc = json.loads(report.read_text())
+            drift = sum(1 for f in doc["findings"] if f["kind"] != "misconfig")
+            print(f"{'':>8} driftpatch drift findings on the clean world: {drift}")
+            print(f"{'':>8} terraform per service:  {_per_service(tf_calls)}")
+            print(f"{'':>8} driftpatch per service: {_per_service(dp_calls)}")
+            if delay == latencies[-1]:
+                print("         driftpatch calls per operation (for the floor):")
+                for (svc, op), count in sorted(dp_calls.items()):
+                    print(f"           {svc:>10} {op:<45} {count:>5}")
+
+
+def _per_service(calls: Counter[tuple[str, str]]) -> dict[str, int]:
+    out: Counter[str] = Counter()
+    for (svc, _), count in calls.items():
+        out[svc] += count
+    return dict(sorted(out.items()))
+
+
+def check_vs_checkov(n: int, work: Path) -> None:
+    units = max(1, n // PER_UNIT)
+    src = work / "check-src"
+    src.mkdir()
+    (src / "main.tf").write_text(stack_text(units))
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    dp = [
+        sys.executable, "-m", "driftpatch", "check", "--source", str(src), "--no-checkov",
+        "--verify", "static", "--fail-on", "none", "-o", f"json:{work / 'check.json'}",
+    ]  # fmt: skip
+    dp_run = measured(dp, env, ok=(0, 1))
+    doc = json.loads((work / "check.json").read_text())
+    print(f"source: {units * PER_UNIT} resources in one file")
+    print(f"{'tool':>24} {'wall s':>7} {'peak MB':>8} {'findings':>8} {'patches':>7}")
+    print(
+        f"{'driftpatch --no-checkov':>24} {dp_run.wall_s:>7.1f} {dp_run.peak_mb:>8.0f} "
+        f"{len(doc['findings']):>8} {len(doc['patches']):>7}"
+    )
+    checkov = os.environ.get("DRIFTPATCH_CHECKOV") or shutil.which("checkov")
+    if checkov is None:
+        print(f"{'checkov':>24} (not found: set $DRIFTPATCH_CHECKOV)")
+        return
+    out = work / "checkov"
+    ck = [checkov, "-d", str(src), "--quiet", "--compact", "-o", "json", "--output-file-path",
+          str(out), "--skip-download"]  # fmt: skip
+    ck_run = measured(ck, {**os.environ, "BC_SKIP_MAPPING": "TRUE"}, ok=(0, 1))
+    print(
+        f"{'checkov':>24} {ck_run.wall_s:>7.1f} {ck_run.peak_mb:>8.0f}   "
+        f"(driftpatch: {dp_run.wall_s / ck_run.wall_s:.2f}x the wall time)"
+    )
+
+
+def scaling(sizes: Sequence[int], work: Path, template_dir: Path | None) -> None:
+    cached = (template_dir or work) / "template.json"
+    if cached.is_file():
+        template = scale.Template(**json.loads(cached.read_text()))
+    else:
+        template = scale.apply_template(work)
+        cached.write_text(json.dumps({"state": template.state, "snapshot": template.snapshot}))
+    print(f"{'N':>6} {'source':>7} {'wall s':>7} {'ms/res':>7} {'peak MB':>8} {'findings':>8}")
+    for n in sizes:
+        units = max(1, n // PER_UNIT)
+        out = work / f"scale-{n}"
+        state, live, _ = scale.replicate(template, units, out)
+        report = out / "report.json"
+        wall, peak = scale.timed_scan(scale.scan_args(state, live, None, report))
+        found = len(json.loads(report.read_text())["findings"])
+        res = units * PER_UNIT
+        per = wall / res * 1000
+        print(f"{res:>6} {'without':>7} {wall:>7.1f} {per:>7.2f} {peak:>8.0f} {found:>8}")
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="issue 13's figures in one run")
+    parser.add_argument("--n", type=int, default=300, help="resources in the applied world")
+    parser.add_argument("--latency", type=float, nargs="+", default=[0.0, 25.0], metavar="MS")
+    parser.add_argument("--check-n", type=int, default=600)
+    parser.add_argument("--scale", type=int, nargs="*", default=[1000, 5000, 20000])
+    parser.add_argument("--template", type=Path, help="scale.py's cached template directory")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["refresh", "check", "scale"])
+    ns = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        if "refresh" not in ns.skip:
+            print("\n== scan vs terraform plan -refresh-only ==", flush=True)
+            (work / "refresh").mkdir()
+            refresh_vs_scan(ns.n, ns.latency, work / "refresh")
+        if "check" not in ns.skip:
+            print("\n== check --no-checkov vs checkov ==", flush=True)
+            (work / "check").mkdir()
+            check_vs_checkov(ns.check_n, work / "check")
+        if "scale" not in ns.skip and ns.scale:
+            print("\n== scan from a snapshot: scaling ==", flush=True)
+            (work / "scale").mkdir()
+            scaling(ns.scale, work / "scale", ns.template)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
