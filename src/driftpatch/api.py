@@ -34,7 +34,13 @@ from driftpatch.errors import AwsError, DriftpatchError, TerraformInputError
 from driftpatch.fix.judge import Sandbox, SandboxError
 from driftpatch.fix.ownership import Separate
 from driftpatch.fix.remedies import plan_remedies
-from driftpatch.fix.verification import Settings, VerifyError, terraform_for, verify_patches
+from driftpatch.fix.verification import (
+    Settings,
+    VerifyError,
+    left_out,
+    terraform_for,
+    verify_patches,
+)
 from driftpatch.fix.verify import apply_plan
 from driftpatch.model import (
     GLOBAL,
@@ -399,6 +405,13 @@ def _remedy(
     if not applied.patches:
         return Remedied(tuple(out), (), "", len(ignored), suppressed=accepted)
     verified = verify_patches(applied, plan, index, unique, settings or Settings())
+    notes = left_out(verified.patches)
+    out = [
+        dataclasses.replace(f, remediation=f"{f.remediation} {notes[f.id]}".strip())
+        if f.id in notes and "(No patch:" not in f.remediation
+        else f
+        for f in out
+    ]
     return Remedied(
         tuple(out),
         verified.patches,

@@ -250,15 +250,9 @@ WANT: Mapping[str, Want] = {
         ("aws_security_group_rule", "8443"),
         effect="",  # a separate rule resource + import (fixed: it once codified inline ingress)
     ),
-    "sg-ssh-open": Want(
-        "no-false-apply",
-        bug=(
-            "advises `terraform apply -target=...aws_security_group.this[0]` to remove the "
-            "SSH rule, but that group's code has no inline ingress (rules are separate "
-            "resources), so the apply changes nothing and port 22 stays open; the 'No patch' "
-            "reason 'one of several instances (count/for_each)' is also false (count = 1)"
-        ),
-    ),
+    # The group's code has no inline ingress (its rules are separate resources): an apply
+    # changes nothing, so the advice must say so and give the true way (revoke it in AWS).
+    "sg-ssh-open": Want("no-false-apply", reason="aws ec2 revoke-security-group-ingress"),
     "sg-rule-revoked": Want("revert"),
     "sg-egress-revoked": Want("revert"),
     "sg-rule-description": Want("refuse", reason="No patch:"),
@@ -274,16 +268,9 @@ WANT: Mapping[str, Want] = {
     "pab-deleted": Want("revert"),
     "sse-changed": Want("patch", S3_EX, ('"AES256"',)),
     "bucket-policy-changed": Want("refuse", reason="data.aws_iam_policy_document"),
-    "kms-rotation-on": Want(
-        "patch",
-        S3_EX,
-        ("enable_key_rotation",),
-        bug=(
-            "no patch and no reason, while the remediation says 'writing it into the code "
-            "(driftpatch's codify patch)': the root aws_kms_key.objects is silent on "
-            "enable_key_rotation, the codify is `enable_key_rotation = true`"
-        ),
-    ),
+    # The code is silent on rotation, so DP-KMS-001's fix writes `enable_key_rotation = true`:
+    # the same edit as the codify, which joins that patch.
+    "kms-rotation-on": Want("patch", S3_EX, ("enable_key_rotation",)),
     "role-tag": Want("patch", S3_EX, ('Team = "storage"',)),
     "unmanaged-bucket": Want("patch", "examples/complete/imported.tf", effect="import"),
     "role-tag-changed": Want("patch", IAM_EX, ('Role = "SuperAdmin"',)),
@@ -341,19 +328,14 @@ def test_patch_or_true_refusal(runs: dict[str, Run], stack: str, change: str) ->
         assert "(No patch:" in f.remediation
         assert want.reason in f.remediation
     else:
-        assert "terraform apply -target" not in f.remediation
-        assert "one of several instances" not in f.remediation
+        # An apply is never offered as the way: at most named as what would not help.
+        text = f.remediation
+        assert text.count("terraform apply -target") == text.count("alone would not restore it")
+        assert "alone would not restore it" in text, text
+        assert want.reason in text, text
+        assert "one of several instances" not in text, text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "aws_kms_key.objects enable_key_rotation (kms-rotation-on) has neither a patch nor a "
-        "reason; aws_security_group.service_two ingress (sg-ingress-added): its only patch is "
-        "left out of the default patch, and the finding's remediation still promises "
-        "'driftpatch's codify patch'"
-    ),
-)
 def test_every_drift_has_a_patch_or_a_reason(runs: dict[str, Run]) -> None:
     """No drift finding is left without either a default patch or a stated reason."""
     silent = []

@@ -334,3 +334,49 @@ def test_incremental_reparse_is_the_full_parse(data: st.DataObject) -> None:
         at = node.span.end
         new = text[:at] + "\n# a comment }\n" + text[at:]
     assert reparse(old, new) == _full(new, path.name)
+
+
+GROUP = """\
+resource "aws_security_group" "web" {
+  name   = "web"
+  vpc_id = "vpc-1"
+
+  ingress {
+    protocol  = "tcp"
+    from_port = 443
+    to_port   = 443
+  }
+
+  egress {
+    protocol  = "-1"
+    from_port = 0
+    to_port   = 0
+  }
+}
+"""
+
+
+def test_a_block_replaced_by_a_line_keeps_the_blank_lines_around_it() -> None:
+    node = block(GROUP, "aws_security_group.web")
+    egress = node.nested("egress")[0]
+    new = apply_edits(GROUP, [hcl_edit.replace_block(GROUP, egress, "  egress = []")])
+    assert new == GROUP.replace(
+        '  egress {\n    protocol  = "-1"\n    from_port = 0\n    to_port   = 0\n  }\n',
+        "  egress = []\n",
+    )
+    assert new.endswith("    to_port   = 443\n  }\n\n  egress = []\n}\n")
+
+
+def test_a_block_replaced_next_to_attributes_is_set_apart_from_them() -> None:
+    """fmt aligns `=` across consecutive attribute lines: a blank line keeps the new line out
+    of its neighbours' run, so the patched file stays `terraform fmt` clean."""
+    text = (
+        'resource "aws_security_group" "web" {\n  name = "web"\n  egress {\n    self = true\n'
+        '  }\n  vpc_id = "vpc-1"\n}\n'
+    )
+    egress = block(text, "aws_security_group.web").nested("egress")[0]
+    new = apply_edits(text, [hcl_edit.replace_block(text, egress, "  egress = []")])
+    assert new == (
+        'resource "aws_security_group" "web" {\n  name = "web"\n\n  egress = []\n\n'
+        '  vpc_id = "vpc-1"\n}\n'
+    )

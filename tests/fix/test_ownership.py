@@ -246,7 +246,7 @@ def test_removed_inline_egress_is_codified_as_an_empty_list(repo: Path) -> None:
     (patch,) = applied.patches
     assert (patch.action, patch.verified) == (PatchAction.CODIFY, True)
     assert (
-        '   }\n-\n-  egress {\n-    protocol    = "-1"\n-    from_port   = 0\n'
+        '   }\n \n-  egress {\n-    protocol    = "-1"\n-    from_port   = 0\n'
         '-    to_port     = 0\n-    cidr_blocks = ["0.0.0.0/0"]\n-  }\n+  egress = []\n }\n'
     ) in patch.diff
 

@@ -4,18 +4,28 @@ tests/e2e/test_verify_terraform.py.)"""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from driftpatch import api
+from driftpatch.aws.readers.interface import LiveResource
 from driftpatch.config import Config, Include, VerifyMode
+from driftpatch.drift.detect import unmanaged_finding
 from driftpatch.fix.judge import Outcome, effect_of, parse_changes
-from driftpatch.fix.remedies import Operation
+from driftpatch.fix.remedies import Operation, plan_remedies
 from driftpatch.fix.static import check_files
-from driftpatch.fix.verification import VerifyError, _promise, select
-from driftpatch.fix.verify import OpRecord
+from driftpatch.fix.verification import (
+    Settings,
+    VerifyError,
+    _promise,
+    left_out,
+    select,
+    verify_patches,
+)
+from driftpatch.fix.verify import OpRecord, apply_plan
 from driftpatch.model import (
     Category,
     Check,
@@ -26,6 +36,9 @@ from driftpatch.model import (
     PatchAction,
     Severity,
 )
+from driftpatch.rules import rule_by_id
+from driftpatch.rules.interface import World
+from driftpatch.rules.subjects import from_code
 from driftpatch.terraform.schema import aws_schema
 from driftpatch.terraform.source import index_source
 
@@ -384,3 +397,87 @@ def test_a_patch_the_schema_rejects_is_left_out(tmp_path: Path) -> None:
     )
     assert out.combined == ""
     assert out.stats["mode"] == "static"
+
+
+def test_a_finding_whose_patches_are_all_left_out_says_why_in_its_remediation() -> None:
+    """No remediation may promise a patch `-o patch` does not write (issue 9): the sentence
+    names the reason and the --patch-include that writes it."""
+    kept = Patch("main.tf", "d", ("a",), PatchAction.CODIFY, True, in_default_patch=True)
+    unverified = Patch(
+        "main.tf", "d", ("b",), PatchAction.CODIFY, False, reason="terraform plan still changes x"
+    )
+    replacing = Patch(
+        "main.tf",
+        "d",
+        ("c",),
+        PatchAction.FIX,
+        True,
+        plan_effect={"aws_ebs_volume.data": Effect.REPLACE},
+        reason="terraform plan would replace or destroy aws_ebs_volume.data",
+    )
+    assert left_out([kept, unverified, replacing]) == {
+        "b": "(No patch: the codify patch is left out of the default patch: terraform plan "
+        "still changes x; `--patch-include unverified` writes it.)",
+        "c": "(No patch: the fix patch is left out of the default patch: terraform plan would "
+        "replace or destroy aws_ebs_volume.data; `--patch-include replacing` writes it.)",
+    }
+
+
+KEY = """\
+resource "aws_kms_key" "objects" {
+  description             = "objects"
+  deletion_window_in_days = 7
+}
+"""
+
+
+@pytest.mark.parametrize("fix_first", [True, False])
+def test_a_drift_the_rule_fix_already_writes_joins_that_patch(
+    tmp_path: Path, fix_first: bool
+) -> None:
+    """Rotation turned on by hand on a key whose code is silent: DP-KMS-001's fix and the
+    drift's codify write the same `enable_key_rotation = true`. The second operation changes
+    nothing; its finding joins the first one's patch instead of having neither a patch nor a
+    reason (third-party s3-bucket, kms-rotation-on)."""
+    index = _index(tmp_path, KEY)
+    subjects = from_code(index)
+    [subject] = [s for s in subjects if s.address == "aws_kms_key.objects"]
+    rule = rule_by_id("DP-KMS-001")
+    assert rule is not None
+    [violation] = rule.evaluate(subject, World(subjects))
+    fix = rule.fix(subject, violation)
+    assert fix is not None
+    drift = dataclasses.replace(
+        _finding(Kind.DRIFT, "aws_kms_key.objects", "enable_key_rotation"),
+        resource_type="aws_kms_key",
+        expected=False,
+        actual=True,
+    )
+    misconfig = dataclasses.replace(
+        _finding(Kind.MISCONFIG, "aws_kms_key.objects", "enable_key_rotation"),
+        rule_id="DP-KMS-001",
+        resource_type="aws_kms_key",
+    )
+    order = [misconfig, drift] if fix_first else [drift, misconfig]
+    plan = plan_remedies(order, index, {misconfig.id: (subject, fix)})
+    applied = apply_plan(plan, index)
+    assert applied.skipped == {}
+    [patch] = applied.patches
+    assert patch.action is (PatchAction.FIX if fix_first else PatchAction.CODIFY)
+    assert patch.finding_ids == tuple(f.id for f in order)
+    assert "+  enable_key_rotation = true\n" in patch.diff
+
+
+def test_static_mode_says_the_own_generator_wrote_the_import(tmp_path: Path) -> None:
+    index = _index(tmp_path, KEY)
+    bucket = LiveResource("aws_s3_bucket", "scratch", "us-east-1", {"bucket": "scratch"})
+    finding = unmanaged_finding(bucket)
+    plan = plan_remedies([finding], index, {}, unmanaged={finding.id: bucket})
+    applied = apply_plan(plan, index)
+    settings = Settings(mode=VerifyMode.STATIC)
+    [patch] = verify_patches(applied, plan, index, {finding.id: finding}, settings).patches
+    assert (patch.action, patch.in_default_patch) == (PatchAction.IMPORT, True)
+    assert patch.reason == (
+        "generated by driftpatch's own generator (no Terraform to write it); "
+        "not verified by Terraform: static verification was asked for (--verify static)"
+    )

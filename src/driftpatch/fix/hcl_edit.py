@@ -495,6 +495,27 @@ def remove_block(text: str, node: BlockNode) -> TextEdit:
     return edit
 
 
+def replace_block(text: str, node: BlockNode, line: str) -> TextEdit:
+    """Replace a block standing on its own lines by one line (`egress = []`), keeping the blank
+    lines around it as they are; next to an attribute line, a blank line is added between them
+    so that `terraform fmt` does not align the new line with its neighbours' `=`."""
+    edit = _remove_lines(text, node.span.start, node.span.end)
+    if edit.start != line_start(text, edit.start) or edit.end != line_start(text, edit.end):
+        return TextEdit(node.span.start, node.span.end, line.strip())  # shares a line
+    nl = newline_of(text)
+    prev_start = line_start(text, edit.start - 1) if edit.start else 0
+    prev = text[prev_start : edit.start].strip() if edit.start else ""
+    following = text[edit.end : line_end(text, edit.end)].strip()
+    before = nl if _is_attribute_line(prev) else ""
+    after = nl if _is_attribute_line(following) else ""
+    return TextEdit(edit.start, edit.end, f"{before}{line.rstrip()}{nl}{after}")
+
+
+def _is_attribute_line(line: str) -> bool:
+    """A line `terraform fmt` would align with an attribute line right after or before it."""
+    return bool(re.match(r"^[A-Za-z_][A-Za-z0-9_-]*\s*=", line))
+
+
 def _top_level(text: str, snippet: str) -> str:
     """A top-level snippet (rendered in two-space style) in the file's indentation and line
     endings, ending with exactly one newline."""

@@ -70,6 +70,8 @@ __all__ = [
     "TypeSpec",
     "generate_imports",
     "identifier",
+    "probe_block",
+    "rebuild",
     "render_import_file",
 ]
 
@@ -546,6 +548,76 @@ def generate_imports(
     return tuple(sorted(plans, key=lambda p: p.address))
 
 
+def rebuild(
+    plans: Sequence[ImportPlan],
+    live: Sequence[LiveResource],
+    values: Mapping[str, tuple[Mapping[str, JSON], Collection[str]]],
+    managed_ids: Mapping[tuple[str, str], str],
+    defaults: Mapping[str, Mapping[str, JSON]] | None = None,
+) -> tuple[ImportPlan, ...]:
+    """`plans` with the resource block of each address in `values` rebuilt from those values
+    (address -> (argument values, names of arguments written as JSON documents)): the
+    configuration Terraform generated for the import, cleaned by the same rules as the own
+    generator's (arguments only, no empty or default values, no conflicting pair, references
+    to managed and co-imported resources). Addresses, import ids and the other plans stay.
+
+    The values are Terraform's own read of the object (what `plan -generate-config-out`
+    wrote), so every type the provider knows gets a block, including types driftpatch has no
+    knowledge of; `live` (what the readers saw) only feeds the references between resources
+    imported together (their ids and ARNs). `defaults`: type -> argument -> the value the
+    provider gives an argument left out (measured by Terraform, fix/tfgen.py): equal values are
+    left out, a zero value that differs is written."""
+    targets = _Targets(managed_ids)
+    by_source = {(r.type, r.id): r for r in live}
+    for p in plans:
+        r = by_source.get(p.source)
+        if r is not None:
+            targets.add_imported(r, p.address)
+    out = []
+    for p in plans:
+        if p.address not in values:
+            out.append(p)
+            continue
+        attributes, documents = values[p.address]
+        type_, id_ = p.source
+        region = by_source[p.source].region if p.source in by_source else None
+        generated = LiveResource(type_, id_, region, attributes)
+        known = (defaults or {}).get(type_)
+        builder = _Builder(generated, p.address, targets, documents, known)
+        body = builder.build()
+        name = p.address.split(".", 1)[1]
+        notes = tuple(dict.fromkeys((*p.notes, *builder.notes)))
+        out.append(
+            ImportPlan(
+                address=p.address,
+                import_block=p.import_block,
+                resource_block=_render_block("resource", (type_, name), body, 0),
+                notes=notes,
+                source=p.source,
+                import_id=p.import_id,
+            )
+        )
+    return tuple(out)
+
+
+def probe_block(type_: str, name: str, attributes: Mapping[str, JSON]) -> str | None:
+    """A new resource of `type_` with only its required arguments (from `attributes`), for a
+    plan that shows the provider's defaults of everything left out; None when the type needs a
+    block or an argument `attributes` lacks."""
+    rs = aws_schema().resource(type_)
+    if rs is None or any(bt.min_items > 0 for bt in rs.block.block_types.values()):
+        return None
+    body = _Body()
+    for attr_name, attr in sorted(rs.block.attributes.items()):
+        if not attr.required:
+            continue
+        value = attributes.get(attr_name)
+        if value is None:
+            return None
+        body.attributes.append((attr_name, value))
+    return _render_block("resource", (type_, name), body, 0)
+
+
 HEADER = (
     "# Resources found in AWS that no Terraform configuration manages, written by driftpatch\n"
     "# as Terraform 1.5+ import blocks. `terraform plan` should show one import per resource\n"
@@ -766,7 +838,14 @@ def _object_type(type_: Any) -> Mapping[str, Any] | None:
 
 
 class _Builder:
-    def __init__(self, r: LiveResource, address: str, targets: _Targets) -> None:
+    def __init__(
+        self,
+        r: LiveResource,
+        address: str,
+        targets: _Targets,
+        documents: Collection[str] = (),
+        defaults: Mapping[str, JSON] | None = None,
+    ) -> None:
         self.r = r
         self.address = address
         self.targets = targets
@@ -776,7 +855,9 @@ class _Builder:
         self._omit = dict(self.spec.omit)
         self._conflicts = COMMON.conflicts + (self.spec.conflicts if not self.generic else ())
         self._refs = {**COMMON.references, **self.spec.references}
-        self._documents = set(COMMON.documents) | set(self.spec.documents)
+        self._documents = set(COMMON.documents) | set(self.spec.documents) | set(documents)
+        # The provider's defaults as Terraform showed them (fix/tfgen.py), under the table's.
+        self._defaults = {**(defaults or {}), **self.spec.defaults}
 
     def note(self, text: str) -> None:
         self.notes = (*self.notes, text)
@@ -858,12 +939,12 @@ class _Builder:
             value = _tags(value)
         if attr.required:
             return value is not None
-        default = self.spec.defaults.get(path)
-        if path in self.spec.defaults and value == default:
+        default = self._defaults.get(path)
+        if path in self._defaults and value == default:
             return False
         # A zero value is written only where leaving it out would give the provider's default:
         # an optional+computed argument left out keeps whatever AWS has.
-        zero_matters = path in self.spec.defaults and not attr.computed and value is not None
+        zero_matters = path in self._defaults and not attr.computed and value is not None
         if zero_matters and value == "":
             # "" is no valid setting where the provider has a default (enums): say so instead.
             self.note(f"{path}: AWS returned no value; the provider assumes {default!r}")

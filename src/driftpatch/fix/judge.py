@@ -39,6 +39,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -57,6 +58,9 @@ from driftpatch.terraform.source import SourceIndex
 
 BACKEND_OVERRIDE = "driftpatch_verify_backend_override.tf"
 STATE_NAME = "terraform.tfstate"
+GENERATE_IMPORTS = "driftpatch_generate_imports.tf"
+GENERATE_OUT = "driftpatch_generated.tf"
+PROBE_FILE = "driftpatch_default_probe.tf"
 _HCL_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".terraform.lock.hcl")
 _SKIP_NAMES = frozenset({".terraform", ".git", ".hg", ".svn"})
 _CLI_CONFIG = "driftpatch.tfrc"
@@ -155,6 +159,7 @@ class Sandbox:
         # The local backend keeps a non-default workspace's state elsewhere: the sandbox has one.
         self.tf = terraform.with_env(**{**dict(env or {}), "TF_WORKSPACE": "default"})
         self._counter = 0
+        self._lock = threading.Lock()
         self.judged = 0  # candidates planned or validated, for the report's stats
         self.base = self._tmp / "base"
         try:
@@ -306,8 +311,9 @@ class Sandbox:
 
     def _working_copy(self) -> Path:
         """A copy of the base: Terraform files copied, the rest (and `.terraform`) linked."""
-        self._counter += 1
-        dest = self._tmp / f"c{self._counter}"
+        with self._lock:  # tfgen makes two copies from two threads
+            self._counter += 1
+            dest = self._tmp / f"c{self._counter}"
 
         def copy(src: Path, dst: Path) -> None:
             dst.mkdir(parents=True, exist_ok=True)
@@ -374,6 +380,70 @@ class Sandbox:
             return Outcome(True, True, "", parse_changes(doc))
         except (TerraformCliError, json.JSONDecodeError) as exc:
             return Outcome(False, False, str(exc))
+        finally:
+            shutil.rmtree(copy, ignore_errors=True)
+
+    def generate_config(self, import_blocks: str) -> tuple[str, str]:
+        """(the file `terraform plan -generate-config-out` writes for `import_blocks`, the first
+        error line of the run or ""), on one working copy: one run for every import.
+
+        The run fails when a generated block does not validate, yet the file is written: both
+        are returned (fix/tfgen.py cleans the file; the judge then plans the result)."""
+        copy = self._working_copy()
+        here = copy / self.source_rel
+        try:
+            (here / GENERATE_IMPORTS).write_text(import_blocks, encoding="utf-8")
+            proc = self.tf.run(
+                [
+                    "plan",
+                    "-input=false",
+                    "-no-color",
+                    "-lock=false",
+                    "-refresh=false",
+                    f"-generate-config-out={GENERATE_OUT}",
+                    *self._var_file_args(copy),
+                ],
+                here,
+                check=False,
+            )
+            out = here / GENERATE_OUT
+            text = out.read_text(encoding="utf-8") if out.is_file() else ""
+            error = "" if proc.returncode == 0 else first_error_line(proc.stderr)
+            return text, error
+        except (TerraformCliError, OSError) as exc:
+            return "", str(exc)
+        finally:
+            shutil.rmtree(copy, ignore_errors=True)
+
+    def plan_new(self, blocks: str, addresses: Sequence[str]) -> dict[str, Change] | str:
+        """The planned creation of `addresses` (resources declared in `blocks`, added to one
+        working copy, planned alone with -target): their `after` values are what the provider
+        makes of the arguments left out. Never applied. A string says why no plan came."""
+        copy = self._working_copy()
+        here = copy / self.source_rel
+        try:
+            (here / PROBE_FILE).write_text(blocks, encoding="utf-8")
+            out = here / "probe.tfplan"
+            proc = self.tf.run(
+                [
+                    "plan",
+                    "-input=false",
+                    "-no-color",
+                    "-lock=false",
+                    "-refresh=false",
+                    f"-out={out}",
+                    *(f"-target={a}" for a in addresses),
+                    *self._var_file_args(copy),
+                ],
+                here,
+                check=False,
+            )
+            if proc.returncode != 0:
+                return first_error_line(proc.stderr)
+            changes = parse_changes(json.loads(self.tf.show_json(out, here)))
+            return {a: c for a, c in changes.items() if a in addresses}
+        except (TerraformCliError, json.JSONDecodeError, OSError) as exc:
+            return str(exc)
         finally:
             shutil.rmtree(copy, ignore_errors=True)
 

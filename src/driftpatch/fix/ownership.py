@@ -509,11 +509,9 @@ def empty_blocks_operation(address: str, name: str) -> OperationFn:
             edits = [TextEdit(attr.expr.start, attr.expr.end, "[]")]
         elif node.nested(name):
             blocks = node.nested(name)
-            edits = [hcl_edit.remove_block(text, b) for b in blocks]
-            first = edits[0]
             pad = hcl_edit.indent_of(text, blocks[0].span.start)
-            nl = hcl_edit.newline_of(text)
-            edits[0] = TextEdit(first.start, first.end, f"{pad}{name} = []{nl}")
+            first = hcl_edit.replace_block(text, blocks[0], f"{pad}{name} = []")
+            edits = [first, *(hcl_edit.remove_block(text, b) for b in blocks[1:])]
         else:
             edits = hcl_edit.set_value(text, node, name, Expr("[]"))
         return [Edit(node.file, tuple(edits))], (

@@ -682,7 +682,14 @@ def import_operation(
         tuple(by_key[k] for k in sorted(by_key)),
         PatchAction.IMPORT,
         run,
-        {"kind": "import", "imports": expected},
+        # plans/live/managed_ids: what fix/tfgen.py needs to let Terraform write the blocks.
+        {
+            "kind": "import",
+            "imports": expected,
+            "plans": plans,
+            "live": tuple(live[p.source] for p in plans),
+            "managed_ids": dict(managed_ids),
+        },
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -290,6 +290,36 @@ def _standalone(op: Operation, index: SourceIndex, changed: Mapping[str, str]) -
 # -- running -----------------------------------------------------------------------------------
 
 
+def _share(
+    op: Operation,
+    index: SourceIndex,
+    records: Sequence[OpRecord],
+    patches: list[Patch],
+    skipped: dict[str, str],
+    ok: bool,
+    why: str,
+) -> None:
+    """`op` changed nothing on top of the earlier operations. Its findings join the earlier
+    patch that makes the very same edit alone (same resulting files); otherwise they get a
+    reason: the code already says it (after an earlier patch), or what verification found."""
+    alone = _standalone(op, index, {})
+    if ok and alone:
+        for r in reversed(records):
+            if any(r.standalone.get(f) == text for f, text in alone.items()):
+                for k in r.patch_indices:
+                    ids = tuple(dict.fromkeys((*patches[k].finding_ids, *op.finding_ids)))
+                    patches[k] = replace(patches[k], finding_ids=ids)
+                return
+    if ok:
+        reason = "the code already says it once the other patches are applied"
+        if not alone:
+            reason = "the code already says it"
+    else:
+        reason = why or "the edit changes nothing"
+    for fid in op.finding_ids:
+        skipped.setdefault(fid, reason)
+
+
 def _base(original: str | None, old: str | None) -> str | None:
     """The hash `patch --apply` checks the file on disk against: the file as scanned, for
     every patch to it (so any subset of a report's patches can be applied, not only a prefix);
@@ -346,6 +376,11 @@ def apply_plan(plan: Plan, index: SourceIndex, extra: Sequence[Operation] = ()) 
             if len(patches) > first:
                 alone = _standalone(op, index, changed)
                 records.append(OpRecord(op, tuple(range(first, len(patches))), alone))
+            else:
+                # An earlier patch already wrote it (a rule's fix and the drift it resolves,
+                # e.g. enable_key_rotation = true): the finding joins that patch, or says why
+                # it has none of its own. Never silent.
+                _share(op, index, records, patches, skipped, ok, why)
         combined = "".join(
             unified(f, original.get(f), copy.texts[f])
             for f in sorted(copy.texts)
