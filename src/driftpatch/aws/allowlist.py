@@ -46,6 +46,18 @@ ALLOWED: dict[str, frozenset[str]] = {
             "DescribeVpcs",
         }
     ),
+    "elbv2": frozenset(
+        {
+            "DescribeCapacityReservation",
+            "DescribeListenerAttributes",
+            "DescribeListeners",
+            "DescribeLoadBalancerAttributes",
+            "DescribeLoadBalancers",
+            "DescribeTags",
+            "DescribeTargetGroupAttributes",
+            "DescribeTargetGroups",
+        }
+    ),
     "guardduty": frozenset({"GetDetector", "ListDetectors", "ListTagsForResource"}),
     "iam": frozenset(
         {

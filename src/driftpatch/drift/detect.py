@@ -243,6 +243,9 @@ def detect(
             statuses[key] = ResourceStatus.MISSING
             continue
         matched[key] = found
+        # The live object it matched is owned too: an alias type (aws_alb) matches the object
+        # its reader lists under the canonical type (aws_lb), which is then not unmanaged.
+        owned.add((found.type, found.id))
         want, have, skip = reconcile(addr.type, inst.attributes, found.attributes, owners)
         skip |= reader.unreadable.get(addr.type, frozenset())
         changes = compare(addr.type, want, have, skip=skip)
