@@ -1,20 +1,23 @@
-"""The oracle: hashicorp/aws 5.100.0's own refresh of moto vs. the ELBv2 reader.
+"""The oracle: hashicorp/aws 5.100.0's own refresh of moto vs. the ELB readers.
 
-The stack in stacks/elb (load balancers, target groups and listeners, each also under its
-aws_alb* alias) is applied to moto once. The reader's view of the clean world must equal the
-applied state (0 differences) and `driftpatch scan` must report nothing on it. Then the world is
-changed out of band (one change per important attribute, across the types and aliases, a
-listener deleted, a target group created by hand) and refreshed with `terraform apply
--refresh-only`: every prior state instance, looked up through the reader's `match` with the
-prior state as the provider had it, must equal the refreshed instance key by key (except the
-documented `unreadable` attributes), or be gone where the refresh dropped it. The same world then
-goes through `driftpatch scan` on the applied state: exactly the expected drift, missing and
-unmanaged findings, and none on the resources left alone.
+The stack in stacks/elb (classic load balancers; load balancers, target groups and listeners,
+each also under its aws_alb* alias) is applied to moto once, and `driftpatch scan` must report
+nothing on the clean world. Then the world is changed out of band (one change per important
+attribute, across the types and aliases, a listener deleted, a target group created by hand)
+and refreshed with `terraform apply -refresh-only`: every prior state instance, looked up
+through the reader's `match` with the prior state as the provider had it, must equal the
+refreshed instance key by key (except the documented `unreadable` attributes), or be gone where
+the refresh dropped it. The same world then goes through `driftpatch scan` on the applied
+state: exactly the expected drift, missing and unmanaged findings, and none on the resources
+left alone.
 
 moto differences the provider and the reader both see (they read the same API): a load
 balancer takes the provider's 30-second "active" wait to create, HTTP listeners carry an SSL
 policy, network load balancers' ARNs say `app/`, and no listener routing or target-group
 failover/health-state attribute keys are returned (those arguments stay as state has them).
+A classic load balancer without a health check is returned without one, on which the
+provider's read crashes (AWS always returns one), so the stack gives each a `health_check`;
+moto ignores the connection draining timeout and has no hosted zone ids.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import boto3
 import pytest
 
 from driftpatch.aws.readers import LiveIndex, ReadContext
-from driftpatch.aws.readers.elb import ElbV2Reader
+from driftpatch.aws.readers.elb import ElbClassicReader, ElbV2Reader
 from driftpatch.aws.session import AwsSession
 from driftpatch.embedded import PROVIDER_ENDPOINT_SERVICES, EmbeddedAws
 from driftpatch.terraform.binary import Terraform
@@ -41,18 +44,23 @@ pytestmark = pytest.mark.terraform
 
 STACK = Path(__file__).parent / "stacks" / "elb"
 REGION = "us-east-1"
-TYPES = ElbV2Reader.types
+TYPES = (*ElbV2Reader.types, *ElbClassicReader.types)
 # Instances the out-of-band changes remove; their refresh drops them from state.
 EXPECTED_GONE = {("aws_lb_listener", "redirect")}
 TfApply = Callable[[Path], dict[str, Any]]
 
 
-def endpoints_override(endpoint_url: str) -> str:
-    """The provider's endpoints for the services of this stack. An override file's nested block
-    replaces the harness's whole `endpoints` block, so it names them all."""
-    services = (*PROVIDER_ENDPOINT_SERVICES, "elbv2")
+def provider_override(endpoint_url: str) -> str:
+    """The provider's endpoints for the services of this stack (an override file's nested block
+    replaces the harness's whole `endpoints` block, so it names them all), and the account
+    lookup the harness skips: the provider builds aws_elb ARNs with it, as real runs do (moto's
+    STS answers GetCallerIdentity)."""
+    services = (*PROVIDER_ENDPOINT_SERVICES, "elb", "elbv2")
     lines = "\n".join(f"    {svc} = {json.dumps(endpoint_url)}" for svc in services)
-    return f'provider "aws" {{\n  endpoints {{\n{lines}\n  }}\n}}\n'
+    return (
+        'provider "aws" {\n  skip_requesting_account_id = false\n'
+        f"  endpoints {{\n{lines}\n  }}\n}}\n"
+    )
 
 
 def _attrs(state: Mapping[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -123,6 +131,30 @@ def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
             {"Type": "forward", "Order": 1, "TargetGroupArn": arn("aws_lb_target_group", "full")}
         ],
     )
+    elb = boto3.client("elb", endpoint_url=aws.endpoint_url, region_name=REGION)
+    full_classic = str(attrs["aws_elb", "classic_full"]["name"])
+    elb.modify_load_balancer_attributes(
+        LoadBalancerName=full_classic,
+        LoadBalancerAttributes={
+            "ConnectionSettings": {"IdleTimeout": 30},
+            "CrossZoneLoadBalancing": {"Enabled": False},
+        },
+    )
+    elb.configure_health_check(
+        LoadBalancerName=full_classic,
+        HealthCheck={
+            "Target": "HTTP:8080/ready",
+            "Interval": 30,
+            "Timeout": 5,
+            "UnhealthyThreshold": 3,
+            "HealthyThreshold": 2,
+        },
+    )
+    elb.add_tags(LoadBalancerNames=[full_classic], Tags=[{"Key": "Patched", "Value": "1"}])
+    elb.create_load_balancer_listeners(
+        LoadBalancerName="classic-min",
+        Listeners=[{"Protocol": "TCP", "LoadBalancerPort": 2222, "InstancePort": 22}],
+    )
     c.create_target_group(
         Name="by-hand", Protocol="HTTP", Port=80, VpcId=str(attrs["aws_vpc", "main"]["id"])
     )
@@ -130,9 +162,11 @@ def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
 
 def read(aws: EmbeddedAws) -> LiveIndex:
     session = AwsSession(endpoint_url=aws.endpoint_url, region=REGION)
-    result = ElbV2Reader().read(ReadContext(session, REGION, session.account_id()))
-    assert result.errors == () and result.incomplete_types == frozenset()
-    return LiveIndex(result.resources)
+    ctx = ReadContext(session, REGION, session.account_id())
+    results = [ElbV2Reader().read(ctx), ElbClassicReader().read(ctx)]
+    assert [e for r in results for e in r.errors] == []
+    assert not any(r.incomplete_types for r in results)
+    return LiveIndex(tuple(x for r in results for x in r.resources))
 
 
 def scan(workdir: Path, aws: EmbeddedAws, state: Path) -> set[tuple[str, str | None, str | None]]:
@@ -165,16 +199,15 @@ def test_reader_matches_the_providers_refresh_and_scan_reports_exactly_the_drift
 ) -> None:
     workdir = tmp_path / "stack"
     shutil.copytree(STACK, workdir)
-    (workdir / "zz_endpoints_override.tf").write_text(endpoints_override(aws.endpoint_url))
+    (workdir / "zz_provider_override.tf").write_text(provider_override(aws.endpoint_url))
     applied = tf_apply(workdir)
     applied_path = tmp_path / "applied.tfstate"
     applied_path.write_text(json.dumps(applied))
     prior = instances(applied, TYPES)
     assert {t for t, _, _ in prior} == set(TYPES)
 
-    # A clean apply: the reader agrees with the applied state, and a scan finds nothing.
-    clean = differences(prior, prior, read(aws))
-    assert not clean, "reader differs from the applied state:\n" + "\n".join(clean)
+    # A clean apply scans to nothing. (The applied state itself is no oracle for the reader:
+    # the provider wrote target groups before their listeners existed, and null empty tags.)
     assert scan(workdir, aws, applied_path) == set()
 
     mutate(aws, applied)
@@ -206,9 +239,14 @@ def test_reader_matches_the_providers_refresh_and_scan_reports_exactly_the_drift
         ("drift", "aws_lb_target_group.min", "tags.Owner"),
         ("drift", "aws_alb_target_group.legacy", "deregistration_delay"),
         ("drift", "aws_lb_listener.forward", "port"),
-        ("drift", "aws_lb_listener.fixed", "default_action[0].fixed_response[0].message_body"),
-        ("drift", "aws_lb_listener.fixed", "default_action[0].fixed_response[0].status_code"),
+        # An ordered list of blocks drifts as a whole (compare's reporting path).
+        ("drift", "aws_lb_listener.fixed", "default_action"),
         ("missing", "aws_lb_listener.redirect", None),
-        ("drift", "aws_alb_listener.legacy", "default_action[0].target_group_arn"),
+        ("drift", "aws_alb_listener.legacy", "default_action"),
+        ("drift", "aws_elb.classic_full", "idle_timeout"),
+        ("drift", "aws_elb.classic_full", "cross_zone_load_balancing"),
+        ("drift", "aws_elb.classic_full", "health_check[0].target"),
+        ("drift", "aws_elb.classic_full", "tags.Patched"),
+        ("drift", "aws_elb.classic_min", "listener"),
         ("unmanaged", by_hand, None),
     }

@@ -10,11 +10,14 @@ import pytest
 from driftpatch.aws.readers import READERS, LiveIndex, ReadContext, reader_for
 from driftpatch.aws.readers.elb import (
     ALIASES,
+    CLASSIC,
     LB,
     LISTENER,
     LISTENER_ATTRIBUTES,
     TG,
+    ElbClassicReader,
     ElbV2Reader,
+    classic_attributes,
     listener_attributes,
     load_balancer_attributes,
     target_group_attributes,
@@ -40,6 +43,7 @@ def test_every_type_is_emitted_by_exactly_one_reader_and_aliases_are_derived() -
     for type_ in (LB, LISTENER, TG, *ALIASES):
         assert types.count(type_) == 1, type_
         assert isinstance(reader_for(type_), ElbV2Reader)
+    assert types.count(CLASSIC) == 1 and isinstance(reader_for(CLASSIC), ElbClassicReader)
     assert ElbV2Reader.derived_types == frozenset(
         {"aws_alb", "aws_alb_listener", "aws_alb_target_group"}
     )
@@ -254,3 +258,84 @@ def test_an_alias_owns_its_live_object_and_drifts_like_the_canonical_type() -> N
         (Kind.UNMANAGED, None, other, None),
     ]
     assert result.statuses == {"aws_alb.legacy": ResourceStatus.DRIFTED}
+
+
+# DescribeLoadBalancers (elb) and DescribeLoadBalancerAttributes as moto answered them.
+CLASSIC_LB = {
+    "LoadBalancerName": "classic-min",
+    "DNSName": "classic-min.us-east-1.elb.amazonaws.com",
+    "ListenerDescriptions": [
+        {
+            "Listener": {
+                "Protocol": "HTTP",
+                "LoadBalancerPort": 80,
+                "InstanceProtocol": "HTTP",
+                "InstancePort": 80,
+                "SSLCertificateId": "",
+            },
+            "PolicyNames": [],
+        }
+    ],
+    "AvailabilityZones": ["us-east-1a"],
+    "Subnets": ["subnet-1"],
+    "VPCId": "vpc-1",
+    "Instances": [{"InstanceId": "i-2"}, {"InstanceId": "i-1"}],
+    "SourceSecurityGroup": {"OwnerAlias": "123456789012", "GroupName": "default"},
+    "SecurityGroups": ["sg-1"],
+    "Scheme": "internet-facing",
+}
+CLASSIC_ATTRIBUTES = {
+    "CrossZoneLoadBalancing": {"Enabled": True},
+    "AccessLog": {"Enabled": False},
+    "ConnectionDraining": {"Enabled": False, "Timeout": 300},
+    "ConnectionSettings": {"IdleTimeout": 60},
+    "AdditionalAttributes": [{"Key": "elb.http.desyncmitigationmode", "Value": "defensive"}],
+}
+
+
+def test_classic_shape_and_what_the_provider_keeps_from_state() -> None:
+    arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/classic-min"
+    attrs = classic_attributes(
+        CLASSIC_LB, CLASSIC_ATTRIBUTES, {}, arn=arn, source_group_id="sg-default"
+    )
+    assert attrs["listener"] == [
+        {
+            "instance_port": 80,
+            "instance_protocol": "http",
+            "lb_port": 80,
+            "lb_protocol": "http",
+            "ssl_certificate_id": "",
+        }
+    ]
+    assert attrs["instances"] == ["i-1", "i-2"]
+    assert attrs["source_security_group"] == "123456789012/default"
+    assert attrs["source_security_group_id"] == "sg-default"
+    assert attrs["desync_mitigation_mode"] == "defensive"
+    assert "health_check" not in attrs  # no target reported: the provider keeps state's
+    live = LiveIndex((LiveResource(CLASSIC, "classic-min", REGION, attrs),))
+    reader = ElbClassicReader()
+    check = [{"healthy_threshold": 10, "interval": 30, "target": "TCP:80", "timeout": 5}]
+    no_logs = reader.match(CLASSIC, "classic-min", {"health_check": check}, live)
+    logs = {"bucket": "b", "bucket_prefix": "", "enabled": True, "interval": 60}
+    had_logs = reader.match(CLASSIC, "classic-min", {"access_logs": [logs]}, live)
+    assert no_logs is not None and had_logs is not None
+    assert no_logs.attributes["health_check"] == check
+    # Disabled logs: no block unless state had one (then the disabled block, which drifts).
+    assert no_logs.attributes["access_logs"] == []
+    assert had_logs.attributes["access_logs"] == [
+        {"bucket": "", "bucket_prefix": "", "enabled": False, "interval": 0}
+    ]
+
+
+def test_classic_unreachable_endpoint_is_a_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    session = AwsSession(
+        endpoint_url=f"http://127.0.0.1:{free_port()}",
+        region=REGION,
+        max_attempts=1,
+        connect_timeout=1,
+    )
+    result = ElbClassicReader().read(ReadContext(session, REGION, "123456789012"))
+    assert result.resources == () and result.incomplete_types == {CLASSIC}
+    assert [e.message.split(":", 1)[0] for e in result.errors] == ["DescribeLoadBalancers"]

@@ -46,6 +46,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "DescribeVpcs",
         }
     ),
+    "elb": frozenset({"DescribeLoadBalancerAttributes", "DescribeLoadBalancers", "DescribeTags"}),
     "elbv2": frozenset(
         {
             "DescribeCapacityReservation",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from driftpatch.aws.readers.account import READERS as ACCOUNT_READERS
 from driftpatch.aws.readers.ec2 import Ec2Reader
-from driftpatch.aws.readers.elb import ElbV2Reader
+from driftpatch.aws.readers.elb import ElbClassicReader, ElbV2Reader
 from driftpatch.aws.readers.iam import IamReader
 from driftpatch.aws.readers.interface import (
     LiveIndex,
@@ -29,6 +29,7 @@ READERS: tuple[Reader, ...] = (
     KmsReader(),
     *ACCOUNT_READERS,
     ElbV2Reader(),
+    ElbClassicReader(),
 )
 
 

@@ -1,4 +1,4 @@
-# Oracle stack for the load balancer readers (aws_lb/aws_alb, aws_lb_target_group/
+# Oracle stack for the load balancer readers (aws_elb, aws_lb/aws_alb, aws_lb_target_group/
 # aws_alb_target_group, aws_lb_listener/aws_alb_listener): each type in several shapes (minimal,
 # fully specified, tagged, nested blocks, optional+computed left unset). Applied to moto by
 # tests/aws/test_elb_oracle.py, changed out of band, refreshed, and compared with the readers.
@@ -190,5 +190,60 @@ resource "aws_alb_listener" "legacy" {
   default_action {
     type             = "forward"
     target_group_arn = aws_alb_target_group.legacy.arn
+  }
+}
+
+# ---------------------------------------------------------------- classic load balancers
+# Each with a health_check: moto returns none otherwise, and the provider's read crashes on that
+# (AWS always returns one).
+
+resource "aws_elb" "classic_min" {
+  name               = "classic-min"
+  availability_zones = ["us-east-1a"]
+  listener {
+    instance_port     = 80
+    instance_protocol = "http"
+    lb_port           = 80
+    lb_protocol       = "http"
+  }
+  health_check {
+    healthy_threshold   = 10
+    unhealthy_threshold = 2
+    timeout             = 5
+    target              = "TCP:80"
+    interval            = 30
+  }
+}
+
+resource "aws_elb" "classic_full" {
+  name_prefix     = "full-"
+  subnets         = [aws_subnet.a.id]
+  security_groups = [aws_security_group.lb.id]
+  internal        = true
+  listener {
+    instance_port     = 8080
+    instance_protocol = "http"
+    lb_port           = 80
+    lb_protocol       = "http"
+  }
+  listener {
+    instance_port     = 8443
+    instance_protocol = "tcp"
+    lb_port           = 443
+    lb_protocol       = "tcp"
+  }
+  health_check {
+    healthy_threshold   = 2
+    unhealthy_threshold = 3
+    timeout             = 5
+    target              = "HTTP:8080/health"
+    interval            = 30
+  }
+  cross_zone_load_balancing   = true
+  idle_timeout                = 120
+  connection_draining         = true
+  connection_draining_timeout = 300
+  tags = {
+    Env = "test"
   }
 }
