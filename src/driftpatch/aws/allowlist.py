@@ -17,6 +17,7 @@ READ_ONLY_PREFIXES = ("Describe", "List", "Get", "Head", "Lookup")
 
 # service (botocore's service name) -> operations (botocore's operation names).
 ALLOWED: dict[str, frozenset[str]] = {
+    "autoscaling": frozenset({"DescribeAutoScalingGroups", "DescribeLaunchConfigurations"}),
     "cloudtrail": frozenset(
         {"DescribeTrails", "GetEventSelectors", "GetInsightSelectors", "GetTrailStatus", "ListTags"}
     ),
@@ -30,6 +31,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "ec2": frozenset(
         {
             "DescribeFlowLogs",
+            "DescribeImages",
             "DescribeInstanceAttribute",
             "DescribeInstanceCreditSpecifications",
             "DescribeInstanceTypes",

@@ -7,6 +7,7 @@ tests/aws/test_registry.py checks every type is emitted by exactly one reader.
 from __future__ import annotations
 
 from driftpatch.aws.readers.account import READERS as ACCOUNT_READERS
+from driftpatch.aws.readers.autoscaling import AutoScalingReader
 from driftpatch.aws.readers.ec2 import Ec2Reader
 from driftpatch.aws.readers.elb import ElbClassicReader, ElbV2Reader
 from driftpatch.aws.readers.iam import IamReader
@@ -30,6 +31,7 @@ READERS: tuple[Reader, ...] = (
     *ACCOUNT_READERS,
     ElbV2Reader(),
     ElbClassicReader(),
+    AutoScalingReader(),
 )
 
 
