@@ -1,14 +1,15 @@
-"""The oracle: hashicorp/aws 5.100.0's own refresh of moto vs. the Auto Scaling reader.
+"""The oracle: hashicorp/aws 5.100.0's own refresh of moto vs. the Auto Scaling and volume
+attachment readers.
 
 The stack in stacks/autoscaling (launch configurations, groups on a launch configuration and on
-a launch template, minimal and fully specified) is applied to moto once, and `driftpatch scan`
-reports nothing on the clean world. Then the world is changed out of band (sizes, health check
-settings, suspended processes, metrics, tags, a group and a launch configuration
-deleted (launch configurations cannot change), a group created by hand) and refreshed with
-`terraform apply -refresh-only`: every prior state instance, looked up through the reader's
-`match`, must equal the refreshed instance key by key (except the documented `unreadable`
-attributes), or be gone where the refresh dropped it; and `driftpatch scan` on the applied state
-reports exactly the expected findings.
+a launch template, minimal and fully specified, volume attachments) is applied to moto once, and
+`driftpatch scan` reports nothing on the clean world. Then the world is changed out of band
+(sizes, health check settings, suspended processes, metrics, tags, a group and a launch
+configuration deleted (launch configurations cannot change), a volume detached, a group created
+by hand) and refreshed with `terraform apply -refresh-only`: every prior state instance, looked
+up through the reader's `match`, must equal the refreshed instance key by key (except the
+documented `unreadable` attributes), or be gone where the refresh dropped it; and `driftpatch
+scan` on the applied state reports exactly the expected findings.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pytest
 
 from driftpatch.aws.readers import LiveIndex, ReadContext
 from driftpatch.aws.readers.autoscaling import AutoScalingReader
+from driftpatch.aws.readers.ec2_attachments import VolumeAttachmentReader
 from driftpatch.aws.session import AwsSession
 from driftpatch.embedded import PROVIDER_ENDPOINT_SERVICES, EmbeddedAws
 from driftpatch.terraform.binary import Terraform
@@ -35,8 +37,12 @@ pytestmark = pytest.mark.terraform
 
 STACK = Path(__file__).parent / "stacks" / "autoscaling"
 REGION = "us-east-1"
-TYPES = AutoScalingReader.types
-EXPECTED_GONE = {("aws_autoscaling_group", "doomed"), ("aws_launch_configuration", "doomed")}
+TYPES = (*AutoScalingReader.types, *VolumeAttachmentReader.types)
+EXPECTED_GONE = {
+    ("aws_autoscaling_group", "doomed"),
+    ("aws_launch_configuration", "doomed"),
+    ("aws_volume_attachment", "doomed"),
+}
 TfApply = Callable[[Path], dict[str, Any]]
 
 
@@ -79,6 +85,13 @@ def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
     c.delete_tags(Tags=[{"ResourceId": full, "ResourceType": "auto-scaling-group", "Key": "Team"}])
     c.delete_auto_scaling_group(AutoScalingGroupName="doomed", ForceDelete=True)
     c.delete_launch_configuration(LaunchConfigurationName="doomed-lc")
+    ec2 = boto3.client("ec2", endpoint_url=aws.endpoint_url, region_name=REGION)
+    doomed = attrs["aws_volume_attachment", "doomed"]
+    ec2.detach_volume(  # (moto needs the instance and device named)
+        VolumeId=str(doomed["volume_id"]),
+        InstanceId=str(doomed["instance_id"]),
+        Device=str(doomed["device_name"]),
+    )
     c.create_auto_scaling_group(
         AutoScalingGroupName="by-hand",
         LaunchConfigurationName="web",
@@ -90,9 +103,11 @@ def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
 
 def read(aws: EmbeddedAws) -> LiveIndex:
     session = AwsSession(endpoint_url=aws.endpoint_url, region=REGION)
-    result = AutoScalingReader().read(ReadContext(session, REGION, session.account_id()))
-    assert result.errors == () and result.incomplete_types == frozenset()
-    return LiveIndex(result.resources)
+    ctx = ReadContext(session, REGION, session.account_id())
+    results = [AutoScalingReader().read(ctx), VolumeAttachmentReader().read(ctx)]
+    assert [e for r in results for e in r.errors] == []
+    assert not any(r.incomplete_types for r in results)
+    return LiveIndex(tuple(x for r in results for x in r.resources))
 
 
 def scan(workdir: Path, aws: EmbeddedAws, state: Path) -> set[tuple[str, str | None, str | None]]:
@@ -154,5 +169,6 @@ def test_reader_matches_the_providers_refresh_and_scan_reports_exactly_the_drift
         ("drift", "aws_autoscaling_group.full", "tag"),
         ("missing", "aws_autoscaling_group.doomed", None),
         ("missing", "aws_launch_configuration.doomed", None),
+        ("missing", "aws_volume_attachment.doomed", None),
         ("unmanaged", "by-hand", None),
     }

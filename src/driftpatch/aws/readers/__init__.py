@@ -9,6 +9,7 @@ from __future__ import annotations
 from driftpatch.aws.readers.account import READERS as ACCOUNT_READERS
 from driftpatch.aws.readers.autoscaling import AutoScalingReader
 from driftpatch.aws.readers.ec2 import Ec2Reader
+from driftpatch.aws.readers.ec2_attachments import VolumeAttachmentReader
 from driftpatch.aws.readers.elb import ElbClassicReader, ElbV2Reader
 from driftpatch.aws.readers.iam import IamReader
 from driftpatch.aws.readers.interface import (
@@ -32,6 +33,7 @@ READERS: tuple[Reader, ...] = (
     ElbV2Reader(),
     ElbClassicReader(),
     AutoScalingReader(),
+    VolumeAttachmentReader(),
 )
 
 

@@ -1,4 +1,5 @@
-# Oracle stack for the Auto Scaling reader (aws_autoscaling_group, aws_launch_configuration):
+# Oracle stack for the Auto Scaling and volume attachment readers (aws_autoscaling_group,
+# aws_launch_configuration, aws_volume_attachment):
 # launch configurations minimal and full, a group on a launch configuration in subnets, a group on a launch template by availability zone with tags,
 # metrics, suspended processes and termination policies. Applied to moto by
 # tests/aws/test_autoscaling_oracle.py, changed out of band, refreshed, compared with the reader.
@@ -119,4 +120,35 @@ resource "aws_autoscaling_group" "doomed" {
   max_size             = 0
   launch_configuration = aws_launch_configuration.web.name
   availability_zones   = ["us-east-1b"]
+}
+
+# ---------------------------------------------------------------- volume attachments
+
+resource "aws_instance" "host" {
+  ami           = "ami-1e749f67"
+  instance_type = "t3.micro"
+  subnet_id     = aws_subnet.a.id
+}
+
+resource "aws_ebs_volume" "data" {
+  availability_zone = "us-east-1a"
+  size              = 1
+}
+
+resource "aws_ebs_volume" "scratch" {
+  availability_zone = "us-east-1a"
+  size              = 1
+}
+
+resource "aws_volume_attachment" "data" {
+  device_name = "/dev/sdh"
+  volume_id   = aws_ebs_volume.data.id
+  instance_id = aws_instance.host.id
+}
+
+resource "aws_volume_attachment" "doomed" {
+  device_name  = "/dev/sdi"
+  volume_id    = aws_ebs_volume.scratch.id
+  instance_id  = aws_instance.host.id
+  skip_destroy = true
 }
