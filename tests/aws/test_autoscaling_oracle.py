@@ -1,15 +1,16 @@
-"""The oracle: hashicorp/aws 5.100.0's own refresh of moto vs. the Auto Scaling and volume
-attachment readers.
+"""The oracle: hashicorp/aws 5.100.0's own refresh of moto vs. the Auto Scaling, volume
+attachment and snapshot readers.
 
 The stack in stacks/autoscaling (launch configurations, groups on a launch configuration and on
-a launch template, minimal and fully specified, volume attachments) is applied to moto once, and
-`driftpatch scan` reports nothing on the clean world. Then the world is changed out of band
-(sizes, health check settings, suspended processes, metrics, tags, a group and a launch
-configuration deleted (launch configurations cannot change), a volume detached, a group created
-by hand) and refreshed with `terraform apply -refresh-only`: every prior state instance, looked
-up through the reader's `match`, must equal the refreshed instance key by key (except the
-documented `unreadable` attributes), or be gone where the refresh dropped it; and `driftpatch
-scan` on the applied state reports exactly the expected findings.
+a launch template, minimal and fully specified, volume attachments, snapshots) is applied to
+moto once, and `driftpatch scan` reports nothing on the clean world. Then the world is changed
+out of band (sizes, health check settings, suspended processes, metrics, tags, a group and a
+launch configuration deleted (launch configurations cannot change), a volume detached, snapshot
+tags, a snapshot deleted, a group and a snapshot created by hand) and refreshed with `terraform
+apply -refresh-only`: every prior state instance, looked up through the reader's `match`, must
+equal the refreshed instance key by key (except the documented `unreadable` attributes), or be
+gone where the refresh dropped it; and `driftpatch scan` on the applied state reports exactly
+the expected findings.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pytest
 from driftpatch.aws.readers import LiveIndex, ReadContext
 from driftpatch.aws.readers.autoscaling import AutoScalingReader
 from driftpatch.aws.readers.ec2_attachments import VolumeAttachmentReader
+from driftpatch.aws.readers.ec2_snapshots import EbsSnapshotReader
 from driftpatch.aws.session import AwsSession
 from driftpatch.embedded import PROVIDER_ENDPOINT_SERVICES, EmbeddedAws
 from driftpatch.terraform.binary import Terraform
@@ -37,11 +39,12 @@ pytestmark = pytest.mark.terraform
 
 STACK = Path(__file__).parent / "stacks" / "autoscaling"
 REGION = "us-east-1"
-TYPES = (*AutoScalingReader.types, *VolumeAttachmentReader.types)
+TYPES = (*AutoScalingReader.types, *VolumeAttachmentReader.types, *EbsSnapshotReader.types)
 EXPECTED_GONE = {
     ("aws_autoscaling_group", "doomed"),
     ("aws_launch_configuration", "doomed"),
     ("aws_volume_attachment", "doomed"),
+    ("aws_ebs_snapshot", "doomed"),
 }
 TfApply = Callable[[Path], dict[str, Any]]
 
@@ -92,6 +95,11 @@ def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
         InstanceId=str(doomed["instance_id"]),
         Device=str(doomed["device_name"]),
     )
+    full_snapshot = str(attrs["aws_ebs_snapshot", "full"]["id"])
+    ec2.create_tags(Resources=[full_snapshot], Tags=[{"Key": "Patched", "Value": "1"}])
+    ec2.delete_tags(Resources=[full_snapshot], Tags=[{"Key": "Env"}])
+    ec2.delete_snapshot(SnapshotId=str(attrs["aws_ebs_snapshot", "doomed"]["id"]))
+    ec2.create_snapshot(VolumeId=str(attrs["aws_ebs_volume", "data"]["id"]))
     c.create_auto_scaling_group(
         AutoScalingGroupName="by-hand",
         LaunchConfigurationName="web",
@@ -104,7 +112,8 @@ def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
 def read(aws: EmbeddedAws) -> LiveIndex:
     session = AwsSession(endpoint_url=aws.endpoint_url, region=REGION)
     ctx = ReadContext(session, REGION, session.account_id())
-    results = [AutoScalingReader().read(ctx), VolumeAttachmentReader().read(ctx)]
+    readers = (AutoScalingReader(), VolumeAttachmentReader(), EbsSnapshotReader())
+    results = [r.read(ctx) for r in readers]
     assert [e for r in results for e in r.errors] == []
     assert not any(r.incomplete_types for r in results)
     return LiveIndex(tuple(x for r in results for x in r.resources))
@@ -158,6 +167,12 @@ def test_reader_matches_the_providers_refresh_and_scan_reports_exactly_the_drift
     problems = differences(prior, after, read(aws))
     assert not problems, "reader differs from the provider's refresh:\n" + "\n".join(problems)
 
+    live = read(aws)
+    snapshot_by_hand = next(
+        s.id
+        for s in live.of_type("aws_ebs_snapshot")
+        if s.id not in {a["id"] for a in prior.values()}
+    )
     full = str(prior["aws_autoscaling_group", "full", None]["name"])
     assert full.startswith("full-")
     assert scan(workdir, aws, applied_path) == {
@@ -170,5 +185,9 @@ def test_reader_matches_the_providers_refresh_and_scan_reports_exactly_the_drift
         ("missing", "aws_autoscaling_group.doomed", None),
         ("missing", "aws_launch_configuration.doomed", None),
         ("missing", "aws_volume_attachment.doomed", None),
+        ("drift", "aws_ebs_snapshot.full", "tags.Env"),
+        ("drift", "aws_ebs_snapshot.full", "tags.Patched"),
+        ("missing", "aws_ebs_snapshot.doomed", None),
+        ("unmanaged", snapshot_by_hand, None),
         ("unmanaged", "by-hand", None),
     }

@@ -41,6 +41,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "DescribeNetworkAcls",
             "DescribeRouteTables",
             "DescribeSecurityGroups",
+            "DescribeSnapshots",
             "DescribeSpotInstanceRequests",
             "DescribeSubnets",
             "DescribeVolumes",

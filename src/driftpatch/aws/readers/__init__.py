@@ -10,6 +10,7 @@ from driftpatch.aws.readers.account import READERS as ACCOUNT_READERS
 from driftpatch.aws.readers.autoscaling import AutoScalingReader
 from driftpatch.aws.readers.ec2 import Ec2Reader
 from driftpatch.aws.readers.ec2_attachments import VolumeAttachmentReader
+from driftpatch.aws.readers.ec2_snapshots import EbsSnapshotReader
 from driftpatch.aws.readers.elb import ElbClassicReader, ElbV2Reader
 from driftpatch.aws.readers.iam import IamReader
 from driftpatch.aws.readers.interface import (
@@ -34,6 +35,7 @@ READERS: tuple[Reader, ...] = (
     ElbClassicReader(),
     AutoScalingReader(),
     VolumeAttachmentReader(),
+    EbsSnapshotReader(),
 )
 
 

@@ -1,5 +1,5 @@
-# Oracle stack for the Auto Scaling and volume attachment readers (aws_autoscaling_group,
-# aws_launch_configuration, aws_volume_attachment):
+# Oracle stack for the Auto Scaling, volume attachment and snapshot readers
+# (aws_autoscaling_group, aws_launch_configuration, aws_volume_attachment, aws_ebs_snapshot):
 # launch configurations minimal and full, a group on a launch configuration in subnets, a group on a launch template by availability zone with tags,
 # metrics, suspended processes and termination policies. Applied to moto by
 # tests/aws/test_autoscaling_oracle.py, changed out of band, refreshed, compared with the reader.
@@ -151,4 +151,22 @@ resource "aws_volume_attachment" "doomed" {
   volume_id    = aws_ebs_volume.scratch.id
   instance_id  = aws_instance.host.id
   skip_destroy = true
+}
+
+# ---------------------------------------------------------------- snapshots
+
+resource "aws_ebs_snapshot" "min" {
+  volume_id = aws_ebs_volume.data.id
+}
+
+resource "aws_ebs_snapshot" "full" {
+  volume_id   = aws_ebs_volume.data.id
+  description = "nightly"
+  tags = {
+    Env = "test"
+  }
+}
+
+resource "aws_ebs_snapshot" "doomed" {
+  volume_id = aws_ebs_volume.scratch.id
 }
