@@ -84,10 +84,12 @@ def test_lone_default_termination_policy_follows_the_prior_state() -> None:
     assert listed.attributes["termination_policies"] == ["Default"]
 
 
-def test_registered_once() -> None:
-    for type_ in (GROUP, LAUNCH_CONFIGURATION):
-        assert [t for r in READERS for t in r.types].count(type_) == 1
-        assert isinstance(reader_for(type_), AutoScalingReader)
+def test_not_registered_yet() -> None:
+    # Proven, but kept out of READERS until the demo's in-process replay tolerates moto's Auto
+    # Scaling backend (see aws/readers/__init__.py).
+    types = [t for r in READERS for t in r.types]
+    assert GROUP not in types and LAUNCH_CONFIGURATION not in types
+    assert reader_for(GROUP) is None
 
 
 def test_root_device_heuristic() -> None:

@@ -7,7 +7,6 @@ tests/aws/test_registry.py checks every type is emitted by exactly one reader.
 from __future__ import annotations
 
 from driftpatch.aws.readers.account import READERS as ACCOUNT_READERS
-from driftpatch.aws.readers.autoscaling import AutoScalingReader
 from driftpatch.aws.readers.ec2 import Ec2Reader
 from driftpatch.aws.readers.ec2_attachments import VolumeAttachmentReader
 from driftpatch.aws.readers.ec2_snapshots import EbsSnapshotReader
@@ -33,7 +32,10 @@ READERS: tuple[Reader, ...] = (
     *ACCOUNT_READERS,
     ElbV2Reader(),
     ElbClassicReader(),
-    AutoScalingReader(),
+    # AutoScalingReader() is proven (tests/aws/test_autoscaling_oracle.py) but not registered
+    # yet: once moto's Auto Scaling backend exists in a process, its reset re-creates the EC2
+    # backend before a replay's seed, so tests/e2e/test_demo_world.py's in-process demo no
+    # longer replays its recording. Register it once the harness replays in a fresh moto.
     VolumeAttachmentReader(),
     EbsSnapshotReader(),
 )
