@@ -151,3 +151,29 @@ def test_all_traffic_rule_ports_are_not_drift_as_the_provider_suppresses_them() 
     tcp = {"type": "egress", "protocol": "tcp", "from_port": 443, "to_port": 443}
     moved = {**tcp, "to_port": 8443}
     assert [c.attribute for c in compare("aws_security_group_rule", tcp, moved)] == ["to_port"]
+
+
+def test_a_null_one_element_nested_block_is_an_absent_block() -> None:
+    # What a create writes for a nested block the API left out (null), and what the next
+    # refresh writes ([]): the same absent block, never drift.
+    created = {
+        "capacity_reservation_specification": [
+            {"capacity_reservation_preference": None, "capacity_reservation_target": None}
+        ]
+    }
+    refreshed = {
+        "capacity_reservation_specification": [
+            {"capacity_reservation_preference": None, "capacity_reservation_target": []}
+        ]
+    }
+    assert compare("aws_autoscaling_group", created, refreshed) == ()
+    target = [{"capacity_reservation_ids": ["cr-1"]}]
+    changed = {
+        "capacity_reservation_specification": [
+            {"capacity_reservation_preference": None, "capacity_reservation_target": target}
+        ]
+    }
+    assert [c.attribute for c in compare("aws_autoscaling_group", created, changed)] == [
+        "capacity_reservation_specification[0].capacity_reservation_target[0]"
+        ".capacity_reservation_ids"
+    ]

@@ -17,6 +17,7 @@ READ_ONLY_PREFIXES = ("Describe", "List", "Get", "Head", "Lookup")
 
 # service (botocore's service name) -> operations (botocore's operation names).
 ALLOWED: dict[str, frozenset[str]] = {
+    "autoscaling": frozenset({"DescribeAutoScalingGroups", "DescribeLaunchConfigurations"}),
     "cloudtrail": frozenset(
         {"DescribeTrails", "GetEventSelectors", "GetInsightSelectors", "GetTrailStatus", "ListTags"}
     ),
@@ -34,6 +35,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "DescribeAddressesAttribute",
             "DescribeEgressOnlyInternetGateways",
             "DescribeFlowLogs",
+            "DescribeImages",
             "DescribeInstanceAttribute",
             "DescribeInstanceCreditSpecifications",
             "DescribeInstanceTypes",
@@ -48,6 +50,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "DescribeRouteTables",
             "DescribeSecurityGroupRules",
             "DescribeSecurityGroups",
+            "DescribeSnapshots",
             "DescribeSpotInstanceRequests",
             "DescribeSubnets",
             "DescribeVolumes",
@@ -66,6 +69,19 @@ ALLOWED: dict[str, frozenset[str]] = {
         }
     ),
     "ecr": frozenset({"DescribeRepositories", "ListTagsForResource"}),
+    "elb": frozenset({"DescribeLoadBalancerAttributes", "DescribeLoadBalancers", "DescribeTags"}),
+    "elbv2": frozenset(
+        {
+            "DescribeCapacityReservation",
+            "DescribeListenerAttributes",
+            "DescribeListeners",
+            "DescribeLoadBalancerAttributes",
+            "DescribeLoadBalancers",
+            "DescribeTags",
+            "DescribeTargetGroupAttributes",
+            "DescribeTargetGroups",
+        }
+    ),
     "guardduty": frozenset({"GetDetector", "ListDetectors", "ListTagsForResource"}),
     "iam": frozenset(
         {

@@ -247,7 +247,8 @@ def detect(
             continue
         matched[key] = found
         # What a state instance matched is owned, also where the provider's id is not the live
-        # object's (a Route 53 record's id spells its name as the configuration does).
+        # object's (a Route 53 record's id spells its name as the configuration does), and an
+        # alias type (aws_alb) owns the object its reader lists under the canonical type.
         owned.add((found.type, found.id))
         want, have, skip = reconcile(addr.type, inst.attributes, found.attributes, owners)
         skip |= reader.unreadable.get(addr.type, frozenset())

@@ -108,6 +108,10 @@ def normalize_block(value: Mapping[str, JSON], block: BlockSchema) -> JSON:
 
 def normalize_blocks(value: JSON, spec: BlockTypeSchema) -> JSON:
     if value is None:
+        if spec.nesting_mode != "single" and spec.max_items == 1 and not spec.is_set:
+            # A null one-element block (what a create writes for a nested block the API left
+            # out; the next refresh writes []) is an absent block: a block of defaults.
+            return [{}]
         return UNSET
     if spec.nesting_mode == "single" or isinstance(value, Mapping):
         return normalize_block(value, spec.block) if isinstance(value, Mapping) else UNSET

@@ -32,7 +32,10 @@ def _registry() -> tuple[Reader, ...]:
     from driftpatch.aws.readers.cloudwatch import CloudWatchReader
     from driftpatch.aws.readers.dynamodb import DynamoDbReader
     from driftpatch.aws.readers.ec2 import Ec2Reader
+    from driftpatch.aws.readers.ec2_attachments import VolumeAttachmentReader
+    from driftpatch.aws.readers.ec2_snapshots import EbsSnapshotReader
     from driftpatch.aws.readers.ecr import EcrReader
+    from driftpatch.aws.readers.elb import ElbClassicReader, ElbV2Reader
     from driftpatch.aws.readers.iam import IamReader
     from driftpatch.aws.readers.iam_users import IamUsersReader
     from driftpatch.aws.readers.kms import KmsReader
@@ -65,6 +68,10 @@ def _registry() -> tuple[Reader, ...]:
         SsmReader(),
         SecretsManagerReader(),
         CloudWatchReader(),
+        ElbV2Reader(),
+        ElbClassicReader(),
+        VolumeAttachmentReader(),
+        EbsSnapshotReader(),
     )
 
 
