@@ -93,3 +93,20 @@ def replay_world(aws: EmbeddedAws, tmp_path: Path) -> ReplayWorld:
         return worlds.deploy(aws, stack, tmp_path / f"world-{name}", terraform=None)
 
     return deploy
+
+
+# Modules whose applied worlds take longest, scheduled first: with xdist's loadscope a module
+# runs whole on one worker, and a long one handed out last leaves the other worker idle.
+_FIRST = ("tests/e2e/test_third_party.py", "tests/e2e/test_verify_terraform.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def weight(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        if path in _FIRST:
+            return _FIRST.index(path)
+        if item.get_closest_marker("terraform") or item.get_closest_marker("e2e"):
+            return len(_FIRST)
+        return len(_FIRST) + 1
+
+    items.sort(key=weight)  # stable: the order within each group is the collection's

@@ -16,8 +16,9 @@ the expected findings.
 from __future__ import annotations
 
 import json
+import os
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from driftpatch.embedded import PROVIDER_ENDPOINT_SERVICES, EmbeddedAws
 from driftpatch.terraform.binary import Terraform
 
 from ..clirun import run_cli
+from ..e2e.thirdparty import moto_process
 from . import oracle
 from .oracle import differences, instances
 
@@ -143,6 +145,21 @@ def scan(workdir: Path, aws: EmbeddedAws, state: Path) -> set[tuple[str, str | N
         for f in findings
         if f["resource_type"] in TYPES
     }
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmbeddedAws]:
+    """This module's own moto, in its own process: once moto's Auto Scaling backend exists in
+    a process, its reset re-creates EC2 before a replay is seeded, and every later replay of a
+    recorded world in that process (the session server's) would fail."""
+    with moto_process() as server:
+        for key in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+            monkeypatch.delenv(key, raising=False)
+        for key, value in server.env().items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+        yield server
 
 
 def test_reader_matches_the_providers_refresh_and_scan_reports_exactly_the_drift(
