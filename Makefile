@@ -37,8 +37,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src
 
-# Every core, each test module (and its module-scoped applied world) kept in one worker.
-PYTEST_WORKERS ?= auto
+# Each test module (and its module-scoped applied world) kept in one worker; two workers per
+# core: Terraform-applied worlds spend most of their time in the provider's waiters (a load
+# balancer or a database polled until available), which other workers' tests can overlap.
+PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) * 2 )))
 unit: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope --durations=20
 

@@ -101,12 +101,19 @@ _FIRST = ("tests/e2e/test_third_party.py", "tests/e2e/test_verify_terraform.py")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def module(item: pytest.Item) -> str:
+        return item.nodeid.split("::", 1)[0]
+
+    def heavy(item: pytest.Item) -> bool:
+        marked = item.get_closest_marker("terraform") or item.get_closest_marker("e2e")
+        return bool(marked) or "terraform" in getattr(item, "fixturenames", ())
+
+    heavy_modules = {module(i) for i in items if heavy(i)}
+
     def weight(item: pytest.Item) -> int:
-        path = item.nodeid.split("::", 1)[0]
+        path = module(item)
         if path in _FIRST:
             return _FIRST.index(path)
-        if item.get_closest_marker("terraform") or item.get_closest_marker("e2e"):
-            return len(_FIRST)
-        return len(_FIRST) + 1
+        return len(_FIRST) if path in heavy_modules else len(_FIRST) + 1
 
     items.sort(key=weight)  # stable: the order within each group is the collection's

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Mapping
+from pathlib import Path
 from typing import Any
 
 from driftpatch.aws.readers import LiveIndex, reader_for
+from driftpatch.embedded import EmbeddedAws
+
+from ..clirun import run_cli
 
 Key = tuple[str, str, Any]  # (type, name, index key)
 
@@ -74,3 +78,56 @@ def differences(
                     f"\n    reader: {json.dumps(have_value, sort_keys=True)}"
                 )
     return problems
+
+
+def drift_report(state: Path, aws: EmbeddedAws, out: Path, *, region: str) -> dict[str, Any]:
+    """`driftpatch scan --only drift` of `state` against the world, through the real CLI: the
+    report (no AWS errors allowed)."""
+    proc = run_cli(
+        "scan",
+        "--state",
+        str(state),
+        "--region",
+        region,
+        "--endpoint-url",
+        aws.endpoint_url,
+        "--no-checkov",
+        "--only",
+        "drift",
+        "-o",
+        f"json:{out}",
+        cwd=out.parent,
+        env=aws.env(),
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    report: dict[str, Any] = json.loads(out.read_text())
+    assert report["errors"] == []
+    return report
+
+
+def managed_findings(
+    report: Mapping[str, Any], types: Collection[str]
+) -> set[tuple[str, str, str | None]]:
+    """(kind, address, attribute) of the findings on managed resources of `types`."""
+    return {
+        (f["kind"], f["address"], f["attribute"])
+        for f in report["findings"]
+        if f["resource_type"] in types and f["kind"] != "unmanaged"
+    }
+
+
+def finding_keys(
+    report: Mapping[str, Any], types: Collection[str]
+) -> set[tuple[str, str | None, str | None]]:
+    """(kind, address or live id, attribute) of every finding on `types` (unmanaged too)."""
+    return {
+        (f["kind"], f["address"] or f["resource_id"], f["attribute"])
+        for f in report["findings"]
+        if f["resource_type"] in types
+    }
+
+
+def statuses(report: Mapping[str, Any], prior: Mapping[Any, Any]) -> dict[str, str]:
+    """The report's status of each (type, name, key) instance of `prior`."""
+    by_address = {r["address"]: r["status"] for r in report["resources"]}
+    return {f"{t}.{n}": by_address[f"{t}.{n}"] for t, n, _ in prior}

@@ -37,8 +37,7 @@ from driftpatch.aws.session import AwsSession
 from driftpatch.embedded import PROVIDER_ENDPOINT_SERVICES, EmbeddedAws
 from driftpatch.terraform.binary import Terraform
 
-from ..clirun import run_cli
-from .oracle import differences, instances
+from .oracle import differences, drift_report, finding_keys, instances
 
 pytestmark = pytest.mark.terraform
 
@@ -170,28 +169,8 @@ def read(aws: EmbeddedAws) -> LiveIndex:
 
 
 def scan(workdir: Path, aws: EmbeddedAws, state: Path) -> set[tuple[str, str | None, str | None]]:
-    report = workdir / "report.json"
-    proc = run_cli(
-        "scan",
-        "--state",
-        str(state),
-        "--region",
-        REGION,
-        "--no-checkov",
-        "--only",
-        "drift",
-        "-o",
-        f"json:{report}",
-        cwd=workdir,
-        env=aws.env(),
-    )
-    assert proc.returncode in (0, 1), proc.stderr
-    findings = json.loads(report.read_text())["findings"]
-    return {
-        (f["kind"], f["address"] or f["resource_id"], f["attribute"])
-        for f in findings
-        if f["resource_type"] in TYPES
-    }
+    report = drift_report(state, aws, workdir / "report.json", region=REGION)
+    return finding_keys(report, TYPES)
 
 
 def test_reader_matches_the_providers_refresh_and_scan_reports_exactly_the_drift(

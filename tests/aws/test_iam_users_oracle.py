@@ -34,8 +34,7 @@ from driftpatch.aws.session import AwsSession
 from driftpatch.embedded import EmbeddedAws
 from driftpatch.terraform.binary import Terraform
 
-from ..clirun import run_cli
-from .oracle import differences, instances
+from .oracle import differences, drift_report, instances, managed_findings, statuses
 
 pytestmark = pytest.mark.terraform
 
@@ -176,39 +175,8 @@ def without_links(_type: str, attributes: dict[str, Any]) -> dict[str, Any]:
 
 
 def scan(aws: EmbeddedAws, tmp_path: Path, name: str) -> dict[str, Any]:
-    """`driftpatch scan` of the applied state against the world, through the real CLI."""
-    out = tmp_path / f"{name}.json"
-    proc = run_cli(
-        "scan",
-        "--state",
-        str(tmp_path / "applied.tfstate"),
-        "--region",
-        REGION,
-        "--endpoint-url",
-        aws.endpoint_url,
-        "--no-checkov",
-        "--only",
-        "drift",
-        "-o",
-        f"json:{out}",
-        cwd=tmp_path,
-        env=aws.env(),
-    )
-    assert proc.returncode in (0, 1), proc.stderr
-    report: dict[str, Any] = json.loads(out.read_text())
-    assert report["errors"] == []
-    return report
+    return drift_report(tmp_path / "applied.tfstate", aws, tmp_path / f"{name}.json", region=REGION)
 
 
 def findings(report: Mapping[str, Any]) -> set[tuple[str, str, str | None]]:
-    """(kind, address, attribute) of the findings on managed resources of the reader's types."""
-    return {
-        (f["kind"], f["address"], f["attribute"])
-        for f in report["findings"]
-        if f["resource_type"] in TYPES and f["kind"] != "unmanaged"
-    }
-
-
-def statuses(report: Mapping[str, Any], prior: Mapping[Any, Any]) -> dict[str, str]:
-    by_address = {r["address"]: r["status"] for r in report["resources"]}
-    return {f"{t}.{n}": by_address[f"{t}.{n}"] for t, n, _ in prior}
+    return managed_findings(report, TYPES)
