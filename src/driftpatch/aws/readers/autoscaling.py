@@ -425,11 +425,7 @@ class AutoScalingReader(Reader):
             name = str(lc["LaunchConfigurationName"])
             shaped = launch_configuration_attributes(lc, roots.get(pstr(lc.get("ImageId")), ""))
             resources.append(LiveResource(LAUNCH_CONFIGURATION, name, ctx.region, shaped))
-        return ReadResult(
-            resources=tuple(resources),
-            errors=fails.errors(),
-            incomplete_types=frozenset(fails.incomplete),
-        )
+        return fails.result(resources)
 
     def match(
         self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex

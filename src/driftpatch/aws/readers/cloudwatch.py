@@ -151,11 +151,7 @@ class CloudWatchReader(Reader):
                 fails.add(found, ALARM)
             elif found is not None:
                 resources.append(found)
-        return ReadResult(
-            resources=tuple(resources),
-            errors=fails.errors(),
-            incomplete_types=frozenset(fails.incomplete),
-        )
+        return fails.result(resources)
 
     def match(
         self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import botocore.exceptions
 
 from driftpatch.aws.session import describe_error, error_code
-from driftpatch.model import ScanError
+from driftpatch.model import LiveResource, ReadResult, ScanError
 
 POOL_SIZE = 8  # per-object calls in flight per reader; adaptive retries absorb throttling
 AWS_ERRORS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)
@@ -202,6 +202,10 @@ class Failures:
             ScanError(self.scope, msg if n == 1 else f"{msg} (and {n - 1} more {self.noun})")
             for msg, n in self._seen.values()
         )
+
+    def result(self, resources: Iterable[LiveResource]) -> ReadResult:
+        """What a reader returns: `resources`, with these failures and the types they cover."""
+        return ReadResult(tuple(resources), self.errors(), frozenset(self.incomplete))
 
 
 def pool_map(fn: Callable[[T], R], items: list[T], size: int = POOL_SIZE) -> list[R]:

@@ -264,11 +264,7 @@ class DynamoDbReader(Reader):
         if any(_sse_key(r.attributes) for r in resources):
             default_key = _aws_managed_key(ctx)
             resources = [_clear_default_key(r, default_key) for r in resources]
-        return ReadResult(
-            resources=tuple(resources),
-            errors=fails.errors(),
-            incomplete_types=frozenset(fails.incomplete),
-        )
+        return fails.result(resources)
 
     def match(
         self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex

@@ -110,8 +110,4 @@ class EcrReader(Reader):
                 fails.add(found, REPOSITORY)
             elif found is not None:
                 resources.append(found)
-        return ReadResult(
-            resources=tuple(resources),
-            errors=fails.errors(),
-            incomplete_types=frozenset(fails.incomplete),
-        )
+        return fails.result(resources)

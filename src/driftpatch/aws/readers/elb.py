@@ -764,11 +764,7 @@ class ElbV2Reader(Reader):
             arn = str(tg["TargetGroupArn"])
             shaped = target_group_attributes(tg, tg_attrs or (), tags_of(arn))
             resources.append(LiveResource(TG, arn, ctx.region, shaped))
-        return ReadResult(
-            resources=tuple(resources),
-            errors=fails.errors(),
-            incomplete_types=frozenset(fails.incomplete),
-        )
+        return fails.result(resources)
 
     def match(
         self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex
@@ -986,11 +982,7 @@ class ElbClassicReader(Reader):
                 lb, found, tags.get(name, {}), arn=arn, source_group_id=group_id
             )
             resources.append(LiveResource(CLASSIC, name, ctx.region, shaped))
-        return ReadResult(
-            resources=tuple(resources),
-            errors=fails.errors(),
-            incomplete_types=frozenset(fails.incomplete),
-        )
+        return fails.result(resources)
 
     def match(
         self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex

@@ -203,8 +203,4 @@ class KmsReader(Reader):
                 fails.add(found, KEY)
             elif found is not None:
                 resources.append(found)
-        return ReadResult(
-            resources=tuple(resources),
-            errors=fails.errors(),
-            incomplete_types=frozenset(fails.incomplete),
-        )
+        return fails.result(resources)

@@ -267,11 +267,7 @@ class SnsReader(Reader):
                 return exc
 
         resources = _collect(fails, TOPIC, pool_map(read, arns))
-        return ReadResult(
-            resources=tuple(resources),
-            errors=fails.errors(),
-            incomplete_types=frozenset(fails.incomplete),
-        )
+        return fails.result(resources)
 
     def match(
         self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex
@@ -302,11 +298,7 @@ class SqsReader(Reader):
                 return exc
 
         resources = _collect(fails, QUEUE, pool_map(read, urls))
-        return ReadResult(
-            resources=tuple(resources),
-            errors=fails.errors(),
-            incomplete_types=frozenset(fails.incomplete),
-        )
+        return fails.result(resources)
 
     def match(
         self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex

@@ -259,11 +259,7 @@ class Route53Reader(Reader):
                 fails.add(found, ZONE, RECORD)
             else:
                 resources.extend(found)
-        return ReadResult(
-            resources=tuple(resources),
-            errors=fails.errors(),
-            incomplete_types=frozenset(fails.incomplete),
-        )
+        return fails.result(resources)
 
     def match(
         self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex

@@ -118,8 +118,4 @@ class SecretsManagerReader(Reader):
                 fails.add(found, SECRET)
             elif found is not None:
                 resources.append(found)
-        return ReadResult(
-            resources=tuple(resources),
-            errors=fails.errors(),
-            incomplete_types=frozenset(fails.incomplete),
-        )
+        return fails.result(resources)

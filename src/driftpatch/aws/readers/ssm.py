@@ -133,11 +133,7 @@ class SsmReader(Reader):
                 fails.add(found, PARAMETER)
             elif found is not None:
                 resources.append(found)
-        return ReadResult(
-            resources=tuple(resources),
-            errors=fails.errors(),
-            incomplete_types=frozenset(fails.incomplete),
-        )
+        return fails.result(resources)
 
     def match(
         self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex
