@@ -159,23 +159,23 @@ def test_attribute_credits_each_address_to_its_patch() -> None:
         1: (_fp({"x.two"}), PatchAction.FIX, frozenset({"b"})),
     }
     credited = batch.attribute(base, both, members, has_state=True)
-    assert credited is not None
+    assert isinstance(credited, dict)
     assert credited[0].changes == {**base.changes, "x.one": both.changes["x.one"]}
     assert credited[1].changes == {**base.changes, "x.two": both.changes["x.two"]}
-    # An argument the patch does not write moved: split the layer.
+    # An argument the patch does not write moved: that patch is planned alone.
     narrow = {**members, 1: (_fp({"x.two"}), PatchAction.FIX, frozenset({"a"}))}
-    assert batch.attribute(base, both, narrow, has_state=True) is None
-    # A change nobody claims: split.
+    assert batch.attribute(base, both, narrow, has_state=True) == {1}
+    # A change nobody claims: no suspect, halves.
     stray = Outcome(True, True, "", {**both.changes, "x.other": _change("x.other", ("update",))})
-    assert batch.attribute(base, stray, members, has_state=True) is None
-    # A replacement the baseline does not have: split (computed values turn unknown).
+    assert batch.attribute(base, stray, members, has_state=True) == frozenset()
+    # A replacement the baseline does not have (computed values turn unknown): alone.
     replaced = Outcome(
         True, True, "", {**both.changes, "x.two": _change("x.two", ("delete", "create"), b=3)}
     )
-    assert batch.attribute(base, replaced, members, has_state=True) is None
-    # Does not validate or plan together: split.
-    assert batch.attribute(base, Outcome(False, False, "bad"), members, has_state=True) is None
-    assert batch.attribute(base, Outcome(True, False, "x"), members, has_state=True) is None
+    assert batch.attribute(base, replaced, members, has_state=True) == {1}
+    # Does not validate or plan together: halves.
+    assert batch.attribute(base, Outcome(False, False, "bad"), members, has_state=True) == set()
+    assert batch.attribute(base, Outcome(True, False, "x"), members, has_state=True) == set()
     # Without a state only validation is judged.
     valid = batch.attribute(Outcome(True, False), Outcome(True, False), members, has_state=False)
     assert valid == {0: Outcome(True, False), 1: Outcome(True, False)}

@@ -19,10 +19,12 @@ That is only sound where a patch's effect stays at its own addresses. Hence:
 - **Checked attribution.** A layer's plan is credited per address only when every address
   whose planned change differs from the baseline's is claimed by exactly one patch of the layer,
   and for a codify or fix only in the arguments that patch writes, never turning into a replace
-  or destroy the baseline does not have. Otherwise (or when the combination does not validate or
-  plan) the layer is split in halves and planned again, down to single patches, which are
-  planned exactly as alone. What is credited is the baseline with the patch's addresses taken
-  from the layer's plan: the plan the patch would have had alone.
+  or destroy the baseline does not have. Otherwise the patches owning such an address are
+  planned alone and the others together again; where no patch can be singled out (a change
+  nobody claims, a combination that does not validate or plan) the layer is split in halves,
+  down to single patches, which are planned exactly as alone. What is credited is the
+  baseline with the patch's addresses taken from the layer's plan: the plan the patch would
+  have had alone.
 """
 
 from __future__ import annotations
@@ -243,21 +245,24 @@ def attribute(
     combined: Outcome,
     members: Mapping[int, tuple[Footprint, PatchAction, frozenset[str]]],
     has_state: bool,
-) -> dict[int, Outcome] | None:
-    """Each member's outcome as if planned alone, from the layer's `combined` outcome; None
-    when the layer must be split (see the module docstring). `members`: index -> (footprint,
-    action, argument names the patch writes)."""
+) -> dict[int, Outcome] | frozenset[int]:
+    """Each member's outcome as if planned alone, from the layer's `combined` outcome; or,
+    where the layer must be split (see the module docstring), the suspects: the members that
+    own an address whose change their patch does not explain (planned alone next, the others
+    together again), none where no member can be singled out (the layer is halved).
+    `members`: index -> (footprint, action, argument names the patch writes)."""
     if not combined.validated:
-        return None
+        return frozenset()
     if not has_state or not base.planned:
         # Validation only (no state), or the unpatched code does not plan: all the judge
         # reads then is that the configuration validates.
         if has_state and combined.planned:
-            return None
+            return frozenset()
         return {i: Outcome(True, False, combined.error) for i in members}
     if not combined.planned:
-        return None
+        return frozenset()
     owned: dict[int, list[str]] = {i: [] for i in members}
+    suspects: set[int] = set()
     for a in set(base.changes) | set(combined.changes):
         b, c = base.changes.get(a), combined.changes.get(a)
         if not _differs(b, c):
@@ -265,18 +270,22 @@ def attribute(
         cfg = config_of(a)
         owners = [i for i, (fp, _, _) in members.items() if cfg in fp.claims]
         if len(owners) != 1:
-            return None
+            return frozenset()
         i = owners[0]
         _, action, allowed = members[i]
         if action in (PatchAction.CODIFY, PatchAction.FIX, PatchAction.REVERT):
-            if b is None or c is None:
-                return None
             harmful = (Effect.DESTROY, Effect.REPLACE)
-            if c.effect in harmful and c.effect is not b.effect:
-                return None
-            if _moved_keys(b, c) - allowed:
-                return None
+            if (
+                b is None
+                or c is None
+                or (c.effect in harmful and c.effect is not b.effect)
+                or _moved_keys(b, c) - allowed
+            ):
+                suspects.add(i)
+                continue
         owned[i].append(a)
+    if suspects:
+        return frozenset(suspects)
     out: dict[int, Outcome] = {}
     for i, addresses in owned.items():
         changes = dict(base.changes)

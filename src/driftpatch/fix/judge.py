@@ -15,11 +15,15 @@ what the next apply would do. The sandbox:
 - **The scan's state, locally.** An override file (`driftpatch_verify_backend_override.tf`) sets
   `backend "local" {}` (overrides replace any `backend` or `cloud` block), so nothing touches
   the team's remote state or its lock, and the state the scan read is written next to it.
-- **Refreshed once.** The patch's promises are about the world the scan saw: a codified value is
-  the live value, so with the recorded (pre-drift) state every codify would plan as an update.
-  When the scan read live AWS, one `terraform apply -refresh-only` brings the sandbox's *local
-  copy* of the state up to date (a refresh-only apply writes only that state file: no AWS call
-  beyond the reads a refresh makes). Every later plan runs
+- **Refreshed once, where it matters.** The patch's promises are about the world the scan saw:
+  a codified value is the live value, so with the recorded (pre-drift) state every codify would
+  plan as an update. When the scan read live AWS, one `terraform apply -refresh-only` brings
+  the sandbox's *local copy* of the state up to date (a refresh-only apply writes only that
+  state file: no AWS call beyond the reads a refresh makes). The scan already knows which
+  instances differ from their recorded state (its findings): verification targets the refresh
+  at those and at the patches' addresses (`-target`, with what they depend on), since
+  refreshing an instance that matches its record changes nothing yet costs as much as
+  `terraform plan -refresh-only` of the whole world. Every later plan runs
   with `-refresh=false -lock=false`: the state is then exactly the scan's view, and N patches
   cost one refresh, not N. Without live AWS (`--live SNAPSHOT`, `check`) the state is used as
   recorded and a codify cannot be judged by the plan (see `fix/verification.py`).
@@ -174,6 +178,7 @@ class Sandbox:
         self.timings: dict[str, float] = {}
         self.runs: dict[str, int] = {}
         self.refreshed = False
+        self.refresh_targets: int | None = None  # how many the refresh targeted (None: all)
         self.base = self._tmp / "base"
         try:
             self._mirror_tree(self.base)
@@ -211,14 +216,19 @@ class Sandbox:
             self.timings[label] = self.timings.get(label, 0.0) + seconds
             self.runs[label] = self.runs.get(label, 0) + 1
 
-    def ensure_refreshed(self) -> None:
+    def ensure_refreshed(self, targets: Sequence[str] | None = None) -> None:
         """Bring the local state copy up to date once (see the module docstring); a sandbox
         shared by the long-tail refresh (which plans against the recorded state) and by
-        verification is refreshed only when verification first needs it."""
+        verification is refreshed only when verification first needs it. `targets` (config
+        addresses in the state) limits the refresh to them and what they depend on; None
+        refreshes everything."""
         if self.refreshed or not self.has_state:
             return
+        if targets is not None and not targets:  # nothing differs from its record
+            self.refreshed, self.refresh_targets = True, 0
+            return
         try:
-            self._refresh()
+            self._refresh(targets)
         except TerraformCliError as exc:
             raise SandboxError(str(exc)) from exc
         self.refreshed = True
@@ -311,8 +321,9 @@ class Sandbox:
         """`-var-file=` for each of the scan's var files, as they are in `copy`."""
         return [f"-var-file={(copy / rel).resolve()}" for rel in self.index.var_files]
 
-    def _refresh(self) -> None:
+    def _refresh(self, targets: Sequence[str] | None = None) -> None:
         """One `apply -refresh-only` into the sandbox's local copy of the state (see above)."""
+        self.refresh_targets = None if targets is None else len(targets)
         proc = self._run(
             "refresh",
             [
@@ -322,6 +333,7 @@ class Sandbox:
                 "-input=false",
                 "-no-color",
                 "-lock=false",
+                *(f"-target={t}" for t in targets or ()),
                 *self._var_file_args(self.base),
             ],
             self.base_source,

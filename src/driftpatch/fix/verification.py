@@ -32,6 +32,7 @@ combined default patch is planned once more as a whole.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -47,7 +48,7 @@ from driftpatch.fix.judge import Change, Outcome, Sandbox, SandboxError, SharedS
 from driftpatch.fix.remedies import Plan
 from driftpatch.fix.static import check_files
 from driftpatch.fix.verify import Applied, OpRecord, apply_plan
-from driftpatch.model import Check, Effect, Finding, Patch, PatchAction
+from driftpatch.model import Check, Effect, Finding, Kind, Patch, PatchAction
 from driftpatch.terraform.binary import Terraform
 from driftpatch.terraform.schema import aws_schema
 from driftpatch.terraform.source import SourceIndex
@@ -325,16 +326,18 @@ def verify_patches(
                     tf, index, state=settings.state, env=settings.env, workers=settings.workers
                 )
                 if settings.refresh:
-                    sandbox.ensure_refreshed()
+                    sandbox.ensure_refreshed(_refresh_targets(settings.state, records, findings))
             else:
                 sandbox = Sandbox(
                     tf,
                     index,
                     state=settings.state,
-                    refresh=settings.refresh,
+                    refresh=False,
                     env=settings.env,
                     workers=settings.workers,
                 )
+                if settings.refresh:
+                    sandbox.ensure_refreshed(_refresh_targets(settings.state, records, findings))
         except SandboxError as exc:
             if settings.mode is VerifyMode.TERRAFORM:
                 raise VerifyError(f"--verify terraform: {exc}") from exc
@@ -390,6 +393,8 @@ def verify_patches(
     finally:
         if sandbox is not None:
             stats["refreshed"] = sandbox.refreshed
+            if sandbox.refresh_targets is not None:
+                stats["refresh_targets"] = sandbox.refresh_targets
             stats["candidates"] = sandbox.judged - judged_before
             stats["terraform_s"] = {
                 k: round(v - timings_before.get(k, 0.0), 3)
@@ -510,6 +515,36 @@ def _final_texts(
     plan: Plan, records: Sequence[OpRecord], chosen: Sequence[int], index: SourceIndex
 ) -> dict[str, str]:
     return dict(apply_plan(_subplan(plan, records, chosen), index).final)
+
+
+def _refresh_targets(
+    state: bytes | None, records: Sequence[OpRecord], findings: Mapping[str, Finding]
+) -> list[str] | None:
+    """The config addresses the refresh needs (judge.py: refreshed once, where it matters):
+    those of drift and missing findings (where live AWS differs from the recorded state) and of
+    the patches' imports, that the state holds. None (refresh all) when they are most of the
+    state, or the state cannot be read here."""
+    try:
+        doc = json.loads(state or b"")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    held: set[str] = set()
+    for r in doc.get("resources") or () if isinstance(doc, dict) else ():
+        if isinstance(r, dict) and r.get("mode", "managed") == "managed":
+            module = str(r.get("module") or "")
+            held.add(batch.config_of(f"{module}.{r.get('type')}.{r.get('name')}".lstrip(".")))
+    wanted: set[str] = set()
+    for f in findings.values():
+        if f.address and f.kind in (Kind.DRIFT, Kind.MISSING):
+            wanted.add(batch.config_of(f.address))
+    for rec in records:
+        for e in rec.operation.expect.get("imports", ()):
+            if isinstance(e, Mapping) and "address" in e:
+                wanted.add(batch.config_of(str(e["address"])))
+    targets = sorted(wanted & held)
+    if not held or len(targets) * 2 > len(held):
+        return None
+    return targets
 
 
 def _changed_only(index: SourceIndex, files: Mapping[str, str]) -> dict[str, str]:
@@ -645,9 +680,13 @@ def _plan_ops(
             credited = batch.attribute(
                 base, outcome, {i: members[i] for i in group}, sandbox.has_state
             )
-            if credited is None:
-                half = len(group) // 2
-                split += [group[:half], group[half:]]
+            if isinstance(credited, frozenset):
+                rest = [i for i in group if i not in credited]
+                if credited and rest:  # the suspects alone, the others together again
+                    split += [*([i] for i in group if i in credited), rest]
+                else:
+                    half = len(group) // 2
+                    split += [group[:half], group[half:]]
                 continue
             for i, o in credited.items():
                 out[i] = o
