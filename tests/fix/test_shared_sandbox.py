@@ -32,7 +32,7 @@ resource "terraform_data" "c" {
 """
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def terraform() -> Terraform:
     tf = Terraform.find()
     if tf is None:
@@ -40,8 +40,10 @@ def terraform() -> Terraform:
     return tf
 
 
-@pytest.fixture
-def applied(tmp_path: Path, terraform: Terraform) -> tuple[Path, bytes]:
+@pytest.fixture(scope="module")
+def applied(tmp_path_factory: pytest.TempPathFactory, terraform: Terraform) -> tuple[Path, bytes]:
+    """Applied once for the module (the sandboxes copy it; nothing writes to it)."""
+    tmp_path = tmp_path_factory.mktemp("shared")
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
     (repo / "main.tf").write_text(MAIN)
