@@ -91,12 +91,39 @@ def test_footprints(index: SourceIndex) -> None:
         {"aws_s3_bucket.b"},
         {"aws_s3_bucket.b"},
     )
+    # At the end of a block: still inside it.
+    tail = prints.of(
+        _edit(index, "main.tf", "size              = 8\n", "size = 8\n  iops = 3\n"), []
+    )
+    assert (tail.local, tail.claims) == (True, {"aws_ebs_volume.scratch"})
+    # A new file of import and resource blocks; a block removed for a `removed` block.
+    imported = prints.of(
+        {
+            "imported.tf": 'import {\n  to = aws_s3_bucket.i\n  id = "i"\n}\n\n'
+            'resource "aws_s3_bucket" "i" {\n  bucket = "i"\n}\n'
+        },
+        [],
+    )
+    assert (imported.local, imported.claims) == (True, {"aws_s3_bucket.i"})
+    key_block = index.resources["aws_kms_key.k"].span.of(index.texts["main.tf"])
+    removed = prints.of(
+        _edit(index, "main.tf", key_block, "removed {\n  from = aws_kms_key.k\n}"),
+        ["aws_kms_key.k"],
+    )
+    assert (removed.local, removed.claims, removed.names) == (
+        True,
+        {"aws_kms_key.k"},
+        {"aws_kms_key.k"},
+    )
+    # Removing a block that is not a resource is not local.
+    module_block = index.modules[()].calls["net"].block.span.of(index.texts["main.tf"])
+    assert not prints.of(_edit(index, "main.tf", module_block, ""), []).local
     # A variable reaches any address: planned alone.
     variable = prints.of(_edit(index, "main.tf", '"dev"', '"prod"'), [])
     assert not variable.local
     local = prints.of({"main.tf": MAIN + "\nlocals {\n  x = 1\n}\n"}, [])
     assert not local.local
-    assert not prints.of({"extra.tf": 'resource "aws_s3_bucket" "c" {}\n'}, []).local
+    assert not prints.of({"extra.tf": 'output "x" {\n  value = 1\n}\n'}, []).local
 
 
 def test_layers_keep_apart_what_shares_an_address_or_a_reference(index: SourceIndex) -> None:

@@ -72,6 +72,27 @@ def config_of(address: str) -> str:
         return re.sub(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]', "", address)
 
 
+def _code(text: str) -> bool:
+    """Anything but blank lines and comments."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if (stripped and not _NEUTRAL.match(stripped)) or stripped == "}":
+            return True
+    return False
+
+
+def _lines(old: str, start: int, end: int, text: str) -> tuple[int, int, str]:
+    """The region widened to whole lines (the widening is common to both texts: it comes
+    from the shared prefix and suffix), so a replaced block's header is not cut mid-word."""
+    back = start - (old.rfind("\n", 0, start) + 1)
+    if end == 0 or old[end - 1] == "\n":
+        stop = end  # already at a line start
+    else:
+        stop = old.find("\n", end)
+        stop = len(old) if stop < 0 else stop
+    return start - back, stop, old[start - back : start] + text + old[end:stop]
+
+
 def _region(old: str, new: str) -> tuple[int, int, str]:
     limit = min(len(old), len(new))
     p = 0
@@ -110,13 +131,19 @@ class Footprints:
         local = True
         for file, new in sorted(files.items()):
             old = self.index.texts.get(file)
-            if old is None:  # a new file
+            if old is None:  # a new file: local if it only adds resources, imports, removals
                 edits.append(Edit(file, 0, 0, new))
-                local = False
+                texts.append(new)
+                added = self._added(file, new)
+                if added is None:
+                    local = False
+                else:
+                    claims.update(added[0])
+                    names.update(added[1])
                 continue
             if old == new:
                 continue
-            start, end, text = _region(old, new)
+            start, end, text = _lines(old, *_region(old, new))
             edits.append(Edit(file, start, end, text))
             texts.append(text)
             blocks = self._by_file.get(file, ())
@@ -130,16 +157,37 @@ class Footprints:
                 claims.update(keys)
                 names.add(".".join(block.labels[:2]))
                 texts.append(block.span.of(old))
-            elif not inside and not old[start:end].strip():
-                added = self._added(file, text)
-                if added is None:
-                    local = False
-                    continue
-                more_claims, more_names = added
-                claims.update(more_claims)
-                names.update(more_names)
-            else:
+                continue
+            if inside:
                 local = False
+                continue
+            # Between top-level blocks: whole resource blocks removed, new ones added. The
+            # shared prefix and suffix may end inside a removed block ("re" of resource and
+            # removed, its closing brace): widened to the whole blocks it cuts.
+            cut = [b for b in blocks if b.span.start < end and start < b.span.end]
+            if cut:
+                wide_start = min(start, *(b.span.start for b in cut))
+                wide_end = max(end, *(b.span.end for b in cut))
+                text = old[wide_start:start] + text + old[end:wide_end]
+                start, end, text = _lines(old, wide_start, wide_end, text)
+                edits[-1] = Edit(file, start, end, text)
+            gone = [b for b in blocks if start <= b.span.start and b.span.end <= end]
+            rest = old[start:end]
+            for b in sorted(gone, key=lambda b: b.span.start, reverse=True):
+                rest = rest[: b.span.start - start] + rest[b.span.end - start :]
+            added = self._added(file, text)
+            if added is None or any(b.type != "resource" for b in gone) or _code(rest):
+                local = False
+                continue
+            for b in gone:
+                keys = self._addresses.get((file, b.span.start), [])
+                if not keys:
+                    local = False
+                claims.update(keys)
+                names.add(".".join(b.labels[:2]))
+                texts.append(b.span.of(old))
+            claims.update(added[0])
+            names.update(added[1])
         return Footprint(tuple(edits), frozenset(claims), frozenset(names), tuple(texts), local)
 
     def _added(self, file: str, text: str) -> tuple[set[str], set[str]] | None:
