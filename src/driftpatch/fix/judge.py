@@ -29,8 +29,12 @@ what the next apply would do. The sandbox:
   recorded and a codify cannot be judged by the plan (see `fix/verification.py`).
 - **One working copy per candidate**, made from the initialised one: its Terraform files are
   copied, everything else (including `.terraform`, so providers are shared) is a symlink. The
-  candidates (the unpatched baseline, each patch alone, all default patches together) are
-  planned in a bounded pool: each plan is a provider process and ~1 CPU.
+  candidates (the unpatched baseline, layers of patches on disjoint addresses combined
+  (fix/batch.py) or single patches, all default patches together) are planned in a pool bounded
+  by the cores: each plan is a provider process and ~1 CPU.
+- **One per scan.** `SharedSandbox` builds it at first use: the long-tail refresh plans on it
+  against the recorded state, verification then refreshes it (`ensure_refreshed`), so a scan
+  runs `terraform init` once.
 
 A successful `plan` implies `validate`: Terraform validates the whole configuration before it
 plans; `validate -json` runs on its own only where no plan can (no state) or to tell a
