@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import socket
+import sys
 import tempfile
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -73,7 +74,60 @@ class EmbeddedAws:
             return bytes(resp.read())
 
     def reset(self) -> None:
+        """Make the server as fresh as a new one: every service's backend is gone.
+
+        moto's own reset is not, once its Auto Scaling backend exists: resetting a backend
+        re-runs its constructor, and Auto Scaling's looks up the EC2, ELB and ELBv2 backends of
+        its region. When EC2 was used before Auto Scaling (the usual order: a stack, then a
+        scan), EC2 has already been reset and dropped by then, so the lookup builds a new EC2
+        backend, its default VPC, subnets and security group drawing ids from the random
+        generator, and moto no longer tracks it for the next reset. A replay seeded after such
+        a reset (`worlds.deploy`) then finds those objects made *before* its seed, every id
+        differs from the recording, and the world is refused. Here the backends re-made during
+        the reset are dropped too, so `reset` + `seed` always starts from the same point.
+        """
+        if self._in_process():
+            from moto.core.base_backend import BackendDict, backend_lock
+
+            # Every backend moto tracks now; after its reset each must be empty again. (The
+            # lock is moto's; its server thread takes it for the reset, so not held across.)
+            with backend_lock:
+                tracked: list[Any] = list(BackendDict._instances)  # type: ignore[misc]
+            self.moto_api("reset")
+            with backend_lock:
+                for backends in tracked:
+                    backends.clear()  # those a dependent's constructor re-made (see above)
+            return
+        # Another process's moto: let Auto Scaling be the first backend moto tracks, so its
+        # next reset finds the backends its constructor looks up still there (re-made by the
+        # first reset, or made now), and the same reset then drops them after it.
         self.moto_api("reset")
+        self._touch_autoscaling()
+        self.moto_api("reset")
+
+    def _in_process(self) -> bool:
+        """Whether the server's backends live in this process (`embedded_aws()`'s server)."""
+        server_module = sys.modules.get("moto.server")
+        threaded = getattr(server_module, "ThreadedMotoServer", None)
+        return threaded is not None and isinstance(self._server, threaded)
+
+    def _touch_autoscaling(self) -> None:
+        """One DescribeAutoScalingGroups (moto checks no signature, only the credential scope
+        that names the service and region)."""
+        req = urllib.request.Request(
+            self.endpoint_url,
+            data=b"Action=DescribeAutoScalingGroups&Version=2011-01-01",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Authorization": (
+                    "AWS4-HMAC-SHA256 Credential=testing/20240101/"
+                    f"{DEFAULT_REGION}/autoscaling/aws4_request, "
+                    "SignedHeaders=host, Signature=0"
+                ),
+            },
+        )
+        with urllib.request.urlopen(req, timeout=120) as resp:
+            resp.read()
 
     def stop(self) -> None:
         self._server.stop()

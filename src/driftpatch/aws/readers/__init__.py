@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 @functools.cache
 def _registry() -> tuple[Reader, ...]:
     from driftpatch.aws.readers.account import READERS as ACCOUNT_READERS
+    from driftpatch.aws.readers.autoscaling import AutoScalingReader
     from driftpatch.aws.readers.cloudwatch import CloudWatchReader
     from driftpatch.aws.readers.dynamodb import DynamoDbReader
     from driftpatch.aws.readers.ec2 import Ec2Reader
@@ -72,6 +73,7 @@ def _registry() -> tuple[Reader, ...]:
         ElbClassicReader(),
         VolumeAttachmentReader(),
         EbsSnapshotReader(),
+        AutoScalingReader(),
     )
 
 
