@@ -165,6 +165,15 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 
 
+# readers-compute: key pairs, VPN and customer gateways (aws/readers/ec2_extra.py; its network
+# interfaces use DescribeNetworkInterfaces, listed above).
+ALLOWED["ec2"] = ALLOWED["ec2"] | {
+    "DescribeCustomerGateways",
+    "DescribeKeyPairs",
+    "DescribeVpnGateways",
+}
+
+
 def is_allowed(service: str, operation: str) -> bool:
     return operation in ALLOWED.get(service, frozenset())
 

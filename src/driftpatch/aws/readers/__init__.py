@@ -34,6 +34,7 @@ def _registry() -> tuple[Reader, ...]:
     from driftpatch.aws.readers.dynamodb import DynamoDbReader
     from driftpatch.aws.readers.ec2 import Ec2Reader
     from driftpatch.aws.readers.ec2_attachments import VolumeAttachmentReader
+    from driftpatch.aws.readers.ec2_extra import Ec2ExtraReader
     from driftpatch.aws.readers.ec2_snapshots import EbsSnapshotReader
     from driftpatch.aws.readers.ecr import EcrReader
     from driftpatch.aws.readers.elb import ElbClassicReader, ElbV2Reader
@@ -74,6 +75,7 @@ def _registry() -> tuple[Reader, ...]:
         VolumeAttachmentReader(),
         EbsSnapshotReader(),
         AutoScalingReader(),
+        Ec2ExtraReader(),
     )
 
 
