@@ -13,7 +13,7 @@ import dataclasses
 import os
 import shlex
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ from driftpatch.drift.detect import (
 )
 from driftpatch.drift.ignore import DEFAULT_NAME, IgnoreList
 from driftpatch.drift.refresh import Refreshed, from_refresh, paths_from_mask, plan_drift
-from driftpatch.errors import AwsError, DriftpatchError, TerraformInputError
+from driftpatch.errors import AwsError, DriftpatchError, InputError, TerraformInputError
 from driftpatch.fix.judge import Sandbox, SandboxError
 from driftpatch.fix.ownership import Separate
 from driftpatch.fix.remedies import plan_remedies
@@ -83,7 +83,8 @@ from driftpatch.terraform.state import (
 # boto3 and the readers load only when a scan reads AWS (or a snapshot): `check`, the PR job,
 # never imports them, and starts in a fraction of the time (tests/cli/test_startup.py).
 if TYPE_CHECKING:
-    from driftpatch.aws.session import AwsSession
+    from driftpatch.aws.roles import RoleRequest
+    from driftpatch.aws.session import AwsSession, TemporaryCredentials
 
 
 def _now() -> str:
@@ -547,14 +548,22 @@ def _plan_instances(plan: Plan) -> list[StateInstance]:
     ]
 
 
-def session_for(config: Config, profile: str | None = None) -> AwsSession:
+def session_for(
+    config: Config,
+    profile: str | None = None,
+    *,
+    credentials: TemporaryCredentials | None = None,
+    region: str | None = None,
+) -> AwsSession:
     """The AWS session a run's options ask for (timeouts, retries, deadline); `profile`
-    instead of the first --profile (another account)."""
+    instead of the first --profile (another account), or an assumed role's `credentials`
+    (then no profile: `region` stands in for the one a profile would name)."""
     from driftpatch.aws.session import AwsSession, RetryPolicy
 
     return AwsSession(
-        profile=profile or config.profile,
-        region=config.regions[0] if config.regions else None,
+        profile=None if credentials is not None else profile or config.profile,
+        credentials=credentials,
+        region=config.regions[0] if config.regions else region,
         endpoint_url=config.endpoint_url,
         connect_timeout=config.connect_timeout_s,
         read_timeout=config.read_timeout_s,
@@ -576,7 +585,127 @@ def _take(session: AwsSession, regions: Sequence[str], config: Config) -> Invent
         return Inventory((), tuple(regions), errors=(ScanError("aws", str(exc)),))
 
 
-# Where a finding is: an address (state instance) or a live object's (type, id) -> account.
+def _role_requests(config: Config) -> tuple[RoleRequest, ...]:
+    """The roles `--role-arn` names, checked before any AWS call (bad ones: exit 2)."""
+    if not config.role_arns:
+        return ()
+    from driftpatch.aws.roles import RoleRequest, check_request
+
+    if len(config.profiles) > 1:
+        raise InputError(
+            "--role-arn reads the roles' accounts with the credentials of one --profile "
+            f"(or the default chain), not {len(config.profiles)}: read more accounts with "
+            "more --role-arn"
+        )
+    return tuple(
+        check_request(
+            RoleRequest(arn, config.role_session_name, config.external_id, config.role_duration_s)
+        )
+        for arn in dict.fromkeys(config.role_arns)
+    )
+
+
+@dataclass(frozen=True)
+class Reached:
+    """One account a scan reads: its session and, where known before any read (a role's ARN
+    names it), its id; or, for a role that could not be assumed, the error instead."""
+
+    session: AwsSession | None
+    account_id: str | None = None
+    error: ScanError | None = None
+    credentials: TemporaryCredentials | None = None
+
+
+def _reach(config: Config, session: AwsSession, roles: Sequence[RoleRequest]) -> list[Reached]:
+    """The accounts to read: one per --profile (the first is `session`), or one per role,
+    assumed with `session`'s credentials. A role that cannot be assumed is a value: its
+    account is reported as not read and the others are read."""
+    if not roles:
+        others = (session_for(config, p) for p in config.profiles[1:])
+        return [Reached(s) for s in (session, *others)]
+    from driftpatch.aws.roles import assume
+
+    out = []
+    for role in roles:
+        got = assume(session, role, _s3_region(session))
+        if got.credentials is None:
+            error = ScanError("sts", got.error or f"cannot assume {role.arn}")
+            out.append(Reached(None, role.account, error))
+            continue
+        assumed = session_for(config, credentials=got.credentials, region=session.default_region)
+        out.append(Reached(assumed, role.account, credentials=got.credentials))
+    return out
+
+
+def _identified(session: AwsSession) -> str | None:
+    """The session's account, or None when it cannot be identified (the inventory then
+    records why, as with one account)."""
+    try:
+        return session.account_id()
+    except AwsError:
+        return None
+
+
+def _read_accounts(
+    config: Config,
+    reached: Sequence[Reached],
+    regions: Sequence[str],
+    instances: Sequence[StateInstance],
+) -> list[Inventory]:
+    """One inventory per account. Without --region, each account of several is read only in
+    the regions its own state instances name (all of `regions` when they name none: global
+    types only): unmanaged objects are looked for where the states cover, not in every region
+    of every account. An account not reached gets an inventory holding only its error, every
+    type incomplete: its instances are `unread`, never `missing`."""
+    from driftpatch.aws.readers import READERS
+
+    if len(reached) == 1 and reached[0].session is not None:
+        return [_take(reached[0].session, regions, config)]
+    known = [r.account_id or (_identified(r.session) if r.session else None) for r in reached]
+    home = _home([a for a in known if a], instances)
+    out = []
+    for r, account in zip(reached, known, strict=True):
+        mine = list(regions)
+        if not config.regions and account is not None:
+            named = {i.region for i in instances if i.region and home(i) == account}
+            mine = [g for g in regions if g in named] or mine
+        if r.session is None:
+            out.append(
+                Inventory(
+                    (),
+                    tuple(mine),
+                    account_id=account,
+                    errors=(r.error,) if r.error else (),
+                    incomplete=frozenset((t, GLOBAL) for rd in READERS for t in rd.types),
+                )
+            )
+        else:
+            out.append(_take(r.session, mine, config))
+    return out
+
+
+def _home(
+    read: Sequence[str | None], instances: Sequence[StateInstance]
+) -> Callable[[StateInstance], str | None]:
+    """Which read account a state instance is compared in: the one its ARNs name, else the
+    one most of its state file's ARNs name, else the first account read."""
+    votes: dict[str, collections.Counter[str]] = {}
+    for inst in instances:
+        acct = account_of(inst.attributes)
+        if acct is not None:
+            votes.setdefault(inst.origin, collections.Counter())[acct] += 1
+
+    def home(inst: StateInstance) -> str | None:
+        acct = account_of(inst.attributes)
+        if acct is None and inst.origin in votes:
+            acct = votes[inst.origin].most_common(1)[0][0]
+        return acct if acct in read else (read[0] if read else None)
+
+    return home
+
+
+# Where a finding is -> account: a state instance's (address, id), its address where no other
+# account's state holds it, or a live object's (type, id).
 Accounts = Mapping[str | tuple[str, str], str]
 
 
@@ -591,25 +720,14 @@ def _detect_accounts(
 
     if len(inventories) == 1:
         return inventories[0], detect(instances, inventories[0], readers=READERS), {}
-    read = [inv.account_id for inv in inventories]
-    votes: dict[str, collections.Counter[str]] = {}
-    for inst in instances:
-        acct = account_of(inst.attributes)
-        if acct is not None:
-            votes.setdefault(inst.origin, collections.Counter())[acct] += 1
-
-    def home(inst: StateInstance) -> str | None:
-        acct = account_of(inst.attributes)
-        if acct is None and inst.origin in votes:
-            acct = votes[inst.origin].most_common(1)[0][0]
-        return acct if acct in read else read[0]
-
+    home = _home([inv.account_id for inv in inventories], instances)
     findings: list[Finding] = []
     statuses: dict[str, ResourceStatus] = {}
     matched: dict[str, LiveResource] = {}
     unmanaged: list[LiveResource] = []
     by_origin: dict[tuple[str, str], ResourceStatus] = {}
     accounts: dict[str | tuple[str, str], str] = {}
+    ambiguous: set[str] = set()
     for inv in inventories:
         mine = [i for i in instances if home(i) == inv.account_id]
         result = detect(mine, inv, readers=READERS)
@@ -621,8 +739,13 @@ def _detect_accounts(
         matched.update(result.matched)
         unmanaged.extend(result.unmanaged)
         if inv.account_id:
-            accounts.update({str(i.address): inv.account_id for i in mine})
+            for i in mine:  # two states may hold one address (the same stack, two accounts)
+                accounts[(str(i.address), i.id or "")] = inv.account_id
+                if accounts.setdefault(str(i.address), inv.account_id) != inv.account_id:
+                    ambiguous.add(str(i.address))
             accounts.update({(r.type, r.id): inv.account_id for r in inv.resources})
+    for address in ambiguous:
+        del accounts[address]
     calls: collections.Counter[str] = collections.Counter()
     for inv in inventories:
         calls.update(inv.calls)
@@ -647,7 +770,9 @@ def _detect_accounts(
 def _mark_accounts(findings: Sequence[Finding], accounts: Accounts) -> list[Finding]:
     out = []
     for f in findings:
-        acct = accounts.get(f.address) if f.address else None
+        acct = None
+        if f.address:
+            acct = accounts.get((f.address, f.resource_id or "")) or accounts.get(f.address)
         if acct is None and f.resource_id:
             acct = accounts.get((f.resource_type, f.resource_id))
         out.append(dataclasses.replace(f, account=acct) if acct else f)
@@ -663,6 +788,7 @@ def scan(config: Config) -> Report:
     plan = _load_plan(config)
     ignore = _ignore_list(config)
     job = _start_checkov(config, index)
+    roles = _role_requests(config)
     session = session_for(config)
     states = read_states(config.states, s3_client=lambda: session.client("s3", _s3_region(session)))
     instances: list[StateInstance] = [i for s in states for i in s.resources]
@@ -670,13 +796,17 @@ def scan(config: Config) -> Report:
         instances = _plan_instances(plan)
     regions = _regions(config, instances, session, index)
     inventories: list[Inventory]
+    reached: list[Reached] = []
     if config.live_snapshot is not None:
         inventories = [Inventory.load(config.live_snapshot)]
     else:
-        sessions = [session, *(session_for(config, p) for p in config.profiles[1:])]
-        inventories = [_take(s, regions, config) for s in sessions]
+        reached = _reach(config, session, roles)
+        inventories = _read_accounts(config, reached, regions, instances)
     inventory, drift, accounts = _detect_accounts(instances, inventories)
-    settings = _verify_settings(config, session, live=config.live_snapshot is None, states=states)
+    role = reached[0].credentials if len(reached) == 1 else None
+    settings = _verify_settings(
+        config, session, live=config.live_snapshot is None, states=states, role=role
+    )
     drift, refreshed, refresh_errors, refresh_warnings = _refresh_long_tail(
         config, index, instances, drift, settings
     )
@@ -781,11 +911,17 @@ def scan(config: Config) -> Report:
 
 
 def _verify_settings(
-    config: Config, session: AwsSession | None, *, live: bool, states: Sequence[State] = ()
+    config: Config,
+    session: AwsSession | None,
+    *,
+    live: bool,
+    states: Sequence[State] = (),
+    role: TemporaryCredentials | None = None,
 ) -> Settings:
     """What Terraform verification needs from the scan: the one state it read (re-read as
     bytes: the scan parsed it), whether live AWS was read (then the sandbox refreshes once), and
-    the AWS settings given on the command line, passed on as the environment Terraform reads."""
+    the AWS settings given on the command line, passed on as the environment Terraform reads
+    (the one `--role-arn`'s credentials: Terraform refreshes in the account the scan read)."""
     state: bytes | None = None
     note = ""
     refs = list(config.states)
@@ -811,7 +947,11 @@ def _verify_settings(
     env: dict[str, str] = {}
     if config.endpoint_url:
         env["AWS_ENDPOINT_URL"] = config.endpoint_url
-    if config.profile:
+    if role is not None:
+        env["AWS_ACCESS_KEY_ID"] = role.access_key_id
+        env["AWS_SECRET_ACCESS_KEY"] = role.secret_access_key
+        env["AWS_SESSION_TOKEN"] = role.session_token
+    elif config.profile:
         env["AWS_PROFILE"] = config.profile
     if config.regions:
         env["AWS_REGION"] = config.regions[0]

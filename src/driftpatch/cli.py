@@ -419,6 +419,34 @@ def scan(
             "compared in the account its ARNs (or its state file's) name.",
         ),
     ] = None,
+    role_arn: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--role-arn",
+            metavar="ARN",
+            help="Repeatable: one IAM role per account to read, assumed (sts:AssumeRole) with "
+            "the credentials of --profile or the default chain; each state instance is "
+            "compared in the account its ARNs (or its state file's) name.",
+        ),
+    ] = None,
+    external_id: Annotated[
+        str | None,
+        typer.Option("--external-id", metavar="ID", help="External id for every --role-arn."),
+    ] = None,
+    role_session_name: Annotated[
+        str,
+        typer.Option(
+            "--role-session-name", metavar="NAME", help="Session name of every --role-arn."
+        ),
+    ] = "driftpatch",
+    role_duration: Annotated[
+        int,
+        typer.Option(
+            "--role-duration",
+            metavar="SECONDS",
+            help="How long the --role-arn credentials last (900-43200; not refreshed).",
+        ),
+    ] = 3600,
     endpoint_url: Annotated[str | None, typer.Option("--endpoint-url", metavar="URL")] = None,
     live: Annotated[
         Path | None,
@@ -488,6 +516,10 @@ def scan(
         var_files=tuple(var_file or ()),
         regions=tuple(region or ()),
         profiles=tuple(dict.fromkeys(profile or ())),
+        role_arns=tuple(dict.fromkeys(role_arn or ())),
+        external_id=external_id,
+        role_session_name=role_session_name,
+        role_duration_s=role_duration,
         endpoint_url=_endpoint_url(endpoint_url),
         live_snapshot=live,
         ignore_file=ignore_file,

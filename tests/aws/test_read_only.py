@@ -10,7 +10,7 @@ import botocore.session
 import pytest
 from botocore import xform_name
 
-from driftpatch.aws.allowlist import ALLOWED, READ_ONLY_PREFIXES, is_allowed
+from driftpatch.aws.allowlist import ALLOWED, CREDENTIAL_CALLS, READ_ONLY_PREFIXES, is_allowed
 from driftpatch.aws.session import AwsSession
 from driftpatch.errors import ReadOnlyViolation
 from driftpatch.terraform.state import default_s3_client
@@ -51,6 +51,8 @@ def test_every_allowed_operation_is_a_real_read_of_its_service() -> None:
         real = set(models[service].values())
         for op in operations:
             assert op in real, f"{service}:{op} is not an operation of {service}"
+            if op in CREDENTIAL_CALLS.get(service, ()):
+                continue  # sts:AssumeRole (`scan --role-arn`): the one named exception
             assert op.startswith(READ_ONLY_PREFIXES), f"{service}:{op} is not named as a read"
             assert "Token" not in op and "Credential" not in op, f"{service}:{op} mints"
 
@@ -78,8 +80,25 @@ def test_the_code_calls_only_allowed_operations_and_every_allowed_one_is_used() 
         allowed = {pair for pair in ops if is_allowed(*pair)}
         assert allowed, f"{word} is called but allowed for no service: add it or drop the call"
         called |= allowed
+    for svc, ops in CREDENTIAL_CALLS.items():  # not read-prefixed: looked for by name
+        called |= {(svc, op) for op in ops if xform_name(op) in _all_words()}
     listed = {(svc, op) for svc, ops in ALLOWED.items() for op in ops}
     assert listed - called == set(), "allowed but never called: keep the list minimal"
+
+
+def test_the_only_non_read_is_assume_role() -> None:
+    assert {"sts": frozenset({"AssumeRole"})} == CREDENTIAL_CALLS
+    assert is_allowed("sts", "AssumeRole")
+    for op in ("AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "GetSessionToken"):
+        assert not is_allowed("sts", op)
+
+
+def _all_words() -> set[str]:
+    words: set[str] = set()
+    for path in SRC.rglob("*.py"):
+        if path.name not in NOT_SCANNING:
+            words |= set(re.findall(r"\b[a-z][a-z0-9_]*\b", path.read_text(encoding="utf-8")))
+    return words
 
 
 @pytest.mark.parametrize(("service", "op", "kwargs"), MINTING + WRITES)
