@@ -13,7 +13,7 @@ import dataclasses
 import os
 import shlex
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -1230,3 +1230,120 @@ def check(config: Config) -> Report:
         warnings=_plan_warnings(plan),
         suppressed=hidden,
     )
+
+
+# -- inventory and patch -----------------------------------------------------------------------
+
+
+def inventory(config: Config, types: Collection[str] | None = None) -> Inventory:
+    """Every covered type (or only `types`) read from AWS in `config.regions` (else the
+    session's region), for `scan --live`. Types without a reader are bad input (InputError,
+    before any AWS call); failed reads are the inventory's errors, never an exception."""
+    from driftpatch.aws.inventory import take_inventory
+    from driftpatch.aws.readers import covered_types
+
+    if types is not None:
+        unknown = sorted(set(types) - covered_types())
+        if unknown:
+            covered = ", ".join(sorted(covered_types()))
+            raise InputError(f"no reader for {', '.join(unknown)} (covered: {covered})")
+    session = session_for(config)
+    default = [session.default_region] if session.default_region else []
+    regions = list(dict.fromkeys(config.regions or default))
+    return take_inventory(session, regions, types=types)
+
+
+@dataclass(frozen=True)
+class PatchRun:
+    """What `patch REPORT.json` did (`--apply`) or would do: for the CLI to show.
+
+    `notes`: an interrupted earlier run rolled back first (fix/journal.py); `selected`: how many
+    patches the selection kept (0: nothing to do); `diff`: the preview, one unified diff over
+    every file the patches change; `written`: the files `--apply` wrote, `unverified` how many of
+    its patches were not verified; `interrupted`: SIGINT/SIGTERM during `--apply` (everything
+    rolled back), the signal number and the line saying so."""
+
+    notes: tuple[str, ...] = ()
+    selected: int = 0
+    diff: str = ""
+    written: tuple[str, ...] = ()
+    unverified: int = 0
+    interrupted: tuple[int, str] | None = None
+
+
+def patch(
+    report: Path,
+    source: Path | None = None,
+    *,
+    apply: bool = False,
+    only: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+) -> PatchRun:
+    """Show a saved report's patches as one diff, or write them (`apply`), all or nothing.
+
+    Only existing .tf/.tfvars files inside the repository and new .tf files under `source`
+    (default: the current directory) are written, under a repository lock; a run interrupted
+    by SIGKILL is rolled back by the next one (driftpatch.fix.journal). A report naming a file
+    outside that, or whose files changed since, is refused as a whole (InputError/FixError)."""
+    from driftpatch.fix.apply import check_targets, plan_application
+    from driftpatch.fix.diff import unified
+    from driftpatch.fix.journal import ApplyInterrupted, RepoLock, commit, recover
+    from driftpatch.reportio import load_patches
+    from driftpatch.terraform.source import patch_root
+
+    patches = select_patches(load_patches(report), only, exclude)
+    source_root = (source or Path.cwd()).resolve()
+    if not source_root.is_dir():
+        raise InputError(f"--source {source}: not a directory")
+    root = patch_root(source_root)
+    check_targets(patches, root, source_root)  # before the lock: a refused report writes nothing
+    lock = RepoLock(root)
+    notes: list[str] = []
+    if not apply:
+        if lock.journal.exists():
+            with lock:
+                notes.append(recover(lock, root) or "")
+        if not patches:
+            return PatchRun(_notes(notes))
+        result = plan_application(patches, root, source_root)
+        diff = []
+        for rel in sorted(result.files):
+            path = root / rel
+            old = path.read_bytes().decode("utf-8") if path.is_file() else None
+            diff.append(unified(rel, old, result.files[rel]))
+        return PatchRun(_notes(notes), len(patches), diff="".join(diff))
+    with lock:
+        notes.append(recover(lock, root) or "")
+        if not patches:
+            return PatchRun(_notes(notes))
+        result = plan_application(patches, root, source_root)
+        try:
+            written = commit(result, root, lock)
+        except ApplyInterrupted as exc:
+            return PatchRun(_notes(notes), len(patches), interrupted=(exc.signum, str(exc)))
+    unverified = sum(1 for p in patches if not p.verified)
+    return PatchRun(_notes(notes), len(patches), written=tuple(written), unverified=unverified)
+
+
+def _notes(lines: Iterable[str]) -> tuple[str, ...]:
+    return tuple(line for line in lines if line)
+
+
+def select_patches(
+    patches: Sequence[Patch], only: Sequence[str], exclude: Sequence[str]
+) -> list[Patch]:
+    """The patches of the findings named by `only` (without it: the default patch, what
+    `-o patch` wrote), minus `exclude`'s.
+
+    A patch serves every finding it lists: `only` keeps it if it serves one named finding,
+    `exclude` drops it if it serves any excluded one. An id no patch serves is bad usage.
+    `only` is how a patch left out of the default one (unverified, replacing) is applied."""
+    known = {fid for p in patches for fid in p.finding_ids}
+    for fid in (*only, *exclude):
+        if fid not in known:
+            raise InputError(f"no patch in the report serves finding {fid!r}")
+    if only:
+        kept = [p for p in patches if set(p.finding_ids) & set(only)]
+    else:
+        kept = [p for p in patches if p.in_default_patch]
+    return [p for p in kept if not set(p.finding_ids) & set(exclude)]
