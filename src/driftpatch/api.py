@@ -657,8 +657,6 @@ def _read_accounts(
     types only): unmanaged objects are looked for where the states cover, not in every region
     of every account. An account not reached gets an inventory holding only its error, every
     type incomplete: its instances are `unread`, never `missing`."""
-    from driftpatch.aws.readers import READERS
-
     if len(reached) == 1 and reached[0].session is not None:
         return [_take(reached[0].session, regions, config)]
     known = [r.account_id or (_identified(r.session) if r.session else None) for r in reached]
@@ -669,19 +667,22 @@ def _read_accounts(
         if not config.regions and account is not None:
             named = {i.region for i in instances if i.region and home(i) == account}
             mine = [g for g in regions if g in named] or mine
-        if r.session is None:
-            out.append(
-                Inventory(
-                    (),
-                    tuple(mine),
-                    account_id=account,
-                    errors=(r.error,) if r.error else (),
-                    incomplete=frozenset((t, GLOBAL) for rd in READERS for t in rd.types),
-                )
-            )
-        else:
-            out.append(_take(r.session, mine, config))
+        out.append(_unreached(r, mine) if r.session is None else _take(r.session, mine, config))
     return out
+
+
+def _unreached(reached: Reached, regions: Sequence[str]) -> Inventory:
+    """The inventory of an account whose role could not be assumed: its error, and every
+    type incomplete, so that nothing there is `missing` or unmanaged."""
+    from driftpatch.aws.readers import READERS
+
+    return Inventory(
+        (),
+        tuple(regions),
+        account_id=reached.account_id,
+        errors=(reached.error,) if reached.error else (),
+        incomplete=frozenset((t, GLOBAL) for reader in READERS for t in reader.types),
+    )
 
 
 def _home(
@@ -1247,9 +1248,17 @@ def inventory(config: Config, types: Collection[str] | None = None) -> Inventory
         if unknown:
             covered = ", ".join(sorted(covered_types()))
             raise InputError(f"no reader for {', '.join(unknown)} (covered: {covered})")
+    roles = _role_requests(config)
+    if len(roles) > 1:
+        raise InputError("inventory reads one account: give --role-arn once (a snapshot each)")
     session = session_for(config)
     default = [session.default_region] if session.default_region else []
     regions = list(dict.fromkeys(config.regions or default))
+    if roles:
+        (reached,) = _reach(config, session, roles)
+        if reached.session is None:  # not assumed: a snapshot of nothing, saying why
+            return _unreached(reached, regions)
+        session = reached.session
     return take_inventory(session, regions, types=types)
 
 

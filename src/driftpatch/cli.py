@@ -604,6 +604,17 @@ def inventory(
         typer.Option("--types", metavar="T,...", help="Only these Terraform types."),
     ] = None,
     profile: Annotated[str | None, typer.Option("--profile", metavar="P")] = None,
+    role_arn: Annotated[
+        str | None,
+        typer.Option(
+            "--role-arn",
+            metavar="ARN",
+            help="Read the account of this IAM role, assumed with --profile's credentials.",
+        ),
+    ] = None,
+    external_id: Annotated[
+        str | None, typer.Option("--external-id", metavar="ID", help="For --role-arn.")
+    ] = None,
     endpoint_url: Annotated[str | None, typer.Option("--endpoint-url", metavar="URL")] = None,
     deadline: DeadlineOpt = DEFAULT_DEADLINE,
 ) -> None:
@@ -616,6 +627,8 @@ def inventory(
     config = Config(
         regions=tuple(region or ()),
         profiles=(profile,) if profile else (),
+        role_arns=(role_arn,) if role_arn else (),
+        external_id=external_id,
         endpoint_url=_endpoint_url(endpoint_url),
         deadline_s=deadline,
     )

@@ -225,3 +225,26 @@ def test_bad_role_options_are_usage_errors(
     state.write_text(json.dumps(_state(A, "https://x/q", "a")))
     proc = run_cli("scan", "--state", str(state), *args, "--no-checkov", cwd=tmp_path, drop=DROP)
     assert message in one_error_line(proc)
+
+
+def test_inventory_reads_the_role_account(
+    two_accounts: dict[str, Path], deny_b: FaultProxy, tmp_path: Path
+) -> None:
+    """`inventory --role-arn` snapshots the role's account; refused, a snapshot of nothing
+    that says why (exit 3)."""
+    out = tmp_path / "snap.json"
+    args = ("inventory", "--region", WEST, "--types", "aws_sqs_queue", "-o", str(out))
+    proc = run_cli(*args, "--role-arn", ROLE.format(A), cwd=tmp_path, drop=DROP)
+    assert proc.returncode == 0, proc.stderr
+    snapshot = json.loads(out.read_text())
+    assert snapshot["account_id"] == A
+    assert sorted(r["id"].rsplit("/", 1)[-1] for r in snapshot["resources"]) == [f"stray-{WEST}"]
+    proc = run_cli(
+        *args, "--role-arn", ROLE.format(B), "--endpoint-url", deny_b.url, cwd=tmp_path, drop=DROP
+    )
+    assert proc.returncode == 3, proc.stderr
+    assert json.loads(out.read_text())["resources"] == []
+    assert proc.stderr.splitlines()[-1] == (
+        f"driftpatch: skipped sts: cannot assume {ROLE.format(B)}: AssumeRole: AccessDenied: "
+        "Access Denied"
+    )
