@@ -804,6 +804,10 @@ def scan(config: Config) -> Report:
         reached = _reach(config, session, roles)
         inventories = _read_accounts(config, reached, regions, instances)
     inventory, drift, accounts = _detect_accounts(instances, inventories)
+    if roles and reached:  # the assuming session's calls (AssumeRole, S3 states) count too
+        calls = collections.Counter(inventory.calls)
+        calls.update(session.calls())
+        inventory = dataclasses.replace(inventory, calls=dict(sorted(calls.items())))
     role = reached[0].credentials if len(reached) == 1 else None
     settings = _verify_settings(
         config, session, live=config.live_snapshot is None, states=states, role=role

@@ -154,6 +154,8 @@ def test_each_role_account_is_read_in_its_regions_and_marked(
     # Each account's stray queue in the region its state covers; not the other region's.
     assert strays == [(A, f"stray-{EAST}"), (B, f"stray-{WEST}")]
     assert report["inputs"]["regions"] == [WEST, EAST]
+    # Two AssumeRole (the assuming session) and one GetCallerIdentity per account, counted.
+    assert report["stats"]["api_calls"]["sts"] == 4
     roles = [r["status"] for r in report["resources"] if r["type"] == "aws_iam_role"]
     assert sorted(roles) == ["drifted", "in_sync"]
     # One AssumeRole per account, with the options given (moto keeps the expiry, not the
