@@ -164,6 +164,13 @@ ALLOWED: dict[str, frozenset[str]] = {
     "sts": frozenset({"GetCallerIdentity"}),
 }
 
+# -- layout (issue 11 item 5): --role-arn --------------------------------------------------------
+# Not a read, and allowed all the same: sts:AssumeRole changes nothing in any account; it returns
+# short-lived credentials for a role the user named (`scan --role-arn`), and every call made with
+# them passes this same guard. tests/aws/test_read_only.py lists it as the one exception.
+CREDENTIAL_CALLS: dict[str, frozenset[str]] = {"sts": frozenset({"AssumeRole"})}
+ALLOWED["sts"] = ALLOWED["sts"] | CREDENTIAL_CALLS["sts"]
+
 
 def is_allowed(service: str, operation: str) -> bool:
     return operation in ALLOWED.get(service, frozenset())
