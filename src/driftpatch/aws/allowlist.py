@@ -163,6 +163,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "ssm": frozenset({"DescribeParameters", "GetParameters", "ListTagsForResource"}),
     "sts": frozenset({"GetCallerIdentity"}),
 }
+# readers-misc: EKS, ACM, Lambda permissions.
+ALLOWED["eks"] = frozenset({"DescribeCluster", "ListClusters"})
+ALLOWED["acm"] = frozenset({"DescribeCertificate", "ListCertificates", "ListTagsForCertificate"})
+ALLOWED["lambda"] = ALLOWED["lambda"] | {"GetPolicy"}
 
 
 def is_allowed(service: str, operation: str) -> bool:
