@@ -84,6 +84,7 @@ def _validations(
                 }
             )
         emails.extend(str(e) for e in option.get("ValidationEmails") or [])
+    records.sort(key=lambda r: (str(r["domain_name"]), str(r["resource_record_name"])))
     return records, emails
 
 
@@ -134,7 +135,9 @@ def certificate_attributes(cert: Mapping[str, Any], tags: dict[str, str]) -> dic
             else []
         ),
         "status": pstr(cert.get("Status")),
-        "subject_alternative_names": [str(n) for n in cert.get("SubjectAlternativeNames") or []],
+        "subject_alternative_names": sorted(
+            {str(n) for n in cert.get("SubjectAlternativeNames") or []}
+        ),
         "tags": tags,
         "tags_all": dict(tags),
         "type": pstr(cert.get("Type")),

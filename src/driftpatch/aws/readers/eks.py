@@ -52,6 +52,11 @@ def map_tags(tags: Mapping[str, Any] | None) -> dict[str, str]:
     }
 
 
+def _set(values: Any) -> list[str]:
+    """A set of strings as Terraform writes it to state: sorted, without duplicates."""
+    return sorted({str(v) for v in values or []})
+
+
 def _block(value: Mapping[str, Any] | None, shape: Any) -> list[dict[str, JSON]]:
     """A MaxItems:1 block: `[]` when AWS has none, else the one element `shape` builds."""
     return [] if not value else [shape(value)]
@@ -66,7 +71,7 @@ def _access(a: Mapping[str, Any]) -> dict[str, JSON]:
 def _compute(c: Mapping[str, Any]) -> dict[str, JSON]:
     return {
         "enabled": bool(c.get("enabled")),
-        "node_pools": list(c.get("nodePools") or []),
+        "node_pools": _set(c.get("nodePools")),
         "node_role_arn": pstr(c.get("nodeRoleArn")),
     }
 
@@ -75,7 +80,7 @@ def _encryption(e: Mapping[str, Any]) -> dict[str, JSON]:
     provider = e.get("provider") or {}
     return {
         "provider": [{"key_arn": pstr(provider.get("keyArn"))}] if provider else [],
-        "resources": list(e.get("resources") or []),
+        "resources": _set(e.get("resources")),
     }
 
 
@@ -96,17 +101,17 @@ def _outpost(o: Mapping[str, Any]) -> dict[str, JSON]:
         "control_plane_placement": (
             [{"group_name": pstr(placement.get("groupName"))}] if placement else []
         ),
-        "outpost_arns": list(o.get("outpostArns") or []),
+        "outpost_arns": _set(o.get("outpostArns")),
     }
 
 
 def _remote(r: Mapping[str, Any]) -> dict[str, JSON]:
     return {
         "remote_node_networks": [
-            {"cidrs": list(n.get("cidrs") or [])} for n in r.get("remoteNodeNetworks") or []
+            {"cidrs": _set(n.get("cidrs"))} for n in r.get("remoteNodeNetworks") or []
         ],
         "remote_pod_networks": [
-            {"cidrs": list(n.get("cidrs") or [])} for n in r.get("remotePodNetworks") or []
+            {"cidrs": _set(n.get("cidrs"))} for n in r.get("remotePodNetworks") or []
         ],
     }
 
@@ -121,15 +126,15 @@ def _vpc(v: Mapping[str, Any]) -> dict[str, JSON]:
         "cluster_security_group_id": pstr(v.get("clusterSecurityGroupId")),
         "endpoint_private_access": bool(v.get("endpointPrivateAccess")),
         "endpoint_public_access": bool(v.get("endpointPublicAccess")),
-        "public_access_cidrs": list(v.get("publicAccessCidrs") or []),
-        "security_group_ids": list(v.get("securityGroupIds") or []),
-        "subnet_ids": list(v.get("subnetIds") or []),
+        "public_access_cidrs": _set(v.get("publicAccessCidrs")),
+        "security_group_ids": _set(v.get("securityGroupIds")),
+        "subnet_ids": _set(v.get("subnetIds")),
         "vpc_id": pstr(v.get("vpcId")),
     }
 
 
 def _log_types(logging: Mapping[str, Any] | None) -> list[str]:
-    """The provider's flattenLogging: the types of every enabled setup, in AWS's order."""
+    """The provider's flattenLogging: the types of every enabled setup."""
     return [
         str(t)
         for setup in (logging or {}).get("clusterLogging") or []
@@ -150,7 +155,7 @@ def cluster_attributes(c: Mapping[str, Any]) -> dict[str, JSON]:
         "cluster_id": c.get("id"),
         "compute_config": _block(c.get("computeConfig"), _compute),
         "created_at": rfc3339(c.get("createdAt")),
-        "enabled_cluster_log_types": _log_types(c.get("logging")),
+        "enabled_cluster_log_types": _set(_log_types(c.get("logging"))),
         "encryption_config": [_encryption(e) for e in c.get("encryptionConfig") or []][:1],
         "endpoint": pstr(c.get("endpoint")),
         "id": pstr(c.get("name")),

@@ -56,6 +56,7 @@ def acl_attributes(bucket: str, acl: Mapping[str, Any]) -> dict[str, JSON]:
         }
         for g in acl.get("Grants") or []
     ]
+    grants.sort(key=lambda g: (str(g["permission"]), str(g["grantee"])))  # a set: one order
     return {
         "access_control_policy": [
             {

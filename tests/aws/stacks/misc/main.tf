@@ -1,7 +1,8 @@
-# Oracle stack for the EKS, ACM, Lambda permission and S3 object / lifecycle /
-# ACL readers: each type in a minimal and a fuller shape, plus one instance the out-of-band
-# changes delete. Applied to moto by tests/aws/test_misc_oracle.py, changed out of band,
-# refreshed, and compared with the readers. The test writes fn.zip and cert.pem/key.pem.
+# Oracle stack for the EKS, ACM, Lambda permission and S3 ACL / lifecycle readers: each type
+# in a minimal and a fuller shape, plus instances the out-of-band changes delete. Applied to
+# moto by tests/aws/test_misc_oracle.py, changed out of band, refreshed, and compared with the
+# readers. The test writes fn.zip, cert.pem and key.pem (a throwaway self-signed certificate),
+# and creates the lifecycle bucket before the apply (see the import blocks below).
 
 terraform {
   required_providers {
@@ -14,50 +15,28 @@ terraform {
 
 # ---------------------------------------------------------------- eks
 
-resource "aws_vpc" "eks" {
-  cidr_block = "10.40.0.0/16"
-}
-
-resource "aws_subnet" "a" {
-  vpc_id            = aws_vpc.eks.id
-  cidr_block        = "10.40.1.0/24"
-  availability_zone = "us-east-1a"
-}
-
-resource "aws_subnet" "b" {
-  vpc_id            = aws_vpc.eks.id
-  cidr_block        = "10.40.2.0/24"
-  availability_zone = "us-east-1b"
-}
-
-resource "aws_iam_role" "eks" {
-  name = "misc-eks"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Action    = "sts:AssumeRole"
-      Principal = { Service = "eks.amazonaws.com" }
-    }]
-  })
+# moto checks neither the role nor the subnets: literals keep the stack small.
+locals {
+  eks_role   = "arn:aws:iam::123456789012:role/misc-eks"
+  eks_subnet = ["subnet-0a0000000000000a1", "subnet-0b0000000000000b2"]
 }
 
 resource "aws_eks_cluster" "min" {
   name     = "misc-min"
-  role_arn = aws_iam_role.eks.arn
+  role_arn = local.eks_role
   vpc_config {
-    subnet_ids = [aws_subnet.a.id, aws_subnet.b.id]
+    subnet_ids = local.eks_subnet
   }
 }
 
 resource "aws_eks_cluster" "full" {
   name                      = "misc-full"
-  role_arn                  = aws_iam_role.eks.arn
+  role_arn                  = local.eks_role
   version                   = "1.29"
   enabled_cluster_log_types = ["api", "audit"]
 
   vpc_config {
-    subnet_ids              = [aws_subnet.a.id, aws_subnet.b.id]
+    subnet_ids              = local.eks_subnet
     endpoint_private_access = true
     endpoint_public_access  = true
     public_access_cidrs     = ["203.0.113.0/24"]
@@ -75,9 +54,9 @@ resource "aws_eks_cluster" "full" {
 
 resource "aws_eks_cluster" "doomed" {
   name     = "misc-doomed"
-  role_arn = aws_iam_role.eks.arn
+  role_arn = local.eks_role
   vpc_config {
-    subnet_ids = [aws_subnet.a.id, aws_subnet.b.id]
+    subnet_ids = local.eks_subnet
   }
 }
 
@@ -148,34 +127,6 @@ resource "aws_s3_bucket" "data" {
   bucket = "misc-data"
 }
 
-resource "aws_s3_bucket_object" "min" {
-  bucket  = aws_s3_bucket.data.id
-  key     = "min.txt"
-  content = "hello"
-}
-
-resource "aws_s3_bucket_object" "full" {
-  bucket                 = aws_s3_bucket.data.id
-  key                    = "dir/full.json"
-  content                = "{\"a\": 1}"
-  content_type           = "application/json"
-  cache_control          = "max-age=60"
-  content_disposition    = "inline"
-  server_side_encryption = "AES256"
-  metadata = {
-    owner = "ops"
-  }
-  tags = {
-    Env = "prod"
-  }
-}
-
-resource "aws_s3_bucket_object" "doomed" {
-  bucket  = aws_s3_bucket.data.id
-  key     = "doomed.txt"
-  content = "bye"
-}
-
 # Created by the test and imported (an import is the provider's read): the provider's create
 # waits ~55 s for moto to echo a transition_default_minimum_object_size it never returns.
 import {
@@ -209,7 +160,9 @@ resource "aws_s3_bucket_lifecycle_configuration" "lifecycle" {
   rule {
     id     = "archive"
     status = "Enabled"
-    filter {}
+    filter {
+      prefix = "archive/"
+    }
     transition {
       days          = 60
       storage_class = "GLACIER"
