@@ -45,7 +45,9 @@ find it for that bucket:
   every bucket has SSE-S3 by default since January 2023, so every bucket has one);
 - aws_s3_bucket_versioning: the status is Enabled or Suspended. A never-versioned bucket has no
   emitted object, but the provider reads such a bucket as status "Disabled" (the v3-to-v4
-  migration shape), so `match` derives that object from the bucket for a state that has one.
+  migration shape), so `match` derives that object from the bucket for a state that has one;
+- aws_s3_bucket_acl (every bucket) and aws_s3_bucket_lifecycle_configuration (rules present),
+  shaped in s3_extra.py from the GetBucketAcl / GetBucketLifecycleConfiguration answers above.
 All split objects are `parts` of their bucket: never "unmanaged" on their own. An unmanaged
 bucket is reported once, as the bucket, not as a bucket plus its AWS-default encryption and
 public access block. For a managed bucket, a hand-made policy/versioning/encryption change
