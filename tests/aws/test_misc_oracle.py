@@ -1,8 +1,9 @@
-"""The oracle: hashicorp/aws 5.100.0's own refresh of moto vs. the EKS, ACM, Lambda permission
-and S3 ACL / lifecycle readers.
+"""The oracle: hashicorp/aws 5.100.0's own refresh of moto vs. the EKS (clusters and node
+groups), ACM, Lambda permission and S3 ACL / lifecycle readers.
 
 The stack in stacks/misc is applied to moto once, changed out of band (one change per important
-attribute: a cluster's log types, tags and private endpoint, a cluster deleted; a certificate's
+attribute: a cluster's log types, tags and private endpoint, a cluster deleted; a node group's
+size and labels; a certificate's
 tags; a permission's source ARN and action, a permission removed; a bucket's ACL; a lifecycle
 rule's status and expiration), then refreshed with `terraform apply -refresh-only`. Every prior
 state instance is looked up through the reader's `match` and must equal the refreshed instance
@@ -56,6 +57,7 @@ STACK = Path(__file__).parent / "stacks" / "misc"
 REGION = "us-east-1"
 TYPES = (
     "aws_eks_cluster",
+    "aws_eks_node_group",
     "aws_acm_certificate",
     "aws_lambda_permission",
     "aws_s3_bucket_acl",
@@ -69,6 +71,8 @@ EXPECTED_FINDINGS = {
     ("drift", "aws_eks_cluster.full", "tags.Owner"),
     ("drift", "aws_eks_cluster.min", "vpc_config[0].endpoint_private_access"),
     ("missing", "aws_eks_cluster.doomed", None),
+    ("drift", "aws_eks_node_group.workers", "scaling_config[0].desired_size"),
+    ("drift", "aws_eks_node_group.workers", "labels"),
     ("drift", "aws_acm_certificate.imported", "tags.Env"),
     ("drift", "aws_acm_certificate.imported", "tags.Owner"),
     ("drift", "aws_acm_certificate.requested", "tags.Owner"),
@@ -168,6 +172,12 @@ def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
             "endpointPublicAccess": True,
             "endpointPrivateAccess": True,
         },
+    )
+    eks.update_nodegroup_config(
+        clusterName="misc-full",
+        nodegroupName="workers",
+        scalingConfig={"desiredSize": 3, "maxSize": 4, "minSize": 1},
+        labels={"addOrUpdateLabels": {"tier": "batch"}},
     )
     eks.delete_cluster(name="misc-doomed")
 

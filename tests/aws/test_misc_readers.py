@@ -8,7 +8,7 @@ import json
 
 from driftpatch.aws.readers import LiveIndex, LiveResource
 from driftpatch.aws.readers.acm import AcmReader, certificate_attributes
-from driftpatch.aws.readers.eks import EksReader, cluster_attributes
+from driftpatch.aws.readers.eks import EksReader, cluster_attributes, node_group_attributes
 from driftpatch.aws.readers.lambda_permission import (
     LambdaPermissionReader,
     function_name_of,
@@ -255,3 +255,28 @@ def test_public_acl_is_judged_once_on_live() -> None:
     world = World(managed)
     found = {s.type: [v.attribute for v in PUBLIC_ACL.evaluate(s, world)] for s in managed}
     assert found == {"aws_s3_bucket": [], "aws_s3_bucket_acl": ["access_control_policy[0].grant"]}
+
+
+def test_node_group_id_blocks_and_sets() -> None:
+    group = {
+        "nodegroupName": "workers",
+        "clusterName": "c",
+        "nodegroupArn": "arn:aws:eks:us-east-1:123456789012:nodegroup/c/workers/1",
+        "subnets": ["subnet-b", "subnet-a"],
+        "scalingConfig": {"desiredSize": 2, "maxSize": 3, "minSize": 1},
+        "remoteAccess": {"ec2SshKey": "k", "sourceSecurityGroups": ["sg-2", "sg-1"]},
+        "resources": {"autoScalingGroups": [{"name": "asg"}]},
+        "taints": [{"key": "k", "value": "v", "effect": "NO_SCHEDULE"}],
+        "updateConfig": {"maxUnavailable": 1},
+    }
+    attrs = node_group_attributes(group)
+    assert attrs["id"] == "c:workers" and attrs["subnet_ids"] == ["subnet-a", "subnet-b"]
+    assert attrs["remote_access"] == [
+        {"ec2_ssh_key": "k", "source_security_group_ids": ["sg-1", "sg-2"]}
+    ]
+    assert attrs["resources"] == [
+        {"autoscaling_groups": [{"name": "asg"}], "remote_access_security_group_id": ""}
+    ]
+    assert attrs["update_config"] == [{"max_unavailable": 1, "max_unavailable_percentage": 0}]
+    assert attrs["launch_template"] == [] and attrs["disk_size"] == 0 and attrs["labels"] == {}
+    assert attrs["taint"] == [{"effect": "NO_SCHEDULE", "key": "k", "value": "v"}]

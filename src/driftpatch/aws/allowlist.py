@@ -164,7 +164,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "sts": frozenset({"GetCallerIdentity"}),
 }
 # readers-misc: EKS, ACM, Lambda permissions.
-ALLOWED["eks"] = frozenset({"DescribeCluster", "ListClusters"})
+ALLOWED["eks"] = frozenset(
+    {"DescribeCluster", "DescribeNodegroup", "ListClusters", "ListNodegroups"}
+)
 ALLOWED["acm"] = frozenset({"DescribeCertificate", "ListCertificates", "ListTagsForCertificate"})
 ALLOWED["lambda"] = ALLOWED["lambda"] | {"GetPolicy"}
 

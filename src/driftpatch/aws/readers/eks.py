@@ -1,5 +1,5 @@
-"""EKS clusters (per region), shaped as hashicorp/aws 5.100.0 writes aws_eks_cluster to state
-after a refresh.
+"""EKS clusters and managed node groups (per region), shaped as hashicorp/aws 5.100.0 writes
+aws_eks_cluster and aws_eks_node_group to state after a refresh.
 
 - Listing is bulk (ListClusters pages of up to 100 names), but names are all it returns: the
   provider's state comes from DescribeCluster, one call per cluster in a bounded pool (tags
@@ -12,7 +12,10 @@ after a refresh.
   `bootstrap_self_managed_addons` (a create-time choice), `force_update_version` and
   `timeouts`. `access_config[0].bootstrap_cluster_creator_admin_permissions` is create-time
   too: the provider keeps the state's value inside the block it reads, and so does `match`.
-- Every cluster is someone's: none is an account default.
+- Node groups: ListNodegroups per cluster, DescribeNodegroup per group (same pool); the id is
+  "cluster:node group", as the provider's. `force_update_version` and `timeouts` are config
+  only; an absent block is `[]`, a nil disk size 0.
+- Every cluster and node group is someone's: none is an account default.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import botocore.exceptions
 from driftpatch.aws.readers.common import (
     AWS_ERRORS,
     Failures,
+    name_prefix_from_name,
     paginate,
     pool_map,
     pstr,
@@ -41,6 +45,7 @@ from driftpatch.aws.session import error_code
 from driftpatch.model import JSON
 
 CLUSTER = "aws_eks_cluster"
+NODE_GROUP = "aws_eks_node_group"
 PAGE_SIZE = 100  # ListClusters maxResults (EKS's maximum)
 CREATOR_ADMIN = "bootstrap_cluster_creator_admin_permissions"
 
@@ -181,13 +186,108 @@ def cluster_attributes(c: Mapping[str, Any]) -> dict[str, JSON]:
     }
 
 
+def node_group_attributes(g: Mapping[str, Any]) -> dict[str, JSON]:
+    """aws_eks_node_group from one DescribeNodegroup `nodegroup`."""
+    tags = map_tags(g.get("tags"))
+    name = pstr(g.get("nodegroupName"))
+    resources = g.get("resources")
+    template = g.get("launchTemplate")
+    remote = g.get("remoteAccess")
+    update = g.get("updateConfig")
+    return {
+        "ami_type": pstr(g.get("amiType")),
+        "arn": pstr(g.get("nodegroupArn")),
+        "capacity_type": pstr(g.get("capacityType")),
+        "cluster_name": pstr(g.get("clusterName")),
+        "disk_size": int(g.get("diskSize") or 0),
+        "id": f"{pstr(g.get('clusterName'))}:{name}",
+        "instance_types": [str(i) for i in g.get("instanceTypes") or []],
+        "labels": {str(k): pstr(v) for k, v in sorted((g.get("labels") or {}).items())},
+        "launch_template": (
+            [
+                {
+                    "id": pstr(template.get("id")),
+                    "name": pstr(template.get("name")),
+                    "version": pstr(template.get("version")),
+                }
+            ]
+            if template
+            else []
+        ),
+        "node_group_name": name,
+        "node_group_name_prefix": name_prefix_from_name(name),
+        "node_repair_config": _block(
+            g.get("nodeRepairConfig"), lambda r: {"enabled": bool(r.get("enabled"))}
+        ),
+        "node_role_arn": pstr(g.get("nodeRole")),
+        "release_version": pstr(g.get("releaseVersion")),
+        "remote_access": (
+            [
+                {
+                    "ec2_ssh_key": pstr(remote.get("ec2SshKey")),
+                    "source_security_group_ids": _set(remote.get("sourceSecurityGroups")),
+                }
+            ]
+            if remote
+            else []
+        ),
+        "resources": (
+            [
+                {
+                    "autoscaling_groups": [
+                        {"name": pstr(a.get("name"))}
+                        for a in resources.get("autoScalingGroups") or []
+                    ],
+                    "remote_access_security_group_id": pstr(
+                        resources.get("remoteAccessSecurityGroup")
+                    ),
+                }
+            ]
+            if resources
+            else []
+        ),
+        "scaling_config": _block(
+            g.get("scalingConfig"),
+            lambda s: {
+                "desired_size": int(s.get("desiredSize") or 0),
+                "max_size": int(s.get("maxSize") or 0),
+                "min_size": int(s.get("minSize") or 0),
+            },
+        ),
+        "status": pstr(g.get("status")),
+        "subnet_ids": _set(g.get("subnets")),
+        "tags": tags,
+        "tags_all": dict(tags),
+        "taint": [
+            {
+                "effect": pstr(x.get("effect")),
+                "key": pstr(x.get("key")),
+                "value": pstr(x.get("value")),
+            }
+            for x in g.get("taints") or []
+        ],
+        "update_config": (
+            [
+                {
+                    "max_unavailable": int(update.get("maxUnavailable") or 0),
+                    "max_unavailable_percentage": int(update.get("maxUnavailablePercentage") or 0),
+                }
+            ]
+            if update
+            else []
+        ),
+        "version": pstr(g.get("version")),
+    }
+
+
 class EksReader(Reader):
     """EKS clusters of one region."""
 
-    types: ClassVar[tuple[str, ...]] = (CLUSTER,)
+    types: ClassVar[tuple[str, ...]] = (CLUSTER, NODE_GROUP)
     service: ClassVar[str] = "eks"
     unreadable: ClassVar[Mapping[str, frozenset[str]]] = {
-        CLUSTER: frozenset({"bootstrap_self_managed_addons", "force_update_version", "timeouts"})
+        CLUSTER: frozenset({"bootstrap_self_managed_addons", "force_update_version", "timeouts"}),
+        NODE_GROUP: frozenset({"force_update_version", "timeouts"}),
     }
 
     def read(self, ctx: ReadContext) -> ReadResult:
@@ -198,7 +298,7 @@ class EksReader(Reader):
                 client, "list_clusters", "clusters", PaginationConfig={"PageSize": PAGE_SIZE}
             )
         except AWS_ERRORS as exc:
-            fails.add(exc, CLUSTER)
+            fails.add(exc, CLUSTER, NODE_GROUP)
             return fails.result(())
 
         def describe(name: str) -> Mapping[str, Any] | BaseException | None:
@@ -212,13 +312,42 @@ class EksReader(Reader):
                 return exc
             return cluster
 
+        def groups(cluster: str) -> list[LiveResource] | BaseException:
+            try:
+                listed = paginate(client, "list_nodegroups", "nodegroups", clusterName=cluster)
+                out = []
+                for group in listed:
+                    try:
+                        found = client.describe_nodegroup(
+                            clusterName=cluster, nodegroupName=str(group)
+                        )["nodegroup"]
+                    except botocore.exceptions.ClientError as exc:
+                        if error_code(exc) == "ResourceNotFoundException":
+                            continue  # deleted since the listing
+                        raise
+                    attrs = node_group_attributes(found)
+                    out.append(LiveResource(NODE_GROUP, str(attrs["id"]), ctx.region, attrs))
+            except botocore.exceptions.ClientError as exc:
+                if error_code(exc) == "ResourceNotFoundException":
+                    return []  # the cluster is gone
+                return exc
+            except AWS_ERRORS as exc:
+                return exc
+            return out
+
         resources: list[LiveResource] = []
-        for found in pool_map(describe, [str(n) for n in names]):
+        clusters = [str(n) for n in names]
+        for found in pool_map(describe, clusters):
             if isinstance(found, BaseException):
-                fails.add(found, CLUSTER)
+                fails.add(found, CLUSTER, NODE_GROUP)  # its node groups are unknown too
             elif found is not None:
                 attrs = cluster_attributes(found)
                 resources.append(LiveResource(CLUSTER, str(attrs["id"]), ctx.region, attrs))
+        for listed in pool_map(groups, clusters):
+            if isinstance(listed, BaseException):
+                fails.add(listed, NODE_GROUP)
+            else:
+                resources.extend(listed)
         return fails.result(resources)
 
     def match(
@@ -227,7 +356,7 @@ class EksReader(Reader):
         """By name; the create-time creator-admin flag comes from the state, as the provider
         keeps it."""
         found = live.get(type_, state_id)
-        if found is None or not found.attributes.get("access_config"):
+        if type_ != CLUSTER or found is None or not found.attributes.get("access_config"):
             return found
         state_access = state_attributes.get("access_config")
         if not (isinstance(state_access, list) and state_access):

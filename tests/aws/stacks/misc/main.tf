@@ -52,6 +52,28 @@ resource "aws_eks_cluster" "full" {
   }
 }
 
+resource "aws_eks_node_group" "workers" {
+  cluster_name    = aws_eks_cluster.full.name
+  node_group_name = "workers"
+  node_role_arn   = "arn:aws:iam::123456789012:role/misc-nodes"
+  subnet_ids      = local.eks_subnet
+  instance_types  = ["t3.large"]
+
+  scaling_config {
+    desired_size = 2
+    max_size     = 4
+    min_size     = 1
+  }
+
+  labels = {
+    tier = "app"
+  }
+
+  tags = {
+    Env = "prod"
+  }
+}
+
 resource "aws_eks_cluster" "doomed" {
   name     = "misc-doomed"
   role_arn = local.eks_role
