@@ -163,6 +163,12 @@ ALLOWED: dict[str, frozenset[str]] = {
     "ssm": frozenset({"DescribeParameters", "GetParameters", "ListTagsForResource"}),
     "sts": frozenset({"GetCallerIdentity"}),
 }
+# readers-misc: EKS, ACM, Lambda permissions.
+ALLOWED["eks"] = frozenset(
+    {"DescribeCluster", "DescribeNodegroup", "ListClusters", "ListNodegroups"}
+)
+ALLOWED["acm"] = frozenset({"DescribeCertificate", "ListCertificates", "ListTagsForCertificate"})
+ALLOWED["lambda"] = ALLOWED["lambda"] | {"GetPolicy"}
 
 # -- layout (issue 11 item 5): --role-arn --------------------------------------------------------
 # Not a read, and allowed all the same: sts:AssumeRole changes nothing in any account; it returns
