@@ -43,6 +43,7 @@ import thirdparty as tp  # noqa: E402
 
 from driftpatch import api  # noqa: E402
 from driftpatch.config import Config, VerifyMode  # noqa: E402
+from driftpatch.demo.worlds import World  # noqa: E402
 from driftpatch.embedded import DEFAULT_REGION, EmbeddedAws  # noqa: E402
 from driftpatch.model import Kind, Report  # noqa: E402
 from driftpatch.terraform.binary import (  # noqa: E402
@@ -51,7 +52,6 @@ from driftpatch.terraform.binary import (  # noqa: E402
     plugin_mirror,
     write_mirror_cli_config,
 )
-from driftpatch.worlds import World  # noqa: E402
 
 _NO_PATCH = re.compile(r"\(No patch: (.*)\)\s*$", re.DOTALL)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from driftpatch import worlds
 from driftpatch.aws.readers import READERS, LiveIndex, ReadContext, reader_for
 from driftpatch.aws.readers.autoscaling import (
     GROUP,
@@ -19,6 +18,7 @@ from driftpatch.aws.readers.autoscaling import (
 )
 from driftpatch.aws.readers.ec2 import user_data_hash
 from driftpatch.aws.session import AwsSession
+from driftpatch.demo import worlds
 from driftpatch.embedded import EmbeddedAws, free_port
 from driftpatch.model import LiveResource
 

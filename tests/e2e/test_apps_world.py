@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
-from driftpatch import worlds
+from driftpatch.demo import worlds
 from driftpatch.embedded import EmbeddedAws
 from tests.clirun import run_cli
 

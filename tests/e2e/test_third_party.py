@@ -31,10 +31,10 @@ import pytest
 
 from driftpatch import api
 from driftpatch.config import Config, VerifyMode
+from driftpatch.demo.worlds import World
 from driftpatch.embedded import DEFAULT_REGION, EmbeddedAws
 from driftpatch.model import Finding, Kind, Patch, Report
 from driftpatch.terraform.binary import Terraform
-from driftpatch.worlds import World
 
 from . import thirdparty as tp
 

@@ -21,13 +21,14 @@ from pathlib import Path
 import boto3
 import pytest
 
-from driftpatch import api, worlds
+from driftpatch import api
 from driftpatch.cli import app
 from driftpatch.config import Config, VerifyMode
+from driftpatch.demo import worlds
+from driftpatch.demo.worlds import World
 from driftpatch.embedded import DEFAULT_REGION, EmbeddedAws
 from driftpatch.model import Check, Finding, Patch, PatchAction, Report
 from driftpatch.terraform.binary import Terraform
-from driftpatch.worlds import World
 
 pytestmark = [pytest.mark.terraform, pytest.mark.e2e]
 

@@ -32,7 +32,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
@@ -187,11 +187,22 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
 
 
+@dataclass(frozen=True)
+class TemporaryCredentials:
+    """Credentials sts:AssumeRole returned (aws/roles.py): a session built on them reads the
+    role's account instead of the one of the profile or default chain."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str = field(repr=False)
+
+
 class AwsSession:
     def __init__(
         self,
         *,
         profile: str | None = None,
+        credentials: TemporaryCredentials | None = None,
         region: str | None = None,
         endpoint_url: str | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
@@ -201,9 +212,16 @@ class AwsSession:
         deadline_s: float | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        """`deadline_s`: seconds from now after which no call starts (None: no deadline)."""
+        """`deadline_s`: seconds from now after which no call starts (None: no deadline);
+        `credentials`: a role's, instead of the profile's or the default chain's."""
         try:
-            self._session = boto3.Session(profile_name=profile, region_name=region)
+            self._session = boto3.Session(
+                aws_access_key_id=credentials.access_key_id if credentials else None,
+                aws_secret_access_key=credentials.secret_access_key if credentials else None,
+                aws_session_token=credentials.session_token if credentials else None,
+                profile_name=profile,
+                region_name=region,
+            )
         except botocore.exceptions.ProfileNotFound as exc:
             raise AwsError(f"AWS profile {profile!r} not found") from exc
         self.endpoint_url = endpoint_url

@@ -127,10 +127,12 @@ class Fault:
     attempts: int = 1_000
     hang_s: float = 3.0
     bucket: str | None = None  # S3: only requests for this bucket (path style)
+    body_contains: bytes | None = None  # only requests whose body holds this (a role's account)
 
     def matches(self, req: Request) -> bool:
         return (
             (self.operation is None or req.operation == self.operation)
+            and (self.body_contains is None or self.body_contains in req.body)
             and (self.bucket is None or req.path.strip("/").split("/")[0] == self.bucket)
             and (self.service is None or req.service == self.service)
             and req.attempt <= self.attempts

@@ -70,3 +70,10 @@ class Reader(ABC):
         """Whether the read of this one instance's live counterpart failed although its type's
         listing did not (one bucket's denied GetBucketPolicy): it is `unread`, not missing."""
         return False
+
+    def unread_instance(
+        self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex
+    ) -> bool:
+        """`unread`, for readers that need the state instance to tell (a Lambda permission on
+        an alias lives in a policy that is not read: only its `qualifier` says so)."""
+        return self.unread(type_, state_id, live)

@@ -45,7 +45,9 @@ find it for that bucket:
   every bucket has SSE-S3 by default since January 2023, so every bucket has one);
 - aws_s3_bucket_versioning: the status is Enabled or Suspended. A never-versioned bucket has no
   emitted object, but the provider reads such a bucket as status "Disabled" (the v3-to-v4
-  migration shape), so `match` derives that object from the bucket for a state that has one.
+  migration shape), so `match` derives that object from the bucket for a state that has one;
+- aws_s3_bucket_acl (every bucket) and aws_s3_bucket_lifecycle_configuration (rules present),
+  shaped in s3_extra.py from the GetBucketAcl / GetBucketLifecycleConfiguration answers above.
 All split objects are `parts` of their bucket: never "unmanaged" on their own. An unmanaged
 bucket is reported once, as the bucket, not as a bucket plus its AWS-default encryption and
 public access block. For a managed bucket, a hand-made policy/versioning/encryption change
@@ -80,6 +82,14 @@ from driftpatch.aws.readers.interface import (
     Reader,
     ReadResult,
 )
+from driftpatch.aws.readers.s3_extra import (
+    ACL,
+    EXTRA_TYPES,
+    LIFECYCLE,
+    acl_state_id,
+    extra_split_resources,
+)
+from driftpatch.aws.readers.s3_extra import UNREADABLE as EXTRA_UNREADABLE
 from driftpatch.aws.session import describe_error, error_code
 from driftpatch.drift.policy import policies_equal
 from driftpatch.model import JSON, ScanError
@@ -90,9 +100,9 @@ VERSIONING = "aws_s3_bucket_versioning"
 PUBLIC_ACCESS_BLOCK = "aws_s3_bucket_public_access_block"
 ENCRYPTION = "aws_s3_bucket_server_side_encryption_configuration"
 POLICY = "aws_s3_bucket_policy"
-SPLIT_TYPES = (VERSIONING, PUBLIC_ACCESS_BLOCK, ENCRYPTION, POLICY)
+SPLIT_TYPES = (VERSIONING, PUBLIC_ACCESS_BLOCK, ENCRYPTION, POLICY, *EXTRA_TYPES)
 # Split types whose id carries ",<expected_bucket_owner>" when one is configured.
-OWNED_TYPES = frozenset({VERSIONING, ENCRYPTION})
+OWNED_TYPES = frozenset({VERSIONING, ENCRYPTION, LIFECYCLE})
 
 # Per-bucket calls run in this many threads (all buckets' calls share one pool).
 MAX_WORKERS = 8
@@ -129,7 +139,7 @@ class Call:
 
 CALLS = (
     Call("policy", "get_bucket_policy", ("policy",), (POLICY,), frozenset({"NoSuchBucketPolicy"})),
-    Call("acl", "get_bucket_acl", ("grant",)),
+    Call("acl", "get_bucket_acl", ("grant",), (ACL,)),
     Call("cors", "get_bucket_cors", ("cors_rule",), (), frozenset({"NoSuchCORSConfiguration"})),
     Call(
         "website",
@@ -146,7 +156,7 @@ CALLS = (
         "lifecycle",
         "get_bucket_lifecycle_configuration",
         ("lifecycle_rule",),
-        (),
+        (LIFECYCLE,),
         frozenset({"NoSuchLifecycleConfiguration"}),
     ),
     Call(
@@ -792,6 +802,9 @@ def split_resources(facts: BucketFacts) -> list[LiveResource]:
                 POLICY, name, region, {"bucket": name, "id": name, "policy": normalize_json(policy)}
             )
         )
+    acl = facts.get("acl") if facts.ok("acl") else None
+    lifecycle = facts.get("lifecycle") if facts.ok("lifecycle") else None
+    out.extend(extra_split_resources(name, region, acl, lifecycle))  # s3_extra.py
     return out
 
 
@@ -877,6 +890,7 @@ class S3Reader(Reader):
         # acl: never read back (grant is its live form); force_destroy/timeouts: config only.
         BUCKET: frozenset({"acl", "force_destroy", "timeouts"}),
         VERSIONING: frozenset({"mfa"}),  # the MFA device and code used for the change
+        **EXTRA_UNREADABLE,
     }
 
     def read(self, ctx: ReadContext) -> ReadResult:
@@ -1001,6 +1015,8 @@ class S3Reader(Reader):
         if type_ not in SPLIT_TYPES:
             return live.get(type_, state_id)
         bucket, _, owner = state_id.partition(",")
+        if type_ == ACL:  # "bucket[,owner][,acl]"
+            bucket, owner = acl_state_id(state_id, state_attributes)
         found = live.get(type_, bucket)
         if found is None and type_ == VERSIONING:
             found = _derived_versioning(bucket, live)
@@ -1008,7 +1024,7 @@ class S3Reader(Reader):
             return None
         attrs = dict(found.attributes)
         attrs["id"] = state_id
-        if type_ in OWNED_TYPES:
+        if type_ in OWNED_TYPES or type_ == ACL:
             attrs["expected_bucket_owner"] = owner
         if type_ == POLICY:
             state = conform_state(type_, state_attributes, ("policy",))
