@@ -178,6 +178,15 @@ CREDENTIAL_CALLS: dict[str, frozenset[str]] = {"sts": frozenset({"AssumeRole"})}
 ALLOWED["sts"] = ALLOWED["sts"] | CREDENTIAL_CALLS["sts"]
 
 
+# readers-compute: key pairs, VPN and customer gateways (aws/readers/ec2_extra.py; its network
+# interfaces use DescribeNetworkInterfaces, listed above).
+ALLOWED["ec2"] = ALLOWED["ec2"] | {
+    "DescribeCustomerGateways",
+    "DescribeKeyPairs",
+    "DescribeVpnGateways",
+}
+
+
 def is_allowed(service: str, operation: str) -> bool:
     return operation in ALLOWED.get(service, frozenset())
 

@@ -30,10 +30,12 @@ if TYPE_CHECKING:
 def _registry() -> tuple[Reader, ...]:
     from driftpatch.aws.readers.account import READERS as ACCOUNT_READERS
     from driftpatch.aws.readers.acm import AcmReader
+    from driftpatch.aws.readers.autoscaling import AutoScalingReader
     from driftpatch.aws.readers.cloudwatch import CloudWatchReader
     from driftpatch.aws.readers.dynamodb import DynamoDbReader
     from driftpatch.aws.readers.ec2 import Ec2Reader
     from driftpatch.aws.readers.ec2_attachments import VolumeAttachmentReader
+    from driftpatch.aws.readers.ec2_extra import Ec2ExtraReader
     from driftpatch.aws.readers.ec2_snapshots import EbsSnapshotReader
     from driftpatch.aws.readers.ecr import EcrReader
     from driftpatch.aws.readers.eks import EksReader
@@ -78,6 +80,8 @@ def _registry() -> tuple[Reader, ...]:
         EksReader(),
         AcmReader(),
         LambdaPermissionReader(),  # readers-misc
+        AutoScalingReader(),  # readers-compute
+        Ec2ExtraReader(),  # readers-compute
     )
 
 
