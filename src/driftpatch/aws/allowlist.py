@@ -163,6 +163,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "ssm": frozenset({"DescribeParameters", "GetParameters", "ListTagsForResource"}),
     "sts": frozenset({"GetCallerIdentity"}),
 }
+# readers-db (RDS DB instances, option groups).
+ALLOWED["rds"] = ALLOWED["rds"] | {"DescribeDBInstances", "DescribeOptionGroups"}
 
 
 def is_allowed(service: str, operation: str) -> bool:
