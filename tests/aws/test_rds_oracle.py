@@ -53,6 +53,7 @@ EXPECTED_GONE = {
     ("aws_db_parameter_group", "gone"),
     ("aws_db_option_group", "gone"),
     ("aws_db_instance", "gone"),
+    ("aws_neptune_cluster_snapshot", "gone"),
 }
 PREFIXED_DB = "db-20261205000000000000000001"  # identifier_prefix "db-" + a unique suffix
 # (kind, address, attribute) that `driftpatch scan` of the applied state must report.
@@ -77,6 +78,10 @@ EXPECTED_FINDINGS = {
     ("drift", "aws_db_instance.min", "allocated_storage"),
     ("drift", "aws_db_instance.min", "instance_class"),
     ("missing", "aws_db_instance.gone", None),
+    ("drift", "aws_neptune_cluster.graph", "backup_retention_period"),
+    ("drift", "aws_neptune_cluster.graph", "tags.Patched"),
+    ("drift", "aws_neptune_cluster_instance.graph", "tags.Patched"),
+    ("missing", "aws_neptune_cluster_snapshot.gone", None),
 }
 
 TfApply = Callable[[Path], dict[str, Any]]
@@ -144,9 +149,18 @@ def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
     rds.stop_db_instance(DBInstanceIdentifier=PREFIXED_DB)
     rds.delete_db_instance(DBInstanceIdentifier="gone", SkipFinalSnapshot=True)
 
+    rds.modify_db_cluster(
+        DBClusterIdentifier="graph", BackupRetentionPeriod=10, ApplyImmediately=True
+    )
+    for name in ("aws_neptune_cluster", "aws_neptune_cluster_instance"):
+        arn = attrs[name, "graph"]["arn"]
+        rds.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": "Patched", "Value": "1"}])
+    rds.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier="graph-gone")
+
 
 def create_instances(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
-    """The DB instances of stacks/rds/phase2, as its configuration describes them."""
+    """The DB instances and Neptune objects of stacks/rds/phase2, as its configuration
+    describes them."""
     sg = next(
         r["instances"][0]["attributes"]["id"]
         for r in state["resources"]
@@ -190,6 +204,24 @@ def create_instances(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
         Tags=[{"Key": "Name", "Value": "full"}, {"Key": "Env", "Value": "test"}],
         **secret,
     )
+    neptune = boto3.client("neptune", endpoint_url=aws.endpoint_url, region_name=REGION)
+    neptune.create_db_cluster(
+        DBClusterIdentifier="graph",
+        Engine="neptune",
+        BackupRetentionPeriod=5,
+        PreferredBackupWindow="07:00-09:00",
+        Tags=[{"Key": "Env", "Value": "test"}],
+    )
+    neptune.create_db_instance(
+        DBInstanceIdentifier="graph-1",
+        DBClusterIdentifier="graph",
+        Engine="neptune",
+        DBInstanceClass="db.r5.large",
+    )
+    for snapshot in ("graph-snap", "graph-gone"):
+        neptune.create_db_cluster_snapshot(
+            DBClusterIdentifier="graph", DBClusterSnapshotIdentifier=snapshot
+        )
 
 
 def test_reader_matches_the_providers_refresh_and_scan_reports_each_change(
@@ -228,6 +260,10 @@ def test_reader_matches_the_providers_refresh_and_scan_reports_each_change(
     live = LiveIndex(result.resources)
     problems = differences(prior, after, live, canonical=without_moto_gap)
     assert not problems, "reader differs from the provider's refresh:\n" + "\n".join(problems)
+    # The cluster's automated snapshot is AWS's: an account default, never unmanaged.
+    snapshots = {r.id: r.account_default for r in live.of_type("aws_neptune_cluster_snapshot")}
+    assert snapshots.pop("graph-snap") is False
+    assert list(snapshots.values()) == [True]
     # Every instance is read under its own resource id (moto's are mended to differ).
     assert {r.attributes["identifier"] for r in live.of_type(INSTANCE)} == {
         "min",

@@ -4,6 +4,7 @@ account defaults, calls per N, and a denied listing as a value."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,13 @@ import pytest
 
 from driftpatch.aws.readers import READERS, LiveIndex, ReadContext
 from driftpatch.aws.readers.interface import ReadResult
+from driftpatch.aws.readers.neptune import (
+    cluster_attributes,
+    cluster_instance_attributes,
+    cluster_snapshot_attributes,
+    global_members,
+    is_automated_snapshot,
+)
 from driftpatch.aws.readers.rds import (
     PARAMETER_GROUP,
     SUBNET_GROUP,
@@ -320,6 +328,51 @@ def test_option_group_match_keeps_only_configured_settings_and_versions() -> Non
     ]
 
 
+def test_neptune_shaping_on_recorded_responses() -> None:
+    cluster = {
+        "DBClusterIdentifier": "graph",
+        "DBClusterArn": "arn:aws:rds:us-east-1:123456789012:cluster:graph",
+        "Engine": "neptune",
+        "DBClusterMembers": [
+            {"DBInstanceIdentifier": "graph-2", "IsClusterWriter": False},
+            {"DBInstanceIdentifier": "graph-1", "IsClusterWriter": True},
+        ],
+        "AssociatedRoles": [{"RoleArn": "arn:aws:iam::123456789012:role/load"}],
+        "ServerlessV2ScalingConfiguration": {"MinCapacity": 1, "MaxCapacity": 8.5},
+        "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-1"}],
+    }
+    members = global_members(
+        [
+            {
+                "GlobalClusterIdentifier": "world",
+                "GlobalClusterMembers": [{"DBClusterArn": cluster["DBClusterArn"]}],
+            }
+        ]
+    )
+    attrs = cluster_attributes(cluster, {"Env": "t"}, members[str(cluster["DBClusterArn"])])
+    assert attrs["global_cluster_identifier"] == "world"
+    assert attrs["cluster_members"] == ["graph-1", "graph-2"]
+    assert attrs["iam_roles"] == ["arn:aws:iam::123456789012:role/load"]
+    assert attrs["serverless_v2_scaling_configuration"] == [
+        {"max_capacity": 8.5, "min_capacity": 1.0}
+    ]
+    db = {
+        "DBInstanceIdentifier": "graph-1",
+        "Engine": "neptune",
+        "DBClusterIdentifier": "graph",
+        "Endpoint": {"Address": "graph-1.x.neptune.amazonaws.com", "Port": 8182},
+        "DBParameterGroups": [{"DBParameterGroupName": "default.neptune1.3"}],
+        "PromotionTier": 1,
+    }
+    instance = cluster_instance_attributes(db, {}, writer=True)
+    assert instance["endpoint"] == "graph-1.x.neptune.amazonaws.com:8182"
+    assert (instance["writer"], instance["promotion_tier"]) == (True, 1)
+    assert "neptune_subnet_group_name" not in instance  # kept from state by the match
+    snapshot = {"DBClusterSnapshotIdentifier": "rds:graph-2024", "SnapshotType": "automated"}
+    assert is_automated_snapshot(snapshot)
+    assert cluster_snapshot_attributes(snapshot)["id"] == "rds:graph-2024"
+
+
 def test_default_groups_are_account_defaults(aws: EmbeddedAws) -> None:
     build(aws, 1)
     rds = boto3.client("rds", endpoint_url=aws.endpoint_url, region_name=REGION)
@@ -342,9 +395,13 @@ def test_listings_are_constant_and_per_group_calls_counted(aws: EmbeddedAws, n: 
     build(aws, n)
     session = AwsSession(endpoint_url=aws.endpoint_url, region=REGION)
     ops: Counter[str] = Counter()
-    session.client("rds", REGION).meta.events.register(
-        "after-call.rds.*", lambda model, **_: ops.update([model.name])
-    )
+    lock = threading.Lock()  # the listings run in parallel: Counter.update is not atomic
+
+    def count(model: Any, **_: Any) -> None:
+        with lock:
+            ops.update([model.name])
+
+    session.client("rds", REGION).meta.events.register("after-call.rds.*", count)
     _, result = read(session)
     assert result.errors == ()
     assert ops == {
@@ -353,6 +410,9 @@ def test_listings_are_constant_and_per_group_calls_counted(aws: EmbeddedAws, n: 
         "DescribeDBParameters": n,
         "DescribeOptionGroups": 1,
         "DescribeDBInstances": 1,  # an instance's tags come with it
+        # Neptune (the RDS API): no cluster, so no DescribeGlobalClusters either.
+        "DescribeDBClusters": 1,
+        "DescribeDBClusterSnapshots": 1,
         "ListTagsForResource": 3 * n,
     }
 
@@ -372,7 +432,8 @@ def test_a_denied_instance_listing_marks_only_instances_incomplete(aws: Embedded
     build(aws, 1)
     with limited_session(aws, "rds:DescribeDBInstances") as session:
         live, result = read(session)
-    assert result.incomplete_types == {INSTANCE}
+    # DB instances and Neptune cluster instances come from that one listing.
+    assert result.incomplete_types == {INSTANCE, "aws_neptune_cluster_instance"}
     (error,) = result.errors
     assert error.message.startswith("DescribeDBInstances: AccessDenied")
     assert [r.id for r in live.of_type(OPTION_GROUP)] == ["o0"]

@@ -163,8 +163,14 @@ ALLOWED: dict[str, frozenset[str]] = {
     "ssm": frozenset({"DescribeParameters", "GetParameters", "ListTagsForResource"}),
     "sts": frozenset({"GetCallerIdentity"}),
 }
-# readers-db (RDS DB instances, option groups).
-ALLOWED["rds"] = ALLOWED["rds"] | {"DescribeDBInstances", "DescribeOptionGroups"}
+# readers-db (RDS DB instances, option groups; Neptune clusters, instances, snapshots).
+ALLOWED["rds"] = ALLOWED["rds"] | {
+    "DescribeDBClusterSnapshots",
+    "DescribeDBClusters",
+    "DescribeDBInstances",
+    "DescribeGlobalClusters",
+    "DescribeOptionGroups",
+}
 
 
 def is_allowed(service: str, operation: str) -> bool:

@@ -2,10 +2,12 @@
 shaped as hashicorp/aws 5.100.0 writes aws_db_subnet_group, aws_db_parameter_group,
 aws_db_option_group and aws_db_instance to state on refresh (the last two in rds_instances.py).
 
-Calls: DescribeDBSubnetGroups, DescribeDBParameterGroups, DescribeOptionGroups and
-DescribeDBInstances pages (bulk; an instance's tags come with it); per group, in a bounded pool,
-what the listings leave out and the provider reads: ListTagsForResource (tags), and
-DescribeDBParameters(Source=user) for each parameter group.
+Calls: DescribeDBSubnetGroups, DescribeDBParameterGroups, DescribeOptionGroups,
+DescribeDBInstances, DescribeDBClusters (engine neptune), DescribeGlobalClusters (only when there
+are Neptune clusters) and DescribeDBClusterSnapshots pages (bulk; a DB instance's tags come with
+it); per object, in a bounded pool, what the listings leave out and the provider reads:
+ListTagsForResource (tags of groups, Neptune clusters and cluster instances), and
+DescribeDBParameters(Source=user) for each parameter group. Neptune (neptune.py) is the RDS API.
 
 Shapes, from the provider's read functions:
 - `aws_db_subnet_group`: arn, description, name, name_prefix (NamePrefixFromName), subnet_ids
@@ -53,6 +55,19 @@ from driftpatch.aws.readers.interface import (
     Reader,
     ReadResult,
 )
+from driftpatch.aws.readers.neptune import (
+    CLUSTER,
+    CLUSTER_INSTANCE,
+    CLUSTER_SNAPSHOT,
+    ENGINE,
+    cluster_attributes,
+    cluster_instance_attributes,
+    cluster_snapshot_attributes,
+    global_members,
+    is_automated_snapshot,
+    match_cluster_instance,
+)
+from driftpatch.aws.readers.neptune import UNREADABLE as NEPTUNE_UNREADABLE
 from driftpatch.aws.readers.rds_instances import (
     INSTANCE,
     INSTANCE_UNREADABLE,
@@ -235,18 +250,102 @@ def _read_option_groups(ctx: ReadContext, fails: Failures) -> list[LiveResource]
 
 
 def _read_instances(ctx: ReadContext, fails: Failures) -> list[LiveResource]:
+    """DB instances, and Neptune clusters with their instances (one DescribeDBInstances listing
+    for both; a cluster instance's `writer` comes from its cluster's member list)."""
     client = ctx.client("rds")
     try:
         listed = paginate(client, "describe_db_instances", "DBInstances", MaxRecords=PAGE_SIZE)
     except AWS_ERRORS as exc:
-        fails.add(exc, INSTANCE)
-        return []
+        fails.add(exc, INSTANCE, CLUSTER_INSTANCE)
+        listed = []  # the clusters are still read
     out: list[LiveResource] = []
     for db in listed:
         if str(db.get("Engine") or "").startswith(NOT_INSTANCE_ENGINES):
             continue
         attrs = instance_attributes(db)
         out.append(LiveResource(INSTANCE, str(attrs["id"]), ctx.region, attrs))
+    clusters = _read_neptune_clusters(ctx, fails)
+    members = [db for db in listed if db.get("Engine") == ENGINE]
+    if clusters is None:  # no cluster, no `writer`: the cluster instances are unread too
+        fails.incomplete.add(CLUSTER_INSTANCE)
+        clusters, members = [], []
+    writers = {
+        str(m.get("DBInstanceIdentifier")): bool(m.get("IsClusterWriter"))
+        for c in clusters
+        for m in c.get("DBClusterMembers") or ()
+    }
+
+    def read_member(db: Mapping[str, Any]) -> LiveResource | BaseException | None:
+        try:
+            tags = _tags(client, str(db.get("DBInstanceArn")))
+        except botocore.exceptions.ClientError as exc:
+            return None if error_code(exc) == "DBInstanceNotFound" else exc
+        except AWS_ERRORS as exc:
+            return exc
+        writer = writers.get(str(db["DBInstanceIdentifier"]), False)
+        attrs = cluster_instance_attributes(db, tags, writer)
+        return LiveResource(CLUSTER_INSTANCE, str(attrs["id"]), ctx.region, attrs)
+
+    def read_cluster(cluster: Mapping[str, Any]) -> LiveResource | BaseException | None:
+        try:
+            tags = _tags(client, str(cluster.get("DBClusterArn")))
+        except botocore.exceptions.ClientError as exc:
+            return None if error_code(exc) == "DBClusterNotFoundFault" else exc
+        except AWS_ERRORS as exc:
+            return exc
+        glob = global_of.get(str(cluster.get("DBClusterArn")), "")
+        attrs = cluster_attributes(cluster, tags, glob)
+        return LiveResource(CLUSTER, str(attrs["id"]), ctx.region, attrs)
+
+    global_of = _global_members(client, fails) if clusters else {}
+    out += _collect(pool_map(read_member, members), fails, CLUSTER_INSTANCE)
+    out += _collect(pool_map(read_cluster, list(clusters)), fails, CLUSTER)
+    return out
+
+
+def _read_neptune_clusters(ctx: ReadContext, fails: Failures) -> list[Mapping[str, Any]] | None:
+    """The Neptune clusters; None when the listing failed (recorded in `fails`)."""
+    try:
+        listed = paginate(
+            ctx.client("rds"),
+            "describe_db_clusters",
+            "DBClusters",
+            Filters=[{"Name": "engine", "Values": [ENGINE]}],
+            MaxRecords=PAGE_SIZE,
+        )
+    except AWS_ERRORS as exc:
+        fails.add(exc, CLUSTER)
+        return None
+    return [c for c in listed if c.get("Engine") == ENGINE]
+
+
+def _global_members(client: Any, fails: Failures) -> dict[str, str]:
+    try:
+        listed = paginate(client, "describe_global_clusters", "GlobalClusters")
+    except AWS_ERRORS as exc:
+        fails.add(exc, CLUSTER)
+        return {}
+    return global_members(listed)
+
+
+def _read_cluster_snapshots(ctx: ReadContext, fails: Failures) -> list[LiveResource]:
+    try:
+        listed = paginate(
+            ctx.client("rds"),
+            "describe_db_cluster_snapshots",
+            "DBClusterSnapshots",
+            MaxRecords=PAGE_SIZE,
+        )
+    except AWS_ERRORS as exc:
+        fails.add(exc, CLUSTER_SNAPSHOT)
+        return []
+    out: list[LiveResource] = []
+    for snapshot in listed:
+        if snapshot.get("Engine") != ENGINE:
+            continue
+        attrs = cluster_snapshot_attributes(snapshot)
+        default = is_automated_snapshot(snapshot)
+        out.append(LiveResource(CLUSTER_SNAPSHOT, str(attrs["id"]), ctx.region, attrs, default))
     return out
 
 
@@ -263,15 +362,25 @@ def _collect(
 
 
 class RdsReader(Reader):
-    """DB subnet, parameter and option groups, and DB instances."""
+    """DB subnet, parameter and option groups, DB instances, and Neptune clusters, cluster
+    instances and cluster snapshots."""
 
-    types: ClassVar[tuple[str, ...]] = (SUBNET_GROUP, PARAMETER_GROUP, OPTION_GROUP, INSTANCE)
+    types: ClassVar[tuple[str, ...]] = (
+        SUBNET_GROUP,
+        PARAMETER_GROUP,
+        OPTION_GROUP,
+        INSTANCE,
+        CLUSTER,
+        CLUSTER_INSTANCE,
+        CLUSTER_SNAPSHOT,
+    )
     service: ClassVar[str] = "rds"
     unreadable: ClassVar[Mapping[str, frozenset[str]]] = {
         # Config-only: whether `terraform destroy` keeps the group.
         PARAMETER_GROUP: frozenset({"skip_destroy"}),
         OPTION_GROUP: OPTION_GROUP_UNREADABLE,
         INSTANCE: INSTANCE_UNREADABLE,
+        **NEPTUNE_UNREADABLE,
     }
 
     def read(self, ctx: ReadContext) -> ReadResult:
@@ -280,13 +389,15 @@ class RdsReader(Reader):
             Failures(scope, "subnet groups"),
             Failures(scope, "parameter groups"),
             Failures(scope, "option groups"),
-            Failures(scope, "DB instances"),
+            Failures(scope, "DB instances and clusters"),
+            Failures(scope, "cluster snapshots"),
         )
         readers = (
             _read_subnet_groups,
             _read_parameter_groups,
             _read_option_groups,
             _read_instances,
+            _read_cluster_snapshots,
         )
         with ThreadPoolExecutor(max_workers=len(readers)) as pool:
             futures = [pool.submit(fn, ctx, f) for fn, f in zip(readers, fails, strict=True)]
@@ -319,6 +430,8 @@ class RdsReader(Reader):
             view = match_instance(found.attributes, state_attributes)
         elif type_ == OPTION_GROUP and found is not None:
             view = match_option_group(found.attributes, state_attributes)
+        elif type_ == CLUSTER_INSTANCE and found is not None:
+            view = match_cluster_instance(found.attributes, state_attributes)
         else:
             return found
         return LiveResource(found.type, found.id, found.region, view, found.account_default)

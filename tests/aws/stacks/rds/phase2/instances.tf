@@ -1,5 +1,5 @@
-# DB instances, imported: the test creates them with boto3 once the groups exist, then applies
-# this file with the stack. Created by Terraform they would cost ~85 s of provider waiting
+# DB instances and Neptune, imported: the test creates them with boto3 once the groups exist,
+# then applies this file with the stack. Created by Terraform they would cost ~85 s of provider waiting
 # (its create waiter sleeps 60 s before the first poll); imported, the state is the same
 # provider read, at once.
 
@@ -83,4 +83,56 @@ resource "aws_db_instance" "gone" {
   allocated_storage   = 20
   username            = "admin"
   skip_final_snapshot = true
+}
+
+# ---------------------------------------------------------------- Neptune (the RDS API)
+
+import {
+  to = aws_neptune_cluster.graph
+  id = "graph"
+}
+
+resource "aws_neptune_cluster" "graph" {
+  cluster_identifier      = "graph"
+  engine                  = "neptune"
+  backup_retention_period = 5
+  preferred_backup_window = "07:00-09:00"
+  skip_final_snapshot     = true
+
+  tags = {
+    Env = "test"
+  }
+}
+
+import {
+  to = aws_neptune_cluster_instance.graph
+  id = "graph-1"
+}
+
+resource "aws_neptune_cluster_instance" "graph" {
+  identifier         = "graph-1"
+  cluster_identifier = aws_neptune_cluster.graph.id
+  engine             = "neptune"
+  instance_class     = "db.r5.large"
+  promotion_tier     = 1
+}
+
+import {
+  to = aws_neptune_cluster_snapshot.graph
+  id = "graph-snap"
+}
+
+resource "aws_neptune_cluster_snapshot" "graph" {
+  db_cluster_identifier          = aws_neptune_cluster.graph.id
+  db_cluster_snapshot_identifier = "graph-snap"
+}
+
+import {
+  to = aws_neptune_cluster_snapshot.gone
+  id = "graph-gone"
+}
+
+resource "aws_neptune_cluster_snapshot" "gone" {
+  db_cluster_identifier          = aws_neptune_cluster.graph.id
+  db_cluster_snapshot_identifier = "graph-gone"
 }
