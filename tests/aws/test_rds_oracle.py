@@ -5,7 +5,8 @@ created with boto3 and imported by a second apply: created by Terraform, they wo
 of the provider's create waiter (it sleeps 60 s before its first poll), while the imported state
 is the same provider read. The world is changed out of band (tags, parameter values changed
 and added, option settings changed and an option added, instance class, storage, backups,
-deletion protection and public access changed, an instance stopped, one of each type deleted),
+deletion protection and public access changed, an instance stopped, Neptune and Aurora clusters'
+backups and tags changed, one of each type deleted),
 then refreshed with `terraform apply -refresh-only`. Every prior state instance of the reader's
 types must equal the refreshed instance key by key, except the reader's documented
 `unreadable` attributes, or be gone where the refresh dropped it.
@@ -82,6 +83,9 @@ EXPECTED_FINDINGS = {
     ("drift", "aws_neptune_cluster.graph", "tags.Patched"),
     ("drift", "aws_neptune_cluster_instance.graph", "tags.Patched"),
     ("missing", "aws_neptune_cluster_snapshot.gone", None),
+    ("drift", "aws_rds_cluster.aurora", "backup_retention_period"),
+    ("drift", "aws_rds_cluster.aurora", "deletion_protection"),
+    ("drift", "aws_rds_cluster.aurora", "tags.Patched"),
 }
 
 TfApply = Callable[[Path], dict[str, Any]]
@@ -157,10 +161,19 @@ def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
         rds.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": "Patched", "Value": "1"}])
     rds.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier="graph-gone")
 
+    rds.modify_db_cluster(
+        DBClusterIdentifier="aurora",
+        BackupRetentionPeriod=9,
+        DeletionProtection=True,
+        ApplyImmediately=True,
+    )
+    aurora = attrs["aws_rds_cluster", "aurora"]["arn"]
+    rds.add_tags_to_resource(ResourceName=aurora, Tags=[{"Key": "Patched", "Value": "1"}])
+
 
 def create_instances(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
-    """The DB instances and Neptune objects of stacks/rds/phase2, as its configuration
-    describes them."""
+    """The DB instances, the Aurora cluster and the Neptune objects of stacks/rds/phase2, as
+    its configuration describes them."""
     sg = next(
         r["instances"][0]["attributes"]["id"]
         for r in state["resources"]
@@ -202,6 +215,18 @@ def create_instances(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
         EnableCloudwatchLogsExports=["postgresql"],
         PubliclyAccessible=False,
         Tags=[{"Key": "Name", "Value": "full"}, {"Key": "Env", "Value": "test"}],
+        **secret,
+    )
+    rds.create_db_cluster(
+        DBClusterIdentifier="aurora",
+        Engine="aurora-postgresql",
+        EngineVersion="15.4",
+        DatabaseName="app",
+        MasterUsername="app",
+        BackupRetentionPeriod=3,
+        PreferredBackupWindow="04:00-05:00",
+        StorageEncrypted=True,
+        Tags=[{"Key": "Env", "Value": "test"}],
         **secret,
     )
     neptune = boto3.client("neptune", endpoint_url=aws.endpoint_url, region_name=REGION)

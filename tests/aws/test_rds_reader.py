@@ -28,6 +28,8 @@ from driftpatch.aws.readers.rds import (
     parameter_attributes,
     subnet_group_attributes,
 )
+from driftpatch.aws.readers.rds_clusters import cluster_attributes as rds_cluster_attributes
+from driftpatch.aws.readers.rds_clusters import match_cluster
 from driftpatch.aws.readers.rds_instances import (
     INSTANCE,
     OPTION_GROUP,
@@ -371,6 +373,39 @@ def test_neptune_shaping_on_recorded_responses() -> None:
     snapshot = {"DBClusterSnapshotIdentifier": "rds:graph-2024", "SnapshotType": "automated"}
     assert is_automated_snapshot(snapshot)
     assert cluster_snapshot_attributes(snapshot)["id"] == "rds:graph-2024"
+
+
+def test_rds_cluster_shaping_and_match_on_a_recorded_response() -> None:
+    cluster = {
+        "DBClusterIdentifier": "aurora",
+        "Engine": "aurora-mysql",
+        "EngineVersion": "8.0.mysql_aurora.3.05.2",
+        "CertificateDetails": {
+            "CAIdentifier": "rds-ca-rsa2048-g1",
+            "ValidTill": datetime(2025, 6, 1, 0, 0, 0, tzinfo=UTC),
+        },
+        "ScalingConfigurationInfo": {"MinCapacity": 2},
+        "TagList": [{"Key": "Team", "Value": "db"}],
+        "LocalWriteForwardingStatus": "enabled",
+    }
+    live = rds_cluster_attributes(cluster, "")
+    assert live["ca_certificate_valid_till"] == "2025-06-01T00:00:00Z"
+    assert live["scaling_configuration"] == [
+        {
+            "auto_pause": True,
+            "max_capacity": 16,
+            "min_capacity": 2,
+            "seconds_before_timeout": 300,
+            "seconds_until_auto_pause": 300,
+            "timeout_action": "RollbackCapacityChange",
+        }
+    ]
+    assert live["tags"] == {"Team": "db"} and live["enable_local_write_forwarding"] is True
+    # Without certificate details the state's values stay; a pinned "8.0" version stays too.
+    bare = rds_cluster_attributes({**cluster, "CertificateDetails": None}, "")
+    view = match_cluster(bare, {"ca_certificate_identifier": "x", "engine_version": "8.0"})
+    assert view["ca_certificate_identifier"] == "x"
+    assert view["engine_version"] == "8.0"
 
 
 def test_default_groups_are_account_defaults(aws: EmbeddedAws) -> None:

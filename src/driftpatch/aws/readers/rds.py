@@ -1,13 +1,15 @@
-"""RDS DB subnet groups, DB parameter groups, DB option groups and DB instances (per region),
-shaped as hashicorp/aws 5.100.0 writes aws_db_subnet_group, aws_db_parameter_group,
-aws_db_option_group and aws_db_instance to state on refresh (the last two in rds_instances.py).
+"""RDS DB subnet, parameter and option groups, DB instances and DB clusters, and Neptune
+clusters, cluster instances and cluster snapshots (per region), shaped as hashicorp/aws 5.100.0
+writes them to state on refresh: aws_db_subnet_group and aws_db_parameter_group here,
+aws_db_option_group and aws_db_instance in rds_instances.py, aws_rds_cluster in rds_clusters.py,
+aws_neptune_* in neptune.py (Neptune's management API is RDS's).
 
 Calls: DescribeDBSubnetGroups, DescribeDBParameterGroups, DescribeOptionGroups,
-DescribeDBInstances, DescribeDBClusters (engine neptune), DescribeGlobalClusters (only when there
-are Neptune clusters) and DescribeDBClusterSnapshots pages (bulk; a DB instance's tags come with
-it); per object, in a bounded pool, what the listings leave out and the provider reads:
-ListTagsForResource (tags of groups, Neptune clusters and cluster instances), and
-DescribeDBParameters(Source=user) for each parameter group. Neptune (neptune.py) is the RDS API.
+DescribeDBInstances, DescribeDBClusters (split by engine), DescribeGlobalClusters (only when
+there are clusters) and DescribeDBClusterSnapshots pages (bulk; DB instances and RDS clusters
+carry their tags); per object, in a bounded pool, what the listings leave out and the provider
+reads: ListTagsForResource (tags of groups, Neptune clusters and cluster instances), and
+DescribeDBParameters(Source=user) for each parameter group.
 
 Shapes, from the provider's read functions:
 - `aws_db_subnet_group`: arn, description, name, name_prefix (NamePrefixFromName), subnet_ids
@@ -68,6 +70,12 @@ from driftpatch.aws.readers.neptune import (
     match_cluster_instance,
 )
 from driftpatch.aws.readers.neptune import UNREADABLE as NEPTUNE_UNREADABLE
+from driftpatch.aws.readers.rds_clusters import (
+    RDS_CLUSTER,
+    RDS_CLUSTER_UNREADABLE,
+    match_cluster,
+)
+from driftpatch.aws.readers.rds_clusters import cluster_attributes as rds_cluster_attributes
 from driftpatch.aws.readers.rds_instances import (
     INSTANCE,
     INSTANCE_UNREADABLE,
@@ -264,11 +272,15 @@ def _read_instances(ctx: ReadContext, fails: Failures) -> list[LiveResource]:
             continue
         attrs = instance_attributes(db)
         out.append(LiveResource(INSTANCE, str(attrs["id"]), ctx.region, attrs))
-    clusters = _read_neptune_clusters(ctx, fails)
+    every_cluster = _read_clusters(ctx, fails)
     members = [db for db in listed if db.get("Engine") == ENGINE]
-    if clusters is None:  # no cluster, no `writer`: the cluster instances are unread too
+    if every_cluster is None:  # no cluster, no `writer`: the cluster instances are unread too
         fails.incomplete.add(CLUSTER_INSTANCE)
-        clusters, members = [], []
+        every_cluster, members = [], []
+    clusters = [c for c in every_cluster if c.get("Engine") == ENGINE]
+    rds_clusters = [
+        c for c in every_cluster if not str(c.get("Engine") or "").startswith(("neptune", "docdb"))
+    ]
     writers = {
         str(m.get("DBInstanceIdentifier")): bool(m.get("IsClusterWriter"))
         for c in clusters
@@ -297,33 +309,32 @@ def _read_instances(ctx: ReadContext, fails: Failures) -> list[LiveResource]:
         attrs = cluster_attributes(cluster, tags, glob)
         return LiveResource(CLUSTER, str(attrs["id"]), ctx.region, attrs)
 
-    global_of = _global_members(client, fails) if clusters else {}
+    global_of = _global_members(client, fails) if clusters or rds_clusters else {}
     out += _collect(pool_map(read_member, members), fails, CLUSTER_INSTANCE)
-    out += _collect(pool_map(read_cluster, list(clusters)), fails, CLUSTER)
+    out += _collect(pool_map(read_cluster, clusters), fails, CLUSTER)
+    for cluster in rds_clusters:
+        attrs = rds_cluster_attributes(cluster, global_of.get(str(cluster.get("DBClusterArn")), ""))
+        out.append(LiveResource(RDS_CLUSTER, str(attrs["id"]), ctx.region, attrs))
     return out
 
 
-def _read_neptune_clusters(ctx: ReadContext, fails: Failures) -> list[Mapping[str, Any]] | None:
-    """The Neptune clusters; None when the listing failed (recorded in `fails`)."""
+def _read_clusters(ctx: ReadContext, fails: Failures) -> list[Mapping[str, Any]] | None:
+    """Every DB cluster (Aurora, Multi-AZ, Neptune, DocumentDB); None when the listing failed
+    (recorded in `fails`)."""
     try:
-        listed = paginate(
-            ctx.client("rds"),
-            "describe_db_clusters",
-            "DBClusters",
-            Filters=[{"Name": "engine", "Values": [ENGINE]}],
-            MaxRecords=PAGE_SIZE,
+        return paginate(
+            ctx.client("rds"), "describe_db_clusters", "DBClusters", MaxRecords=PAGE_SIZE
         )
     except AWS_ERRORS as exc:
-        fails.add(exc, CLUSTER)
+        fails.add(exc, CLUSTER, RDS_CLUSTER)
         return None
-    return [c for c in listed if c.get("Engine") == ENGINE]
 
 
 def _global_members(client: Any, fails: Failures) -> dict[str, str]:
     try:
         listed = paginate(client, "describe_global_clusters", "GlobalClusters")
     except AWS_ERRORS as exc:
-        fails.add(exc, CLUSTER)
+        fails.add(exc, CLUSTER, RDS_CLUSTER)
         return {}
     return global_members(listed)
 
@@ -362,8 +373,8 @@ def _collect(
 
 
 class RdsReader(Reader):
-    """DB subnet, parameter and option groups, DB instances, and Neptune clusters, cluster
-    instances and cluster snapshots."""
+    """DB subnet, parameter and option groups, DB instances, RDS clusters, and Neptune
+    clusters, cluster instances and cluster snapshots."""
 
     types: ClassVar[tuple[str, ...]] = (
         SUBNET_GROUP,
@@ -373,6 +384,7 @@ class RdsReader(Reader):
         CLUSTER,
         CLUSTER_INSTANCE,
         CLUSTER_SNAPSHOT,
+        RDS_CLUSTER,
     )
     service: ClassVar[str] = "rds"
     unreadable: ClassVar[Mapping[str, frozenset[str]]] = {
@@ -381,6 +393,7 @@ class RdsReader(Reader):
         OPTION_GROUP: OPTION_GROUP_UNREADABLE,
         INSTANCE: INSTANCE_UNREADABLE,
         **NEPTUNE_UNREADABLE,
+        RDS_CLUSTER: RDS_CLUSTER_UNREADABLE,
     }
 
     def read(self, ctx: ReadContext) -> ReadResult:
@@ -430,6 +443,8 @@ class RdsReader(Reader):
             view = match_instance(found.attributes, state_attributes)
         elif type_ == OPTION_GROUP and found is not None:
             view = match_option_group(found.attributes, state_attributes)
+        elif type_ == RDS_CLUSTER and found is not None:
+            view = match_cluster(found.attributes, state_attributes)
         elif type_ == CLUSTER_INSTANCE and found is not None:
             view = match_cluster_instance(found.attributes, state_attributes)
         else:

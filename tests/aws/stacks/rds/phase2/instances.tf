@@ -136,3 +136,26 @@ resource "aws_neptune_cluster_snapshot" "gone" {
   db_cluster_identifier          = aws_neptune_cluster.graph.id
   db_cluster_snapshot_identifier = "graph-gone"
 }
+
+# ---------------------------------------------------------------- RDS (Aurora) clusters
+
+import {
+  to = aws_rds_cluster.aurora
+  id = "aurora"
+}
+
+resource "aws_rds_cluster" "aurora" {
+  cluster_identifier      = "aurora"
+  engine                  = "aurora-postgresql"
+  engine_version          = "15.4"
+  database_name           = "app"
+  master_username         = "app"
+  backup_retention_period = 3
+  preferred_backup_window = "04:00-05:00"
+  storage_encrypted       = true
+  skip_final_snapshot     = true
+
+  tags = {
+    Env = "test"
+  }
+}
