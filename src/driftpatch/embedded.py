@@ -168,6 +168,7 @@ def embedded_aws() -> Iterator[EmbeddedAws]:
         raise EmbeddedAwsError(
             "the embedded AWS needs moto: pip install 'driftpatch[demo]' (or 'moto[server]')"
         ) from exc
+    _mend_moto()
     # werkzeug logs every request to stderr; the demo and the tests have better things to say.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     port = free_port()
@@ -179,6 +180,33 @@ def embedded_aws() -> Iterator[EmbeddedAws]:
         yield aws
     finally:
         aws.stop()
+
+
+def _mend_moto() -> None:
+    """Make moto answer RDS's bulk DescribeOptionGroups as AWS does (idempotent).
+
+    moto 5.2 fails the listing without OptionGroupName with a 500 (it reads the absent
+    parameter as `kwargs["option_group_name"]`) and answers an empty one with
+    OptionGroupNotFoundFault: every scan whose RDS reader lists option groups would fail on
+    the embedded AWS. The server runs in this process; its backend's method is wrapped."""
+    from moto.rds import models
+    from moto.rds.exceptions import OptionGroupNotFoundFaultError
+
+    describe = models.RDSBackend.describe_option_groups
+    if getattr(describe, "driftpatch_mended", False):
+        return
+
+    def describe_option_groups(self: Any, kwargs: dict[str, Any]) -> Any:
+        named = kwargs.get("option_group_name")
+        try:
+            return describe(self, {**kwargs, "option_group_name": named})
+        except OptionGroupNotFoundFaultError:
+            if named:
+                raise
+            return []
+
+    describe_option_groups.driftpatch_mended = True  # type: ignore[attr-defined]
+    setattr(models.RDSBackend, "describe_option_groups", describe_option_groups)  # noqa: B010
 
 
 def provider_override(endpoint_url: str, region: str = DEFAULT_REGION) -> str:

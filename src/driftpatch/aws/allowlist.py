@@ -186,6 +186,15 @@ ALLOWED["ec2"] = ALLOWED["ec2"] | {
     "DescribeVpnGateways",
 }
 
+# readers-db (RDS DB instances, option groups; Neptune clusters, instances, snapshots).
+ALLOWED["rds"] = ALLOWED["rds"] | {
+    "DescribeDBClusterSnapshots",
+    "DescribeDBClusters",
+    "DescribeDBInstances",
+    "DescribeGlobalClusters",
+    "DescribeOptionGroups",
+}
+
 
 def is_allowed(service: str, operation: str) -> bool:
     return operation in ALLOWED.get(service, frozenset())
