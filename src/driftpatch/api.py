@@ -49,6 +49,7 @@ from driftpatch.model import (
     Finding,
     Inputs,
     Inventory,
+    Kind,
     LiveResource,
     Location,
     Patch,
@@ -567,11 +568,25 @@ def session_for(config: Config, profile: str | None = None) -> AwsSession:
     )
 
 
-def _take(session: AwsSession, regions: Sequence[str], config: Config) -> Inventory:
+def _take(
+    session: AwsSession,
+    regions: Sequence[str],
+    config: Config,
+    instances: Sequence[StateInstance] | None = None,
+) -> Inventory:
+    """Read live AWS; with the scan's `instances`, only the settings the scan compares."""
     from driftpatch.aws.inventory import take_inventory
+    from driftpatch.aws.readers.interface import Needs
 
+    needs = None
+    if instances is not None:
+        only = config.selection.only
+        needs = Needs.from_instances(
+            ((i.type, i.id, i.attributes) for i in instances if i.id),
+            rules=only is None or Kind.MISCONFIG in only.kinds(),
+        )
     try:
-        return take_inventory(session, regions, max_workers=config.max_workers)
+        return take_inventory(session, regions, max_workers=config.max_workers, needs=needs)
     except AwsError as exc:
         return Inventory((), tuple(regions), errors=(ScanError("aws", str(exc)),))
 
@@ -674,7 +689,7 @@ def scan(config: Config) -> Report:
         inventories = [Inventory.load(config.live_snapshot)]
     else:
         sessions = [session, *(session_for(config, p) for p in config.profiles[1:])]
-        inventories = [_take(s, regions, config) for s in sessions]
+        inventories = [_take(s, regions, config, instances) for s in sessions]
     inventory, drift, accounts = _detect_accounts(instances, inventories)
     settings = _verify_settings(config, session, live=config.live_snapshot is None, states=states)
     drift, refreshed, refresh_errors, refresh_warnings = _refresh_long_tail(

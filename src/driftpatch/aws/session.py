@@ -222,6 +222,7 @@ class AwsSession:
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._calls: Counter[str] = Counter()
+        self._operations: Counter[tuple[str, str]] = Counter()
         self._account_id: str | None = None
         self._random = random.Random()
 
@@ -358,12 +359,19 @@ class AwsSession:
         return validate
 
     def _count(self, model: Any, **_: Any) -> None:
+        service = model.service_model.endpoint_prefix
         with self._lock:
-            self._calls[model.service_model.endpoint_prefix] += 1
+            self._calls[service] += 1
+            self._operations[(service, model.name)] += 1
 
     def calls(self) -> Mapping[str, int]:
         with self._lock:
             return dict(sorted(self._calls.items()))
+
+    def operations(self) -> Mapping[tuple[str, str], int]:
+        """Calls per (service, operation): what the benchmark sets against the floor."""
+        with self._lock:
+            return dict(sorted(self._operations.items()))
 
     def account_id(self) -> str:
         """The scanned account (sts:GetCallerIdentity), cached."""

@@ -2,12 +2,16 @@
 
 Shaped as the hashicorp/aws 5.100.0 provider writes them to state after a refresh:
 
-- Listing is bulk: ListRoles and ListPolicies(Scope=Local) pages. What those listings leave out
-  (tags, permissions boundary, descriptions, policy documents) IAM only returns per object, as
-  the provider reads it, so per-object calls run in a bounded thread pool:
-  per role   GetRole + ListRolePolicies + GetRolePolicy per inline policy + ListAttachedRolePolicies
-             (3 + k calls; the list calls page past 100 items);
-  per policy GetPolicy + GetPolicyVersion(default version) (2 calls).
+- Roles take no per-role call: ListRoles pages give each role's description and maximum
+  session duration, and GetAccountAuthorizationDetails(Filter=[User, Group, Role]) pages give
+  the rest (trust policy, tags, permissions boundary, inline policy documents, attached policy
+  ARNs) for the whole account. The provider reads the same per role (GetRole,
+  ListRolePolicies, GetRolePolicy per inline policy, ListAttachedRolePolicies: 3 + k calls).
+  The details are read once per inventory and shared with the users reader (iam_users.py),
+  which takes the users and groups from the same pages (`ReadContext.once`). A role the
+  details list but ListRoles did not (made between the two) gets one GetRole.
+- Managed policies: ListPolicies(Scope=Local) pages, then per policy GetPolicy (tags) +
+  GetPolicyVersion (the default version's document), in a bounded thread pool.
 - Policy documents come URL-encoded from IAM. The provider decodes them (url.QueryUnescape)
   and stores them re-marshalled by Go's encoding/json: compact, object keys sorted, `<`, `>`,
   `&` escaped as \\u003c, \\u003e, \\u0026, numbers as float64 (`normalize_json`). botocore
@@ -82,35 +86,60 @@ def is_aws_owned_role(path: str) -> bool:
 
 @dataclass(frozen=True)
 class RoleData:
-    """Everything read about one role: GetRole's role, inline documents, attached ARNs."""
+    """Everything read about one role: its listing and details merged, inline documents,
+    attached ARNs."""
 
     role: Mapping[str, Any]
     inline: tuple[tuple[str, str], ...]  # (policy name, normalised document)
     attached: tuple[str, ...]
 
 
-def _read_role(client: Any, name: str) -> RoleData | None:
-    """None when the role vanished since the listing (NoSuchEntity); raises other errors."""
-    try:
-        role = client.get_role(RoleName=name)["Role"]
-        names = paginate(client, "list_role_policies", "PolicyNames", RoleName=name)
-        inline: list[tuple[str, str]] = []
-        for policy_name in names:
-            try:
-                doc = client.get_role_policy(RoleName=name, PolicyName=policy_name)
-            except botocore.exceptions.ClientError as exc:
-                if is_not_found(exc):  # deleted since ListRolePolicies
-                    continue
-                raise
-            inline.append((str(policy_name), iam_document(doc.get("PolicyDocument"))))
-        attached = paginate(
-            client, "list_attached_role_policies", "AttachedPolicies", RoleName=name
-        )
-    except botocore.exceptions.ClientError as exc:
-        if is_not_found(exc):
-            return None
-        raise
-    return RoleData(role, tuple(inline), tuple(str(p["PolicyArn"]) for p in attached))
+@dataclass(frozen=True)
+class AuthorizationDetails:
+    """One GetAccountAuthorizationDetails read (all pages): users, groups and roles, each with
+    its inline policy documents and attached policy ARNs."""
+
+    users: tuple[Mapping[str, Any], ...]
+    groups: tuple[Mapping[str, Any], ...]
+    roles: tuple[Mapping[str, Any], ...]
+
+
+DETAILS_KEY = "iam:GetAccountAuthorizationDetails"
+DETAILS_FILTER = ["User", "Group", "Role"]
+DETAILS_PAGE_SIZE = 1000  # IAM's largest MaxItems: an account of 1,000 principals in one page
+
+
+def read_authorization_details(client: Any) -> AuthorizationDetails:
+    users: list[Mapping[str, Any]] = []
+    groups: list[Mapping[str, Any]] = []
+    roles: list[Mapping[str, Any]] = []
+    pages = client.get_paginator("get_account_authorization_details").paginate(
+        Filter=DETAILS_FILTER, PaginationConfig={"PageSize": DETAILS_PAGE_SIZE}
+    )
+    for page in pages:
+        users.extend(page.get("UserDetailList") or ())
+        groups.extend(page.get("GroupDetailList") or ())
+        roles.extend(page.get("RoleDetailList") or ())
+    return AuthorizationDetails(tuple(users), tuple(groups), tuple(roles))
+
+
+def authorization_details(ctx: ReadContext) -> AuthorizationDetails:
+    """The account's authorization details, read once per inventory for both IAM readers
+    (this one: roles; iam_users: users and groups), filtered by type by each."""
+    return ctx.once(DETAILS_KEY, lambda: read_authorization_details(ctx.client("iam")))
+
+
+def role_data(listed: Mapping[str, Any] | None, detail: Mapping[str, Any]) -> RoleData:
+    """A role from its authorization-details entry (trust policy, tags, permissions boundary,
+    inline documents, attached ARNs) and its ListRoles entry (the description and maximum
+    session duration, which the details leave out)."""
+    role = {**(listed or {}), **detail}
+    inline = tuple(
+        (str(p["PolicyName"]), iam_document(p.get("PolicyDocument")))
+        for p in detail.get("RolePolicyList") or ()
+    )
+    attached = tuple(str(p["PolicyArn"]) for p in detail.get("AttachedManagedPolicies") or ())
+    return RoleData(role, inline, attached)
 
 
 def role_attributes(data: RoleData) -> dict[str, JSON]:
@@ -150,28 +179,45 @@ def role_policy_attributes(role: str, name: str, normal: str) -> dict[str, JSON]
 
 
 def _read_roles(ctx: ReadContext, fails: Failures) -> list[LiveResource]:
+    """ListRoles pages and the shared authorization details: no per-role call, except GetRole
+    for a role made between the two listings (the details know it, ListRoles did not)."""
     client = ctx.client("iam")
     role_types = (ROLE, ROLE_POLICY, ATTACHMENT)
-    try:
-        listed = paginate(client, "list_roles", "Roles", PaginationConfig={"PageSize": PAGE_SIZE})
-    except AWS_ERRORS as exc:
-        fails.add(exc, *role_types)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        listing = pool.submit(
+            paginate, client, "list_roles", "Roles", PaginationConfig={"PageSize": PAGE_SIZE}
+        )
+        details = pool.submit(authorization_details, ctx)
+    failed = False
+    for future in (listing, details):
+        if isinstance(exc := future.exception(), AWS_ERRORS):
+            fails.add(exc, *role_types)
+            failed = True
+    if failed:
         return []
+    listed = {str(r["RoleName"]): r for r in listing.result()}
+    detailed = details.result().roles
 
-    def read(name: str) -> RoleData | BaseException | None:
+    def fetch(name: str) -> Mapping[str, Any] | BaseException | None:
         try:
-            return _read_role(client, name)
+            return dict(client.get_role(RoleName=name)["Role"])
+        except botocore.exceptions.ClientError as exc:
+            return None if is_not_found(exc) else exc  # gone again since the details
         except AWS_ERRORS as exc:
             return exc
 
+    unlisted = [str(d["RoleName"]) for d in detailed if str(d["RoleName"]) not in listed]
+    fetched = dict(zip(unlisted, pool_map(fetch, unlisted), strict=True))
     out: list[LiveResource] = []
-    names = [str(r["RoleName"]) for r in listed]
-    for data in pool_map(read, names):
-        if data is None:
+    for detail in detailed:
+        name = str(detail["RoleName"])
+        entry = listed.get(name) or fetched.get(name)
+        if entry is None:
             continue
-        if isinstance(data, BaseException):
-            fails.add(data, *role_types)
+        if isinstance(entry, BaseException):
+            fails.add(entry, *role_types)
             continue
+        data = role_data(entry, detail)
         attrs = role_attributes(data)
         name = str(attrs["name"])
         owned = is_aws_owned_role(str(attrs["path"]))
