@@ -253,10 +253,10 @@ def _counts(aws: EmbeddedAws, n: int) -> Counter[str]:
 def test_listing_calls_do_not_grow_with_n(aws: EmbeddedAws) -> None:
     one, many = _counts(aws, 1), _counts(aws, 20)
     # Roles: no per-role call (ListRoles + the authorization details answer for all of them);
-    # per policy: GetPolicy + GetPolicyVersion.
-    listings = {"ListRoles": 1, "ListPolicies": 1, "GetAccountAuthorizationDetails": 1}
-    assert one == {**listings, "GetPolicy": 1, "GetPolicyVersion": 1}
-    assert many == {**listings, "GetPolicy": 20, "GetPolicyVersion": 20}
+    # policies come with their documents from the details too, GetPolicy per policy for tags.
+    listings = {"ListRoles": 1, "GetAccountAuthorizationDetails": 1}
+    assert one == {**listings, "GetPolicy": 1}
+    assert many == {**listings, "GetPolicy": 20}
 
 
 def test_paginates_listings(aws: EmbeddedAws, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -270,7 +270,7 @@ def test_paginates_listings(aws: EmbeddedAws, monkeypatch: pytest.MonkeyPatch) -
     live, result = read(session)
     assert not result.errors
     assert len(live.of_type("aws_iam_role")) == len(live.of_type("aws_iam_policy")) == 12
-    assert ops["ListRoles"] == 3 and ops["ListPolicies"] == 3
+    assert ops["ListRoles"] == 3
 
 
 def test_roles_changed_between_the_listings_are_gone_or_read_not_errors(aws: EmbeddedAws) -> None:
@@ -360,29 +360,43 @@ def test_access_denied_for_iam_skips_iam_only(aws: EmbeddedAws) -> None:
     assert not result.resources
     assert result.incomplete_types == IAM_TYPES
     messages = sorted(e.message for e in result.errors)
-    assert [e.scope for e in result.errors] == ["iam/global"] * 3
+    assert [e.scope for e in result.errors] == ["iam/global"] * 2
     assert messages[0].startswith("GetAccountAuthorizationDetails: AccessDenied")
-    assert messages[1].startswith("ListPolicies: AccessDenied")
-    assert messages[2].startswith("ListRoles: AccessDenied")
+    assert messages[1].startswith("ListRoles: AccessDenied")
     assert not kms.errors
     keys = [k.id for k in kms.resources if k.type == "aws_kms_key"]
     assert keys == [key["KeyMetadata"]["KeyId"]]
 
 
-def test_denied_details_mark_roles_incomplete_and_policies_still_read(aws: EmbeddedAws) -> None:
+def test_denied_details_mark_roles_and_policies_incomplete(aws: EmbeddedAws) -> None:
     c = iam_client(aws)
     for i in range(3):
         c.create_role(RoleName=f"r{i}", AssumeRolePolicyDocument=json.dumps(TRUST))
         c.put_role_policy(RoleName=f"r{i}", PolicyName="a", PolicyDocument=statement("s3:*"))
-    arn = c.create_policy(PolicyName="p", PolicyDocument=statement("s3:*"))["Policy"]["Arn"]
+    c.create_policy(PolicyName="p", PolicyDocument=statement("s3:*"))
     with limited_session(aws, "iam:GetAccountAuthorizationDetails") as session:
         live, result = read(session)
-    assert result.incomplete_types == {"aws_iam_role", "aws_iam_role_policy", ATTACHMENT}
-    assert len(result.errors) == 1
+    assert result.incomplete_types == IAM_TYPES
+    assert len(result.errors) == 1  # one failed read, said once for roles and policies
     assert result.errors[0].message.startswith("GetAccountAuthorizationDetails: AccessDenied")
     # A role whose inline policies cannot be read is not emitted half-read.
     assert not live.of_type("aws_iam_role") and not live.of_type("aws_iam_role_policy")
-    assert [p.id for p in live.of_type("aws_iam_policy")] == [arn]
+    assert not live.of_type("aws_iam_policy")
+
+
+def test_a_denied_per_policy_call_is_one_error_and_roles_still_read(aws: EmbeddedAws) -> None:
+    c = iam_client(aws)
+    c.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST))
+    for i in range(3):
+        c.create_policy(PolicyName=f"p{i}", PolicyDocument=statement("s3:*"))
+    with limited_session(aws, "iam:GetPolicy") as session:
+        live, result = read(session)
+    assert result.incomplete_types == {"aws_iam_policy"}
+    (error,) = result.errors
+    assert error.message.startswith("GetPolicy: AccessDenied")
+    assert "(and 2 more policies)" in error.message
+    assert not live.of_type("aws_iam_policy")  # not emitted half-read
+    assert [r.id for r in live.of_type("aws_iam_role")] == ["r"]
 
 
 def test_connection_error_is_a_value(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -397,7 +411,7 @@ def test_connection_error_is_a_value(monkeypatch: pytest.MonkeyPatch) -> None:
     result = IamReader().read(ReadContext(session, REGION, ACCOUNT_ID))
     assert not result.resources
     assert result.incomplete_types == IAM_TYPES
-    assert len(result.errors) == 3  # ListRoles, the authorization details, ListPolicies
+    assert len(result.errors) == 2  # ListRoles, the authorization details
     assert all("Could not connect" in e.message for e in result.errors)
 
 

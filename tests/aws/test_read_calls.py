@@ -13,6 +13,7 @@ found exactly; a setting nobody manages is not read, so a hand-made change to it
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,12 +23,15 @@ import boto3
 
 from driftpatch.aws.inventory import take_inventory
 from driftpatch.aws.readers import READERS, LiveIndex, ReadContext
+from driftpatch.aws.readers.iam import IamReader
 from driftpatch.aws.readers.interface import Needs
 from driftpatch.aws.readers.s3 import CALLS, S3Reader
-from driftpatch.aws.session import AwsSession
+from driftpatch.aws.session import Aimd, AwsSession, RetryPolicy
 from driftpatch.drift.detect import detect
 from driftpatch.embedded import EmbeddedAws
 from driftpatch.model import JSON, Address, Inventory
+
+from .faults.proxy import Fault, fault_proxy
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -205,8 +209,81 @@ def test_iam_readers_share_one_authorization_details_read(aws: EmbeddedAws) -> N
     assert ops == {
         "GetAccountAuthorizationDetails": 1,
         "ListRoles": 1,
-        "ListPolicies": 1,
         "ListInstanceProfiles": 1,
         "ListAccessKeys": 5,  # in no account-wide listing
     }
     assert session.operations()[("iam", "GetAccountAuthorizationDetails")] == 1
+
+
+# --------------------------------------------------------------------------- overlap
+
+
+def test_aimd_halves_once_per_window_and_grows_back() -> None:
+    limiter = Aimd(8)
+    # Eight requests in flight together, all throttled: one signal, one halving.
+    epochs = [limiter.acquire() for _ in range(8)]
+    for epoch in epochs:
+        limiter.release(epoch, throttled=True)
+    assert (limiter.limit, limiter.throttles, limiter.in_flight) == (4.0, 8, 0)
+    # A throttle of a request started after that halving halves again; floor 1.
+    for _ in range(5):
+        limiter.release(limiter.acquire(), throttled=True)
+    assert limiter.limit == 1.0
+    # Answers grow it by 1/limit each: from 1, one answer makes 2, the next 2.5.
+    limiter.release(limiter.acquire(), throttled=False)
+    assert limiter.limit == 2.0
+    limiter.release(limiter.acquire(), throttled=False)
+    assert limiter.limit == 2.5
+    for _ in range(100):
+        limiter.release(limiter.acquire(), throttled=False)
+    assert limiter.limit == 8.0  # never past the ceiling (the connection pool)
+
+
+def test_aimd_bounds_requests_in_flight() -> None:
+    limiter = Aimd(2)
+    first, second = limiter.acquire(), limiter.acquire()
+    started = threading.Event()
+    got: list[int] = []
+
+    def third() -> None:
+        started.set()
+        got.append(limiter.acquire())
+
+    worker = threading.Thread(target=third)
+    worker.start()
+    started.wait(10)
+    assert limiter.in_flight == 2 and not got  # the third waits for a slot
+    limiter.release(first, throttled=False)
+    worker.join(10)
+    assert got == [0] and limiter.in_flight == 2
+    limiter.release(second, throttled=False)
+    limiter.release(got[0], throttled=False)
+    assert limiter.in_flight == 0
+
+
+def test_throttled_service_shrinks_its_own_limit_only(aws: EmbeddedAws) -> None:
+    """Through a proxy that throttles the first two attempts of every S3 request: the read
+    completes, S3's limiter took the throttles and shrank, IAM's was never throttled, and
+    every slot came back."""
+    s3_world(aws)
+    with fault_proxy(aws.endpoint_url) as proxy:
+        proxy.set(Fault("throttle", service="s3", attempts=2))
+        session = AwsSession(
+            endpoint_url=proxy.url,
+            region=REGION,
+            retry=RetryPolicy(base=0.0, throttle_base=0.001),
+        )
+        result = S3Reader().read(ReadContext(session, REGION, ACCOUNT))
+        IamReader().read(ReadContext(session, REGION, ACCOUNT))
+    assert result.errors == ()
+    assert {r.id for r in result.resources if r.type == "aws_s3_bucket"} == {
+        "owned",
+        "inline",
+        "stray",
+    }
+    s3, iam = session.limiters()[("s3", REGION)], session.limiters()[("iam", REGION)]
+    s3_calls = sum(n for (service, _), n in session.operations().items() if service == "s3")
+    assert s3_calls == 1 + 3 + 3 * len(CALLS)  # ListBuckets, GetBucketLocation, all Get*
+    assert s3.throttles == 2 * s3_calls  # two throttled attempts each
+    assert s3.limit < s3.ceiling and s3.in_flight == 0
+    assert iam.throttles == 0 and iam.limit == iam.ceiling and iam.in_flight == 0

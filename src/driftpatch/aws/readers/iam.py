@@ -10,8 +10,12 @@ Shaped as the hashicorp/aws 5.100.0 provider writes them to state after a refres
   The details are read once per inventory and shared with the users reader (iam_users.py),
   which takes the users and groups from the same pages (`ReadContext.once`). A role the
   details list but ListRoles did not (made between the two) gets one GetRole.
-- Managed policies: ListPolicies(Scope=Local) pages, then per policy GetPolicy (tags) +
-  GetPolicyVersion (the default version's document), in a bounded thread pool.
+- Customer-managed policies come from the same details (Filter LocalManagedPolicy: every
+  version's document, description, attachment count); only their tags are in no listing, so
+  GetPolicy per policy, in a bounded thread pool, and in a scan only for the policies the
+  state has (`ReadContext.needs`: a policy in no state is reported as unmanaged, and no rule
+  reads policy tags; such a policy is emitted without `tags`). The provider reads GetPolicy +
+  GetPolicyVersion per policy.
 - Policy documents come URL-encoded from IAM. The provider decodes them (url.QueryUnescape)
   and stores them re-marshalled by Go's encoding/json: compact, object keys sorted, `<`, `>`,
   `&` escaped as \\u003c, \\u003e, \\u0026, numbers as float64 (`normalize_json`). botocore
@@ -28,12 +32,13 @@ Shaped as the hashicorp/aws 5.100.0 provider writes them to state after a refres
   `managed_policy_arns` (read on every role from ListAttachedRolePolicies).
 - Account defaults: service-linked roles (path /aws-service-role/) and the roles IAM Identity
   Center reserves (path /aws-reserved/), with their inline policies. AWS-managed policies are
-  never listed (Scope=Local), so never emitted.
+  never listed (Filter LocalManagedPolicy), so never emitted.
 - Tags: `tags` = `tags_all` = the object's tags without `aws:` keys (the provider drops them).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -62,6 +67,7 @@ from driftpatch.aws.readers.interface import (
     ReadContext,
     Reader,
     ReadResult,
+    SharedReads,
 )
 from driftpatch.model import JSON
 from driftpatch.typed import conform_live, conform_state
@@ -73,7 +79,7 @@ ATTACHMENT = "aws_iam_role_policy_attachment"
 SCOPE = "iam/global"
 # Roles AWS creates and owns: service-linked roles, and IAM Identity Center's reserved roles.
 AWS_OWNED_ROLE_PATHS = ("/aws-service-role/", "/aws-reserved/")
-PAGE_SIZE = 100  # ListRoles / ListPolicies MaxItems (IAM allows up to 1000)
+PAGE_SIZE = 100  # ListRoles MaxItems (IAM allows up to 1000)
 POOL_SIZE = 8  # per-object calls in flight; IAM's request rate is low, adaptive retries help
 
 
@@ -102,10 +108,11 @@ class AuthorizationDetails:
     users: tuple[Mapping[str, Any], ...]
     groups: tuple[Mapping[str, Any], ...]
     roles: tuple[Mapping[str, Any], ...]
+    policies: tuple[Mapping[str, Any], ...]  # customer-managed, with their versions
 
 
 DETAILS_KEY = "iam:GetAccountAuthorizationDetails"
-DETAILS_FILTER = ["User", "Group", "Role"]
+DETAILS_FILTER = ["User", "Group", "Role", "LocalManagedPolicy"]
 DETAILS_PAGE_SIZE = 1000  # IAM's largest MaxItems: an account of 1,000 principals in one page
 
 
@@ -113,6 +120,7 @@ def read_authorization_details(client: Any) -> AuthorizationDetails:
     users: list[Mapping[str, Any]] = []
     groups: list[Mapping[str, Any]] = []
     roles: list[Mapping[str, Any]] = []
+    policies: list[Mapping[str, Any]] = []
     pages = client.get_paginator("get_account_authorization_details").paginate(
         Filter=DETAILS_FILTER, PaginationConfig={"PageSize": DETAILS_PAGE_SIZE}
     )
@@ -120,7 +128,8 @@ def read_authorization_details(client: Any) -> AuthorizationDetails:
         users.extend(page.get("UserDetailList") or ())
         groups.extend(page.get("GroupDetailList") or ())
         roles.extend(page.get("RoleDetailList") or ())
-    return AuthorizationDetails(tuple(users), tuple(groups), tuple(roles))
+        policies.extend(page.get("Policies") or ())
+    return AuthorizationDetails(tuple(users), tuple(groups), tuple(roles), tuple(policies))
 
 
 def authorization_details(ctx: ReadContext) -> AuthorizationDetails:
@@ -250,46 +259,55 @@ def policy_attributes(policy: Mapping[str, Any], normal: str) -> dict[str, JSON]
     }
 
 
-def _read_policy(client: Any, arn: str) -> dict[str, JSON] | None:
-    """GetPolicy (description, tags) + the default version's document; None if it vanished."""
-    try:
-        policy = client.get_policy(PolicyArn=arn)["Policy"]
-        version = client.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])[
-            "PolicyVersion"
-        ]
-    except botocore.exceptions.ClientError as exc:
-        if is_not_found(exc):
-            return None
-        raise
-    return policy_attributes(policy, iam_document(version.get("Document")))
+def default_document(policy: Mapping[str, Any]) -> Any:
+    """The default version's document of an authorization-details policy entry."""
+    for version in policy.get("PolicyVersionList") or ():
+        if version.get("IsDefaultVersion") or version.get("VersionId") == policy.get(
+            "DefaultVersionId"
+        ):
+            return version.get("Document")
+    return None
 
 
 def _read_policies(ctx: ReadContext, fails: Failures) -> list[LiveResource]:
+    """Customer-managed policies from the shared authorization details (with every version's
+    document), and GetPolicy for the tags, which no listing carries: per policy in state
+    when the scan says which (a policy in no state is reported unmanaged, and no rule reads
+    policy tags), else per policy."""
     client = ctx.client("iam")
     try:
-        listed = paginate(
-            client,
-            "list_policies",
-            "Policies",
-            Scope="Local",
-            PaginationConfig={"PageSize": PAGE_SIZE},
-        )
+        listed = authorization_details(ctx).policies
     except AWS_ERRORS as exc:
         fails.add(exc, POLICY)
         return []
+    managed = None if ctx.needs is None else ctx.needs.of_type(POLICY)
+    arns = [str(p["Arn"]) for p in listed if managed is None or str(p["Arn"]) in managed]
 
-    def read(arn: str) -> dict[str, JSON] | BaseException | None:
+    def get(arn: str) -> Mapping[str, Any] | BaseException | None:
         try:
-            return _read_policy(client, arn)
+            return dict(client.get_policy(PolicyArn=arn)["Policy"])
+        except botocore.exceptions.ClientError as exc:
+            return None if is_not_found(exc) else exc  # gone since the listing
         except AWS_ERRORS as exc:
             return exc
 
+    got = dict(zip(arns, pool_map(get, arns), strict=True))
     out: list[LiveResource] = []
-    for attrs in pool_map(read, [str(p["Arn"]) for p in listed]):
-        if isinstance(attrs, BaseException):
-            fails.add(attrs, POLICY)
-        elif attrs is not None:
-            out.append(LiveResource(POLICY, str(attrs["id"]), None, attrs))
+    for policy in listed:
+        arn = str(policy["Arn"])
+        found = got.get(arn, {})
+        if found is None:
+            continue
+        if isinstance(found, BaseException):
+            fails.add(found, POLICY)
+            continue
+        # The name from the ARN where the details leave it out (moto 5.2 sends no PolicyName
+        # or PolicyId there; AWS does, and GetPolicy fills both in for a policy it reads).
+        named = {"PolicyName": arn.rsplit("/", 1)[-1], **policy, **found}
+        attrs = policy_attributes(named, iam_document(default_document(policy)))
+        if arn not in got:  # tags not read: nobody compares them
+            del attrs["tags"], attrs["tags_all"]
+        out.append(LiveResource(POLICY, arn, None, attrs))
     return out
 
 
@@ -309,6 +327,8 @@ class IamReader(Reader):
     }
 
     def read(self, ctx: ReadContext) -> ReadResult:
+        if ctx.shared is None:  # run on its own: its two halves still share one details read
+            ctx = dataclasses.replace(ctx, shared=SharedReads())
         role_fails = Failures(SCOPE, "roles")
         policy_fails = Failures(SCOPE, "policies")
         # Roles and policies are independent listings: read them side by side.
@@ -318,7 +338,8 @@ class IamReader(Reader):
             resources = (*roles.result(), *policies.result())
         return ReadResult(
             resources=resources,
-            errors=(*role_fails.errors(), *policy_fails.errors()),
+            # A failed authorization-details read fails both halves: said once.
+            errors=tuple(dict.fromkeys((*role_fails.errors(), *policy_fails.errors()))),
             incomplete_types=frozenset(role_fails.incomplete | policy_fails.incomplete),
         )
 

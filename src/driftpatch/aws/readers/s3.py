@@ -102,7 +102,8 @@ SPLIT_TYPES = (VERSIONING, PUBLIC_ACCESS_BLOCK, ENCRYPTION, POLICY)
 OWNED_TYPES = frozenset({VERSIONING, ENCRYPTION})
 
 # Per-bucket calls run in this many threads (all buckets' calls share one pool).
-MAX_WORKERS = 8
+# (as many as the session lets S3 have in flight: its adaptive limit, DEFAULT_CONCURRENCY).
+MAX_WORKERS = 32
 # ListBuckets page size; None lets AWS choose (it returns every bucket when not asked to page).
 PAGE_SIZE: int | None = None
 AWS_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
