@@ -16,7 +16,6 @@ import json
 import threading
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -29,19 +28,11 @@ from driftpatch.aws.readers.s3 import CALLS, S3Reader
 from driftpatch.aws.session import Aimd, AwsSession, RetryPolicy
 from driftpatch.drift.detect import detect
 from driftpatch.embedded import EmbeddedAws
-from driftpatch.model import JSON, Address, Inventory
+from driftpatch.model import Address, Inventory
 
 from .faults.proxy import Fault, fault_proxy
+from .test_s3_reader import ACCOUNT, PAB_ALL, REGION, SSE_S3, StateInstance
 
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
-PAB_ALL = {
-    "BlockPublicAcls": True,
-    "BlockPublicPolicy": True,
-    "IgnorePublicAcls": True,
-    "RestrictPublicBuckets": True,
-}
-SSE_S3 = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}
 CORS = {"CORSRules": [{"AllowedMethods": ["GET"], "AllowedOrigins": ["*"]}]}
 TRUST = {
     "Version": "2012-10-17",
@@ -58,19 +49,6 @@ RULE_OPS = {
     "GetBucketEncryption",
     "GetPublicAccessBlock",
 }
-
-
-@dataclass(frozen=True)
-class StateInstance:
-    address: Address
-    attributes: Mapping[str, JSON]
-    id: str | None
-    region: str | None = REGION
-    sensitive_paths: tuple[tuple[str | int, ...], ...] = ()
-
-    @property
-    def type(self) -> str:
-        return self.address.type
 
 
 def s3_world(aws: EmbeddedAws) -> Any:
@@ -106,7 +84,8 @@ def clean_state(aws: EmbeddedAws) -> list[StateInstance]:
 
 
 def needs_of(state: list[StateInstance], *, rules: bool) -> Needs:
-    return Needs.from_instances(((i.type, i.id or "", i.attributes) for i in state), rules=rules)
+    instances = ((i.address.type, i.id or "", i.attributes) for i in state)
+    return Needs.from_instances(instances, rules=rules)
 
 
 def counted_read(aws: EmbeddedAws, needs: Needs | None) -> tuple[Inventory, Counter[Any]]:

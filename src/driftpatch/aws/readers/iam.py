@@ -177,14 +177,20 @@ def role_attributes(data: RoleData) -> dict[str, JSON]:
     }
 
 
-def role_policy_attributes(role: str, name: str, normal: str) -> dict[str, JSON]:
+def owned_policy_attributes(owner_key: str, owner: str, name: str, normal: str) -> dict[str, JSON]:
+    """An inline policy as the provider writes it for its owner (`owner_key` "role", "user" or
+    "group"): id "owner:name", and the normalised document with "Version" first."""
     return {
-        "id": f"{role}:{name}",
+        "id": f"{owner}:{name}",
         "name": name,
         "name_prefix": name_prefix_from_name(name),
         "policy": version_first(normal),
-        "role": role,
+        owner_key: owner,
     }
+
+
+def role_policy_attributes(role: str, name: str, normal: str) -> dict[str, JSON]:
+    return owned_policy_attributes("role", role, name, normal)
 
 
 def _read_roles(ctx: ReadContext, fails: Failures) -> list[LiveResource]:

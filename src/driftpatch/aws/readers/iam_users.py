@@ -63,12 +63,15 @@ from driftpatch.aws.readers.common import (
     pool_map,
     provider_tags,
     rfc3339,
-    version_first,
 )
 from driftpatch.aws.readers.common import (
     pstr as _s,
 )
-from driftpatch.aws.readers.iam import AWS_OWNED_ROLE_PATHS, authorization_details
+from driftpatch.aws.readers.iam import (
+    AWS_OWNED_ROLE_PATHS,
+    authorization_details,
+    owned_policy_attributes,
+)
 from driftpatch.aws.readers.interface import (
     LiveIndex,
     LiveResource,
@@ -145,14 +148,8 @@ def inline_policy_attributes(
     owner_key: str, owner: str, policy: Mapping[str, Any]
 ) -> dict[str, JSON]:
     """An aws_iam_user_policy (owner_key "user") or aws_iam_group_policy ("group")."""
-    name = str(policy["PolicyName"])
-    return {
-        "id": f"{owner}:{name}",
-        "name": name,
-        "name_prefix": name_prefix_from_name(name),
-        "policy": version_first(iam_document(policy.get("PolicyDocument"))),
-        owner_key: owner,
-    }
+    normal = iam_document(policy.get("PolicyDocument"))
+    return owned_policy_attributes(owner_key, owner, str(policy["PolicyName"]), normal)
 
 
 def access_key_attributes(key: Mapping[str, Any]) -> dict[str, JSON]:

@@ -20,6 +20,7 @@ GetTopicAttributes + ListTagsForResource, or GetQueueAttributes(All) + ListQueue
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, ClassVar
@@ -27,13 +28,13 @@ from typing import Any, ClassVar
 import botocore.exceptions
 
 from driftpatch.aws.readers.common import (
-    AWS_ERRORS,
     Failures,
+    listing,
     name_prefix_from_name,
     normalize_json,
     paginate,
-    pool_map,
     provider_tags,
+    read_each,
 )
 from driftpatch.aws.readers.interface import (
     LiveIndex,
@@ -233,18 +234,6 @@ def _filled(
     return replace(found, attributes={**found.attributes, **kept}) if kept else found
 
 
-def _collect(
-    fails: Failures, type_: str, found: list[LiveResource | BaseException | None]
-) -> list[LiveResource]:
-    out: list[LiveResource] = []
-    for item in found:
-        if isinstance(item, BaseException):
-            fails.add(item, type_)
-        elif item is not None:
-            out.append(item)
-    return out
-
-
 class SnsReader(Reader):
     """SNS topics of one region."""
 
@@ -254,20 +243,12 @@ class SnsReader(Reader):
     def read(self, ctx: ReadContext) -> ReadResult:
         fails = Failures(f"sns/{ctx.region}", "topics")
         client = ctx.client("sns")
-        try:
-            arns = [str(t["TopicArn"]) for t in paginate(client, "list_topics", "Topics")]
-        except AWS_ERRORS as exc:
-            fails.add(exc, TOPIC)
-            return ReadResult(errors=fails.errors(), incomplete_types=frozenset(fails.incomplete))
-
-        def read(arn: str) -> LiveResource | BaseException | None:
-            try:
-                return _read_topic(client, ctx.region, arn)
-            except AWS_ERRORS as exc:
-                return exc
-
-        resources = _collect(fails, TOPIC, pool_map(read, arns))
-        return fails.result(resources)
+        topics = listing(fails, lambda: paginate(client, "list_topics", "Topics"), TOPIC)
+        if topics is None:
+            return fails.result(())
+        arns = [str(t["TopicArn"]) for t in topics]
+        read = functools.partial(_read_topic, client, ctx.region)
+        return fails.result(read_each(fails, arns, read, TOPIC))
 
     def match(
         self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex
@@ -285,20 +266,11 @@ class SqsReader(Reader):
     def read(self, ctx: ReadContext) -> ReadResult:
         fails = Failures(f"sqs/{ctx.region}", "queues")
         client = ctx.client("sqs")
-        try:
-            urls = list_queue_urls(client)
-        except AWS_ERRORS as exc:
-            fails.add(exc, QUEUE)
-            return ReadResult(errors=fails.errors(), incomplete_types=frozenset(fails.incomplete))
-
-        def read(url: str) -> LiveResource | BaseException | None:
-            try:
-                return _read_queue(client, ctx.region, url)
-            except AWS_ERRORS as exc:
-                return exc
-
-        resources = _collect(fails, QUEUE, pool_map(read, urls))
-        return fails.result(resources)
+        urls = listing(fails, lambda: list_queue_urls(client), QUEUE)
+        if urls is None:
+            return fails.result(())
+        read = functools.partial(_read_queue, client, ctx.region)
+        return fails.result(read_each(fails, urls, read, QUEUE))
 
     def match(
         self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex
