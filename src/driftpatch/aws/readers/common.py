@@ -255,6 +255,20 @@ def read_each(
     return out
 
 
+def read_listed(
+    fails: Failures,
+    list_all: Callable[[], Iterable[T]],
+    read_one: Callable[[T], LiveResource | None],
+    *types: str,
+) -> ReadResult:
+    """The whole of a simple reader: the listing (`list_all`), then `read_one` per listed item
+    (see `read_each`); a refused listing leaves `types` incomplete and nothing read."""
+    listed = listing(fails, lambda: list(list_all()), *types)
+    if listed is None:
+        return fails.result(())
+    return fails.result(read_each(fails, listed, read_one, *types))
+
+
 def paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
     return [
         item

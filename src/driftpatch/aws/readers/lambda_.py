@@ -31,10 +31,9 @@ import botocore.exceptions
 from driftpatch.aws.readers.common import (
     Failures,
     is_not_found,
-    listing,
     paginate,
     pstr,
-    read_each,
+    read_listed,
 )
 from driftpatch.aws.readers.interface import (
     LiveIndex,
@@ -276,12 +275,14 @@ class LambdaReader(Reader):
     def read(self, ctx: ReadContext) -> ReadResult:
         fails = Failures(f"lambda/{ctx.region}", "functions")
         client = ctx.client("lambda")
-        listed = listing(fails, lambda: paginate(client, "list_functions", "Functions"), FUNCTION)
-        if listed is None:
-            return fails.result(())
-        names = [str(f["FunctionName"]) for f in listed]
-        read = functools.partial(_read_function, client, ctx.region)
-        return fails.result(read_each(fails, names, read, FUNCTION))
+        return read_listed(
+            fails,
+            lambda: (
+                str(f["FunctionName"]) for f in paginate(client, "list_functions", "Functions")
+            ),
+            functools.partial(_read_function, client, ctx.region),
+            FUNCTION,
+        )
 
     def match(
         self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex

@@ -29,12 +29,11 @@ import botocore.exceptions
 
 from driftpatch.aws.readers.common import (
     Failures,
-    listing,
     name_prefix_from_name,
     normalize_json,
     paginate,
     provider_tags,
-    read_each,
+    read_listed,
 )
 from driftpatch.aws.readers.interface import (
     LiveIndex,
@@ -243,12 +242,12 @@ class SnsReader(Reader):
     def read(self, ctx: ReadContext) -> ReadResult:
         fails = Failures(f"sns/{ctx.region}", "topics")
         client = ctx.client("sns")
-        topics = listing(fails, lambda: paginate(client, "list_topics", "Topics"), TOPIC)
-        if topics is None:
-            return fails.result(())
-        arns = [str(t["TopicArn"]) for t in topics]
-        read = functools.partial(_read_topic, client, ctx.region)
-        return fails.result(read_each(fails, arns, read, TOPIC))
+        return read_listed(
+            fails,
+            lambda: (str(t["TopicArn"]) for t in paginate(client, "list_topics", "Topics")),
+            functools.partial(_read_topic, client, ctx.region),
+            TOPIC,
+        )
 
     def match(
         self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex
@@ -266,11 +265,12 @@ class SqsReader(Reader):
     def read(self, ctx: ReadContext) -> ReadResult:
         fails = Failures(f"sqs/{ctx.region}", "queues")
         client = ctx.client("sqs")
-        urls = listing(fails, lambda: list_queue_urls(client), QUEUE)
-        if urls is None:
-            return fails.result(())
-        read = functools.partial(_read_queue, client, ctx.region)
-        return fails.result(read_each(fails, urls, read, QUEUE))
+        return read_listed(
+            fails,
+            lambda: list_queue_urls(client),
+            functools.partial(_read_queue, client, ctx.region),
+            QUEUE,
+        )
 
     def match(
         self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex

@@ -24,13 +24,12 @@ import botocore.exceptions
 
 from driftpatch.aws.readers.common import (
     Failures,
-    listing,
     name_prefix_from_name,
     normalize_json,
     paginate,
     provider_tags,
     pstr,
-    read_each,
+    read_listed,
     rfc3339,
 )
 from driftpatch.aws.readers.interface import LiveResource, ReadContext, Reader, ReadResult
@@ -99,15 +98,13 @@ class SecretsManagerReader(Reader):
     def read(self, ctx: ReadContext) -> ReadResult:
         fails = Failures(f"secretsmanager/{ctx.region}", "secrets")
         client = ctx.client("secretsmanager")
-        listed = listing(
+        config = {"PageSize": PAGE_SIZE}
+        return read_listed(
             fails,
-            lambda: paginate(
-                client, "list_secrets", "SecretList", PaginationConfig={"PageSize": PAGE_SIZE}
+            lambda: (
+                str(s["ARN"])
+                for s in paginate(client, "list_secrets", "SecretList", PaginationConfig=config)
             ),
+            functools.partial(_read_secret, client, ctx.region),
             SECRET,
         )
-        if listed is None:
-            return fails.result(())
-        arns = [str(s["ARN"]) for s in listed]
-        read = functools.partial(_read_secret, client, ctx.region)
-        return fails.result(read_each(fails, arns, read, SECRET))
