@@ -2,7 +2,12 @@
 
 - Read-only is enforced, not promised: every client gets a `before-call` hook that refuses any
   operation not in aws/allowlist.py (read-only calls the readers use), before a request is signed.
-- Every call is counted per service (the report's stats, and the benchmark's API-call figures).
+- Every call is counted per service (the report's stats) and per operation (the benchmark's
+  calls against the floor).
+- Requests in flight are bounded per service and region by an adaptive limit (`Aimd`): up to
+  the client's connection pool (DEFAULT_CONCURRENCY, so every request in flight reuses a
+  kept-alive connection), halved once per window when AWS throttles, grown back by 1/limit per
+  answer. Readers may run wider thread pools; the limiter, not the pool, sets the pace.
 - Retries have a budget per call, not per client (see `RetryPolicy`): botocore's own retry
   handler draws every retry from one quota shared by all calls of a client (500 units, 5 per
   throttled retry, 14 per other retry), so a burst where every request needs three attempts
