@@ -29,7 +29,7 @@ Shaped as the hashicorp/aws 5.100.0 provider writes them to state after a refres
 - `aws_iam_role_policy`: one per inline policy of every role, id "role:name".
 - `aws_iam_role_policy_attachment` is derived: the provider gives it a random id
   (PrefixedUniqueId), so `match` finds it from the state's (role, policy_arn) in the live role's
-  `managed_policy_arns` (read on every role from ListAttachedRolePolicies).
+  `managed_policy_arns` (every role's AttachedManagedPolicies in the authorization details).
 - Account defaults: service-linked roles (path /aws-service-role/) and the roles IAM Identity
   Center reserves (path /aws-reserved/), with their inline policies. AWS-managed policies are
   never listed (Filter LocalManagedPolicy), so never emitted.
