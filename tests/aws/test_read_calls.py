@@ -25,6 +25,7 @@ from driftpatch.aws.readers import READERS, LiveIndex, ReadContext
 from driftpatch.aws.readers.iam import IamReader
 from driftpatch.aws.readers.interface import Needs
 from driftpatch.aws.readers.s3 import CALLS, S3Reader
+from driftpatch.aws.readers.vpc import VpcReader
 from driftpatch.aws.session import Aimd, AwsSession, RetryPolicy
 from driftpatch.drift.detect import detect
 from driftpatch.embedded import EmbeddedAws
@@ -124,6 +125,7 @@ def test_s3_reads_per_bucket_only_what_the_state_manages(aws: EmbeddedAws) -> No
             "GetPublicAccessBlock",
         },
         "inline": {"GetBucketTagging", "GetBucketEncryption", "GetBucketCors"},
+        "stray": {"GetBucketTagging"},  # for the import its unmanaged finding proposes
     }
     assert counter[("ListBuckets", None)] == 1
     # Without needs (an inventory snapshot), every call for every bucket.
@@ -138,7 +140,7 @@ def test_s3_reads_what_the_rules_need_on_every_bucket(aws: EmbeddedAws) -> None:
     assert per_bucket(counter) == {
         "owned": RULE_OPS | {"GetBucketTagging"},
         "inline": RULE_OPS | {"GetBucketTagging", "GetBucketCors"},
-        "stray": RULE_OPS,
+        "stray": RULE_OPS | {"GetBucketTagging"},
     }
 
 
@@ -192,6 +194,56 @@ def test_iam_readers_share_one_authorization_details_read(aws: EmbeddedAws) -> N
         "ListAccessKeys": 5,  # in no account-wide listing
     }
     assert session.operations()[("iam", "GetAccountAuthorizationDetails")] == 1
+
+
+def test_vpc_attributes_read_only_where_the_state_manages_them(aws: EmbeddedAws) -> None:
+    """enable_dns_support on every VPC; the two Optional+Computed flags only where the state
+    holds them true; a hand change to one the state holds false is not read (not drift)."""
+    ec2 = boto3.client("ec2", endpoint_url=aws.endpoint_url, region_name=REGION)
+    ids = {
+        n: ec2.create_vpc(CidrBlock=f"10.{i}.0.0/16")["Vpc"]["VpcId"] for i, n in enumerate("abc")
+    }
+    ec2.modify_vpc_attribute(VpcId=ids["a"], EnableDnsHostnames={"Value": True})
+    session = AwsSession(endpoint_url=aws.endpoint_url, region=REGION)
+    full = LiveIndex(VpcReader().read(ReadContext(session, REGION, ACCOUNT)).resources)
+    state = []
+    for name in "ab":  # c is in no state
+        found = VpcReader().match("aws_vpc", ids[name], {}, full)
+        assert found is not None
+        state.append(StateInstance(Address("aws_vpc", name), dict(found.attributes), ids[name]))
+    ec2.modify_vpc_attribute(VpcId=ids["a"], EnableDnsHostnames={"Value": False})
+    ec2.modify_vpc_attribute(VpcId=ids["b"], EnableDnsHostnames={"Value": True})  # not managed
+
+    session = AwsSession(endpoint_url=aws.endpoint_url, region=REGION)
+    calls: Counter[tuple[str, str]] = Counter()
+
+    def count(params: Mapping[str, Any], **_: Any) -> None:
+        calls[(params["VpcId"], params["Attribute"])] += 1
+
+    session.client("ec2", REGION).meta.events.register(
+        "before-parameter-build.ec2.DescribeVpcAttribute", count
+    )
+    needs = needs_of(state, rules=True)
+    result = VpcReader().read(ReadContext(session, REGION, ACCOUNT, needs))
+    assert result.errors == ()
+    mine = {k: n for k, n in calls.items() if k[0] in ids.values()}
+    assert {a for (_, a) in calls.keys() - mine.keys()} == {"enableDnsSupport"}  # default VPC
+    assert mine == {
+        (ids["a"], "enableDnsSupport"): 1,
+        (ids["a"], "enableDnsHostnames"): 1,
+        (ids["b"], "enableDnsSupport"): 1,
+        (ids["c"], "enableDnsSupport"): 1,
+    }
+    inventory = Inventory(resources=result.resources, regions=(REGION,), account_id=ACCOUNT)
+    found = {
+        (str(f.kind), f.address, f.attribute)
+        for f in detect(state, inventory, readers=READERS).findings
+        if f.resource_type == "aws_vpc"
+    }
+    assert found == {
+        ("drift", "aws_vpc.a", "enable_dns_hostnames"),
+        ("unmanaged", None, None),
+    }
 
 
 # --------------------------------------------------------------------------- overlap

@@ -12,9 +12,7 @@ Shaped as the hashicorp/aws 5.100.0 provider writes them to state after a refres
   details list but ListRoles did not (made between the two) gets one GetRole.
 - Customer-managed policies come from the same details (Filter LocalManagedPolicy: every
   version's document, description, attachment count); only their tags are in no listing, so
-  GetPolicy per policy, in a bounded thread pool, and in a scan only for the policies the
-  state has (`ReadContext.needs`: a policy in no state is reported as unmanaged, and no rule
-  reads policy tags; such a policy is emitted without `tags`). The provider reads GetPolicy +
+  GetPolicy per policy, in a bounded thread pool. The provider reads GetPolicy +
   GetPolicyVersion per policy.
 - Policy documents come URL-encoded from IAM. The provider decodes them (url.QueryUnescape)
   and stores them re-marshalled by Go's encoding/json: compact, object keys sorted, `<`, `>`,
@@ -277,17 +275,15 @@ def default_document(policy: Mapping[str, Any]) -> Any:
 
 def _read_policies(ctx: ReadContext, fails: Failures) -> list[LiveResource]:
     """Customer-managed policies from the shared authorization details (with every version's
-    document), and GetPolicy for the tags, which no listing carries: per policy in state
-    when the scan says which (a policy in no state is reported unmanaged, and no rule reads
-    policy tags), else per policy."""
+    document), and GetPolicy per policy for the tags, which no listing carries (a policy in
+    no state needs them too: the import its finding proposes writes them)."""
     client = ctx.client("iam")
     try:
         listed = authorization_details(ctx).policies
     except AWS_ERRORS as exc:
         fails.add(exc, POLICY)
         return []
-    managed = None if ctx.needs is None else ctx.needs.of_type(POLICY)
-    arns = [str(p["Arn"]) for p in listed if managed is None or str(p["Arn"]) in managed]
+    arns = [str(p["Arn"]) for p in listed]
 
     def get(arn: str) -> Mapping[str, Any] | BaseException | None:
         try:
@@ -301,7 +297,7 @@ def _read_policies(ctx: ReadContext, fails: Failures) -> list[LiveResource]:
     out: list[LiveResource] = []
     for policy in listed:
         arn = str(policy["Arn"])
-        found = got.get(arn, {})
+        found = got[arn]
         if found is None:
             continue
         if isinstance(found, BaseException):
@@ -311,8 +307,6 @@ def _read_policies(ctx: ReadContext, fails: Failures) -> list[LiveResource]:
         # or PolicyId there; AWS does, and GetPolicy fills both in for a policy it reads).
         named = {"PolicyName": arn.rsplit("/", 1)[-1], **policy, **found}
         attrs = policy_attributes(named, iam_document(default_document(policy)))
-        if arn not in got:  # tags not read: nobody compares them
-            del attrs["tags"], attrs["tags_all"]
         out.append(LiveResource(POLICY, arn, None, attrs))
     return out
 

@@ -28,7 +28,8 @@ same per bucket (HeadBucket, 12 Get* for the bucket, its region and tags) plus o
 resource. A scan makes fewer (`call_plan`, from `ReadContext.needs`): per bucket only the calls
 for what the state manages on it (its split resources; the inline settings it holds non-empty;
 tags; default encryption) and, when the rules run, the six the S3 rules read (RULE_CALLS); a
-bucket in no state then gets just those six, or none with `--only drift`. An attribute no call
+bucket in no state gets its tags (for the import its finding proposes) and those six, or only
+its tags with `--only drift`. An attribute no call
 fed is left out of the bucket, so `match` keeps the state's value (not drift) and it is not
 `unread` (nothing failed). An `inventory` snapshot has no state to go by: it reads all 14.
 A "not configured" answer (NoSuchBucketPolicy, ServerSideEncryptionConfigurationNotFound,
@@ -245,13 +246,15 @@ def call_plan(needs: Needs | None) -> Callable[[str], tuple[Call, ...]]:
     """Bucket name -> the per-bucket calls a scan needs for it (all of them without `needs`).
 
     A bucket in state: the calls for the inline settings it manages (`_managed_inline`) and
-    for each split resource the state has on it. Any bucket, managed or not, when the rules
-    run: the calls they read (RULE_CALLS). An unmanaged bucket with rules off needs none: it
-    is reported as unmanaged from the listing alone. The state is indexed once (split ids are
+    for each split resource the state has on it. Any bucket, managed or not: its tags (the
+    import an unmanaged bucket's finding proposes writes them) and, when the rules run, the
+    calls they read (RULE_CALLS). The state is indexed once (split ids are
     "bucket[,owner]"), so planning is linear in buckets plus state instances."""
     if needs is None:
         return lambda _name: CALLS
-    base: frozenset[str] = RULE_CALLS if needs.rules else frozenset()
+    # Tags on every bucket: an unmanaged bucket's finding proposes an import, whose resource
+    # block must carry them (`tags` is the one non-deprecated argument only a Get* call gives).
+    base: frozenset[str] = frozenset({"tagging"}) | (RULE_CALLS if needs.rules else frozenset())
     extra: dict[str, set[str]] = {}
     for name, state in needs.of_type(BUCKET).items():
         extra.setdefault(name, set()).update(_managed_inline(state))
