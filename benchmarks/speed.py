@@ -162,10 +162,13 @@ def _floor(units: int, full: Counter[tuple[str, str]], drift: Counter[tuple[str,
     """Calls per service and operation against the floor for this world: S3 per bucket as
     above; IAM one GetPolicy per customer-managed policy (its tags are in no listing) plus
     ListRoles, GetAccountAuthorizationDetails and ListInstanceProfiles pages; EC2 and STS a
-    handful of listing pages whatever the size."""
+    handful of listing pages whatever the size, plus one DescribeVpcAttribute per VPC
+    (enable_dns_support has a default, so every configuration manages it)."""
     floors = {
         "s3": (1 + units * (S3_STATE_CALLS + 1), 1 + units * (S3_STATE_CALLS + S3_RULE_CALLS + 1)),
         "iam": (3 + units, 3 + units),
+        # DescribeVpcAttribute(enableDnsSupport) per VPC, plus ~20 Describe* listing pages.
+        "ec2": (20 + units, 20 + units),
     }
     print("         calls per service vs floor (--only drift / with rules; s3 incl. moto's")
     print("         GetBucketLocation per bucket):")
@@ -200,11 +203,11 @@ def _model(
         for delay in (d for d in latencies if d):
             model = base + n / DEFAULT_CONCURRENCY * delay / 1000
             added = walls[(variant, delay)] - base
-            eff = n * delay / 1000 / added if added > 0 else float("inf")
+            eff = f"{n * delay / 1000 / added:.1f}" if added > 0.5 else "n/a (CPU dominates)"
             print(
                 f"           {variant:>12} at {delay:g} ms: "
                 f"measured {walls[(variant, delay)]:.1f} s,"
-                f" model {model:.1f} s (start-up {base:.1f} s), effective concurrency {eff:.1f}"
+                f" model {model:.1f} s (start-up {base:.1f} s), effective concurrency {eff}"
             )
 
 
