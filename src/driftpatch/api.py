@@ -49,6 +49,7 @@ from driftpatch.model import (
     Finding,
     Inputs,
     Inventory,
+    Kind,
     LiveResource,
     Location,
     Patch,
@@ -576,11 +577,25 @@ def session_for(
     )
 
 
-def _take(session: AwsSession, regions: Sequence[str], config: Config) -> Inventory:
+def _take(
+    session: AwsSession,
+    regions: Sequence[str],
+    config: Config,
+    instances: Sequence[StateInstance] | None = None,
+) -> Inventory:
+    """Read live AWS; with the scan's `instances`, only the settings the scan compares."""
     from driftpatch.aws.inventory import take_inventory
+    from driftpatch.aws.readers.interface import Needs
 
+    needs = None
+    if instances is not None:
+        only = config.selection.only
+        needs = Needs.from_instances(
+            ((i.type, i.id, i.attributes) for i in instances if i.id),
+            rules=only is None or Kind.MISCONFIG in only.kinds(),
+        )
     try:
-        return take_inventory(session, regions, max_workers=config.max_workers)
+        return take_inventory(session, regions, max_workers=config.max_workers, needs=needs)
     except AwsError as exc:
         return Inventory((), tuple(regions), errors=(ScanError("aws", str(exc)),))
 
@@ -658,7 +673,7 @@ def _read_accounts(
     of every account. An account not reached gets an inventory holding only its error, every
     type incomplete: its instances are `unread`, never `missing`."""
     if len(reached) == 1 and reached[0].session is not None:
-        return [_take(reached[0].session, regions, config)]
+        return [_take(reached[0].session, regions, config, instances)]
     known = [r.account_id or (_identified(r.session) if r.session else None) for r in reached]
     home = _home([a for a in known if a], instances)
     out = []
@@ -667,7 +682,9 @@ def _read_accounts(
         if not config.regions and account is not None:
             named = {i.region for i in instances if i.region and home(i) == account}
             mine = [g for g in regions if g in named] or mine
-        out.append(_unreached(r, mine) if r.session is None else _take(r.session, mine, config))
+        out.append(
+            _unreached(r, mine) if r.session is None else _take(r.session, mine, config, instances)
+        )
     return out
 
 

@@ -2,7 +2,12 @@
 
 - Read-only is enforced, not promised: every client gets a `before-call` hook that refuses any
   operation not in aws/allowlist.py (read-only calls the readers use), before a request is signed.
-- Every call is counted per service (the report's stats, and the benchmark's API-call figures).
+- Every call is counted per service (the report's stats) and per operation (the benchmark's
+  calls against the floor).
+- Requests in flight are bounded per service and region by an adaptive limit (`Aimd`): up to
+  the client's connection pool (DEFAULT_CONCURRENCY, so every request in flight reuses a
+  kept-alive connection), halved once per window when AWS throttles, grown back by 1/limit per
+  answer. Readers may run wider thread pools; the limiter, not the pool, sets the pace.
 - Retries have a budget per call, not per client (see `RetryPolicy`): botocore's own retry
   handler draws every retry from one quota shared by all calls of a client (500 units, 5 per
   throttled retry, 14 per other retry), so a burst where every request needs three attempts
@@ -45,6 +50,9 @@ from driftpatch.aws.allowlist import READ_ONLY_PREFIXES, guard
 from driftpatch.errors import AwsError
 
 DEFAULT_MAX_ATTEMPTS = 10
+# Requests in flight per service and region (and the connection pool of its client, so every
+# request in flight has a kept-alive connection): the ceiling the adaptive limit starts at.
+DEFAULT_CONCURRENCY = 32
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 20.0
 # A call that timed out is tried this many times in all: a hung endpoint answers no better later.
@@ -156,7 +164,7 @@ def retry_kind(response: Any, caught: BaseException | None) -> str | None:
     if 200 <= status < 300:
         return None
     code = str(((parsed or {}).get("Error") or {}).get("Code") or "")
-    if code in THROTTLING_CODES or status == 429:
+    if is_throttle(status, code):
         return "throttle"
     if code in TRANSIENT_CODES or status in TRANSIENT_STATUS:
         return "transient"
@@ -197,6 +205,51 @@ class TemporaryCredentials:
     session_token: str = field(repr=False)
 
 
+class Aimd:
+    """Requests in flight to one service in one region: at most `limit`, adapted AIMD-style.
+
+    Every answer that is not a throttle lets the limit grow by 1/limit (one more request in
+    flight per window of `limit` answers), up to `ceiling`; a throttle halves it, down to
+    `floor`, once per window: a burst of throttles answering requests that were all in flight
+    together counts as one signal (the `epoch` a request started in must be the current one),
+    as TCP halves once per round trip. So a scan runs at the connection pool's width while AWS
+    answers, and backs off to what the account's rate limit allows when it does not, without
+    one slow service holding back the others (one limiter per service and region)."""
+
+    def __init__(self, ceiling: int, floor: int = 1) -> None:
+        self.ceiling = max(1, ceiling)
+        self.floor = max(1, min(floor, self.ceiling))
+        self.limit = float(self.ceiling)
+        self.in_flight = 0
+        self.epoch = 0
+        self.throttles = 0
+        self._cond = threading.Condition()
+
+    def acquire(self) -> int:
+        """Wait for a slot; returns the epoch the request starts in (for `release`)."""
+        with self._cond:
+            while self.in_flight >= int(self.limit):
+                self._cond.wait()
+            self.in_flight += 1
+            return self.epoch
+
+    def release(self, epoch: int, throttled: bool) -> None:
+        with self._cond:
+            self.in_flight -= 1
+            if throttled:
+                self.throttles += 1
+                if epoch == self.epoch:
+                    self.limit = max(float(self.floor), self.limit / 2)
+                    self.epoch += 1
+            else:
+                self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
+            self._cond.notify_all()
+
+
+def is_throttle(status: int, code: str) -> bool:
+    return code in THROTTLING_CODES or status == 429
+
+
 class AwsSession:
     def __init__(
         self,
@@ -206,7 +259,7 @@ class AwsSession:
         region: str | None = None,
         endpoint_url: str | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-        max_pool_connections: int = 16,
+        max_pool_connections: int = DEFAULT_CONCURRENCY,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         deadline_s: float | None = None,
@@ -238,8 +291,12 @@ class AwsSession:
             user_agent_extra="driftpatch",
         )
         self._clients: dict[tuple[str, str], Any] = {}
+        self._limiters: dict[tuple[str, str], Aimd] = {}
+        self._held = threading.local()  # the (limiter, epoch) of this thread's request
+        self.concurrency = max_pool_connections
         self._lock = threading.Lock()
         self._calls: Counter[str] = Counter()
+        self._operations: Counter[tuple[str, str]] = Counter()
         self._account_id: str | None = None
         self._random = random.Random()
 
@@ -274,8 +331,41 @@ class AwsSession:
                     f"needs-retry.{service_id}", unique_id=f"retry-config-{service_id}"
                 )
                 events.register_first(f"needs-retry.{service_id}", self._retry)
+                limiter = self._limiters.setdefault(key, Aimd(self.concurrency))
+                events.register(f"before-send.{service_id}", self._acquire(limiter))
+                events.register(f"response-received.{service_id}", self._release)
+                events.register(f"after-call-error.{service_id}", self._release)
                 self._clients[key] = client
             return self._clients[key]
+
+    def _acquire(self, limiter: Aimd) -> Callable[..., None]:
+        """before-send (every attempt): a slot of the client's limiter, held until its answer."""
+
+        def acquire(**_: Any) -> None:  # returns None: an answer here would replace the send
+            self._held.slot = (limiter, limiter.acquire())
+
+        return acquire
+
+    def _release(
+        self,
+        parsed_response: Any = None,
+        response_dict: Any = None,
+        **_: Any,
+    ) -> None:
+        """response-received (every attempt, answered or failed), and after-call-error (an
+        attempt that failed past it): the slot back, and whether AWS said "slow down"."""
+        slot = getattr(self._held, "slot", None)
+        if slot is None:
+            return
+        self._held.slot = None
+        status = int((response_dict or {}).get("status_code") or 0)
+        code = str(((parsed_response or {}).get("Error") or {}).get("Code") or "")
+        slot[0].release(slot[1], is_throttle(status, code))
+
+    def limiters(self) -> Mapping[tuple[str, str], Aimd]:
+        """(service, region) -> its adaptive limiter (the benchmark prints their state)."""
+        with self._lock:
+            return dict(self._limiters)
 
     def _check_deadline(self, model: Any, **_: Any) -> None:
         if self.deadline_passed():
@@ -376,12 +466,19 @@ class AwsSession:
         return validate
 
     def _count(self, model: Any, **_: Any) -> None:
+        service = model.service_model.endpoint_prefix
         with self._lock:
-            self._calls[model.service_model.endpoint_prefix] += 1
+            self._calls[service] += 1
+            self._operations[(service, model.name)] += 1
 
     def calls(self) -> Mapping[str, int]:
         with self._lock:
             return dict(sorted(self._calls.items()))
+
+    def operations(self) -> Mapping[tuple[str, str], int]:
+        """Calls per (service, operation): what the benchmark sets against the floor."""
+        with self._lock:
+            return dict(sorted(self._operations.items()))
 
     def account_id(self) -> str:
         """The scanned account (sts:GetCallerIdentity), cached."""

@@ -21,11 +21,18 @@ resources; reconcile skips the inline copy a split resource owns) be compared al
 never read back by the provider (it keeps the configured value), so it is `unreadable`.
 
 Calls. ListBuckets pages (bulk), then per bucket (no bulk form exists): GetBucketLocation when the
-listing has no BucketRegion, and 14 Get* calls (policy, ACL, CORS, website, versioning,
+listing has no BucketRegion, and up to 14 Get* calls (policy, ACL, CORS, website, versioning,
 accelerate, request payment, logging, lifecycle, replication, encryption, object lock, tagging,
 public access block), all in one bounded thread pool. The provider's refresh makes about the
 same per bucket (HeadBucket, 12 Get* for the bucket, its region and tags) plus one per split
-resource. A "not configured" answer (NoSuchBucketPolicy, ServerSideEncryptionConfigurationNotFound,
+resource. A scan makes fewer (`call_plan`, from `ReadContext.needs`): per bucket only the calls
+for what the state manages on it (its split resources; the inline settings it holds non-empty;
+tags; default encryption) and, when the rules run, the six the S3 rules read (RULE_CALLS); a
+bucket in no state gets its tags (for the import its finding proposes) and those six, or only
+its tags with `--only drift`. An attribute no call
+fed is left out of the bucket, so `match` keeps the state's value (not drift) and it is not
+`unread` (nothing failed). An `inventory` snapshot has no state to go by: it reads all 14.
+A "not configured" answer (NoSuchBucketPolicy, ServerSideEncryptionConfigurationNotFound,
 NoSuchTagSet, ...) is the provider's empty value, not an error.
 
 Failures. A failed ListBuckets makes every type incomplete. A failed per-bucket call (say
@@ -65,7 +72,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -78,6 +85,7 @@ from driftpatch.aws.readers.common import pstr as _s
 from driftpatch.aws.readers.interface import (
     LiveIndex,
     LiveResource,
+    Needs,
     ReadContext,
     Reader,
     ReadResult,
@@ -105,7 +113,8 @@ SPLIT_TYPES = (VERSIONING, PUBLIC_ACCESS_BLOCK, ENCRYPTION, POLICY, *EXTRA_TYPES
 OWNED_TYPES = frozenset({VERSIONING, ENCRYPTION, LIFECYCLE})
 
 # Per-bucket calls run in this many threads (all buckets' calls share one pool).
-MAX_WORKERS = 8
+# (as many as the session lets S3 have in flight: its adaptive limit, DEFAULT_CONCURRENCY).
+MAX_WORKERS = 32
 # ListBuckets page size; None lets AWS choose (it returns every bucket when not asked to page).
 PAGE_SIZE: int | None = None
 AWS_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
@@ -190,6 +199,85 @@ CALLS = (
     ),
 )
 CALLS_BY_KEY = {c.key: c for c in CALLS}
+# What the S3 rules read on a live bucket (rules/catalog/s3_*.py): policy and ACL (public
+# policy / ACL), versioning, logging, default encryption, the public access block.
+RULE_CALLS = frozenset(
+    {"policy", "acl", "versioning", "logging", "encryption", "public_access_block"}
+)
+# The call behind each split type (its presence in state means the setting is managed).
+SPLIT_CALLS = {
+    VERSIONING: "versioning",
+    PUBLIC_ACCESS_BLOCK: "public_access_block",
+    ENCRYPTION: "encryption",
+    POLICY: "policy",
+}
+
+
+def _set(value: JSON) -> bool:
+    """Whether a state value says the setting is configured: a non-empty, non-false value."""
+    if isinstance(value, list):
+        return any(_set(v) for v in value)
+    if isinstance(value, Mapping):
+        return any(_set(v) for v in value.values())
+    return bool(value)
+
+
+def _managed_inline(state: Mapping[str, JSON]) -> set[str]:
+    """The inline settings (call keys) an aws_s3_bucket state instance manages.
+
+    The 5.x provider writes every inline setting on refresh, configured or not, so "managed"
+    is read off the values: a setting the state holds as empty / default is one the
+    configuration leaves alone (Optional+Computed: `terraform plan` would not revert a change
+    to it either). Tags are always managed (`tags` is not Computed: a tag added by hand is a
+    planned change), and so is default encryption (AWS gives every bucket SSE-S3, and the
+    rules read it anyway)."""
+    keys = {"tagging", "encryption"}
+    checks: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("policy", ("policy",)),
+        ("cors", ("cors_rule",)),
+        ("website", ("website",)),
+        ("versioning", ("versioning",)),
+        ("accelerate", ("acceleration_status",)),
+        ("logging", ("logging",)),
+        ("lifecycle", ("lifecycle_rule",)),
+        ("replication", ("replication_configuration",)),
+        ("object_lock", ("object_lock_configuration", "object_lock_enabled")),
+    )
+    keys.update(key for key, names in checks if any(_set(state.get(n)) for n in names))
+    if state.get("request_payer") not in (None, "", "BucketOwner"):
+        keys.add("request_payment")
+    grants = state.get("grant")
+    if _set(state.get("acl")) or (isinstance(grants, list) and len(grants) > 1):
+        keys.add("acl")  # a canned ACL configured, or grants beyond the owner's own
+    return keys
+
+
+def call_plan(needs: Needs | None) -> Callable[[str], tuple[Call, ...]]:
+    """Bucket name -> the per-bucket calls a scan needs for it (all of them without `needs`).
+
+    A bucket in state: the calls for the inline settings it manages (`_managed_inline`) and
+    for each split resource the state has on it. Any bucket, managed or not: its tags (the
+    import an unmanaged bucket's finding proposes writes them) and, when the rules run, the
+    calls they read (RULE_CALLS). The state is indexed once (split ids are
+    "bucket[,owner]"), so planning is linear in buckets plus state instances."""
+    if needs is None:
+        return lambda _name: CALLS
+    # Tags on every bucket: an unmanaged bucket's finding proposes an import, whose resource
+    # block must carry them (`tags` is the one non-deprecated argument only a Get* call gives).
+    base: frozenset[str] = frozenset({"tagging"}) | (RULE_CALLS if needs.rules else frozenset())
+    extra: dict[str, set[str]] = {}
+    for name, state in needs.of_type(BUCKET).items():
+        extra.setdefault(name, set()).update(_managed_inline(state))
+    for type_, key in SPLIT_CALLS.items():
+        for id_ in needs.of_type(type_):
+            extra.setdefault(id_.partition(",")[0], set()).add(key)
+
+    def plan(name: str) -> tuple[Call, ...]:
+        keys = base | extra.get(name, set())
+        return tuple(c for c in CALLS if c.key in keys)
+
+    return plan
+
 
 # Route 53 hosted zones of the S3 website endpoints (the provider's hostedZoneIDsMap, from
 # https://docs.aws.amazon.com/general/latest/gr/s3.html#s3_website_region_endpoints).
@@ -960,7 +1048,8 @@ class S3Reader(Reader):
         failures: _Failures,
     ) -> list[BucketFacts]:
         names = [str(b["Name"]) for b in listed]
-        tasks = [(name, call) for name in names for call in CALLS]
+        plan = call_plan(ctx.needs)
+        tasks = [(name, call) for name in names for call in plan(name)]
 
         def run(task: tuple[str, Call]) -> Outcome:
             name, call = task
