@@ -990,9 +990,9 @@ def _verify_settings(
 
 def _botocore_errors() -> tuple[type[Exception], ...]:
     """botocore's error roots, imported only when a state is re-read from S3."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    from driftpatch.aws.session import AWS_ERRORS
 
-    return (BotoCoreError, ClientError)
+    return AWS_ERRORS
 
 
 def _with_unread_partners(resource: LiveResource, inventory: Inventory) -> LiveResource:

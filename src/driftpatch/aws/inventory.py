@@ -11,11 +11,9 @@ from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-import botocore.exceptions
-
 from driftpatch.aws.readers import READERS, ReadContext, Reader
 from driftpatch.aws.readers.interface import Needs, SharedReads
-from driftpatch.aws.session import AwsSession, describe_error
+from driftpatch.aws.session import AWS_ERRORS, AwsSession, describe_error
 from driftpatch.errors import AwsError, InputError
 from driftpatch.model import GLOBAL, Inventory, LiveResource, ReadResult, ScanError
 
@@ -41,7 +39,7 @@ def _run(reader: Reader, ctx: ReadContext, scope_region: str) -> ReadResult:
         )
     try:
         return reader.read(ctx)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+    except AWS_ERRORS as exc:
         # A reader should turn these into values itself; this is the net under it.
         message = describe_error(exc)
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:

@@ -18,9 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import botocore.exceptions
-
-from driftpatch.aws.session import AwsSession, TemporaryCredentials, describe_error
+from driftpatch.aws.session import AWS_ERRORS, AwsSession, TemporaryCredentials, describe_error
 from driftpatch.errors import InputError
 
 # arn:PARTITION:iam::ACCOUNT:role/PATH/NAME (AWS's own pattern for a role ARN, simplified).
@@ -102,7 +100,7 @@ def assume(session: AwsSession, request: RoleRequest, region: str) -> Assumed:
                 str(creds["SessionToken"]),
             ),
         )
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+    except AWS_ERRORS as exc:
         return Assumed(request, error=f"cannot assume {request.arn}: {describe_error(exc)}")
     except KeyError as exc:  # a 2xx answer without the credentials: unusable, not a crash
         return Assumed(request, error=f"cannot assume {request.arn}: no {exc.args[0]} in answer")

@@ -44,6 +44,7 @@ import boto3
 import botocore
 import botocore.config
 import botocore.exceptions
+import botocore.parsers
 import botocore.session
 
 from driftpatch.aws.allowlist import READ_ONLY_PREFIXES, guard
@@ -182,6 +183,16 @@ def error_code(exc: BaseException) -> str | None:
     return None
 
 
+# What a call to AWS can raise besides our own errors: botocore's two roots, and the parser's
+# error for an answer that is not the protocol's XML/JSON at all (a proxy's HTML page with a
+# 200 or a 5xx), which botocore derives from neither.
+AWS_ERRORS: tuple[type[Exception], ...] = (
+    botocore.exceptions.BotoCoreError,
+    botocore.exceptions.ClientError,
+    botocore.parsers.ResponseParserError,
+)
+
+
 def describe_error(exc: BaseException) -> str:
     """One line for the report: the AWS error code and message, or the connection failure."""
     if isinstance(exc, botocore.exceptions.ClientError):
@@ -192,6 +203,9 @@ def describe_error(exc: BaseException) -> str:
         text = " ".join(str(exc).split())
         op = getattr(exc, "operation_name", "")
         return f"{op}: {text}" if op and not text.startswith(f"{op}:") else text
+    if isinstance(exc, botocore.parsers.ResponseParserError):
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        return f"malformed response from AWS: {first}"
     return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
 
 
@@ -486,7 +500,7 @@ class AwsSession:
             region = self.default_region or "us-east-1"
             try:
                 ident = self.client("sts", region).get_caller_identity()
-            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            except AWS_ERRORS as exc:
                 raise AwsError(f"cannot identify the AWS account: {describe_error(exc)}") from exc
             self._account_id = str(ident["Account"])
         return self._account_id

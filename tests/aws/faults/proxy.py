@@ -121,7 +121,7 @@ class Fault:
     """Inject `kind` into requests matching `operation` (None: any) of `service` (None: any),
     and `bucket` for S3, on attempts 1..`attempts` of each call."""
 
-    kind: str  # throttle | deny | reset | garbage | empty | hang
+    kind: str  # throttle | deny | reset | garbage | html500 | empty | hang
     operation: str | None = None
     service: str | None = None
     attempts: int = 1_000
@@ -225,6 +225,8 @@ class FaultProxy:
             h.close_connection = True
         elif fault.kind == "garbage":
             _send(h, 200, GARBAGE, "application/x-amz-json-1.1")
+        elif fault.kind == "html500":  # a load balancer's error page in front of the API
+            _send(h, 500, GARBAGE, "text/html")
         elif fault.kind == "empty":
             _send_empty(h, req)
         else:

@@ -18,13 +18,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-import botocore.exceptions
-
+from driftpatch.aws.session import AWS_ERRORS as AWS_ERRORS  # re-exported for the readers
 from driftpatch.aws.session import describe_error, error_code
 from driftpatch.model import LiveResource, ReadResult, ScanError
 
 POOL_SIZE = 8  # per-object calls in flight per reader; adaptive retries absorb throttling
-AWS_ERRORS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)
 NOT_FOUND_CODES = frozenset({"NoSuchEntity", "NoSuchEntityException", "NotFoundException"})
 _UNIQUE_SUFFIX = re.compile(r"[0-9a-fA-F]{26}$")  # terraform's PrefixedUniqueId suffix
 T = TypeVar("T")

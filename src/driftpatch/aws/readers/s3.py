@@ -98,7 +98,7 @@ from driftpatch.aws.readers.s3_extra import (
     extra_split_resources,
 )
 from driftpatch.aws.readers.s3_extra import UNREADABLE as EXTRA_UNREADABLE
-from driftpatch.aws.session import describe_error, error_code
+from driftpatch.aws.session import AWS_ERRORS, describe_error, error_code
 from driftpatch.drift.policy import policies_equal
 from driftpatch.model import JSON, ScanError
 from driftpatch.typed import conform_live, conform_state
@@ -117,7 +117,7 @@ OWNED_TYPES = frozenset({VERSIONING, ENCRYPTION, LIFECYCLE})
 MAX_WORKERS = 32
 # ListBuckets page size; None lets AWS choose (it returns every bucket when not asked to page).
 PAGE_SIZE: int | None = None
-AWS_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
+
 DEFAULT_REGION = "us-east-1"
 # GetBucketLocation's legacy constraints.
 LOCATION_ALIASES = {"": DEFAULT_REGION, "EU": "eu-west-1"}

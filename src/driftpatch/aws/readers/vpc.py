@@ -32,9 +32,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
-from driftpatch.aws.readers.common import name_prefix_from_name
+from driftpatch.aws.readers.common import AWS_ERRORS, name_prefix_from_name
 from driftpatch.aws.readers.ec2 import (
-    AWS_ERRORS,
     Failures,
     keep_unset,
     paginate,
