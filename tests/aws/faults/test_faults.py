@@ -232,7 +232,7 @@ def test_an_html_error_page_is_a_scan_error_not_a_crash(
     assert scan.exit_code == 3
     assert len(scan.errors) == 1
     scope, message = scan.errors[0]
-    assert scope.endswith(f"/{REGION}") or scope.endswith("/global")
+    assert scope.endswith((f"/{REGION}", "/global"))
     assert operation in message or message.startswith("malformed response from AWS")
     assert bool(unread(scan)) is has_state
     assert scan.findings("DRIFT-MISSING") == []
