@@ -705,3 +705,114 @@ def test_an_index_computed_by_terraform_is_named_in_the_refusal(tmp_path: Path) 
         "`var.names[count.index]` is computed by Terraform, so the entry it reads is not "
         "followed and no patch is offered"
     )
+
+
+# -- jsonencode documents ----------------------------------------------------------------------
+
+POLICY_TF = """\
+resource "aws_s3_bucket" "b" {
+  bucket = "b"
+}
+
+resource "aws_iam_policy" "p" {
+  name = "p"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "Read"
+        Effect   = "Allow"
+        Action   = "s3:GetObject"
+        Resource = "${aws_s3_bucket.b.arn}/*"
+      },
+    ]
+  })
+}
+"""
+
+
+def policy_doc(action: str, resource: str = "arn:aws:s3:::b/*", **more: object) -> str:
+    statement = {"Sid": "Read", "Effect": "Allow", "Action": action, "Resource": resource}
+    return json.dumps({"Version": "2012-10-17", "Statement": [{**statement, **more}]})
+
+
+def test_a_jsonencode_policy_gets_only_the_changed_literal(tmp_path: Path) -> None:
+    """The Action literal inside jsonencode({...}) is written; the reference to the bucket's
+    ARN stays a reference (writing the whole document would make it a literal ARN)."""
+    src = tree(tmp_path, {"main.tf": POLICY_TF})
+    was, now = policy_doc("s3:GetObject"), policy_doc("s3:PutObject")
+    file, note, text = one_patch(src, drift("aws_iam_policy.p", "policy", was, now))
+    assert (file, note) == ("main.tf", "sets policy (literal in main.tf)")
+    assert text == POLICY_TF.replace('"s3:GetObject"', '"s3:PutObject"')
+
+
+def test_a_key_added_to_a_jsonencode_statement_is_added_to_its_object(tmp_path: Path) -> None:
+    src = tree(tmp_path, {"main.tf": POLICY_TF})
+    was = policy_doc("s3:GetObject")
+    now = policy_doc("s3:GetObject", Condition={"Bool": {"aws:SecureTransport": "true"}})
+    file, note, text = one_patch(src, drift("aws_iam_policy.p", "policy", was, now))
+    assert (file, note) == ("main.tf", "sets policy (literal, new key Condition, in main.tf)")
+    assert text == POLICY_TF.replace(
+        '        Resource = "${aws_s3_bucket.b.arn}/*"\n',
+        '        Resource = "${aws_s3_bucket.b.arn}/*"\n'
+        "        Condition = {\n"
+        "          Bool = {\n"
+        '            "aws:SecureTransport" = "true"\n'
+        "          }\n"
+        "        }\n",
+    )
+
+
+def test_a_changed_reference_in_a_jsonencode_document_is_refused_where_it_is(
+    tmp_path: Path,
+) -> None:
+    src = tree(tmp_path, {"main.tf": POLICY_TF})
+    was = policy_doc("s3:GetObject")
+    now = policy_doc("s3:GetObject", resource="arn:aws:s3:::c/*")
+    assert refusal(src, drift("aws_iam_policy.p", "policy", was, now)) == (
+        "policy['Statement'][0]['Resource'] in its jsonencode object: Resource comes from the "
+        'expression `"${aws_s3_bucket.b.arn}/*"`: no safe place to write the value, so no '
+        "patch is offered"
+    )
+
+
+def test_a_jsonencode_document_in_a_module_is_patched_in_the_callers_argument(
+    tmp_path: Path,
+) -> None:
+    """The document is an input of a module called twice: its Action is written in the one
+    caller's jsonencode argument, the other caller's stays."""
+    doc = """\
+      policy = jsonencode({
+        Version   = "2012-10-17"
+        Statement = [{ Effect = "Allow", Action = "sqs:SendMessage", Resource = "*" }]
+      })
+    """
+    src = tree(
+        tmp_path,
+        {
+            "main.tf": f'module "a" {{\n  source = "./q"\n{doc}}}\n\n'
+            f'module "b" {{\n  source = "./q"\n{doc}}}\n',
+            "q/main.tf": """\
+            variable "policy" {
+              type = string
+            }
+
+            resource "aws_iam_policy" "p" {
+              name   = "p"
+              policy = var.policy
+            }
+            """,
+        },
+    )
+    was = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}],
+        }
+    )
+    now = was.replace("sqs:SendMessage", "sqs:*")
+    file, note, text = one_patch(src, drift("module.b.aws_iam_policy.p", "policy", was, now))
+    assert (file, note) == ("main.tf", "sets policy (argument policy of module b in main.tf)")
+    first, second = text.split('module "b"')
+    assert '"sqs:SendMessage"' in first and '"sqs:SendMessage"' not in second
+    assert '    Statement = [{ Effect = "Allow", Action = "sqs:*", Resource = "*" }]\n' in second

@@ -238,6 +238,12 @@ def set_operation(
                 out.append(Edit(w.file, tuple(edits)))
             vias = "; ".join(dict.fromkeys(w.via for w in writes))
             return out, f"sets {path} ({vias})"
+        parts = trace.trace_json(index, address, path, expected, value)
+        if parts is not None:
+            # A jsonencode({...}) document: each changed part at its literal in the object.
+            return [
+                Edit(w.file, tuple(w.edits(index.texts[w.file], lambda v, _: v))) for w in parts
+            ], f"sets {path} ({'; '.join(dict.fromkeys(w.via for w in parts))})"
         write = trace.trace(index, address, path, value)
         text = index.texts[write.file]
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -142,10 +143,18 @@ class Write:
 # -- entry points ------------------------------------------------------------------------------
 
 
-def trace(index: SourceIndex, address: str, path: str, value: Any) -> Write:
+def trace(
+    index: SourceIndex,
+    address: str,
+    path: str,
+    value: Any,
+    extra: Sequence[Key] = (),
+    tracer: _Tracer | None = None,
+) -> Write:
     """Where to write `value` for `path` of the one instance `address`; NoPatch with the reason
-    where no place changes that instance alone."""
-    write = _locate(index, address, path, value)
+    where no place changes that instance alone. `extra`: keys inside the attribute's value that
+    the path cannot spell (the JSON keys of a `jsonencode({...})` document)."""
+    write = _locate(index, address, path, value, extra, tracer)
     if write.shared:
         raise NoPatch(write.shared)
     nulled = value is None and not write.attr_text.startswith(("{", "["))
@@ -210,6 +219,75 @@ def trace_leaves(
     return writes
 
 
+def trace_json(
+    index: SourceIndex, address: str, path: str, expected: Any, actual: Any
+) -> list[Write] | None:
+    """Writes for a JSON document attribute (a policy) whose code is `jsonencode({...})`: one
+    per part of the document that changed, written at its literal inside the object, so the
+    references around it (`aws_s3_bucket.b.arn`, `var.x`) stay. None where the code does not
+    write the document as a `jsonencode` object that can be followed (the caller then writes
+    the whole value); NoPatch where it does but a changed part cannot be written (a
+    reference, an expression, a value shared with other instances)."""
+    before, after = _json_doc(expected), _json_doc(actual)
+    if before is None or after is None or "." in path or "[" in path:
+        return None
+    changes = json_changes(before, after, [])
+    if not changes:
+        return None
+    writes: list[Write] = []
+    for keys, value in changes:
+        t = _Tracer(index, address)
+        try:
+            writes.append(trace(index, address, path, value, keys, t))
+        except NoPatch as exc:
+            if not t.in_json:
+                return None
+            where = "".join(f"[{k!r}]" if isinstance(k, str) else f"[{k}]" for k in keys)
+            raise NoPatch(f"{path}{where} in its jsonencode object: {exc}") from exc
+    return writes
+
+
+def json_parts(expected: Any, actual: Any) -> list[tuple[list[Key], Any]]:
+    """The changed parts of two JSON documents (strings), as `json_changes`; [] if either is
+    not a JSON object or list."""
+    before, after = _json_doc(expected), _json_doc(actual)
+    if before is None or after is None:
+        return []
+    return json_changes(before, after, [])
+
+
+def _json_doc(value: Any) -> Any:
+    if not isinstance(value, str):
+        return None
+    try:
+        doc = json.loads(value)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict | list) else None
+
+
+def json_changes(before: Any, after: Any, keys: list[Key]) -> list[tuple[list[Key], Any]]:
+    """(keys, new value) for the smallest parts of a JSON document that changed: a scalar, a
+    key added to an object, or (where elements were added, removed or keys removed) the whole
+    list or object that holds them."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        if not set(before) <= set(after):
+            return [(keys, after)]
+        out: list[tuple[list[Key], Any]] = []
+        for k in after:
+            if k not in before:
+                out.append(([*keys, k], after[k]))
+            else:
+                out.extend(json_changes(before[k], after[k], [*keys, k]))
+        return out
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        out = []
+        for i, (b, a) in enumerate(zip(before, after, strict=True)):
+            out.extend(json_changes(b, a, [*keys, i]))
+        return out
+    return [] if before == after else [(keys, after)]
+
+
 def leaf_changes(path: str, expected: Any, actual: Any) -> list[tuple[str, Any]] | None:
     """(leaf path, actual value) for every scalar that differs; None when the shapes differ
     (a block or list element added or removed)."""
@@ -240,12 +318,14 @@ def leaf_changes(path: str, expected: Any, actual: Any) -> list[tuple[str, Any]]
     return [(path, actual)]
 
 
-def written(index: SourceIndex, address: str, path: str) -> AttributeNode | None:
+def written(
+    index: SourceIndex, address: str, path: str, extra: Sequence[Key] = ()
+) -> AttributeNode | None:
     """The expression that gives `path` of the one instance `address` its value, followed
-    through variables, module arguments, merge() and for_each entries; None where it is not
-    written (or cannot be followed)."""
+    through variables, module arguments, merge() and for_each entries (and `extra` keys into
+    a `jsonencode({...})` document); None where it is not written (or cannot be followed)."""
     try:
-        write = _locate(index, address, path, None)
+        write = _locate(index, address, path, None, extra)
     except (NoPatch, hcl_edit.EditError):
         return None
     if write.added or write.attr is None or write.key is not None:  # blocks: not an expression
@@ -253,7 +333,14 @@ def written(index: SourceIndex, address: str, path: str) -> AttributeNode | None
     return write.attr
 
 
-def _locate(index: SourceIndex, address: str, path: str, value: Any) -> Write:
+def _locate(
+    index: SourceIndex,
+    address: str,
+    path: str,
+    value: Any,
+    extra: Sequence[Key] = (),
+    tracer: _Tracer | None = None,
+) -> Write:
     try:
         addr = Address.parse(address)
     except ValueError as exc:
@@ -261,7 +348,7 @@ def _locate(index: SourceIndex, address: str, path: str, value: Any) -> Write:
     node = index.block_for(addr)
     if node is None:
         raise NoPatch(f"{address} is not declared in the scanned code")
-    t = _Tracer(index, address)
+    t = tracer or _Tracer(index, address)
     frame = Frame(node, _module_keys(addr.module), addr.key, t.fanout(node), None)
     steps = hcl_edit.parse_path(path)
     host = node
@@ -296,6 +383,8 @@ def _locate(index: SourceIndex, address: str, path: str, value: Any) -> Write:
             host = content[0]
             continue
         attr = host.attributes.get(step.name)
+        if attr is None and extra:
+            raise NoPatch(f"{step.name} is not written in {node.file}: no document to write into")
         if attr is None:
             # Not written: a new argument (or nested block) of the resource block itself.
             via = f"new attribute in {node.file}"
@@ -305,7 +394,7 @@ def _locate(index: SourceIndex, address: str, path: str, value: Any) -> Write:
             keys.append(s.name)
             if s.index is not None:
                 keys.append(s.index)
-        return t.resolve(attr, keys, frame, host, value)
+        return t.resolve(attr, [*keys, *extra], frame, host, value)
     raise NoPatch(f"{path} is a whole block of {address}: nothing to write into")
 
 
@@ -337,6 +426,9 @@ class _Tracer:
     def __init__(self, index: SourceIndex, address: str) -> None:
         self.index = index
         self.address = address
+        # Set once a key was followed into a `jsonencode({...})` argument: a refusal from
+        # there on is about the document's own text, not about where the attribute is written.
+        self.in_json = False
 
     # sharing
 
@@ -448,6 +540,13 @@ class _Tracer:
         call = _call_of(tree)
         if call is not None and call[0] == "merge":
             return self.merge(attr, call[1], keys, frame, host, value)
+        if call is not None and call[0] == "jsonencode" and len(call[1]) == 1:
+            # The document's keys are the object's keys: follow them into the argument, so
+            # only the literal that changed is written and its references stay.
+            inner = _sub_attribute(attr, call[1][0], host.file, text)
+            if inner is not None:
+                self.in_json = True
+                return self.resolve(inner, keys, frame, host, value)
         first = self._try_first(attr, tree, host)
         if first is not None:
             return self.resolve(first, keys, frame, host, value)
