@@ -43,8 +43,9 @@ import thirdparty as tp  # noqa: E402
 
 from driftpatch import api  # noqa: E402
 from driftpatch.config import Config, VerifyMode  # noqa: E402
+from driftpatch.drift import security  # noqa: E402
 from driftpatch.embedded import DEFAULT_REGION, EmbeddedAws  # noqa: E402
-from driftpatch.model import Kind, Report  # noqa: E402
+from driftpatch.model import Finding, Kind, Report  # noqa: E402
 from driftpatch.terraform.binary import (  # noqa: E402
     MIRROR_ENV,
     Terraform,
@@ -73,6 +74,34 @@ def scan(aws: EmbeddedAws, world: World, verify: VerifyMode) -> tuple[Report, fl
     return report, time.monotonic() - started
 
 
+# Why code cannot resolve a drift finding, in the order they are checked. Anything else that has
+# no verified default patch counts against the patch rate.
+SECURITY = "security revert"
+DATA_SOURCE = "data-source value"
+RECREATED = "deleted resource re-created by apply"
+SHARED = "truly shared value"
+_DATA_SOURCE = re.compile(r"`data\.[\w-]+\.[\w-]+")
+_SHARED = ("would change other instances", "by more than this instance")
+
+
+def classify(f: Finding, why: str) -> str | None:
+    """Which refusal a reviewer agrees code cannot resolve, or None (it counts as a miss).
+
+    Security drift is reverted, never codified (issue 9 item 6); a value read from a data
+    source (`data.aws_iam_policy_document.x.json`) has no literal to write; a resource deleted
+    out of band is put back by `terraform apply -target` (the advice says so); a value written
+    only where other instances read it too would change them."""
+    if security.is_security_drift(f):
+        return SECURITY
+    if f.kind is Kind.MISSING and "terraform apply -target=" in f.remediation:
+        return RECREATED
+    if _DATA_SOURCE.search(why):
+        return DATA_SOURCE
+    if any(s in why for s in _SHARED):
+        return SHARED
+    return None
+
+
 def measure(report: Report) -> dict[str, Any]:
     drift = [f for f in report.findings if f.kind in (Kind.DRIFT, Kind.MISSING)]
     patched = {
@@ -90,13 +119,22 @@ def measure(report: Report) -> dict[str, Any]:
             continue
         m = _NO_PATCH.search(f.remediation)
         why = reasons.get(f.id) or (m.group(1) if m else "")
-        if not why and "weakens security" in f.remediation:
-            why = "security drift: revert, never codified"
+        kind = classify(f, why)
+        if kind in (SECURITY, RECREATED):
+            # The advice is the answer here (revert, re-create), not the patch's refusal.
+            why = f.remediation
         refusals.append(
-            {"address": f.address, "attribute": f.attribute, "reason": why or "(no reason given)"}
+            {
+                "address": f.address,
+                "attribute": f.attribute,
+                "class": kind or "unresolved",
+                "reason": why or "(no reason given)",
+            }
         )
+    resolvable = len(drift) - sum(r["class"] != "unresolved" for r in refusals)
     return {
         "drift_findings": len(drift),
+        "resolvable": resolvable,
         "with_verified_default_patch": len(with_patch),
         "refusals": refusals,
     }
@@ -141,11 +179,19 @@ def main() -> int:
             )
             results[name] = row
     total = sum(r["drift_findings"] for r in results.values())
+    resolvable = sum(r["resolvable"] for r in results.values())
     good = sum(r["with_verified_default_patch"] for r in results.values())
+    classes: dict[str, int] = {}
+    for r in results.values():
+        for ref in r["refusals"]:
+            classes[ref["class"]] = classes.get(ref["class"], 0) + 1
     summary = {
         "drift_findings": total,
+        "resolvable": resolvable,
         "with_verified_default_patch": good,
-        "patch_rate": round(good / total, 3) if total else None,
+        "patch_rate": round(good / resolvable, 3) if resolvable else None,
+        "of_all_drift": round(good / total, 3) if total else None,
+        "refusals_by_class": classes,
         "goal": 0.9,
         "verification_added_s": round(sum(r["verification_added_s"] for r in results.values()), 1),
     }
@@ -154,17 +200,23 @@ def main() -> int:
         return 0
     for name, r in results.items():
         print(
-            f"{name}: {r['changes']} changes, {r['drift_findings']} drift findings, "
-            f"{r['with_verified_default_patch']} with a verified default patch; scan "
+            f"{name}: {r['changes']} changes, {r['drift_findings']} drift findings "
+            f"({r['resolvable']} code can resolve), {r['with_verified_default_patch']} with a "
+            "verified default patch; scan "
             f"{r['scan_static_s']} s static, {r['scan_terraform_s']} s with terraform "
             f"(+{r['verification_added_s']} s; verifier {r['verifier_duration_s']} s)"
         )
         for ref in r["refusals"]:
-            print(f"  refused {ref['address']} {ref['attribute'] or ''}: {ref['reason']}")
+            print(
+                f"  refused [{ref['class']}] {ref['address']} {ref['attribute'] or ''}: "
+                f"{ref['reason']}"
+            )
     rate = summary["patch_rate"]
+    refused = ", ".join(f"{n} {c}" for c, n in sorted(classes.items()))
     print(
-        f"total: {good}/{total} drift findings with a verified default patch = "
-        f"{'n/a' if rate is None else f'{rate:.0%}'} (goal 90%); verification added "
+        f"total: {good} of {resolvable} drift findings code can resolve have a verified default "
+        f"patch = {'n/a' if rate is None else f'{rate:.0%}'} (goal 90%); {total} drift findings "
+        f"in all, refused: {refused or 'none'}; verification added "
         f"{summary['verification_added_s']} s over {len(results)} scans"
     )
     return 0

@@ -707,6 +707,57 @@ def test_an_index_computed_by_terraform_is_named_in_the_refusal(tmp_path: Path) 
     )
 
 
+def test_a_computed_index_into_a_shared_table_names_who_else_it_serves(tmp_path: Path) -> None:
+    """terraform-aws-modules/security-group: a rule's description is
+    `var.rules[var.ingress_rules[count.index]][3]`, the table the default of a module that a
+    wrapper module calls for two callers: the one place for the table is the wrapper's call,
+    whose text serves both, and the refusal says so."""
+    src = tree(
+        tmp_path,
+        {
+            "main.tf": """\
+            module "a" {
+              source = "./wrap"
+            }
+
+            module "b" {
+              source = "./wrap"
+            }
+            """,
+            "wrap/main.tf": """\
+            module "sg" {
+              source = "../sg"
+              names  = sort(["http"])
+            }
+            """,
+            "sg/main.tf": """\
+            variable "rules" {
+              type    = map(list(string))
+              default = { http = ["80", "HTTP"] }
+            }
+
+            variable "names" {
+              type = list(string)
+            }
+
+            resource "aws_sqs_queue" "q" {
+              count = length(var.names)
+              name  = var.rules[var.names[count.index]][1]
+            }
+            """,
+        },
+    )
+    address = "module.a.module.sg.aws_sqs_queue.q[0]"
+    assert refusal(src, drift(address, "name", "HTTP", "WEB")) == (
+        "name reads `var.rules[var.names[count.index]][1]`: the index "
+        "`var.names[count.index]` is computed by Terraform, so the entry it reads is not "
+        "followed; and the value would be written at wrap/main.tf:1 (argument rules of module "
+        "sg, new (the variable's default stays for other callers), in wrap/main.tf), but the "
+        "code in wrap also serves module.b: patching it there would change other instances, "
+        f"not only {address}"
+    )
+
+
 # -- jsonencode documents ----------------------------------------------------------------------
 
 POLICY_TF = """\

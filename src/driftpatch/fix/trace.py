@@ -649,10 +649,11 @@ class _Tracer:
                     fixed.append(frame.key)
                     consumed = True
                     continue
+                table = self._table(root, fixed, frame)
                 raise NoPatch(
                     f"{attr.name} reads `{_short(attr.expr_text)}`: the index `{step.text}` is "
-                    "computed by Terraform, so the entry it reads is not followed and no patch "
-                    "is offered"
+                    "computed by Terraform, so the entry it reads is not followed"
+                    + (f"; and {table}" if table else " and no patch is offered")
                 )
             fixed.append(step)
         if consumed:
@@ -681,6 +682,24 @@ class _Tracer:
             f"{attr.name} comes from `{_short(attr.expr_text)}`, another object's value: "
             "no safe place to write it, so no patch is offered"
         )
+
+    def _table(self, root: str, fixed: list[Key], frame: Frame) -> str | None:
+        """Why the collection a computed index reads (`var.rules[...]`) is no per-instance
+        place either: where it is written and who else that serves; None if it is not shared
+        (or not followed)."""
+        if root not in ("var", "local") or len(fixed) != 1 or not isinstance(fixed[0], str):
+            return None
+        # The instance's own count/for_each does not share the table: each instance reads its
+        # own entry. What does is the table's text serving other module callers.
+        frame = dataclasses.replace(frame, fanout=None, carried=None)
+        try:
+            if root == "var":
+                write = self.variable(fixed[0], [], frame, None)
+            else:
+                write = self.local(fixed[0], [], frame, None)
+        except NoPatch:
+            return None
+        return write.shared
 
     def each_value(self, keys: list[Key], frame: Frame, attr: AttributeNode, value: Any) -> Write:
         each = frame.block.attributes.get("for_each")
