@@ -867,3 +867,96 @@ def test_a_jsonencode_document_in_a_module_is_patched_in_the_callers_argument(
     first, second = text.split('module "b"')
     assert '"sqs:SendMessage"' in first and '"sqs:SendMessage"' not in second
     assert '    Statement = [{ Effect = "Allow", Action = "sqs:*", Resource = "*" }]\n' in second
+
+
+# -- a literal in shared module code -----------------------------------------------------------
+
+
+def test_a_literal_in_a_shared_module_becomes_an_input_set_by_the_one_caller(
+    tmp_path: Path,
+) -> None:
+    """`visibility_timeout_seconds = 30` is hard-coded in a local module called twice: the
+    module gets an input defaulting to 30 (module a keeps it), module b sets 60."""
+    src = tree(
+        tmp_path,
+        {
+            "main.tf": """\
+            module "a" {
+              source = "./q"
+              name   = "a"
+            }
+
+            module "b" {
+              source = "./q"
+              name   = "b"
+            }
+            """,
+            "q/main.tf": """\
+            variable "name" {
+              type = string
+            }
+
+            resource "aws_sqs_queue" "q" {
+              name                       = var.name
+              visibility_timeout_seconds = 30
+            }
+            """,
+        },
+    )
+    f = drift("module.b.aws_sqs_queue.q", "visibility_timeout_seconds", 30, 60)
+    applied = codify(src, f)
+    assert applied.skipped == {}
+    assert sorted(p.file for p in applied.patches) == ["main.tf", "q/main.tf"]
+    assert all(p.verified for p in applied.patches)
+    assert {p.note for p in applied.patches} == {
+        "sets visibility_timeout_seconds (new input visibility_timeout_seconds of the module in "
+        "q/main.tf, defaulting to the value it wrote for every caller, set in module b at "
+        "main.tf:6)"
+    }
+    assert applied.final["q/main.tf"].endswith(
+        'resource "aws_sqs_queue" "q" {\n'
+        "  name                       = var.name\n"
+        "  visibility_timeout_seconds = var.visibility_timeout_seconds\n"
+        "}\n\n"
+        'variable "visibility_timeout_seconds" {\n'
+        '  description = "visibility_timeout_seconds of aws_sqs_queue.q; each caller may set its '
+        'own (the default is the value this module wrote for every caller)"\n'
+        "  default     = 30\n"
+        "}\n"
+    )
+    assert applied.final["main.tf"] == (
+        'module "a" {\n  source = "./q"\n  name   = "a"\n}\n\n'
+        'module "b" {\n  source = "./q"\n  name   = "b"\n\n  visibility_timeout_seconds = 60\n}\n'
+    )
+
+
+def test_a_literal_in_a_registry_module_is_refused(tmp_path: Path) -> None:
+    """Only the repository's own (local) modules get a new input: the code of a module from a
+    registry is not there to edit."""
+    src = tree(
+        tmp_path,
+        {
+            "main.tf": """\
+            module "a" {
+              source = "./q"
+            }
+
+            module "b" {
+              source = "./q"
+            }
+            """,
+            "q/main.tf": """\
+            resource "aws_sqs_queue" "q" {
+              visibility_timeout_seconds = 30
+            }
+            """,
+        },
+    )
+    index = index_source(src)
+    assert trace.module_input(index, "module.b.aws_sqs_queue.q", "visibility_timeout_seconds", 60)
+    (src / "main.tf").write_text((src / "main.tf").read_text().replace("./q", "acme/q/aws"))
+    index = index_source(src)
+    assert (
+        trace.module_input(index, "module.b.aws_sqs_queue.q", "visibility_timeout_seconds", 60)
+        is None
+    )

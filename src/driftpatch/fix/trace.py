@@ -37,10 +37,11 @@ import hcl2
 from lark import Token, Tree
 from lark.exceptions import LarkError
 
-from driftpatch.fix import hcl_edit
+from driftpatch.fix import hcl_edit, render
 from driftpatch.fix.hcl_edit import TextEdit
 from driftpatch.fix.operations import NoPatch
 from driftpatch.model import Address, IndexKey, _split_address
+from driftpatch.rules.interface import Expr
 from driftpatch.terraform.source import (
     NOT_LITERAL,
     AttributeNode,
@@ -120,6 +121,9 @@ class Write:
     via: str
     added: bool
     shared: str | None = None  # why writing here changes other instances
+    # Shared only because the module's code serves other callers (not a count/for_each, not a
+    # variable or local read elsewhere): a new module input can make it per caller.
+    module_only: bool = False
 
     @property
     def attr_text(self) -> str:
@@ -170,6 +174,70 @@ def trace(
             "there would replace them with literals"
         )
     return write
+
+
+def module_input(
+    index: SourceIndex, address: str, path: str, value: Any
+) -> tuple[list[tuple[str, list[TextEdit]]], str] | None:
+    """A literal hard-coded in a resource of a local module that other callers share: a new
+    input of the module, defaulting to the literal (so every other caller keeps it), read where
+    the literal was, and set to `value` in the one caller whose instance drifted. (file, edits)
+    per file and the note; None where this does not apply (the value is not shared only by
+    the module's callers, not a literal argument of the resource, or the caller is shared)."""
+    try:
+        write = _locate(index, address, path, value)
+    except (NoPatch, hcl_edit.EditError):
+        return None
+    attr, host = write.attr, write.host
+    steps = hcl_edit.parse_path(path)
+    if (
+        not (write.shared and write.module_only)
+        or attr is None
+        or write.key is not None
+        or write.added
+        or attr.literal is NOT_LITERAL
+        or host.type != "resource"
+        or len(steps) != 1
+        or steps[0].index is not None
+        or host.attributes.get(steps[0].name) is not attr
+    ):
+        return None
+    t = _Tracer(index, address)
+    module = write.frame.module
+    names = tuple(n for n, _ in module)
+    call = t._call(names)
+    if call is None or t.fanout(call) is not None or t.module_shared(module[:-1]) is not None:
+        return None  # the caller's own text serves several instances too
+    source = call.attributes.get("source")
+    if source is None or not str(source.literal).startswith(("./", "../")):
+        return None  # a registry or git module's code is not the repository's to edit
+    taken = set(index.variables(names)) | set(call.attributes)
+    name = next(
+        (n for n in (steps[0].name, f"{host.labels[1]}_{steps[0].name}") if n not in taken), None
+    )
+    if name is None or host.file == call.file:
+        return None
+    text = index.texts[host.file]
+    variable = render.block(
+        "variable",
+        (name,),
+        {
+            "description": f"{steps[0].name} of {'.'.join(host.labels)}; each caller may set "
+            "its own (the default is the value this module wrote for every caller)",
+            "default": attr.literal,
+        },
+    )
+    unit = hcl_edit.indent_unit(text, host)
+    in_module = [
+        hcl_edit.replace_expr(text, attr, Expr(f"var.{name}"), unit),
+        hcl_edit.append(text, variable),
+    ]
+    in_call = hcl_edit.set_value(index.texts[call.file], call, name, value)
+    via = (
+        f"new input {name} of the module in {host.file}, defaulting to the value it wrote for "
+        f"every caller, set in module {names[-1]} at {_at(call)}"
+    )
+    return [(host.file, in_module), (call.file, in_call)], via
 
 
 def computed_in_block(index: SourceIndex, address: str, path: str) -> bool:
@@ -481,7 +549,8 @@ class _Tracer:
             f"the value {what} at {self._where(write)} ({write.via}), but {why}: patching it "
             f"there would change other instances, not only {self.address}"
         )
-        return dataclasses.replace(write, shared=shared)
+        only = frame.carried is None and frame.fanout is None
+        return dataclasses.replace(write, shared=shared, module_only=only)
 
     def _where(self, write: Write) -> str:
         node = write.attr if write.attr is not None else write.host
