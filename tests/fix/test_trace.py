@@ -571,6 +571,49 @@ def test_blocks_of_a_dynamic_block_are_codified_in_the_callers_object(tmp_path: 
     )
 
 
+PORTS_TF = """\
+variable "ports" {
+  type = map(object({ port = number, cidr = string }))
+  default = {
+    web = { port = 443, cidr = "10.0.0.0/8" }
+    app = { port = 8080, cidr = "10.1.0.0/16" }
+  }
+}
+
+resource "aws_security_group" "g" {
+  name = "g"
+
+  dynamic "ingress" {
+    for_each = var.ports
+    content {
+      from_port   = ingress.value.port
+      to_port     = ingress.value.port
+      protocol    = "tcp"
+      cidr_blocks = [ingress.value.cidr]
+    }
+  }
+}
+"""
+
+
+def test_a_dynamic_block_over_a_map_is_codified_in_the_entry_of_its_key(tmp_path: Path) -> None:
+    """Terraform makes a dynamic block's blocks from a map in the lexical order of its keys:
+    ingress[0] is `app` (written second), so its CIDR is changed there, `web` stays."""
+    src = tree(tmp_path, {"main.tf": PORTS_TF})
+
+    def rule(port: int, cidr: str) -> dict[str, object]:
+        return {"from_port": port, "to_port": port, "protocol": "tcp", "cidr_blocks": [cidr]}
+
+    was = [rule(8080, "10.1.0.0/16"), rule(443, "10.0.0.0/8")]
+    now = [rule(8080, "10.2.0.0/16"), rule(443, "10.0.0.0/8")]
+    file, note, text = one_patch(src, drift("aws_security_group.g", "ingress", was, now))
+    assert (file, note) == (
+        "main.tf",
+        "sets ingress (default of var.ports, map entry 'app', in main.tf)",
+    )
+    assert text == PORTS_TF.replace('"10.1.0.0/16"', '"10.2.0.0/16"')
+
+
 def test_a_dynamic_block_whose_blocks_were_added_is_refused(tmp_path: Path) -> None:
     src = tree(tmp_path, {"main.tf": SSE_ROOT, "mod/main.tf": SSE_MODULE})
     address = "module.s3_bucket.aws_s3_bucket_server_side_encryption_configuration.this[0]"

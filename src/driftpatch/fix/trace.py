@@ -661,6 +661,9 @@ class _Tracer:
                         return Binding(found.attr, found.frame, found.host)
                     if written.startswith("["):
                         return self.element(found.attr, index, found.frame, found.host)
+        mapped = self._map_element(each, index, frame, host)
+        if mapped is not None:
+            return mapped
         found = self.resolve(each, [index], frame, host, None)
         if found.attr is not None and not found.added and found.key is None:
             return Binding(found.attr, found.frame, found.host)
@@ -668,6 +671,31 @@ class _Tracer:
             f"the dynamic block's for_each `{_short(each.expr_text)}` has no element [{index}] "
             "written where it can be followed"
         )
+
+    def _map_element(
+        self, each: AttributeNode, index: int, frame: Frame, host: BlockNode
+    ) -> Binding | None:
+        """A dynamic block over a map (`for_each = var.ports`, written `{ web = {...} }`):
+        Terraform makes its blocks in the lexical order of the keys, so block [index] is the
+        entry of the index-th key, wherever the map is written. None if the collection is not
+        an object literal that can be followed."""
+        try:
+            whole = self.resolve(each, [], frame, host, None)
+        except (NoPatch, hcl_edit.EditError):
+            return None
+        attr = whole.attr
+        if attr is None or whole.added or whole.key is not None:
+            return None
+        if not attr.expr_text.lstrip().startswith("{") or not isinstance(attr.literal, dict):
+            return None
+        keys = sorted(attr.elements)
+        if len(keys) != len(attr.literal) or index >= len(keys):
+            return None
+        note = f"map entry {keys[index]!r}"
+        there = dataclasses.replace(
+            whole.frame, note=", ".join(n for n in (whole.frame.note, note) if n)
+        )
+        return Binding(attr.elements[keys[index]], there, whole.host)
 
     def merge(
         self,
