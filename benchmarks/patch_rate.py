@@ -20,13 +20,13 @@ Measured on the 2-core CI machine shared by 8 jobs, 2026-12-05 (patchrate branch
 (main at 207d0bd) 12 of 23 drift findings had a verified default patch; by the classes above
 13 were resolvable (4 security reverts, 2 data-source values, 4 deletions re-created by apply,
 and the security-group rule description refused as "computed by Terraform", counted as a
-miss): 12/13 = 92%. After (1610139): 12 of 12 resolvable = 100% (23 drift findings: 4
+miss): 12/13 = 92%. After (6dd9e83): 12 of 12 resolvable = 100% (23 drift findings: 4
 security reverts, 2 data-source values, 4 deletions re-created by apply, 1 truly shared
 value: the description is an entry of the rules table the wrapper module's code serves to
-two callers). Terraform verification added 52 s (security-group), 138 s (s3-bucket) and 69 s
-(iam), 259 s over three scans that take 3-12 s statically, at load average ~10; at load ~25
-the same scans took 415 s, 186 s and 113 s more: the verifier's plans dominate a scan and
-their wall time is the machine's load, not ours.
+two callers). Terraform verification added 62 s (security-group), 156 s (s3-bucket) and 73 s
+(iam), 291 s over three scans that take 3-22 s statically (load average 5-8; before: 259 s
+at ~10; at ~25 the same scans took 713 s more): the verifier's plans dominate a scan, and
+their wall time follows the machine's load.
 """
 
 from __future__ import annotations
