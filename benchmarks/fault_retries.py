@@ -26,8 +26,9 @@ sys.path.insert(0, str(REPO))
 
 from tests.aws.faults.proxy import Fault, fault_proxy  # noqa: E402
 
-from driftpatch import api, worlds  # noqa: E402
+from driftpatch import api  # noqa: E402
 from driftpatch.config import Config  # noqa: E402
+from driftpatch.demo import worlds  # noqa: E402
 from driftpatch.embedded import embedded_aws  # noqa: E402
 
 SCENARIOS: dict[str, tuple[Fault, ...]] = {

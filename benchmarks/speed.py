@@ -147,9 +147,10 @@ def refresh_vs_scan(n: int, latencies: Sequence[float], work: Path, verify: bool
         t.apply(stack, parallelism=10)
         print(f"world: {units * PER_UNIT} resources applied in {time.monotonic() - started:.0f} s")
         print(
-            f"{'delay ms':>8} {'tool':>10} {'calls':>6} {'wall s':>7} {'peak MB':>8}   "
+            f"{'delay ms':>8} {'tool':>12} {'calls':>6} {'wall s':>7} {'peak MB':>8}   "
             "ratios (driftpatch / terraform)"
         )
+        walls: dict[tuple[str, float], float] = {}
         for delay in latencies:
             with latency_proxy(aws.endpoint_url, delay / 1000) as proxy:
                 override.write_text(provider_override(proxy.url))
@@ -162,35 +163,101 @@ def refresh_vs_scan(n: int, latencies: Sequence[float], work: Path, verify: bool
                 ]  # fmt: skip
                 tf_run = measured(plan, env)
                 tf_calls = proxy.reset()
-                report = work / f"scan-{delay:g}.json"
-                dp = [
-                    sys.executable, "-m", "driftpatch", "scan",
-                    "--state", str(stack / "terraform.tfstate"), "--source", str(stack),
-                    "--region", "us-east-1", "--no-checkov", "--fail-on", "none",
-                    "--verify", "static", "-o", f"json:{report}",
-                ]  # fmt: skip
-                dp_run = measured(dp, {**env, "PYTHONPATH": str(REPO / "src")}, ok=(0, 1))
-                dp_calls = proxy.reset()
+                runs: dict[str, tuple[Run, Counter[tuple[str, str]], Path]] = {}
+                for variant, extra in (("driftpatch", ()), ("--only drift", ("--only", "drift"))):
+                    report = work / f"scan-{delay:g}-{len(runs)}.json"
+                    dp = [
+                        sys.executable, "-m", "driftpatch", "scan",
+                        "--state", str(stack / "terraform.tfstate"), "--source", str(stack),
+                        "--region", "us-east-1", "--no-checkov", "--fail-on", "none",
+                        "--verify", "static", "-o", f"json:{report}", *extra,
+                    ]  # fmt: skip
+                    dp_run = measured(dp, {**env, "PYTHONPATH": str(REPO / "src")}, ok=(0, 1))
+                    runs[variant] = (dp_run, proxy.reset(), report)
             override.write_text(provider_override(aws.endpoint_url))
-            tft, dpt = sum(tf_calls.values()), sum(dp_calls.values())
+            tft = sum(tf_calls.values())
             tf_cols = f"{tft:>6} {tf_run.wall_s:>7.1f} {tf_run.peak_mb:>8.0f}"
-            print(f"{delay:>8g} {'terraform':>10} {tf_cols}")
-            print(
-                f"{delay:>8g} {'driftpatch':>10} {dpt:>6} {dp_run.wall_s:>7.1f} "
-                f"{dp_run.peak_mb:>8.0f}   calls {dpt / tft:.2f}x, wall "
-                f"{dp_run.wall_s / tf_run.wall_s:.2f}x, RSS {dp_run.peak_mb / tf_run.peak_mb:.2f}x"
-            )
-            doc = json.loads(report.read_text())
+            print(f"{delay:>8g} {'terraform':>12} {tf_cols}")
+            for variant, (dp_run, dp_calls, _report) in runs.items():
+                dpt = sum(dp_calls.values())
+                walls[(variant, delay)] = dp_run.wall_s
+                print(
+                    f"{delay:>8g} {variant:>12} {dpt:>6} {dp_run.wall_s:>7.1f} "
+                    f"{dp_run.peak_mb:>8.0f}   calls {dpt / tft:.2f}x, wall "
+                    f"{dp_run.wall_s / tf_run.wall_s:.2f}x, RSS "
+                    f"{dp_run.peak_mb / tf_run.peak_mb:.2f}x"
+                )
+            doc = json.loads(runs["driftpatch"][2].read_text())
             drift = sum(1 for f in doc["findings"] if f["kind"] != "misconfig")
             print(f"{'':>8} driftpatch drift findings on the clean world: {drift}")
             print(f"{'':>8} terraform per service:  {_per_service(tf_calls)}")
-            print(f"{'':>8} driftpatch per service: {_per_service(dp_calls)}")
+            for variant, (_, dp_calls, _) in runs.items():
+                print(f"{'':>8} {variant} per service: {_per_service(dp_calls)}")
             if verify:
-                _verified_scans(stack, work, {**env, "PYTHONPATH": str(REPO / "src")}, tf_run)
+                # Direct to the embedded AWS (the proxy is closed): Terraform time, not RTT.
+                _verified_scans(stack, work, {**base_env, "PYTHONPATH": str(REPO / "src")}, tf_run)
             if delay == latencies[-1]:
-                print("         driftpatch calls per operation (for the floor):")
-                for (svc, op), count in sorted(dp_calls.items()):
-                    print(f"           {svc:>10} {op:<45} {count:>5}")
+                _floor(units, runs["driftpatch"][1], runs["--only drift"][1])
+        _model(walls, latencies, {v: sum(r[1].values()) for v, r in runs.items()})
+
+
+# Per bucket, the Get* calls the world's state manages (tags, versioning, public access block,
+# default encryption) and the three more the S3 rules read (policy, ACL, logging); moto's
+# ListBuckets has no BucketRegion, so it adds one GetBucketLocation per bucket (AWS does not).
+S3_STATE_CALLS, S3_RULE_CALLS = 4, 3
+
+
+def _floor(units: int, full: Counter[tuple[str, str]], drift: Counter[tuple[str, str]]) -> None:
+    """Calls per service and operation against the floor for this world: S3 per bucket as
+    above; IAM one GetPolicy per customer-managed policy (its tags are in no listing) plus
+    ListRoles, GetAccountAuthorizationDetails and ListInstanceProfiles pages; EC2 and STS a
+    handful of listing pages whatever the size, plus one DescribeVpcAttribute per VPC
+    (enable_dns_support has a default, so every configuration manages it)."""
+    floors = {
+        "s3": (1 + units * (S3_STATE_CALLS + 1), 1 + units * (S3_STATE_CALLS + S3_RULE_CALLS + 1)),
+        "iam": (3 + units, 3 + units),
+        # DescribeVpcAttribute(enableDnsSupport) per VPC, plus ~20 Describe* listing pages.
+        "ec2": (20 + units, 20 + units),
+    }
+    print("         calls per service vs floor (--only drift / with rules; s3 incl. moto's")
+    print("         GetBucketLocation per bucket):")
+    have_drift, have_full = _per_service(drift), _per_service(full)
+    for svc in sorted(set(have_full) | set(have_drift)):
+        lo, hi = floors.get(svc, (0, 0))
+        floor = f"floor {lo:>5} / {hi:>5}" if svc in floors else "listing pages"
+        print(
+            f"           {svc:>10} {have_drift.get(svc, 0):>6} / "
+            f"{have_full.get(svc, 0):>6}   {floor}"
+        )
+    print("         driftpatch calls per operation (with rules):")
+    for (svc, op), count in sorted(full.items()):
+        print(f"           {svc:>10} {op:<45} {count:>5}")
+
+
+def _model(
+    walls: Mapping[tuple[str, float], float], latencies: Sequence[float], calls: Mapping[str, int]
+) -> None:
+    """Wall time at each delay against (calls / concurrency) x RTT + start-up, start-up being
+    the 0 ms run's wall (CPU, process start, the state and source), concurrency the session's
+    limit per service (DEFAULT_CONCURRENCY). Effective concurrency: calls x RTT over the time
+    the delay added; far below the limit means calls wait on each other (listing chains), not
+    on the pool."""
+    from driftpatch.aws.session import DEFAULT_CONCURRENCY
+
+    if 0 not in latencies:
+        return
+    print(f"         model: wall = start-up + calls / {DEFAULT_CONCURRENCY} x RTT")
+    for variant, n in calls.items():
+        base = walls[(variant, 0)]
+        for delay in (d for d in latencies if d):
+            model = base + n / DEFAULT_CONCURRENCY * delay / 1000
+            added = walls[(variant, delay)] - base
+            eff = f"{n * delay / 1000 / added:.1f}" if added > 0.5 else "n/a (CPU dominates)"
+            print(
+                f"           {variant:>12} at {delay:g} ms: "
+                f"measured {walls[(variant, delay)]:.1f} s,"
+                f" model {model:.1f} s (start-up {base:.1f} s), effective concurrency {eff}"
+            )
 
 
 def _per_service(calls: Counter[tuple[str, str]]) -> dict[str, int]:

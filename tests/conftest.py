@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from driftpatch import worlds
+from driftpatch.demo import worlds
 from driftpatch.embedded import EmbeddedAws, embedded_aws, provider_override
 from driftpatch.terraform.binary import (
     MIRROR_ENV,

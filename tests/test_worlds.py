@@ -19,10 +19,10 @@ from typing import Any
 import boto3
 import pytest
 
-from driftpatch import worlds
+from driftpatch.demo import worlds
+from driftpatch.demo.worlds import Change, Drift, World, WorldError
 from driftpatch.embedded import EmbeddedAws
 from driftpatch.model import Kind
-from driftpatch.worlds import Change, Drift, World, WorldError
 from tests.conftest import ReplayWorld
 
 REPO = Path(__file__).resolve().parent.parent

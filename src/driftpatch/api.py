@@ -13,7 +13,7 @@ import dataclasses
 import os
 import shlex
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ from driftpatch.drift.detect import (
 )
 from driftpatch.drift.ignore import DEFAULT_NAME, IgnoreList
 from driftpatch.drift.refresh import Refreshed, from_refresh, paths_from_mask, plan_drift
-from driftpatch.errors import AwsError, DriftpatchError, TerraformInputError
+from driftpatch.errors import AwsError, DriftpatchError, InputError, TerraformInputError
 from driftpatch.fix.judge import SandboxError, SharedSandbox
 from driftpatch.fix.ownership import Separate
 from driftpatch.fix.remedies import plan_remedies
@@ -49,6 +49,7 @@ from driftpatch.model import (
     Finding,
     Inputs,
     Inventory,
+    Kind,
     LiveResource,
     Location,
     Patch,
@@ -83,7 +84,8 @@ from driftpatch.terraform.state import (
 # boto3 and the readers load only when a scan reads AWS (or a snapshot): `check`, the PR job,
 # never imports them, and starts in a fraction of the time (tests/cli/test_startup.py).
 if TYPE_CHECKING:
-    from driftpatch.aws.session import AwsSession
+    from driftpatch.aws.roles import RoleRequest
+    from driftpatch.aws.session import AwsSession, TemporaryCredentials
 
 
 def _now() -> str:
@@ -547,14 +549,22 @@ def _plan_instances(plan: Plan) -> list[StateInstance]:
     ]
 
 
-def session_for(config: Config, profile: str | None = None) -> AwsSession:
+def session_for(
+    config: Config,
+    profile: str | None = None,
+    *,
+    credentials: TemporaryCredentials | None = None,
+    region: str | None = None,
+) -> AwsSession:
     """The AWS session a run's options ask for (timeouts, retries, deadline); `profile`
-    instead of the first --profile (another account)."""
+    instead of the first --profile (another account), or an assumed role's `credentials`
+    (then no profile: `region` stands in for the one a profile would name)."""
     from driftpatch.aws.session import AwsSession, RetryPolicy
 
     return AwsSession(
-        profile=profile or config.profile,
-        region=config.regions[0] if config.regions else None,
+        profile=None if credentials is not None else profile or config.profile,
+        credentials=credentials,
+        region=config.regions[0] if config.regions else region,
         endpoint_url=config.endpoint_url,
         connect_timeout=config.connect_timeout_s,
         read_timeout=config.read_timeout_s,
@@ -567,16 +577,153 @@ def session_for(config: Config, profile: str | None = None) -> AwsSession:
     )
 
 
-def _take(session: AwsSession, regions: Sequence[str], config: Config) -> Inventory:
+def _take(
+    session: AwsSession,
+    regions: Sequence[str],
+    config: Config,
+    instances: Sequence[StateInstance] | None = None,
+) -> Inventory:
+    """Read live AWS; with the scan's `instances`, only the settings the scan compares."""
     from driftpatch.aws.inventory import take_inventory
+    from driftpatch.aws.readers.interface import Needs
 
+    needs = None
+    if instances is not None:
+        only = config.selection.only
+        needs = Needs.from_instances(
+            ((i.type, i.id, i.attributes) for i in instances if i.id),
+            rules=only is None or Kind.MISCONFIG in only.kinds(),
+        )
     try:
-        return take_inventory(session, regions, max_workers=config.max_workers)
+        return take_inventory(session, regions, max_workers=config.max_workers, needs=needs)
     except AwsError as exc:
         return Inventory((), tuple(regions), errors=(ScanError("aws", str(exc)),))
 
 
-# Where a finding is: an address (state instance) or a live object's (type, id) -> account.
+def _role_requests(config: Config) -> tuple[RoleRequest, ...]:
+    """The roles `--role-arn` names, checked before any AWS call (bad ones: exit 2)."""
+    if not config.role_arns:
+        return ()
+    from driftpatch.aws.roles import RoleRequest, check_request
+
+    if len(config.profiles) > 1:
+        raise InputError(
+            "--role-arn reads the roles' accounts with the credentials of one --profile "
+            f"(or the default chain), not {len(config.profiles)}: read more accounts with "
+            "more --role-arn"
+        )
+    return tuple(
+        check_request(
+            RoleRequest(arn, config.role_session_name, config.external_id, config.role_duration_s)
+        )
+        for arn in dict.fromkeys(config.role_arns)
+    )
+
+
+@dataclass(frozen=True)
+class Reached:
+    """One account a scan reads: its session and, where known before any read (a role's ARN
+    names it), its id; or, for a role that could not be assumed, the error instead."""
+
+    session: AwsSession | None
+    account_id: str | None = None
+    error: ScanError | None = None
+    credentials: TemporaryCredentials | None = None
+
+
+def _reach(config: Config, session: AwsSession, roles: Sequence[RoleRequest]) -> list[Reached]:
+    """The accounts to read: one per --profile (the first is `session`), or one per role,
+    assumed with `session`'s credentials. A role that cannot be assumed is a value: its
+    account is reported as not read and the others are read."""
+    if not roles:
+        others = (session_for(config, p) for p in config.profiles[1:])
+        return [Reached(s) for s in (session, *others)]
+    from driftpatch.aws.roles import assume
+
+    out = []
+    for role in roles:
+        got = assume(session, role, _s3_region(session))
+        if got.credentials is None:
+            error = ScanError("sts", got.error or f"cannot assume {role.arn}")
+            out.append(Reached(None, role.account, error))
+            continue
+        assumed = session_for(config, credentials=got.credentials, region=session.default_region)
+        out.append(Reached(assumed, role.account, credentials=got.credentials))
+    return out
+
+
+def _identified(session: AwsSession) -> str | None:
+    """The session's account, or None when it cannot be identified (the inventory then
+    records why, as with one account)."""
+    try:
+        return session.account_id()
+    except AwsError:
+        return None
+
+
+def _read_accounts(
+    config: Config,
+    reached: Sequence[Reached],
+    regions: Sequence[str],
+    instances: Sequence[StateInstance],
+) -> list[Inventory]:
+    """One inventory per account. Without --region, each account of several is read only in
+    the regions its own state instances name (all of `regions` when they name none: global
+    types only): unmanaged objects are looked for where the states cover, not in every region
+    of every account. An account not reached gets an inventory holding only its error, every
+    type incomplete: its instances are `unread`, never `missing`."""
+    if len(reached) == 1 and reached[0].session is not None:
+        return [_take(reached[0].session, regions, config, instances)]
+    known = [r.account_id or (_identified(r.session) if r.session else None) for r in reached]
+    home = _home([a for a in known if a], instances)
+    out = []
+    for r, account in zip(reached, known, strict=True):
+        mine = list(regions)
+        if not config.regions and account is not None:
+            named = {i.region for i in instances if i.region and home(i) == account}
+            mine = [g for g in regions if g in named] or mine
+        out.append(
+            _unreached(r, mine) if r.session is None else _take(r.session, mine, config, instances)
+        )
+    return out
+
+
+def _unreached(reached: Reached, regions: Sequence[str]) -> Inventory:
+    """The inventory of an account whose role could not be assumed: its error, and every
+    type incomplete, so that nothing there is `missing` or unmanaged."""
+    from driftpatch.aws.readers import READERS
+
+    return Inventory(
+        (),
+        tuple(regions),
+        account_id=reached.account_id,
+        errors=(reached.error,) if reached.error else (),
+        incomplete=frozenset((t, GLOBAL) for reader in READERS for t in reader.types),
+    )
+
+
+def _home(
+    read: Sequence[str | None], instances: Sequence[StateInstance]
+) -> Callable[[StateInstance], str | None]:
+    """Which read account a state instance is compared in: the one its ARNs name, else the
+    one most of its state file's ARNs name, else the first account read."""
+    votes: dict[str, collections.Counter[str]] = {}
+    for inst in instances:
+        acct = account_of(inst.attributes)
+        if acct is not None:
+            votes.setdefault(inst.origin, collections.Counter())[acct] += 1
+
+    def home(inst: StateInstance) -> str | None:
+        acct = account_of(inst.attributes)
+        if acct is None and inst.origin in votes:
+            acct = votes[inst.origin].most_common(1)[0][0]
+        return acct if acct in read else (read[0] if read else None)
+
+    return home
+
+
+# Where a finding is -> account: a state instance's (address, id), its address where no other
+# account's state holds it, or a live object's (type, id).
 Accounts = Mapping[str | tuple[str, str], str]
 
 
@@ -591,25 +738,14 @@ def _detect_accounts(
 
     if len(inventories) == 1:
         return inventories[0], detect(instances, inventories[0], readers=READERS), {}
-    read = [inv.account_id for inv in inventories]
-    votes: dict[str, collections.Counter[str]] = {}
-    for inst in instances:
-        acct = account_of(inst.attributes)
-        if acct is not None:
-            votes.setdefault(inst.origin, collections.Counter())[acct] += 1
-
-    def home(inst: StateInstance) -> str | None:
-        acct = account_of(inst.attributes)
-        if acct is None and inst.origin in votes:
-            acct = votes[inst.origin].most_common(1)[0][0]
-        return acct if acct in read else read[0]
-
+    home = _home([inv.account_id for inv in inventories], instances)
     findings: list[Finding] = []
     statuses: dict[str, ResourceStatus] = {}
     matched: dict[str, LiveResource] = {}
     unmanaged: list[LiveResource] = []
     by_origin: dict[tuple[str, str], ResourceStatus] = {}
     accounts: dict[str | tuple[str, str], str] = {}
+    ambiguous: set[str] = set()
     for inv in inventories:
         mine = [i for i in instances if home(i) == inv.account_id]
         result = detect(mine, inv, readers=READERS)
@@ -621,8 +757,13 @@ def _detect_accounts(
         matched.update(result.matched)
         unmanaged.extend(result.unmanaged)
         if inv.account_id:
-            accounts.update({str(i.address): inv.account_id for i in mine})
+            for i in mine:  # two states may hold one address (the same stack, two accounts)
+                accounts[(str(i.address), i.id or "")] = inv.account_id
+                if accounts.setdefault(str(i.address), inv.account_id) != inv.account_id:
+                    ambiguous.add(str(i.address))
             accounts.update({(r.type, r.id): inv.account_id for r in inv.resources})
+    for address in ambiguous:
+        del accounts[address]
     calls: collections.Counter[str] = collections.Counter()
     for inv in inventories:
         calls.update(inv.calls)
@@ -647,7 +788,9 @@ def _detect_accounts(
 def _mark_accounts(findings: Sequence[Finding], accounts: Accounts) -> list[Finding]:
     out = []
     for f in findings:
-        acct = accounts.get(f.address) if f.address else None
+        acct = None
+        if f.address:
+            acct = accounts.get((f.address, f.resource_id or "")) or accounts.get(f.address)
         if acct is None and f.resource_id:
             acct = accounts.get((f.resource_type, f.resource_id))
         out.append(dataclasses.replace(f, account=acct) if acct else f)
@@ -673,6 +816,7 @@ def _scan(config: Config, shared: SharedSandbox) -> Report:
     plan = _load_plan(config)
     ignore = _ignore_list(config)
     job = _start_checkov(config, index)
+    roles = _role_requests(config)
     session = session_for(config)
     states = read_states(config.states, s3_client=lambda: session.client("s3", _s3_region(session)))
     instances: list[StateInstance] = [i for s in states for i in s.resources]
@@ -680,13 +824,21 @@ def _scan(config: Config, shared: SharedSandbox) -> Report:
         instances = _plan_instances(plan)
     regions = _regions(config, instances, session, index)
     inventories: list[Inventory]
+    reached: list[Reached] = []
     if config.live_snapshot is not None:
         inventories = [Inventory.load(config.live_snapshot)]
     else:
-        sessions = [session, *(session_for(config, p) for p in config.profiles[1:])]
-        inventories = [_take(s, regions, config) for s in sessions]
+        reached = _reach(config, session, roles)
+        inventories = _read_accounts(config, reached, regions, instances)
     inventory, drift, accounts = _detect_accounts(instances, inventories)
-    settings = _verify_settings(config, session, live=config.live_snapshot is None, states=states)
+    if roles and reached:  # the assuming session's calls (AssumeRole, S3 states) count too
+        calls = collections.Counter(inventory.calls)
+        calls.update(session.calls())
+        inventory = dataclasses.replace(inventory, calls=dict(sorted(calls.items())))
+    role = reached[0].credentials if len(reached) == 1 else None
+    settings = _verify_settings(
+        config, session, live=config.live_snapshot is None, states=states, role=role
+    )
     settings = dataclasses.replace(settings, shared=shared)
     drift, refreshed, refresh_errors, refresh_warnings = _refresh_long_tail(
         config, index, instances, drift, settings
@@ -792,11 +944,17 @@ def _scan(config: Config, shared: SharedSandbox) -> Report:
 
 
 def _verify_settings(
-    config: Config, session: AwsSession | None, *, live: bool, states: Sequence[State] = ()
+    config: Config,
+    session: AwsSession | None,
+    *,
+    live: bool,
+    states: Sequence[State] = (),
+    role: TemporaryCredentials | None = None,
 ) -> Settings:
     """What Terraform verification needs from the scan: the one state it read (re-read as
     bytes: the scan parsed it), whether live AWS was read (then the sandbox refreshes once), and
-    the AWS settings given on the command line, passed on as the environment Terraform reads."""
+    the AWS settings given on the command line, passed on as the environment Terraform reads
+    (the one `--role-arn`'s credentials: Terraform refreshes in the account the scan read)."""
     state: bytes | None = None
     note = ""
     refs = list(config.states)
@@ -822,7 +980,11 @@ def _verify_settings(
     env: dict[str, str] = {}
     if config.endpoint_url:
         env["AWS_ENDPOINT_URL"] = config.endpoint_url
-    if config.profile:
+    if role is not None:
+        env["AWS_ACCESS_KEY_ID"] = role.access_key_id
+        env["AWS_SECRET_ACCESS_KEY"] = role.secret_access_key
+        env["AWS_SESSION_TOKEN"] = role.session_token
+    elif config.profile:
         env["AWS_PROFILE"] = config.profile
     if config.regions:
         env["AWS_REGION"] = config.regions[0]
@@ -840,9 +1002,9 @@ def _verify_settings(
 
 def _botocore_errors() -> tuple[type[Exception], ...]:
     """botocore's error roots, imported only when a state is re-read from S3."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    from driftpatch.aws.session import AWS_ERRORS
 
-    return (BotoCoreError, ClientError)
+    return AWS_ERRORS
 
 
 def _with_unread_partners(resource: LiveResource, inventory: Inventory) -> LiveResource:
@@ -1104,3 +1266,128 @@ def check(config: Config) -> Report:
         warnings=_plan_warnings(plan),
         suppressed=hidden,
     )
+
+
+# -- inventory and patch -----------------------------------------------------------------------
+
+
+def inventory(config: Config, types: Collection[str] | None = None) -> Inventory:
+    """Every covered type (or only `types`) read from AWS in `config.regions` (else the
+    session's region), for `scan --live`. Types without a reader are bad input (InputError,
+    before any AWS call); failed reads are the inventory's errors, never an exception."""
+    from driftpatch.aws.inventory import take_inventory
+    from driftpatch.aws.readers import covered_types
+
+    if types is not None:
+        unknown = sorted(set(types) - covered_types())
+        if unknown:
+            covered = ", ".join(sorted(covered_types()))
+            raise InputError(f"no reader for {', '.join(unknown)} (covered: {covered})")
+    roles = _role_requests(config)
+    if len(roles) > 1:
+        raise InputError("inventory reads one account: give --role-arn once (a snapshot each)")
+    session = session_for(config)
+    default = [session.default_region] if session.default_region else []
+    regions = list(dict.fromkeys(config.regions or default))
+    if roles:
+        (reached,) = _reach(config, session, roles)
+        if reached.session is None:  # not assumed: a snapshot of nothing, saying why
+            return _unreached(reached, regions)
+        session = reached.session
+    return take_inventory(session, regions, types=types)
+
+
+@dataclass(frozen=True)
+class PatchRun:
+    """What `patch REPORT.json` did (`--apply`) or would do: for the CLI to show.
+
+    `notes`: an interrupted earlier run rolled back first (fix/journal.py); `selected`: how many
+    patches the selection kept (0: nothing to do); `diff`: the preview, one unified diff over
+    every file the patches change; `written`: the files `--apply` wrote, `unverified` how many of
+    its patches were not verified; `interrupted`: SIGINT/SIGTERM during `--apply` (everything
+    rolled back), the signal number and the line saying so."""
+
+    notes: tuple[str, ...] = ()
+    selected: int = 0
+    diff: str = ""
+    written: tuple[str, ...] = ()
+    unverified: int = 0
+    interrupted: tuple[int, str] | None = None
+
+
+def patch(
+    report: Path,
+    source: Path | None = None,
+    *,
+    apply: bool = False,
+    only: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+) -> PatchRun:
+    """Show a saved report's patches as one diff, or write them (`apply`), all or nothing.
+
+    Only existing .tf/.tfvars files inside the repository and new .tf files under `source`
+    (default: the current directory) are written, under a repository lock; a run interrupted
+    by SIGKILL is rolled back by the next one (driftpatch.fix.journal). A report naming a file
+    outside that, or whose files changed since, is refused as a whole (InputError/FixError)."""
+    from driftpatch.fix.apply import check_targets, plan_application
+    from driftpatch.fix.diff import unified
+    from driftpatch.fix.journal import ApplyInterrupted, RepoLock, commit, recover
+    from driftpatch.reportio import load_patches
+    from driftpatch.terraform.source import patch_root
+
+    patches = select_patches(load_patches(report), only, exclude)
+    source_root = (source or Path.cwd()).resolve()
+    if not source_root.is_dir():
+        raise InputError(f"--source {source}: not a directory")
+    root = patch_root(source_root)
+    check_targets(patches, root, source_root)  # before the lock: a refused report writes nothing
+    lock = RepoLock(root)
+    notes: list[str] = []
+    if not apply:
+        if lock.journal.exists():
+            with lock:
+                notes.append(recover(lock, root) or "")
+        if not patches:
+            return PatchRun(_notes(notes))
+        result = plan_application(patches, root, source_root)
+        diff = []
+        for rel in sorted(result.files):
+            path = root / rel
+            old = path.read_bytes().decode("utf-8") if path.is_file() else None
+            diff.append(unified(rel, old, result.files[rel]))
+        return PatchRun(_notes(notes), len(patches), diff="".join(diff))
+    with lock:
+        notes.append(recover(lock, root) or "")
+        if not patches:
+            return PatchRun(_notes(notes))
+        result = plan_application(patches, root, source_root)
+        try:
+            written = commit(result, root, lock)
+        except ApplyInterrupted as exc:
+            return PatchRun(_notes(notes), len(patches), interrupted=(exc.signum, str(exc)))
+    unverified = sum(1 for p in patches if not p.verified)
+    return PatchRun(_notes(notes), len(patches), written=tuple(written), unverified=unverified)
+
+
+def _notes(lines: Iterable[str]) -> tuple[str, ...]:
+    return tuple(line for line in lines if line)
+
+
+def select_patches(
+    patches: Sequence[Patch], only: Sequence[str], exclude: Sequence[str]
+) -> list[Patch]:
+    """The patches of the findings named by `only` (without it: the default patch, what
+    `-o patch` wrote), minus `exclude`'s.
+
+    A patch serves every finding it lists: `only` keeps it if it serves one named finding,
+    `exclude` drops it if it serves any excluded one. An id no patch serves is bad usage.
+    `only` is how a patch left out of the default one (unverified, replacing) is applied."""
+    known = {fid for p in patches for fid in p.finding_ids}
+    for fid in (*only, *exclude):
+        if fid not in known:
+            raise InputError(f"no patch in the report serves finding {fid!r}")
+    if only:
+        kept = [p for p in patches if set(p.finding_ids) & set(only)]
+    else:
+        kept = [p for p in patches if p.in_default_patch]
+    return [p for p in kept if not set(p.finding_ids) & set(exclude)]

@@ -419,6 +419,34 @@ def scan(
             "compared in the account its ARNs (or its state file's) name.",
         ),
     ] = None,
+    role_arn: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--role-arn",
+            metavar="ARN",
+            help="Repeatable: one IAM role per account to read, assumed (sts:AssumeRole) with "
+            "the credentials of --profile or the default chain; each state instance is "
+            "compared in the account its ARNs (or its state file's) name.",
+        ),
+    ] = None,
+    external_id: Annotated[
+        str | None,
+        typer.Option("--external-id", metavar="ID", help="External id for every --role-arn."),
+    ] = None,
+    role_session_name: Annotated[
+        str,
+        typer.Option(
+            "--role-session-name", metavar="NAME", help="Session name of every --role-arn."
+        ),
+    ] = "driftpatch",
+    role_duration: Annotated[
+        int,
+        typer.Option(
+            "--role-duration",
+            metavar="SECONDS",
+            help="How long the --role-arn credentials last (900-43200; not refreshed).",
+        ),
+    ] = 3600,
     endpoint_url: Annotated[str | None, typer.Option("--endpoint-url", metavar="URL")] = None,
     live: Annotated[
         Path | None,
@@ -488,6 +516,10 @@ def scan(
         var_files=tuple(var_file or ()),
         regions=tuple(region or ()),
         profiles=tuple(dict.fromkeys(profile or ())),
+        role_arns=tuple(dict.fromkeys(role_arn or ())),
+        external_id=external_id,
+        role_session_name=role_session_name,
+        role_duration_s=role_duration,
         endpoint_url=_endpoint_url(endpoint_url),
         live_snapshot=live,
         ignore_file=ignore_file,
@@ -572,35 +604,35 @@ def inventory(
         typer.Option("--types", metavar="T,...", help="Only these Terraform types."),
     ] = None,
     profile: Annotated[str | None, typer.Option("--profile", metavar="P")] = None,
+    role_arn: Annotated[
+        str | None,
+        typer.Option(
+            "--role-arn",
+            metavar="ARN",
+            help="Read the account of this IAM role, assumed with --profile's credentials.",
+        ),
+    ] = None,
+    external_id: Annotated[
+        str | None, typer.Option("--external-id", metavar="ID", help="For --role-arn.")
+    ] = None,
     endpoint_url: Annotated[str | None, typer.Option("--endpoint-url", metavar="URL")] = None,
     deadline: DeadlineOpt = DEFAULT_DEADLINE,
 ) -> None:
     """Read every covered resource type from AWS (read-only) into a snapshot for `scan --live`."""
-    from driftpatch.api import session_for
-    from driftpatch.aws.inventory import take_inventory
-    from driftpatch.aws.readers import covered_types
+    from driftpatch import api
     from driftpatch.outputs import Inputs, refuse_inputs, write_atomic
 
     refuse_inputs(f"-o {output}", output, Inputs())
-    wanted = None
-    if types:
-        wanted = {t.strip() for t in types.split(",") if t.strip()}
-        unknown = sorted(wanted - covered_types())
-        if unknown:
-            covered = ", ".join(sorted(covered_types()))
-            raise click.UsageError(f"no reader for {', '.join(unknown)} (covered: {covered})")
-    session = session_for(
-        Config(
-            regions=tuple(region or ()),
-            profiles=(profile,) if profile else (),
-            endpoint_url=_endpoint_url(endpoint_url),
-            deadline_s=deadline,
-        )
+    wanted = {t.strip() for t in types.split(",") if t.strip()} if types else None
+    config = Config(
+        regions=tuple(region or ()),
+        profiles=(profile,) if profile else (),
+        role_arns=(role_arn,) if role_arn else (),
+        external_id=external_id,
+        endpoint_url=_endpoint_url(endpoint_url),
+        deadline_s=deadline,
     )
-    regions = list(
-        dict.fromkeys(region or ([session.default_region] if session.default_region else []))
-    )
-    inv = take_inventory(session, regions, types=wanted)
+    inv = api.inventory(config, wanted)
     write_atomic(output, json.dumps(inv.to_json(), indent=2, ensure_ascii=False) + "\n")
     typer.echo(
         f"driftpatch: {len(inv.resources)} resources in {', '.join(inv.regions)} "
@@ -633,73 +665,31 @@ def patch(
     Only existing .tf/.tfvars files inside the repository and new .tf files under --source are
     written, all or nothing, under a repository lock; a run interrupted by SIGKILL is rolled
     back by the next `patch` run (driftpatch.fix.journal)."""
-    from driftpatch.fix.apply import check_targets, plan_application
-    from driftpatch.fix.diff import unified
-    from driftpatch.fix.journal import ApplyInterrupted, RepoLock, commit, recover
-    from driftpatch.reportio import load_patches
-    from driftpatch.terraform.source import patch_root
+    from driftpatch import api
 
-    patches = _by_finding(load_patches(report), only or (), exclude or ())
-    source_root = (source or Path.cwd()).resolve()
-    if not source_root.is_dir():
-        raise click.UsageError(f"--source {source}: not a directory")
-    root = patch_root(source_root)
-    check_targets(patches, root, source_root)  # before the lock: a refused report writes nothing
-    lock = RepoLock(root)
-    if not apply:
-        if lock.journal.exists():
-            with lock:
-                _note(recover(lock, root))
-        if not patches:
-            typer.echo("driftpatch: the report has no patches", err=True)
-            raise typer.Exit(EXIT_OK)
-        result = plan_application(patches, root, source_root)
-        for rel in sorted(result.files):
-            path = root / rel
-            old = path.read_bytes().decode("utf-8") if path.is_file() else None
-            sys.stdout.write(unified(rel, old, result.files[rel]))
+    run = api.patch(report, source, apply=apply, only=only or (), exclude=exclude or ())
+    for note in run.notes:
+        typer.echo(f"driftpatch: note: {note}", err=True)
+    if run.interrupted is not None:
+        signum, message = run.interrupted
+        typer.echo(f"driftpatch: {message}", err=True)
+        raise typer.Exit(128 + signum)
+    if not run.selected:
+        typer.echo("driftpatch: the report has no patches", err=True)
         raise typer.Exit(EXIT_OK)
-    with lock:
-        _note(recover(lock, root))
-        if not patches:
-            typer.echo("driftpatch: the report has no patches", err=True)
-            raise typer.Exit(EXIT_OK)
-        result = plan_application(patches, root, source_root)
-        try:
-            written = commit(result, root, lock)
-        except ApplyInterrupted as exc:
-            typer.echo(f"driftpatch: {exc}", err=True)
-            raise typer.Exit(128 + exc.signum) from None
-    unverified = sum(1 for p in patches if not p.verified)
+    if not apply:
+        sys.stdout.write(run.diff)
+        raise typer.Exit(EXIT_OK)
     typer.echo(
-        f"driftpatch: patched {len(written)} file(s): {', '.join(written)}"
-        + (f" ({unverified} patch(es) were not verified: review them)" if unverified else ""),
+        f"driftpatch: patched {len(run.written)} file(s): {', '.join(run.written)}"
+        + (
+            f" ({run.unverified} patch(es) were not verified: review them)"
+            if run.unverified
+            else ""
+        ),
         err=True,
     )
     raise typer.Exit(EXIT_OK)
-
-
-def _note(line: str | None) -> None:
-    if line:
-        typer.echo(f"driftpatch: note: {line}", err=True)
-
-
-def _by_finding(patches: list[Any], only: Sequence[str], exclude: Sequence[str]) -> list[Any]:
-    """The patches of the findings named by --only (without it: the default patch, what
-    `-o patch` wrote), minus --exclude's.
-
-    A patch serves every finding it lists: --only keeps it if it serves one named finding,
-    --exclude drops it if it serves any excluded one. An id no patch serves is bad usage.
-    --only is how a patch left out of the default one (unverified, replacing) is applied."""
-    known = {fid for p in patches for fid in p.finding_ids}
-    for fid in (*only, *exclude):
-        if fid not in known:
-            raise click.UsageError(f"no patch in the report serves finding {fid!r}")
-    if only:
-        kept = [p for p in patches if set(p.finding_ids) & set(only)]
-    else:
-        kept = [p for p in patches if p.in_default_patch]
-    return [p for p in kept if not set(p.finding_ids) & set(exclude)]
 
 
 @app.command()

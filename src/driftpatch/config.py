@@ -130,6 +130,13 @@ class Config:
     # AWS profiles, one per account to read (several: each state instance is compared in the
     # account its ARNs name, or its state file's); empty: the default credential chain.
     profiles: tuple[str, ...] = ()
+    # IAM roles to assume, one per account to read (`--role-arn`): then the roles' accounts
+    # are the ones read, and the (one) profile or the default chain only assumes them. The
+    # session name, external id and duration go with every AssumeRole (aws/roles.py).
+    role_arns: tuple[str, ...] = ()
+    role_session_name: str = "driftpatch"
+    external_id: str | None = None
+    role_duration_s: int = 3600
     endpoint_url: str | None = None
     live_snapshot: Path | None = None
     ignore_file: Path | None = None

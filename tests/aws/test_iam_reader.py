@@ -10,6 +10,7 @@ what hashicorp/aws 5.100.0 wrote to state for the same documents).
 from __future__ import annotations
 
 import json
+import threading
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
@@ -251,18 +252,11 @@ def _counts(aws: EmbeddedAws, n: int) -> Counter[str]:
 
 def test_listing_calls_do_not_grow_with_n(aws: EmbeddedAws) -> None:
     one, many = _counts(aws, 1), _counts(aws, 20)
-    # Per role: GetRole + ListRolePolicies + GetRolePolicy (one inline policy here) +
-    # ListAttachedRolePolicies; per policy: GetPolicy + GetPolicyVersion.
-    per_object = {
-        "GetRole": 1,
-        "ListRolePolicies": 1,
-        "GetRolePolicy": 1,
-        "ListAttachedRolePolicies": 1,
-        "GetPolicy": 1,
-        "GetPolicyVersion": 1,
-    }
-    assert one == {"ListRoles": 1, "ListPolicies": 1, **per_object}
-    assert many == {"ListRoles": 1, "ListPolicies": 1, **{k: 20 * v for k, v in per_object.items()}}
+    # Roles: no per-role call (ListRoles + the authorization details answer for all of them);
+    # policies come with their documents from the details too, GetPolicy per policy for tags.
+    listings = {"ListRoles": 1, "GetAccountAuthorizationDetails": 1}
+    assert one == {**listings, "GetPolicy": 1}
+    assert many == {**listings, "GetPolicy": 20}
 
 
 def test_paginates_listings(aws: EmbeddedAws, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -276,31 +270,47 @@ def test_paginates_listings(aws: EmbeddedAws, monkeypatch: pytest.MonkeyPatch) -
     live, result = read(session)
     assert not result.errors
     assert len(live.of_type("aws_iam_role")) == len(live.of_type("aws_iam_policy")) == 12
-    assert ops["ListRoles"] == 3 and ops["ListPolicies"] == 3
+    assert ops["ListRoles"] == 3
 
 
-def test_objects_deleted_mid_read_are_gone_not_errors(aws: EmbeddedAws) -> None:
-    """A role or inline policy deleted between the listing and its Get is simply absent
-    (the provider's NoSuchEntity means "gone")."""
+def test_roles_changed_between_the_listings_are_gone_or_read_not_errors(aws: EmbeddedAws) -> None:
+    """A role deleted between ListRoles and the authorization details is simply absent; one
+    made between them (the details know it, ListRoles did not) is read with one GetRole."""
     c = iam_client(aws)
     for name in ("keep", "vanish"):
         c.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))
         c.put_role_policy(RoleName=name, PolicyName="a", PolicyDocument=statement("s3:*"))
-    c.put_role_policy(RoleName="keep", PolicyName="b", PolicyDocument=statement("s3:*"))
     session = AwsSession(endpoint_url=aws.endpoint_url, region=REGION)
+    ops = count_operations(session)
 
-    def race(model: Any, params: Any, **_: Any) -> None:
-        if model.name == "GetRole" and params.get("RoleName") == "vanish":
+    def race(model: Any, **_: Any) -> None:
+        if model.name == "ListRoles":  # answered already: change the world behind it
             c.delete_role_policy(RoleName="vanish", PolicyName="a")
             c.delete_role(RoleName="vanish")
-        if model.name == "GetRolePolicy" and params == {"RoleName": "keep", "PolicyName": "b"}:
-            c.delete_role_policy(RoleName="keep", PolicyName="b")
+            c.create_role(
+                RoleName="late", AssumeRolePolicyDocument=json.dumps(TRUST), Description="new"
+            )
 
-    session.client("iam", REGION).meta.events.register("before-parameter-build.iam.*", race)
+    session.client("iam", REGION).meta.events.register("after-call.iam.ListRoles", race)
+    # The details read after the listing, as a slow listing would leave them.
+    gate = threading.Event()
+
+    def after_listing(**_: Any) -> None:
+        gate.wait(30)  # returns None: a before-call answer would replace the request
+
+    session.client("iam", REGION).meta.events.register(
+        "after-call.iam.ListRoles", lambda **_: gate.set()
+    )
+    session.client("iam", REGION).meta.events.register(
+        "before-call.iam.GetAccountAuthorizationDetails", after_listing
+    )
     live, result = read(session)
     assert not result.errors and not result.incomplete_types
-    assert [r.id for r in live.of_type("aws_iam_role")] == ["keep"]
+    assert sorted(r.id for r in live.of_type("aws_iam_role")) == ["keep", "late"]
     assert [r.id for r in live.of_type("aws_iam_role_policy")] == ["keep:a"]
+    late = live.get("aws_iam_role", "late")
+    assert late is not None and late.attributes["description"] == "new"
+    assert ops["GetRole"] == 1
 
 
 def _reset_auth(aws: EmbeddedAws, count: bytes) -> None:
@@ -351,28 +361,42 @@ def test_access_denied_for_iam_skips_iam_only(aws: EmbeddedAws) -> None:
     assert result.incomplete_types == IAM_TYPES
     messages = sorted(e.message for e in result.errors)
     assert [e.scope for e in result.errors] == ["iam/global"] * 2
-    assert messages[0].startswith("ListPolicies: AccessDenied")
+    assert messages[0].startswith("GetAccountAuthorizationDetails: AccessDenied")
     assert messages[1].startswith("ListRoles: AccessDenied")
     assert not kms.errors
     keys = [k.id for k in kms.resources if k.type == "aws_kms_key"]
     assert keys == [key["KeyMetadata"]["KeyId"]]
 
 
-def test_a_denied_per_role_call_is_one_error_and_policies_still_read(aws: EmbeddedAws) -> None:
+def test_denied_details_mark_roles_and_policies_incomplete(aws: EmbeddedAws) -> None:
     c = iam_client(aws)
     for i in range(3):
         c.create_role(RoleName=f"r{i}", AssumeRolePolicyDocument=json.dumps(TRUST))
         c.put_role_policy(RoleName=f"r{i}", PolicyName="a", PolicyDocument=statement("s3:*"))
-    arn = c.create_policy(PolicyName="p", PolicyDocument=statement("s3:*"))["Policy"]["Arn"]
-    with limited_session(aws, "iam:GetRolePolicy") as session:
+    c.create_policy(PolicyName="p", PolicyDocument=statement("s3:*"))
+    with limited_session(aws, "iam:GetAccountAuthorizationDetails") as session:
         live, result = read(session)
-    assert result.incomplete_types == {"aws_iam_role", "aws_iam_role_policy", ATTACHMENT}
-    assert len(result.errors) == 1
-    message = result.errors[0].message
-    assert message.startswith("GetRolePolicy: AccessDenied") and "(and 2 more roles)" in message
+    assert result.incomplete_types == IAM_TYPES
+    assert len(result.errors) == 1  # one failed read, said once for roles and policies
+    assert result.errors[0].message.startswith("GetAccountAuthorizationDetails: AccessDenied")
     # A role whose inline policies cannot be read is not emitted half-read.
     assert not live.of_type("aws_iam_role") and not live.of_type("aws_iam_role_policy")
-    assert [p.id for p in live.of_type("aws_iam_policy")] == [arn]
+    assert not live.of_type("aws_iam_policy")
+
+
+def test_a_denied_per_policy_call_is_one_error_and_roles_still_read(aws: EmbeddedAws) -> None:
+    c = iam_client(aws)
+    c.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST))
+    for i in range(3):
+        c.create_policy(PolicyName=f"p{i}", PolicyDocument=statement("s3:*"))
+    with limited_session(aws, "iam:GetPolicy") as session:
+        live, result = read(session)
+    assert result.incomplete_types == {"aws_iam_policy"}
+    (error,) = result.errors
+    assert error.message.startswith("GetPolicy: AccessDenied")
+    assert "(and 2 more policies)" in error.message
+    assert not live.of_type("aws_iam_policy")  # not emitted half-read
+    assert [r.id for r in live.of_type("aws_iam_role")] == ["r"]
 
 
 def test_connection_error_is_a_value(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -387,7 +411,7 @@ def test_connection_error_is_a_value(monkeypatch: pytest.MonkeyPatch) -> None:
     result = IamReader().read(ReadContext(session, REGION, ACCOUNT_ID))
     assert not result.resources
     assert result.incomplete_types == IAM_TYPES
-    assert len(result.errors) == 2
+    assert len(result.errors) == 2  # ListRoles, the authorization details
     assert all("Could not connect" in e.message for e in result.errors)
 
 

@@ -10,14 +10,15 @@ import botocore.session
 import pytest
 from botocore import xform_name
 
-from driftpatch.aws.allowlist import ALLOWED, READ_ONLY_PREFIXES, is_allowed
+from driftpatch.aws.allowlist import ALLOWED, CREDENTIAL_CALLS, READ_ONLY_PREFIXES, is_allowed
 from driftpatch.aws.session import AwsSession
 from driftpatch.errors import ReadOnlyViolation
 from driftpatch.terraform.state import default_s3_client
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "driftpatch"
 # Seeding the embedded AWS for the demo and tests writes on purpose, through its own clients.
-NOT_SCANNING = {"worlds.py", "embedded.py", "demo.py"}
+# (the demo package: the demo command and the world builder, driftpatch/demo/).
+NOT_SCANNING = {"embedded.py", "demo"}
 # Terraform arguments spelled like an AWS operation, never called.
 NOT_CALLS = {"get_password_data"}
 # Operations that read nothing but mint credentials or tokens: named like reads, refused.
@@ -51,6 +52,8 @@ def test_every_allowed_operation_is_a_real_read_of_its_service() -> None:
         real = set(models[service].values())
         for op in operations:
             assert op in real, f"{service}:{op} is not an operation of {service}"
+            if op in CREDENTIAL_CALLS.get(service, ()):
+                continue  # sts:AssumeRole (`scan --role-arn`): the one named exception
             assert op.startswith(READ_ONLY_PREFIXES), f"{service}:{op} is not named as a read"
             assert "Token" not in op and "Credential" not in op, f"{service}:{op} mints"
 
@@ -60,7 +63,7 @@ def _referenced() -> set[str]:
     words: set[str] = set()
     pattern = re.compile(r"\b((?:describe|list|get|head|lookup)_[a-z0-9_]+)\b")
     for path in SRC.rglob("*.py"):
-        if path.name in NOT_SCANNING:
+        if not _scanning(path):
             continue
         words |= set(pattern.findall(path.read_text(encoding="utf-8")))
     return words - NOT_CALLS
@@ -78,8 +81,29 @@ def test_the_code_calls_only_allowed_operations_and_every_allowed_one_is_used() 
         allowed = {pair for pair in ops if is_allowed(*pair)}
         assert allowed, f"{word} is called but allowed for no service: add it or drop the call"
         called |= allowed
+    for svc, ops in CREDENTIAL_CALLS.items():  # not read-prefixed: looked for by name
+        called |= {(svc, op) for op in ops if xform_name(op) in _all_words()}
     listed = {(svc, op) for svc, ops in ALLOWED.items() for op in ops}
     assert listed - called == set(), "allowed but never called: keep the list minimal"
+
+
+def test_the_only_non_read_is_assume_role() -> None:
+    assert {"sts": frozenset({"AssumeRole"})} == CREDENTIAL_CALLS
+    assert is_allowed("sts", "AssumeRole")
+    for op in ("AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "GetSessionToken"):
+        assert not is_allowed("sts", op)
+
+
+def _scanning(path: Path) -> bool:
+    return not {path.name, path.relative_to(SRC).parts[0]} & NOT_SCANNING
+
+
+def _all_words() -> set[str]:
+    words: set[str] = set()
+    for path in SRC.rglob("*.py"):
+        if _scanning(path):
+            words |= set(re.findall(r"\b[a-z][a-z0-9_]*\b", path.read_text(encoding="utf-8")))
+    return words
 
 
 @pytest.mark.parametrize(("service", "op", "kwargs"), MINTING + WRITES)

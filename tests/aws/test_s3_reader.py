@@ -50,6 +50,8 @@ S3_TYPES = {
     "aws_s3_bucket_public_access_block",
     "aws_s3_bucket_server_side_encryption_configuration",
     "aws_s3_bucket_policy",
+    "aws_s3_bucket_acl",  # from the ACL and lifecycle calls already made (s3_extra.py)
+    "aws_s3_bucket_lifecycle_configuration",
 }
 PER_BUCKET_CALLS = 14  # Get* calls per bucket, besides GetBucketLocation
 PAB_ALL = {
@@ -162,7 +164,8 @@ def test_reads_buckets_regions_and_split_resources(aws: EmbeddedAws) -> None:
         '{"Statement":[{"Action":"s3:GetObject","Effect":"Allow","Principal":"*",'
         '"Resource":"arn:aws:s3:::site-eu/*"}],"Version":"2012-10-17"}'
     )
-    for type_ in S3_TYPES - {"aws_s3_bucket"}:
+    # site-eu has no lifecycle rules: every other split type.
+    for type_ in S3_TYPES - {"aws_s3_bucket", "aws_s3_bucket_lifecycle_configuration"}:
         split = live.get(type_, "site-eu")
         assert split is not None and split.region == "eu-west-1", type_
         assert split.attributes["bucket"] == "site-eu" == split.attributes["id"]
@@ -180,9 +183,11 @@ def test_reads_buckets_regions_and_split_resources(aws: EmbeddedAws) -> None:
     assert suspended.attributes["versioning_configuration"] == [
         {"mfa_delete": "", "status": "Suspended"}
     ]
-    # Nothing configured: no split objects (moto has no default SSE / PAB, unlike AWS).
-    for type_ in S3_TYPES - {"aws_s3_bucket", "aws_s3_bucket_versioning"}:
+    # Nothing configured: no split objects (moto has no default SSE / PAB, unlike AWS) but
+    # the ACL every bucket has.
+    for type_ in S3_TYPES - {"aws_s3_bucket", "aws_s3_bucket_versioning", "aws_s3_bucket_acl"}:
         assert live.get(type_, "plain") is None, type_
+    assert live.get("aws_s3_bucket_acl", "plain") is not None
     generated = live.get("aws_s3_bucket", "never-versioned-20261122124645633900000004")
     assert generated is not None
     assert generated.attributes["bucket_prefix"] == "never-versioned-"
@@ -422,7 +427,7 @@ def test_an_unmanaged_bucket_is_reported_once(aws: EmbeddedAws) -> None:
     state owns: one finding, for the bucket; none for its parts."""
     fully_configured(aws, "stray")
     inventory = _inventory(aws)
-    assert len(inventory.resources) == 5
+    assert len(inventory.resources) == 6  # the bucket, its ACL and four other parts
     result = detect([], inventory, readers=READERS)
     assert [(f.kind, f.resource_type, f.resource_id) for f in result.findings] == [
         (Kind.UNMANAGED, "aws_s3_bucket", "stray")
@@ -466,7 +471,10 @@ def test_unmanaged_buckets_outside_the_scanned_regions_are_not_reported(
     result = detect([], inventory, readers=READERS)
     assert [f.resource_id for f in result.findings] == ["here"]
     trimmed = buckets_in_regions(inventory.resources, [REGION])
-    assert {(r.type, r.id) for r in trimmed} == {("aws_s3_bucket", "here")}
+    assert {(r.type, r.id) for r in trimmed} == {
+        ("aws_s3_bucket", "here"),
+        ("aws_s3_bucket_acl", "here"),
+    }
     # A managed bucket elsewhere is still found: the listing is global.
     elsewhere = _state(inventory.index(), ("aws_s3_bucket", "b", "elsewhere"))
     assert detect(elsewhere, inventory, readers=READERS).statuses["aws_s3_bucket.b"] == "in_sync"
@@ -592,4 +600,4 @@ def test_bounded_pool_still_reads_everything(aws: EmbeddedAws, small_pool: None)
     for i in range(3):
         fully_configured(aws, f"pool-{i}")
     live, result = read(AwsSession(endpoint_url=aws.endpoint_url, region=REGION))
-    assert result.errors == () and len(live) == 15
+    assert result.errors == () and len(live) == 18  # 6 per bucket

@@ -1,7 +1,7 @@
 """The second bundled stack (fixtures/stacks/apps: Lambda, RDS, an ALB, Route 53, DynamoDB),
 replayed from its recorded `terraform apply` (fixtures/worlds/apps): a clean world scans with no
-drift and every resource read natively; one console-style change per type is found exactly once,
-at its attribute, and nothing else is."""
+drift and every resource read natively (the DB instance too); one console-style change per type
+is found exactly once, at its attribute, and nothing else is."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
-from driftpatch import worlds
+from driftpatch.demo import worlds
 from driftpatch.embedded import EmbeddedAws
 from tests.clirun import run_cli
 
@@ -84,10 +84,9 @@ def test_clean_world_then_one_change_per_type(
         "aws_lb_target_group",
         "aws_route53_zone",
         "aws_route53_record",
+        "aws_db_instance",
     ):
         assert by_type.get(type_) == {("in_sync", "native")}, (type_, by_type.get(type_))
-    # No native reader yet: left to `--terraform-refresh` (off here), never guessed at.
-    assert by_type["aws_db_instance"] == {("unsupported", None)}
 
     state = {a: attrs for a, _t, attrs in worlds.managed_instances(world.state())}
     _client(moto_server, "lambda").update_function_configuration(
@@ -119,9 +118,13 @@ def test_clean_world_then_one_change_per_type(
             ]
         },
     )
+    _client(moto_server, "rds").modify_db_instance(
+        DBInstanceIdentifier="apps-orders", BackupRetentionPeriod=1, ApplyImmediately=True
+    )
     drifted = _scan(world, moto_server, tmp_path / "drifted.json")
     found = sorted((f["address"], f.get("attribute")) for f in drifted["findings"])
     assert found == [
+        ("aws_db_instance.orders", "backup_retention_period"),
         ("aws_dynamodb_table.orders", "point_in_time_recovery[0].enabled"),
         # The provider's refresh writes the period as 0 once recovery is off (35 before).
         ("aws_dynamodb_table.orders", "point_in_time_recovery[0].recovery_period_in_days"),

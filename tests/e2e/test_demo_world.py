@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from driftpatch import api, worlds
+from driftpatch import api
 from driftpatch.config import Config
 from driftpatch.demo import run as run_demo
+from driftpatch.demo import worlds
 from driftpatch.embedded import DEFAULT_REGION, EmbeddedAws
 from driftpatch.model import Kind, PatchAction, Report
 

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from driftpatch import api, worlds
+from driftpatch import api
 from driftpatch.config import Config, VerifyMode
+from driftpatch.demo import worlds
 from driftpatch.embedded import DEFAULT_REGION, EmbeddedAws
 from driftpatch.model import Finding, Kind, Report
 from driftpatch.report.json import render

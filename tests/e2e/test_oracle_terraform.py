@@ -25,14 +25,15 @@ from typing import Any
 
 import pytest
 
-from driftpatch import api, worlds
+from driftpatch import api
 from driftpatch.config import Config, VerifyMode
+from driftpatch.demo import worlds
+from driftpatch.demo.worlds import Drift, World
 from driftpatch.embedded import DEFAULT_REGION, EmbeddedAws
 from driftpatch.fix.remedies import default_tag_keys
 from driftpatch.model import Kind, PatchAction, Report
 from driftpatch.terraform.binary import Terraform
 from driftpatch.terraform.source import index_source
-from driftpatch.worlds import Drift, World
 
 pytestmark = [pytest.mark.terraform, pytest.mark.e2e]
 

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from driftpatch import worlds
+from driftpatch.demo import worlds
+from driftpatch.demo.worlds import Drift, World
 from driftpatch.embedded import EmbeddedAws
 from driftpatch.model import Kind
 from driftpatch.terraform.binary import Terraform
-from driftpatch.worlds import Drift, World
 
 pytestmark = [pytest.mark.terraform, pytest.mark.e2e]
 

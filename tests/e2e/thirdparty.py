@@ -30,7 +30,7 @@ from typing import Any
 
 import boto3
 
-from driftpatch import worlds
+from driftpatch.demo import worlds
 from driftpatch.embedded import DEFAULT_REGION, EmbeddedAws, free_port
 from driftpatch.terraform.binary import Terraform
 

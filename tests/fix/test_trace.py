@@ -571,6 +571,49 @@ def test_blocks_of_a_dynamic_block_are_codified_in_the_callers_object(tmp_path: 
     )
 
 
+PORTS_TF = """\
+variable "ports" {
+  type = map(object({ port = number, cidr = string }))
+  default = {
+    web = { port = 443, cidr = "10.0.0.0/8" }
+    app = { port = 8080, cidr = "10.1.0.0/16" }
+  }
+}
+
+resource "aws_security_group" "g" {
+  name = "g"
+
+  dynamic "ingress" {
+    for_each = var.ports
+    content {
+      from_port   = ingress.value.port
+      to_port     = ingress.value.port
+      protocol    = "tcp"
+      cidr_blocks = [ingress.value.cidr]
+    }
+  }
+}
+"""
+
+
+def test_a_dynamic_block_over_a_map_is_codified_in_the_entry_of_its_key(tmp_path: Path) -> None:
+    """Terraform makes a dynamic block's blocks from a map in the lexical order of its keys:
+    ingress[0] is `app` (written second), so its CIDR is changed there, `web` stays."""
+    src = tree(tmp_path, {"main.tf": PORTS_TF})
+
+    def rule(port: int, cidr: str) -> dict[str, object]:
+        return {"from_port": port, "to_port": port, "protocol": "tcp", "cidr_blocks": [cidr]}
+
+    was = [rule(8080, "10.1.0.0/16"), rule(443, "10.0.0.0/8")]
+    now = [rule(8080, "10.2.0.0/16"), rule(443, "10.0.0.0/8")]
+    file, note, text = one_patch(src, drift("aws_security_group.g", "ingress", was, now))
+    assert (file, note) == (
+        "main.tf",
+        "sets ingress (default of var.ports, map entry 'app', in main.tf)",
+    )
+    assert text == PORTS_TF.replace('"10.1.0.0/16"', '"10.2.0.0/16"')
+
+
 def test_a_dynamic_block_whose_blocks_were_added_is_refused(tmp_path: Path) -> None:
     src = tree(tmp_path, {"main.tf": SSE_ROOT, "mod/main.tf": SSE_MODULE})
     address = "module.s3_bucket.aws_s3_bucket_server_side_encryption_configuration.this[0]"
@@ -704,4 +747,259 @@ def test_an_index_computed_by_terraform_is_named_in_the_refusal(tmp_path: Path) 
         "name reads `var.rules[var.names[count.index]][1]`: the index "
         "`var.names[count.index]` is computed by Terraform, so the entry it reads is not "
         "followed and no patch is offered"
+    )
+
+
+def test_a_computed_index_into_a_shared_table_names_who_else_it_serves(tmp_path: Path) -> None:
+    """terraform-aws-modules/security-group: a rule's description is
+    `var.rules[var.ingress_rules[count.index]][3]`, the table the default of a module that a
+    wrapper module calls for two callers: the one place for the table is the wrapper's call,
+    whose text serves both, and the refusal says so."""
+    src = tree(
+        tmp_path,
+        {
+            "main.tf": """\
+            module "a" {
+              source = "./wrap"
+            }
+
+            module "b" {
+              source = "./wrap"
+            }
+            """,
+            "wrap/main.tf": """\
+            module "sg" {
+              source = "../sg"
+              names  = sort(["http"])
+            }
+            """,
+            "sg/main.tf": """\
+            variable "rules" {
+              type    = map(list(string))
+              default = { http = ["80", "HTTP"] }
+            }
+
+            variable "names" {
+              type = list(string)
+            }
+
+            resource "aws_sqs_queue" "q" {
+              count = length(var.names)
+              name  = var.rules[var.names[count.index]][1]
+            }
+            """,
+        },
+    )
+    address = "module.a.module.sg.aws_sqs_queue.q[0]"
+    assert refusal(src, drift(address, "name", "HTTP", "WEB")) == (
+        "name reads `var.rules[var.names[count.index]][1]`: the index "
+        "`var.names[count.index]` is computed by Terraform, so the entry it reads is not "
+        "followed; and the value would be written at wrap/main.tf:1 (argument rules of module "
+        "sg, new (the variable's default stays for other callers), in wrap/main.tf), but the "
+        "code in wrap also serves module.b: patching it there would change other instances, "
+        f"not only {address}"
+    )
+
+
+# -- jsonencode documents ----------------------------------------------------------------------
+
+POLICY_TF = """\
+resource "aws_s3_bucket" "b" {
+  bucket = "b"
+}
+
+resource "aws_iam_policy" "p" {
+  name = "p"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "Read"
+        Effect   = "Allow"
+        Action   = "s3:GetObject"
+        Resource = "${aws_s3_bucket.b.arn}/*"
+      },
+    ]
+  })
+}
+"""
+
+
+def policy_doc(action: str, resource: str = "arn:aws:s3:::b/*", **more: object) -> str:
+    statement = {"Sid": "Read", "Effect": "Allow", "Action": action, "Resource": resource}
+    return json.dumps({"Version": "2012-10-17", "Statement": [{**statement, **more}]})
+
+
+def test_a_jsonencode_policy_gets_only_the_changed_literal(tmp_path: Path) -> None:
+    """The Action literal inside jsonencode({...}) is written; the reference to the bucket's
+    ARN stays a reference (writing the whole document would make it a literal ARN)."""
+    src = tree(tmp_path, {"main.tf": POLICY_TF})
+    was, now = policy_doc("s3:GetObject"), policy_doc("s3:PutObject")
+    file, note, text = one_patch(src, drift("aws_iam_policy.p", "policy", was, now))
+    assert (file, note) == ("main.tf", "sets policy (literal in main.tf)")
+    assert text == POLICY_TF.replace('"s3:GetObject"', '"s3:PutObject"')
+
+
+def test_a_key_added_to_a_jsonencode_statement_is_added_to_its_object(tmp_path: Path) -> None:
+    src = tree(tmp_path, {"main.tf": POLICY_TF})
+    was = policy_doc("s3:GetObject")
+    now = policy_doc("s3:GetObject", Condition={"Bool": {"aws:SecureTransport": "true"}})
+    file, note, text = one_patch(src, drift("aws_iam_policy.p", "policy", was, now))
+    assert (file, note) == ("main.tf", "sets policy (literal, new key Condition, in main.tf)")
+    assert text == POLICY_TF.replace(
+        '        Resource = "${aws_s3_bucket.b.arn}/*"\n',
+        '        Resource = "${aws_s3_bucket.b.arn}/*"\n'
+        "        Condition = {\n"
+        "          Bool = {\n"
+        '            "aws:SecureTransport" = "true"\n'
+        "          }\n"
+        "        }\n",
+    )
+
+
+def test_a_changed_reference_in_a_jsonencode_document_is_refused_where_it_is(
+    tmp_path: Path,
+) -> None:
+    src = tree(tmp_path, {"main.tf": POLICY_TF})
+    was = policy_doc("s3:GetObject")
+    now = policy_doc("s3:GetObject", resource="arn:aws:s3:::c/*")
+    assert refusal(src, drift("aws_iam_policy.p", "policy", was, now)) == (
+        "policy['Statement'][0]['Resource'] in its jsonencode object: Resource comes from the "
+        'expression `"${aws_s3_bucket.b.arn}/*"`: no safe place to write the value, so no '
+        "patch is offered"
+    )
+
+
+def test_a_jsonencode_document_in_a_module_is_patched_in_the_callers_argument(
+    tmp_path: Path,
+) -> None:
+    """The document is an input of a module called twice: its Action is written in the one
+    caller's jsonencode argument, the other caller's stays."""
+    doc = """\
+      policy = jsonencode({
+        Version   = "2012-10-17"
+        Statement = [{ Effect = "Allow", Action = "sqs:SendMessage", Resource = "*" }]
+      })
+    """
+    src = tree(
+        tmp_path,
+        {
+            "main.tf": f'module "a" {{\n  source = "./q"\n{doc}}}\n\n'
+            f'module "b" {{\n  source = "./q"\n{doc}}}\n',
+            "q/main.tf": """\
+            variable "policy" {
+              type = string
+            }
+
+            resource "aws_iam_policy" "p" {
+              name   = "p"
+              policy = var.policy
+            }
+            """,
+        },
+    )
+    was = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}],
+        }
+    )
+    now = was.replace("sqs:SendMessage", "sqs:*")
+    file, note, text = one_patch(src, drift("module.b.aws_iam_policy.p", "policy", was, now))
+    assert (file, note) == ("main.tf", "sets policy (argument policy of module b in main.tf)")
+    first, second = text.split('module "b"')
+    assert '"sqs:SendMessage"' in first and '"sqs:SendMessage"' not in second
+    assert '    Statement = [{ Effect = "Allow", Action = "sqs:*", Resource = "*" }]\n' in second
+
+
+# -- a literal in shared module code -----------------------------------------------------------
+
+
+def test_a_literal_in_a_shared_module_becomes_an_input_set_by_the_one_caller(
+    tmp_path: Path,
+) -> None:
+    """`visibility_timeout_seconds = 30` is hard-coded in a local module called twice: the
+    module gets an input defaulting to 30 (module a keeps it), module b sets 60."""
+    src = tree(
+        tmp_path,
+        {
+            "main.tf": """\
+            module "a" {
+              source = "./q"
+              name   = "a"
+            }
+
+            module "b" {
+              source = "./q"
+              name   = "b"
+            }
+            """,
+            "q/main.tf": """\
+            variable "name" {
+              type = string
+            }
+
+            resource "aws_sqs_queue" "q" {
+              name                       = var.name
+              visibility_timeout_seconds = 30
+            }
+            """,
+        },
+    )
+    f = drift("module.b.aws_sqs_queue.q", "visibility_timeout_seconds", 30, 60)
+    applied = codify(src, f)
+    assert applied.skipped == {}
+    assert sorted(p.file for p in applied.patches) == ["main.tf", "q/main.tf"]
+    assert all(p.verified for p in applied.patches)
+    assert {p.note for p in applied.patches} == {
+        "sets visibility_timeout_seconds (new input visibility_timeout_seconds of the module in "
+        "q/main.tf, defaulting to the value it wrote for every caller, set in module b at "
+        "main.tf:6)"
+    }
+    assert applied.final["q/main.tf"].endswith(
+        'resource "aws_sqs_queue" "q" {\n'
+        "  name                       = var.name\n"
+        "  visibility_timeout_seconds = var.visibility_timeout_seconds\n"
+        "}\n\n"
+        'variable "visibility_timeout_seconds" {\n'
+        '  description = "visibility_timeout_seconds of aws_sqs_queue.q; each caller may set its '
+        'own (the default is the value this module wrote for every caller)"\n'
+        "  default     = 30\n"
+        "}\n"
+    )
+    assert applied.final["main.tf"] == (
+        'module "a" {\n  source = "./q"\n  name   = "a"\n}\n\n'
+        'module "b" {\n  source = "./q"\n  name   = "b"\n\n  visibility_timeout_seconds = 60\n}\n'
+    )
+
+
+def test_a_literal_in_a_registry_module_is_refused(tmp_path: Path) -> None:
+    """Only the repository's own (local) modules get a new input: the code of a module from a
+    registry is not there to edit."""
+    src = tree(
+        tmp_path,
+        {
+            "main.tf": """\
+            module "a" {
+              source = "./q"
+            }
+
+            module "b" {
+              source = "./q"
+            }
+            """,
+            "q/main.tf": """\
+            resource "aws_sqs_queue" "q" {
+              visibility_timeout_seconds = 30
+            }
+            """,
+        },
+    )
+    index = index_source(src)
+    assert trace.module_input(index, "module.b.aws_sqs_queue.q", "visibility_timeout_seconds", 60)
+    (src / "main.tf").write_text((src / "main.tf").read_text().replace("./q", "acme/q/aws"))
+    index = index_source(src)
+    assert (
+        trace.module_input(index, "module.b.aws_sqs_queue.q", "visibility_timeout_seconds", 60)
+        is None
     )

@@ -90,14 +90,9 @@ ALLOWED: dict[str, frozenset[str]] = {
             "GetAccountSummary",
             "GetInstanceProfile",
             "GetPolicy",
-            "GetPolicyVersion",
             "GetRole",
-            "GetRolePolicy",
             "ListAccessKeys",
-            "ListAttachedRolePolicies",
             "ListInstanceProfiles",
-            "ListPolicies",
-            "ListRolePolicies",
             "ListRoles",
         }
     ),
@@ -162,6 +157,37 @@ ALLOWED: dict[str, frozenset[str]] = {
     "sqs": frozenset({"GetQueueAttributes", "ListQueueTags", "ListQueues"}),
     "ssm": frozenset({"DescribeParameters", "GetParameters", "ListTagsForResource"}),
     "sts": frozenset({"GetCallerIdentity"}),
+}
+# readers-misc: EKS, ACM, Lambda permissions.
+ALLOWED["eks"] = frozenset(
+    {"DescribeCluster", "DescribeNodegroup", "ListClusters", "ListNodegroups"}
+)
+ALLOWED["acm"] = frozenset({"DescribeCertificate", "ListCertificates", "ListTagsForCertificate"})
+ALLOWED["lambda"] = ALLOWED["lambda"] | {"GetPolicy"}
+
+# -- layout (issue 11 item 5): --role-arn --------------------------------------------------------
+# Not a read, and allowed all the same: sts:AssumeRole changes nothing in any account; it returns
+# short-lived credentials for a role the user named (`scan --role-arn`), and every call made with
+# them passes this same guard. tests/aws/test_read_only.py lists it as the one exception.
+CREDENTIAL_CALLS: dict[str, frozenset[str]] = {"sts": frozenset({"AssumeRole"})}
+ALLOWED["sts"] = ALLOWED["sts"] | CREDENTIAL_CALLS["sts"]
+
+
+# readers-compute: key pairs, VPN and customer gateways (aws/readers/ec2_extra.py; its network
+# interfaces use DescribeNetworkInterfaces, listed above).
+ALLOWED["ec2"] = ALLOWED["ec2"] | {
+    "DescribeCustomerGateways",
+    "DescribeKeyPairs",
+    "DescribeVpnGateways",
+}
+
+# readers-db (RDS DB instances, option groups; Neptune clusters, instances, snapshots).
+ALLOWED["rds"] = ALLOWED["rds"] | {
+    "DescribeDBClusterSnapshots",
+    "DescribeDBClusters",
+    "DescribeDBInstances",
+    "DescribeGlobalClusters",
+    "DescribeOptionGroups",
 }
 
 

@@ -11,10 +11,9 @@ from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-import botocore.exceptions
-
 from driftpatch.aws.readers import READERS, ReadContext, Reader
-from driftpatch.aws.session import AwsSession, describe_error
+from driftpatch.aws.readers.interface import Needs, SharedReads
+from driftpatch.aws.session import AWS_ERRORS, AwsSession, describe_error
 from driftpatch.errors import AwsError, InputError
 from driftpatch.model import GLOBAL, Inventory, LiveResource, ReadResult, ScanError
 
@@ -40,7 +39,7 @@ def _run(reader: Reader, ctx: ReadContext, scope_region: str) -> ReadResult:
         )
     try:
         return reader.read(ctx)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+    except AWS_ERRORS as exc:
         # A reader should turn these into values itself; this is the net under it.
         message = describe_error(exc)
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
@@ -59,8 +58,12 @@ def take_inventory(
     *,
     types: Collection[str] | None = None,
     max_workers: int = 8,
+    needs: Needs | None = None,
 ) -> Inventory:
-    """Read all covered types (or `types`) in `regions`; failures become errors, not raises."""
+    """Read all covered types (or `types`) in `regions`; failures become errors, not raises.
+
+    `needs`: what the scan compares (readers without a bulk form then skip the per-object
+    calls that feed nothing); None reads everything, as a snapshot must."""
     if not regions:
         raise InputError("no AWS region: pass --region, set AWS_REGION, or configure a profile")
     started = time.monotonic()
@@ -80,12 +83,15 @@ def take_inventory(
             taken_at=taken_at,
         )
     tasks = _tasks(readers, regions)
+    shared = SharedReads()  # one GetAccountAuthorizationDetails for the IAM readers
     with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
         futures = [
             (
                 reader,
                 scope,
-                pool.submit(_run, reader, ReadContext(session, region, account_id), scope),
+                pool.submit(
+                    _run, reader, ReadContext(session, region, account_id, needs, shared), scope
+                ),
             )
             for reader, region, scope in tasks
         ]

@@ -2,7 +2,12 @@
 
 - Read-only is enforced, not promised: every client gets a `before-call` hook that refuses any
   operation not in aws/allowlist.py (read-only calls the readers use), before a request is signed.
-- Every call is counted per service (the report's stats, and the benchmark's API-call figures).
+- Every call is counted per service (the report's stats) and per operation (the benchmark's
+  calls against the floor).
+- Requests in flight are bounded per service and region by an adaptive limit (`Aimd`): up to
+  the client's connection pool (DEFAULT_CONCURRENCY, so every request in flight reuses a
+  kept-alive connection), halved once per window when AWS throttles, grown back by 1/limit per
+  answer. Readers may run wider thread pools; the limiter, not the pool, sets the pace.
 - Retries have a budget per call, not per client (see `RetryPolicy`): botocore's own retry
   handler draws every retry from one quota shared by all calls of a client (500 units, 5 per
   throttled retry, 14 per other retry), so a burst where every request needs three attempts
@@ -32,19 +37,23 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 import botocore
 import botocore.config
 import botocore.exceptions
+import botocore.parsers
 import botocore.session
 
 from driftpatch.aws.allowlist import READ_ONLY_PREFIXES, guard
 from driftpatch.errors import AwsError
 
 DEFAULT_MAX_ATTEMPTS = 10
+# Requests in flight per service and region (and the connection pool of its client, so every
+# request in flight has a kept-alive connection): the ceiling the adaptive limit starts at.
+DEFAULT_CONCURRENCY = 32
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 20.0
 # A call that timed out is tried this many times in all: a hung endpoint answers no better later.
@@ -156,7 +165,7 @@ def retry_kind(response: Any, caught: BaseException | None) -> str | None:
     if 200 <= status < 300:
         return None
     code = str(((parsed or {}).get("Error") or {}).get("Code") or "")
-    if code in THROTTLING_CODES or status == 429:
+    if is_throttle(status, code):
         return "throttle"
     if code in TRANSIENT_CODES or status in TRANSIENT_STATUS:
         return "transient"
@@ -174,6 +183,16 @@ def error_code(exc: BaseException) -> str | None:
     return None
 
 
+# What a call to AWS can raise besides our own errors: botocore's two roots, and the parser's
+# error for an answer that is not the protocol's XML/JSON at all (a proxy's HTML page with a
+# 200 or a 5xx), which botocore derives from neither.
+AWS_ERRORS: tuple[type[Exception], ...] = (
+    botocore.exceptions.BotoCoreError,
+    botocore.exceptions.ClientError,
+    botocore.parsers.ResponseParserError,
+)
+
+
 def describe_error(exc: BaseException) -> str:
     """One line for the report: the AWS error code and message, or the connection failure."""
     if isinstance(exc, botocore.exceptions.ClientError):
@@ -184,7 +203,65 @@ def describe_error(exc: BaseException) -> str:
         text = " ".join(str(exc).split())
         op = getattr(exc, "operation_name", "")
         return f"{op}: {text}" if op and not text.startswith(f"{op}:") else text
+    if isinstance(exc, botocore.parsers.ResponseParserError):
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        return f"malformed response from AWS: {first}"
     return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+
+
+@dataclass(frozen=True)
+class TemporaryCredentials:
+    """Credentials sts:AssumeRole returned (aws/roles.py): a session built on them reads the
+    role's account instead of the one of the profile or default chain."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str = field(repr=False)
+
+
+class Aimd:
+    """Requests in flight to one service in one region: at most `limit`, adapted AIMD-style.
+
+    Every answer that is not a throttle lets the limit grow by 1/limit (one more request in
+    flight per window of `limit` answers), up to `ceiling`; a throttle halves it, down to
+    `floor`, once per window: a burst of throttles answering requests that were all in flight
+    together counts as one signal (the `epoch` a request started in must be the current one),
+    as TCP halves once per round trip. So a scan runs at the connection pool's width while AWS
+    answers, and backs off to what the account's rate limit allows when it does not, without
+    one slow service holding back the others (one limiter per service and region)."""
+
+    def __init__(self, ceiling: int, floor: int = 1) -> None:
+        self.ceiling = max(1, ceiling)
+        self.floor = max(1, min(floor, self.ceiling))
+        self.limit = float(self.ceiling)
+        self.in_flight = 0
+        self.epoch = 0
+        self.throttles = 0
+        self._cond = threading.Condition()
+
+    def acquire(self) -> int:
+        """Wait for a slot; returns the epoch the request starts in (for `release`)."""
+        with self._cond:
+            while self.in_flight >= int(self.limit):
+                self._cond.wait()
+            self.in_flight += 1
+            return self.epoch
+
+    def release(self, epoch: int, throttled: bool) -> None:
+        with self._cond:
+            self.in_flight -= 1
+            if throttled:
+                self.throttles += 1
+                if epoch == self.epoch:
+                    self.limit = max(float(self.floor), self.limit / 2)
+                    self.epoch += 1
+            else:
+                self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
+            self._cond.notify_all()
+
+
+def is_throttle(status: int, code: str) -> bool:
+    return code in THROTTLING_CODES or status == 429
 
 
 class AwsSession:
@@ -192,18 +269,26 @@ class AwsSession:
         self,
         *,
         profile: str | None = None,
+        credentials: TemporaryCredentials | None = None,
         region: str | None = None,
         endpoint_url: str | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-        max_pool_connections: int = 16,
+        max_pool_connections: int = DEFAULT_CONCURRENCY,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         deadline_s: float | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        """`deadline_s`: seconds from now after which no call starts (None: no deadline)."""
+        """`deadline_s`: seconds from now after which no call starts (None: no deadline);
+        `credentials`: a role's, instead of the profile's or the default chain's."""
         try:
-            self._session = boto3.Session(profile_name=profile, region_name=region)
+            self._session = boto3.Session(
+                aws_access_key_id=credentials.access_key_id if credentials else None,
+                aws_secret_access_key=credentials.secret_access_key if credentials else None,
+                aws_session_token=credentials.session_token if credentials else None,
+                profile_name=profile,
+                region_name=region,
+            )
         except botocore.exceptions.ProfileNotFound as exc:
             raise AwsError(f"AWS profile {profile!r} not found") from exc
         self.endpoint_url = endpoint_url
@@ -220,8 +305,12 @@ class AwsSession:
             user_agent_extra="driftpatch",
         )
         self._clients: dict[tuple[str, str], Any] = {}
+        self._limiters: dict[tuple[str, str], Aimd] = {}
+        self._held = threading.local()  # the (limiter, epoch) of this thread's request
+        self.concurrency = max_pool_connections
         self._lock = threading.Lock()
         self._calls: Counter[str] = Counter()
+        self._operations: Counter[tuple[str, str]] = Counter()
         self._account_id: str | None = None
         self._random = random.Random()
 
@@ -256,8 +345,41 @@ class AwsSession:
                     f"needs-retry.{service_id}", unique_id=f"retry-config-{service_id}"
                 )
                 events.register_first(f"needs-retry.{service_id}", self._retry)
+                limiter = self._limiters.setdefault(key, Aimd(self.concurrency))
+                events.register(f"before-send.{service_id}", self._acquire(limiter))
+                events.register(f"response-received.{service_id}", self._release)
+                events.register(f"after-call-error.{service_id}", self._release)
                 self._clients[key] = client
             return self._clients[key]
+
+    def _acquire(self, limiter: Aimd) -> Callable[..., None]:
+        """before-send (every attempt): a slot of the client's limiter, held until its answer."""
+
+        def acquire(**_: Any) -> None:  # returns None: an answer here would replace the send
+            self._held.slot = (limiter, limiter.acquire())
+
+        return acquire
+
+    def _release(
+        self,
+        parsed_response: Any = None,
+        response_dict: Any = None,
+        **_: Any,
+    ) -> None:
+        """response-received (every attempt, answered or failed), and after-call-error (an
+        attempt that failed past it): the slot back, and whether AWS said "slow down"."""
+        slot = getattr(self._held, "slot", None)
+        if slot is None:
+            return
+        self._held.slot = None
+        status = int((response_dict or {}).get("status_code") or 0)
+        code = str(((parsed_response or {}).get("Error") or {}).get("Code") or "")
+        slot[0].release(slot[1], is_throttle(status, code))
+
+    def limiters(self) -> Mapping[tuple[str, str], Aimd]:
+        """(service, region) -> its adaptive limiter (the benchmark prints their state)."""
+        with self._lock:
+            return dict(self._limiters)
 
     def _check_deadline(self, model: Any, **_: Any) -> None:
         if self.deadline_passed():
@@ -358,12 +480,19 @@ class AwsSession:
         return validate
 
     def _count(self, model: Any, **_: Any) -> None:
+        service = model.service_model.endpoint_prefix
         with self._lock:
-            self._calls[model.service_model.endpoint_prefix] += 1
+            self._calls[service] += 1
+            self._operations[(service, model.name)] += 1
 
     def calls(self) -> Mapping[str, int]:
         with self._lock:
             return dict(sorted(self._calls.items()))
+
+    def operations(self) -> Mapping[tuple[str, str], int]:
+        """Calls per (service, operation): what the benchmark sets against the floor."""
+        with self._lock:
+            return dict(sorted(self._operations.items()))
 
     def account_id(self) -> str:
         """The scanned account (sts:GetCallerIdentity), cached."""
@@ -371,7 +500,7 @@ class AwsSession:
             region = self.default_region or "us-east-1"
             try:
                 ident = self.client("sts", region).get_caller_identity()
-            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            except AWS_ERRORS as exc:
                 raise AwsError(f"cannot identify the AWS account: {describe_error(exc)}") from exc
             self._account_id = str(ident["Account"])
         return self._account_id

@@ -234,7 +234,7 @@ def detect(
             # would report the gap as drift.
             statuses[key] = ResourceStatus.UNREAD
             continue
-        if reader.unread(addr.type, inst.id, live):
+        if reader.unread_instance(addr.type, inst.id, inst.attributes, live):
             statuses[key] = ResourceStatus.UNREAD  # its own read failed (one bucket's call)
             continue
         try:

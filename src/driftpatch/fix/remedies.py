@@ -238,6 +238,17 @@ def set_operation(
                 out.append(Edit(w.file, tuple(edits)))
             vias = "; ".join(dict.fromkeys(w.via for w in writes))
             return out, f"sets {path} ({vias})"
+        parts = trace.trace_json(index, address, path, expected, value)
+        if parts is not None:
+            # A jsonencode({...}) document: each changed part at its literal in the object.
+            return [
+                Edit(w.file, tuple(w.edits(index.texts[w.file], lambda v, _: v))) for w in parts
+            ], f"sets {path} ({'; '.join(dict.fromkeys(w.via for w in parts))})"
+        per_caller = trace.module_input(index, address, path, value)
+        if per_caller is not None:
+            # Hard-coded in a shared local module: a new input set by the one caller.
+            edits_by_file, via = per_caller
+            return [Edit(f, tuple(e)) for f, e in edits_by_file], f"sets {path} ({via})"
         write = trace.trace(index, address, path, value)
         text = index.texts[write.file]
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,10 +37,11 @@ import hcl2
 from lark import Token, Tree
 from lark.exceptions import LarkError
 
-from driftpatch.fix import hcl_edit
+from driftpatch.fix import hcl_edit, render
 from driftpatch.fix.hcl_edit import TextEdit
 from driftpatch.fix.operations import NoPatch
 from driftpatch.model import Address, IndexKey, _split_address
+from driftpatch.rules.interface import Expr
 from driftpatch.terraform.source import (
     NOT_LITERAL,
     AttributeNode,
@@ -119,6 +121,9 @@ class Write:
     via: str
     added: bool
     shared: str | None = None  # why writing here changes other instances
+    # Shared only because the module's code serves other callers (not a count/for_each, not a
+    # variable or local read elsewhere): a new module input can make it per caller.
+    module_only: bool = False
 
     @property
     def attr_text(self) -> str:
@@ -142,10 +147,18 @@ class Write:
 # -- entry points ------------------------------------------------------------------------------
 
 
-def trace(index: SourceIndex, address: str, path: str, value: Any) -> Write:
+def trace(
+    index: SourceIndex,
+    address: str,
+    path: str,
+    value: Any,
+    extra: Sequence[Key] = (),
+    tracer: _Tracer | None = None,
+) -> Write:
     """Where to write `value` for `path` of the one instance `address`; NoPatch with the reason
-    where no place changes that instance alone."""
-    write = _locate(index, address, path, value)
+    where no place changes that instance alone. `extra`: keys inside the attribute's value that
+    the path cannot spell (the JSON keys of a `jsonencode({...})` document)."""
+    write = _locate(index, address, path, value, extra, tracer)
     if write.shared:
         raise NoPatch(write.shared)
     nulled = value is None and not write.attr_text.startswith(("{", "["))
@@ -161,6 +174,70 @@ def trace(index: SourceIndex, address: str, path: str, value: Any) -> Write:
             "there would replace them with literals"
         )
     return write
+
+
+def module_input(
+    index: SourceIndex, address: str, path: str, value: Any
+) -> tuple[list[tuple[str, list[TextEdit]]], str] | None:
+    """A literal hard-coded in a resource of a local module that other callers share: a new
+    input of the module, defaulting to the literal (so every other caller keeps it), read where
+    the literal was, and set to `value` in the one caller whose instance drifted. (file, edits)
+    per file and the note; None where this does not apply (the value is not shared only by
+    the module's callers, not a literal argument of the resource, or the caller is shared)."""
+    try:
+        write = _locate(index, address, path, value)
+    except (NoPatch, hcl_edit.EditError):
+        return None
+    attr, host = write.attr, write.host
+    steps = hcl_edit.parse_path(path)
+    if (
+        not (write.shared and write.module_only)
+        or attr is None
+        or write.key is not None
+        or write.added
+        or attr.literal is NOT_LITERAL
+        or host.type != "resource"
+        or len(steps) != 1
+        or steps[0].index is not None
+        or host.attributes.get(steps[0].name) is not attr
+    ):
+        return None
+    t = _Tracer(index, address)
+    module = write.frame.module
+    names = tuple(n for n, _ in module)
+    call = t._call(names)
+    if call is None or t.fanout(call) is not None or t.module_shared(module[:-1]) is not None:
+        return None  # the caller's own text serves several instances too
+    source = call.attributes.get("source")
+    if source is None or not str(source.literal).startswith(("./", "../")):
+        return None  # a registry or git module's code is not the repository's to edit
+    taken = set(index.variables(names)) | set(call.attributes)
+    name = next(
+        (n for n in (steps[0].name, f"{host.labels[1]}_{steps[0].name}") if n not in taken), None
+    )
+    if name is None or host.file == call.file:
+        return None
+    text = index.texts[host.file]
+    variable = render.block(
+        "variable",
+        (name,),
+        {
+            "description": f"{steps[0].name} of {'.'.join(host.labels)}; each caller may set "
+            "its own (the default is the value this module wrote for every caller)",
+            "default": attr.literal,
+        },
+    )
+    unit = hcl_edit.indent_unit(text, host)
+    in_module = [
+        hcl_edit.replace_expr(text, attr, Expr(f"var.{name}"), unit),
+        hcl_edit.append(text, variable),
+    ]
+    in_call = hcl_edit.set_value(index.texts[call.file], call, name, value)
+    via = (
+        f"new input {name} of the module in {host.file}, defaulting to the value it wrote for "
+        f"every caller, set in module {names[-1]} at {_at(call)}"
+    )
+    return [(host.file, in_module), (call.file, in_call)], via
 
 
 def computed_in_block(index: SourceIndex, address: str, path: str) -> bool:
@@ -210,6 +287,75 @@ def trace_leaves(
     return writes
 
 
+def trace_json(
+    index: SourceIndex, address: str, path: str, expected: Any, actual: Any
+) -> list[Write] | None:
+    """Writes for a JSON document attribute (a policy) whose code is `jsonencode({...})`: one
+    per part of the document that changed, written at its literal inside the object, so the
+    references around it (`aws_s3_bucket.b.arn`, `var.x`) stay. None where the code does not
+    write the document as a `jsonencode` object that can be followed (the caller then writes
+    the whole value); NoPatch where it does but a changed part cannot be written (a
+    reference, an expression, a value shared with other instances)."""
+    before, after = _json_doc(expected), _json_doc(actual)
+    if before is None or after is None or "." in path or "[" in path:
+        return None
+    changes = json_changes(before, after, [])
+    if not changes:
+        return None
+    writes: list[Write] = []
+    for keys, value in changes:
+        t = _Tracer(index, address)
+        try:
+            writes.append(trace(index, address, path, value, keys, t))
+        except NoPatch as exc:
+            if not t.in_json:
+                return None
+            where = "".join(f"[{k!r}]" if isinstance(k, str) else f"[{k}]" for k in keys)
+            raise NoPatch(f"{path}{where} in its jsonencode object: {exc}") from exc
+    return writes
+
+
+def json_parts(expected: Any, actual: Any) -> list[tuple[list[Key], Any]]:
+    """The changed parts of two JSON documents (strings), as `json_changes`; [] if either is
+    not a JSON object or list."""
+    before, after = _json_doc(expected), _json_doc(actual)
+    if before is None or after is None:
+        return []
+    return json_changes(before, after, [])
+
+
+def _json_doc(value: Any) -> Any:
+    if not isinstance(value, str):
+        return None
+    try:
+        doc = json.loads(value)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict | list) else None
+
+
+def json_changes(before: Any, after: Any, keys: list[Key]) -> list[tuple[list[Key], Any]]:
+    """(keys, new value) for the smallest parts of a JSON document that changed: a scalar, a
+    key added to an object, or (where elements were added, removed or keys removed) the whole
+    list or object that holds them."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        if not set(before) <= set(after):
+            return [(keys, after)]
+        out: list[tuple[list[Key], Any]] = []
+        for k in after:
+            if k not in before:
+                out.append(([*keys, k], after[k]))
+            else:
+                out.extend(json_changes(before[k], after[k], [*keys, k]))
+        return out
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        out = []
+        for i, (b, a) in enumerate(zip(before, after, strict=True)):
+            out.extend(json_changes(b, a, [*keys, i]))
+        return out
+    return [] if before == after else [(keys, after)]
+
+
 def leaf_changes(path: str, expected: Any, actual: Any) -> list[tuple[str, Any]] | None:
     """(leaf path, actual value) for every scalar that differs; None when the shapes differ
     (a block or list element added or removed)."""
@@ -240,12 +386,14 @@ def leaf_changes(path: str, expected: Any, actual: Any) -> list[tuple[str, Any]]
     return [(path, actual)]
 
 
-def written(index: SourceIndex, address: str, path: str) -> AttributeNode | None:
+def written(
+    index: SourceIndex, address: str, path: str, extra: Sequence[Key] = ()
+) -> AttributeNode | None:
     """The expression that gives `path` of the one instance `address` its value, followed
-    through variables, module arguments, merge() and for_each entries; None where it is not
-    written (or cannot be followed)."""
+    through variables, module arguments, merge() and for_each entries (and `extra` keys into
+    a `jsonencode({...})` document); None where it is not written (or cannot be followed)."""
     try:
-        write = _locate(index, address, path, None)
+        write = _locate(index, address, path, None, extra)
     except (NoPatch, hcl_edit.EditError):
         return None
     if write.added or write.attr is None or write.key is not None:  # blocks: not an expression
@@ -253,7 +401,14 @@ def written(index: SourceIndex, address: str, path: str) -> AttributeNode | None
     return write.attr
 
 
-def _locate(index: SourceIndex, address: str, path: str, value: Any) -> Write:
+def _locate(
+    index: SourceIndex,
+    address: str,
+    path: str,
+    value: Any,
+    extra: Sequence[Key] = (),
+    tracer: _Tracer | None = None,
+) -> Write:
     try:
         addr = Address.parse(address)
     except ValueError as exc:
@@ -261,7 +416,7 @@ def _locate(index: SourceIndex, address: str, path: str, value: Any) -> Write:
     node = index.block_for(addr)
     if node is None:
         raise NoPatch(f"{address} is not declared in the scanned code")
-    t = _Tracer(index, address)
+    t = tracer or _Tracer(index, address)
     frame = Frame(node, _module_keys(addr.module), addr.key, t.fanout(node), None)
     steps = hcl_edit.parse_path(path)
     host = node
@@ -296,6 +451,8 @@ def _locate(index: SourceIndex, address: str, path: str, value: Any) -> Write:
             host = content[0]
             continue
         attr = host.attributes.get(step.name)
+        if attr is None and extra:
+            raise NoPatch(f"{step.name} is not written in {node.file}: no document to write into")
         if attr is None:
             # Not written: a new argument (or nested block) of the resource block itself.
             via = f"new attribute in {node.file}"
@@ -305,7 +462,7 @@ def _locate(index: SourceIndex, address: str, path: str, value: Any) -> Write:
             keys.append(s.name)
             if s.index is not None:
                 keys.append(s.index)
-        return t.resolve(attr, keys, frame, host, value)
+        return t.resolve(attr, [*keys, *extra], frame, host, value)
     raise NoPatch(f"{path} is a whole block of {address}: nothing to write into")
 
 
@@ -337,6 +494,9 @@ class _Tracer:
     def __init__(self, index: SourceIndex, address: str) -> None:
         self.index = index
         self.address = address
+        # Set once a key was followed into a `jsonencode({...})` argument: a refusal from
+        # there on is about the document's own text, not about where the attribute is written.
+        self.in_json = False
 
     # sharing
 
@@ -389,7 +549,8 @@ class _Tracer:
             f"the value {what} at {self._where(write)} ({write.via}), but {why}: patching it "
             f"there would change other instances, not only {self.address}"
         )
-        return dataclasses.replace(write, shared=shared)
+        only = frame.carried is None and frame.fanout is None
+        return dataclasses.replace(write, shared=shared, module_only=only)
 
     def _where(self, write: Write) -> str:
         node = write.attr if write.attr is not None else write.host
@@ -448,6 +609,13 @@ class _Tracer:
         call = _call_of(tree)
         if call is not None and call[0] == "merge":
             return self.merge(attr, call[1], keys, frame, host, value)
+        if call is not None and call[0] == "jsonencode" and len(call[1]) == 1:
+            # The document's keys are the object's keys: follow them into the argument, so
+            # only the literal that changed is written and its references stay.
+            inner = _sub_attribute(attr, call[1][0], host.file, text)
+            if inner is not None:
+                self.in_json = True
+                return self.resolve(inner, keys, frame, host, value)
         first = self._try_first(attr, tree, host)
         if first is not None:
             return self.resolve(first, keys, frame, host, value)
@@ -493,6 +661,9 @@ class _Tracer:
                         return Binding(found.attr, found.frame, found.host)
                     if written.startswith("["):
                         return self.element(found.attr, index, found.frame, found.host)
+        mapped = self._map_element(each, index, frame, host)
+        if mapped is not None:
+            return mapped
         found = self.resolve(each, [index], frame, host, None)
         if found.attr is not None and not found.added and found.key is None:
             return Binding(found.attr, found.frame, found.host)
@@ -500,6 +671,31 @@ class _Tracer:
             f"the dynamic block's for_each `{_short(each.expr_text)}` has no element [{index}] "
             "written where it can be followed"
         )
+
+    def _map_element(
+        self, each: AttributeNode, index: int, frame: Frame, host: BlockNode
+    ) -> Binding | None:
+        """A dynamic block over a map (`for_each = var.ports`, written `{ web = {...} }`):
+        Terraform makes its blocks in the lexical order of the keys, so block [index] is the
+        entry of the index-th key, wherever the map is written. None if the collection is not
+        an object literal that can be followed."""
+        try:
+            whole = self.resolve(each, [], frame, host, None)
+        except (NoPatch, hcl_edit.EditError):
+            return None
+        attr = whole.attr
+        if attr is None or whole.added or whole.key is not None:
+            return None
+        if not attr.expr_text.lstrip().startswith("{") or not isinstance(attr.literal, dict):
+            return None
+        keys = sorted(attr.elements)
+        if len(keys) != len(attr.literal) or index >= len(keys):
+            return None
+        note = f"map entry {keys[index]!r}"
+        there = dataclasses.replace(
+            whole.frame, note=", ".join(n for n in (whole.frame.note, note) if n)
+        )
+        return Binding(attr.elements[keys[index]], there, whole.host)
 
     def merge(
         self,
@@ -550,10 +746,11 @@ class _Tracer:
                     fixed.append(frame.key)
                     consumed = True
                     continue
+                table = self._table(root, fixed, frame)
                 raise NoPatch(
                     f"{attr.name} reads `{_short(attr.expr_text)}`: the index `{step.text}` is "
-                    "computed by Terraform, so the entry it reads is not followed and no patch "
-                    "is offered"
+                    "computed by Terraform, so the entry it reads is not followed"
+                    + (f"; and {table}" if table else " and no patch is offered")
                 )
             fixed.append(step)
         if consumed:
@@ -582,6 +779,24 @@ class _Tracer:
             f"{attr.name} comes from `{_short(attr.expr_text)}`, another object's value: "
             "no safe place to write it, so no patch is offered"
         )
+
+    def _table(self, root: str, fixed: list[Key], frame: Frame) -> str | None:
+        """Why the collection a computed index reads (`var.rules[...]`) is no per-instance
+        place either: where it is written and who else that serves; None if it is not shared
+        (or not followed)."""
+        if root not in ("var", "local") or len(fixed) != 1 or not isinstance(fixed[0], str):
+            return None
+        # The instance's own count/for_each does not share the table: each instance reads its
+        # own entry. What does is the table's text serving other module callers.
+        frame = dataclasses.replace(frame, fanout=None, carried=None)
+        try:
+            if root == "var":
+                write = self.variable(fixed[0], [], frame, None)
+            else:
+                write = self.local(fixed[0], [], frame, None)
+        except NoPatch:
+            return None
+        return write.shared
 
     def each_value(self, keys: list[Key], frame: Frame, attr: AttributeNode, value: Any) -> Write:
         each = frame.block.attributes.get("for_each")

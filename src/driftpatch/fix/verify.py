@@ -189,6 +189,19 @@ def _leaves_written(
     return True, ""
 
 
+def _json_parts_written(
+    index: SourceIndex, address: str, path: str, parts: Sequence[tuple[list[Any], Any]]
+) -> tuple[bool, str]:
+    """A `jsonencode({...})` document: each changed part is now the literal at its keys."""
+    for keys, want in parts:
+        attr = trace.written(index, address, path, keys)
+        value = attribute_value(attr.literal, attr.expr_text) if attr is not None else None
+        if attr is None or not _equal(value, want):
+            where = "".join(f"[{k!r}]" for k in keys)
+            return False, f"the patched code gives {path}{where} = {value!r}, not {want!r}"
+    return True, ""
+
+
 def verify(op: Operation, index: SourceIndex) -> tuple[bool, str]:
     """Would the finding be gone with the patched code? (verified, why not)."""
     expect = op.expect
@@ -201,6 +214,10 @@ def verify(op: Operation, index: SourceIndex) -> tuple[bool, str]:
             return False, "the code now holds an expression; compare it by hand"
         if written and _equal(value, want):
             return True, ""
+        if not written and "was" in expect and isinstance(want, str):
+            parts = trace.json_parts(expect["was"], want)
+            if parts:
+                return _json_parts_written(index, address, str(expect["path"]), parts)
         if not written and "was" in expect:
             leaves = trace.leaf_changes(str(expect["path"]), expect["was"], want)
             if leaves:

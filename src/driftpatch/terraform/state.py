@@ -427,6 +427,7 @@ def _split_s3(ref: str) -> tuple[str, str]:
 
 def _read_s3(client: S3Client, ref: str, bucket: str, key: str) -> bytes:
     from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
 
     limit = limits.max_input_bytes()
     try:
@@ -437,7 +438,7 @@ def _read_s3(client: S3Client, ref: str, bucket: str, key: str) -> bytes:
         code = error.get("Code") or "error"
         message = error.get("Message") or str(exc)
         raise bad(ref, f"{code}: {message}") from exc
-    except (BotoCoreError, OSError) as exc:
+    except (BotoCoreError, ResponseParserError, OSError) as exc:
         raise bad(ref, f"cannot read: {exc}") from exc
     if len(data) > limit:
         raise TerraformInputError(limits.too_large(ref, "state", len(data), limit, grew=True))

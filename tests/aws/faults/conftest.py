@@ -19,9 +19,10 @@ from typing import Any
 import boto3
 import pytest
 
-from driftpatch import api, worlds
+from driftpatch import api
 from driftpatch.cli import _finish
 from driftpatch.config import Config, FailOn, OutputSpec
+from driftpatch.demo import worlds
 from driftpatch.embedded import EmbeddedAws
 from tests.aws.faults.proxy import Fault, FaultProxy, fault_proxy
 

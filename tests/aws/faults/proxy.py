@@ -121,16 +121,18 @@ class Fault:
     """Inject `kind` into requests matching `operation` (None: any) of `service` (None: any),
     and `bucket` for S3, on attempts 1..`attempts` of each call."""
 
-    kind: str  # throttle | deny | reset | garbage | empty | hang
+    kind: str  # throttle | deny | reset | garbage | html500 | empty | hang
     operation: str | None = None
     service: str | None = None
     attempts: int = 1_000
     hang_s: float = 3.0
     bucket: str | None = None  # S3: only requests for this bucket (path style)
+    body_contains: bytes | None = None  # only requests whose body holds this (a role's account)
 
     def matches(self, req: Request) -> bool:
         return (
             (self.operation is None or req.operation == self.operation)
+            and (self.body_contains is None or self.body_contains in req.body)
             and (self.bucket is None or req.path.strip("/").split("/")[0] == self.bucket)
             and (self.service is None or req.service == self.service)
             and req.attempt <= self.attempts
@@ -223,6 +225,8 @@ class FaultProxy:
             h.close_connection = True
         elif fault.kind == "garbage":
             _send(h, 200, GARBAGE, "application/x-amz-json-1.1")
+        elif fault.kind == "html500":  # a load balancer's error page in front of the API
+            _send(h, 500, GARBAGE, "text/html")
         elif fault.kind == "empty":
             _send_empty(h, req)
         else:

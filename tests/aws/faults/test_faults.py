@@ -210,6 +210,35 @@ def test_denied_bucket_logging_fires_no_logging_rule(fault_world: FaultWorld) ->
     assert_nothing_made_up(scan, base)
 
 
+@pytest.mark.parametrize("kind", ["html500", "garbage"])
+@pytest.mark.parametrize(
+    ("operation", "has_state"),
+    [
+        ("ListKeys", True),
+        ("DescribeVpcs", True),
+        ("ListBuckets", True),
+        ("DescribeDBInstances", False),
+    ],
+)
+def test_an_html_error_page_is_a_scan_error_not_a_crash(
+    fault_world: FaultWorld, operation: str, has_state: bool, kind: str
+) -> None:
+    """A proxy's HTML page where the API's answer should be, with a 500 or a 200, on every
+    protocol (json, query, rest-xml). botocore's parser cannot read it and raises
+    ResponseParserError, which derives from none of botocore's error roots: it must still be
+    one scan error (exit 3), the listing's types unread, never a crash or a missing resource."""
+    base = clean(fault_world)
+    scan = fault_world.scan(Fault(kind, operation))
+    assert scan.exit_code == 3
+    assert len(scan.errors) == 1
+    scope, message = scan.errors[0]
+    assert scope.endswith((f"/{REGION}", "/global"))
+    assert operation in message or message.startswith("malformed response from AWS")
+    assert bool(unread(scan)) is has_state
+    assert scan.findings("DRIFT-MISSING") == []
+    assert_nothing_made_up(scan, base)
+
+
 def test_denied_describe_instances_leaves_the_root_volume_alone(fault_world: FaultWorld) -> None:
     base = clean(fault_world)
     # The world has a root volume no state names: only the instance listing makes it a part.

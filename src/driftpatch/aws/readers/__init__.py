@@ -29,17 +29,22 @@ if TYPE_CHECKING:
 @functools.cache
 def _registry() -> tuple[Reader, ...]:
     from driftpatch.aws.readers.account import READERS as ACCOUNT_READERS
+    from driftpatch.aws.readers.acm import AcmReader
+    from driftpatch.aws.readers.autoscaling import AutoScalingReader
     from driftpatch.aws.readers.cloudwatch import CloudWatchReader
     from driftpatch.aws.readers.dynamodb import DynamoDbReader
     from driftpatch.aws.readers.ec2 import Ec2Reader
     from driftpatch.aws.readers.ec2_attachments import VolumeAttachmentReader
+    from driftpatch.aws.readers.ec2_extra import Ec2ExtraReader
     from driftpatch.aws.readers.ec2_snapshots import EbsSnapshotReader
     from driftpatch.aws.readers.ecr import EcrReader
+    from driftpatch.aws.readers.eks import EksReader
     from driftpatch.aws.readers.elb import ElbClassicReader, ElbV2Reader
     from driftpatch.aws.readers.iam import IamReader
     from driftpatch.aws.readers.iam_users import IamUsersReader
     from driftpatch.aws.readers.kms import KmsReader
     from driftpatch.aws.readers.lambda_ import LambdaReader
+    from driftpatch.aws.readers.lambda_permission import LambdaPermissionReader
     from driftpatch.aws.readers.messaging import SnsReader, SqsReader
     from driftpatch.aws.readers.network import NetworkReader
     from driftpatch.aws.readers.rds import RdsReader
@@ -72,6 +77,11 @@ def _registry() -> tuple[Reader, ...]:
         ElbClassicReader(),
         VolumeAttachmentReader(),
         EbsSnapshotReader(),
+        EksReader(),
+        AcmReader(),
+        LambdaPermissionReader(),  # readers-misc
+        AutoScalingReader(),  # readers-compute
+        Ec2ExtraReader(),  # readers-compute
     )
 
 

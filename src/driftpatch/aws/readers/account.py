@@ -618,7 +618,7 @@ class AccountIamReader(Reader):
             else:
                 acc.fail("iam/global", exc, "aws_iam_account_password_policy")
                 present = None
-        except botocore.exceptions.BotoCoreError as exc:
+        except _AWS_ERRORS as exc:
             acc.fail("iam/global", exc, "aws_iam_account_password_policy")
             present = None
         else:

@@ -18,12 +18,12 @@ from typing import Any, ClassVar
 import botocore.exceptions
 
 from driftpatch.aws.readers.common import (
-    AWS_ERRORS,
     Failures,
+    listing,
     paginate,
-    pool_map,
     provider_tags,
     pstr,
+    read_each,
 )
 from driftpatch.aws.readers.interface import (
     LiveIndex,
@@ -121,37 +121,31 @@ class CloudWatchReader(Reader):
     def read(self, ctx: ReadContext) -> ReadResult:
         fails = Failures(f"cloudwatch/{ctx.region}", "alarms")
         client = ctx.client("cloudwatch")
-        try:
-            listed = paginate(
+        listed = listing(
+            fails,
+            lambda: paginate(
                 client,
                 "describe_alarms",
                 "MetricAlarms",
                 AlarmTypes=["MetricAlarm"],
                 PaginationConfig={"PageSize": PAGE_SIZE},
-            )
-        except AWS_ERRORS as exc:
-            fails.add(exc, ALARM)
-            return ReadResult(errors=fails.errors(), incomplete_types=frozenset(fails.incomplete))
+            ),
+            ALARM,
+        )
+        if listed is None:
+            return fails.result(())
 
-        def read(alarm: Mapping[str, Any]) -> LiveResource | BaseException | None:
+        def read(alarm: Mapping[str, Any]) -> LiveResource | None:
             try:
                 answer = client.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])
             except botocore.exceptions.ClientError as exc:
                 if error_code(exc) == "ResourceNotFoundException":
                     return None  # deleted since the listing
-                return exc
-            except AWS_ERRORS as exc:
-                return exc
+                raise
             attrs = alarm_attributes(alarm, provider_tags(answer.get("Tags")))
             return LiveResource(ALARM, str(attrs["id"]), ctx.region, attrs)
 
-        resources: list[LiveResource] = []
-        for found in pool_map(read, listed):
-            if isinstance(found, BaseException):
-                fails.add(found, ALARM)
-            elif found is not None:
-                resources.append(found)
-        return fails.result(resources)
+        return fails.result(read_each(fails, listed, read, ALARM))
 
     def match(
         self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex

@@ -18,13 +18,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-import botocore.exceptions
-
+from driftpatch.aws.session import AWS_ERRORS as AWS_ERRORS  # re-exported for the readers
 from driftpatch.aws.session import describe_error, error_code
 from driftpatch.model import LiveResource, ReadResult, ScanError
 
 POOL_SIZE = 8  # per-object calls in flight per reader; adaptive retries absorb throttling
-AWS_ERRORS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)
 NOT_FOUND_CODES = frozenset({"NoSuchEntity", "NoSuchEntityException", "NotFoundException"})
 _UNIQUE_SUFFIX = re.compile(r"[0-9a-fA-F]{26}$")  # terraform's PrefixedUniqueId suffix
 T = TypeVar("T")
@@ -214,6 +212,59 @@ def pool_map(fn: Callable[[T], R], items: list[T], size: int = POOL_SIZE) -> lis
         return [fn(i) for i in items]
     with ThreadPoolExecutor(max_workers=min(size, len(items))) as pool:
         return list(pool.map(fn, items))
+
+
+def listing(fails: Failures, read: Callable[[], T], *types: str) -> T | None:
+    """A reader's bulk listing, `read()`; None (and `types` incomplete) when AWS refused it.
+
+    The first step of most readers: nothing can be said about objects never listed, so the
+    reader returns `fails.result(())` on None."""
+    try:
+        return read()
+    except AWS_ERRORS as exc:
+        fails.add(exc, *types)
+        return None
+
+
+def read_each(
+    fails: Failures,
+    items: Iterable[T],
+    read_one: Callable[[T], R | None],
+    *types: str,
+    size: int = POOL_SIZE,
+) -> list[R]:
+    """`read_one` per listed item (what the listing leaves out: tags, attributes), in a bounded
+    pool, results in listing order. An AWS error is a value: recorded in `fails` (once per
+    operation and code, with a count) and `types` marked incomplete, the other items still
+    read. None means the object went since the listing: left out, as the provider would say."""
+
+    def guarded(item: T) -> R | BaseException | None:
+        try:
+            return read_one(item)
+        except AWS_ERRORS as exc:
+            return exc
+
+    out: list[R] = []
+    for found in pool_map(guarded, list(items), size):
+        if isinstance(found, BaseException):
+            fails.add(found, *types)
+        elif found is not None:
+            out.append(found)
+    return out
+
+
+def read_listed(
+    fails: Failures,
+    list_all: Callable[[], Iterable[T]],
+    read_one: Callable[[T], LiveResource | None],
+    *types: str,
+) -> ReadResult:
+    """The whole of a simple reader: the listing (`list_all`), then `read_one` per listed item
+    (see `read_each`); a refused listing leaves `types` incomplete and nothing read."""
+    listed = listing(fails, lambda: list(list_all()), *types)
+    if listed is None:
+        return fails.result(())
+    return fails.result(read_each(fails, listed, read_one, *types))
 
 
 def paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:

@@ -28,10 +28,11 @@ import botocore.exceptions
 from driftpatch.aws.readers.common import (
     AWS_ERRORS,
     Failures,
+    listing,
     paginate,
-    pool_map,
     provider_tags,
     pstr,
+    read_each,
 )
 from driftpatch.aws.readers.interface import (
     LiveIndex,
@@ -243,24 +244,12 @@ class DynamoDbReader(Reader):
     def read(self, ctx: ReadContext) -> ReadResult:
         fails = Failures(f"dynamodb/{ctx.region}", "tables")
         client = ctx.client("dynamodb")
-        try:
-            names = [str(n) for n in paginate(client, "list_tables", "TableNames")]
-        except AWS_ERRORS as exc:
-            fails.add(exc, TABLE)
-            return ReadResult(errors=fails.errors(), incomplete_types=frozenset(fails.incomplete))
-
-        def read(name: str) -> LiveResource | BaseException | None:
-            try:
-                return _read_table(client, ctx.region, name)
-            except AWS_ERRORS as exc:
-                return exc
-
-        resources: list[LiveResource] = []
-        for found in pool_map(read, names):
-            if isinstance(found, BaseException):
-                fails.add(found, TABLE)
-            elif found is not None:
-                resources.append(found)
+        names = listing(fails, lambda: paginate(client, "list_tables", "TableNames"), TABLE)
+        if names is None:
+            return fails.result(())
+        resources = read_each(
+            fails, map(str, names), lambda name: _read_table(client, ctx.region, name), TABLE
+        )
         if any(_sse_key(r.attributes) for r in resources):
             default_key = _aws_managed_key(ctx)
             resources = [_clear_default_key(r, default_key) for r in resources]

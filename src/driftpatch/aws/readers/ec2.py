@@ -41,7 +41,7 @@ from driftpatch.aws.readers.interface import (
     Reader,
     ReadResult,
 )
-from driftpatch.aws.session import describe_error
+from driftpatch.aws.session import AWS_ERRORS, describe_error
 from driftpatch.model import JSON, ScanError
 from driftpatch.typed import conform_live, conform_state
 
@@ -49,7 +49,6 @@ from driftpatch.typed import conform_live, conform_state
 MAX_WORKERS = 8
 # Page size for list calls; None lets AWS choose. Tests shrink it to exercise pagination.
 PAGE_SIZE: int | None = None
-AWS_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
 
 T = TypeVar("T")
 R = TypeVar("R")

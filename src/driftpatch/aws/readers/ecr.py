@@ -18,12 +18,12 @@ from typing import Any, ClassVar
 import botocore.exceptions
 
 from driftpatch.aws.readers.common import (
-    AWS_ERRORS,
     Failures,
+    listing,
     paginate,
-    pool_map,
     provider_tags,
     pstr,
+    read_each,
 )
 from driftpatch.aws.readers.interface import LiveResource, ReadContext, Reader, ReadResult
 from driftpatch.aws.session import error_code
@@ -83,31 +83,24 @@ class EcrReader(Reader):
     def read(self, ctx: ReadContext) -> ReadResult:
         fails = Failures(f"ecr/{ctx.region}", "repositories")
         client = ctx.client("ecr")
-        try:
-            listed = paginate(
+        listed = listing(
+            fails,
+            lambda: paginate(
                 client,
                 "describe_repositories",
                 "repositories",
                 PaginationConfig={"PageSize": PAGE_SIZE},
-            )
-        except AWS_ERRORS as exc:
-            fails.add(exc, REPOSITORY)
-            return ReadResult(errors=fails.errors(), incomplete_types=frozenset(fails.incomplete))
+            ),
+            REPOSITORY,
+        )
+        if listed is None:
+            return fails.result(())
 
-        def read(repo: Mapping[str, Any]) -> LiveResource | BaseException | None:
-            try:
-                tags = _tags(client, str(repo["repositoryArn"]))
-            except AWS_ERRORS as exc:
-                return exc
+        def read(repo: Mapping[str, Any]) -> LiveResource | None:
+            tags = _tags(client, str(repo["repositoryArn"]))
             if tags is None:
-                return None
+                return None  # deleted since the listing
             attrs = repository_attributes(repo, tags)
             return LiveResource(REPOSITORY, str(attrs["id"]), ctx.region, attrs)
 
-        resources: list[LiveResource] = []
-        for found in pool_map(read, listed):
-            if isinstance(found, BaseException):
-                fails.add(found, REPOSITORY)
-            elif found is not None:
-                resources.append(found)
-        return fails.result(resources)
+        return fails.result(read_each(fails, listed, read, REPOSITORY))

@@ -2,12 +2,18 @@
 
 Shaped as the hashicorp/aws 5.100.0 provider writes them to state after a refresh:
 
-- Listing is bulk: ListRoles and ListPolicies(Scope=Local) pages. What those listings leave out
-  (tags, permissions boundary, descriptions, policy documents) IAM only returns per object, as
-  the provider reads it, so per-object calls run in a bounded thread pool:
-  per role   GetRole + ListRolePolicies + GetRolePolicy per inline policy + ListAttachedRolePolicies
-             (3 + k calls; the list calls page past 100 items);
-  per policy GetPolicy + GetPolicyVersion(default version) (2 calls).
+- Roles take no per-role call: ListRoles pages give each role's description and maximum
+  session duration, and GetAccountAuthorizationDetails(Filter=[User, Group, Role]) pages give
+  the rest (trust policy, tags, permissions boundary, inline policy documents, attached policy
+  ARNs) for the whole account. The provider reads the same per role (GetRole,
+  ListRolePolicies, GetRolePolicy per inline policy, ListAttachedRolePolicies: 3 + k calls).
+  The details are read once per inventory and shared with the users reader (iam_users.py),
+  which takes the users and groups from the same pages (`ReadContext.once`). A role the
+  details list but ListRoles did not (made between the two) gets one GetRole.
+- Customer-managed policies come from the same details (Filter LocalManagedPolicy: every
+  version's document, description, attachment count); only their tags are in no listing, so
+  GetPolicy per policy, in a bounded thread pool. The provider reads GetPolicy +
+  GetPolicyVersion per policy.
 - Policy documents come URL-encoded from IAM. The provider decodes them (url.QueryUnescape)
   and stores them re-marshalled by Go's encoding/json: compact, object keys sorted, `<`, `>`,
   `&` escaped as \\u003c, \\u003e, \\u0026, numbers as float64 (`normalize_json`). botocore
@@ -21,15 +27,16 @@ Shaped as the hashicorp/aws 5.100.0 provider writes them to state after a refres
 - `aws_iam_role_policy`: one per inline policy of every role, id "role:name".
 - `aws_iam_role_policy_attachment` is derived: the provider gives it a random id
   (PrefixedUniqueId), so `match` finds it from the state's (role, policy_arn) in the live role's
-  `managed_policy_arns` (read on every role from ListAttachedRolePolicies).
+  `managed_policy_arns` (every role's AttachedManagedPolicies in the authorization details).
 - Account defaults: service-linked roles (path /aws-service-role/) and the roles IAM Identity
   Center reserves (path /aws-reserved/), with their inline policies. AWS-managed policies are
-  never listed (Scope=Local), so never emitted.
+  never listed (Filter LocalManagedPolicy), so never emitted.
 - Tags: `tags` = `tags_all` = the object's tags without `aws:` keys (the provider drops them).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -58,6 +65,7 @@ from driftpatch.aws.readers.interface import (
     ReadContext,
     Reader,
     ReadResult,
+    SharedReads,
 )
 from driftpatch.model import JSON
 from driftpatch.typed import conform_live, conform_state
@@ -69,7 +77,7 @@ ATTACHMENT = "aws_iam_role_policy_attachment"
 SCOPE = "iam/global"
 # Roles AWS creates and owns: service-linked roles, and IAM Identity Center's reserved roles.
 AWS_OWNED_ROLE_PATHS = ("/aws-service-role/", "/aws-reserved/")
-PAGE_SIZE = 100  # ListRoles / ListPolicies MaxItems (IAM allows up to 1000)
+PAGE_SIZE = 100  # ListRoles MaxItems (IAM allows up to 1000)
 POOL_SIZE = 8  # per-object calls in flight; IAM's request rate is low, adaptive retries help
 
 
@@ -82,35 +90,63 @@ def is_aws_owned_role(path: str) -> bool:
 
 @dataclass(frozen=True)
 class RoleData:
-    """Everything read about one role: GetRole's role, inline documents, attached ARNs."""
+    """Everything read about one role: its listing and details merged, inline documents,
+    attached ARNs."""
 
     role: Mapping[str, Any]
     inline: tuple[tuple[str, str], ...]  # (policy name, normalised document)
     attached: tuple[str, ...]
 
 
-def _read_role(client: Any, name: str) -> RoleData | None:
-    """None when the role vanished since the listing (NoSuchEntity); raises other errors."""
-    try:
-        role = client.get_role(RoleName=name)["Role"]
-        names = paginate(client, "list_role_policies", "PolicyNames", RoleName=name)
-        inline: list[tuple[str, str]] = []
-        for policy_name in names:
-            try:
-                doc = client.get_role_policy(RoleName=name, PolicyName=policy_name)
-            except botocore.exceptions.ClientError as exc:
-                if is_not_found(exc):  # deleted since ListRolePolicies
-                    continue
-                raise
-            inline.append((str(policy_name), iam_document(doc.get("PolicyDocument"))))
-        attached = paginate(
-            client, "list_attached_role_policies", "AttachedPolicies", RoleName=name
-        )
-    except botocore.exceptions.ClientError as exc:
-        if is_not_found(exc):
-            return None
-        raise
-    return RoleData(role, tuple(inline), tuple(str(p["PolicyArn"]) for p in attached))
+@dataclass(frozen=True)
+class AuthorizationDetails:
+    """One GetAccountAuthorizationDetails read (all pages): users, groups and roles, each with
+    its inline policy documents and attached policy ARNs."""
+
+    users: tuple[Mapping[str, Any], ...]
+    groups: tuple[Mapping[str, Any], ...]
+    roles: tuple[Mapping[str, Any], ...]
+    policies: tuple[Mapping[str, Any], ...]  # customer-managed, with their versions
+
+
+DETAILS_KEY = "iam:GetAccountAuthorizationDetails"
+DETAILS_FILTER = ["User", "Group", "Role", "LocalManagedPolicy"]
+DETAILS_PAGE_SIZE = 1000  # IAM's largest MaxItems: an account of 1,000 principals in one page
+
+
+def read_authorization_details(client: Any) -> AuthorizationDetails:
+    users: list[Mapping[str, Any]] = []
+    groups: list[Mapping[str, Any]] = []
+    roles: list[Mapping[str, Any]] = []
+    policies: list[Mapping[str, Any]] = []
+    pages = client.get_paginator("get_account_authorization_details").paginate(
+        Filter=DETAILS_FILTER, PaginationConfig={"PageSize": DETAILS_PAGE_SIZE}
+    )
+    for page in pages:
+        users.extend(page.get("UserDetailList") or ())
+        groups.extend(page.get("GroupDetailList") or ())
+        roles.extend(page.get("RoleDetailList") or ())
+        policies.extend(page.get("Policies") or ())
+    return AuthorizationDetails(tuple(users), tuple(groups), tuple(roles), tuple(policies))
+
+
+def authorization_details(ctx: ReadContext) -> AuthorizationDetails:
+    """The account's authorization details, read once per inventory for both IAM readers
+    (this one: roles; iam_users: users and groups), filtered by type by each."""
+    return ctx.once(DETAILS_KEY, lambda: read_authorization_details(ctx.client("iam")))
+
+
+def role_data(listed: Mapping[str, Any] | None, detail: Mapping[str, Any]) -> RoleData:
+    """A role from its authorization-details entry (trust policy, tags, permissions boundary,
+    inline documents, attached ARNs) and its ListRoles entry (the description and maximum
+    session duration, which the details leave out)."""
+    role = {**(listed or {}), **detail}
+    inline = tuple(
+        (str(p["PolicyName"]), iam_document(p.get("PolicyDocument")))
+        for p in detail.get("RolePolicyList") or ()
+    )
+    attached = tuple(str(p["PolicyArn"]) for p in detail.get("AttachedManagedPolicies") or ())
+    return RoleData(role, inline, attached)
 
 
 def role_attributes(data: RoleData) -> dict[str, JSON]:
@@ -139,39 +175,62 @@ def role_attributes(data: RoleData) -> dict[str, JSON]:
     }
 
 
-def role_policy_attributes(role: str, name: str, normal: str) -> dict[str, JSON]:
+def owned_policy_attributes(owner_key: str, owner: str, name: str, normal: str) -> dict[str, JSON]:
+    """An inline policy as the provider writes it for its owner (`owner_key` "role", "user" or
+    "group"): id "owner:name", and the normalised document with "Version" first."""
     return {
-        "id": f"{role}:{name}",
+        "id": f"{owner}:{name}",
         "name": name,
         "name_prefix": name_prefix_from_name(name),
         "policy": version_first(normal),
-        "role": role,
+        owner_key: owner,
     }
 
 
+def role_policy_attributes(role: str, name: str, normal: str) -> dict[str, JSON]:
+    return owned_policy_attributes("role", role, name, normal)
+
+
 def _read_roles(ctx: ReadContext, fails: Failures) -> list[LiveResource]:
+    """ListRoles pages and the shared authorization details: no per-role call, except GetRole
+    for a role made between the two listings (the details know it, ListRoles did not)."""
     client = ctx.client("iam")
     role_types = (ROLE, ROLE_POLICY, ATTACHMENT)
-    try:
-        listed = paginate(client, "list_roles", "Roles", PaginationConfig={"PageSize": PAGE_SIZE})
-    except AWS_ERRORS as exc:
-        fails.add(exc, *role_types)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        listing = pool.submit(
+            paginate, client, "list_roles", "Roles", PaginationConfig={"PageSize": PAGE_SIZE}
+        )
+        details = pool.submit(authorization_details, ctx)
+    failed = False
+    for future in (listing, details):
+        if isinstance(exc := future.exception(), AWS_ERRORS):
+            fails.add(exc, *role_types)
+            failed = True
+    if failed:
         return []
+    listed = {str(r["RoleName"]): r for r in listing.result()}
+    detailed = details.result().roles
 
-    def read(name: str) -> RoleData | BaseException | None:
+    def fetch(name: str) -> Mapping[str, Any] | BaseException | None:
         try:
-            return _read_role(client, name)
+            return dict(client.get_role(RoleName=name)["Role"])
+        except botocore.exceptions.ClientError as exc:
+            return None if is_not_found(exc) else exc  # gone again since the details
         except AWS_ERRORS as exc:
             return exc
 
+    unlisted = [str(d["RoleName"]) for d in detailed if str(d["RoleName"]) not in listed]
+    fetched = dict(zip(unlisted, pool_map(fetch, unlisted), strict=True))
     out: list[LiveResource] = []
-    names = [str(r["RoleName"]) for r in listed]
-    for data in pool_map(read, names):
-        if data is None:
+    for detail in detailed:
+        name = str(detail["RoleName"])
+        entry = listed.get(name) or fetched.get(name)
+        if entry is None:
             continue
-        if isinstance(data, BaseException):
-            fails.add(data, *role_types)
+        if isinstance(entry, BaseException):
+            fails.add(entry, *role_types)
             continue
+        data = role_data(entry, detail)
         attrs = role_attributes(data)
         name = str(attrs["name"])
         owned = is_aws_owned_role(str(attrs["path"]))
@@ -204,46 +263,51 @@ def policy_attributes(policy: Mapping[str, Any], normal: str) -> dict[str, JSON]
     }
 
 
-def _read_policy(client: Any, arn: str) -> dict[str, JSON] | None:
-    """GetPolicy (description, tags) + the default version's document; None if it vanished."""
-    try:
-        policy = client.get_policy(PolicyArn=arn)["Policy"]
-        version = client.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])[
-            "PolicyVersion"
-        ]
-    except botocore.exceptions.ClientError as exc:
-        if is_not_found(exc):
-            return None
-        raise
-    return policy_attributes(policy, iam_document(version.get("Document")))
+def default_document(policy: Mapping[str, Any]) -> Any:
+    """The default version's document of an authorization-details policy entry."""
+    for version in policy.get("PolicyVersionList") or ():
+        if version.get("IsDefaultVersion") or version.get("VersionId") == policy.get(
+            "DefaultVersionId"
+        ):
+            return version.get("Document")
+    return None
 
 
 def _read_policies(ctx: ReadContext, fails: Failures) -> list[LiveResource]:
+    """Customer-managed policies from the shared authorization details (with every version's
+    document), and GetPolicy per policy for the tags, which no listing carries (a policy in
+    no state needs them too: the import its finding proposes writes them)."""
     client = ctx.client("iam")
     try:
-        listed = paginate(
-            client,
-            "list_policies",
-            "Policies",
-            Scope="Local",
-            PaginationConfig={"PageSize": PAGE_SIZE},
-        )
+        listed = authorization_details(ctx).policies
     except AWS_ERRORS as exc:
         fails.add(exc, POLICY)
         return []
+    arns = [str(p["Arn"]) for p in listed]
 
-    def read(arn: str) -> dict[str, JSON] | BaseException | None:
+    def get(arn: str) -> Mapping[str, Any] | BaseException | None:
         try:
-            return _read_policy(client, arn)
+            return dict(client.get_policy(PolicyArn=arn)["Policy"])
+        except botocore.exceptions.ClientError as exc:
+            return None if is_not_found(exc) else exc  # gone since the listing
         except AWS_ERRORS as exc:
             return exc
 
+    got = dict(zip(arns, pool_map(get, arns), strict=True))
     out: list[LiveResource] = []
-    for attrs in pool_map(read, [str(p["Arn"]) for p in listed]):
-        if isinstance(attrs, BaseException):
-            fails.add(attrs, POLICY)
-        elif attrs is not None:
-            out.append(LiveResource(POLICY, str(attrs["id"]), None, attrs))
+    for policy in listed:
+        arn = str(policy["Arn"])
+        found = got[arn]
+        if found is None:
+            continue
+        if isinstance(found, BaseException):
+            fails.add(found, POLICY)
+            continue
+        # The name from the ARN where the details leave it out (moto 5.2 sends no PolicyName
+        # or PolicyId there; AWS does, and GetPolicy fills both in for a policy it reads).
+        named = {"PolicyName": arn.rsplit("/", 1)[-1], **policy, **found}
+        attrs = policy_attributes(named, iam_document(default_document(policy)))
+        out.append(LiveResource(POLICY, arn, None, attrs))
     return out
 
 
@@ -263,6 +327,8 @@ class IamReader(Reader):
     }
 
     def read(self, ctx: ReadContext) -> ReadResult:
+        if ctx.shared is None:  # run on its own: its two halves still share one details read
+            ctx = dataclasses.replace(ctx, shared=SharedReads())
         role_fails = Failures(SCOPE, "roles")
         policy_fails = Failures(SCOPE, "policies")
         # Roles and policies are independent listings: read them side by side.
@@ -272,7 +338,8 @@ class IamReader(Reader):
             resources = (*roles.result(), *policies.result())
         return ReadResult(
             resources=resources,
-            errors=(*role_fails.errors(), *policy_fails.errors()),
+            # A failed authorization-details read fails both halves: said once.
+            errors=tuple(dict.fromkeys((*role_fails.errors(), *policy_fails.errors()))),
             incomplete_types=frozenset(role_fails.incomplete | policy_fails.incomplete),
         )
 

@@ -2,11 +2,13 @@
 instance profiles (global), shaped as hashicorp/aws 5.100.0 writes them to state on refresh.
 
 Calls (every one a bulk listing but the two per-object reads the state needs):
-- GetAccountAuthorizationDetails(Filter=[User, Group]), paged: every user with its path, id,
-  tags, permissions boundary, inline policy documents, attached policy ARNs and groups, and
-  every group with its inline documents and attached ARNs, in one listing. The provider reads
-  the same facts with GetUser / GetGroup / GetUserPolicy / ListAttachedUserPolicies /
-  ListGroupsForUser per object; the listing answers them for the whole account at once.
+- GetAccountAuthorizationDetails(Filter=[User, Group, Role]), paged, read once per inventory
+  and shared with the roles reader (iam.py), which takes the roles from it: every user with
+  its path, id, tags, permissions boundary, inline policy documents, attached policy ARNs and
+  groups, and every group with its inline documents and attached ARNs, in one listing. The
+  provider reads the same facts with GetUser / GetGroup / GetUserPolicy /
+  ListAttachedUserPolicies / ListGroupsForUser per object; the listing answers them for the
+  whole account at once.
 - ListAccessKeys per user (access keys are in no account-wide listing), in a bounded pool.
 - ListInstanceProfiles, paged, + GetInstanceProfile per profile: IAM's listings leave tags out
   (AWS documents this for ListInstanceProfiles), and the provider reads tags from
@@ -47,7 +49,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import botocore.exceptions
@@ -62,12 +63,15 @@ from driftpatch.aws.readers.common import (
     pool_map,
     provider_tags,
     rfc3339,
-    version_first,
 )
 from driftpatch.aws.readers.common import (
     pstr as _s,
 )
-from driftpatch.aws.readers.iam import AWS_OWNED_ROLE_PATHS
+from driftpatch.aws.readers.iam import (
+    AWS_OWNED_ROLE_PATHS,
+    authorization_details,
+    owned_policy_attributes,
+)
 from driftpatch.aws.readers.interface import (
     LiveIndex,
     LiveResource,
@@ -94,7 +98,7 @@ LINK_POLICIES = "_attached_policy_arns"  # user, group: attached managed policy 
 LINK_GROUPS = "_groups"  # user: the groups it is a member of
 LINK_USERS = "_users"  # group: its members
 LINKS = frozenset({LINK_POLICIES, LINK_GROUPS, LINK_USERS})
-PAGE_SIZE = 100  # GetAccountAuthorizationDetails / ListInstanceProfiles MaxItems
+PAGE_SIZE = 100  # ListInstanceProfiles MaxItems
 
 # What the authorization-details listing feeds: if it fails, none of these is known.
 DETAIL_TYPES = (
@@ -144,14 +148,8 @@ def inline_policy_attributes(
     owner_key: str, owner: str, policy: Mapping[str, Any]
 ) -> dict[str, JSON]:
     """An aws_iam_user_policy (owner_key "user") or aws_iam_group_policy ("group")."""
-    name = str(policy["PolicyName"])
-    return {
-        "id": f"{owner}:{name}",
-        "name": name,
-        "name_prefix": name_prefix_from_name(name),
-        "policy": version_first(iam_document(policy.get("PolicyDocument"))),
-        owner_key: owner,
-    }
+    normal = iam_document(policy.get("PolicyDocument"))
+    return owned_policy_attributes(owner_key, owner, str(policy["PolicyName"]), normal)
 
 
 def access_key_attributes(key: Mapping[str, Any]) -> dict[str, JSON]:
@@ -219,24 +217,6 @@ def _attached(detail: Mapping[str, Any]) -> list[JSON]:
 # -- calls --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Details:
-    users: list[Mapping[str, Any]]
-    groups: list[Mapping[str, Any]]
-
-
-def _read_details(client: Any) -> Details:
-    users: list[Mapping[str, Any]] = []
-    groups: list[Mapping[str, Any]] = []
-    pages = client.get_paginator("get_account_authorization_details").paginate(
-        Filter=["User", "Group"], PaginationConfig={"PageSize": PAGE_SIZE}
-    )
-    for page in pages:
-        users.extend(page.get("UserDetailList") or ())
-        groups.extend(page.get("GroupDetailList") or ())
-    return Details(users, groups)
-
-
 def _read_keys(ctx: ReadContext, user_names: list[str], fails: Failures) -> list[LiveResource]:
     client = ctx.client("iam")
 
@@ -261,12 +241,13 @@ def _read_keys(ctx: ReadContext, user_names: list[str], fails: Failures) -> list
 
 def _read_users_and_groups(ctx: ReadContext, fails: Failures) -> list[LiveResource]:
     try:
-        details = _read_details(ctx.client("iam"))
+        details = authorization_details(ctx)  # shared with the roles reader (iam.py)
     except AWS_ERRORS as exc:
         fails.add(exc, *DETAIL_TYPES)
         return []
     names = [str(u["UserName"]) for u in details.users]
-    return [*detail_resources(details.users, details.groups), *_read_keys(ctx, names, fails)]
+    users, groups = list(details.users), list(details.groups)
+    return [*detail_resources(users, groups), *_read_keys(ctx, names, fails)]
 
 
 def _read_profiles(ctx: ReadContext, fails: Failures) -> list[LiveResource]:

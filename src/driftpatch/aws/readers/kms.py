@@ -32,11 +32,12 @@ from driftpatch.aws.readers.common import (
     AWS_ERRORS,
     Failures,
     is_not_found,
+    listing,
     name_prefix_from_name,
     normalize_json,
     paginate,
-    pool_map,
     provider_tags,
+    read_each,
 )
 from driftpatch.aws.readers.interface import LiveResource, ReadContext, Reader, ReadResult
 from driftpatch.aws.session import error_code
@@ -178,11 +179,14 @@ class KmsReader(Reader):
     def read(self, ctx: ReadContext) -> ReadResult:
         fails = Failures(f"kms/{ctx.region}", "keys")
         client = ctx.client("kms")
-        try:
-            listed = paginate(client, "list_keys", "Keys", PaginationConfig={"PageSize": PAGE_SIZE})
-        except AWS_ERRORS as exc:
-            fails.add(exc, KEY, ALIAS)
-            return ReadResult(errors=fails.errors(), incomplete_types=frozenset(fails.incomplete))
+        listed = listing(
+            fails,
+            lambda: paginate(client, "list_keys", "Keys", PaginationConfig={"PageSize": PAGE_SIZE}),
+            KEY,
+            ALIAS,
+        )
+        if listed is None:
+            return fails.result(())
         try:
             aliases: list[Mapping[str, Any]] = paginate(client, "list_aliases", "Aliases")
         except AWS_ERRORS as exc:
@@ -191,16 +195,8 @@ class KmsReader(Reader):
             aliases = []
         aws_managed = aws_managed_key_ids(aliases)
 
-        def read(key_id: str) -> LiveResource | BaseException | None:
-            try:
-                return _read_key(client, ctx.region, key_id, aws_managed)
-            except AWS_ERRORS as exc:
-                return exc
+        def read(key_id: str) -> LiveResource | None:
+            return _read_key(client, ctx.region, key_id, aws_managed)
 
-        resources = alias_resources(aliases, ctx.region)
-        for found in pool_map(read, [str(k["KeyId"]) for k in listed], POOL_SIZE):
-            if isinstance(found, BaseException):
-                fails.add(found, KEY)
-            elif found is not None:
-                resources.append(found)
-        return fails.result(resources)
+        keys = read_each(fails, [str(k["KeyId"]) for k in listed], read, KEY, size=POOL_SIZE)
+        return fails.result([*alias_resources(aliases, ctx.region), *keys])

@@ -21,6 +21,7 @@ to state after a refresh.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, ClassVar
@@ -28,12 +29,11 @@ from typing import Any, ClassVar
 import botocore.exceptions
 
 from driftpatch.aws.readers.common import (
-    AWS_ERRORS,
     Failures,
     is_not_found,
     paginate,
-    pool_map,
     pstr,
+    read_listed,
 )
 from driftpatch.aws.readers.interface import (
     LiveIndex,
@@ -275,25 +275,14 @@ class LambdaReader(Reader):
     def read(self, ctx: ReadContext) -> ReadResult:
         fails = Failures(f"lambda/{ctx.region}", "functions")
         client = ctx.client("lambda")
-        try:
-            listed = paginate(client, "list_functions", "Functions")
-        except AWS_ERRORS as exc:
-            fails.add(exc, FUNCTION)
-            return ReadResult(errors=fails.errors(), incomplete_types=frozenset(fails.incomplete))
-
-        def read(name: str) -> LiveResource | BaseException | None:
-            try:
-                return _read_function(client, ctx.region, name)
-            except AWS_ERRORS as exc:
-                return exc
-
-        resources: list[LiveResource] = []
-        for found in pool_map(read, [str(f["FunctionName"]) for f in listed]):
-            if isinstance(found, BaseException):
-                fails.add(found, FUNCTION)
-            elif found is not None:
-                resources.append(found)
-        return fails.result(resources)
+        return read_listed(
+            fails,
+            lambda: (
+                str(f["FunctionName"]) for f in paginate(client, "list_functions", "Functions")
+            ),
+            functools.partial(_read_function, client, ctx.region),
+            FUNCTION,
+        )
 
     def match(
         self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex

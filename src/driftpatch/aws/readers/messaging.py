@@ -20,6 +20,7 @@ GetTopicAttributes + ListTagsForResource, or GetQueueAttributes(All) + ListQueue
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, ClassVar
@@ -27,13 +28,12 @@ from typing import Any, ClassVar
 import botocore.exceptions
 
 from driftpatch.aws.readers.common import (
-    AWS_ERRORS,
     Failures,
     name_prefix_from_name,
     normalize_json,
     paginate,
-    pool_map,
     provider_tags,
+    read_listed,
 )
 from driftpatch.aws.readers.interface import (
     LiveIndex,
@@ -233,18 +233,6 @@ def _filled(
     return replace(found, attributes={**found.attributes, **kept}) if kept else found
 
 
-def _collect(
-    fails: Failures, type_: str, found: list[LiveResource | BaseException | None]
-) -> list[LiveResource]:
-    out: list[LiveResource] = []
-    for item in found:
-        if isinstance(item, BaseException):
-            fails.add(item, type_)
-        elif item is not None:
-            out.append(item)
-    return out
-
-
 class SnsReader(Reader):
     """SNS topics of one region."""
 
@@ -254,20 +242,12 @@ class SnsReader(Reader):
     def read(self, ctx: ReadContext) -> ReadResult:
         fails = Failures(f"sns/{ctx.region}", "topics")
         client = ctx.client("sns")
-        try:
-            arns = [str(t["TopicArn"]) for t in paginate(client, "list_topics", "Topics")]
-        except AWS_ERRORS as exc:
-            fails.add(exc, TOPIC)
-            return ReadResult(errors=fails.errors(), incomplete_types=frozenset(fails.incomplete))
-
-        def read(arn: str) -> LiveResource | BaseException | None:
-            try:
-                return _read_topic(client, ctx.region, arn)
-            except AWS_ERRORS as exc:
-                return exc
-
-        resources = _collect(fails, TOPIC, pool_map(read, arns))
-        return fails.result(resources)
+        return read_listed(
+            fails,
+            lambda: (str(t["TopicArn"]) for t in paginate(client, "list_topics", "Topics")),
+            functools.partial(_read_topic, client, ctx.region),
+            TOPIC,
+        )
 
     def match(
         self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex
@@ -285,20 +265,12 @@ class SqsReader(Reader):
     def read(self, ctx: ReadContext) -> ReadResult:
         fails = Failures(f"sqs/{ctx.region}", "queues")
         client = ctx.client("sqs")
-        try:
-            urls = list_queue_urls(client)
-        except AWS_ERRORS as exc:
-            fails.add(exc, QUEUE)
-            return ReadResult(errors=fails.errors(), incomplete_types=frozenset(fails.incomplete))
-
-        def read(url: str) -> LiveResource | BaseException | None:
-            try:
-                return _read_queue(client, ctx.region, url)
-            except AWS_ERRORS as exc:
-                return exc
-
-        resources = _collect(fails, QUEUE, pool_map(read, urls))
-        return fails.result(resources)
+        return read_listed(
+            fails,
+            lambda: list_queue_urls(client),
+            functools.partial(_read_queue, client, ctx.region),
+            QUEUE,
+        )
 
     def match(
         self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex

@@ -21,11 +21,18 @@ resources; reconcile skips the inline copy a split resource owns) be compared al
 never read back by the provider (it keeps the configured value), so it is `unreadable`.
 
 Calls. ListBuckets pages (bulk), then per bucket (no bulk form exists): GetBucketLocation when the
-listing has no BucketRegion, and 14 Get* calls (policy, ACL, CORS, website, versioning,
+listing has no BucketRegion, and up to 14 Get* calls (policy, ACL, CORS, website, versioning,
 accelerate, request payment, logging, lifecycle, replication, encryption, object lock, tagging,
 public access block), all in one bounded thread pool. The provider's refresh makes about the
 same per bucket (HeadBucket, 12 Get* for the bucket, its region and tags) plus one per split
-resource. A "not configured" answer (NoSuchBucketPolicy, ServerSideEncryptionConfigurationNotFound,
+resource. A scan makes fewer (`call_plan`, from `ReadContext.needs`): per bucket only the calls
+for what the state manages on it (its split resources; the inline settings it holds non-empty;
+tags; default encryption) and, when the rules run, the six the S3 rules read (RULE_CALLS); a
+bucket in no state gets its tags (for the import its finding proposes) and those six, or only
+its tags with `--only drift`. An attribute no call
+fed is left out of the bucket, so `match` keeps the state's value (not drift) and it is not
+`unread` (nothing failed). An `inventory` snapshot has no state to go by: it reads all 14.
+A "not configured" answer (NoSuchBucketPolicy, ServerSideEncryptionConfigurationNotFound,
 NoSuchTagSet, ...) is the provider's empty value, not an error.
 
 Failures. A failed ListBuckets makes every type incomplete. A failed per-bucket call (say
@@ -45,7 +52,9 @@ find it for that bucket:
   every bucket has SSE-S3 by default since January 2023, so every bucket has one);
 - aws_s3_bucket_versioning: the status is Enabled or Suspended. A never-versioned bucket has no
   emitted object, but the provider reads such a bucket as status "Disabled" (the v3-to-v4
-  migration shape), so `match` derives that object from the bucket for a state that has one.
+  migration shape), so `match` derives that object from the bucket for a state that has one;
+- aws_s3_bucket_acl (every bucket) and aws_s3_bucket_lifecycle_configuration (rules present),
+  shaped in s3_extra.py from the GetBucketAcl / GetBucketLifecycleConfiguration answers above.
 All split objects are `parts` of their bucket: never "unmanaged" on their own. An unmanaged
 bucket is reported once, as the bucket, not as a bucket plus its AWS-default encryption and
 public access block. For a managed bucket, a hand-made policy/versioning/encryption change
@@ -63,7 +72,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -76,11 +85,20 @@ from driftpatch.aws.readers.common import pstr as _s
 from driftpatch.aws.readers.interface import (
     LiveIndex,
     LiveResource,
+    Needs,
     ReadContext,
     Reader,
     ReadResult,
 )
-from driftpatch.aws.session import describe_error, error_code
+from driftpatch.aws.readers.s3_extra import (
+    ACL,
+    EXTRA_TYPES,
+    LIFECYCLE,
+    acl_state_id,
+    extra_split_resources,
+)
+from driftpatch.aws.readers.s3_extra import UNREADABLE as EXTRA_UNREADABLE
+from driftpatch.aws.session import AWS_ERRORS, describe_error, error_code
 from driftpatch.drift.policy import policies_equal
 from driftpatch.model import JSON, ScanError
 from driftpatch.typed import conform_live, conform_state
@@ -90,15 +108,16 @@ VERSIONING = "aws_s3_bucket_versioning"
 PUBLIC_ACCESS_BLOCK = "aws_s3_bucket_public_access_block"
 ENCRYPTION = "aws_s3_bucket_server_side_encryption_configuration"
 POLICY = "aws_s3_bucket_policy"
-SPLIT_TYPES = (VERSIONING, PUBLIC_ACCESS_BLOCK, ENCRYPTION, POLICY)
+SPLIT_TYPES = (VERSIONING, PUBLIC_ACCESS_BLOCK, ENCRYPTION, POLICY, *EXTRA_TYPES)
 # Split types whose id carries ",<expected_bucket_owner>" when one is configured.
-OWNED_TYPES = frozenset({VERSIONING, ENCRYPTION})
+OWNED_TYPES = frozenset({VERSIONING, ENCRYPTION, LIFECYCLE})
 
 # Per-bucket calls run in this many threads (all buckets' calls share one pool).
-MAX_WORKERS = 8
+# (as many as the session lets S3 have in flight: its adaptive limit, DEFAULT_CONCURRENCY).
+MAX_WORKERS = 32
 # ListBuckets page size; None lets AWS choose (it returns every bucket when not asked to page).
 PAGE_SIZE: int | None = None
-AWS_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
+
 DEFAULT_REGION = "us-east-1"
 # GetBucketLocation's legacy constraints.
 LOCATION_ALIASES = {"": DEFAULT_REGION, "EU": "eu-west-1"}
@@ -129,7 +148,7 @@ class Call:
 
 CALLS = (
     Call("policy", "get_bucket_policy", ("policy",), (POLICY,), frozenset({"NoSuchBucketPolicy"})),
-    Call("acl", "get_bucket_acl", ("grant",)),
+    Call("acl", "get_bucket_acl", ("grant",), (ACL,)),
     Call("cors", "get_bucket_cors", ("cors_rule",), (), frozenset({"NoSuchCORSConfiguration"})),
     Call(
         "website",
@@ -146,7 +165,7 @@ CALLS = (
         "lifecycle",
         "get_bucket_lifecycle_configuration",
         ("lifecycle_rule",),
-        (),
+        (LIFECYCLE,),
         frozenset({"NoSuchLifecycleConfiguration"}),
     ),
     Call(
@@ -180,6 +199,85 @@ CALLS = (
     ),
 )
 CALLS_BY_KEY = {c.key: c for c in CALLS}
+# What the S3 rules read on a live bucket (rules/catalog/s3_*.py): policy and ACL (public
+# policy / ACL), versioning, logging, default encryption, the public access block.
+RULE_CALLS = frozenset(
+    {"policy", "acl", "versioning", "logging", "encryption", "public_access_block"}
+)
+# The call behind each split type (its presence in state means the setting is managed).
+SPLIT_CALLS = {
+    VERSIONING: "versioning",
+    PUBLIC_ACCESS_BLOCK: "public_access_block",
+    ENCRYPTION: "encryption",
+    POLICY: "policy",
+}
+
+
+def _set(value: JSON) -> bool:
+    """Whether a state value says the setting is configured: a non-empty, non-false value."""
+    if isinstance(value, list):
+        return any(_set(v) for v in value)
+    if isinstance(value, Mapping):
+        return any(_set(v) for v in value.values())
+    return bool(value)
+
+
+def _managed_inline(state: Mapping[str, JSON]) -> set[str]:
+    """The inline settings (call keys) an aws_s3_bucket state instance manages.
+
+    The 5.x provider writes every inline setting on refresh, configured or not, so "managed"
+    is read off the values: a setting the state holds as empty / default is one the
+    configuration leaves alone (Optional+Computed: `terraform plan` would not revert a change
+    to it either). Tags are always managed (`tags` is not Computed: a tag added by hand is a
+    planned change), and so is default encryption (AWS gives every bucket SSE-S3, and the
+    rules read it anyway)."""
+    keys = {"tagging", "encryption"}
+    checks: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("policy", ("policy",)),
+        ("cors", ("cors_rule",)),
+        ("website", ("website",)),
+        ("versioning", ("versioning",)),
+        ("accelerate", ("acceleration_status",)),
+        ("logging", ("logging",)),
+        ("lifecycle", ("lifecycle_rule",)),
+        ("replication", ("replication_configuration",)),
+        ("object_lock", ("object_lock_configuration", "object_lock_enabled")),
+    )
+    keys.update(key for key, names in checks if any(_set(state.get(n)) for n in names))
+    if state.get("request_payer") not in (None, "", "BucketOwner"):
+        keys.add("request_payment")
+    grants = state.get("grant")
+    if _set(state.get("acl")) or (isinstance(grants, list) and len(grants) > 1):
+        keys.add("acl")  # a canned ACL configured, or grants beyond the owner's own
+    return keys
+
+
+def call_plan(needs: Needs | None) -> Callable[[str], tuple[Call, ...]]:
+    """Bucket name -> the per-bucket calls a scan needs for it (all of them without `needs`).
+
+    A bucket in state: the calls for the inline settings it manages (`_managed_inline`) and
+    for each split resource the state has on it. Any bucket, managed or not: its tags (the
+    import an unmanaged bucket's finding proposes writes them) and, when the rules run, the
+    calls they read (RULE_CALLS). The state is indexed once (split ids are
+    "bucket[,owner]"), so planning is linear in buckets plus state instances."""
+    if needs is None:
+        return lambda _name: CALLS
+    # Tags on every bucket: an unmanaged bucket's finding proposes an import, whose resource
+    # block must carry them (`tags` is the one non-deprecated argument only a Get* call gives).
+    base: frozenset[str] = frozenset({"tagging"}) | (RULE_CALLS if needs.rules else frozenset())
+    extra: dict[str, set[str]] = {}
+    for name, state in needs.of_type(BUCKET).items():
+        extra.setdefault(name, set()).update(_managed_inline(state))
+    for type_, key in SPLIT_CALLS.items():
+        for id_ in needs.of_type(type_):
+            extra.setdefault(id_.partition(",")[0], set()).add(key)
+
+    def plan(name: str) -> tuple[Call, ...]:
+        keys = base | extra.get(name, set())
+        return tuple(c for c in CALLS if c.key in keys)
+
+    return plan
+
 
 # Route 53 hosted zones of the S3 website endpoints (the provider's hostedZoneIDsMap, from
 # https://docs.aws.amazon.com/general/latest/gr/s3.html#s3_website_region_endpoints).
@@ -792,6 +890,9 @@ def split_resources(facts: BucketFacts) -> list[LiveResource]:
                 POLICY, name, region, {"bucket": name, "id": name, "policy": normalize_json(policy)}
             )
         )
+    acl = facts.get("acl") if facts.ok("acl") else None
+    lifecycle = facts.get("lifecycle") if facts.ok("lifecycle") else None
+    out.extend(extra_split_resources(name, region, acl, lifecycle))  # s3_extra.py
     return out
 
 
@@ -877,6 +978,7 @@ class S3Reader(Reader):
         # acl: never read back (grant is its live form); force_destroy/timeouts: config only.
         BUCKET: frozenset({"acl", "force_destroy", "timeouts"}),
         VERSIONING: frozenset({"mfa"}),  # the MFA device and code used for the change
+        **EXTRA_UNREADABLE,
     }
 
     def read(self, ctx: ReadContext) -> ReadResult:
@@ -946,7 +1048,8 @@ class S3Reader(Reader):
         failures: _Failures,
     ) -> list[BucketFacts]:
         names = [str(b["Name"]) for b in listed]
-        tasks = [(name, call) for name in names for call in CALLS]
+        plan = call_plan(ctx.needs)
+        tasks = [(name, call) for name in names for call in plan(name)]
 
         def run(task: tuple[str, Call]) -> Outcome:
             name, call = task
@@ -1001,6 +1104,8 @@ class S3Reader(Reader):
         if type_ not in SPLIT_TYPES:
             return live.get(type_, state_id)
         bucket, _, owner = state_id.partition(",")
+        if type_ == ACL:  # "bucket[,owner][,acl]"
+            bucket, owner = acl_state_id(state_id, state_attributes)
         found = live.get(type_, bucket)
         if found is None and type_ == VERSIONING:
             found = _derived_versioning(bucket, live)
@@ -1008,7 +1113,7 @@ class S3Reader(Reader):
             return None
         attrs = dict(found.attributes)
         attrs["id"] = state_id
-        if type_ in OWNED_TYPES:
+        if type_ in OWNED_TYPES or type_ == ACL:
             attrs["expected_bucket_owner"] = owner
         if type_ == POLICY:
             state = conform_state(type_, state_attributes, ("policy",))

@@ -16,20 +16,20 @@ GetSecretValue (it is not even allow-listed), so no value can reach a LiveResour
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import botocore.exceptions
 
 from driftpatch.aws.readers.common import (
-    AWS_ERRORS,
     Failures,
     name_prefix_from_name,
     normalize_json,
     paginate,
-    pool_map,
     provider_tags,
     pstr,
+    read_listed,
     rfc3339,
 )
 from driftpatch.aws.readers.interface import LiveResource, ReadContext, Reader, ReadResult
@@ -98,24 +98,13 @@ class SecretsManagerReader(Reader):
     def read(self, ctx: ReadContext) -> ReadResult:
         fails = Failures(f"secretsmanager/{ctx.region}", "secrets")
         client = ctx.client("secretsmanager")
-        try:
-            listed = paginate(
-                client, "list_secrets", "SecretList", PaginationConfig={"PageSize": PAGE_SIZE}
-            )
-        except AWS_ERRORS as exc:
-            fails.add(exc, SECRET)
-            return ReadResult(errors=fails.errors(), incomplete_types=frozenset(fails.incomplete))
-
-        def read(arn: str) -> LiveResource | BaseException | None:
-            try:
-                return _read_secret(client, ctx.region, arn)
-            except AWS_ERRORS as exc:
-                return exc
-
-        resources: list[LiveResource] = []
-        for found in pool_map(read, [str(s["ARN"]) for s in listed]):
-            if isinstance(found, BaseException):
-                fails.add(found, SECRET)
-            elif found is not None:
-                resources.append(found)
-        return fails.result(resources)
+        config = {"PageSize": PAGE_SIZE}
+        return read_listed(
+            fails,
+            lambda: (
+                str(s["ARN"])
+                for s in paginate(client, "list_secrets", "SecretList", PaginationConfig=config)
+            ),
+            functools.partial(_read_secret, client, ctx.region),
+            SECRET,
+        )

@@ -25,9 +25,9 @@ from driftpatch.aws.readers.common import (
     AWS_ERRORS,
     Failures,
     paginate,
-    pool_map,
     provider_tags,
     pstr,
+    read_each,
 )
 from driftpatch.aws.readers.interface import (
     LiveIndex,
@@ -112,28 +112,19 @@ class SsmReader(Reader):
             values = _values(client, plain)
         except AWS_ERRORS as exc:
             fails.add(exc, PARAMETER)
-            return ReadResult(errors=fails.errors(), incomplete_types=frozenset(fails.incomplete))
+            return fails.result(())
 
-        def read(meta: Mapping[str, Any]) -> LiveResource | BaseException | None:
+        def read(meta: Mapping[str, Any]) -> LiveResource | None:
             name = str(meta["Name"])
             if meta.get("Type") != SECURE and name not in values:
                 return None  # deleted since the listing
-            try:
-                answer = client.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)
-            except AWS_ERRORS as exc:
-                return exc
+            answer = client.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)
             arn = parameter_arn(meta, ctx.region, ctx.account_id)
             value = None if meta.get("Type") == SECURE else values[name]
             attrs = parameter_attributes(meta, arn, value, provider_tags(answer.get("TagList")))
             return LiveResource(PARAMETER, name, ctx.region, attrs)
 
-        resources: list[LiveResource] = []
-        for found in pool_map(read, listed):
-            if isinstance(found, BaseException):
-                fails.add(found, PARAMETER)
-            elif found is not None:
-                resources.append(found)
-        return fails.result(resources)
+        return fails.result(read_each(fails, listed, read, PARAMETER))
 
     def match(
         self, type_: str, state_id: str, state_attributes: Mapping[str, JSON], live: LiveIndex

@@ -5,8 +5,9 @@ Calls per region (N VPCs): DescribeVpcs, DescribeSubnets, DescribeSecurityGroups
 DescribeNetworkAcls (filter default=true) and DescribeRouteTables (filter association.main=true)
 pages, which replace the provider's two per-VPC lookups for default_network_acl_id and
 main_route_table_id; default_security_group_id comes from the security group listing. What has
-no bulk form is DescribeVpcAttribute: 3 calls per VPC (enableDnsHostnames, enableDnsSupport,
-enableNetworkAddressUsageMetrics), in a bounded thread pool.
+no bulk form is DescribeVpcAttribute: up to 3 calls per VPC (enableDnsHostnames, enableDnsSupport,
+enableNetworkAddressUsageMetrics), in a bounded thread pool; a scan makes only those its state
+needs (`attribute_plan`: usually one).
 
 Security group rules follow the provider exactly, because its read depends on the prior state:
 - `ingress`/`egress` (read): AWS IpPermissions are regrouped into one object per
@@ -27,13 +28,12 @@ from __future__ import annotations
 import json
 import re
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
-from driftpatch.aws.readers.common import name_prefix_from_name
+from driftpatch.aws.readers.common import AWS_ERRORS, name_prefix_from_name
 from driftpatch.aws.readers.ec2 import (
-    AWS_ERRORS,
     Failures,
     keep_unset,
     paginate,
@@ -44,6 +44,7 @@ from driftpatch.aws.readers.ec2 import (
 from driftpatch.aws.readers.interface import (
     LiveIndex,
     LiveResource,
+    Needs,
     ReadContext,
     Reader,
     ReadResult,
@@ -59,6 +60,9 @@ VPC_ATTRIBUTES = {
         "enable_network_address_usage_metrics",
     ),
 }
+# Read on every VPC: Optional with a default, so a configuration that leaves it out still
+# manages it (an import of an unmanaged VPC must write it when it is off).
+ALWAYS_READ = frozenset({"enableDnsSupport"})
 AMAZON_IPV6_POOL = "Amazon"
 IPAM_MANAGED_IPV6_POOL = "IPAM Managed"
 # Attributes the provider only sets when AWS returns something (otherwise state's value stays).
@@ -535,6 +539,33 @@ def security_group_attributes(
     }
 
 
+def attribute_plan(needs: Needs | None) -> Callable[[str], Iterable[str]]:
+    """VPC id -> the DescribeVpcAttribute calls a scan needs for it (all three without `needs`).
+
+    enable_dns_hostnames and enable_network_address_usage_metrics are Optional+Computed: a
+    configuration that leaves them out does not manage them (`terraform plan` would not
+    revert a change), and a state that holds them false is such a configuration's, so they are
+    read only where the state holds them true, or for an aws_default_vpc (read whole, as
+    network.py shapes it). enable_dns_support (ALWAYS_READ) is read on every VPC. An
+    attribute not read is None, which `match` leaves at the state's value (VPC_KEEP_UNSET)."""
+    if needs is None:
+        return lambda _vid: VPC_ATTRIBUTES
+    managed = needs.of_type("aws_vpc")
+    whole = frozenset(needs.of_type(DEFAULT_TYPES["aws_vpc"]))
+
+    def plan(vid: str) -> Iterable[str]:
+        if vid in whole:
+            return VPC_ATTRIBUTES
+        state = managed.get(vid, {})
+        return [
+            name
+            for name, (_key, attr) in VPC_ATTRIBUTES.items()
+            if name in ALWAYS_READ or state.get(attr) is True
+        ]
+
+    return plan
+
+
 class VpcReader(Reader):
     """VPCs, subnets and security groups in bulk; security group rules derived from state."""
 
@@ -599,7 +630,8 @@ class VpcReader(Reader):
         except AWS_ERRORS as exc:
             failures.add(exc, "aws_vpc")
             return failures.result(out)
-        out.extend(self._vpcs(client, vpcs, default_groups, failures, partition, ctx.region))
+        plan = attribute_plan(ctx.needs)
+        out.extend(self._vpcs(client, vpcs, default_groups, failures, partition, ctx.region, plan))
         return failures.result(out)
 
     def _vpcs(
@@ -610,6 +642,7 @@ class VpcReader(Reader):
         failures: Failures,
         partition: str,
         region: str,
+        plan: Callable[[str], Iterable[str]],
     ) -> list[LiveResource]:
         if not vpcs:
             return []
@@ -632,7 +665,7 @@ class VpcReader(Reader):
                 main_tables.setdefault(s(table.get("VpcId")), s(table.get("RouteTableId")))
         except AWS_ERRORS as exc:
             failures.add(exc, "aws_vpc")
-        calls = [(str(v["VpcId"]), name) for v in vpcs for name in VPC_ATTRIBUTES]
+        calls = [(str(v["VpcId"]), name) for v in vpcs for name in plan(str(v["VpcId"]))]
         results = parallel(
             lambda call: client.describe_vpc_attribute(VpcId=call[0], Attribute=call[1]), calls
         )

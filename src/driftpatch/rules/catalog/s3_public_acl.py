@@ -9,6 +9,7 @@ from driftpatch.rules.catalog._helpers import as_list, blocks, partners
 from driftpatch.rules.interface import (
     UNKNOWN,
     Fix,
+    Origin,
     Rule,
     RuleMeta,
     SetValue,
@@ -55,8 +56,14 @@ class S3PublicAcl(Rule):
     )
 
     def evaluate(self, subject: Subject, world: World) -> Iterable[Violation]:
+        # On live, every bucket has an aws_s3_bucket_acl part read from the same GetBucketAcl
+        # as the bucket's `grant`: one no state manages is judged on its bucket, once.
+        live = subject.origin is Origin.LIVE
+        if subject.type == "aws_s3_bucket_acl" and live and not subject.address:
+            return
         if subject.type == "aws_s3_bucket":
-            if partners(world, "aws_s3_bucket_acl", subject).found:
+            owners = partners(world, "aws_s3_bucket_acl", subject).found
+            if any(not live or acl.address for acl in owners):
                 return  # the aws_s3_bucket_acl owns the ACL; it is judged itself
             grants = [
                 (g.get("uri"), p)

@@ -1,5 +1,6 @@
-# Oracle stack for the Auto Scaling, volume attachment and snapshot readers
-# (aws_autoscaling_group, aws_launch_configuration, aws_volume_attachment, aws_ebs_snapshot):
+# Oracle stack for the Auto Scaling, volume attachment, snapshot and EC2 extra readers
+# (aws_autoscaling_group, aws_launch_configuration, aws_volume_attachment, aws_ebs_snapshot,
+# aws_network_interface, aws_key_pair, aws_vpn_gateway, aws_customer_gateway):
 # launch configurations minimal and full, a group on a launch configuration in subnets, a group on a launch template by availability zone with tags,
 # metrics, suspended processes and termination policies. Applied to moto by
 # tests/aws/test_autoscaling_oracle.py, changed out of band, refreshed, compared with the reader.
@@ -169,4 +170,79 @@ resource "aws_ebs_snapshot" "full" {
 
 resource "aws_ebs_snapshot" "doomed" {
   volume_id = aws_ebs_volume.scratch.id
+}
+
+# ---------------------------------------------------------------- network interfaces, key pairs, VPN
+
+resource "aws_network_interface" "min" {
+  subnet_id = aws_subnet.a.id
+}
+
+resource "aws_network_interface" "full" {
+  subnet_id         = aws_subnet.b.id
+  description       = "app eni"
+  private_ips       = ["10.50.2.10", "10.50.2.11"]
+  security_groups   = [aws_security_group.web.id]
+  source_dest_check = false
+  tags = {
+    Env = "test"
+  }
+}
+
+resource "aws_network_interface" "attached" {
+  subnet_id = aws_subnet.a.id
+  attachment {
+    instance     = aws_instance.host.id
+    device_index = 1
+  }
+}
+
+resource "aws_network_interface" "doomed" {
+  subnet_id = aws_subnet.a.id
+}
+
+resource "aws_key_pair" "deployer" {
+  key_name   = "deployer"
+  public_key = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQD3F6tyPEFEzV0LX3X8BsXdMsQz1x2cEikKDEY0aIj41qgxMCP/iteneqXSIFZBp5vizPvaoIR3Um9xK7PGoW8giupGn+EPuxIA4cDM4vzOqOkiMPhz5XK0whEjkVzTo4+S0puvDZuwIsdiW9mxhJc7tgBNL0cYlWSYVkz4G/fslNfRPW5mYAM49f4fhtxPb5ok4Q2Lg9dPKVHO/Bgeu5woMc7RY0p1ej6D4CKFE6lymSDJpW0YHX/wqE9+cfEauh7xZcG0q9t2ta6F6fmX0agvpFyZo8aFbXeUBr7osSCJNgvavWbM/06niWrOvYX2xwWdhXmXSrbX8ZbabVohBK41 test@example.com"
+  tags = {
+    Env = "test"
+  }
+}
+
+resource "aws_key_pair" "prefixed" {
+  key_name_prefix = "ops-"
+  public_key      = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGw4TpD7zFf3TyE5EQ0fA0AhYy0q6mGzq0gtAxu2eJtq ops@example.com"
+}
+
+resource "aws_key_pair" "doomed" {
+  key_name   = "doomed-key"
+  public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJq4p9nWdT8yE1TzE0V8oCKq3rH3vJt2vC1X2yQ6m6cF doomed@example.com"
+}
+
+resource "aws_vpn_gateway" "main" {
+  vpc_id          = aws_vpc.main.id
+  amazon_side_asn = "64512"
+  tags = {
+    Name = "main"
+  }
+}
+
+resource "aws_vpn_gateway" "detached" {
+  availability_zone = "us-east-1a"
+}
+
+resource "aws_customer_gateway" "office" {
+  bgp_asn     = "65000"
+  ip_address  = "203.0.113.12"
+  type        = "ipsec.1"
+  device_name = "office-router"
+  tags = {
+    Name = "office"
+  }
+}
+
+resource "aws_customer_gateway" "doomed" {
+  bgp_asn    = "65001"
+  ip_address = "203.0.113.13"
+  type       = "ipsec.1"
 }

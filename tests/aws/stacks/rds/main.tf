@@ -1,4 +1,5 @@
-# Oracle stack for the RDS reader (DB subnet groups, DB parameter groups) in several shapes.
+# Oracle stack for the RDS reader (DB subnet, parameter and option groups; DB instances in
+# phase2/) in several shapes.
 # Applied to moto by tests/aws/test_rds_oracle.py, changed out of band, refreshed, and compared
 # with the reader.
 
@@ -103,4 +104,52 @@ resource "aws_db_parameter_group" "prefixed" {
 resource "aws_db_parameter_group" "gone" {
   name   = "gone"
   family = "mysql8.0"
+}
+
+# ---------------------------------------------------------------- option groups
+
+resource "aws_db_option_group" "min" {
+  name                 = "og-min"
+  engine_name          = "mysql"
+  major_engine_version = "8.0"
+}
+
+resource "aws_db_option_group" "full" {
+  name                     = "og-full"
+  option_group_description = "audited"
+  engine_name              = "mysql"
+  major_engine_version     = "8.0"
+
+  option {
+    option_name = "MARIADB_AUDIT_PLUGIN"
+
+    option_settings {
+      name  = "SERVER_AUDIT_EVENTS"
+      value = "CONNECT"
+    }
+  }
+
+  tags = {
+    Name = "og-full"
+    Env  = "test"
+  }
+}
+
+resource "aws_db_option_group" "prefixed" {
+  name_prefix          = "og-"
+  engine_name          = "postgres"
+  major_engine_version = "13"
+}
+
+resource "aws_db_option_group" "gone" {
+  name                 = "og-gone"
+  engine_name          = "mysql"
+  major_engine_version = "8.0"
+}
+
+# ---------------------------------------------------------------- DB instances (phase2/)
+
+resource "aws_security_group" "db" {
+  name   = "db"
+  vpc_id = aws_vpc.db.id
 }

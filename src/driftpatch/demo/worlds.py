@@ -126,7 +126,7 @@ class World:
 
 def repo_root() -> Path | None:
     """The source checkout this module runs from, if it has the fixtures (not in a wheel)."""
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     return root if (root / WORLDS_DIR).is_dir() else None
 
 

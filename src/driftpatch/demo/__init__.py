@@ -19,8 +19,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from driftpatch import api, worlds
+from driftpatch import api
 from driftpatch.config import Config, OutputSpec, VerifyMode
+from driftpatch.demo import worlds
 from driftpatch.embedded import DEFAULT_REGION, embedded_aws
 from driftpatch.errors import DriftpatchError
 from driftpatch.model import Kind, Report
