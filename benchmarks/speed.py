@@ -10,6 +10,10 @@
 
     DRIFTPATCH_TF_PLUGIN_MIRROR=<mirror> python benchmarks/speed.py \\
         [--n 300] [--latency 0 25] [--check-n 600] [--scale 1000 5000 20000] [--skip ...]
+        [--verify]
+
+`--verify` adds, per latency, `scan --verify terraform` with combined plans (the default) and
+with one plan per patch, and where the verifier's time went (init, refresh, plans).
 
 Peak RSS is the largest process's (for Terraform that is usually the provider plugin, not the
 sum of both). checkov comes from $DRIFTPATCH_CHECKOV or the checkov on PATH. Prints tables;
@@ -80,7 +84,49 @@ def stack_text(units: int) -> str:
     return HEADER + "".join(UNIT.format(i=i) for i in range(units))
 
 
-def refresh_vs_scan(n: int, latencies: Sequence[float], work: Path) -> None:
+# `scan --verify terraform` with one plan per patch (Config.verify_batch=False has no CLI
+# option: it is the reference the combined plans are compared with).
+ALONE = """
+import json, sys
+from pathlib import Path
+from driftpatch import api
+from driftpatch.config import Config, VerifyMode
+state, source, out = sys.argv[1:4]
+report = api.scan(Config(states=(state,), source=Path(source), regions=("us-east-1",),
+    checkov=False, verify=VerifyMode.TERRAFORM, verify_batch=False))
+Path(out).write_text(json.dumps(report.to_json()))
+"""
+
+
+def _verified_scans(stack: Path, work: Path, env: Mapping[str, str], tf_run: Run) -> None:
+    """The scan with Terraform verification, combined plans (the default) and one plan per
+    patch: wall, and where verification's time went (stats.verification)."""
+    state = str(stack / "terraform.tfstate")
+    for label, cmd, out in (
+        (
+            "combined",
+            [sys.executable, "-m", "driftpatch", "scan", "--state", state, "--source",
+             str(stack), "--region", "us-east-1", "--no-checkov", "--fail-on", "none",
+             "--verify", "terraform", "-o", f"json:{work / 'verified.json'}"],
+            work / "verified.json",
+        ),
+        (
+            "per-patch",
+            [sys.executable, "-c", ALONE, state, str(stack), str(work / "alone.json")],
+            work / "alone.json",
+        ),
+    ):  # fmt: skip
+        run = measured(cmd, env, ok=(0, 1))
+        stats = json.loads(out.read_text()).get("stats", {}).get("verification", {})
+        print(
+            f"{'':>8} scan --verify terraform ({label}): {run.wall_s:.1f} s "
+            f"({run.wall_s / tf_run.wall_s:.2f}x refresh-only); verifier "
+            f"{stats.get('duration_s')} s, {stats.get('candidates')} plans, refresh targets "
+            f"{stats.get('refresh_targets', 'all')}, terraform s {stats.get('terraform_s')}"
+        )
+
+
+def refresh_vs_scan(n: int, latencies: Sequence[float], work: Path, verify: bool = False) -> None:
     tf, mirror = Terraform.find(), plugin_mirror()
     if tf is None or mirror is None:
         print("(skipped: needs the Terraform CLI and $DRIFTPATCH_TF_PLUGIN_MIRROR)")
@@ -147,6 +193,9 @@ def refresh_vs_scan(n: int, latencies: Sequence[float], work: Path) -> None:
             print(f"{'':>8} terraform per service:  {_per_service(tf_calls)}")
             for variant, (_, dp_calls, _) in runs.items():
                 print(f"{'':>8} {variant} per service: {_per_service(dp_calls)}")
+            if verify:
+                # Direct to the embedded AWS (the proxy is closed): Terraform time, not RTT.
+                _verified_scans(stack, work, {**base_env, "PYTHONPATH": str(REPO / "src")}, tf_run)
             if delay == latencies[-1]:
                 _floor(units, runs["driftpatch"][1], runs["--only drift"][1])
         _model(walls, latencies, {v: sum(r[1].values()) for v, r in runs.items()})
@@ -279,6 +328,11 @@ def main() -> int:
     parser.add_argument("--scale", type=int, nargs="*", default=[1000, 5000, 20000])
     parser.add_argument("--template", type=Path, help="scale.py's cached template directory")
     parser.add_argument("--skip", nargs="*", default=[], choices=["refresh", "check", "scale"])
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="also scan with --verify terraform (combined plans and one plan per patch)",
+    )
     ns = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -286,7 +340,7 @@ def main() -> int:
         if "refresh" not in ns.skip:
             print("\n== scan vs terraform plan -refresh-only ==", flush=True)
             (work / "refresh").mkdir()
-            refresh_vs_scan(ns.n, ns.latency, work / "refresh")
+            refresh_vs_scan(ns.n, ns.latency, work / "refresh", ns.verify)
         if "check" not in ns.skip:
             print("\n== check --no-checkov vs checkov ==", flush=True)
             (work / "check").mkdir()

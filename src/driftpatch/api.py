@@ -31,7 +31,7 @@ from driftpatch.drift.detect import (
 from driftpatch.drift.ignore import DEFAULT_NAME, IgnoreList
 from driftpatch.drift.refresh import Refreshed, from_refresh, paths_from_mask, plan_drift
 from driftpatch.errors import AwsError, DriftpatchError, InputError, TerraformInputError
-from driftpatch.fix.judge import Sandbox, SandboxError
+from driftpatch.fix.judge import SandboxError, SharedSandbox
 from driftpatch.fix.ownership import Separate
 from driftpatch.fix.remedies import plan_remedies
 from driftpatch.fix.verification import (
@@ -799,6 +799,16 @@ def _mark_accounts(findings: Sequence[Finding], accounts: Accounts) -> list[Find
 
 def scan(config: Config) -> Report:
     """State + live AWS (+ HCL, + plan): drift and misconfigurations."""
+    # One initialised Terraform copy per scan, shared by the long-tail refresh and patch
+    # verification (built at first use: most scans need neither).
+    shared = SharedSandbox()
+    try:
+        return _scan(config, shared)
+    finally:
+        shared.close()
+
+
+def _scan(config: Config, shared: SharedSandbox) -> Report:
     started = time.monotonic()
     index = _load_source(config)
     if config.verify is VerifyMode.TERRAFORM:  # without a CLI: bad usage, before any read
@@ -829,6 +839,7 @@ def scan(config: Config) -> Report:
     settings = _verify_settings(
         config, session, live=config.live_snapshot is None, states=states, role=role
     )
+    settings = dataclasses.replace(settings, shared=shared)
     drift, refreshed, refresh_errors, refresh_warnings = _refresh_long_tail(
         config, index, instances, drift, settings
     )
@@ -985,6 +996,7 @@ def _verify_settings(
         env=env,
         include=config.patch_include,
         kinds=config.patch_kinds,
+        batch=config.verify_batch,
     )
 
 
@@ -1130,12 +1142,14 @@ def _refresh_long_tail(
     if tf is None or index is None:
         problem = why
     else:
+        shared = settings.shared or SharedSandbox()
         try:
-            sandbox = Sandbox(tf, index, state=settings.state, refresh=False, env=settings.env)
             try:
+                sandbox = shared.get(tf, index, state=settings.state, env=settings.env)
                 data = sandbox.refresh_plan([str(i.address) for i in targets])
             finally:
-                sandbox.close()
+                if settings.shared is None:
+                    shared.close()
             refreshed = from_refresh(parse_plan(data, "terraform plan -refresh-only"), targets)
         except (SandboxError, DriftpatchError) as exc:
             problem = str(exc)

@@ -160,6 +160,10 @@ class Config:
     # holding --source, else --source itself).
     repo_root: Path | None = None
     verify: VerifyMode = VerifyMode.AUTO
+    # Terraform verification judges patches on disjoint addresses from one combined plan
+    # (fix/batch.py); False plans each patch alone (library only: tests and benchmarks
+    # compare the two).
+    verify_batch: bool = True
     # Types without a native reader, refreshed by `terraform plan -refresh-only`: None (auto)
     # when the source is initialised and a CLI can get its providers; True: always (a failure
     # is an incomplete read, exit 3); False: never.

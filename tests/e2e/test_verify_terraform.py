@@ -11,6 +11,7 @@ patch alone and the default ones together.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -27,7 +28,8 @@ from driftpatch.config import Config, VerifyMode
 from driftpatch.demo import worlds
 from driftpatch.demo.worlds import World
 from driftpatch.embedded import DEFAULT_REGION, EmbeddedAws
-from driftpatch.model import Check, Finding, Patch, PatchAction, Report
+from driftpatch.fix.batch import config_of
+from driftpatch.model import Check, Finding, Kind, Patch, PatchAction, Report
 from driftpatch.terraform.binary import Terraform
 
 from . import proof
@@ -63,6 +65,7 @@ class Verified:
     world: World
     tf: Terraform
     report: Report
+    config: Config
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +96,7 @@ def verified(
         checkov=False,
         verify=VerifyMode.TERRAFORM,
     )
-    yield Verified(world, tf, api.scan(config))
+    yield Verified(world, tf, api.scan(config), config)
 
 
 def _patch(report: Report, action: PatchAction, address: str) -> tuple[Patch, Finding]:
@@ -191,6 +194,46 @@ def test_replacing_fix_is_written_on_request(verified: Verified, tmp_path: Path)
     assert chosen.exit_code == 0, chosen.output
     assert "+  encrypted = true" in chosen.stdout
     assert "(temporary)" not in chosen.stdout
+
+
+def _verdicts(report: Report) -> list[tuple[object, ...]]:
+    return [
+        (
+            p.file,
+            p.diff,
+            p.finding_ids,
+            p.action,
+            p.verified,
+            p.verified_by,
+            dict(p.plan_effect),
+            p.in_default_patch,
+            p.reason,
+            p.note,
+        )
+        for p in report.patches
+    ]
+
+
+def test_combined_plans_give_the_per_patch_verdicts(verified: Verified) -> None:
+    """Patches on disjoint addresses are judged from one combined plan (fix/batch.py): the
+    verdicts, plan effects, reasons and the default patch are exactly those of one plan per
+    patch, from fewer plans. The volume fix forces a replacement: it is then planned alone and
+    the rest of its layer together again; the instance fix names nothing the others edit but
+    the volume names the instance, so it has a layer of its own. The state copy is refreshed
+    only at the drifted addresses."""
+    batched = verified.report
+    alone = api.scan(dataclasses.replace(verified.config, verify_batch=False))
+    assert _verdicts(batched) == _verdicts(alone)
+    assert batched.combined_patch == alone.combined_patch
+    assert batched.notices == alone.notices
+    stats, reference = batched.stats["verification"], alone.stats["verification"]
+    assert stats["candidates"] < reference["candidates"] == 9
+    drifted = {
+        config_of(f.address)
+        for f in batched.findings
+        if f.address and f.kind in (Kind.DRIFT, Kind.MISSING)
+    }
+    assert stats["refresh_targets"] == reference["refresh_targets"] == len(drifted) > 0
 
 
 def test_check_without_state_validates_only(terraform: Terraform, tmp_path: Path) -> None:

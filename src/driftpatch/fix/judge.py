@@ -15,18 +15,26 @@ what the next apply would do. The sandbox:
 - **The scan's state, locally.** An override file (`driftpatch_verify_backend_override.tf`) sets
   `backend "local" {}` (overrides replace any `backend` or `cloud` block), so nothing touches
   the team's remote state or its lock, and the state the scan read is written next to it.
-- **Refreshed once.** The patch's promises are about the world the scan saw: a codified value is
-  the live value, so with the recorded (pre-drift) state every codify would plan as an update.
-  When the scan read live AWS, one `terraform apply -refresh-only` brings the sandbox's *local
-  copy* of the state up to date (a refresh-only apply writes only that state file: no AWS call
-  beyond the reads a refresh makes). Every later plan runs
+- **Refreshed once, where it matters.** The patch's promises are about the world the scan saw:
+  a codified value is the live value, so with the recorded (pre-drift) state every codify would
+  plan as an update. When the scan read live AWS, one `terraform apply -refresh-only` brings
+  the sandbox's *local copy* of the state up to date (a refresh-only apply writes only that
+  state file: no AWS call beyond the reads a refresh makes). The scan already knows which
+  instances differ from their recorded state (its findings): verification targets the refresh
+  at those and at the patches' addresses (`-target`, with what they depend on), since
+  refreshing an instance that matches its record changes nothing yet costs as much as
+  `terraform plan -refresh-only` of the whole world. Every later plan runs
   with `-refresh=false -lock=false`: the state is then exactly the scan's view, and N patches
   cost one refresh, not N. Without live AWS (`--live SNAPSHOT`, `check`) the state is used as
   recorded and a codify cannot be judged by the plan (see `fix/verification.py`).
 - **One working copy per candidate**, made from the initialised one: its Terraform files are
   copied, everything else (including `.terraform`, so providers are shared) is a symlink. The
-  candidates (the unpatched baseline, each patch alone, all default patches together) are
-  planned in a bounded pool: each plan is a provider process and ~1 CPU.
+  candidates (the unpatched baseline, layers of patches on disjoint addresses combined
+  (fix/batch.py) or single patches, all default patches together) are planned in a pool bounded
+  by the cores: each plan is a provider process and ~1 CPU.
+- **One per scan.** `SharedSandbox` builds it at first use: the long-tail refresh plans on it
+  against the recorded state, verification then refreshes it (`ensure_refreshed`), so a scan
+  runs `terraform init` once.
 
 A successful `plan` implies `validate`: Terraform validates the whole configuration before it
 plans; `validate -json` runs on its own only where no plan can (no state) or to tell a
@@ -38,8 +46,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -133,6 +143,12 @@ def parse_changes(plan: Mapping[str, Any]) -> dict[str, Change]:
     return out
 
 
+def default_workers() -> int:
+    """Concurrent Terraform runs: each plan is a Terraform process plus a provider process
+    that keep about one core busy, so one per core (more only queue for the CPU)."""
+    return max(1, os.cpu_count() or 1)
+
+
 class SandboxError(Exception):
     """The sandbox could not be built or initialised (the message says why, for a reason)."""
 
@@ -148,34 +164,78 @@ class Sandbox:
         state: bytes | None,
         refresh: bool,
         env: Mapping[str, str] | None = None,
-        workers: int = 3,
+        workers: int = 0,
     ) -> None:
         self._tmp = Path(tempfile.mkdtemp(prefix="driftpatch-verify-"))
         self.root = index.root.resolve()
         self.index = index
         self.source_rel = index.source_dir.resolve().relative_to(self.root)
         self.has_state = state is not None
-        self.workers = max(1, workers)
+        self.workers = max(1, workers or default_workers())
         # The local backend keeps a non-default workspace's state elsewhere: the sandbox has one.
         self.tf = terraform.with_env(**{**dict(env or {}), "TF_WORKSPACE": "default"})
         self._counter = 0
         self._lock = threading.Lock()
         self.judged = 0  # candidates planned or validated, for the report's stats
+        # Seconds spent per kind of Terraform run (init, refresh, plan, show, validate...),
+        # summed over threads, and how many ran: where verification's time goes.
+        self.timings: dict[str, float] = {}
+        self.runs: dict[str, int] = {}
+        self.refreshed = False
+        self.refresh_targets: int | None = None  # how many the refresh targeted (None: all)
         self.base = self._tmp / "base"
         try:
             self._mirror_tree(self.base)
             self._init(index.source_dir.resolve())
             if state is not None:
                 (self.base_source / STATE_NAME).write_bytes(state)
-                if refresh:
-                    self._refresh()
         except SandboxError:
             self.close()
             raise
         except (OSError, TerraformCliError) as exc:  # a file we cannot copy, a CLI timeout
             self.close()
             raise SandboxError(str(exc)) from exc
-        self.refreshed = state is not None and refresh
+        if refresh:
+            self.ensure_refreshed()
+
+    def _run(
+        self, label: str, args: Sequence[str], chdir: Path
+    ) -> subprocess.CompletedProcess[bytes]:
+        """`terraform ARGS` (never raising on a non-zero exit), timed under `label`."""
+        started = time.monotonic()
+        try:
+            return self.tf.run(args, chdir, check=False)
+        finally:
+            self._count(label, time.monotonic() - started)
+
+    def _show(self, plan: Path, chdir: Path) -> bytes:
+        started = time.monotonic()
+        try:
+            return self.tf.show_json(plan, chdir)
+        finally:
+            self._count("show", time.monotonic() - started)
+
+    def _count(self, label: str, seconds: float) -> None:
+        with self._lock:
+            self.timings[label] = self.timings.get(label, 0.0) + seconds
+            self.runs[label] = self.runs.get(label, 0) + 1
+
+    def ensure_refreshed(self, targets: Sequence[str] | None = None) -> None:
+        """Bring the local state copy up to date once (see the module docstring); a sandbox
+        shared by the long-tail refresh (which plans against the recorded state) and by
+        verification is refreshed only when verification first needs it. `targets` (config
+        addresses in the state) limits the refresh to them and what they depend on; None
+        refreshes everything."""
+        if self.refreshed or not self.has_state:
+            return
+        if targets is not None and not targets:  # nothing differs from its record
+            self.refreshed, self.refresh_targets = True, 0
+            return
+        try:
+            self._refresh(targets)
+        except TerraformCliError as exc:
+            raise SandboxError(str(exc)) from exc
+        self.refreshed = True
 
     @property
     def base_source(self) -> Path:
@@ -244,7 +304,9 @@ class Sandbox:
                 f"    path = {json.dumps(str(providers.resolve()))}\n  }}\n}}\n"
             )
             mirrored = self.tf.with_env(TF_CLI_CONFIG_FILE=str(cfg))
+            started = time.monotonic()
             proc = mirrored.run(args, base, check=False)
+            self._count("init", time.monotonic() - started)
             if proc.returncode == 0:
                 self.tf = mirrored
                 return
@@ -254,7 +316,7 @@ class Sandbox:
             # The mirror driftpatch's own tests and CI name ($DRIFTPATCH_TF_PLUGIN_MIRROR).
             cfg = write_mirror_cli_config(mirror, self._tmp / "mirror.tfrc")
             self.tf = self.tf.with_env(TF_CLI_CONFIG_FILE=str(cfg))
-        proc = self.tf.run(args, base, check=False)
+        proc = self._run("init", args, base)
         if proc.returncode != 0:
             errors.append(first_error_line(proc.stderr))
             raise SandboxError(f"terraform init failed: {errors[-1]}")
@@ -263,9 +325,11 @@ class Sandbox:
         """`-var-file=` for each of the scan's var files, as they are in `copy`."""
         return [f"-var-file={(copy / rel).resolve()}" for rel in self.index.var_files]
 
-    def _refresh(self) -> None:
+    def _refresh(self, targets: Sequence[str] | None = None) -> None:
         """One `apply -refresh-only` into the sandbox's local copy of the state (see above)."""
-        proc = self.tf.run(
+        self.refresh_targets = None if targets is None else len(targets)
+        proc = self._run(
+            "refresh",
             [
                 "apply",
                 "-refresh-only",
@@ -273,10 +337,10 @@ class Sandbox:
                 "-input=false",
                 "-no-color",
                 "-lock=false",
+                *(f"-target={t}" for t in targets or ()),
                 *self._var_file_args(self.base),
             ],
             self.base_source,
-            check=False,
         )
         if proc.returncode != 0:
             raise SandboxError(f"refreshing the state copy failed: {first_error_line(proc.stderr)}")
@@ -286,7 +350,8 @@ class Sandbox:
         provider reads for types driftpatch has no reader of. Reads only; the plan file stays
         in the sandbox."""
         out = self.base_source / "refresh.tfplan"
-        proc = self.tf.run(
+        proc = self._run(
+            "refresh-plan",
             [
                 "plan",
                 "-refresh-only",
@@ -298,14 +363,13 @@ class Sandbox:
                 *self._var_file_args(self.base),
             ],
             self.base_source,
-            check=False,
         )
         if proc.returncode != 0:
             raise SandboxError(
                 f"terraform plan -refresh-only failed: {first_error_line(proc.stderr)}"
             )
         try:
-            return self.tf.show_json(out, self.base_source)
+            return self._show(out, self.base_source)
         except TerraformCliError as exc:
             raise SandboxError(str(exc)) from exc
 
@@ -356,7 +420,8 @@ class Sandbox:
             if not self.has_state:
                 return self._validate(here)
             out = here / "candidate.tfplan"
-            proc = self.tf.run(
+            proc = self._run(
+                "plan",
                 [
                     "plan",
                     "-input=false",
@@ -367,7 +432,6 @@ class Sandbox:
                     *self._var_file_args(copy),
                 ],
                 here,
-                check=False,
             )
             if proc.returncode != 0:
                 valid = self._validate(here)
@@ -376,7 +440,7 @@ class Sandbox:
                 return Outcome(
                     True, False, f"terraform plan failed: {first_error_line(proc.stderr)}"
                 )
-            doc = json.loads(self.tf.show_json(out, here))
+            doc = json.loads(self._show(out, here))
             return Outcome(True, True, "", parse_changes(doc))
         except (TerraformCliError, json.JSONDecodeError) as exc:
             return Outcome(False, False, str(exc))
@@ -393,7 +457,8 @@ class Sandbox:
         here = copy / self.source_rel
         try:
             (here / GENERATE_IMPORTS).write_text(import_blocks, encoding="utf-8")
-            proc = self.tf.run(
+            proc = self._run(
+                "generate-config",
                 [
                     "plan",
                     "-input=false",
@@ -404,7 +469,6 @@ class Sandbox:
                     *self._var_file_args(copy),
                 ],
                 here,
-                check=False,
             )
             out = here / GENERATE_OUT
             text = out.read_text(encoding="utf-8") if out.is_file() else ""
@@ -424,7 +488,8 @@ class Sandbox:
         try:
             (here / PROBE_FILE).write_text(blocks, encoding="utf-8")
             out = here / "probe.tfplan"
-            proc = self.tf.run(
+            proc = self._run(
+                "probe-plan",
                 [
                     "plan",
                     "-input=false",
@@ -436,11 +501,10 @@ class Sandbox:
                     *self._var_file_args(copy),
                 ],
                 here,
-                check=False,
             )
             if proc.returncode != 0:
                 return first_error_line(proc.stderr)
-            changes = parse_changes(json.loads(self.tf.show_json(out, here)))
+            changes = parse_changes(json.loads(self._show(out, here)))
             return {a: c for a, c in changes.items() if a in addresses}
         except (TerraformCliError, json.JSONDecodeError, OSError) as exc:
             return str(exc)
@@ -448,7 +512,7 @@ class Sandbox:
             shutil.rmtree(copy, ignore_errors=True)
 
     def _validate(self, here: Path) -> Outcome:
-        proc = self.tf.run(["validate", "-json", "-no-color"], here, check=False)
+        proc = self._run("validate", ["validate", "-json", "-no-color"], here)
         try:
             doc = json.loads(proc.stdout or b"{}")
         except json.JSONDecodeError:
@@ -460,6 +524,47 @@ class Sandbox:
 
     def close(self) -> None:
         shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+class SharedSandbox:
+    """One initialised sandbox per scan, built at first use and shared: the long-tail refresh
+    (`refresh_plan`, against the recorded state) and patch verification (after
+    `ensure_refreshed`) would otherwise each copy the configuration and run `terraform init`.
+    A failure to build is remembered (the second user gets the same reason, not a second
+    attempt). The scan that made it closes it."""
+
+    def __init__(self) -> None:
+        self._sandbox: Sandbox | None = None
+        self._error: SandboxError | None = None
+        self._lock = threading.Lock()
+
+    def get(
+        self,
+        terraform: Terraform,
+        index: SourceIndex,
+        *,
+        state: bytes | None,
+        env: Mapping[str, str] | None = None,
+        workers: int = 0,
+    ) -> Sandbox:
+        with self._lock:
+            if self._error is not None:
+                raise self._error
+            if self._sandbox is None:
+                try:
+                    self._sandbox = Sandbox(
+                        terraform, index, state=state, refresh=False, env=env, workers=workers
+                    )
+                except SandboxError as exc:
+                    self._error = exc
+                    raise
+            return self._sandbox
+
+    def close(self) -> None:
+        with self._lock:
+            if self._sandbox is not None:
+                self._sandbox.close()
+                self._sandbox = None
 
 
 def _configured(tf: Terraform) -> bool:

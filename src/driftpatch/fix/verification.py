@@ -32,6 +32,7 @@ combined default patch is planned once more as a whole.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -42,12 +43,12 @@ from typing import Any
 
 from driftpatch.config import Include, VerifyMode
 from driftpatch.errors import InputError
-from driftpatch.fix import hcl_edit, tfgen
-from driftpatch.fix.judge import Change, Outcome, Sandbox, SandboxError
+from driftpatch.fix import batch, hcl_edit, tfgen
+from driftpatch.fix.judge import Change, Outcome, Sandbox, SandboxError, SharedSandbox
 from driftpatch.fix.remedies import Plan
 from driftpatch.fix.static import check_files
 from driftpatch.fix.verify import Applied, OpRecord, apply_plan
-from driftpatch.model import Check, Effect, Finding, Patch, PatchAction
+from driftpatch.model import Check, Effect, Finding, Kind, Patch, PatchAction
 from driftpatch.terraform.binary import Terraform
 from driftpatch.terraform.schema import aws_schema
 from driftpatch.terraform.source import SourceIndex
@@ -68,9 +69,15 @@ class Settings:
     # The scan read live AWS, so one refresh brings the state to the scan's view.
     refresh: bool = False
     env: Mapping[str, str] = field(default_factory=dict)
-    workers: int = 3
+    workers: int = 0  # concurrent Terraform runs; 0: one per core
     include: frozenset[Include] = frozenset()
     kinds: frozenset[PatchAction] | None = None
+    # Judge patches on disjoint addresses from one combined plan (fix/batch.py); False plans
+    # each patch alone (the reference the combined verdicts are tested against).
+    batch: bool = True
+    # The scan's one sandbox, shared with the long-tail refresh (built at first use; the scan
+    # closes it). None: verification builds and closes its own.
+    shared: SharedSandbox | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -314,14 +321,23 @@ def verify_patches(
     sandbox: Sandbox | None = None
     if tf is not None:
         try:
-            sandbox = Sandbox(
-                tf,
-                index,
-                state=settings.state,
-                refresh=settings.refresh,
-                env=settings.env,
-                workers=settings.workers,
-            )
+            if settings.shared is not None:
+                sandbox = settings.shared.get(
+                    tf, index, state=settings.state, env=settings.env, workers=settings.workers
+                )
+                if settings.refresh:
+                    sandbox.ensure_refreshed(_refresh_targets(settings.state, records, findings))
+            else:
+                sandbox = Sandbox(
+                    tf,
+                    index,
+                    state=settings.state,
+                    refresh=False,
+                    env=settings.env,
+                    workers=settings.workers,
+                )
+                if settings.refresh:
+                    sandbox.ensure_refreshed(_refresh_targets(settings.state, records, findings))
         except SandboxError as exc:
             if settings.mode is VerifyMode.TERRAFORM:
                 raise VerifyError(f"--verify terraform: {exc}") from exc
@@ -330,11 +346,15 @@ def verify_patches(
             notices.append(f"patches verified statically: {exc}")
     default_ops: list[int] = []
     base: Outcome | None = None
+    judged_before = sandbox.judged if sandbox is not None else 0
     try:
         alternatives: dict[int, _Alternative] = {}
+        together: dict[frozenset[int], tuple[dict[str, str], Outcome]] = {}
         if sandbox is not None:
             alternatives = _generated_imports(sandbox, records, verdicts, index, stats)
-            base = _judge_all(sandbox, records, verdicts, findings, index, settings, alternatives)
+            base, together = _judge_all(
+                sandbox, records, verdicts, findings, index, settings, alternatives
+            )
             for i, alt in alternatives.items():
                 _choose(i, alt, records, verdicts, original_patches, base, stats)
         else:
@@ -351,7 +371,11 @@ def verify_patches(
         # One default patch alone was judged already; several are planned once more together.
         if sandbox is not None and base is not None and len(default_ops) > 1:
             whole = _final_texts(plan, records, default_ops, index)
-            cand = sandbox.judge({"combined": whole})["combined"]
+            layer = together.get(frozenset(default_ops))
+            if layer is not None and layer[0] == _changed_only(index, whole):
+                cand = layer[1]  # exactly these files planned cleanly together already
+            else:
+                cand = sandbox.judge({"combined": whole})["combined"]
             if base.planned and cand.planned:
                 effects, _ = _effects(base, cand, [])
                 bad = sorted(a for a, e in effects.items() if e in (Effect.DESTROY, Effect.REPLACE))
@@ -367,8 +391,15 @@ def verify_patches(
     finally:
         if sandbox is not None:
             stats["refreshed"] = sandbox.refreshed
-            stats["candidates"] = sandbox.judged
-            sandbox.close()
+            if sandbox.refresh_targets is not None:
+                stats["refresh_targets"] = sandbox.refresh_targets
+            stats["candidates"] = sandbox.judged - judged_before
+            # Every Terraform run of the sandbox (with a shared one, the long-tail refresh's
+            # too): seconds summed over concurrent runs, and counts, by kind.
+            stats["terraform_s"] = {k: round(v, 3) for k, v in sorted(sandbox.timings.items())}
+            stats["terraform_runs"] = dict(sorted(sandbox.runs.items()))
+            if settings.shared is None:
+                sandbox.close()
     patches = original_patches
     for i, (r, v) in enumerate(zip(records, verdicts, strict=True)):
         reason = v.failure or "; ".join(v.notes)
@@ -478,6 +509,40 @@ def _final_texts(
     return dict(apply_plan(_subplan(plan, records, chosen), index).final)
 
 
+def _refresh_targets(
+    state: bytes | None, records: Sequence[OpRecord], findings: Mapping[str, Finding]
+) -> list[str] | None:
+    """The config addresses the refresh needs (judge.py: refreshed once, where it matters):
+    those of drift and missing findings (where live AWS differs from the recorded state) and of
+    the patches' imports, that the state holds. None (refresh all) when they are most of the
+    state, or the state cannot be read here."""
+    try:
+        doc = json.loads(state or b"")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    held: set[str] = set()
+    for r in doc.get("resources") or () if isinstance(doc, dict) else ():
+        if isinstance(r, dict) and r.get("mode", "managed") == "managed":
+            module = str(r.get("module") or "")
+            held.add(batch.config_of(f"{module}.{r.get('type')}.{r.get('name')}".lstrip(".")))
+    wanted: set[str] = set()
+    for f in findings.values():
+        if f.address and f.kind in (Kind.DRIFT, Kind.MISSING):
+            wanted.add(batch.config_of(f.address))
+    for rec in records:
+        for e in rec.operation.expect.get("imports", ()):
+            if isinstance(e, Mapping) and "address" in e:
+                wanted.add(batch.config_of(str(e["address"])))
+    targets = sorted(wanted & held)
+    if not held or len(targets) * 2 > len(held):
+        return None
+    return targets
+
+
+def _changed_only(index: SourceIndex, files: Mapping[str, str]) -> dict[str, str]:
+    return {f: t for f, t in files.items() if index.texts.get(f) != t}
+
+
 def _judge_all(
     sandbox: Sandbox,
     records: Sequence[OpRecord],
@@ -486,18 +551,21 @@ def _judge_all(
     index: SourceIndex,
     settings: Settings,
     alternatives: Mapping[int, _Alternative] | None = None,
-) -> Outcome:
-    """Judge every operation alone against the baseline, and each alternative (Terraform's
-    generated import configuration) in the same concurrent batch; returns the baseline."""
+) -> tuple[Outcome, dict[frozenset[int], tuple[dict[str, str], Outcome]]]:
+    """Judge every operation against the baseline, as if alone, and each alternative
+    (Terraform's generated import configuration) in the same concurrent batch; returns the
+    baseline and the files and outcomes of the layers that planned cleanly together (by their
+    members).
+
+    With `settings.batch`, operations on disjoint addresses share one plan (fix/batch.py);
+    without, each is planned alone."""
     alts = alternatives or {}
-    candidates: dict[str, Mapping[str, str]] = {"base": {}}
-    for i, (r, v) in enumerate(zip(records, verdicts, strict=True)):
-        if not v.failure:
-            candidates[f"op{i}"] = r.standalone
+    extra: dict[str, Mapping[str, str]] = {}
     for i, alt in alts.items():
         if not alt.verdict.failure:
-            candidates[f"alt{i}"] = alt.record.standalone
-    outcomes = sandbox.judge(candidates)
+            extra[f"alt{i}"] = alt.record.standalone
+    ops = [i for i, v in enumerate(verdicts) if not v.failure]
+    outcomes, together = _plan_ops(sandbox, records, ops, findings, index, extra, settings.batch)
     base = outcomes["base"]
     plan_note = ""
     if not sandbox.has_state:
@@ -506,7 +574,7 @@ def _judge_all(
         plan_note = f"terraform plan not run: the unpatched code does not plan ({base.error})"
     pairs = enumerate(zip(records, verdicts, strict=True))
     judged = [
-        *((r, v, outcomes.get(f"op{i}")) for i, (r, v) in pairs),
+        *((r, v, outcomes.get(i)) for i, (r, v) in pairs),
         *((alt.record, alt.verdict, outcomes.get(f"alt{i}")) for i, alt in alts.items()),
     ]
     for r, v, cand in judged:
@@ -535,7 +603,88 @@ def _judge_all(
             v.failure = broken
         else:
             v.checks.append(Check.TERRAFORM_PLAN)
-    return base
+    return base, together
+
+
+def _plan_ops(
+    sandbox: Sandbox,
+    records: Sequence[OpRecord],
+    ops: Sequence[int],
+    findings: Mapping[str, Finding],
+    index: SourceIndex,
+    extra: Mapping[str, Mapping[str, str]],
+    combine: bool,
+) -> tuple[dict[int | str, Outcome], dict[frozenset[int], tuple[dict[str, str], Outcome]]]:
+    """Outcomes by operation index (as if planned alone), `extra`'s by key, "base"; and the
+    clean combined outcomes by their members. Rounds of concurrent plans: the baseline, the
+    extras and one candidate per layer first; a layer whose plan cannot be credited per
+    address is split in halves for the next round."""
+    out: dict[int | str, Outcome] = {}
+    together: dict[frozenset[int], tuple[dict[str, str], Outcome]] = {}
+    if not combine:
+        got = sandbox.judge({"base": {}, **{f"op{i}": records[i].standalone for i in ops}, **extra})
+        out.update({i: got[f"op{i}"] for i in ops})
+        out.update({k: got[k] for k in ("base", *extra)})
+        return out, together
+    prints = batch.Footprints(index)
+    members: dict[int, tuple[batch.Footprint, PatchAction, frozenset[str]]] = {}
+    for i in ops:
+        r = records[i]
+        exact = [
+            str(a)
+            for a in (findings[f].address for f in r.operation.finding_ids if f in findings)
+            if a
+        ]
+        exact += [
+            str(e["address"])
+            for e in r.operation.expect.get("imports", ())
+            if isinstance(e, Mapping) and "address" in e
+        ]
+        members[i] = (
+            prints.of(r.standalone, exact),
+            r.operation.action,
+            frozenset(_changed_names(index, r.standalone)),
+        )
+    pending = batch.layers({i: m[0] for i, m in members.items()})
+    first = True
+    while pending or first:
+        candidates: dict[str, Mapping[str, str]] = {}
+        if first:
+            candidates.update({"base": {}, **extra})
+        for group in pending:
+            key = "ops" + "-".join(map(str, group))
+            if len(group) == 1:
+                candidates[key] = records[group[0]].standalone
+            else:
+                candidates[key] = batch.combine(index, [members[i][0] for i in group])
+        got = sandbox.judge(candidates)
+        if first:
+            out.update({k: got[k] for k in ("base", *extra)})
+            first = False
+        base = out["base"]
+        split: list[list[int]] = []
+        for group in pending:
+            key = "ops" + "-".join(map(str, group))
+            outcome = got[key]
+            if len(group) == 1:
+                out[group[0]] = outcome
+                continue
+            credited = batch.attribute(
+                base, outcome, {i: members[i] for i in group}, sandbox.has_state
+            )
+            if isinstance(credited, frozenset):
+                rest = [i for i in group if i not in credited]
+                if credited and rest:  # the suspects alone, the others together again
+                    split += [*([i] for i in group if i in credited), rest]
+                else:
+                    half = len(group) // 2
+                    split += [group[:half], group[half:]]
+                continue
+            for i, o in credited.items():
+                out[i] = o
+            together[frozenset(group)] = (_changed_only(index, candidates[key]), outcome)
+        pending = split
+    return out, together
 
 
 # -- Terraform-generated import configuration --------------------------------------------------

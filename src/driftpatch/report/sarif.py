@@ -97,6 +97,7 @@ def _location(f: Finding, report: Report) -> dict[str, object] | None:
 
 def render(report: Report, color: bool = False) -> str:
     rules: dict[str, dict[str, object]] = {}
+    index: dict[str, int] = {}
     results = []
     ranked = sorted(report.findings, key=lambda f: -f.severity.rank)
     kept, dropped = ranked[:MAX_RESULTS], ranked[MAX_RESULTS:]
@@ -138,10 +139,11 @@ def render(report: Report, color: bool = False) -> str:
             unplaced += 1
             continue
         if f.rule_id not in rules:
+            index[f.rule_id] = len(rules)  # a dict lookup: listing the rules was O(rules)
             rules[f.rule_id] = _rule(f)
         result: dict[str, object] = {
             "ruleId": f.rule_id,
-            "ruleIndex": list(rules).index(f.rule_id),
+            "ruleIndex": index[f.rule_id],
             "level": _LEVEL[f.severity],
             "message": {"text": _message(f)},
             "partialFingerprints": {"driftpatch/v1": f.id},
