@@ -18,11 +18,14 @@ location of the block that declares them and the references its expressions make
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import copy
 import functools
+import hashlib
 import json
 import re
+import threading
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -266,10 +269,10 @@ def _code_subjects(index: SourceIndexLike) -> tuple[Subject, ...]:
     if cached is not None:
         return cached
     out: list[Subject] = []
+    context = _Context(index)
     for inst in instances(index):
         block = inst.block
-        refs: dict[str, str] = {}
-        attributes = _evaluated_body(block, inst.scope, refs, top=True)
+        attributes, refs = _evaluated_instance(context, inst.address, block, inst.scope)
         cfg = config_address(inst.address)
         location = index.locate(cfg)
         if location is None:
@@ -288,6 +291,101 @@ def _code_subjects(index: SourceIndexLike) -> tuple[Subject, ...]:
     with contextlib.suppress(TypeError):
         _CODE_CACHE[index] = result
     return result
+
+
+# Evaluated instance bodies, by what they can depend on. Static patch verification builds the
+# code subjects of the whole configuration once per patch (a rule may link the patched resource
+# to any other); a patch usually edits one resource block, so every other instance's evaluation
+# is the same as in the previous index: without this, verifying P patches on R resources costs
+# P x R evaluations (100 patches on 1,000 resources: 11 of a 34 s scan).
+_BODY_CACHE: collections.OrderedDict[
+    tuple[str, str, str, str], tuple[dict[str, JSON], dict[str, str]]
+]
+_BODY_CACHE = collections.OrderedDict()
+_BODY_CACHE_SIZE = 100_000
+_BODY_LOCK = threading.Lock()
+
+
+_MENTION = re.compile(r"\b([a-z][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_-]*)")
+
+
+class _Context:
+    """What an instance's evaluation reads besides its own block, as digests.
+
+    `shared`: every block that is not a resource (variables, locals, module calls, outputs, data
+    sources, providers) by text, the variable files, which files make which module, and every
+    resource block with `count`/`for_each` (its expansion). A resource reference evaluates to a
+    Ref, a list/map of Refs, or UNKNOWN when no such block exists, so `key` adds, for the
+    resource names a block's text mentions, whether they are declared. Equal digests and equal
+    block texts evaluate to equal bodies; adding one resource block (the usual fix) changes only
+    the digests of the blocks that mention it."""
+
+    def __init__(self, index: SourceIndexLike) -> None:
+        self.texts: Mapping[str, str] = getattr(index, "texts", {})
+        digest = hashlib.sha256()
+        declared: dict[tuple[str, str], set[str]] = {}
+        for block in getattr(index, "blocks", ()):
+            text = self.text(block)
+            if block.type == "resource" and len(block.labels) == 2:
+                declared.setdefault((block.labels[0], block.labels[1]), set()).add(block.file)
+                expansion = [
+                    (name, block.attributes[name].expr_text)
+                    for name in ("count", "for_each")
+                    if name in block.attributes
+                ]
+                if expansion:
+                    _add(digest, "R", block.file, block.labels, expansion)
+            else:
+                _add(digest, "B", block.file, text)
+        for node in getattr(index, "tfvars", ()):
+            _add(
+                digest, "V", node.file, sorted((k, a.expr_text) for k, a in node.attributes.items())
+            )
+        for path, info in sorted(getattr(index, "modules", {}).items()):
+            _add(digest, "M", path, sorted(info.files))
+        self.declared = {k: tuple(sorted(v)) for k, v in declared.items()}
+        # What the non-resource blocks mention (an output or local naming a resource), once
+        # every resource is known.
+        for block in getattr(index, "blocks", ()):
+            if block.type != "resource":
+                _add(digest, "D", self._resolved(self.text(block)))
+        self.shared = digest.hexdigest()
+
+    def text(self, block: Any) -> str:
+        return self.texts.get(block.file, "")[block.span.start : block.span.end]
+
+    def _resolved(self, text: str) -> list[tuple[str, tuple[str, ...]]]:
+        names = {(m[0], m[1]) for m in _MENTION.findall(text)}
+        return sorted((f"{t}.{n}", self.declared.get((t, n), ())) for t, n in names)
+
+    def key(self, address: str, block: Any) -> tuple[str, str, str, str]:
+        text = self.text(block)
+        return (self.shared, address, block.file, text + repr(self._resolved(text)))
+
+
+def _add(digest: Any, *parts: object) -> None:
+    for part in parts:
+        digest.update(str(part).encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+
+
+def _evaluated_instance(
+    context: _Context, address: str, block: Any, scope: Scope
+) -> tuple[dict[str, JSON], dict[str, str]]:
+    key = context.key(address, block)
+    with _BODY_LOCK:
+        found = _BODY_CACHE.get(key)
+        if found is not None:
+            _BODY_CACHE.move_to_end(key)
+    if found is not None:
+        return dict(found[0]), dict(found[1])  # values are never mutated: shared, as in _CODE_CACHE
+    refs: dict[str, str] = {}
+    attributes = _evaluated_body(block, scope, refs, top=True)
+    with _BODY_LOCK:
+        _BODY_CACHE[key] = (dict(attributes), dict(refs))
+        while len(_BODY_CACHE) > _BODY_CACHE_SIZE:
+            _BODY_CACHE.popitem(last=False)
+    return attributes, refs
 
 
 def _from_blocks(index: SourceIndexLike) -> tuple[Subject, ...]:
