@@ -362,7 +362,7 @@ def _assert_cut_by_deadline(errors: list[tuple[str, str]], url: str) -> None:
         "closed"
         if closed in message
         else "deadline"
-        if message.endswith("deadline passed")
+        if "deadline passed" in message  # also "...: deadline passed (and 1 more roles)"
         else message
         for _scope, message in errors[1:]
     )

@@ -210,6 +210,8 @@ SPLIT_CALLS = {
     PUBLIC_ACCESS_BLOCK: "public_access_block",
     ENCRYPTION: "encryption",
     POLICY: "policy",
+    ACL: "acl",
+    LIFECYCLE: "lifecycle",
 }
 
 
