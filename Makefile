@@ -37,12 +37,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src
 
-# Each test module (and its module-scoped applied world) kept in one worker; three workers per
+# Each test module (and its module-scoped applied world) kept in one worker; two workers per
 # core: Terraform-applied worlds spend most of their time in the provider's waiters (a load
-# balancer or a database polled until available) and in provider start-up, which other
-# workers' tests can overlap (2 cores: 4 workers took 1,098 s, over budget with this stop's
-# oracles; the suite has no timed assertions, so a loaded machine only makes it slower).
-PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) * 3 )))
+# balancer or a database polled until available), which other workers' tests can overlap.
+PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) * 2 )))
 unit: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope --durations=20
 
