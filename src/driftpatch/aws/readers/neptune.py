@@ -25,6 +25,7 @@ from typing import Any
 
 from driftpatch.aws.readers.common import name_prefix_from_name
 from driftpatch.aws.readers.common import pstr as _s
+from driftpatch.aws.readers.rds_instances import strings
 from driftpatch.model import JSON
 
 CLUSTER = "aws_neptune_cluster"
@@ -54,10 +55,6 @@ def _int(value: Any) -> int:
     return int(value) if value is not None else 0
 
 
-def _strings(values: Any) -> list[JSON]:
-    return sorted(str(v) for v in values or () if v is not None)
-
-
 def is_automated_snapshot(snapshot: Mapping[str, Any]) -> bool:
     return str(snapshot.get("SnapshotType") or "") == "automated"
 
@@ -69,17 +66,17 @@ def cluster_attributes(
     scaling = cluster.get("ServerlessV2ScalingConfiguration")
     return {
         "arn": _s(cluster.get("DBClusterArn")),
-        "availability_zones": _strings(cluster.get("AvailabilityZones")),
+        "availability_zones": strings(cluster.get("AvailabilityZones")),
         "backup_retention_period": _int(cluster.get("BackupRetentionPeriod")),
         "cluster_identifier": identifier,
         "cluster_identifier_prefix": name_prefix_from_name(identifier),
-        "cluster_members": _strings(
+        "cluster_members": strings(
             m.get("DBInstanceIdentifier") for m in cluster.get("DBClusterMembers") or ()
         ),
         "cluster_resource_id": _s(cluster.get("DbClusterResourceId")),
         "copy_tags_to_snapshot": bool(cluster.get("CopyTagsToSnapshot")),
         "deletion_protection": bool(cluster.get("DeletionProtection")),
-        "enable_cloudwatch_logs_exports": _strings(cluster.get("EnabledCloudwatchLogsExports")),
+        "enable_cloudwatch_logs_exports": strings(cluster.get("EnabledCloudwatchLogsExports")),
         "endpoint": _s(cluster.get("Endpoint")),
         "engine": _s(cluster.get("Engine")),
         "engine_version": _s(cluster.get("EngineVersion")),
@@ -88,7 +85,7 @@ def cluster_attributes(
         "iam_database_authentication_enabled": bool(
             cluster.get("IAMDatabaseAuthenticationEnabled")
         ),
-        "iam_roles": _strings(r.get("RoleArn") for r in cluster.get("AssociatedRoles") or ()),
+        "iam_roles": strings(r.get("RoleArn") for r in cluster.get("AssociatedRoles") or ()),
         "id": identifier,
         "kms_key_arn": _s(cluster.get("KmsKeyId")),
         "neptune_cluster_parameter_group_name": _s(cluster.get("DBClusterParameterGroup")),
@@ -110,7 +107,7 @@ def cluster_attributes(
         "storage_type": _s(cluster.get("StorageType")),
         "tags": dict(tags),
         "tags_all": dict(tags),
-        "vpc_security_group_ids": _strings(
+        "vpc_security_group_ids": strings(
             g.get("VpcSecurityGroupId") for g in cluster.get("VpcSecurityGroups") or ()
         ),
     }

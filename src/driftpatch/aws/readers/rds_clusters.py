@@ -21,7 +21,7 @@ from typing import Any
 
 from driftpatch.aws.readers.common import name_prefix_from_name, provider_tags, rfc3339
 from driftpatch.aws.readers.common import pstr as _s
-from driftpatch.aws.readers.rds_instances import keeps_configured
+from driftpatch.aws.readers.rds_instances import keeps_configured, master_user_secret, strings
 from driftpatch.model import JSON
 
 RDS_CLUSTER = "aws_rds_cluster"
@@ -69,26 +69,21 @@ def _int(value: Any) -> int:
     return int(value) if value is not None else 0
 
 
-def _strings(values: Any) -> list[JSON]:
-    return sorted(str(v) for v in values or () if v is not None)
-
-
 def cluster_attributes(cluster: Mapping[str, Any], global_cluster: str) -> dict[str, JSON]:
     identifier = str(cluster["DBClusterIdentifier"])
     tags = provider_tags(cluster.get("TagList"))
     domain = (cluster.get("DomainMemberships") or [None])[0] or {}
-    secret = cluster.get("MasterUserSecret")
     scaling = cluster.get("ScalingConfigurationInfo")
     v2 = cluster.get("ServerlessV2ScalingConfiguration")
     out: dict[str, JSON] = {
         "allocated_storage": _int(cluster.get("AllocatedStorage")),
         "arn": _s(cluster.get("DBClusterArn")),
-        "availability_zones": _strings(cluster.get("AvailabilityZones")),
+        "availability_zones": strings(cluster.get("AvailabilityZones")),
         "backtrack_window": _int(cluster.get("BacktrackWindow")),
         "backup_retention_period": _int(cluster.get("BackupRetentionPeriod")),
         "cluster_identifier": identifier,
         "cluster_identifier_prefix": name_prefix_from_name(identifier),
-        "cluster_members": _strings(
+        "cluster_members": strings(
             m.get("DBInstanceIdentifier") for m in cluster.get("DBClusterMembers") or ()
         ),
         "cluster_resource_id": _s(cluster.get("DbClusterResourceId")),
@@ -107,7 +102,7 @@ def cluster_attributes(cluster: Mapping[str, Any], global_cluster: str) -> dict[
         "enable_http_endpoint": bool(cluster.get("HttpEndpointEnabled")),
         "enable_local_write_forwarding": str(cluster.get("LocalWriteForwardingStatus") or "")
         in ("enabled", "requested"),
-        "enabled_cloudwatch_logs_exports": _strings(cluster.get("EnabledCloudwatchLogsExports")),
+        "enabled_cloudwatch_logs_exports": strings(cluster.get("EnabledCloudwatchLogsExports")),
         "endpoint": _s(cluster.get("Endpoint")),
         "engine": _s(cluster.get("Engine")),
         "engine_lifecycle_support": _s(cluster.get("EngineLifecycleSupport")),
@@ -119,19 +114,11 @@ def cluster_attributes(cluster: Mapping[str, Any], global_cluster: str) -> dict[
         "iam_database_authentication_enabled": bool(
             cluster.get("IAMDatabaseAuthenticationEnabled")
         ),
-        "iam_roles": _strings(r.get("RoleArn") for r in cluster.get("AssociatedRoles") or ()),
+        "iam_roles": strings(r.get("RoleArn") for r in cluster.get("AssociatedRoles") or ()),
         "id": identifier,
         "iops": _int(cluster.get("Iops")),
         "kms_key_id": _s(cluster.get("KmsKeyId")),
-        "master_user_secret": [
-            {
-                "kms_key_id": _s(secret.get("KmsKeyId")),
-                "secret_arn": _s(secret.get("SecretArn")),
-                "secret_status": _s(secret.get("SecretStatus")),
-            }
-        ]
-        if secret
-        else [],
+        "master_user_secret": master_user_secret(cluster.get("MasterUserSecret")),
         "master_username": _s(cluster.get("MasterUsername")),
         "monitoring_interval": _int(cluster.get("MonitoringInterval")),
         "monitoring_role_arn": _s(cluster.get("MonitoringRoleArn")),
@@ -168,7 +155,7 @@ def cluster_attributes(cluster: Mapping[str, Any], global_cluster: str) -> dict[
         "storage_type": _s(cluster.get("StorageType")),
         "tags": dict(tags),
         "tags_all": dict(tags),
-        "vpc_security_group_ids": _strings(
+        "vpc_security_group_ids": strings(
             g.get("VpcSecurityGroupId") for g in cluster.get("VpcSecurityGroups") or ()
         ),
     }

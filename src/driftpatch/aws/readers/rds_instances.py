@@ -74,6 +74,24 @@ KEPT_WHEN_ABSENT = (
 )
 
 
+def strings(values: Any) -> list[JSON]:
+    """A sorted list of the non-null values, as the provider's set of strings reads back."""
+    return sorted(str(v) for v in values or () if v is not None)
+
+
+def master_user_secret(secret: Mapping[str, Any] | None) -> list[JSON]:
+    """The RDS-managed master password's secret, described by ARN, key and status only."""
+    if not secret:
+        return []
+    return [
+        {
+            "kms_key_id": _s(secret.get("KmsKeyId")),
+            "secret_arn": _s(secret.get("SecretArn")),
+            "secret_status": _s(secret.get("SecretStatus")),
+        }
+    ]
+
+
 def is_default_option_group(name: str) -> bool:
     return name.startswith("default:")
 
@@ -92,7 +110,6 @@ def instance_attributes(db: Mapping[str, Any]) -> dict[str, JSON]:
     identifier = str(db["DBInstanceIdentifier"])
     tags = provider_tags(db.get("TagList"))
     domain = (db.get("DomainMemberships") or [None])[0] or {}
-    secret = db.get("MasterUserSecret")
     listener = db.get("ListenerEndpoint")
     out: dict[str, JSON] = {
         "allocated_storage": _int(db.get("AllocatedStorage")),
@@ -143,15 +160,7 @@ def instance_attributes(db: Mapping[str, Any]) -> dict[str, JSON]:
         if listener
         else [],
         "maintenance_window": _s(db.get("PreferredMaintenanceWindow")),
-        "master_user_secret": [
-            {
-                "kms_key_id": _s(secret.get("KmsKeyId")),
-                "secret_arn": _s(secret.get("SecretArn")),
-                "secret_status": _s(secret.get("SecretStatus")),
-            }
-        ]
-        if secret
-        else [],
+        "master_user_secret": master_user_secret(db.get("MasterUserSecret")),
         "max_allocated_storage": _int(db.get("MaxAllocatedStorage")),
         "monitoring_interval": _int(db.get("MonitoringInterval")),
         "monitoring_role_arn": _s(db.get("MonitoringRoleArn")),
