@@ -59,6 +59,8 @@ _Node: TypeAlias = "Tree[Token] | Token"
 _AT_MOST_ONE = re.compile(r"[^?:]*\?\s*[01]\s*:\s*[01]\s*", re.DOTALL)
 _HEREDOC_TOKENS = frozenset({"HEREDOC_TEMPLATE", "HEREDOC_TEMPLATE_TRIM"})
 _PREFIX = "x = "
+# An expression that starts with a `for` expression (possibly indexed after it).
+_FOR = re.compile(r"[\[{]\s*for\s")
 
 
 class _Dynamic:
@@ -70,11 +72,18 @@ class _Dynamic:
 
 @dataclass(frozen=True)
 class Binding:
-    """What a dynamic block's iterator (`rule.value`) stands for: the written element."""
+    """What an iterator stands for: the written element. A dynamic block's iterator reaches it
+    as `rule.value` (`direct` False); a `for` expression's value symbol is the element itself
+    (`s` in `[for s in local.list : s.cidr]`), and `key_path` is the part of the element the
+    expression makes its entry's key from (`s.name` -> ("name",)), which cannot be written
+    without making a new entry."""
 
     attr: AttributeNode
     frame: Frame
     host: BlockNode
+    direct: bool = False
+    key_path: tuple[str, ...] | None = None
+    key_from: str = ""  # "`s.name` in the for expression `{ for s in ... }`"
 
 
 @dataclass(frozen=True)
@@ -94,8 +103,12 @@ class Frame:
     carried: str | None
     place: str = "literal"  # how a reviewer would name the place: "default of var.x"
     note: str = ""  # what narrowed it to the instance: "for_each entry 'a'"
-    # Iterators of the dynamic blocks around the expression: name -> the element it stands for.
+    # Iterators of the dynamic blocks and `for` expressions around the expression: name -> the
+    # element it stands for.
     iterators: tuple[tuple[str, Binding], ...] = ()
+    # Key symbols of the `for` expressions around it (`k` in `for k, v in ...`), with the text
+    # of the expression: the entry's key, which no write can change.
+    for_keys: tuple[tuple[str, str], ...] = ()
 
     def via(self, file: str, extra: str = "") -> str:
         """How the patch note names the place: "default of var.x, for_each entry 'a', in f"."""
@@ -570,6 +583,10 @@ class _Tracer:
     ) -> Write:
         text = self.index.texts[host.file]
         expr = attr.expr_text.strip()
+        if _FOR.match(expr):
+            chain = _for_chain(_parse(attr))
+            if chain is not None:
+                return self.for_chain(attr, chain, keys, frame, host, value)
         if not keys:
             if attr.literal is not NOT_LITERAL or expr.startswith(("{", "[")):
                 via = frame.via(host.file)
@@ -623,6 +640,171 @@ class _Tracer:
             f"{attr.name} comes from the expression `{_short(expr)}`: no safe place to write "
             "the value, so no patch is offered"
         )
+
+    def for_chain(
+        self,
+        attr: AttributeNode,
+        chain: tuple[Tree[Token], list[Key | _Dynamic]],
+        keys: list[Key],
+        frame: Frame,
+        host: BlockNode,
+        value: Any,
+    ) -> Write:
+        """A `for` expression, or an element of one (`[for s in local.list : s.cidr][count.index]`):
+        the steps after it select the element, then the keys go on into it."""
+        node, steps = chain
+        fixed: list[Key] = []
+        for step in steps:
+            if isinstance(step, _Dynamic):
+                if step.text in ("count.index", "each.key") and frame.key is not None:
+                    fixed.append(frame.key)
+                    frame = dataclasses.replace(frame, fanout=None)
+                    continue
+                raise NoPatch(
+                    f"{attr.name} reads `{_short(attr.expr_text)}`: the index `{step.text}` is "
+                    "computed by Terraform, so the element it reads is not followed and no "
+                    "patch is offered"
+                )
+            fixed.append(step)
+        inner = attr
+        if steps:
+            text = self.index.texts[host.file]
+            sub = _sub_attribute(attr, node, host.file, text)
+            if sub is None:
+                raise NoPatch(f"{attr.name}: the for expression in it cannot be followed")
+            inner = sub
+        return self.for_expr(inner, node, [*fixed, *keys], frame, host, value)
+
+    def for_expr(
+        self,
+        attr: AttributeNode,
+        node: Tree[Token],
+        keys: list[Key],
+        frame: Frame,
+        host: BlockNode,
+        value: Any,
+    ) -> Write:
+        """`{ for k, v in coll : KEY => VALUE }` / `[for v in coll : VALUE]`: the entry `keys[0]`
+        comes from the one element of the collection whose key (`k`, or `v.name`) is that key
+        (for a list result: the element at that position); VALUE is followed with `v` bound to
+        that element where it is written (tfvars, a local, a literal, a caller's argument).
+        Filters (`if`), grouping (`...`) and keys computed by other expressions are refused:
+        which element gives the entry is then not read from the code."""
+        text = self.index.texts[host.file]
+        shown = _short(attr.expr_text)
+        parts = _for_parts(node)
+        if parts is None:
+            raise NoPatch(f"{attr.name} comes from the for expression `{shown}`, not followed")
+        names, coll_node, key_node, val_node, grouped, cond = parts
+
+        def source(part: _Node) -> str:
+            tokens = [t for t in _tokens(part) if t.start_pos is not None]
+            if not tokens:
+                return "?"
+            first = min(t.start_pos or 0 for t in tokens)
+            last = max(t.end_pos or 0 for t in tokens)
+            return _source_of(attr.expr_text, first, last)
+
+        if not keys:
+            raise NoPatch(
+                f"{attr.name} is the whole result of the for expression `{shown}`: Terraform "
+                "computes it from every element, so no one place holds it"
+            )
+        entry = keys[0]
+        if cond is not None:
+            raise NoPatch(
+                f"{attr.name} comes from the for expression `{shown}`, which filters with "
+                f"`{_short(source(cond))}`: which element gives entry {entry!r} (and whether "
+                "it still would after the change) is decided by Terraform, so no patch is "
+                "offered"
+            )
+        if grouped:
+            raise NoPatch(
+                f"{attr.name} comes from the for expression `{shown}`, which groups elements "
+                f"by key (`...`): entry {entry!r} is a list of every element with that key, "
+                "not one element, so no patch is offered"
+            )
+        key_name, val_name = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+        coll = _sub_attribute(attr, coll_node, host.file, text)
+        if coll is None:
+            raise NoPatch(f"{attr.name}: the collection of `{shown}` cannot be followed")
+        try:
+            whole = self.resolve(coll, [], frame, host, None)
+        except NoPatch as exc:
+            raise NoPatch(f"the collection of the for expression `{shown}`: {exc}") from exc
+        cands = self._candidates(whole)
+        if cands is None:
+            raise NoPatch(
+                f"the collection of the for expression `{shown}` is not written as a list or "
+                f"map literal ({whole.via}): its element for entry {entry!r} is not followed"
+            )
+        key_path: tuple[str, ...] | None = None
+        if key_node is None:  # a list result: element by position
+            if not isinstance(entry, int):
+                raise NoPatch(f"`{shown}` makes a list; it has no entry {entry!r}")
+            if entry >= len(cands):
+                raise NoPatch(f"the collection of `{shown}` has no element [{entry}] written")
+            label, item = cands[entry]
+        else:
+            if isinstance(entry, int):
+                raise NoPatch(
+                    f"`{shown}` makes an object; its element [{entry}] is the entry of the "
+                    f"{entry}-th key in lexical order, which is not followed"
+                )
+            ref = _traversal(key_node)
+            if ref is not None and key_name is not None and ref == (key_name, []):
+                found = [(lb, it) for lb, it in cands if str(lb) == entry]
+            elif ref is not None and ref[0] == val_name and all(isinstance(p, str) for p in ref[1]):
+                key_path = tuple(str(p) for p in ref[1])
+                found = [(lb, it) for lb, it in cands if _part(it, key_path) == entry]
+            else:
+                raise NoPatch(
+                    f"the for expression `{shown}` computes its keys with "
+                    f"`{_short(source(key_node))}`: which element gives entry {entry!r} is "
+                    "not followed, so no patch is offered"
+                )
+            if len(found) != 1:
+                how = "no element" if not found else f"{len(found)} elements"
+                raise NoPatch(
+                    f"{how} of the collection of `{shown}` ({whole.via}) give entry "
+                    f"{entry!r}: the element to change is not identified"
+                )
+            label, item = found[0]
+        where = f"element [{label}]" if isinstance(label, int) else f"map entry {label!r}"
+        note = ", ".join(n for n in (whole.frame.note, where) if n)
+        key_from = (
+            f"`{source(key_node)}` in the for expression `{shown}`" if key_node is not None else ""
+        )
+        there = dataclasses.replace(whole.frame, note=note)
+        bound = Binding(item, there, whole.host, True, key_path, key_from)
+        inner = dataclasses.replace(
+            frame,
+            iterators=(*frame.iterators, (val_name, bound)),
+            for_keys=(*frame.for_keys, *(((key_name, attr.expr_text),) if key_name else ())),
+        )
+        val = _sub_attribute(attr, val_node, host.file, text)
+        if val is None:
+            raise NoPatch(f"{attr.name}: the value of `{shown}` cannot be followed")
+        return self.resolve(dataclasses.replace(val, name=attr.name), keys[1:], inner, host, value)
+
+    def _candidates(self, whole: Write) -> list[tuple[Key, AttributeNode]] | None:
+        """The elements of a collection where it is written: (index, element) of a list
+        literal, (key, value) of an object literal in lexical key order (Terraform's order)."""
+        attr = whole.attr
+        if attr is None or whole.added or whole.key is not None:
+            return None
+        tree = _parse(attr)
+        node = _unwrap(tree) if tree is not None else None
+        if not isinstance(node, Tree):
+            return None
+        if node.data == "tuple":
+            items = _tuple_items(attr, whole.host.file, self.index.texts[whole.host.file])
+            return None if items is None else list(enumerate(items))
+        if node.data == "object" and isinstance(attr.literal, dict):
+            if len(attr.elements) != len(attr.literal):
+                return None
+            return [(k, attr.elements[k]) for k in sorted(attr.elements)]
+        return None
 
     def _try_first(
         self, attr: AttributeNode, tree: _Node | None, host: BlockNode
@@ -756,8 +938,23 @@ class _Tracer:
         if consumed:
             frame = dataclasses.replace(frame, fanout=None)
         bound = dict(frame.iterators).get(root)
+        if bound is not None and bound.direct:
+            parts = [*fixed, *keys]
+            kp = bound.key_path
+            if kp is not None and tuple(parts[: len(kp)]) == kp:
+                raise NoPatch(
+                    f"the value is the entry's key, {bound.key_from}: changing it would make "
+                    "a new instance, not change this one"
+                )
+            return self.resolve(bound.attr, parts, bound.frame, bound.host, value)
         if bound is not None and fixed[:1] == ["value"]:
             return self.resolve(bound.attr, [*fixed[1:], *keys], bound.frame, bound.host, value)
+        loop = dict(frame.for_keys).get(root)
+        if loop is not None:
+            raise NoPatch(
+                f"{attr.name} reads `{root}`, the entry's key in the for expression "
+                f"`{_short(loop)}`: changing it would make a new instance, not change this one"
+            )
         if root == "var" and fixed and isinstance(fixed[0], str):
             return self.variable(fixed[0], [*fixed[1:], *keys], frame, value)
         if root == "local" and fixed and isinstance(fixed[0], str):
@@ -873,6 +1070,18 @@ class _Tracer:
                 return self.resolve(block.attributes[name], keys, there, block, value)
         raise NoPatch(f"local.{name} is not declared in the scanned code")
 
+    def _own_blocks(self) -> list[BlockNode]:
+        """The traced instance's resource block and the module calls that make its module."""
+        try:
+            addr = Address.parse(self.address)
+        except ValueError:
+            return []
+        node = self.index.block_for(addr)
+        module = _module_keys(addr.module)
+        names = tuple(n for n, _ in module)
+        calls = [self._call(names[: i + 1]) for i in range(len(names))]
+        return [b for b in (node, *calls) if b is not None]
+
     def _references(self, names: tuple[str, ...], ref: str) -> list[str]:
         """Where `ref` (`var.x`, `local.x`) is read in the module's files: file:line each."""
         info = self.index.modules.get(names)
@@ -887,10 +1096,23 @@ class _Tracer:
             for b in self.index.blocks
             if b.type in ("output", "variable") and b.file in files
         ]
+        # The instance's own for_each reads the collection for its keys, which a changed
+        # value inside an entry leaves as they are (its each.value is this instance's).
+        quiet.extend(
+            (block.file, each.expr.start, each.expr.end)
+            for block in self._own_blocks()
+            for each in [block.attributes.get("for_each")]
+            if each is not None
+        )
+        # `length(x)` reads how many elements there are, which a changed value does not change.
+        counted = re.compile(rf"length\(\s*{re.escape(ref)}\s*\)")
         for file in info.files:
             text = self.index.texts.get(file, "")
+            lengths = [(m.start(), m.end()) for m in counted.finditer(text)]
             for m in pattern.finditer(text):
                 if any(f == file and start <= m.start() < end for f, start, end in quiet):
+                    continue
+                if any(start <= m.start() < end for start, end in lengths):
                     continue
                 line_start = text.rfind("\n", 0, m.start()) + 1
                 if text[line_start : m.start()].lstrip().startswith(("#", "//")):
@@ -1036,6 +1258,84 @@ def _index_value(node: _Node) -> Key | _Dynamic:
     if ref is not None and all(isinstance(s, str) for s in ref[1]):
         return _Dynamic(".".join([ref[0], *(str(s) for s in ref[1])]))
     return _Dynamic("".join(str(t) for t in _tokens(node)) or "?")
+
+
+def _for_chain(node: _Node | None) -> tuple[Tree[Token], list[Key | _Dynamic]] | None:
+    """A `for` expression, with the index and attribute steps after it, or None."""
+    steps: list[Key | _Dynamic] = []
+    while node is not None:
+        node = _unwrap(node)
+        if not isinstance(node, Tree):
+            return None
+        if node.data in ("for_tuple_expr", "for_object_expr"):
+            return node, steps
+        if node.data == "get_attr_expr_term":
+            get = node.children[-1]
+            name = _ident(get.children[-1]) if isinstance(get, Tree) else None
+            if name is None:
+                return None
+            steps.insert(0, name)
+        elif node.data == "index_expr_term":
+            index = node.children[-1]
+            if not isinstance(index, Tree) or index.data != "braces_index":
+                return None
+            inner = [c for c in index.children if isinstance(c, Tree) and not _layout(c)]
+            if len(inner) != 1:
+                return None
+            steps.insert(0, _index_value(inner[0]))
+        else:
+            return None
+        node = node.children[0]
+    return None
+
+
+_ForParts: TypeAlias = tuple[list[str], _Node, "_Node | None", _Node, bool, "Tree[Token] | None"]
+
+
+def _for_parts(node: Tree[Token]) -> _ForParts | None:
+    """(symbols, collection, key expression (None for a list), value expression, grouped,
+    condition) of a `for` expression."""
+    trees = [c for c in node.children if isinstance(c, Tree) and not _layout(c)]
+    grouped = any(isinstance(c, Token) and str(c) == "..." for c in node.children)
+    if not trees or trees[0].data != "for_intro":
+        return None
+    intro = trees[0]
+    names = [
+        n
+        for c in intro.children
+        if isinstance(c, Tree) and c.data == "identifier"
+        for n in [_ident(c)]
+        if n is not None
+    ]
+    colls = [
+        c
+        for c in intro.children
+        if isinstance(c, Tree) and c.data != "identifier" and not _layout(c)
+    ]
+    cond = trees[-1] if trees[-1].data == "for_cond" else None
+    body = trees[1:-1] if cond is not None else trees[1:]
+    if len(colls) != 1 or len(names) not in (1, 2):
+        return None
+    if node.data == "for_object_expr" and len(body) == 2:
+        return names, colls[0], body[0], body[1], grouped, cond
+    if node.data == "for_tuple_expr" and len(body) == 1:
+        return names, colls[0], None, body[0], grouped, cond
+    return None
+
+
+def _source_of(expr_text: str, start: int, end: int) -> str:
+    """Text of a node parsed from `x = ` + expr_text, by its token positions."""
+    return expr_text[start - len(_PREFIX) : end - len(_PREFIX)]
+
+
+def _part(item: AttributeNode, path: Sequence[str]) -> Any:
+    """The literal at `path` inside a written element (NOT_LITERAL if it is not literal)."""
+    node = item
+    for name in path:
+        if name not in node.elements:
+            return NOT_LITERAL
+        node = node.elements[name]
+    return node.literal
 
 
 def _call_of(node: _Node | None) -> tuple[str, list[_Node]] | None:

@@ -1,0 +1,211 @@
+"""Fixing at the right depth, the cases test_trace.py leaves: `for` expressions, dynamic blocks
+over collections written elsewhere, and dropping one counted instance.
+
+Small HCL trees in tmp_path, codified through plan_remedies + apply_plan (the path every scan
+takes, static verification): each case asserts the exact text written, or the exact reason
+when the element that drifted cannot be identified or is shared with instances that did not.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from driftpatch.model import Finding
+
+from .test_trace import drift, one_patch, refusal, tree
+
+# -- for expressions ---------------------------------------------------------------------------
+
+FOR_MAIN = """\
+variable "subnets" {
+  type = list(object({ name = string, cidr = string }))
+}
+
+variable "cfg" {
+  type = map(object({ size = number, kind = string }))
+  default = {
+    a = { size = 10, kind = "gp3" }
+    b = { size = 20, kind = "gp3" }
+  }
+}
+
+locals {
+  list = [
+    { name = "x", cidr = "10.0.1.0/24" },
+    { name = "y", cidr = "10.0.2.0/24" },
+  ]
+  named = [
+    { name = "m", cidr = "10.1.1.0/24" },
+  ]
+  sizes = { for k, v in var.cfg : k => v.size }
+}
+
+resource "aws_subnet" "s" {
+  for_each   = { for s in var.subnets : s.name => s }
+  vpc_id     = "vpc-1"
+  cidr_block = each.value.cidr
+
+  tags = {
+    Name = each.value.name
+  }
+}
+
+resource "aws_ebs_volume" "v" {
+  for_each          = var.cfg
+  availability_zone = "us-east-1a"
+  size              = local.sizes[each.key]
+}
+
+resource "aws_ebs_volume" "w" {
+  for_each          = { for k, v in local.named : v.name => { cidr = v.cidr, label = k } }
+  availability_zone = "us-east-1a"
+  size              = 1
+
+  tags = {
+    Cidr  = each.value.cidr
+    Label = each.value.label
+  }
+}
+
+resource "aws_subnet" "l" {
+  count      = 2
+  vpc_id     = "vpc-1"
+  cidr_block = [for s in local.list : s.cidr][count.index]
+}
+"""
+
+FOR_TFVARS = """\
+subnets = [
+  { name = "pub", cidr = "10.0.0.0/24" },
+  { name = "priv", cidr = "10.0.9.0/24" },
+]
+"""
+
+REFUSED_FOR = """\
+variable "subnets" {
+  type = list(object({ name = string, cidr = string }))
+  default = [
+    { name = "pub", cidr = "10.0.0.0/24" },
+  ]
+}
+
+resource "aws_subnet" "f" {
+  for_each   = { for s in var.subnets : s.name => s if s.cidr != "" }
+  vpc_id     = "vpc-1"
+  cidr_block = each.value.cidr
+}
+
+resource "aws_subnet" "g" {
+  for_each   = { for s in var.subnets : s.name => s... }
+  vpc_id     = "vpc-1"
+  cidr_block = each.value[0].cidr
+}
+
+resource "aws_subnet" "h" {
+  for_each   = { for s in var.subnets : "${s.name}-x" => s }
+  vpc_id     = "vpc-1"
+  cidr_block = each.value.cidr
+}
+"""
+
+
+@pytest.fixture
+def fors(tmp_path: Path) -> Path:
+    return tree(tmp_path, {"main.tf": FOR_MAIN, "terraform.tfvars": FOR_TFVARS})
+
+
+def test_a_for_each_over_a_for_expression_patches_the_tfvars_element_with_that_key(
+    fors: Path,
+) -> None:
+    """`{ for s in var.subnets : s.name => s }`: instance "priv" is the list element whose
+    name is "priv" (the second), written in terraform.tfvars."""
+    f = drift('aws_subnet.s["priv"]', "cidr_block", "10.0.9.0/24", "10.0.8.0/24")
+    file, note, text = one_patch(fors, f)
+    assert (file, note) == (
+        "terraform.tfvars",
+        "sets cidr_block (tfvars value of var.subnets, for_each entry 'priv', element [1], in "
+        "terraform.tfvars)",
+    )
+    assert text == FOR_TFVARS.replace('"10.0.9.0/24"', '"10.0.8.0/24"')
+
+
+def test_a_map_for_expression_in_a_local_patches_the_variables_entry(fors: Path) -> None:
+    """`local.sizes[each.key]`, the local a `{ for k, v in var.cfg : k => v.size }`: entry "b"
+    of var.cfg's default. The resource's own `for_each = var.cfg` reads the map's keys, which
+    the change leaves as they are, so it does not make var.cfg shared."""
+    file, note, text = one_patch(fors, drift('aws_ebs_volume.v["b"]', "size", 20, 30))
+    assert (file, note) == (
+        "main.tf",
+        "sets size (default of var.cfg, map entry 'b', in main.tf)",
+    )
+    assert text == FOR_MAIN.replace("b = { size = 20,", "b = { size = 30,")
+
+
+def test_an_indexed_list_for_expression_patches_the_counted_element(fors: Path) -> None:
+    f = drift("aws_subnet.l[1]", "cidr_block", "10.0.2.0/24", "10.0.3.0/24")
+    file, note, text = one_patch(fors, f)
+    assert (file, note) == ("main.tf", "sets cidr_block (local.list, element [1], in main.tf)")
+    assert text == FOR_MAIN.replace('"10.0.2.0/24"', '"10.0.3.0/24"')
+
+
+def test_an_object_value_of_a_for_expression_is_followed_key_by_key(fors: Path) -> None:
+    f = drift('aws_ebs_volume.w["m"]', "tags.Cidr", "10.1.1.0/24", "10.1.7.0/24")
+    file, _, text = one_patch(fors, f)
+    assert file == "main.tf"
+    assert text == FOR_MAIN.replace('"10.1.1.0/24"', '"10.1.7.0/24"')
+
+
+@pytest.mark.parametrize(
+    ("finding", "why"),
+    [
+        (
+            drift('aws_subnet.s["priv"]', "tags.Name", "priv", "private"),
+            "the value is the entry's key, `s.name` in the for expression `{ for s in "
+            "var.subnets : s.name => s }`: changing it would make a new instance, not change "
+            "this one",
+        ),
+        (
+            drift('aws_ebs_volume.w["m"]', "tags.Label", "0", "2"),
+            "label reads `k`, the entry's key in the for expression `{ for k, v in local.named "
+            ": v.name => { cidr = v.cidr, label = k } }`: changing it would make a new "
+            "instance, not change this one",
+        ),
+    ],
+)
+def test_what_makes_the_for_expressions_key_is_refused(
+    fors: Path, finding: Finding, why: str
+) -> None:
+    assert refusal(fors, finding) == why
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        (
+            'aws_subnet.f["pub"]',
+            "for_each comes from the for expression `{ for s in var.subnets : s.name => s if "
+            's.cidr != "" }`, which filters with `if s.cidr != ""`: which element gives entry '
+            "'pub' (and whether it still would after the change) is decided by Terraform, so "
+            "no patch is offered",
+        ),
+        (
+            'aws_subnet.g["pub"]',
+            "for_each comes from the for expression `{ for s in var.subnets : s.name => s... }`, "
+            "which groups elements by key (`...`): entry 'pub' is a list of every element with "
+            "that key, not one element, so no patch is offered",
+        ),
+        (
+            'aws_subnet.h["pub-x"]',
+            'the for expression `{ for s in var.subnets : "${s.name}-x" => s }` computes its '
+            "keys with `\"${s.name}-x\"`: which element gives entry 'pub-x' is not followed, so "
+            "no patch is offered",
+        ),
+    ],
+)
+def test_for_expressions_whose_element_is_not_identified_are_refused(
+    tmp_path: Path, address: str, why: str
+) -> None:
+    src = tree(tmp_path, {"main.tf": REFUSED_FOR})
+    assert refusal(src, drift(address, "cidr_block", "10.0.0.0/24", "10.0.5.0/24")) == why
