@@ -209,3 +209,145 @@ def test_for_expressions_whose_element_is_not_identified_are_refused(
 ) -> None:
     src = tree(tmp_path, {"main.tf": REFUSED_FOR})
     assert refusal(src, drift(address, "cidr_block", "10.0.0.0/24", "10.0.5.0/24")) == why
+
+
+# -- dynamic blocks over collections written elsewhere -----------------------------------------
+
+DYN_MAIN = """\
+variable "rules" {
+  type = list(object({ port = number, cidr = string }))
+}
+
+locals {
+  egress = [
+    { port = 443, cidr = "0.0.0.0/0" },
+    { port = 80, cidr = "10.0.0.0/8" },
+  ]
+}
+
+resource "aws_security_group" "g" {
+  name = "g"
+
+  dynamic "ingress" {
+    for_each = var.rules
+    content {
+      from_port   = ingress.value.port
+      to_port     = ingress.value.port
+      protocol    = "tcp"
+      cidr_blocks = [ingress.value.cidr]
+    }
+  }
+
+  dynamic "egress" {
+    for_each = local.egress
+    iterator = out
+    content {
+      from_port   = out.value.port
+      to_port     = out.value.port
+      protocol    = "tcp"
+      cidr_blocks = [out.value.cidr]
+    }
+  }
+}
+
+module "a" {
+  source = "./mod"
+  rules = [
+    { port = 22, cidr = "10.9.0.0/16" },
+  ]
+}
+
+module "b" {
+  source = "./mod"
+  rules = [
+    { port = 22, cidr = "10.7.0.0/16" },
+  ]
+}
+"""
+
+DYN_MODULE = """\
+variable "rules" {
+  type    = list(object({ port = number, cidr = string }))
+  default = []
+}
+
+resource "aws_security_group" "g" {
+  name = "m"
+
+  dynamic "ingress" {
+    for_each = var.rules
+    content {
+      from_port   = ingress.value.port
+      to_port     = ingress.value.port
+      protocol    = "tcp"
+      cidr_blocks = [ingress.value.cidr]
+    }
+  }
+}
+"""
+
+DYN_TFVARS = """\
+rules = [
+  { port = 443, cidr = "10.0.0.0/8" },
+  { port = 8080, cidr = "10.1.0.0/16" },
+]
+"""
+
+
+def rule(port: int, cidr: str) -> dict[str, object]:
+    return {"cidr_blocks": [cidr], "from_port": port, "protocol": "tcp", "to_port": port}
+
+
+@pytest.fixture
+def dyn(tmp_path: Path) -> Path:
+    return tree(
+        tmp_path,
+        {"main.tf": DYN_MAIN, "terraform.tfvars": DYN_TFVARS, "mod/main.tf": DYN_MODULE},
+    )
+
+
+def test_a_set_of_dynamic_blocks_is_matched_by_content_not_by_position(dyn: Path) -> None:
+    """ingress is a set: the report lists its blocks sorted by content. The 443 rule's CIDR
+    moved from 10.0.0.0/8 to 10.5.0.0/16, so it is listed second now; the element written
+    first in terraform.tfvars is the one that changed (by position, the 8080 rule would have
+    been patched)."""
+    was = [rule(443, "10.0.0.0/8"), rule(8080, "10.1.0.0/16")]
+    now = [rule(8080, "10.1.0.0/16"), rule(443, "10.5.0.0/16")]
+    file, note, text = one_patch(dyn, drift("aws_security_group.g", "ingress", was, now))
+    assert (file, note) == (
+        "terraform.tfvars",
+        "sets ingress (tfvars value of var.rules, element [0], in terraform.tfvars)",
+    )
+    assert text == DYN_TFVARS.replace('"10.0.0.0/8"', '"10.5.0.0/16"')
+
+
+def test_a_dynamic_block_over_a_local_list_with_an_iterator(dyn: Path) -> None:
+    was = [rule(80, "10.0.0.0/8"), rule(443, "0.0.0.0/0")]
+    now = [rule(80, "10.3.0.0/16"), rule(443, "0.0.0.0/0")]
+    file, note, text = one_patch(dyn, drift("aws_security_group.g", "egress", was, now))
+    assert (file, note) == ("main.tf", "sets egress (local.egress, element [1], in main.tf)")
+    assert text == DYN_MAIN.replace('cidr = "10.0.0.0/8"', 'cidr = "10.3.0.0/16"')
+
+
+def test_a_dynamic_block_over_a_module_input_patches_the_one_callers_argument(dyn: Path) -> None:
+    f = drift(
+        "module.b.aws_security_group.g",
+        "ingress",
+        [rule(22, "10.7.0.0/16")],
+        [rule(22, "10.6.0.0/16")],
+    )
+    file, note, text = one_patch(dyn, f)
+    assert (file, note) == (
+        "main.tf",
+        "sets ingress (argument rules of module b, element [0], in main.tf)",
+    )
+    assert text == DYN_MAIN.replace('"10.7.0.0/16"', '"10.6.0.0/16"')
+
+
+def test_two_changed_blocks_of_a_set_are_refused(dyn: Path) -> None:
+    was = [rule(443, "10.0.0.0/8"), rule(8080, "10.1.0.0/16")]
+    now = [rule(443, "10.0.0.0/9"), rule(8080, "10.1.0.0/17")]
+    assert refusal(dyn, drift("aws_security_group.g", "ingress", was, now)) == (
+        "ingress: 2 of its blocks changed; it is a set, so which new block replaced which old "
+        "one is not told, and no patch is offered"
+    )

@@ -231,7 +231,8 @@ def set_operation(
         hcl_edit.check_not_empty(schema, path, value)
         if isinstance(value, list) and _generated(index, address, path):
             # Blocks a `dynamic` block generates: each changed value where it is written.
-            writes = trace.trace_leaves(index, address, path, expected, value)
+            unordered = trace.unordered(address, path)
+            writes = trace.trace_leaves(index, address, path, expected, value, unordered)
             out: list[Edit] = []
             for w in writes:
                 edits = w.edits(index.texts[w.file], lambda v, _: v)

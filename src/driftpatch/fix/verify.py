@@ -219,7 +219,12 @@ def verify(op: Operation, index: SourceIndex) -> tuple[bool, str]:
             if parts:
                 return _json_parts_written(index, address, str(expect["path"]), parts)
         if not written and "was" in expect:
-            leaves = trace.leaf_changes(str(expect["path"]), expect["was"], want)
+            path = str(expect["path"])
+            leaves = (
+                trace.set_leaves(index, address, path, expect["was"], want)
+                if trace.unordered(address, path)
+                else trace.leaf_changes(path, expect["was"], want)
+            )
             if leaves:
                 return _leaves_written(index, address, leaves)
         return False, f"the patched code gives {expect['path']} = {value!r}, not {want!r}"
