@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from driftpatch.model import Finding
+from driftpatch.model import Category, Finding, Kind, Severity
 
 from .test_trace import drift, one_patch, refusal, tree
 
@@ -351,3 +351,144 @@ def test_two_changed_blocks_of_a_set_are_refused(dyn: Path) -> None:
         "ingress: 2 of its blocks changed; it is a set, so which new block replaced which old "
         "one is not told, and no patch is offered"
     )
+
+
+# -- dropping one counted instance -------------------------------------------------------------
+
+COUNT_MAIN = """\
+variable "cidrs" {
+  type = list(string)
+}
+
+variable "n" {
+  type    = number
+  default = 3
+}
+
+variable "names" {
+  type    = list(string)
+  default = ["a", "b"]
+}
+
+resource "aws_subnet" "s" {
+  count      = length(var.cidrs)
+  vpc_id     = "vpc-1"
+  cidr_block = var.cidrs[count.index]
+}
+
+resource "aws_sqs_queue" "q" {
+  count = var.n
+  name  = "q-${count.index}"
+}
+
+resource "aws_sqs_queue" "lit" {
+  count = 2
+  name  = "lit-${count.index}"
+}
+
+resource "aws_sqs_queue" "named" {
+  count = length(var.names)
+  name  = var.names[count.index]
+}
+
+resource "aws_sqs_queue" "also" {
+  count = length(var.names)
+  name  = "also-${var.names[count.index]}"
+}
+"""
+
+COUNT_TFVARS = """\
+cidrs = [
+  "10.0.0.0/24",
+  "10.0.1.0/24",
+  "10.0.2.0/24",
+]
+"""
+
+
+def missing(address: str) -> Finding:
+    return Finding(
+        kind=Kind.MISSING,
+        rule_id="DRIFT",
+        title="deleted outside Terraform",
+        severity=Severity.MEDIUM,
+        category=Category.DRIFT,
+        resource_type=address.split(".")[-2].split("[")[0],
+        address=address,
+        resource_id="x",
+    )
+
+
+@pytest.fixture
+def counted(tmp_path: Path) -> Path:
+    return tree(tmp_path, {"main.tf": COUNT_MAIN, "terraform.tfvars": COUNT_TFVARS})
+
+
+@pytest.mark.parametrize(
+    ("address", "file", "before", "after", "note"),
+    [
+        (
+            "aws_subnet.s[2]",
+            "terraform.tfvars",
+            '  "10.0.1.0/24",\n  "10.0.2.0/24",\n]',
+            '  "10.0.1.0/24",\n]',
+            'drops the last element `"10.0.2.0/24"` of the list count = length(...) counts '
+            "(tfvars value of var.cidrs in terraform.tfvars): Terraform forgets "
+            "aws_subnet.s[2], already gone, and changes no other instance",
+        ),
+        (
+            "aws_sqs_queue.q[2]",
+            "main.tf",
+            "  default = 3\n",
+            "  default = 2\n",
+            "count 3 -> 2 (default of var.n in main.tf): Terraform forgets aws_sqs_queue.q[2], "
+            "already gone, and changes no other instance",
+        ),
+        (
+            "aws_sqs_queue.lit[1]",
+            "main.tf",
+            "  count = 2\n",
+            "  count = 1\n",
+            "count 2 -> 1 (literal in main.tf): Terraform forgets aws_sqs_queue.lit[1], already "
+            "gone, and changes no other instance",
+        ),
+    ],
+)
+def test_the_last_counted_instance_is_dropped_where_the_count_is_written(
+    counted: Path, address: str, file: str, before: str, after: str, note: str
+) -> None:
+    got_file, got_note, text = one_patch(counted, missing(address))
+    original = COUNT_TFVARS if file == "terraform.tfvars" else COUNT_MAIN
+    assert (got_file, got_note, text) == (file, note, original.replace(before, after))
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        (
+            "aws_subnet.s[1]",
+            "aws_subnet.s[1] is instance [1] of the 3 that count = `length(var.cidrs)` "
+            "(main.tf:15) makes: dropping its element from the list re-indexes [2], which "
+            "Terraform would then update or replace; only the last instance can be dropped this "
+            "way. Move the block to for_each (with `moved` blocks) or remove the instance by "
+            "hand, as the reviewer prefers",
+        ),
+        (
+            "aws_sqs_queue.q[0]",
+            "aws_sqs_queue.q[0] is instance [0] of the 3 that count = `var.n` (main.tf:21) "
+            "makes: one less drops [2], which exists, and Terraform would destroy it; only the "
+            "last instance can be dropped this way. Move the block to for_each (with `moved` "
+            "blocks) or remove the instance by hand, as the reviewer prefers",
+        ),
+        (
+            "aws_sqs_queue.named[1]",
+            "the value is written at main.tf:12 (default of var.names in main.tf), but "
+            "var.names is read at main.tf:37, main.tf:38, by more than this instance: patching "
+            "it there would change other instances, not only aws_sqs_queue.named[1]",
+        ),
+    ],
+)
+def test_a_counted_instance_that_is_not_the_last_or_shares_its_count_is_refused(
+    counted: Path, address: str, why: str
+) -> None:
+    assert refusal(counted, missing(address)) == why

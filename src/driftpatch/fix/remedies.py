@@ -364,10 +364,20 @@ def _module_resources(index: SourceIndex, a: Address) -> list[str]:
 def removed_operation(address: str) -> OperationFn:
     def run(index: SourceIndex) -> tuple[list[Edit], str]:
         a = Address.parse(address)
+        if isinstance(a.key, int):
+            node = _block(index, address)
+            refs = _references(index, a, node)
+            if refs:
+                raise NoPatch(
+                    f"{a.config_address} is still referenced at {', '.join(refs[:3])}: "
+                    "dropping an instance changes what those read; remove or adjust them first"
+                )
+            per_file, note = trace.drop_last(index, address)
+            return [Edit(f, tuple(e)) for f, e in per_file], note
         if a.key is not None:
             raise NoPatch(
-                f"{address} is one instance of a count/for_each block: change the count or "
-                "the for_each collection instead"
+                f"{address} is one instance of a for_each block: remove its entry from the "
+                "for_each collection instead"
             )
         if a.module_path:
             raise NoPatch(

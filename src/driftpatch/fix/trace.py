@@ -42,6 +42,7 @@ from driftpatch.fix.hcl_edit import TextEdit
 from driftpatch.fix.operations import NoPatch
 from driftpatch.model import Address, IndexKey, _split_address
 from driftpatch.rules.interface import Expr
+from driftpatch.terraform.evaluate import instances
 from driftpatch.terraform.schema import aws_schema
 from driftpatch.terraform.source import (
     NOT_LITERAL,
@@ -252,6 +253,117 @@ def module_input(
         f"every caller, set in module {names[-1]} at {_at(call)}"
     )
     return [(host.file, in_module), (call.file, in_call)], via
+
+
+def drop_last(index: SourceIndex, address: str) -> tuple[list[tuple[str, list[TextEdit]]], str]:
+    """Codify that one counted instance (`aws_x.y[i]`) is gone: make the count one smaller
+    where it is written (a literal count, `var.n` in tfvars or its default, the list that
+    `length(x)` counts, followed into a caller's argument). Only the last instance can go this
+    way: dropping element i of a list re-indexes every later instance, which Terraform would
+    then replace. (file, edits) per file and the note; NoPatch with the reason otherwise."""
+    try:
+        addr = Address.parse(address)
+    except ValueError as exc:
+        raise NoPatch(f"{address} is not a resource address") from exc
+    node = index.block_for(addr)
+    if node is None:
+        raise NoPatch(f"{address} is not declared in the scanned code")
+    count = node.attributes.get("count")
+    if count is None or not isinstance(addr.key, int):
+        raise NoPatch(f"{address} is not an instance of a counted block")
+    expr = _short(count.expr_text)
+    n = _instances(index, address)
+    if n is None:
+        raise NoPatch(
+            f"count = `{expr}` ({_at(node)}) is not known before apply: which instance is the "
+            "last is not read from the code"
+        )
+    i = addr.key
+    tree = _parse(count)
+    call = _call_of(tree)
+    listed = call is not None and call[0] == "length" and len(call[1]) == 1
+    if i != n - 1:
+        later = f"[{i + 1}]" if i + 1 == n - 1 else f"[{i + 1}]..[{n - 1}]"
+        what = (
+            f"dropping its element from the list re-indexes {later}, which Terraform would "
+            "then update or replace"
+            if listed
+            else f"one less drops [{n - 1}], which exists, and Terraform would destroy it"
+        )
+        raise NoPatch(
+            f"{address} is instance [{i}] of the {n} that count = `{expr}` ({_at(node)}) "
+            f"makes: {what}; only the last instance can be dropped this way. Move the block "
+            "to for_each (with `moved` blocks) or remove the instance by hand, as the "
+            "reviewer prefers"
+        )
+    t = _Tracer(index, address)
+    t.counting = True
+    frame = Frame(node, _module_keys(addr.module), None, None, None)
+    if call is not None and listed:
+        counted = _sub_attribute(count, call[1][0], node.file, index.texts[node.file])
+        if counted is None:
+            raise NoPatch(f"count = `{expr}`: the list it counts cannot be followed")
+        write = t.resolve(counted, [], frame, node, None)
+        return _drop_item(index, write, n, address)
+    if count.literal is NOT_LITERAL and _traversal(tree) is None:
+        raise NoPatch(
+            f"count = `{expr}` ({_at(node)}) is neither a number, a variable or local holding "
+            "one, nor length() of a list: where the number of instances is written is not "
+            "followed"
+        )
+    write = t.resolve(count, [], frame, node, n - 1)
+    if write.shared:
+        raise NoPatch(write.shared)
+    if write.attr is None or write.added or write.key is not None or write.attr.literal != n:
+        raise NoPatch(f"count = `{expr}` ({_at(node)}): the number {n} is not written literally")
+    edits = write.edits(index.texts[write.file], lambda v, _: v)
+    return [(write.file, edits)], (
+        f"count {n} -> {n - 1} ({write.via}): Terraform forgets {address}, already gone, and "
+        "changes no other instance"
+    )
+
+
+def _drop_item(
+    index: SourceIndex, write: Write, n: int, address: str
+) -> tuple[list[tuple[str, list[TextEdit]]], str]:
+    """Remove the last element of the list literal `write` found (count = length(list))."""
+    if write.shared:
+        raise NoPatch(write.shared)
+    attr = write.attr
+    items = None
+    if attr is not None and not write.added and write.key is None:
+        items = _tuple_items(attr, write.file, index.texts[write.file])
+    if attr is None or items is None:
+        raise NoPatch(
+            f"the list count = length(...) counts is not written as a list literal "
+            f"({write.via}): its last element cannot be dropped"
+        )
+    if len(items) != n:
+        raise NoPatch(f"the list at {_at(attr, write.file)} has {len(items)} elements, not {n}")
+    last = items[-1]
+    if n == 1:
+        edit = TextEdit(attr.expr.start, attr.expr.end, "[]")
+    else:
+        edit = TextEdit(items[-2].expr.end, last.expr.end, "")
+    return [(write.file, [edit])], (
+        f"drops the last element `{_short(last.expr_text, 40)}` of the list count = length(...) "
+        f"counts ({write.via}): Terraform forgets {address}, already gone, and changes no "
+        "other instance"
+    )
+
+
+def _instances(index: SourceIndex, address: str) -> int | None:
+    """How many instances the counted block of `address` makes (in its module instance), or
+    None when the count is not known before apply."""
+    base = address.rsplit("[", 1)[0]
+    found = 0
+    for inst in instances(index):
+        if inst.address == base:
+            return None
+        rest = inst.address[len(base) :]
+        if inst.address.startswith(base) and re.fullmatch(r"\[\d+\]", rest):
+            found += 1
+    return found
 
 
 def computed_in_block(index: SourceIndex, address: str, path: str) -> bool:
@@ -616,6 +728,10 @@ class _Tracer:
         # Set once a key was followed into a `jsonencode({...})` argument: a refusal from
         # there on is about the document's own text, not about where the attribute is written.
         self.in_json = False
+        # Set while tracing how many instances a `count` makes (drop_last): what changes is
+        # the number, so `length(x)` elsewhere is a reader like any other, and the counted
+        # block's own reads (`x[count.index]`) are the dropped instance's or unchanged.
+        self.counting = False
 
     # sharing
 
@@ -1205,14 +1321,18 @@ class _Tracer:
         ]
         # The instance's own for_each reads the collection for its keys, which a changed
         # value inside an entry leaves as they are (its each.value is this instance's).
-        quiet.extend(
-            (block.file, each.expr.start, each.expr.end)
-            for block in self._own_blocks()
-            for each in [block.attributes.get("for_each")]
-            if each is not None
-        )
+        if self.counting:
+            own = self._own_blocks()[:1]
+            quiet.extend((b.file, b.span.start, b.span.end) for b in own)
+        else:
+            quiet.extend(
+                (block.file, each.expr.start, each.expr.end)
+                for block in self._own_blocks()
+                for each in [block.attributes.get("for_each")]
+                if each is not None
+            )
         # `length(x)` reads how many elements there are, which a changed value does not change.
-        counted = re.compile(rf"length\(\s*{re.escape(ref)}\s*\)")
+        counted = re.compile(rf"length\(\s*{re.escape(ref)}\s*\)" if not self.counting else "$^")
         for file in info.files:
             text = self.index.texts.get(file, "")
             lengths = [(m.start(), m.end()) for m in counted.finditer(text)]

@@ -26,6 +26,7 @@ from driftpatch.model import Address, Check, Patch
 from driftpatch.rules import rule_by_id
 from driftpatch.rules.interface import Expr, World
 from driftpatch.rules.subjects import attribute_value, from_code
+from driftpatch.terraform.evaluate import instances
 from driftpatch.terraform.source import BlockNode, SourceIndex, index_source
 
 Reindex = Callable[[Mapping[str, str]], SourceIndex]
@@ -247,6 +248,12 @@ def verify(op: Operation, index: SourceIndex) -> tuple[bool, str]:
         return True, ""
     if kind == "removed":
         a = Address.parse(address)
+        if isinstance(a.key, int):
+            # One counted instance: the count is now one smaller, this one the last gone.
+            base = address.rsplit("[", 1)[0]
+            made = {i.address for i in instances(index) if i.address.startswith(base + "[")}
+            gone = address not in made and len(made) == a.key
+            return gone, "" if gone else "the count still makes it"
         if index.block_for(address) is not None:
             return False, "the block is still in the code"
         has_removed = any(
