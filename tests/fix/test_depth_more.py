@@ -8,11 +8,20 @@ when the element that drifted cannot be identified or is shared with instances t
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from driftpatch.model import Category, Finding, Kind, Severity
+from driftpatch.config import Prefer, VerifyMode
+from driftpatch.fix.remedies import plan_remedies
+from driftpatch.fix.verification import Settings, verify_patches
+from driftpatch.fix.verify import apply_plan
+from driftpatch.model import Category, Check, Effect, Finding, Kind, Severity
+from driftpatch.terraform.binary import Terraform
+from driftpatch.terraform.source import index_source
 
 from .test_trace import drift, one_patch, refusal, tree
 
@@ -492,3 +501,120 @@ def test_a_counted_instance_that_is_not_the_last_or_shares_its_count_is_refused(
     counted: Path, address: str, why: str
 ) -> None:
     assert refusal(counted, missing(address)) == why
+
+
+# -- judged by Terraform -----------------------------------------------------------------------
+
+JUDGED_MAIN = """\
+variable "subnets" {
+  type = list(object({ name = string, cidr = string }))
+}
+
+variable "names" {
+  type = list(string)
+}
+
+locals {
+  list = [
+    { name = "x", cidr = "10.1.1.0/24" },
+    { name = "y", cidr = "10.1.2.0/24" },
+  ]
+}
+
+resource "terraform_data" "subnet" {
+  for_each = { for s in var.subnets : s.name => s }
+  input    = each.value.cidr
+}
+
+resource "terraform_data" "cidr" {
+  count = 2
+  input = [for s in local.list : s.cidr][count.index]
+}
+
+resource "terraform_data" "queue" {
+  count = length(var.names)
+  input = var.names[count.index]
+}
+"""
+
+JUDGED_TFVARS = """\
+subnets = [
+  { name = "pub", cidr = "10.0.0.0/24" },
+  { name = "priv", cidr = "10.0.9.0/24" },
+]
+names = ["a", "b", "c"]
+"""
+
+
+@pytest.mark.terraform
+def test_terraform_plans_each_depth_patch_as_promised(tmp_path: Path) -> None:
+    """One small stack of `terraform_data` (built into Terraform: no provider, no AWS),
+    applied, then changed in its state as a refresh would see the world: two values moved
+    (a for_each over a for expression, an indexed list for expression) and the last counted
+    instance gone. Each patch, judged by `terraform plan` against that state, shows exactly
+    its promise: the codified values no change, the dropped instance a forget, nothing else
+    planned."""
+    terraform = Terraform.find()
+    if terraform is None:
+        pytest.skip("needs the Terraform CLI on PATH")
+    files = {"main.tf": JUDGED_MAIN, "terraform.tfvars": JUDGED_TFVARS}
+    for name in ("repo", "apply"):  # applied outside the source, as a CI job's checkout
+        (tmp_path / name).mkdir()
+    src = tree(tmp_path / "repo", files)
+    work = tree(tmp_path / "apply", files)
+    env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
+    for args in (["init"], ["apply", "-auto-approve"]):
+        proc = subprocess.run(
+            [str(terraform.executable), f"-chdir={work}", *args, "-input=false", "-no-color"],
+            capture_output=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+    state = json.loads((work / "terraform.tfstate").read_text())
+    moved = {("subnet", "priv"): "10.0.8.0/24", ("cidr", 1): "10.1.3.0/24"}
+    for r in state["resources"]:
+        for inst in r["instances"]:
+            new = moved.get((r["name"], inst.get("index_key")))
+            if new is not None:
+                inst["attributes"]["input"]["value"] = new
+                inst["attributes"]["output"]["value"] = new
+        if r["name"] == "queue":
+            r["instances"] = [i for i in r["instances"] if i["index_key"] != 2]
+    findings = [
+        drift('terraform_data.subnet["priv"]', "input", "10.0.9.0/24", "10.0.8.0/24"),
+        drift("terraform_data.cidr[1]", "input", "10.1.2.0/24", "10.1.3.0/24"),
+        missing("terraform_data.queue[2]"),
+    ]
+    index = index_source(src)
+    plan = plan_remedies(findings, index, {}, Prefer.AUTO)
+    applied = apply_plan(plan, index)
+    assert applied.skipped == {}
+    # refresh: what a scan that read live AWS does; terraform_data's refresh reads nothing,
+    # so the state stays the world as edited above.
+    settings = Settings(
+        mode=VerifyMode.TERRAFORM, state=json.dumps(state).encode(), refresh=True, workers=2
+    )
+    out = verify_patches(applied, plan, index, {f.id: f for f in findings}, settings)
+    got = {
+        (p.file, p.action.value): (p.verified, p.reason, dict(p.plan_effect), p.in_default_patch)
+        for p in out.patches
+    }
+    assert got == {
+        ("terraform.tfvars", "codify"): (
+            True,
+            "",
+            {'terraform_data.subnet["priv"]': Effect.NONE},
+            True,
+        ),
+        ("main.tf", "codify"): (True, "", {"terraform_data.cidr[1]": Effect.NONE}, True),
+        ("terraform.tfvars", "remove"): (
+            True,
+            "",
+            {"terraform_data.queue[2]": Effect.FORGET},
+            True,
+        ),
+    }
+    for p in out.patches:
+        assert Check.TERRAFORM_PLAN in p.verified_by
