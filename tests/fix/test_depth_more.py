@@ -503,6 +503,110 @@ def test_a_counted_instance_that_is_not_the_last_or_shares_its_count_is_refused(
     assert refusal(counted, missing(address)) == why
 
 
+# -- a map key AWS no longer has ---------------------------------------------------------------
+
+KEYS_MAIN = """\
+variable "tags" {
+  type = map(string)
+  default = {
+    Env  = "prod"
+    Team = "core"
+  }
+}
+
+variable "buckets" {
+  type = map(object({ tags = map(string) }))
+}
+
+resource "aws_sqs_queue" "a" {
+  name = "a"
+  tags = {
+    Env  = "prod"
+    Team = "core"
+  }
+}
+
+resource "aws_sqs_queue" "b" {
+  name = "b"
+  tags = var.tags
+}
+
+resource "aws_s3_bucket" "c" {
+  for_each = var.buckets
+  bucket   = each.key
+  tags     = each.value.tags
+}
+
+resource "aws_sqs_queue" "d" {
+  name = "d"
+  tags = { Env = "prod", Team = "core" }
+}
+"""
+
+KEYS_TFVARS = """\
+buckets = {
+  one = {
+    tags = {
+      Env   = "dev"
+      Owner = "ann"
+    }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("address", "key", "file", "before", "after", "via"),
+    [
+        (
+            "aws_sqs_queue.a",
+            "Env",
+            "main.tf",
+            '"a"\n  tags = {\n    Env  = "prod"\n    Team = "core"\n',
+            '"a"\n  tags = {\n    Team = "core"\n',
+            "literal in main.tf",
+        ),
+        (
+            "aws_sqs_queue.b",
+            "Env",
+            "main.tf",
+            '  default = {\n    Env  = "prod"\n    Team = "core"\n',
+            '  default = {\n    Team = "core"\n',
+            "default of var.tags in main.tf",
+        ),
+        (
+            'aws_s3_bucket.c["one"]',
+            "Owner",
+            "terraform.tfvars",
+            '      Env   = "dev"\n      Owner = "ann"\n',
+            '      Env = "dev"\n',
+            "tfvars value of var.buckets, for_each entry 'one', in terraform.tfvars",
+        ),
+        (
+            "aws_sqs_queue.d",
+            "Team",
+            "main.tf",
+            '{ Env = "prod", Team = "core" }',
+            '{ Env = "prod" }',
+            "literal in main.tf",
+        ),
+    ],
+)
+def test_a_map_key_aws_dropped_is_removed_where_it_is_written(
+    tmp_path: Path, address: str, key: str, file: str, before: str, after: str, via: str
+) -> None:
+    """Before, every one of these was refused as "tags.X is not written in the code"."""
+    src = tree(tmp_path, {"main.tf": KEYS_MAIN, "terraform.tfvars": KEYS_TFVARS})
+    got_file, note, text = one_patch(src, drift(address, f"tags.{key}", "x", None))
+    original = KEYS_TFVARS if file == "terraform.tfvars" else KEYS_MAIN
+    assert before in original
+    assert (got_file, note, text) == (
+        file,
+        f"removes tags.{key} ({via})",
+        original.replace(before, after),
+    )
+
+
 # -- judged by Terraform -----------------------------------------------------------------------
 
 JUDGED_MAIN = """\

@@ -288,9 +288,26 @@ def remove_operation(address: str, path: str) -> OperationFn:
     def run(index: SourceIndex) -> tuple[list[Edit], str]:
         node = _block(index, address)
         edits = hcl_edit.remove_value(index.texts[node.file], node, path)
-        if not edits:
+        if edits:
+            return [Edit(node.file, tuple(edits))], f"removes {path} from {node.file}"
+        # A key of a map (`tags.Env`): written in an object literal, in the block or where a
+        # variable, for_each entry or module argument holds it for this instance.
+        steps = hcl_edit.parse_path(path)
+        if len(steps) < 2 or steps[-1].index is not None:
             raise NoPatch(f"{path} is not written in the code")
-        return [Edit(node.file, tuple(edits))], f"removes {path} from {node.file}"
+        write = trace.trace(index, address, path, None)
+        attr = write.attr
+        if write.added or attr is None or write.key is not None:
+            raise NoPatch(f"{path} is not written in the code")
+        if write.host.attributes.get(attr.name) is attr or attr.name != steps[-1].name:
+            raise NoPatch(
+                f"{path} is written as the whole argument {attr.name} at "
+                f"{write.file}:{attr.span.start_line} ({write.via}), not as a key of a map "
+                "there: removing it would drop more than the key"
+            )
+        text = index.texts[write.file]
+        removal = hcl_edit.remove_element(text, write.host, attr)
+        return [Edit(write.file, tuple(removal))], f"removes {path} ({write.via})"
 
     return run
 
