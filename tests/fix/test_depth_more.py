@@ -503,6 +503,46 @@ def test_a_counted_instance_that_is_not_the_last_or_shares_its_count_is_refused(
     assert refusal(counted, missing(address)) == why
 
 
+def test_the_last_counted_instance_in_a_module_is_dropped_from_its_callers_list(
+    tmp_path: Path,
+) -> None:
+    src = tree(
+        tmp_path,
+        {
+            "main.tf": """\
+            module "a" {
+              source = "./mod"
+              names  = ["x", "y"]
+            }
+
+            module "b" {
+              source = "./mod"
+              names  = ["z"]
+            }
+            """,
+            "mod/main.tf": """\
+            variable "names" {
+              type = list(string)
+            }
+
+            resource "aws_sqs_queue" "q" {
+              count = length(var.names)
+              name  = var.names[count.index]
+            }
+            """,
+        },
+    )
+    _, note, text = one_patch(src, missing("module.a.aws_sqs_queue.q[1]"))
+    assert note == (
+        'drops the last element `"y"` of the list count = length(...) counts (argument names '
+        "of module a in main.tf): Terraform forgets module.a.aws_sqs_queue.q[1], already "
+        "gone, and changes no other instance"
+    )
+    assert '  names  = ["x"]\n' in text and '  names  = ["z"]\n' in text
+    _, _, text = one_patch(src, missing("module.b.aws_sqs_queue.q[0]"))
+    assert '  names  = ["x", "y"]\n' in text and "  names  = []\n" in text
+
+
 # -- a map key AWS no longer has ---------------------------------------------------------------
 
 KEYS_MAIN = """\
