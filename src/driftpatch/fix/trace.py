@@ -65,6 +65,23 @@ _PREFIX = "x = "
 _FOR = re.compile(r"[\[{]\s*for\s")
 
 
+@dataclass(frozen=True)
+class _ForEntry:
+    """The element of a `for` expression's collection that gives one entry: `whole` is where
+    the collection is written, `label` the element's index or key there; `key_path` the part
+    of it the entry's key is made from (`s.name`), written `key_text`; `key_name`/`value_name`
+    the expression's symbols and `value` its value expression."""
+
+    whole: Write
+    label: Key
+    item: AttributeNode
+    key_path: tuple[str, ...] | None
+    key_text: str
+    key_name: str | None
+    value_name: str
+    value: Any
+
+
 class _Dynamic:
     """An index the trace cannot evaluate (`[var.i]`)."""
 
@@ -912,33 +929,51 @@ class _Tracer:
         that element where it is written (tfvars, a local, a literal, a caller's argument).
         Filters (`if`), grouping (`...`) and keys computed by other expressions are refused:
         which element gives the entry is then not read from the code."""
+        if not keys:
+            raise NoPatch(
+                f"{attr.name} is the whole result of the for expression "
+                f"`{_short(attr.expr_text)}`: Terraform computes it from every element, so no "
+                "one place holds it"
+            )
+        found = self.for_entry(attr, node, keys[0], frame, host)
+        shown = _short(attr.expr_text)
+        where = (
+            f"element [{found.label}]"
+            if isinstance(found.label, int)
+            else f"map entry {found.label!r}"
+        )
+        note = ", ".join(n for n in (found.whole.frame.note, where) if n)
+        key_from = f"`{found.key_text}` in the for expression `{shown}`" if found.key_text else ""
+        there = dataclasses.replace(found.whole.frame, note=note)
+        bound = Binding(found.item, there, found.whole.host, True, found.key_path, key_from)
+        key_name = found.key_name
+        inner = dataclasses.replace(
+            frame,
+            iterators=(*frame.iterators, (found.value_name, bound)),
+            for_keys=(*frame.for_keys, *(((key_name, attr.expr_text),) if key_name else ())),
+        )
+        val = _sub_attribute(attr, found.value, host.file, self.index.texts[host.file])
+        if val is None:
+            raise NoPatch(f"{attr.name}: the value of `{shown}` cannot be followed")
+        return self.resolve(dataclasses.replace(val, name=attr.name), keys[1:], inner, host, value)
+
+    def for_entry(
+        self, attr: AttributeNode, node: Tree[Token], entry: Key, frame: Frame, host: BlockNode
+    ) -> _ForEntry:
+        """The element of a `for` expression's collection that gives its entry `entry`, where
+        the collection is written; NoPatch where that is not read from the code."""
         text = self.index.texts[host.file]
         shown = _short(attr.expr_text)
         parts = _for_parts(node)
         if parts is None:
             raise NoPatch(f"{attr.name} comes from the for expression `{shown}`, not followed")
         names, coll_node, key_node, val_node, grouped, cond = parts
-
-        def source(part: _Node) -> str:
-            tokens = [t for t in _tokens(part) if t.start_pos is not None]
-            if not tokens:
-                return "?"
-            first = min(t.start_pos or 0 for t in tokens)
-            last = max(t.end_pos or 0 for t in tokens)
-            return _source_of(attr.expr_text, first, last)
-
-        if not keys:
-            raise NoPatch(
-                f"{attr.name} is the whole result of the for expression `{shown}`: Terraform "
-                "computes it from every element, so no one place holds it"
-            )
-        entry = keys[0]
         if cond is not None:
             raise NoPatch(
                 f"{attr.name} comes from the for expression `{shown}`, which filters with "
-                f"`{_short(source(cond))}`: which element gives entry {entry!r} (and whether "
-                "it still would after the change) is decided by Terraform, so no patch is "
-                "offered"
+                f"`{_short(_source(attr, cond))}`: which element gives entry {entry!r} (and "
+                "whether it still would after the change) is decided by Terraform, so no "
+                "patch is offered"
             )
         if grouped:
             raise NoPatch(
@@ -967,47 +1002,33 @@ class _Tracer:
             if entry >= len(cands):
                 raise NoPatch(f"the collection of `{shown}` has no element [{entry}] written")
             label, item = cands[entry]
+            return _ForEntry(whole, label, item, None, "", None, val_name, val_node)
+        if isinstance(entry, int):
+            raise NoPatch(
+                f"`{shown}` makes an object; its element [{entry}] is the entry of the "
+                f"{entry}-th key in lexical order, which is not followed"
+            )
+        ref = _traversal(key_node)
+        if ref is not None and key_name is not None and ref == (key_name, []):
+            found = [(lb, it) for lb, it in cands if str(lb) == entry]
+        elif ref is not None and ref[0] == val_name and all(isinstance(p, str) for p in ref[1]):
+            key_path = tuple(str(p) for p in ref[1])
+            found = [(lb, it) for lb, it in cands if _part(it, key_path) == entry]
         else:
-            if isinstance(entry, int):
-                raise NoPatch(
-                    f"`{shown}` makes an object; its element [{entry}] is the entry of the "
-                    f"{entry}-th key in lexical order, which is not followed"
-                )
-            ref = _traversal(key_node)
-            if ref is not None and key_name is not None and ref == (key_name, []):
-                found = [(lb, it) for lb, it in cands if str(lb) == entry]
-            elif ref is not None and ref[0] == val_name and all(isinstance(p, str) for p in ref[1]):
-                key_path = tuple(str(p) for p in ref[1])
-                found = [(lb, it) for lb, it in cands if _part(it, key_path) == entry]
-            else:
-                raise NoPatch(
-                    f"the for expression `{shown}` computes its keys with "
-                    f"`{_short(source(key_node))}`: which element gives entry {entry!r} is "
-                    "not followed, so no patch is offered"
-                )
-            if len(found) != 1:
-                how = "no element" if not found else f"{len(found)} elements"
-                raise NoPatch(
-                    f"{how} of the collection of `{shown}` ({whole.via}) give entry "
-                    f"{entry!r}: the element to change is not identified"
-                )
-            label, item = found[0]
-        where = f"element [{label}]" if isinstance(label, int) else f"map entry {label!r}"
-        note = ", ".join(n for n in (whole.frame.note, where) if n)
-        key_from = (
-            f"`{source(key_node)}` in the for expression `{shown}`" if key_node is not None else ""
-        )
-        there = dataclasses.replace(whole.frame, note=note)
-        bound = Binding(item, there, whole.host, True, key_path, key_from)
-        inner = dataclasses.replace(
-            frame,
-            iterators=(*frame.iterators, (val_name, bound)),
-            for_keys=(*frame.for_keys, *(((key_name, attr.expr_text),) if key_name else ())),
-        )
-        val = _sub_attribute(attr, val_node, host.file, text)
-        if val is None:
-            raise NoPatch(f"{attr.name}: the value of `{shown}` cannot be followed")
-        return self.resolve(dataclasses.replace(val, name=attr.name), keys[1:], inner, host, value)
+            raise NoPatch(
+                f"the for expression `{shown}` computes its keys with "
+                f"`{_short(_source(attr, key_node))}`: which element gives entry {entry!r} is "
+                "not followed, so no patch is offered"
+            )
+        if len(found) != 1:
+            how = "no element" if not found else f"{len(found)} elements"
+            raise NoPatch(
+                f"{how} of the collection of `{shown}` ({whole.via}) give entry "
+                f"{entry!r}: the element to change is not identified"
+            )
+        label, item = found[0]
+        key_text = _source(attr, key_node)
+        return _ForEntry(whole, label, item, key_path, key_text, key_name, val_name, val_node)
 
     def _candidates(self, whole: Write) -> list[tuple[Key, AttributeNode]] | None:
         """The elements of a collection where it is written: (index, element) of a list
@@ -1548,6 +1569,16 @@ def _for_parts(node: Tree[Token]) -> _ForParts | None:
     if node.data == "for_tuple_expr" and len(body) == 1:
         return names, colls[0], None, body[0], grouped, cond
     return None
+
+
+def _source(attr: AttributeNode, part: _Node) -> str:
+    """The text of a part of `attr`'s parsed expression."""
+    tokens = [t for t in _tokens(part) if t.start_pos is not None]
+    if not tokens:
+        return "?"
+    first = min(t.start_pos or 0 for t in tokens)
+    last = max(t.end_pos or 0 for t in tokens)
+    return _source_of(attr.expr_text, first, last)
 
 
 def _source_of(expr_text: str, start: int, end: int) -> str:
