@@ -543,6 +543,114 @@ def test_the_last_counted_instance_in_a_module_is_dropped_from_its_callers_list(
     assert '  names  = ["x", "y"]\n' in text and "  names  = []\n" in text
 
 
+EACH_MAIN = """\
+variable "buckets" {
+  type = map(object({ owner = string }))
+}
+
+variable "subnets" {
+  type = list(object({ name = string, cidr = string }))
+  default = [
+    { name = "a", cidr = "10.0.0.0/24" },
+    { name = "b", cidr = "10.0.1.0/24" },
+    { name = "c", cidr = "10.0.2.0/24" },
+  ]
+}
+
+resource "aws_s3_bucket" "b" {
+  for_each = var.buckets
+  bucket   = each.key
+}
+
+resource "aws_subnet" "s" {
+  for_each   = { for s in var.subnets : s.name => s }
+  vpc_id     = "vpc-1"
+  cidr_block = each.value.cidr
+}
+
+resource "aws_sqs_queue" "q" {
+  for_each = toset(["x", "y", "z"])
+  name     = each.key
+}
+
+resource "aws_instance" "i" {
+  for_each      = { small = "t3.micro", large = "t3.large" }
+  ami           = "ami-1"
+  instance_type = each.value
+}
+
+resource "aws_s3_bucket_versioning" "v" {
+  for_each = var.buckets
+  bucket   = each.key
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+"""
+
+EACH_TFVARS = """\
+buckets = {
+  alpha = {
+    owner = "ann"
+  }
+  beta = {
+    owner = "bob"
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("address", "file", "before", "after", "via"),
+    [
+        (
+            'aws_subnet.s["b"]',
+            "main.tf",
+            '    { name = "b", cidr = "10.0.1.0/24" },\n',
+            "",
+            "default of var.subnets in main.tf",
+        ),
+        (
+            'aws_sqs_queue.q["x"]',
+            "main.tf",
+            'toset(["x", "y", "z"])',
+            'toset(["y", "z"])',
+            "literal in main.tf",
+        ),
+        (
+            'aws_instance.i["large"]',
+            "main.tf",
+            '{ small = "t3.micro", large = "t3.large" }',
+            '{ small = "t3.micro" }',
+            "literal in main.tf",
+        ),
+    ],
+)
+def test_a_missing_for_each_instance_drops_its_entry_where_it_is_written(
+    tmp_path: Path, address: str, file: str, before: str, after: str, via: str
+) -> None:
+    """Unlike count, the other instances keep their keys: any entry can go."""
+    src = tree(tmp_path, {"main.tf": EACH_MAIN, "terraform.tfvars": EACH_TFVARS})
+    got_file, note, text = one_patch(src, missing(address))
+    assert before in EACH_MAIN
+    assert (got_file, note, text) == (
+        file,
+        f"removes entry {address.split('[')[1][1:-2]!r} from the for_each collection ({via}): "
+        f"Terraform forgets {address}, already gone, and changes no other instance",
+        EACH_MAIN.replace(before, after),
+    )
+
+
+def test_a_for_each_collection_another_block_reads_is_not_dropped_from(tmp_path: Path) -> None:
+    src = tree(tmp_path, {"main.tf": EACH_MAIN, "terraform.tfvars": EACH_TFVARS})
+    assert refusal(src, missing('aws_s3_bucket.b["alpha"]')) == (
+        "the value is written at terraform.tfvars:1 (tfvars value of var.buckets in "
+        "terraform.tfvars), but var.buckets is read at main.tf:37, by more than this instance: "
+        'patching it there would change other instances, not only aws_s3_bucket.b["alpha"]'
+    )
+
+
 # -- a map key AWS no longer has ---------------------------------------------------------------
 
 KEYS_MAIN = """\
@@ -679,6 +787,11 @@ resource "terraform_data" "queue" {
   count = length(var.names)
   input = var.names[count.index]
 }
+
+resource "terraform_data" "box" {
+  for_each = toset(["p", "q", "r"])
+  input    = each.key
+}
 """
 
 JUDGED_TFVARS = """\
@@ -694,10 +807,10 @@ names = ["a", "b", "c"]
 def test_terraform_plans_each_depth_patch_as_promised(tmp_path: Path) -> None:
     """One small stack of `terraform_data` (built into Terraform: no provider, no AWS),
     applied, then changed in its state as a refresh would see the world: two values moved
-    (a for_each over a for expression, an indexed list for expression) and the last counted
-    instance gone. Each patch, judged by `terraform plan` against that state, shows exactly
-    its promise: the codified values no change, the dropped instance a forget, nothing else
-    planned."""
+    (a for_each over a for expression, an indexed list for expression), the last counted
+    instance and one for_each instance gone. Each patch, judged by `terraform plan` against
+    that state, shows exactly its promise: the codified values no change, the dropped
+    instances a forget, nothing else planned."""
     terraform = Terraform.find()
     if terraform is None:
         pytest.skip("needs the Terraform CLI on PATH")
@@ -724,12 +837,13 @@ def test_terraform_plans_each_depth_patch_as_promised(tmp_path: Path) -> None:
             if new is not None:
                 inst["attributes"]["input"]["value"] = new
                 inst["attributes"]["output"]["value"] = new
-        if r["name"] == "queue":
-            r["instances"] = [i for i in r["instances"] if i["index_key"] != 2]
+        if r["name"] in ("queue", "box"):
+            r["instances"] = [i for i in r["instances"] if i["index_key"] not in (2, "q")]
     findings = [
         drift('terraform_data.subnet["priv"]', "input", "10.0.9.0/24", "10.0.8.0/24"),
         drift("terraform_data.cidr[1]", "input", "10.1.2.0/24", "10.1.3.0/24"),
         missing("terraform_data.queue[2]"),
+        missing('terraform_data.box["q"]'),
     ]
     index = index_source(src)
     plan = plan_remedies(findings, index, {}, Prefer.AUTO)
@@ -759,6 +873,7 @@ def test_terraform_plans_each_depth_patch_as_promised(tmp_path: Path) -> None:
             {"terraform_data.queue[2]": Effect.FORGET},
             True,
         ),
+        ("main.tf", "remove"): (True, "", {'terraform_data.box["q"]': Effect.FORGET}, True),
     }
     for p in out.patches:
         assert Check.TERRAFORM_PLAN in p.verified_by

@@ -381,7 +381,8 @@ def _module_resources(index: SourceIndex, a: Address) -> list[str]:
 def removed_operation(address: str) -> OperationFn:
     def run(index: SourceIndex) -> tuple[list[Edit], str]:
         a = Address.parse(address)
-        if isinstance(a.key, int):
+        if a.key is not None:
+            # One instance of a count/for_each block: its entry goes where it is written.
             node = _block(index, address)
             refs = _references(index, a, node)
             if refs:
@@ -389,13 +390,9 @@ def removed_operation(address: str) -> OperationFn:
                     f"{a.config_address} is still referenced at {', '.join(refs[:3])}: "
                     "dropping an instance changes what those read; remove or adjust them first"
                 )
-            per_file, note = trace.drop_last(index, address)
+            drop = trace.drop_last if isinstance(a.key, int) else trace.drop_entry
+            per_file, note = drop(index, address)
             return [Edit(f, tuple(e)) for f, e in per_file], note
-        if a.key is not None:
-            raise NoPatch(
-                f"{address} is one instance of a for_each block: remove its entry from the "
-                "for_each collection instead"
-            )
         if a.module_path:
             raise NoPatch(
                 f"{address} lives in module {'.'.join(a.module_path)}: a `removed` block must "

@@ -358,15 +358,43 @@ def _drop_item(
     if len(items) != n:
         raise NoPatch(f"the list at {_at(attr, write.file)} has {len(items)} elements, not {n}")
     last = items[-1]
-    if n == 1:
-        edit = TextEdit(attr.expr.start, attr.expr.end, "[]")
-    else:
-        edit = TextEdit(items[-2].expr.end, last.expr.end, "")
+    edit = _drop_list_item(attr, items, n - 1)
     return [(write.file, [edit])], (
         f"drops the last element `{_short(last.expr_text, 40)}` of the list count = length(...) "
         f"counts ({write.via}): Terraform forgets {address}, already gone, and changes no "
         "other instance"
     )
+
+
+def _drop_list_item(attr: AttributeNode, items: Sequence[AttributeNode], j: int) -> TextEdit:
+    """Remove item `j` of the list literal `attr` with the separator that goes with it."""
+    if len(items) == 1:
+        return TextEdit(attr.expr.start, attr.expr.end, "[]")
+    if j == len(items) - 1:
+        return TextEdit(items[j - 1].expr.end, items[j].expr.end, "")
+    return TextEdit(items[j].expr.start, items[j + 1].expr.start, "")
+
+
+def drop_entry(index: SourceIndex, address: str) -> tuple[list[tuple[str, list[TextEdit]]], str]:
+    """Codify that one for_each instance (`aws_x.y["k"]`) is gone: remove its entry from the
+    collection where it is written (a map entry, a set's string, the list element a `for`
+    expression makes the entry from), so Terraform forgets it. Unlike count, the other
+    instances keep their keys: nothing else changes. (file, edits) and the note; NoPatch
+    where the collection serves more than this block or the entry is not identified."""
+    try:
+        addr = Address.parse(address)
+    except ValueError as exc:
+        raise NoPatch(f"{address} is not a resource address") from exc
+    node = index.block_for(addr)
+    if node is None:
+        raise NoPatch(f"{address} is not declared in the scanned code")
+    each = node.attributes.get("for_each")
+    if each is None or not isinstance(addr.key, str):
+        raise NoPatch(f"{address} is not an instance of a for_each block")
+    t = _Tracer(index, address)
+    t.counting = True
+    frame = Frame(node, _module_keys(addr.module), None, None, None)
+    return t.drop(each, addr.key, frame, node)
 
 
 def _instances(index: SourceIndex, address: str) -> int | None:
@@ -749,6 +777,9 @@ class _Tracer:
         # the number, so `length(x)` elsewhere is a reader like any other, and the counted
         # block's own reads (`x[count.index]`) are the dropped instance's or unchanged.
         self.counting = False
+        # Where the variable or local being followed is read (file, start, end): while
+        # counting, that read is the one that leads here; any other is another reader.
+        self._reader: tuple[str, int, int] | None = None
 
     # sharing
 
@@ -1030,6 +1061,57 @@ class _Tracer:
         key_text = _source(attr, key_node)
         return _ForEntry(whole, label, item, key_path, key_text, key_name, val_name, val_node)
 
+    def drop(
+        self, attr: AttributeNode, key: str, frame: Frame, host: BlockNode
+    ) -> tuple[list[tuple[str, list[TextEdit]]], str]:
+        """Remove entry `key` from the collection `attr` (a for_each) where it is written."""
+        shown = _short(attr.expr_text)
+        tree = _parse(attr)
+        node = _unwrap(tree) if tree is not None else None
+        call = _call_of(tree)
+        if call is not None and call[0] in ("toset", "tomap") and len(call[1]) == 1:
+            inner = _sub_attribute(attr, call[1][0], host.file, self.index.texts[host.file])
+            if inner is not None:
+                return self.drop(inner, key, frame, host)
+        if isinstance(node, Tree) and node.data == "for_object_expr":
+            found = self.for_entry(attr, node, key, frame, host)
+            whole, item = found.whole, found.item
+        else:
+            whole = self.resolve(attr, [], frame, host, None)
+            cands = self._candidates(whole)
+            if cands is None:
+                raise NoPatch(
+                    f"the for_each collection `{shown}` is not written as a map, set or list "
+                    f"literal ({whole.via}): its entry {key!r} cannot be removed there"
+                )
+            matching = [
+                it for lb, it in cands if lb == key or (isinstance(lb, int) and it.literal == key)
+            ]
+            if len(matching) != 1:
+                raise NoPatch(
+                    f"the for_each collection `{shown}` ({whole.via}) has no entry {key!r} written"
+                )
+            item = matching[0]
+        if whole.shared:
+            raise NoPatch(whole.shared)
+        written = whole.attr
+        assert written is not None  # _candidates / for_entry found elements in it
+        text = self.index.texts[whole.file]
+        items = (
+            _tuple_items(written, whole.file, text)
+            if written.expr_text.lstrip()[:1] == "["
+            else None
+        )
+        if items is not None:
+            j = next(i for i, it in enumerate(items) if it.span == item.span)
+            edits = [_drop_list_item(written, items, j)]
+        else:
+            edits = hcl_edit.remove_element(text, whole.host, item)
+        return [(whole.file, edits)], (
+            f"removes entry {key!r} from the for_each collection ({whole.via}): Terraform "
+            f"forgets {self.address}, already gone, and changes no other instance"
+        )
+
     def _candidates(self, whole: Write) -> list[tuple[Key, AttributeNode]] | None:
         """The elements of a collection where it is written: (index, element) of a list
         literal, (key, value) of an object literal in lexical key order (Terraform's order)."""
@@ -1199,6 +1281,7 @@ class _Tracer:
                 f"{attr.name} reads `{root}`, the entry's key in the for expression "
                 f"`{_short(loop)}`: changing it would make a new instance, not change this one"
             )
+        self._reader = (host.file, attr.expr.start, attr.expr.end)
         if root == "var" and fixed and isinstance(fixed[0], str):
             return self.variable(fixed[0], [*fixed[1:], *keys], frame, value)
         if root == "local" and fixed and isinstance(fixed[0], str):
@@ -1257,7 +1340,7 @@ class _Tracer:
         names = tuple(n for n, _ in module)
         if not module:
             others = self._references(names, f"var.{name}")
-            carried = frame.leave() or _also(f"var.{name}", others)
+            carried = frame.leave() or _also(f"var.{name}", others, self.counting)
             for node in reversed(self.index.tfvars):
                 if name in node.attributes:
                     place = f"tfvars value of var.{name}"
@@ -1309,7 +1392,7 @@ class _Tracer:
         for block in self.index.blocks:
             if block.type == "locals" and block.file in files and name in block.attributes:
                 others = self._references(names, f"local.{name}")
-                carried = frame.leave() or _also(f"local.{name}", others)
+                carried = frame.leave() or _also(f"local.{name}", others, self.counting)
                 there = Frame(block, frame.module, None, None, carried, f"local.{name}", frame.note)
                 return self.resolve(block.attributes[name], keys, there, block, value)
         raise NoPatch(f"local.{name} is not declared in the scanned code")
@@ -1345,6 +1428,8 @@ class _Tracer:
         if self.counting:
             own = self._own_blocks()[:1]
             quiet.extend((b.file, b.span.start, b.span.end) for b in own)
+            if self._reader is not None:
+                quiet.append(self._reader)
         else:
             quiet.extend(
                 (block.file, each.expr.start, each.expr.end)
@@ -1369,8 +1454,10 @@ class _Tracer:
         return found
 
 
-def _also(ref: str, places: list[str]) -> str | None:
-    if len(places) <= 1:
+def _also(ref: str, places: list[str], counting: bool = False) -> str | None:
+    """Why `ref` is shared: read in more places than the one being followed (counting: the
+    reads that lead to the instance are left out of `places` already)."""
+    if len(places) <= (0 if counting else 1):
         return None
     return f"{ref} is read at {', '.join(places[:4])}, by more than this instance"
 

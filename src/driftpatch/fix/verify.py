@@ -248,12 +248,13 @@ def verify(op: Operation, index: SourceIndex) -> tuple[bool, str]:
         return True, ""
     if kind == "removed":
         a = Address.parse(address)
-        if isinstance(a.key, int):
-            # One counted instance: the count is now one smaller, this one the last gone.
+        if a.key is not None:
+            # One instance: the code no longer makes it (a count, one smaller: only the ones
+            # before it; a for_each: the others keep their keys).
             base = address.rsplit("[", 1)[0]
             made = {i.address for i in instances(index) if i.address.startswith(base + "[")}
-            gone = address not in made and len(made) == a.key
-            return gone, "" if gone else "the count still makes it"
+            gone = address not in made and (not isinstance(a.key, int) or len(made) == a.key)
+            return gone, "" if gone else "the code still makes it"
         if index.block_for(address) is not None:
             return False, "the block is still in the code"
         has_removed = any(
