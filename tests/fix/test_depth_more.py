@@ -220,6 +220,68 @@ def test_for_expressions_whose_element_is_not_identified_are_refused(
     assert refusal(src, drift(address, "cidr_block", "10.0.0.0/24", "10.0.5.0/24")) == why
 
 
+def test_for_expressions_through_a_local_and_a_module_argument(tmp_path: Path) -> None:
+    """`local.cidrs[count.index]` with `cidrs = [for s in local.list : s.cidr]`, and a module
+    whose for_each is its input `cidrs`, set by the caller to `{ for k, v in var.subnets : k =>
+    v.cidr }`: each drift lands in the one element it came from."""
+    main = """\
+    variable "subnets" {
+      type = map(object({ cidr = string, az = string }))
+    }
+
+    locals {
+      list  = [{ cidr = "10.0.1.0/24" }, { cidr = "10.0.2.0/24" }]
+      cidrs = [for s in local.list : s.cidr]
+    }
+
+    resource "aws_subnet" "l" {
+      count      = 2
+      vpc_id     = "vpc-1"
+      cidr_block = local.cidrs[count.index]
+    }
+
+    module "net" {
+      source = "./net"
+      cidrs  = { for k, v in var.subnets : k => v.cidr }
+    }
+    """
+    tfvars = """\
+    subnets = {
+      a = { cidr = "10.1.0.0/24", az = "us-east-1a" }
+      b = { cidr = "10.1.1.0/24", az = "us-east-1b" }
+    }
+    """
+    net = """\
+    variable "cidrs" {
+      type = map(string)
+    }
+
+    resource "aws_subnet" "s" {
+      for_each   = var.cidrs
+      vpc_id     = "vpc-1"
+      cidr_block = each.value
+    }
+    """
+    src = tree(tmp_path, {"main.tf": main, "terraform.tfvars": tfvars, "net/main.tf": net})
+    f = drift("aws_subnet.l[0]", "cidr_block", "10.0.1.0/24", "10.0.9.0/24")
+    file, note, text = one_patch(src, f)
+    assert (file, note) == ("main.tf", "sets cidr_block (local.list, element [0], in main.tf)")
+    assert '  list  = [{ cidr = "10.0.9.0/24" }, { cidr = "10.0.2.0/24" }]\n' in text
+    f = drift('module.net.aws_subnet.s["b"]', "cidr_block", "10.1.1.0/24", "10.1.9.0/24")
+    file, note, text = one_patch(src, f)
+    assert (file, note) == (
+        "terraform.tfvars",
+        "sets cidr_block (tfvars value of var.subnets, for_each entry 'b', map entry 'b', in "
+        "terraform.tfvars)",
+    )
+    assert text == (
+        "subnets = {\n"
+        '  a = { cidr = "10.1.0.0/24", az = "us-east-1a" }\n'
+        '  b = { cidr = "10.1.9.0/24", az = "us-east-1b" }\n'
+        "}\n"
+    )
+
+
 # -- dynamic blocks over collections written elsewhere -----------------------------------------
 
 DYN_MAIN = """\
