@@ -282,6 +282,39 @@ def test_for_expressions_through_a_local_and_a_module_argument(tmp_path: Path) -
     )
 
 
+def test_an_entry_of_the_blocks_own_for_each_that_is_another_instances_is_refused(
+    tmp_path: Path,
+) -> None:
+    """The block's own `for_each = var.cfg` reads only keys, so it does not make var.cfg
+    shared when the value is in this instance's entry; here `local.by_name` re-keys var.cfg
+    by `v.name`, so instance "a" reads entry "b", another instance's."""
+    main = """\
+    variable "cfg" {
+      type = map(object({ size = number, name = string }))
+      default = {
+        a = { size = 10, name = "b" }
+        b = { size = 20, name = "a" }
+      }
+    }
+
+    locals {
+      by_name = { for k, v in var.cfg : v.name => v.size }
+    }
+
+    resource "aws_ebs_volume" "w" {
+      for_each          = var.cfg
+      availability_zone = "us-east-1a"
+      size              = local.by_name[each.key]
+    }
+    """
+    src = tree(tmp_path, {"main.tf": main})
+    assert refusal(src, drift('aws_ebs_volume.w["a"]', "size", 20, 30)) == (
+        "the for expression `{ for k, v in var.cfg : v.name => v.size }` takes the value from "
+        "entry 'b' of its collection, which is also this block's for_each: that entry is "
+        "another instance's, so no patch is offered"
+    )
+
+
 # -- dynamic blocks over collections written elsewhere -----------------------------------------
 
 DYN_MAIN = """\

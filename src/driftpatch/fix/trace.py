@@ -780,6 +780,11 @@ class _Tracer:
         # Where the variable or local being followed is read (file, start, end): while
         # counting, that read is the one that leads here; any other is another reader.
         self._reader: tuple[str, int, int] | None = None
+        # Set while a `for` expression's collection is resolved: the instance's own
+        # `for_each = <that collection>` is then left out of its readers only if the element
+        # the expression picks is the instance's own entry (`_collect_key`, checked after).
+        self._collecting = False
+        self._collect_key: IndexKey = None
 
     # sharing
 
@@ -1016,10 +1021,15 @@ class _Tracer:
         coll = _sub_attribute(attr, coll_node, host.file, text)
         if coll is None:
             raise NoPatch(f"{attr.name}: the collection of `{shown}` cannot be followed")
+        outer = (self._collecting, self._collect_key)
+        self._collecting, self._collect_key = True, None
         try:
             whole = self.resolve(coll, [], frame, host, None)
         except NoPatch as exc:
             raise NoPatch(f"the collection of the for expression `{shown}`: {exc}") from exc
+        finally:
+            own_key = self._collect_key
+            self._collecting, self._collect_key = outer
         cands = self._candidates(whole)
         if cands is None:
             raise NoPatch(
@@ -1033,6 +1043,7 @@ class _Tracer:
             if entry >= len(cands):
                 raise NoPatch(f"the collection of `{shown}` has no element [{entry}] written")
             label, item = cands[entry]
+            _own_entry(shown, label, own_key)
             return _ForEntry(whole, label, item, None, "", None, val_name, val_node)
         if isinstance(entry, int):
             raise NoPatch(
@@ -1058,6 +1069,7 @@ class _Tracer:
                 f"{entry!r}: the element to change is not identified"
             )
         label, item = found[0]
+        _own_entry(shown, label, own_key)
         key_text = _source(attr, key_node)
         return _ForEntry(whole, label, item, key_path, key_text, key_name, val_name, val_node)
 
@@ -1339,7 +1351,7 @@ class _Tracer:
         module = frame.module
         names = tuple(n for n, _ in module)
         if not module:
-            others = self._references(names, f"var.{name}")
+            others = self._references(names, f"var.{name}", keys[0] if keys else None)
             carried = frame.leave() or _also(f"var.{name}", others, self.counting)
             for node in reversed(self.index.tfvars):
                 if name in node.attributes:
@@ -1391,14 +1403,15 @@ class _Tracer:
         files = set(info.files) if info is not None else set()
         for block in self.index.blocks:
             if block.type == "locals" and block.file in files and name in block.attributes:
-                others = self._references(names, f"local.{name}")
+                others = self._references(names, f"local.{name}", keys[0] if keys else None)
                 carried = frame.leave() or _also(f"local.{name}", others, self.counting)
                 there = Frame(block, frame.module, None, None, carried, f"local.{name}", frame.note)
                 return self.resolve(block.attributes[name], keys, there, block, value)
         raise NoPatch(f"local.{name} is not declared in the scanned code")
 
-    def _own_blocks(self) -> list[BlockNode]:
-        """The traced instance's resource block and the module calls that make its module."""
+    def _own_blocks(self) -> list[tuple[BlockNode, IndexKey]]:
+        """The traced instance's resource block and the module calls that make its module,
+        each with the instance key it has there."""
         try:
             addr = Address.parse(self.address)
         except ValueError:
@@ -1406,10 +1419,26 @@ class _Tracer:
         node = self.index.block_for(addr)
         module = _module_keys(addr.module)
         names = tuple(n for n, _ in module)
-        calls = [self._call(names[: i + 1]) for i in range(len(names))]
-        return [b for b in (node, *calls) if b is not None]
+        calls = [(self._call(names[: i + 1]), module[i][1]) for i in range(len(names))]
+        return [(b, k) for b, k in ((node, addr.key), *calls) if b is not None]
 
-    def _references(self, names: tuple[str, ...], ref: str) -> list[str]:
+    def _own_each(self, ref: str, entry: Key | None) -> list[tuple[str, int, int]]:
+        """The instance's own `for_each = <ref>` (file, span) when the value is written in
+        the instance's own entry of it: that read is for the keys, which a changed value
+        inside the entry leaves as they are (and its each.value is this instance's)."""
+        out = []
+        for block, key in self._own_blocks():
+            each = block.attributes.get("for_each")
+            if each is None or key is None or each.expr_text.strip() != ref:
+                continue
+            if entry is None and self._collecting:
+                self._collect_key = key  # for_entry checks the element it picks is this
+            elif entry != key:
+                continue
+            out.append((block.file, each.expr.start, each.expr.end))
+        return out
+
+    def _references(self, names: tuple[str, ...], ref: str, entry: Key | None = None) -> list[str]:
         """Where `ref` (`var.x`, `local.x`) is read in the module's files: file:line each."""
         info = self.index.modules.get(names)
         if info is None:
@@ -1423,20 +1452,13 @@ class _Tracer:
             for b in self.index.blocks
             if b.type in ("output", "variable") and b.file in files
         ]
-        # The instance's own for_each reads the collection for its keys, which a changed
-        # value inside an entry leaves as they are (its each.value is this instance's).
         if self.counting:
-            own = self._own_blocks()[:1]
+            own = [b for b, _ in self._own_blocks()[:1]]
             quiet.extend((b.file, b.span.start, b.span.end) for b in own)
             if self._reader is not None:
                 quiet.append(self._reader)
         else:
-            quiet.extend(
-                (block.file, each.expr.start, each.expr.end)
-                for block in self._own_blocks()
-                for each in [block.attributes.get("for_each")]
-                if each is not None
-            )
+            quiet.extend(self._own_each(ref, entry))
         # `length(x)` reads how many elements there are, which a changed value does not change.
         counted = re.compile(rf"length\(\s*{re.escape(ref)}\s*\)" if not self.counting else "$^")
         for file in info.files:
@@ -1452,6 +1474,17 @@ class _Tracer:
                     continue
                 found.append(f"{file}:{text.count(chr(10), 0, m.start()) + 1}")
         return found
+
+
+def _own_entry(shown: str, label: Key, own: IndexKey) -> None:
+    """The element a `for` expression picked is in a collection that is also the instance's
+    own for_each (`own`: its key): it must be the instance's own entry."""
+    if own is not None and str(label) != str(own):
+        raise NoPatch(
+            f"the for expression `{shown}` takes the value from entry {label!r} of its "
+            f"collection, which is also this block's for_each: that entry is another "
+            "instance's, so no patch is offered"
+        )
 
 
 def _also(ref: str, places: list[str], counting: bool = False) -> str | None:
