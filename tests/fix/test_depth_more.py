@@ -746,6 +746,19 @@ def test_a_for_each_collection_another_block_reads_is_not_dropped_from(tmp_path:
     )
 
 
+def test_a_counted_lists_own_length_does_not_make_its_element_shared(counted: Path) -> None:
+    """`count = length(var.cidrs)` with `cidr_block = var.cidrs[count.index]`: the count reads
+    how many elements there are, which a changed element leaves as it is (before, the two
+    reads made var.cidrs "read by more than this instance")."""
+    f = drift("aws_subnet.s[1]", "cidr_block", "10.0.1.0/24", "10.0.7.0/24")
+    file, note, text = one_patch(counted, f)
+    assert (file, note) == (
+        "terraform.tfvars",
+        "sets cidr_block (tfvars value of var.cidrs in terraform.tfvars)",
+    )
+    assert text == COUNT_TFVARS.replace('"10.0.1.0/24"', '"10.0.7.0/24"')
+
+
 # -- a map key AWS no longer has ---------------------------------------------------------------
 
 KEYS_MAIN = """\

@@ -1459,8 +1459,10 @@ class _Tracer:
                 quiet.append(self._reader)
         else:
             quiet.extend(self._own_each(ref, entry))
-        # `length(x)` reads how many elements there are, which a changed value does not change.
-        counted = re.compile(rf"length\(\s*{re.escape(ref)}\s*\)" if not self.counting else "$^")
+        # `length(x)` reads how many elements there are, which a value changed inside one
+        # element does not change (a whole new list may: then it is a reader like any other).
+        inside = (entry is not None or self._collecting) and not self.counting
+        counted = re.compile(rf"length\(\s*{re.escape(ref)}\s*\)" if inside else "$^")
         for file in info.files:
             text = self.index.texts.get(file, "")
             lengths = [(m.start(), m.end()) for m in counted.finditer(text)]
