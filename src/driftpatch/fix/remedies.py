@@ -301,9 +301,9 @@ def remove_operation(address: str, path: str) -> OperationFn:
             raise NoPatch(f"{path} is not written in the code")
         if write.host.attributes.get(attr.name) is attr or attr.name != steps[-1].name:
             raise NoPatch(
-                f"{path} is written as the whole argument {attr.name} at "
-                f"{write.file}:{attr.span.start_line} ({write.via}), not as a key of a map "
-                "there: removing it would drop more than the key"
+                f"{path} is written at {write.file}:{attr.span.start_line} ({write.via}), "
+                "which is not the key itself in a map literal: removing it there would drop "
+                "more than the key"
             )
         text = index.texts[write.file]
         removal = hcl_edit.remove_element(text, write.host, attr)
