@@ -457,6 +457,59 @@ def test_two_changed_blocks_of_a_set_are_refused(dyn: Path) -> None:
     )
 
 
+KEYED_DYN = """\
+variable "rules" {
+  type = list(object({ name = string, port = number, cidr = string }))
+}
+
+resource "aws_security_group" "g" {
+  name = "g"
+
+  dynamic "ingress" {
+    for_each = { for r in var.rules : r.name => r }
+    content {
+      description = ingress.key
+      from_port   = ingress.value.port
+      to_port     = ingress.value.port
+      protocol    = "tcp"
+      cidr_blocks = [ingress.value.cidr]
+    }
+  }
+}
+"""
+
+KEYED_TFVARS = """\
+rules = [
+  { name = "web", port = 443, cidr = "10.0.0.0/8" },
+  { name = "app", port = 8080, cidr = "10.1.0.0/16" },
+]
+"""
+
+
+def test_a_dynamic_block_over_a_for_object_finds_the_element_by_its_key(tmp_path: Path) -> None:
+    """`{ for r in var.rules : r.name => r }` iterates in the lexical order of the names: the
+    rule that changed ("app", written second) is matched by content and patched in tfvars; a
+    changed description is the element's key (`ingress.key`), which is refused."""
+    src = tree(tmp_path, {"main.tf": KEYED_DYN, "terraform.tfvars": KEYED_TFVARS})
+
+    def keyed(name: str, port: int, cidr: str) -> dict[str, object]:
+        return {**rule(port, cidr), "description": name}
+
+    was = [keyed("web", 443, "10.0.0.0/8"), keyed("app", 8080, "10.1.0.0/16")]
+    now = [keyed("web", 443, "10.0.0.0/8"), keyed("app", 8080, "10.2.0.0/16")]
+    file, note, text = one_patch(src, drift("aws_security_group.g", "ingress", was, now))
+    assert (file, note) == (
+        "terraform.tfvars",
+        "sets ingress (tfvars value of var.rules, element [1], in terraform.tfvars)",
+    )
+    assert text == KEYED_TFVARS.replace('"10.1.0.0/16"', '"10.2.0.0/16"')
+    renamed = [keyed("web", 443, "10.0.0.0/8"), keyed("api", 8080, "10.1.0.0/16")]
+    assert refusal(src, drift("aws_security_group.g", "ingress", was, renamed)) == (
+        "ingress[0].description: description is the key of the dynamic block's element "
+        "(`ingress.key`): changing it would make it another element, so no patch is offered"
+    )
+
+
 # -- dropping one counted instance -------------------------------------------------------------
 
 COUNT_MAIN = """\

@@ -1045,17 +1045,28 @@ class _Tracer:
             label, item = cands[entry]
             _own_entry(shown, label, own_key)
             return _ForEntry(whole, label, item, None, "", None, val_name, val_node)
-        if isinstance(entry, int):
-            raise NoPatch(
-                f"`{shown}` makes an object; its element [{entry}] is the entry of the "
-                f"{entry}-th key in lexical order, which is not followed"
-            )
         ref = _traversal(key_node)
+        keyed: list[tuple[Any, Key, AttributeNode]] | None = None
         if ref is not None and key_name is not None and ref == (key_name, []):
-            found = [(lb, it) for lb, it in cands if str(lb) == entry]
+            keyed = [(str(lb), lb, it) for lb, it in cands]
         elif ref is not None and ref[0] == val_name and all(isinstance(p, str) for p in ref[1]):
             key_path = tuple(str(p) for p in ref[1])
-            found = [(lb, it) for lb, it in cands if _part(it, key_path) == entry]
+            keyed = [(_part(it, key_path), lb, it) for lb, it in cands]
+        if keyed is not None and isinstance(entry, int):
+            # Element [i] of an object (a dynamic block over it): the i-th key in lexical
+            # order, as Terraform iterates; every key must be written to know the order.
+            names_ = [k for k, _, _ in keyed]
+            if not all(isinstance(k, str) for k in names_) or len(set(names_)) != len(names_):
+                raise NoPatch(
+                    f"`{shown}` makes an object whose keys are not all written as distinct "
+                    f"strings: its element [{entry}] (the {entry}-th key in lexical order) is "
+                    "not identified"
+                )
+            if entry >= len(names_):
+                raise NoPatch(f"`{shown}` has no element [{entry}] written")
+            entry = sorted(names_)[entry]
+        if keyed is not None:
+            found = [(lb, it) for k, lb, it in keyed if k == entry]
         else:
             raise NoPatch(
                 f"the for expression `{shown}` computes its keys with "
@@ -1185,7 +1196,9 @@ class _Tracer:
             return mapped
         found = self.resolve(each, [index], frame, host, None)
         if found.attr is not None and not found.added and found.key is None:
-            note = ", ".join(n for n in (found.frame.note, f"element [{index}]") if n)
+            # Named once: a `for` expression on the way already says which element it is.
+            here = f"element [{index}]" if found.frame.note == frame.note else ""
+            note = ", ".join(n for n in (found.frame.note, here) if n)
             return Binding(found.attr, dataclasses.replace(found.frame, note=note), found.host)
         raise NoPatch(
             f"the dynamic block's for_each `{_short(each.expr_text)}` has no element [{index}] "
@@ -1287,6 +1300,11 @@ class _Tracer:
             return self.resolve(bound.attr, parts, bound.frame, bound.host, value)
         if bound is not None and fixed[:1] == ["value"]:
             return self.resolve(bound.attr, [*fixed[1:], *keys], bound.frame, bound.host, value)
+        if bound is not None and fixed[:1] == ["key"]:
+            raise NoPatch(
+                f"{attr.name} is the key of the dynamic block's element (`{root}.key`): "
+                "changing it would make it another element, so no patch is offered"
+            )
         loop = dict(frame.for_keys).get(root)
         if loop is not None:
             raise NoPatch(
