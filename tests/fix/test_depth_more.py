@@ -315,6 +315,79 @@ def test_an_entry_of_the_blocks_own_for_each_that_is_another_instances_is_refuse
     )
 
 
+LOOKUP_MODULE = """\
+variable "rules" {
+  type    = list(map(string))
+  default = []
+}
+
+variable "arns" {
+  type    = list(string)
+  default = []
+}
+
+resource "aws_security_group_rule" "r" {
+  count       = length(var.rules)
+  type        = "ingress"
+  from_port   = 443
+  to_port     = 443
+  protocol    = "tcp"
+  description = lookup(var.rules[count.index], "description", "Ingress Rule")
+  cidr_blocks = [lookup(var.rules[count.index], "cidr", "10.0.0.0/8")]
+}
+
+resource "aws_iam_role_policy_attachment" "a" {
+  count      = 3
+  role       = "r"
+  policy_arn = element(var.arns, count.index)
+}
+"""
+
+LOOKUP_ROOT = """\
+module "one" {
+  source = "./mod"
+  rules = [
+    { description = "web" },
+    { cidr = "10.1.0.0/16" },
+  ]
+  arns = ["arn:a", "arn:b"]
+}
+"""
+
+
+def test_lookup_and_element_are_followed_into_the_callers_element(tmp_path: Path) -> None:
+    """terraform-aws-modules style: `lookup(var.rules[count.index], "description", default)`
+    is the element's key, written in the caller's list (or added there: lookup then reads
+    it instead of the default); `element(var.arns, count.index)` wraps around the list, so
+    an element is one instance's only when no other index lands on it (3 instances, 2
+    elements: [1] is instance 1's alone, [0] serves instances 0 and 2)."""
+    src = tree(tmp_path, {"main.tf": LOOKUP_ROOT, "mod/main.tf": LOOKUP_MODULE})
+    f = drift("module.one.aws_security_group_rule.r[0]", "description", "web", "web-tls")
+    file, note, text = one_patch(src, f)
+    assert (file, note) == (
+        "main.tf",
+        "sets description (argument rules of module one in main.tf)",
+    )
+    assert text == LOOKUP_ROOT.replace('"web"', '"web-tls"')
+    f = drift("module.one.aws_security_group_rule.r[1]", "description", "Ingress Rule", "db")
+    _, note, text = one_patch(src, f)
+    assert (
+        note == "sets description (argument rules of module one, new key description, in main.tf)"
+    )
+    assert text == LOOKUP_ROOT.replace(
+        '    { cidr = "10.1.0.0/16" },\n',
+        '    {\n      cidr        = "10.1.0.0/16"\n      description = "db"\n    },\n',
+    )
+    f = drift("module.one.aws_iam_role_policy_attachment.a[1]", "policy_arn", "arn:b", "arn:c")
+    _, _, text = one_patch(src, f)
+    assert text == LOOKUP_ROOT.replace('"arn:b"', '"arn:c"')
+    f = drift("module.one.aws_iam_role_policy_attachment.a[2]", "policy_arn", "arn:a", "arn:c")
+    assert refusal(src, f) == (
+        "policy_arn reads `element(var.arns, count.index)`, which wraps around: the count "
+        "makes 3 instances from a list of 2, so its element [0] serves instances [0], [2]"
+    )
+
+
 # -- dynamic blocks over collections written elsewhere -----------------------------------------
 
 DYN_MAIN = """\

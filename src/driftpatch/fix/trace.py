@@ -873,6 +873,9 @@ class _Tracer:
             first = self._try_first(attr, tree, host)
             if first is not None:
                 return self.resolve(first, keys, frame, host, value)
+            picked = self._picked(attr, tree, host, frame)
+            if picked is not None:
+                return self.resolve(picked[0], [*picked[1], *keys], picked[2], host, value)
             raise NoPatch(
                 f"{attr.name} comes from the expression `{_short(expr)}`: no safe place to "
                 "write the value, so no patch is offered"
@@ -911,6 +914,9 @@ class _Tracer:
         first = self._try_first(attr, tree, host)
         if first is not None:
             return self.resolve(first, keys, frame, host, value)
+        picked = self._picked(attr, tree, host, frame)
+        if picked is not None:
+            return self.resolve(picked[0], [*picked[1], *keys], picked[2], host, value)
         raise NoPatch(
             f"{attr.name} comes from the expression `{_short(expr)}`: no safe place to write "
             "the value, so no patch is offered"
@@ -1162,6 +1168,67 @@ class _Tracer:
         if call is None or call[0] != "try" or not call[1]:
             return None
         return _sub_attribute(attr, call[1][0], host.file, self.index.texts[host.file])
+
+    def _picked(
+        self, attr: AttributeNode, tree: _Node | None, host: BlockNode, frame: Frame
+    ) -> tuple[AttributeNode, list[Key], Frame] | None:
+        """`lookup(m, "k", default)` is m's key k wherever m is written (a key the object does
+        not have yet is added there, and lookup then reads it instead of the default);
+        `element(list, count.index)` is the instance's element of the list. (the collection,
+        the keys into it, the frame); None for anything else."""
+        call = _call_of(tree)
+        if call is None or call[0] not in ("lookup", "element"):
+            return None
+        name, args = call
+        if (name == "lookup" and len(args) not in (2, 3)) or (name == "element" and len(args) != 2):
+            return None
+        key = _index_value(args[1])
+        if isinstance(key, _Dynamic):
+            if (
+                name != "element"
+                or key.text not in ("count.index", "each.key")
+                or frame.key is None
+            ):
+                return None
+            key = frame.key
+            frame = dataclasses.replace(frame, fanout=None)
+        if (name == "lookup") != isinstance(key, str):
+            return None
+        inner = _sub_attribute(attr, args[0], host.file, self.index.texts[host.file])
+        if inner is None:
+            return None
+        if name == "element":
+            sizes = self._sizes(inner, frame, host)
+            if sizes is None:
+                return None
+            made, length = sizes
+            if not isinstance(key, int) or not length:
+                return None
+            key %= length
+            readers = [i for i in range(made) if i % length == key]
+            if len(readers) > 1:
+                raise NoPatch(
+                    f"{attr.name} reads `{_short(attr.expr_text)}`, which wraps around: the "
+                    f"count makes {made} instances from a list of {length}, so its element "
+                    f"[{key}] serves instances {', '.join(f'[{i}]' for i in readers)}"
+                )
+        return dataclasses.replace(inner, name=attr.name), [key], frame
+
+    def _sizes(
+        self, listed: AttributeNode, frame: Frame, host: BlockNode
+    ) -> tuple[int, int] | None:
+        """(instances the count makes, elements the list has where it is written): element(list,
+        count.index) wraps around past the list's end, so element [i] is this instance's alone
+        only when the first is not larger. None when either is not known."""
+        try:
+            whole = self.resolve(listed, [], dataclasses.replace(frame, fanout=None), host, None)
+        except (NoPatch, hcl_edit.EditError):
+            return None
+        if whole.attr is None or whole.added or whole.key is not None:
+            return None
+        items = _tuple_items(whole.attr, whole.file, self.index.texts[whole.file])
+        made = _instances(self.index, self.address)
+        return None if items is None or made is None else (made, len(items))
 
     def element(self, each: AttributeNode, index: int, frame: Frame, host: BlockNode) -> Binding:
         """Element `index` of a dynamic block's for_each collection, where it is written:
