@@ -15,6 +15,18 @@ one instance:
 - `each.value.x` / `x[count.index]` -> the instance's entry of the for_each collection or the
   count-indexed list: a literal map or list, a local, a variable's default or tfvars.
 - `local.x` -> its `locals` entry; object literals `{ k = v }` are followed key by key.
+- `for` expressions (`{ for s in var.l : s.name => s }`, `{ for k, v in var.m : k => v.y }`,
+  `[for s in local.l : s.c][count.index]`) -> the one element of the collection whose key
+  (or position) is the entry's, where the collection is written; filters (`if`), grouping
+  (`...`) and computed keys are refused, as is writing what makes the entry's key.
+- `lookup(m, "k", default)` -> key k of m (added there when m does not write it);
+  `element(list, count.index)` -> the instance's element, unless the list wraps around.
+- a `dynamic` block's element -> the element of its for_each collection, wherever written; a
+  set of blocks (security group rules) is matched by content, not by position.
+
+Removing one instance (a MISSING finding) follows the same places: the last instance of a
+count (`drop_last`: the number, or the last element of the list `length()` counts), or the
+entry of a for_each collection (`drop_entry`).
 
 Where the place found is shared with instances that did not drift (module code reused by other
 calls, a count/for_each block, a variable or local read elsewhere), `NoPatch` says where the
