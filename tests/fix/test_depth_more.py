@@ -388,6 +388,37 @@ def test_lookup_and_element_are_followed_into_the_callers_element(tmp_path: Path
     )
 
 
+def test_an_element_of_concat_is_found_in_the_list_it_falls_in(tmp_path: Path) -> None:
+    main = """\
+    variable "extra" {
+      type    = list(string)
+      default = ["q-c"]
+    }
+
+    locals {
+      base = ["q-a", "q-b"]
+      all  = concat(local.base, var.extra, var.more)
+    }
+
+    resource "aws_sqs_queue" "q" {
+      count = 4
+      name  = local.all[count.index]
+    }
+    """
+    src = tree(tmp_path, {"main.tf": main})
+    _, note, text = one_patch(src, drift("aws_sqs_queue.q[2]", "name", "q-c", "q-z"))
+    assert note == "sets name (default of var.extra in main.tf)"
+    assert '  default = ["q-z"]\n' in text
+    _, note, text = one_patch(src, drift("aws_sqs_queue.q[1]", "name", "q-b", "q-y"))
+    assert note == "sets name (local.base in main.tf)"
+    assert '  base = ["q-a", "q-y"]\n' in text
+    assert refusal(src, drift("aws_sqs_queue.q[3]", "name", "q-d", "q-x")) == (
+        "all comes from `concat(local.base, var.extra, var.more)`: how many elements "
+        "`var.more` has is not read from the code (var.more is not declared in the scanned "
+        "code)"
+    )
+
+
 # -- dynamic blocks over collections written elsewhere -----------------------------------------
 
 DYN_MAIN = """\

@@ -916,6 +916,8 @@ class _Tracer:
         call = _call_of(tree)
         if call is not None and call[0] == "merge":
             return self.merge(attr, call[1], keys, frame, host, value)
+        if call is not None and call[0] == "concat" and isinstance(keys[0], int):
+            return self.concat(attr, call[1], keys, frame, host, value)
         if call is not None and call[0] == "jsonencode" and len(call[1]) == 1:
             # The document's keys are the object's keys: follow them into the argument, so
             # only the literal that changed is written and its references stay.
@@ -1308,6 +1310,44 @@ class _Tracer:
             whole.frame, note=", ".join(n for n in (whole.frame.note, note) if n)
         )
         return Binding(attr.elements[keys[index]], there, whole.host)
+
+    def concat(
+        self,
+        attr: AttributeNode,
+        args: Sequence[_Node],
+        keys: list[Key],
+        frame: Frame,
+        host: BlockNode,
+        value: Any,
+    ) -> Write:
+        """concat(a, b, ...)[i]: the element of the list it falls in, counted over the lists
+        before it where they are written (each must be a list literal there)."""
+        text = self.index.texts[host.file]
+        offset = keys[0]
+        assert isinstance(offset, int)
+        for node in args:
+            sub = _sub_attribute(attr, node, host.file, text)
+            if sub is None:
+                break
+            try:
+                whole = self.resolve(sub, [], frame, host, None)
+            except NoPatch as exc:
+                raise NoPatch(
+                    f"{attr.name} comes from `{_short(attr.expr_text)}`: how many elements "
+                    f"`{_short(sub.expr_text)}` has is not read from the code ({exc})"
+                ) from exc
+            items = None
+            if whole.attr is not None and not whole.added and whole.key is None:
+                items = _tuple_items(whole.attr, whole.file, self.index.texts[whole.file])
+            if items is None:
+                break
+            if offset < len(items):
+                return self.resolve(sub, [offset, *keys[1:]], frame, host, value)
+            offset -= len(items)
+        raise NoPatch(
+            f"{attr.name} comes from `{_short(attr.expr_text)}`: which of its lists element "
+            f"[{keys[0]}] is in is not read from the code, so no patch is offered"
+        )
 
     def merge(
         self,
