@@ -1020,6 +1020,25 @@ def test_a_map_key_aws_dropped_is_removed_where_it_is_written(
     )
 
 
+def test_an_argument_one_instance_lost_is_not_removed_from_the_shared_block(
+    tmp_path: Path,
+) -> None:
+    """Before, `delay_seconds` was deleted from the block, for every instance."""
+    main = """\
+    resource "aws_sqs_queue" "q" {
+      for_each      = toset(["a", "b"])
+      name          = each.key
+      delay_seconds = 5
+    }
+    """
+    src = tree(tmp_path, {"main.tf": main})
+    assert refusal(src, drift('aws_sqs_queue.q["a"]', "delay_seconds", 5, None)) == (
+        "delay_seconds is written in the block at main.tf:1, but aws_sqs_queue.q has for_each "
+        '= `toset(["a", "b"])` (main.tf:1): every instance shares its text: removing it there '
+        'would change other instances, not only aws_sqs_queue.q["a"]'
+    )
+
+
 # -- judged by Terraform -----------------------------------------------------------------------
 
 JUDGED_MAIN = """\

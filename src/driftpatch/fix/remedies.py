@@ -289,6 +289,13 @@ def remove_operation(address: str, path: str) -> OperationFn:
         node = _block(index, address)
         edits = hcl_edit.remove_value(index.texts[node.file], node, path)
         if edits:
+            why = trace.block_shared(index, address)
+            if why is not None:
+                raise NoPatch(
+                    f"{path} is written in the block at {node.file}:{node.span.start_line}, "
+                    f"but {why}: removing it there would change other instances, not only "
+                    f"{address}"
+                )
             return [Edit(node.file, tuple(edits))], f"removes {path} from {node.file}"
         # A key of a map (`tags.Env`): written in an object literal, in the block or where a
         # variable, for_each entry or module argument holds it for this instance.

@@ -423,6 +423,20 @@ def _instances(index: SourceIndex, address: str) -> int | None:
     return found
 
 
+def block_shared(index: SourceIndex, address: str) -> str | None:
+    """Why the text of the block declaring `address` serves more than that one instance (a
+    count/for_each, module code other callers share), or None."""
+    try:
+        addr = Address.parse(address)
+    except ValueError:
+        return None
+    node = index.block_for(addr)
+    if node is None:
+        return None
+    t = _Tracer(index, address)
+    return t.fanout(node) or t.module_shared(_module_keys(addr.module))
+
+
 def computed_in_block(index: SourceIndex, address: str, path: str) -> bool:
     """Is `path` written in the resource's block (or its nested blocks) as an expression?"""
     node = index.block_for(address)
