@@ -641,6 +641,21 @@ def replace_expr(text: str, attr: AttributeNode, value: Any, unit: str) -> TextE
     return _replace_expr(text, attr, value, unit)
 
 
+def remove_element(text: str, node: BlockNode, attr: AttributeNode) -> list[TextEdit]:
+    """Remove one element (`key = value`) of an object literal inside `node`: its whole line
+    when it stands alone, else it and the comma after it; `=` realigned as fmt would."""
+    start, end = attr.span.start, attr.span.end
+    comma = re.match(r"[ \t]*,[ \t]*", text[end:])
+    before = re.search(r"[ \t]*,[ \t]*$", text[line_start(text, start) : start])
+    if comma is not None:
+        end += comma.end()
+    elif before is not None:  # the last of a one-line object: the comma before it goes
+        rest = text[end : line_end(text, end)]
+        spaces = len(rest) - len(rest.lstrip(" \t"))
+        return [TextEdit(start - len(before.group(0)), end + spaces, " ")]
+    return _realigned(text, node, [_remove_lines(text, start, end)])
+
+
 def set_object_key(
     text: str, node: BlockNode, attr: AttributeNode, key: str, value: Any
 ) -> list[TextEdit]:

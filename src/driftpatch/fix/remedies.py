@@ -231,7 +231,8 @@ def set_operation(
         hcl_edit.check_not_empty(schema, path, value)
         if isinstance(value, list) and _generated(index, address, path):
             # Blocks a `dynamic` block generates: each changed value where it is written.
-            writes = trace.trace_leaves(index, address, path, expected, value)
+            unordered = trace.unordered(address, path)
+            writes = trace.trace_leaves(index, address, path, expected, value, unordered)
             out: list[Edit] = []
             for w in writes:
                 edits = w.edits(index.texts[w.file], lambda v, _: v)
@@ -287,9 +288,33 @@ def remove_operation(address: str, path: str) -> OperationFn:
     def run(index: SourceIndex) -> tuple[list[Edit], str]:
         node = _block(index, address)
         edits = hcl_edit.remove_value(index.texts[node.file], node, path)
-        if not edits:
+        if edits:
+            why = trace.block_shared(index, address)
+            if why is not None:
+                raise NoPatch(
+                    f"{path} is written in the block at {node.file}:{node.span.start_line}, "
+                    f"but {why}: removing it there would change other instances, not only "
+                    f"{address}"
+                )
+            return [Edit(node.file, tuple(edits))], f"removes {path} from {node.file}"
+        # A key of a map (`tags.Env`): written in an object literal, in the block or where a
+        # variable, for_each entry or module argument holds it for this instance.
+        steps = hcl_edit.parse_path(path)
+        if len(steps) < 2 or steps[-1].index is not None:
             raise NoPatch(f"{path} is not written in the code")
-        return [Edit(node.file, tuple(edits))], f"removes {path} from {node.file}"
+        write = trace.trace(index, address, path, None)
+        attr = write.attr
+        if write.added or attr is None or write.key is not None:
+            raise NoPatch(f"{path} is not written in the code")
+        if write.host.attributes.get(attr.name) is attr or attr.name != steps[-1].name:
+            raise NoPatch(
+                f"{path} is written at {write.file}:{attr.span.start_line} ({write.via}), "
+                "which is not the key itself in a map literal: removing it there would drop "
+                "more than the key"
+            )
+        text = index.texts[write.file]
+        removal = hcl_edit.remove_element(text, write.host, attr)
+        return [Edit(write.file, tuple(removal))], f"removes {path} ({write.via})"
 
     return run
 
@@ -364,10 +389,17 @@ def removed_operation(address: str) -> OperationFn:
     def run(index: SourceIndex) -> tuple[list[Edit], str]:
         a = Address.parse(address)
         if a.key is not None:
-            raise NoPatch(
-                f"{address} is one instance of a count/for_each block: change the count or "
-                "the for_each collection instead"
-            )
+            # One instance of a count/for_each block: its entry goes where it is written.
+            node = _block(index, address)
+            refs = _references(index, a, node)
+            if refs:
+                raise NoPatch(
+                    f"{a.config_address} is still referenced at {', '.join(refs[:3])}: "
+                    "dropping an instance changes what those read; remove or adjust them first"
+                )
+            drop = trace.drop_last if isinstance(a.key, int) else trace.drop_entry
+            per_file, note = drop(index, address)
+            return [Edit(f, tuple(e)) for f, e in per_file], note
         if a.module_path:
             raise NoPatch(
                 f"{address} lives in module {'.'.join(a.module_path)}: a `removed` block must "

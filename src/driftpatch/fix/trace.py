@@ -15,6 +15,18 @@ one instance:
 - `each.value.x` / `x[count.index]` -> the instance's entry of the for_each collection or the
   count-indexed list: a literal map or list, a local, a variable's default or tfvars.
 - `local.x` -> its `locals` entry; object literals `{ k = v }` are followed key by key.
+- `for` expressions (`{ for s in var.l : s.name => s }`, `{ for k, v in var.m : k => v.y }`,
+  `[for s in local.l : s.c][count.index]`) -> the one element of the collection whose key
+  (or position) is the entry's, where the collection is written; filters (`if`), grouping
+  (`...`) and computed keys are refused, as is writing what makes the entry's key.
+- `lookup(m, "k", default)` -> key k of m (added there when m does not write it);
+  `element(list, count.index)` -> the instance's element, unless the list wraps around.
+- a `dynamic` block's element -> the element of its for_each collection, wherever written; a
+  set of blocks (security group rules) is matched by content, not by position.
+
+Removing one instance (a MISSING finding) follows the same places: the last instance of a
+count (`drop_last`: the number, or the last element of the list `length()` counts), or the
+entry of a for_each collection (`drop_entry`).
 
 Where the place found is shared with instances that did not drift (module code reused by other
 calls, a count/for_each block, a variable or local read elsewhere), `NoPatch` says where the
@@ -42,6 +54,8 @@ from driftpatch.fix.hcl_edit import TextEdit
 from driftpatch.fix.operations import NoPatch
 from driftpatch.model import Address, IndexKey, _split_address
 from driftpatch.rules.interface import Expr
+from driftpatch.terraform.evaluate import instances
+from driftpatch.terraform.schema import aws_schema
 from driftpatch.terraform.source import (
     NOT_LITERAL,
     AttributeNode,
@@ -59,6 +73,25 @@ _Node: TypeAlias = "Tree[Token] | Token"
 _AT_MOST_ONE = re.compile(r"[^?:]*\?\s*[01]\s*:\s*[01]\s*", re.DOTALL)
 _HEREDOC_TOKENS = frozenset({"HEREDOC_TEMPLATE", "HEREDOC_TEMPLATE_TRIM"})
 _PREFIX = "x = "
+# An expression that starts with a `for` expression (possibly indexed after it).
+_FOR = re.compile(r"[\[{]\s*for\s")
+
+
+@dataclass(frozen=True)
+class _ForEntry:
+    """The element of a `for` expression's collection that gives one entry: `whole` is where
+    the collection is written, `label` the element's index or key there; `key_path` the part
+    of it the entry's key is made from (`s.name`), written `key_text`; `key_name`/`value_name`
+    the expression's symbols and `value` its value expression."""
+
+    whole: Write
+    label: Key
+    item: AttributeNode
+    key_path: tuple[str, ...] | None
+    key_text: str
+    key_name: str | None
+    value_name: str
+    value: Any
 
 
 class _Dynamic:
@@ -70,11 +103,18 @@ class _Dynamic:
 
 @dataclass(frozen=True)
 class Binding:
-    """What a dynamic block's iterator (`rule.value`) stands for: the written element."""
+    """What an iterator stands for: the written element. A dynamic block's iterator reaches it
+    as `rule.value` (`direct` False); a `for` expression's value symbol is the element itself
+    (`s` in `[for s in local.list : s.cidr]`), and `key_path` is the part of the element the
+    expression makes its entry's key from (`s.name` -> ("name",)), which cannot be written
+    without making a new entry."""
 
     attr: AttributeNode
     frame: Frame
     host: BlockNode
+    direct: bool = False
+    key_path: tuple[str, ...] | None = None
+    key_from: str = ""  # "`s.name` in the for expression `{ for s in ... }`"
 
 
 @dataclass(frozen=True)
@@ -94,8 +134,12 @@ class Frame:
     carried: str | None
     place: str = "literal"  # how a reviewer would name the place: "default of var.x"
     note: str = ""  # what narrowed it to the instance: "for_each entry 'a'"
-    # Iterators of the dynamic blocks around the expression: name -> the element it stands for.
+    # Iterators of the dynamic blocks and `for` expressions around the expression: name -> the
+    # element it stands for.
     iterators: tuple[tuple[str, Binding], ...] = ()
+    # Key symbols of the `for` expressions around it (`k` in `for k, v in ...`), with the text
+    # of the expression: the entry's key, which no write can change.
+    for_keys: tuple[tuple[str, str], ...] = ()
 
     def via(self, file: str, extra: str = "") -> str:
         """How the patch note names the place: "default of var.x, for_each entry 'a', in f"."""
@@ -240,6 +284,159 @@ def module_input(
     return [(host.file, in_module), (call.file, in_call)], via
 
 
+def drop_last(index: SourceIndex, address: str) -> tuple[list[tuple[str, list[TextEdit]]], str]:
+    """Codify that one counted instance (`aws_x.y[i]`) is gone: make the count one smaller
+    where it is written (a literal count, `var.n` in tfvars or its default, the list that
+    `length(x)` counts, followed into a caller's argument). Only the last instance can go this
+    way: dropping element i of a list re-indexes every later instance, which Terraform would
+    then replace. (file, edits) per file and the note; NoPatch with the reason otherwise."""
+    try:
+        addr = Address.parse(address)
+    except ValueError as exc:
+        raise NoPatch(f"{address} is not a resource address") from exc
+    node = index.block_for(addr)
+    if node is None:
+        raise NoPatch(f"{address} is not declared in the scanned code")
+    count = node.attributes.get("count")
+    if count is None or not isinstance(addr.key, int):
+        raise NoPatch(f"{address} is not an instance of a counted block")
+    expr = _short(count.expr_text)
+    n = _instances(index, address)
+    if n is None:
+        raise NoPatch(
+            f"count = `{expr}` ({_at(node)}) is not known before apply: which instance is the "
+            "last is not read from the code"
+        )
+    i = addr.key
+    tree = _parse(count)
+    call = _call_of(tree)
+    listed = call is not None and call[0] == "length" and len(call[1]) == 1
+    if i != n - 1:
+        later = f"[{i + 1}]" if i + 1 == n - 1 else f"[{i + 1}]..[{n - 1}]"
+        what = (
+            f"dropping its element from the list re-indexes {later}, which Terraform would "
+            "then update or replace"
+            if listed
+            else f"one less drops [{n - 1}], which exists, and Terraform would destroy it"
+        )
+        raise NoPatch(
+            f"{address} is instance [{i}] of the {n} that count = `{expr}` ({_at(node)}) "
+            f"makes: {what}; only the last instance can be dropped this way. Move the block "
+            "to for_each (with `moved` blocks) or remove the instance by hand, as the "
+            "reviewer prefers"
+        )
+    t = _Tracer(index, address)
+    t.counting = True
+    frame = Frame(node, _module_keys(addr.module), None, None, None)
+    if call is not None and listed:
+        counted = _sub_attribute(count, call[1][0], node.file, index.texts[node.file])
+        if counted is None:
+            raise NoPatch(f"count = `{expr}`: the list it counts cannot be followed")
+        write = t.resolve(counted, [], frame, node, None)
+        return _drop_item(index, write, n, address)
+    if count.literal is NOT_LITERAL and _traversal(tree) is None:
+        raise NoPatch(
+            f"count = `{expr}` ({_at(node)}) is neither a number, a variable or local holding "
+            "one, nor length() of a list: where the number of instances is written is not "
+            "followed"
+        )
+    write = t.resolve(count, [], frame, node, n - 1)
+    if write.shared:
+        raise NoPatch(write.shared)
+    if write.attr is None or write.added or write.key is not None or write.attr.literal != n:
+        raise NoPatch(f"count = `{expr}` ({_at(node)}): the number {n} is not written literally")
+    edits = write.edits(index.texts[write.file], lambda v, _: v)
+    return [(write.file, edits)], (
+        f"count {n} -> {n - 1} ({write.via}): Terraform forgets {address}, already gone, and "
+        "changes no other instance"
+    )
+
+
+def _drop_item(
+    index: SourceIndex, write: Write, n: int, address: str
+) -> tuple[list[tuple[str, list[TextEdit]]], str]:
+    """Remove the last element of the list literal `write` found (count = length(list))."""
+    if write.shared:
+        raise NoPatch(write.shared)
+    attr = write.attr
+    items = None
+    if attr is not None and not write.added and write.key is None:
+        items = _tuple_items(attr, write.file, index.texts[write.file])
+    if attr is None or items is None:
+        raise NoPatch(
+            f"the list count = length(...) counts is not written as a list literal "
+            f"({write.via}): its last element cannot be dropped"
+        )
+    if len(items) != n:
+        raise NoPatch(f"the list at {_at(attr, write.file)} has {len(items)} elements, not {n}")
+    last = items[-1]
+    edit = _drop_list_item(attr, items, n - 1)
+    return [(write.file, [edit])], (
+        f"drops the last element `{_short(last.expr_text, 40)}` of the list count = length(...) "
+        f"counts ({write.via}): Terraform forgets {address}, already gone, and changes no "
+        "other instance"
+    )
+
+
+def _drop_list_item(attr: AttributeNode, items: Sequence[AttributeNode], j: int) -> TextEdit:
+    """Remove item `j` of the list literal `attr` with the separator that goes with it."""
+    if len(items) == 1:
+        return TextEdit(attr.expr.start, attr.expr.end, "[]")
+    if j == len(items) - 1:
+        return TextEdit(items[j - 1].expr.end, items[j].expr.end, "")
+    return TextEdit(items[j].expr.start, items[j + 1].expr.start, "")
+
+
+def drop_entry(index: SourceIndex, address: str) -> tuple[list[tuple[str, list[TextEdit]]], str]:
+    """Codify that one for_each instance (`aws_x.y["k"]`) is gone: remove its entry from the
+    collection where it is written (a map entry, a set's string, the list element a `for`
+    expression makes the entry from), so Terraform forgets it. Unlike count, the other
+    instances keep their keys: nothing else changes. (file, edits) and the note; NoPatch
+    where the collection serves more than this block or the entry is not identified."""
+    try:
+        addr = Address.parse(address)
+    except ValueError as exc:
+        raise NoPatch(f"{address} is not a resource address") from exc
+    node = index.block_for(addr)
+    if node is None:
+        raise NoPatch(f"{address} is not declared in the scanned code")
+    each = node.attributes.get("for_each")
+    if each is None or not isinstance(addr.key, str):
+        raise NoPatch(f"{address} is not an instance of a for_each block")
+    t = _Tracer(index, address)
+    t.counting = True
+    frame = Frame(node, _module_keys(addr.module), None, None, None)
+    return t.drop(each, addr.key, frame, node)
+
+
+def _instances(index: SourceIndex, address: str) -> int | None:
+    """How many instances the counted block of `address` makes (in its module instance), or
+    None when the count is not known before apply."""
+    base = address.rsplit("[", 1)[0]
+    found = 0
+    for inst in instances(index):
+        if inst.address == base:
+            return None
+        rest = inst.address[len(base) :]
+        if inst.address.startswith(base) and re.fullmatch(r"\[\d+\]", rest):
+            found += 1
+    return found
+
+
+def block_shared(index: SourceIndex, address: str) -> str | None:
+    """Why the text of the block declaring `address` serves more than that one instance (a
+    count/for_each, module code other callers share), or None."""
+    try:
+        addr = Address.parse(address)
+    except ValueError:
+        return None
+    node = index.block_for(addr)
+    if node is None:
+        return None
+    t = _Tracer(index, address)
+    return t.fanout(node) or t.module_shared(_module_keys(addr.module))
+
+
 def computed_in_block(index: SourceIndex, address: str, path: str) -> bool:
     """Is `path` written in the resource's block (or its nested blocks) as an expression?"""
     node = index.block_for(address)
@@ -260,13 +457,27 @@ def computed_in_block(index: SourceIndex, address: str, path: str) -> bool:
 
 
 def trace_leaves(
-    index: SourceIndex, address: str, path: str, expected: Any, actual: Any
+    index: SourceIndex,
+    address: str,
+    path: str,
+    expected: Any,
+    actual: Any,
+    unordered: bool = False,
 ) -> list[Write]:
     """Writes for each leaf where `actual` differs from `expected` under `path` (a list of
     nested blocks, e.g. generated by `dynamic` blocks): one write per changed value. A value
     AWS reports as "" or null is written as null (unset), and needs no write where the code
-    does not set it."""
-    changed = leaf_changes(path, expected, actual)
+    does not set it.
+
+    `unordered`: the blocks are a set (security group rules): the report lists them sorted by
+    content, not in the order the code generates them, so block [i] of the finding is not
+    element [i] of the dynamic block's collection. The block that changed is then found by
+    content, and the code's element that writes it by its literals."""
+    changed = (
+        _set_changes(index, address, path, expected, actual)
+        if unordered
+        else leaf_changes(path, expected, actual)
+    )
     if changed is None:
         raise NoPatch(
             f"{path}: blocks were added or removed, not only changed; no per-value place to "
@@ -285,6 +496,97 @@ def trace_leaves(
     if not writes:
         raise NoPatch(f"{path}: nothing to write")
     return writes
+
+
+def unordered(address: str, path: str) -> bool:
+    """Is `path` of the resource a set (of blocks or objects) in the provider's schema? Its
+    elements are then reported sorted by content, not in the order the code writes them."""
+    try:
+        rs = aws_schema().resource(Address.parse(address).type)
+    except ValueError:
+        return False
+    kind = rs.block.child(path) if rs is not None and "." not in path else None
+    return kind is not None and kind.is_set
+
+
+def _set_changes(
+    index: SourceIndex,
+    address: str,
+    path: str,
+    expected: Any,
+    actual: Any,
+    patched: bool = False,
+) -> list[tuple[str, Any]] | None:
+    """leaf_changes for a set of blocks: the one block that changed, at the position of the
+    code element that generates it (`patched`: the code already writes the new block, as
+    verification sees it); None when blocks were added or removed."""
+    if not (isinstance(expected, list) and isinstance(actual, list)):
+        return leaf_changes(path, expected, actual)
+    if len(expected) != len(actual):
+        return None
+    canon = [json.dumps(v, sort_keys=True, default=str) for v in actual]
+    was = [json.dumps(v, sort_keys=True, default=str) for v in expected]
+    old = [e for e, c in zip(expected, was, strict=True) if c not in canon]
+    new = [a for a, c in zip(actual, canon, strict=True) if c not in was]
+    if not old:
+        return []
+    if len(old) != 1 or len(new) != 1:
+        raise NoPatch(
+            f"{path}: {len(old)} of its blocks changed; it is a set, so which new block "
+            "replaced which old one is not told, and no patch is offered"
+        )
+    block = new[0] if patched else old[0]
+    matches = [j for j in range(len(expected)) if _generates(index, address, f"{path}[{j}]", block)]
+    if len(matches) != 1:
+        raise NoPatch(
+            f"{path}: the block that changed ({_short(json.dumps(block, sort_keys=True))}) "
+            + (
+                "is written by no element of the dynamic block's collection that can be read"
+                if not matches
+                else f"could be any of elements {matches} of the dynamic block's collection"
+            )
+            + "; it is a set, so its position does not say which, and no patch is offered"
+        )
+    return leaf_changes(f"{path}[{matches[0]}]", old[0], new[0])
+
+
+def set_leaves(
+    index: SourceIndex, address: str, path: str, expected: Any, actual: Any
+) -> list[tuple[str, Any]]:
+    """For verification: the leaves of a set of blocks the patched code must now write (the
+    changed block, at the element that writes it); [] when that is not found."""
+    try:
+        return _set_changes(index, address, path, expected, actual, patched=True) or []
+    except NoPatch:
+        return []
+
+
+def _generates(index: SourceIndex, address: str, at: str, block: Any) -> bool:
+    """Does the code element at `at` (`ingress[1]`, in code order) write `block`: every
+    literal it writes for it equals the block's value (and it writes at least one)?"""
+    compared = 0
+    for leaf, want in _leaves(at, block):
+        try:
+            write = _locate(index, address, leaf, None)
+        except (NoPatch, hcl_edit.EditError):
+            continue
+        attr = write.attr
+        if attr is None or write.added or write.key is not None or attr.literal is NOT_LITERAL:
+            continue
+        have = attr.literal
+        if have != want and not (have in ("", None) and want in ("", None)):
+            return False
+        compared += 1
+    return compared > 0
+
+
+def _leaves(path: str, value: Any) -> list[tuple[str, Any]]:
+    """(path, scalar) for every scalar in `value` (objects by key, lists by index)."""
+    if isinstance(value, dict):
+        return [leaf for k in sorted(value) for leaf in _leaves(f"{path}.{k}", value[k])]
+    if isinstance(value, list):
+        return [leaf for i, v in enumerate(value) for leaf in _leaves(f"{path}[{i}]", v)]
+    return [(path, value)]
 
 
 def trace_json(
@@ -497,6 +799,18 @@ class _Tracer:
         # Set once a key was followed into a `jsonencode({...})` argument: a refusal from
         # there on is about the document's own text, not about where the attribute is written.
         self.in_json = False
+        # Set while tracing how many instances a `count` makes (drop_last): what changes is
+        # the number, so `length(x)` elsewhere is a reader like any other, and the counted
+        # block's own reads (`x[count.index]`) are the dropped instance's or unchanged.
+        self.counting = False
+        # Where the variable or local being followed is read (file, start, end): while
+        # counting, that read is the one that leads here; any other is another reader.
+        self._reader: tuple[str, int, int] | None = None
+        # Set while a `for` expression's collection is resolved: the instance's own
+        # `for_each = <that collection>` is then left out of its readers only if the element
+        # the expression picks is the instance's own entry (`_collect_key`, checked after).
+        self._collecting = False
+        self._collect_key: IndexKey = None
 
     # sharing
 
@@ -570,6 +884,10 @@ class _Tracer:
     ) -> Write:
         text = self.index.texts[host.file]
         expr = attr.expr_text.strip()
+        if _FOR.match(expr):
+            chain = _for_chain(_parse(attr))
+            if chain is not None:
+                return self.for_chain(attr, chain, keys, frame, host, value)
         if not keys:
             if attr.literal is not NOT_LITERAL or expr.startswith(("{", "[")):
                 via = frame.via(host.file)
@@ -581,6 +899,9 @@ class _Tracer:
             first = self._try_first(attr, tree, host)
             if first is not None:
                 return self.resolve(first, keys, frame, host, value)
+            picked = self._picked(attr, tree, host, frame)
+            if picked is not None:
+                return self.resolve(picked[0], [*picked[1], *keys], picked[2], host, value)
             raise NoPatch(
                 f"{attr.name} comes from the expression `{_short(expr)}`: no safe place to "
                 "write the value, so no patch is offered"
@@ -609,6 +930,8 @@ class _Tracer:
         call = _call_of(tree)
         if call is not None and call[0] == "merge":
             return self.merge(attr, call[1], keys, frame, host, value)
+        if call is not None and call[0] == "concat" and isinstance(keys[0], int):
+            return self.concat(attr, call[1], keys, frame, host, value)
         if call is not None and call[0] == "jsonencode" and len(call[1]) == 1:
             # The document's keys are the object's keys: follow them into the argument, so
             # only the literal that changed is written and its references stay.
@@ -619,10 +942,251 @@ class _Tracer:
         first = self._try_first(attr, tree, host)
         if first is not None:
             return self.resolve(first, keys, frame, host, value)
+        picked = self._picked(attr, tree, host, frame)
+        if picked is not None:
+            return self.resolve(picked[0], [*picked[1], *keys], picked[2], host, value)
         raise NoPatch(
             f"{attr.name} comes from the expression `{_short(expr)}`: no safe place to write "
             "the value, so no patch is offered"
         )
+
+    def for_chain(
+        self,
+        attr: AttributeNode,
+        chain: tuple[Tree[Token], list[Key | _Dynamic]],
+        keys: list[Key],
+        frame: Frame,
+        host: BlockNode,
+        value: Any,
+    ) -> Write:
+        """A `for` expression, or an element of one (`[for s in local.list : s.cidr][count.index]`):
+        the steps after it select the element, then the keys go on into it."""
+        node, steps = chain
+        fixed: list[Key] = []
+        for step in steps:
+            if isinstance(step, _Dynamic):
+                if step.text in ("count.index", "each.key") and frame.key is not None:
+                    fixed.append(frame.key)
+                    frame = dataclasses.replace(frame, fanout=None)
+                    continue
+                raise NoPatch(
+                    f"{attr.name} reads `{_short(attr.expr_text)}`: the index `{step.text}` is "
+                    "computed by Terraform, so the element it reads is not followed and no "
+                    "patch is offered"
+                )
+            fixed.append(step)
+        inner = attr
+        if steps:
+            text = self.index.texts[host.file]
+            sub = _sub_attribute(attr, node, host.file, text)
+            if sub is None:
+                raise NoPatch(f"{attr.name}: the for expression in it cannot be followed")
+            inner = sub
+        return self.for_expr(inner, node, [*fixed, *keys], frame, host, value)
+
+    def for_expr(
+        self,
+        attr: AttributeNode,
+        node: Tree[Token],
+        keys: list[Key],
+        frame: Frame,
+        host: BlockNode,
+        value: Any,
+    ) -> Write:
+        """`{ for k, v in coll : KEY => VALUE }` / `[for v in coll : VALUE]`: the entry `keys[0]`
+        comes from the one element of the collection whose key (`k`, or `v.name`) is that key
+        (for a list result: the element at that position); VALUE is followed with `v` bound to
+        that element where it is written (tfvars, a local, a literal, a caller's argument).
+        Filters (`if`), grouping (`...`) and keys computed by other expressions are refused:
+        which element gives the entry is then not read from the code."""
+        if not keys:
+            raise NoPatch(
+                f"{attr.name} is the whole result of the for expression "
+                f"`{_short(attr.expr_text)}`: Terraform computes it from every element, so no "
+                "one place holds it"
+            )
+        found = self.for_entry(attr, node, keys[0], frame, host)
+        shown = _short(attr.expr_text)
+        where = (
+            f"element [{found.label}]"
+            if isinstance(found.label, int)
+            else f"map entry {found.label!r}"
+        )
+        note = ", ".join(n for n in (found.whole.frame.note, where) if n)
+        key_from = f"`{found.key_text}` in the for expression `{shown}`" if found.key_text else ""
+        there = dataclasses.replace(found.whole.frame, note=note)
+        bound = Binding(found.item, there, found.whole.host, True, found.key_path, key_from)
+        key_name = found.key_name
+        inner = dataclasses.replace(
+            frame,
+            iterators=(*frame.iterators, (found.value_name, bound)),
+            for_keys=(*frame.for_keys, *(((key_name, attr.expr_text),) if key_name else ())),
+        )
+        val = _sub_attribute(attr, found.value, host.file, self.index.texts[host.file])
+        if val is None:
+            raise NoPatch(f"{attr.name}: the value of `{shown}` cannot be followed")
+        return self.resolve(dataclasses.replace(val, name=attr.name), keys[1:], inner, host, value)
+
+    def for_entry(
+        self, attr: AttributeNode, node: Tree[Token], entry: Key, frame: Frame, host: BlockNode
+    ) -> _ForEntry:
+        """The element of a `for` expression's collection that gives its entry `entry`, where
+        the collection is written; NoPatch where that is not read from the code."""
+        text = self.index.texts[host.file]
+        shown = _short(attr.expr_text)
+        parts = _for_parts(node)
+        if parts is None:
+            raise NoPatch(f"{attr.name} comes from the for expression `{shown}`, not followed")
+        names, coll_node, key_node, val_node, grouped, cond = parts
+        if cond is not None:
+            raise NoPatch(
+                f"{attr.name} comes from the for expression `{shown}`, which filters with "
+                f"`{_short(_source(attr, cond))}`: which element gives entry {entry!r} (and "
+                "whether it still would after the change) is decided by Terraform, so no "
+                "patch is offered"
+            )
+        if grouped:
+            raise NoPatch(
+                f"{attr.name} comes from the for expression `{shown}`, which groups elements "
+                f"by key (`...`): entry {entry!r} is a list of every element with that key, "
+                "not one element, so no patch is offered"
+            )
+        key_name, val_name = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+        coll = _sub_attribute(attr, coll_node, host.file, text)
+        if coll is None:
+            raise NoPatch(f"{attr.name}: the collection of `{shown}` cannot be followed")
+        outer = (self._collecting, self._collect_key)
+        self._collecting, self._collect_key = True, None
+        try:
+            whole = self.resolve(coll, [], frame, host, None)
+        except NoPatch as exc:
+            raise NoPatch(f"the collection of the for expression `{shown}`: {exc}") from exc
+        finally:
+            own_key = self._collect_key
+            self._collecting, self._collect_key = outer
+        cands = self._candidates(whole)
+        if cands is None:
+            raise NoPatch(
+                f"the collection of the for expression `{shown}` is not written as a list or "
+                f"map literal ({whole.via}): its element for entry {entry!r} is not followed"
+            )
+        key_path: tuple[str, ...] | None = None
+        if key_node is None:  # a list result: element by position
+            if not isinstance(entry, int):
+                raise NoPatch(f"`{shown}` makes a list; it has no entry {entry!r}")
+            if entry >= len(cands):
+                raise NoPatch(f"the collection of `{shown}` has no element [{entry}] written")
+            label, item = cands[entry]
+            _own_entry(shown, label, own_key)
+            return _ForEntry(whole, label, item, None, "", None, val_name, val_node)
+        ref = _traversal(key_node)
+        keyed: list[tuple[Any, Key, AttributeNode]] | None = None
+        if ref is not None and key_name is not None and ref == (key_name, []):
+            keyed = [(str(lb), lb, it) for lb, it in cands]
+        elif ref is not None and ref[0] == val_name and all(isinstance(p, str) for p in ref[1]):
+            key_path = tuple(str(p) for p in ref[1])
+            keyed = [(_part(it, key_path), lb, it) for lb, it in cands]
+        if keyed is not None and isinstance(entry, int):
+            # Element [i] of an object (a dynamic block over it): the i-th key in lexical
+            # order, as Terraform iterates; every key must be written to know the order.
+            names_ = [k for k, _, _ in keyed]
+            if not all(isinstance(k, str) for k in names_) or len(set(names_)) != len(names_):
+                raise NoPatch(
+                    f"`{shown}` makes an object whose keys are not all written as distinct "
+                    f"strings: its element [{entry}] (the {entry}-th key in lexical order) is "
+                    "not identified"
+                )
+            if entry >= len(names_):
+                raise NoPatch(f"`{shown}` has no element [{entry}] written")
+            entry = sorted(names_)[entry]
+        if keyed is not None:
+            found = [(lb, it) for k, lb, it in keyed if k == entry]
+        else:
+            raise NoPatch(
+                f"the for expression `{shown}` computes its keys with "
+                f"`{_short(_source(attr, key_node))}`: which element gives entry {entry!r} is "
+                "not followed, so no patch is offered"
+            )
+        if len(found) != 1:
+            how = "no element" if not found else f"{len(found)} elements"
+            raise NoPatch(
+                f"{how} of the collection of `{shown}` ({whole.via}) give entry "
+                f"{entry!r}: the element to change is not identified"
+            )
+        label, item = found[0]
+        _own_entry(shown, label, own_key)
+        key_text = _source(attr, key_node)
+        return _ForEntry(whole, label, item, key_path, key_text, key_name, val_name, val_node)
+
+    def drop(
+        self, attr: AttributeNode, key: str, frame: Frame, host: BlockNode
+    ) -> tuple[list[tuple[str, list[TextEdit]]], str]:
+        """Remove entry `key` from the collection `attr` (a for_each) where it is written."""
+        shown = _short(attr.expr_text)
+        tree = _parse(attr)
+        node = _unwrap(tree) if tree is not None else None
+        call = _call_of(tree)
+        if call is not None and call[0] in ("toset", "tomap") and len(call[1]) == 1:
+            inner = _sub_attribute(attr, call[1][0], host.file, self.index.texts[host.file])
+            if inner is not None:
+                return self.drop(inner, key, frame, host)
+        if isinstance(node, Tree) and node.data == "for_object_expr":
+            found = self.for_entry(attr, node, key, frame, host)
+            whole, item = found.whole, found.item
+        else:
+            whole = self.resolve(attr, [], frame, host, None)
+            cands = self._candidates(whole)
+            if cands is None:
+                raise NoPatch(
+                    f"the for_each collection `{shown}` is not written as a map, set or list "
+                    f"literal ({whole.via}): its entry {key!r} cannot be removed there"
+                )
+            matching = [
+                it for lb, it in cands if lb == key or (isinstance(lb, int) and it.literal == key)
+            ]
+            if len(matching) != 1:
+                raise NoPatch(
+                    f"the for_each collection `{shown}` ({whole.via}) has no entry {key!r} written"
+                )
+            item = matching[0]
+        if whole.shared:
+            raise NoPatch(whole.shared)
+        written = whole.attr
+        assert written is not None  # _candidates / for_entry found elements in it
+        text = self.index.texts[whole.file]
+        items = (
+            _tuple_items(written, whole.file, text)
+            if written.expr_text.lstrip()[:1] == "["
+            else None
+        )
+        if items is not None:
+            j = next(i for i, it in enumerate(items) if it.span == item.span)
+            edits = [_drop_list_item(written, items, j)]
+        else:
+            edits = hcl_edit.remove_element(text, whole.host, item)
+        return [(whole.file, edits)], (
+            f"removes entry {key!r} from the for_each collection ({whole.via}): Terraform "
+            f"forgets {self.address}, already gone, and changes no other instance"
+        )
+
+    def _candidates(self, whole: Write) -> list[tuple[Key, AttributeNode]] | None:
+        """The elements of a collection where it is written: (index, element) of a list
+        literal, (key, value) of an object literal in lexical key order (Terraform's order)."""
+        attr = whole.attr
+        if attr is None or whole.added or whole.key is not None:
+            return None
+        tree = _parse(attr)
+        node = _unwrap(tree) if tree is not None else None
+        if not isinstance(node, Tree):
+            return None
+        if node.data == "tuple":
+            items = _tuple_items(attr, whole.host.file, self.index.texts[whole.host.file])
+            return None if items is None else list(enumerate(items))
+        if node.data == "object" and isinstance(attr.literal, dict):
+            if len(attr.elements) != len(attr.literal):
+                return None
+            return [(k, attr.elements[k]) for k in sorted(attr.elements)]
+        return None
 
     def _try_first(
         self, attr: AttributeNode, tree: _Node | None, host: BlockNode
@@ -632,6 +1196,67 @@ class _Tracer:
         if call is None or call[0] != "try" or not call[1]:
             return None
         return _sub_attribute(attr, call[1][0], host.file, self.index.texts[host.file])
+
+    def _picked(
+        self, attr: AttributeNode, tree: _Node | None, host: BlockNode, frame: Frame
+    ) -> tuple[AttributeNode, list[Key], Frame] | None:
+        """`lookup(m, "k", default)` is m's key k wherever m is written (a key the object does
+        not have yet is added there, and lookup then reads it instead of the default);
+        `element(list, count.index)` is the instance's element of the list. (the collection,
+        the keys into it, the frame); None for anything else."""
+        call = _call_of(tree)
+        if call is None or call[0] not in ("lookup", "element"):
+            return None
+        name, args = call
+        if (name == "lookup" and len(args) not in (2, 3)) or (name == "element" and len(args) != 2):
+            return None
+        key = _index_value(args[1])
+        if isinstance(key, _Dynamic):
+            if (
+                name != "element"
+                or key.text not in ("count.index", "each.key")
+                or frame.key is None
+            ):
+                return None
+            key = frame.key
+            frame = dataclasses.replace(frame, fanout=None)
+        if (name == "lookup") != isinstance(key, str):
+            return None
+        inner = _sub_attribute(attr, args[0], host.file, self.index.texts[host.file])
+        if inner is None:
+            return None
+        if name == "element":
+            sizes = self._sizes(inner, frame, host)
+            if sizes is None:
+                return None
+            made, length = sizes
+            if not isinstance(key, int) or not length:
+                return None
+            key %= length
+            readers = [i for i in range(made) if i % length == key]
+            if len(readers) > 1:
+                raise NoPatch(
+                    f"{attr.name} reads `{_short(attr.expr_text)}`, which wraps around: the "
+                    f"count makes {made} instances from a list of {length}, so its element "
+                    f"[{key}] serves instances {', '.join(f'[{i}]' for i in readers)}"
+                )
+        return dataclasses.replace(inner, name=attr.name), [key], frame
+
+    def _sizes(
+        self, listed: AttributeNode, frame: Frame, host: BlockNode
+    ) -> tuple[int, int] | None:
+        """(instances the count makes, elements the list has where it is written): element(list,
+        count.index) wraps around past the list's end, so element [i] is this instance's alone
+        only when the first is not larger. None when either is not known."""
+        try:
+            whole = self.resolve(listed, [], dataclasses.replace(frame, fanout=None), host, None)
+        except (NoPatch, hcl_edit.EditError):
+            return None
+        if whole.attr is None or whole.added or whole.key is not None:
+            return None
+        items = _tuple_items(whole.attr, whole.file, self.index.texts[whole.file])
+        made = _instances(self.index, self.address)
+        return None if items is None or made is None else (made, len(items))
 
     def element(self, each: AttributeNode, index: int, frame: Frame, host: BlockNode) -> Binding:
         """Element `index` of a dynamic block's for_each collection, where it is written:
@@ -666,7 +1291,10 @@ class _Tracer:
             return mapped
         found = self.resolve(each, [index], frame, host, None)
         if found.attr is not None and not found.added and found.key is None:
-            return Binding(found.attr, found.frame, found.host)
+            # Named once: a `for` expression on the way already says which element it is.
+            here = f"element [{index}]" if found.frame.note == frame.note else ""
+            note = ", ".join(n for n in (found.frame.note, here) if n)
+            return Binding(found.attr, dataclasses.replace(found.frame, note=note), found.host)
         raise NoPatch(
             f"the dynamic block's for_each `{_short(each.expr_text)}` has no element [{index}] "
             "written where it can be followed"
@@ -696,6 +1324,44 @@ class _Tracer:
             whole.frame, note=", ".join(n for n in (whole.frame.note, note) if n)
         )
         return Binding(attr.elements[keys[index]], there, whole.host)
+
+    def concat(
+        self,
+        attr: AttributeNode,
+        args: Sequence[_Node],
+        keys: list[Key],
+        frame: Frame,
+        host: BlockNode,
+        value: Any,
+    ) -> Write:
+        """concat(a, b, ...)[i]: the element of the list it falls in, counted over the lists
+        before it where they are written (each must be a list literal there)."""
+        text = self.index.texts[host.file]
+        offset = keys[0]
+        assert isinstance(offset, int)
+        for node in args:
+            sub = _sub_attribute(attr, node, host.file, text)
+            if sub is None:
+                break
+            try:
+                whole = self.resolve(sub, [], frame, host, None)
+            except NoPatch as exc:
+                raise NoPatch(
+                    f"{attr.name} comes from `{_short(attr.expr_text)}`: how many elements "
+                    f"`{_short(sub.expr_text)}` has is not read from the code ({exc})"
+                ) from exc
+            items = None
+            if whole.attr is not None and not whole.added and whole.key is None:
+                items = _tuple_items(whole.attr, whole.file, self.index.texts[whole.file])
+            if items is None:
+                break
+            if offset < len(items):
+                return self.resolve(sub, [offset, *keys[1:]], frame, host, value)
+            offset -= len(items)
+        raise NoPatch(
+            f"{attr.name} comes from `{_short(attr.expr_text)}`: which of its lists element "
+            f"[{keys[0]}] is in is not read from the code, so no patch is offered"
+        )
 
     def merge(
         self,
@@ -756,8 +1422,29 @@ class _Tracer:
         if consumed:
             frame = dataclasses.replace(frame, fanout=None)
         bound = dict(frame.iterators).get(root)
+        if bound is not None and bound.direct:
+            parts = [*fixed, *keys]
+            kp = bound.key_path
+            if kp is not None and tuple(parts[: len(kp)]) == kp:
+                raise NoPatch(
+                    f"the value is the entry's key, {bound.key_from}: changing it would make "
+                    "a new instance, not change this one"
+                )
+            return self.resolve(bound.attr, parts, bound.frame, bound.host, value)
         if bound is not None and fixed[:1] == ["value"]:
             return self.resolve(bound.attr, [*fixed[1:], *keys], bound.frame, bound.host, value)
+        if bound is not None and fixed[:1] == ["key"]:
+            raise NoPatch(
+                f"{attr.name} is the key of the dynamic block's element (`{root}.key`): "
+                "changing it would make it another element, so no patch is offered"
+            )
+        loop = dict(frame.for_keys).get(root)
+        if loop is not None:
+            raise NoPatch(
+                f"{attr.name} reads `{root}`, the entry's key in the for expression "
+                f"`{_short(loop)}`: changing it would make a new instance, not change this one"
+            )
+        self._reader = (host.file, attr.expr.start, attr.expr.end)
         if root == "var" and fixed and isinstance(fixed[0], str):
             return self.variable(fixed[0], [*fixed[1:], *keys], frame, value)
         if root == "local" and fixed and isinstance(fixed[0], str):
@@ -815,8 +1502,8 @@ class _Tracer:
         module = frame.module
         names = tuple(n for n, _ in module)
         if not module:
-            others = self._references(names, f"var.{name}")
-            carried = frame.leave() or _also(f"var.{name}", others)
+            others = self._references(names, f"var.{name}", keys[0] if keys else None)
+            carried = frame.leave() or _also(f"var.{name}", others, self.counting)
             for node in reversed(self.index.tfvars):
                 if name in node.attributes:
                     place = f"tfvars value of var.{name}"
@@ -867,13 +1554,42 @@ class _Tracer:
         files = set(info.files) if info is not None else set()
         for block in self.index.blocks:
             if block.type == "locals" and block.file in files and name in block.attributes:
-                others = self._references(names, f"local.{name}")
-                carried = frame.leave() or _also(f"local.{name}", others)
+                others = self._references(names, f"local.{name}", keys[0] if keys else None)
+                carried = frame.leave() or _also(f"local.{name}", others, self.counting)
                 there = Frame(block, frame.module, None, None, carried, f"local.{name}", frame.note)
                 return self.resolve(block.attributes[name], keys, there, block, value)
         raise NoPatch(f"local.{name} is not declared in the scanned code")
 
-    def _references(self, names: tuple[str, ...], ref: str) -> list[str]:
+    def _own_blocks(self) -> list[tuple[BlockNode, IndexKey]]:
+        """The traced instance's resource block and the module calls that make its module,
+        each with the instance key it has there."""
+        try:
+            addr = Address.parse(self.address)
+        except ValueError:
+            return []
+        node = self.index.block_for(addr)
+        module = _module_keys(addr.module)
+        names = tuple(n for n, _ in module)
+        calls = [(self._call(names[: i + 1]), module[i][1]) for i in range(len(names))]
+        return [(b, k) for b, k in ((node, addr.key), *calls) if b is not None]
+
+    def _own_each(self, ref: str, entry: Key | None) -> list[tuple[str, int, int]]:
+        """The instance's own `for_each = <ref>` (file, span) when the value is written in
+        the instance's own entry of it: that read is for the keys, which a changed value
+        inside the entry leaves as they are (and its each.value is this instance's)."""
+        out = []
+        for block, key in self._own_blocks():
+            each = block.attributes.get("for_each")
+            if each is None or key is None or each.expr_text.strip() != ref:
+                continue
+            if entry is None and self._collecting:
+                self._collect_key = key  # for_entry checks the element it picks is this
+            elif entry != key:
+                continue
+            out.append((block.file, each.expr.start, each.expr.end))
+        return out
+
+    def _references(self, names: tuple[str, ...], ref: str, entry: Key | None = None) -> list[str]:
         """Where `ref` (`var.x`, `local.x`) is read in the module's files: file:line each."""
         info = self.index.modules.get(names)
         if info is None:
@@ -887,10 +1603,24 @@ class _Tracer:
             for b in self.index.blocks
             if b.type in ("output", "variable") and b.file in files
         ]
+        if self.counting:
+            own = [b for b, _ in self._own_blocks()[:1]]
+            quiet.extend((b.file, b.span.start, b.span.end) for b in own)
+            if self._reader is not None:
+                quiet.append(self._reader)
+        else:
+            quiet.extend(self._own_each(ref, entry))
+        # `length(x)` reads how many elements there are, which a value changed inside one
+        # element does not change (a whole new list may: then it is a reader like any other).
+        inside = (entry is not None or self._collecting) and not self.counting
+        counted = re.compile(rf"length\(\s*{re.escape(ref)}\s*\)" if inside else "$^")
         for file in info.files:
             text = self.index.texts.get(file, "")
+            lengths = [(m.start(), m.end()) for m in counted.finditer(text)]
             for m in pattern.finditer(text):
                 if any(f == file and start <= m.start() < end for f, start, end in quiet):
+                    continue
+                if any(start <= m.start() < end for start, end in lengths):
                     continue
                 line_start = text.rfind("\n", 0, m.start()) + 1
                 if text[line_start : m.start()].lstrip().startswith(("#", "//")):
@@ -899,8 +1629,21 @@ class _Tracer:
         return found
 
 
-def _also(ref: str, places: list[str]) -> str | None:
-    if len(places) <= 1:
+def _own_entry(shown: str, label: Key, own: IndexKey) -> None:
+    """The element a `for` expression picked is in a collection that is also the instance's
+    own for_each (`own`: its key): it must be the instance's own entry."""
+    if own is not None and str(label) != str(own):
+        raise NoPatch(
+            f"the for expression `{shown}` takes the value from entry {label!r} of its "
+            f"collection, which is also this block's for_each: that entry is another "
+            "instance's, so no patch is offered"
+        )
+
+
+def _also(ref: str, places: list[str], counting: bool = False) -> str | None:
+    """Why `ref` is shared: read in more places than the one being followed (counting: the
+    reads that lead to the instance are left out of `places` already)."""
+    if len(places) <= (0 if counting else 1):
         return None
     return f"{ref} is read at {', '.join(places[:4])}, by more than this instance"
 
@@ -1036,6 +1779,94 @@ def _index_value(node: _Node) -> Key | _Dynamic:
     if ref is not None and all(isinstance(s, str) for s in ref[1]):
         return _Dynamic(".".join([ref[0], *(str(s) for s in ref[1])]))
     return _Dynamic("".join(str(t) for t in _tokens(node)) or "?")
+
+
+def _for_chain(node: _Node | None) -> tuple[Tree[Token], list[Key | _Dynamic]] | None:
+    """A `for` expression, with the index and attribute steps after it, or None."""
+    steps: list[Key | _Dynamic] = []
+    while node is not None:
+        node = _unwrap(node)
+        if not isinstance(node, Tree):
+            return None
+        if node.data in ("for_tuple_expr", "for_object_expr"):
+            return node, steps
+        if node.data == "get_attr_expr_term":
+            get = node.children[-1]
+            name = _ident(get.children[-1]) if isinstance(get, Tree) else None
+            if name is None:
+                return None
+            steps.insert(0, name)
+        elif node.data == "index_expr_term":
+            index = node.children[-1]
+            if not isinstance(index, Tree) or index.data != "braces_index":
+                return None
+            inner = [c for c in index.children if isinstance(c, Tree) and not _layout(c)]
+            if len(inner) != 1:
+                return None
+            steps.insert(0, _index_value(inner[0]))
+        else:
+            return None
+        node = node.children[0]
+    return None
+
+
+_ForParts: TypeAlias = tuple[list[str], _Node, "_Node | None", _Node, bool, "Tree[Token] | None"]
+
+
+def _for_parts(node: Tree[Token]) -> _ForParts | None:
+    """(symbols, collection, key expression (None for a list), value expression, grouped,
+    condition) of a `for` expression."""
+    trees = [c for c in node.children if isinstance(c, Tree) and not _layout(c)]
+    grouped = any(isinstance(c, Token) and str(c) == "..." for c in node.children)
+    if not trees or trees[0].data != "for_intro":
+        return None
+    intro = trees[0]
+    names = [
+        n
+        for c in intro.children
+        if isinstance(c, Tree) and c.data == "identifier"
+        for n in [_ident(c)]
+        if n is not None
+    ]
+    colls = [
+        c
+        for c in intro.children
+        if isinstance(c, Tree) and c.data != "identifier" and not _layout(c)
+    ]
+    cond = trees[-1] if trees[-1].data == "for_cond" else None
+    body = trees[1:-1] if cond is not None else trees[1:]
+    if len(colls) != 1 or len(names) not in (1, 2):
+        return None
+    if node.data == "for_object_expr" and len(body) == 2:
+        return names, colls[0], body[0], body[1], grouped, cond
+    if node.data == "for_tuple_expr" and len(body) == 1:
+        return names, colls[0], None, body[0], grouped, cond
+    return None
+
+
+def _source(attr: AttributeNode, part: _Node) -> str:
+    """The text of a part of `attr`'s parsed expression."""
+    tokens = [t for t in _tokens(part) if t.start_pos is not None]
+    if not tokens:
+        return "?"
+    first = min(t.start_pos or 0 for t in tokens)
+    last = max(t.end_pos or 0 for t in tokens)
+    return _source_of(attr.expr_text, first, last)
+
+
+def _source_of(expr_text: str, start: int, end: int) -> str:
+    """Text of a node parsed from `x = ` + expr_text, by its token positions."""
+    return expr_text[start - len(_PREFIX) : end - len(_PREFIX)]
+
+
+def _part(item: AttributeNode, path: Sequence[str]) -> Any:
+    """The literal at `path` inside a written element (NOT_LITERAL if it is not literal)."""
+    node = item
+    for name in path:
+        if name not in node.elements:
+            return NOT_LITERAL
+        node = node.elements[name]
+    return node.literal
 
 
 def _call_of(node: _Node | None) -> tuple[str, list[_Node]] | None:

@@ -26,6 +26,7 @@ from driftpatch.model import Address, Check, Patch
 from driftpatch.rules import rule_by_id
 from driftpatch.rules.interface import Expr, World
 from driftpatch.rules.subjects import attribute_value, from_code
+from driftpatch.terraform.evaluate import instances
 from driftpatch.terraform.source import BlockNode, SourceIndex, index_source
 
 Reindex = Callable[[Mapping[str, str]], SourceIndex]
@@ -219,7 +220,12 @@ def verify(op: Operation, index: SourceIndex) -> tuple[bool, str]:
             if parts:
                 return _json_parts_written(index, address, str(expect["path"]), parts)
         if not written and "was" in expect:
-            leaves = trace.leaf_changes(str(expect["path"]), expect["was"], want)
+            path = str(expect["path"])
+            leaves = (
+                trace.set_leaves(index, address, path, expect["was"], want)
+                if trace.unordered(address, path)
+                else trace.leaf_changes(path, expect["was"], want)
+            )
             if leaves:
                 return _leaves_written(index, address, leaves)
         return False, f"the patched code gives {expect['path']} = {value!r}, not {want!r}"
@@ -242,6 +248,13 @@ def verify(op: Operation, index: SourceIndex) -> tuple[bool, str]:
         return True, ""
     if kind == "removed":
         a = Address.parse(address)
+        if a.key is not None:
+            # One instance: the code no longer makes it (a count, one smaller: only the ones
+            # before it; a for_each: the others keep their keys).
+            base = address.rsplit("[", 1)[0]
+            made = {i.address for i in instances(index) if i.address.startswith(base + "[")}
+            gone = address not in made and (not isinstance(a.key, int) or len(made) == a.key)
+            return gone, "" if gone else "the code still makes it"
         if index.block_for(address) is not None:
             return False, "the block is still in the code"
         has_removed = any(
