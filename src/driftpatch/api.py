@@ -42,6 +42,7 @@ from driftpatch.fix.verification import (
     verify_patches,
 )
 from driftpatch.fix.verify import apply_plan
+from driftpatch.heap import long_lived
 from driftpatch.model import (
     GLOBAL,
     JSON,
@@ -803,7 +804,8 @@ def scan(config: Config) -> Report:
     # verification (built at first use: most scans need neither).
     shared = SharedSandbox()
     try:
-        return _scan(config, shared)
+        with long_lived():
+            return _scan(config, shared)
     finally:
         shared.close()
 
