@@ -50,8 +50,8 @@ import botocore.loaders
 import botocore.parsers
 import botocore.session
 
-from driftpatch.aws.allowlist import READ_ONLY_PREFIXES, guard
-from driftpatch.errors import AwsError
+from driftpatch.aws.allowlist import ALLOWED, READ_ONLY_PREFIXES, guard
+from driftpatch.errors import AwsError, ReadOnlyViolation
 from driftpatch.heap import settle
 
 DEFAULT_MAX_ATTEMPTS = 10
@@ -287,6 +287,94 @@ class PlainJsonLoader(botocore.loaders.JSONFileLoader):
         return None
 
 
+def pruning(load: Callable[..., Any]) -> Callable[..., Any]:
+    """A loader's `load_service_model` that hands out API models cut down by `prune_model`.
+
+    After botocore's own step, which merges a service's sdk-extras file into its model (RDS
+    adds SourceRegion to its copy operations' inputs): pruning the file alone would leave those
+    shapes half there. The model is the loader's cached object, pruned once, under a lock
+    (reader threads create their clients at the same time)."""
+    lock = threading.Lock()
+
+    def load_service_model(
+        service_name: str, type_name: str, api_version: str | None = None
+    ) -> Any:
+        doc = load(service_name, type_name, api_version)
+        allowed = ALLOWED.get(service_name)
+        if type_name == "service-2" and allowed and isinstance(doc, dict):
+            with lock:
+                prune_model(doc, allowed)
+        return doc
+
+    return load_service_model
+
+
+REFUSED_KEY = "driftpatchRefused"  # model metadata: the operations pruned away (their names)
+
+
+def prune_model(doc: dict[str, Any], allowed: frozenset[str]) -> None:
+    """Cut a service's API model down to the operations the allow-list lets us call and the
+    shapes they reach (in place).
+
+    A client makes one method per operation of its model and the model is held as long as the
+    client: EC2's has 700-odd operations and 4,000 shapes, of which a scan may call 29. The
+    allow-list already refuses every other operation before it is signed, so a client without
+    them can do nothing less; their names stay in the metadata (`REFUSED_KEY`) so that calling
+    one still raises ReadOnlyViolation (`_refuse_pruned`), not AttributeError. On the
+    1,000-resource world: the twenty-odd models of a scan from ~40 MB to a few."""
+    operations = doc.get("operations")
+    shapes = doc.get("shapes")
+    metadata = doc.setdefault("metadata", {})
+    if not isinstance(operations, dict) or not isinstance(shapes, dict):
+        return
+    if not isinstance(metadata, dict) or REFUSED_KEY in metadata:
+        return  # pruned already
+    refused = sorted(name for name in operations if name not in allowed)
+    for name in refused:
+        del operations[name]
+    reached: set[str] = set()
+    todo = [
+        str(ref["shape"])
+        for op in operations.values()
+        for ref in (op.get("input"), op.get("output"), *(op.get("errors") or ()))
+        if isinstance(ref, dict) and "shape" in ref
+    ]
+    while todo:
+        name = todo.pop()
+        if name in reached or name not in shapes:
+            continue
+        reached.add(name)
+        shape = shapes[name]
+        refs = [shape.get(k) for k in ("member", "key", "value")]
+        refs.extend((shape.get("members") or {}).values())
+        todo.extend(str(r["shape"]) for r in refs if isinstance(r, dict) and "shape" in r)
+    for name in [n for n in shapes if n not in reached]:
+        del shapes[name]
+    metadata[REFUSED_KEY] = refused
+
+
+def _refuse_pruned(client: Any) -> Callable[..., Any]:
+    """getattr (botocore asks before raising AttributeError): a pruned operation's method,
+    which refuses as the allow-list would have."""
+    model = client.meta.service_model
+    names = {botocore.xform_name(op): op for op in model.metadata.get(REFUSED_KEY) or ()}
+
+    def lookup(event_name: str, **_: Any) -> Callable[..., Any] | None:
+        op = names.get(event_name.rsplit(".", 1)[-1])
+        if op is None:
+            return None
+
+        def refuse(*_args: Any, **_kwargs: Any) -> Any:
+            raise ReadOnlyViolation(
+                f"refused {model.service_name}:{op}: driftpatch only makes the read-only calls "
+                "listed in driftpatch/aws/allowlist.py"
+            )
+
+        return refuse
+
+    return lookup
+
+
 class AwsSession:
     def __init__(
         self,
@@ -305,8 +393,11 @@ class AwsSession:
         """`deadline_s`: seconds from now after which no call starts (None: no deadline);
         `credentials`: a role's, instead of the profile's or the default chain's."""
         core = botocore.session.Session()
-        # Before any model is loaded (the loader caches what it loads): see PlainJsonLoader.
-        core.get_component("data_loader").file_loader = PlainJsonLoader()
+        # Before any model is loaded (the loader caches what it loads): plain dicts, and only
+        # the allow-listed part of each API model (PlainJsonLoader, pruning).
+        loader = core.get_component("data_loader")
+        loader.file_loader = PlainJsonLoader()
+        loader.load_service_model = pruning(loader.load_service_model)
         try:
             self._session = boto3.Session(
                 aws_access_key_id=credentials.access_key_id if credentials else None,
@@ -366,6 +457,10 @@ class AwsSession:
                 )
                 guard(client)
                 events = client.meta.events
+                events.register(
+                    f"getattr.{client.meta.service_model.service_id.hyphenize()}",
+                    _refuse_pruned(client),
+                )
                 events.register("before-call.*.*", self._check_deadline)
                 events.register("after-call.*.*", self._count)
                 events.register("after-call.*.*", self._validator(client))
