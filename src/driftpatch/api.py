@@ -1296,7 +1296,8 @@ def inventory(config: Config, types: Collection[str] | None = None) -> Inventory
         if reached.session is None:  # not assumed: a snapshot of nothing, saying why
             return _unreached(reached, regions)
         session = reached.session
-    return take_inventory(session, regions, types=types)
+    with long_lived():
+        return take_inventory(session, regions, types=types)
 
 
 @dataclass(frozen=True)
