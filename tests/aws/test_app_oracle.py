@@ -49,7 +49,7 @@ from driftpatch.aws.readers.secrets import SecretsManagerReader
 from driftpatch.aws.readers.ssm import SsmReader
 from driftpatch.aws.session import AwsSession
 from driftpatch.drift.detect import detect
-from driftpatch.embedded import PROVIDER_ENDPOINT_SERVICES, EmbeddedAws
+from driftpatch.embedded import EmbeddedAws
 from driftpatch.model import Inventory
 from driftpatch.terraform.binary import Terraform
 from driftpatch.terraform.state import parse_state
@@ -74,8 +74,6 @@ TYPES = (
     "aws_secretsmanager_secret",
     "aws_cloudwatch_metric_alarm",
 )
-# The provider endpoints this stack needs besides the harness's own.
-ENDPOINTS = ("lambda", "ecr", "route53", "dynamodb", "sns", "sqs", "ssm", "secretsmanager")
 # (cloudwatch is among the harness's own.)
 # Instances the out-of-band changes remove; their refresh drops them from state.
 EXPECTED_GONE = {
@@ -154,14 +152,6 @@ APP_READERS = (
     CloudWatchReader(),
 )
 TfApply = Callable[[Path], dict[str, Any]]
-
-
-def endpoints_override(endpoint_url: str) -> str:
-    """Every service endpoint the stack needs at the embedded AWS (an override's `endpoints`
-    block replaces the harness's whole block, so the harness's services are repeated)."""
-    services = sorted({*PROVIDER_ENDPOINT_SERVICES, *ENDPOINTS})
-    lines = "\n".join(f"    {s} = {json.dumps(endpoint_url)}" for s in services)
-    return f'provider "aws" {{\n  endpoints {{\n{lines}\n  }}\n}}\n'
 
 
 def write_code(workdir: Path) -> None:
@@ -356,7 +346,6 @@ def test_readers_match_the_providers_refresh(
     workdir = tmp_path / "stack"
     shutil.copytree(STACK, workdir)
     write_code(workdir)
-    (workdir / "zz_endpoints_override.tf").write_text(endpoints_override(aws.endpoint_url))
     applied = tf_apply(workdir)
     (workdir / "applied.tfstate").write_text(json.dumps(applied))
 

@@ -35,7 +35,7 @@ from driftpatch.aws.readers.ec2_attachments import VolumeAttachmentReader
 from driftpatch.aws.readers.ec2_extra import Ec2ExtraReader
 from driftpatch.aws.readers.ec2_snapshots import EbsSnapshotReader
 from driftpatch.aws.session import AwsSession
-from driftpatch.embedded import PROVIDER_ENDPOINT_SERVICES, EmbeddedAws
+from driftpatch.embedded import EmbeddedAws
 from driftpatch.terraform.binary import Terraform
 
 from .oracle import differences, drift_report, finding_keys, instances
@@ -67,16 +67,11 @@ TfApply = Callable[[Path], dict[str, Any]]
 
 
 def provider_override(endpoint_url: str) -> str:
-    """The provider's endpoints for this stack's services (an override file's nested block
-    replaces the harness's whole `endpoints` block, so it names them all), and the account
-    lookup the harness skips: the provider builds key pair and gateway ARNs with it, as real
-    runs do (moto's STS answers GetCallerIdentity)."""
-    services = (*PROVIDER_ENDPOINT_SERVICES, "autoscaling")
-    lines = "\n".join(f"    {svc} = {json.dumps(endpoint_url)}" for svc in services)
-    return (
-        'provider "aws" {\n  skip_requesting_account_id = false\n'
-        f"  endpoints {{\n{lines}\n  }}\n}}\n"
-    )
+    """The account lookup the harness skips: the provider builds key pair and gateway ARNs
+    with it, as real runs do (moto's STS answers GetCallerIdentity). The endpoint is
+    AWS_ENDPOINT_URL."""
+    del endpoint_url
+    return 'provider "aws" {\n  skip_requesting_account_id = false\n}\n'
 
 
 def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:

@@ -34,7 +34,7 @@ import pytest
 from driftpatch.aws.readers import LiveIndex, ReadContext
 from driftpatch.aws.readers.elb import ElbClassicReader, ElbV2Reader
 from driftpatch.aws.session import AwsSession
-from driftpatch.embedded import PROVIDER_ENDPOINT_SERVICES, EmbeddedAws
+from driftpatch.embedded import EmbeddedAws
 from driftpatch.terraform.binary import Terraform
 
 from .oracle import differences, drift_report, finding_keys, instances
@@ -50,16 +50,10 @@ TfApply = Callable[[Path], dict[str, Any]]
 
 
 def provider_override(endpoint_url: str) -> str:
-    """The provider's endpoints for the services of this stack (an override file's nested block
-    replaces the harness's whole `endpoints` block, so it names them all), and the account
-    lookup the harness skips: the provider builds aws_elb ARNs with it, as real runs do (moto's
-    STS answers GetCallerIdentity)."""
-    services = (*PROVIDER_ENDPOINT_SERVICES, "elb", "elbv2")
-    lines = "\n".join(f"    {svc} = {json.dumps(endpoint_url)}" for svc in services)
-    return (
-        'provider "aws" {\n  skip_requesting_account_id = false\n'
-        f"  endpoints {{\n{lines}\n  }}\n}}\n"
-    )
+    """The account lookup the harness skips: the provider builds aws_elb ARNs with it, as real
+    runs do (moto's STS answers GetCallerIdentity). The endpoint is AWS_ENDPOINT_URL."""
+    del endpoint_url
+    return 'provider "aws" {\n  skip_requesting_account_id = false\n}\n'
 
 
 def _attrs(state: Mapping[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:

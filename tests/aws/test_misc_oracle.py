@@ -44,7 +44,7 @@ from driftpatch.aws.readers.lambda_permission import LambdaPermissionReader
 from driftpatch.aws.readers.s3 import S3Reader
 from driftpatch.aws.session import AwsSession
 from driftpatch.drift.detect import detect
-from driftpatch.embedded import PROVIDER_ENDPOINT_SERVICES, EmbeddedAws
+from driftpatch.embedded import EmbeddedAws
 from driftpatch.model import Inventory
 from driftpatch.terraform.binary import Terraform
 from driftpatch.terraform.state import parse_state
@@ -63,7 +63,6 @@ TYPES = (
     "aws_s3_bucket_acl",
     "aws_s3_bucket_lifecycle_configuration",
 )
-ENDPOINTS = ("acm", "eks", "lambda")  # besides the harness's own
 EXPECTED_GONE = {("aws_eks_cluster", "doomed"), ("aws_lambda_permission", "doomed")}
 EXPECTED_FINDINGS = {
     ("drift", "aws_eks_cluster.full", "enabled_cluster_log_types"),
@@ -116,8 +115,8 @@ def put_lifecycle(s3: Any, expire_days: int, status: str) -> None:
     )
 
 
-def write_inputs(workdir: Path, endpoint_url: str) -> None:
-    """The function's code, a throwaway self-signed certificate, and the endpoints."""
+def write_inputs(workdir: Path) -> None:
+    """The function's code, and a throwaway self-signed certificate."""
     with zipfile.ZipFile(workdir / "fn.zip", "w") as archive:
         archive.writestr("index.py", "def handler(event, context):\n    return event\n")
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -141,10 +140,6 @@ def write_inputs(workdir: Path, endpoint_url: str) -> None:
             serialization.NoEncryption(),
         )
     )
-    services = sorted({*PROVIDER_ENDPOINT_SERVICES, *ENDPOINTS})
-    lines = "\n".join(f"    {s} = {json.dumps(endpoint_url)}" for s in services)
-    override = f'provider "aws" {{\n  endpoints {{\n{lines}\n  }}\n}}\n'
-    (workdir / "zz_endpoints_override.tf").write_text(override)
 
 
 def mutate(aws: EmbeddedAws, state: Mapping[str, Any]) -> None:
@@ -230,7 +225,7 @@ def test_readers_match_the_providers_refresh(
 ) -> None:
     workdir = tmp_path / "stack"
     shutil.copytree(STACK, workdir)
-    write_inputs(workdir, aws.endpoint_url)
+    write_inputs(workdir)
     s3 = boto3.client("s3", endpoint_url=aws.endpoint_url, region_name=REGION)
     s3.create_bucket(Bucket=LIFECYCLE_BUCKET)
     put_lifecycle(s3, 30, "Enabled")

@@ -72,10 +72,7 @@ def world(
     root = tmp_path_factory.mktemp("tfgen")
     (root / "main.tf").write_text(MAIN)
     url = moto_env.endpoint_url
-    override = provider_override(url).replace(
-        "  endpoints {\n", f"  endpoints {{\n    sqs = {json.dumps(url)}\n"
-    )
-    (root / "provider_override.tf").write_text(override)
+    (root / "provider_override.tf").write_text(provider_override(url))
     tf = terraform.with_env(**moto_env.env())
     tf.run(["init", "-input=false", "-no-color"], root)
     tf.apply(root)
