@@ -42,6 +42,7 @@ from driftpatch.fix.verification import (
     verify_patches,
 )
 from driftpatch.fix.verify import apply_plan
+from driftpatch.heap import long_lived
 from driftpatch.model import (
     GLOBAL,
     JSON,
@@ -803,7 +804,8 @@ def scan(config: Config) -> Report:
     # verification (built at first use: most scans need neither).
     shared = SharedSandbox()
     try:
-        return _scan(config, shared)
+        with long_lived():
+            return _scan(config, shared)
     finally:
         shared.close()
 
@@ -1294,7 +1296,8 @@ def inventory(config: Config, types: Collection[str] | None = None) -> Inventory
         if reached.session is None:  # not assumed: a snapshot of nothing, saying why
             return _unreached(reached, regions)
         session = reached.session
-    return take_inventory(session, regions, types=types)
+    with long_lived():
+        return take_inventory(session, regions, types=types)
 
 
 @dataclass(frozen=True)
