@@ -56,6 +56,7 @@ def layout(doc: dict[str, Any]) -> bytes:
     """Compact JSON, sorted, with each resource type on a line of its own: still one JSON
     document, and driftpatch.terraform.schema parses a type's line only when it is asked for
     (a scan needs a few dozen of 1,500 types: 12 MB of parsed schema it no longer holds)."""
+
     def compact(value: Any) -> str:
         return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
