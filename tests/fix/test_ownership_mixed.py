@@ -52,3 +52,55 @@ def test_a_group_writing_inline_egress_keeps_it_inline(repo: Path) -> None:
     (patch,) = applied.patches
     assert "aws_security_group_rule" not in patch.diff
     assert "+    from_port   = 6379\n" in patch.diff
+
+
+def test_a_deleted_public_access_block_is_recreated_never_removed_from_the_code(
+    repo: Path,
+) -> None:
+    """Deleting a bucket's public access block in the console turns the control off: the
+    default patch once removed its block from the code (tests/e2e/test_insecure_world.py)."""
+    from driftpatch.model import Category, Finding, Kind, Severity
+
+    f = Finding(
+        Kind.MISSING,
+        "DRIFT-MISSING",
+        "gone",
+        Severity.HIGH,
+        Category.DRIFT,
+        "aws_s3_bucket_public_access_block",
+        address="aws_s3_bucket_public_access_block.logs",
+        resource_id="acme-logs",
+    )
+    plan, applied = run(repo, f)
+    assert applied.patches == ()
+    assert plan.skipped[f.id] == (
+        "aws_s3_bucket_public_access_block.logs is the bucket's public access block, a "
+        "security control: removing it from the code would keep it off; re-create it with "
+        "`terraform apply -target='aws_s3_bucket_public_access_block.logs'`"
+    )
+
+
+def test_an_inline_policy_added_by_hand_is_undone_never_imported(repo: Path) -> None:
+    """A policy put on a managed role by hand is two findings: drift of the role's
+    `inline_policy` (security drift: undo it in AWS) and an unmanaged aws_iam_role_policy. The
+    import once went into the default patch, codifying what the drift finding reverts."""
+    from driftpatch.drift.detect import unmanaged_finding
+    from driftpatch.fix.remedies import plan_remedies
+    from driftpatch.model import LiveResource
+    from driftpatch.terraform.source import index_source
+
+    doc = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}'
+    drifted = drift(
+        "aws_iam_role.app", "inline_policy", [], [{"name": "debug", "policy": doc}], "app"
+    )
+    drifted = drifted.__class__(**{**drifted.__dict__, "also": ("DP-IAM-003",)})
+    live = LiveResource(
+        "aws_iam_role_policy", "app:debug", None, {"name": "debug", "role": "app", "policy": doc}
+    )
+    adopted = unmanaged_finding(live)
+    plan = plan_remedies([drifted, adopted], index_source(repo), {}, unmanaged={adopted.id: live})
+    assert [op.action for op in plan.operations if adopted.id in op.finding_ids] == []
+    assert plan.skipped[adopted.id] == (
+        "it is the inline policy 'debug' added by hand to aws_iam_role.app, security drift to "
+        "undo in AWS (see that finding), not to import into the code"
+    )
