@@ -49,7 +49,7 @@ def inject(aws: EmbeddedAws, world: worlds.World) -> list[Expected]:
             continue
         assert change.address is not None
         name = change.name
-        if change.kind is Kind.MISSING and change.resource_type != "aws_s3_bucket":
+        if name == "bucket-deleted" and change.resource_type != "aws_s3_bucket":
             name = f"{name}:{change.resource_type}"  # the split resources that went with it
         out.append(
             Expected(
