@@ -390,7 +390,9 @@ DRIFT_WANT: dict[str, Want] = {
     "tag:aws_security_group.wide_open": _patch('Review = "pending"'),
     "tag:aws_instance.web": _patch('Owner = "web-team"', effect=""),
     "tag:aws_ebs_volume.data": _patch('Backup = "daily"'),
-    "subnet-private": _patch("map_public_ip_on_launch = false"),
+    # `false` is written by DP-VPC-006's fix, itself in the default patch; the codify patch
+    # (joined with the subnet's tag) is made on top of it and only adds the tag.
+    "subnet-private": _patch('Tier = "public"'),
     "volume-grown": _patch("= 16"),
     # `egress = []`, never the blocks deleted (Terraform would stop managing egress).
     "egress-revoked": _patch("egress = []"),
