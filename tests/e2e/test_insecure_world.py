@@ -9,12 +9,17 @@ a real apply with Terraform + hashicorp/aws 5.100.0 where the mirror is present:
   HCL that declares it, and no drift;
 - `check` (HCL + the plan Terraform made before the apply, no AWS) finds the same problems;
 - with checkov installed, its findings are merged into ours (one finding naming both ids), and
-  what it finds beyond our rules is kept, located too.
+  what it finds beyond our rules is kept, located too;
+- issue 9's proof (Terraform-applied world only): changed out of band in 20+ ways and scanned
+  once with `--verify terraform`, every change is found at its attribute and file:line and gets
+  a default patch or a true refusal, and the default patch file is proven by Terraform.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +34,10 @@ from driftpatch.model import Finding, Kind, Report
 from driftpatch.report.json import render
 from driftpatch.rules import checkov
 from driftpatch.terraform.binary import Terraform
+
+from . import insecure_drift, proof
+from .proof import Want
+from .thirdparty import Expected
 
 pytestmark = pytest.mark.e2e
 
@@ -291,3 +300,141 @@ def test_checkov_findings_are_merged_and_located(reports: Reports) -> None:
             assert not ours_here & set(equivalents.get(f.rule_id, ())), (
                 f"{f.rule_id} on {f.address} was not merged into our finding"
             )
+
+
+# ----------------------------------------------------------------------------- issue 9's proof
+#
+# The Terraform-applied world again (no second apply), after every test above has its clean
+# reports: changed out of band in 20+ ways (tests/e2e/insecure_drift.py), scanned once with
+# `--verify terraform`, and the default patch proven by Terraform on a copy of the repository
+# (the world's own files stay as the tests above read them).
+
+
+@dataclass(frozen=True)
+class Drifted:
+    world: worlds.World
+    report: Report
+    expected: dict[str, Expected]
+    scan_s: float
+
+
+@pytest.fixture(scope="module")
+def drifted(reports: Reports, moto_env: EmbeddedAws) -> Drifted:
+    if not reports.world.used_terraform:
+        pytest.skip("the proof is on the Terraform-applied world")
+    world = reports.world
+    expected = {e.change: e for e in insecure_drift.inject(moto_env, world)}
+    started = time.monotonic()
+    report = api.scan(
+        Config(
+            states=(str(world.state_path),),
+            source=world.root,
+            repo_root=world.workdir,
+            regions=(DEFAULT_REGION,),
+            endpoint_url=moto_env.endpoint_url,
+            checkov=False,
+            verify=VerifyMode.TERRAFORM,
+        )
+    )
+    return Drifted(world, report, expected, time.monotonic() - started)
+
+
+def test_drift_every_change_found_at_attribute_and_line(drifted: Drifted) -> None:
+    assert len(drifted.expected) >= 20
+    wrong = []
+    for e in drifted.expected.values():
+        try:
+            proof.check_found(drifted.report, drifted.world.workdir, e)
+        except AssertionError as err:
+            wrong.append((e.change, str(err)[:300]))
+    assert wrong == []
+
+
+def _revert() -> Want:
+    return Want("revert")
+
+
+def _patch(*needles: str, effect: str = "none", bug: str = "") -> Want:
+    return Want("patch", FILE, needles, effect=effect, bug=bug)
+
+
+# What a reviewer expects for each change. Where driftpatch is wrong today the entry names the
+# bug, and the test asserts it is still wrong (so it fails, as an xfail(strict) would, once
+# fixed).
+DRIFT_WANT: dict[str, Want] = {
+    "bucket-tag": _patch('DataClass = "public"'),
+    "bucket-versioning-suspended": _revert(),  # security drift: the code states Enabled
+    "sg-ssh-open": _revert(),  # the code writes the group's inline ingress
+    "role-trust-widened": _revert(),
+    # The instance also gets the IMDSv2 fix (an in-place update): effect not pinned.
+    "instance-type": _patch('"t3.medium"', effect=""),
+    "unmanaged-bucket": Want("patch", "insecure/imported.tf", effect="import"),
+    # The bucket is still referenced by its split resources: re-created by apply.
+    "bucket-deleted": _revert(),
+    # Its access block and versioning are security controls (fixed: their blocks were
+    # removed from the code by the default patch); its public policy may go.
+    "bucket-deleted:aws_s3_bucket_public_access_block": _revert(),
+    "bucket-deleted:aws_s3_bucket_versioning": _revert(),
+    "bucket-deleted:aws_s3_bucket_policy": _patch("removed {", effect="forget"),
+    "pab-deleted": _revert(),
+    "sg-rule-description": _patch('"rdp for the windows box (temporary)"'),
+    "kms-description": _patch('"application secrets (prod)"'),
+    "kms-tag": _patch('Team = "app"'),
+    "sse-kms": _patch(
+        '"aws:kms"',
+        bug="the codify of the rule block is judged unverified: the live "
+        "bucket_key_enabled = false is compared with the code's unset value (null)",
+    ),
+    "tag:aws_vpc.main": _patch('Name = "insecure-main"'),
+    "tag:aws_subnet.public": _patch('Tier = "public"'),
+    "tag:aws_security_group.wide_open": _patch('Review = "pending"'),
+    "tag:aws_instance.web": _patch('Owner = "web-team"', effect=""),
+    "tag:aws_ebs_volume.data": _patch('Backup = "daily"'),
+    # `false` is written by DP-VPC-006's fix, itself in the default patch; the codify patch
+    # (joined with the subnet's tag) is made on top of it and only adds the tag.
+    "subnet-private": _patch('Tier = "public"'),
+    "volume-grown": _patch("= 16"),
+    # `egress = []`, never the blocks deleted (Terraform would stop managing egress).
+    "egress-revoked": _patch("egress = []"),
+    "windows-winrm-added": _patch("aws_security_group_rule", "5985", effect=""),
+    "inline-narrowed": _patch('"s3:*"'),  # narrower than the code's *:*: kept
+    "role-description": _patch('"legacy: do not use"'),
+    "role-session": _patch("7200", effect=""),  # the role's trust is reverted too
+    "policy-tag": _patch('Review = "2026-q4"'),
+    # The admin attachment detached by hand: the code forgets it (the safer side).
+    "admin-detached": _patch("removed {", effect="forget"),
+}
+
+
+def test_drift_patch_or_true_refusal(drifted: Drifted) -> None:
+    assert sorted(DRIFT_WANT) == sorted(drifted.expected)
+    wrong, still_buggy, fixed = [], [], []
+    for change, want in DRIFT_WANT.items():
+        f = proof.finding_for(drifted.report, drifted.expected[change])
+        try:
+            proof.check_want(drifted.report, f, want)
+        except AssertionError as err:
+            (still_buggy if want.bug else wrong).append((change, str(err)[:400]))
+        else:
+            if want.bug:
+                fixed.append(change)
+    assert (wrong, fixed) == ([], []), "remove the bug mark of what is fixed"
+    assert len(still_buggy) == len([w for w in DRIFT_WANT.values() if w.bug])
+
+
+def test_drift_every_finding_has_a_patch_or_a_reason(drifted: Drifted) -> None:
+    assert proof.silent_drift(drifted.report) == []
+
+
+def test_drift_default_patch_is_proven_by_terraform(
+    drifted: Drifted, terraform: Terraform, moto_env: EmbeddedAws, tmp_path: Path
+) -> None:
+    """The default patch file (drift codified, misconfigurations fixed, the bucket made by
+    hand imported): `git apply` from the repository root, fmt, validate, and a plan showing
+    each patch's plan_effect and no destroy or replace."""
+    world = drifted.world
+    copy = tmp_path / "repo"
+    shutil.copytree(world.workdir, copy, symlinks=True)
+    root = copy / world.root.relative_to(world.workdir)
+    tf = terraform.with_env(**moto_env.env())
+    proof.prove_default_patch(drifted.report, copy, root, tf, tmp_path / "fix.patch")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from driftpatch.model import JSON, SENSITIVE, Finding, Kind
@@ -55,6 +55,31 @@ def restore_sentence(address: str) -> str:
     """The generic restore advice; fix/remedies.py replaces it with what is true for the code
     at hand (apply alone does not restore what the code is silent on)."""
     return f"Put the code's value back with: terraform apply -target='{address}'."
+
+
+# Resources that exist only to switch a security control on: one deleted out of band is a
+# control turned off, and removing its block from the code would make that permanent (the
+# resource-level twin of security drift: never codified, reverted).
+SECURITY_CONTROLS: Mapping[str, str] = {
+    "aws_s3_bucket_public_access_block": "the bucket's public access block",
+    "aws_s3_account_public_access_block": "the account's public access block",
+    "aws_s3_bucket_server_side_encryption_configuration": "the bucket's default encryption",
+    "aws_s3_bucket_versioning": "the bucket's versioning",
+    "aws_s3_bucket_logging": "the bucket's access logging",
+    "aws_ebs_encryption_by_default": "EBS encryption by default",
+    "aws_cloudtrail": "the audit trail",
+    "aws_flow_log": "the VPC flow log",
+    "aws_guardduty_detector": "threat detection",
+    "aws_config_configuration_recorder": "the configuration recorder",
+    "aws_iam_account_password_policy": "the account's password policy",
+}
+
+
+def deleted_control(f: Finding) -> str | None:
+    """What security control a missing resource was (None when it is not one)."""
+    if f.kind is not Kind.MISSING or not f.address:
+        return None
+    return SECURITY_CONTROLS.get(f.resource_type or "")
 
 
 def is_security_drift(f: Finding) -> bool:

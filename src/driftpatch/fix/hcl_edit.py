@@ -347,7 +347,10 @@ def _set(
     attr = node.attributes.get(step.name)
     if not rest:
         if attr is not None:
-            return [_replace_expr(text, attr, value, indent_unit(text, node))]
+            # Realigned: a value of another length moves a trailing comment out of its column.
+            return _realigned(
+                text, node, [_replace_expr(text, attr, value, indent_unit(text, node))]
+            )
         return _realigned(
             text, node, [_insert_in_block(text, node, _assignment_lines(step.name, value))]
         )
@@ -629,7 +632,65 @@ def realign(block_text: str, touched: set[int] | None = None) -> str:
         if hd:
             heredoc = hd.group(1)
     flush()
-    return "\n".join(out)
+    return "\n".join(_comments_aligned(out, touched))
+
+
+def _trailing_comment(line: str) -> int | None:
+    """Where a trailing `#` or `//` comment starts, outside strings; None when the line has
+    none or is a comment itself."""
+    stripped = line.lstrip()
+    if not stripped or stripped.startswith(("#", "//", "/*")):
+        return None
+    in_string = escaped = False
+    for i, c in enumerate(line):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c == "#" or line.startswith("//", i):
+            return i
+    return None
+
+
+def _comments_aligned(lines: list[str], touched: set[int] | None) -> list[str]:
+    """Trailing comments of consecutive lines start in one column, one space after the longest
+    line's code, as `terraform fmt` aligns them (a line without one ends the chain); with
+    `touched`, only chains holding one of those lines (an edit that turned `false` into `true`
+    left `= true # ...` one space short)."""
+    out = list(lines)
+    chain: list[tuple[int, int]] = []
+    heredoc: str | None = None
+
+    def close() -> None:
+        if chain and (touched is None or any(i in touched for i, _ in chain)):
+            column = max(len(out[i][:at].rstrip()) for i, at in chain) + 1
+            for i, at in chain:
+                out[i] = out[i][:at].rstrip().ljust(column) + out[i][at:]
+        chain.clear()
+
+    for i, raw in enumerate(lines):
+        line = raw.rstrip("\r")
+        if heredoc is not None:
+            close()
+            if line.strip() == heredoc:
+                heredoc = None
+            continue
+        at = _trailing_comment(line)
+        if at is None:
+            close()
+        else:
+            chain.append((i, at))
+        hd = _HEREDOC.search(line)
+        if hd:
+            close()
+            heredoc = hd.group(1)
+    close()
+    return out
 
 
 # -- edits at a place another module found (fix/trace.py) ------------------------------------

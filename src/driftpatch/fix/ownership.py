@@ -170,9 +170,10 @@ def _check_root_single(index: SourceIndex, f: Finding, what: str) -> BlockNode |
         return f"{f.address} is not declared in the scanned code"
     if a.module_path:
         return (
-            f"{what}; {f.address} lives in module {'.'.join(a.module_path)}, and the import "
-            "block that adopts the live object must be written in the root module: add the "
-            "resource to the module and import it from the root by hand"
+            f"{what}; {f.address} lives in module {'.'.join(a.module_path)}, whose code may "
+            "serve other callers and whose resources only the root module can import: "
+            "declare the new resource in the root module (the parent's id from the module's "
+            "outputs) with an import block, by hand"
         )
     if "count" in node.attributes or "for_each" in node.attributes:
         return f"{what}; {f.address} is one of several instances (count/for_each) of one block"
@@ -271,9 +272,14 @@ def security_group_codify(
     direction = f.attribute
     found = managers(index, f.address, f.resource_id, separate)
     kinds = _owns(found, direction)
-    if not kinds:
-        return None
     node = index.block_for(f.address)
+    if not kinds:
+        # Rules of the other direction are separate resources: Terraform's documentation says
+        # never to mix inline rules and rule resources on one group, so a new permission of
+        # this direction takes the same form (unless the code already writes it inline).
+        if not found or (node is not None and _is_inline(node, direction)):
+            return None
+        kinds = sorted({t for (t, _d) in found})
     uses = " and ".join(kinds)
     if node is not None and _is_inline(node, direction):
         return (
@@ -288,9 +294,15 @@ def security_group_codify(
             f"the {direction} permission removed in AWS was not managed by the code (the "
             f"group's rules are {uses} resources): no code change keeps it removed"
         )
-    code_kinds = [t for (t, d) in found if found[(t, d)] != ["state"]]
+    code_kinds = [t for (t, d) in found if found[(t, d)] != ["state"] and t in kinds]
     kind = code_kinds[0] if code_kinds else kinds[0]
-    what = f"{f.address}'s {direction} rules are managed by {kind} resources"
+    if _owns(found, direction):
+        what = f"{f.address}'s {direction} rules are managed by {kind} resources"
+    else:
+        what = (
+            f"{f.address}'s rules are managed by {kind} resources (never mixed with inline "
+            f"{direction} on one group)"
+        )
     if kind != SG_RULE:
         return (
             f"{what}: writing inline {direction} would delete them; importing the new "
@@ -309,9 +321,8 @@ def security_group_codify(
             port = f"{args['protocol']}_{args['from_port']}".replace("-1", "all")
             name = _new_name(index, a, SG_RULE, f"{a.name}_{direction}_{port}", taken)
             resources.append(NewResource(SG_RULE, name, args, import_id))
-    return add_resources_operation(
-        f, PatchAction.CODIFY, resources, f"{what} (inline {direction} would delete them)"
-    )
+    why = f" (inline {direction} would delete them)" if _owns(found, direction) else ""
+    return add_resources_operation(f, PatchAction.CODIFY, resources, f"{what}{why}")
 
 
 # -- S3 split resources ----------------------------------------------------------------------------

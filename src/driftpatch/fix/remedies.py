@@ -778,6 +778,44 @@ def _scalars(r: LiveResource) -> dict[str, Any]:
     return {k: v for k, v in r.attributes.items() if isinstance(v, str | int | float | bool)}
 
 
+_INLINE_POLICY_PARENTS = {
+    "aws_iam_role_policy": "aws_iam_role",
+    "aws_iam_user_policy": "aws_iam_user",
+    "aws_iam_group_policy": "aws_iam_group",
+}
+
+
+def _reverted_inline_policies(findings: Sequence[Finding]) -> dict[str, str]:
+    """Unmanaged inline policies (`role:name`) that a security drift finding of their managed
+    role (user, group) already says to undo in AWS: importing one would codify the security
+    drift the other finding reverts. Finding id -> the reason no import is written."""
+    flagged: dict[tuple[str, str], str] = {}
+    for f in findings:
+        if (
+            f.kind is Kind.DRIFT
+            and f.attribute == "inline_policy"
+            and f.resource_id
+            and f.address
+            and security.is_security_drift(f)
+        ):
+            for item in f.actual if isinstance(f.actual, list) else []:
+                if isinstance(item, dict) and item.get("name"):
+                    flagged[(f"{f.resource_type}:{f.resource_id}", str(item["name"]))] = f.address
+    out: dict[str, str] = {}
+    for f in findings:
+        parent = _INLINE_POLICY_PARENTS.get(f.resource_type or "")
+        if f.kind is not Kind.UNMANAGED or parent is None or ":" not in str(f.resource_id):
+            continue
+        owner, name = str(f.resource_id).split(":", 1)
+        address = flagged.get((f"{parent}:{owner}", name))
+        if address is not None:
+            out[f.id] = (
+                f"it is the inline policy {name!r} added by hand to {address}, security drift "
+                f"to undo in AWS (see that finding), not to import into the code"
+            )
+    return out
+
+
 def plan_remedies(
     findings: Sequence[Finding],
     index: SourceIndex,
@@ -799,6 +837,9 @@ def plan_remedies(
     skipped: dict[str, str] = {}
     live = unmanaged or {}
     adopt = {f.id: live[f.id] for f in findings if f.kind is Kind.UNMANAGED and f.id in live}
+    for fid, why in _reverted_inline_policies(findings).items():
+        if adopt.pop(fid, None) is not None:
+            skipped[fid] = why
     if adopt:
         outcome_import = import_operation(adopt, index, managed_ids or {})
         if isinstance(outcome_import, Operation):
@@ -817,7 +858,13 @@ def plan_remedies(
             subject, fix = fixes[f.id]
             outcome = _fix_operation(f, subject, fix)
         elif f.kind is Kind.MISSING and f.address:
-            if prefer is Prefer.REVERT:
+            control = security.deleted_control(f)
+            if control is not None:
+                outcome = (
+                    f"{f.address} is {control}, a security control: removing it from the code "
+                    f"would keep it off; re-create it with `{apply_command(f.address)}`"
+                )
+            elif prefer is Prefer.REVERT:
                 outcome = f"re-create it with `{apply_command(f.address)}`"
             else:
                 outcome = Operation(

@@ -6,7 +6,8 @@ each resource block of a patched file is checked before and after the edit, and 
 the edit introduced count (a block that already lacked an argument is the author's matter).
 
 Checks, per resource block and nested block the schema knows:
-- no unknown argument or block (meta-arguments and `dynamic` aside);
+- no unknown argument or block (meta-arguments and `dynamic` aside; an argument that is a list
+  or set of objects may be written as blocks: attributes-as-blocks);
 - every required argument and every block with min_items present (not inside `dynamic`);
 - no more blocks than max_items;
 - no deprecated argument newly written;
@@ -20,12 +21,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from driftpatch.terraform.schema import BlockSchema, ProviderSchema
+from driftpatch.terraform.schema import AttributeSchema, BlockSchema, ProviderSchema
 from driftpatch.terraform.source import BlockNode, SourceIndex, parse_text
 
 META_ARGUMENTS = frozenset(
     {"count", "for_each", "provider", "depends_on", "lifecycle", "connection", "provisioner"}
 )
+
+
+def _attribute_as_blocks(spec: AttributeSchema | None) -> bool:
+    """An argument whose type is a list or set of objects (a security group's `ingress` and
+    `egress`): Terraform accepts it written as blocks too (attributes-as-blocks), as
+    `terraform plan -generate-config-out` and the provider's documentation write it."""
+    if spec is None or not spec.is_argument:
+        return False
+    kind = spec.type
+    return (
+        isinstance(kind, list)
+        and len(kind) == 2
+        and kind[0] in ("list", "set")
+        and isinstance(kind[1], list)
+        and bool(kind[1])
+        and kind[1][0] == "object"
+    )
 
 
 def _problems(node: BlockNode, schema: BlockSchema, where: str) -> set[str]:
@@ -49,7 +67,8 @@ def _problems(node: BlockNode, schema: BlockSchema, where: str) -> set[str]:
             continue
         bt = schema.block_types.get(child.type)
         if bt is None:
-            out.add(f"{where}: unknown block {child.type!r}")
+            if not _attribute_as_blocks(schema.attributes.get(child.type)):
+                out.add(f"{where}: unknown block {child.type!r}")
             continue
         counts[child.type] = counts.get(child.type, 0) + 1
         out |= _problems(child, bt.block, f"{where}.{child.type}")
