@@ -207,11 +207,6 @@ def test_change_found_at_attribute_and_line(runs: dict[str, Run], stack: str, ch
 
 Want = proof.Want
 SG_EX, S3_EX, IAM_EX = tp.SG_EX, tp.S3_EX, tp.IAM_EX
-SHARED_TAGS = (
-    "the module's var.tags feeds both the role and its instance profile: codifying one's tag "
-    "at the caller changes the other's (plan: update of a resource that did not drift), yet "
-    "the patch is verified and default"
-)
 WANT: Mapping[str, Want] = {
     # service_one and service_two drift in other ways too (rules added by hand, codified as
     # imported rule resources): their plan effect is whatever those leave, so not pinned here.
@@ -298,7 +293,7 @@ WANT: Mapping[str, Want] = {
     "unmanaged-bucket": Want("patch", "examples/complete/imported.tf", effect="import"),
     # The role's tag is codified at the caller's `tags`, which the module also gives the
     # instance profile: the profile (which did not drift) would change too.
-    "role-tag-changed": Want("refuse", reason="also", bug=SHARED_TAGS),
+    "role-tag-changed": Want("refuse", reason="which this codify does not name"),
     "role-session": Want(
         "patch",
         IAM_EX,
@@ -330,7 +325,7 @@ WANT: Mapping[str, Want] = {
     "admin-policy-attached": Want("refuse", reason="declare the new resource in the root module"),
     # Fixed: its unmanaged aws_iam_role_policy was also imported by the default patch.
     "custom-inline-added": Want("no-false-apply", reason="aws iam delete-role-policy"),
-    "profile-tag": Want("refuse", reason="also", bug=SHARED_TAGS),
+    "profile-tag": Want("refuse", reason="which this codify does not name"),
     "policy-tag": Want("patch", IAM_EX, ('Team = "platform"',)),
     "unmanaged-role": Want("patch", "examples/iam-assumable-role/imported.tf", effect="import"),
     "unmanaged-policy": Want("patch", "examples/iam-assumable-role/imported.tf", effect="import"),

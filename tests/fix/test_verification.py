@@ -201,6 +201,40 @@ def test_codify_promise_is_no_change_of_the_codified_attribute(tmp_path: Path) -
     )
 
 
+def test_codify_that_also_moves_another_drifting_instance_is_not_verified(
+    tmp_path: Path,
+) -> None:
+    """A module's `var.tags` feeds a role and its instance profile, and both drifted (the
+    role's tag changed, a tag added to the profile). Codifying the role's tag at the caller
+    keeps the role, but what the profile's update sets changes too: its effect stays
+    `update`, so only the whole planned change shows the patch reached it."""
+    index = _index(tmp_path)
+    role, profile = "module.r.aws_iam_role.this[0]", "module.r.aws_iam_instance_profile.this[0]"
+    live_role, live_profile = {"Role": "SuperAdmin"}, {"Role": "Admin", "Host": "bastion"}
+    base = _outcome(
+        _change(role, ["update"], {"tags": live_role}, {"tags": {"Role": "Admin"}}),
+        _change(profile, ["update"], {"tags": live_profile}, {"tags": {"Role": "Admin"}}),
+    )
+    shared = _outcome(
+        _change(role, ["no-op"], {"tags": live_role}, {"tags": live_role}),
+        _change(profile, ["update"], {"tags": live_profile}, {"tags": live_role}),
+    )
+    finding = _finding(Kind.DRIFT, role, "tags.Role")
+    record = _record(PatchAction.CODIFY)
+    assert _promise(PatchAction.CODIFY, record, [finding], index, base, shared) == (
+        {role: Effect.NONE, profile: Effect.UPDATE},
+        f"terraform plan also changes {profile}, which this codify does not name",
+    )
+    alone = _outcome(
+        _change(role, ["no-op"], {"tags": live_role}, {"tags": live_role}),
+        _change(profile, ["update"], {"tags": live_profile}, {"tags": {"Role": "Admin"}}),
+    )
+    assert _promise(PatchAction.CODIFY, record, [finding], index, base, alone) == (
+        {role: Effect.NONE},
+        "",
+    )
+
+
 def test_fix_promise_is_only_the_written_attributes(tmp_path: Path) -> None:
     index = _index(tmp_path)
     key = "aws_kms_key.k"

@@ -238,7 +238,7 @@ def _promise(
             before, after = _at(c.before, f.attribute), _at(c.after, f.attribute)
             if _unknown(c, f.attribute) or before != after:
                 return effects, f"terraform plan still changes {f.address} {f.attribute}"
-        return effects, ""
+        return effects, _reaches_beyond(changed, [*targets, *imports], "codify")
     if op_action in (PatchAction.FIX, PatchAction.REVERT):
         allowed = _changed_names(index, record.standalone)
         for a in targets:
@@ -259,7 +259,9 @@ def _promise(
             extra = [k for k in moved if k not in allowed]
             if extra:
                 return effects, f"terraform plan also changes {a} {', '.join(extra)}"
-        return effects, ""
+        if any(effects.get(a) in (Effect.REPLACE, Effect.DESTROY) for a in targets):
+            return effects, ""  # what depends on a replaced object changes too: never default
+        return effects, _reaches_beyond(changed, [*targets, *imports], op_action.value)
     if op_action is PatchAction.IMPORT:
         for a in imports:
             c = cand.changes.get(a)
@@ -283,6 +285,18 @@ def _promise(
                 return effects, f"terraform plan does not forget {a}"
         return effects, ""
     return effects, ""
+
+
+def _reaches_beyond(changed: set[str], promised: Sequence[str], verb: str) -> str:
+    """Why a patch is not what it promised when its plan differs from the unpatched code's at
+    an address none of its findings names ("" when it does not). A value shared by instances
+    (a module's `var.tags` feeding a role and its instance profile) changes them all: the
+    other instance may be drifting too, so its planned effect can stay `update` while what it
+    is updated to changes; hence the comparison of whole planned changes, not of effects."""
+    others = sorted(changed - set(promised))
+    if not others:
+        return ""
+    return f"terraform plan also changes {others[0]}, which this {verb} does not name"
 
 
 # -- the whole run -----------------------------------------------------------------------------
