@@ -24,8 +24,8 @@ from driftpatch.fix.hcl_edit import EditError
 from driftpatch.fix.remedies import Edit, NoPatch, Operation, Plan, resolve_target
 from driftpatch.model import Address, Check, Patch
 from driftpatch.rules import rule_by_id
-from driftpatch.rules.interface import Expr, World
-from driftpatch.rules.subjects import attribute_value, from_code
+from driftpatch.rules.interface import Expr, Subject, World
+from driftpatch.rules.subjects import EditedCode, attribute_value, from_code
 from driftpatch.terraform.source import BlockNode, SourceIndex, index_source
 
 Reindex = Callable[[Mapping[str, str]], SourceIndex]
@@ -84,6 +84,7 @@ class WorkingCopy:
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(modules_json, dest)
         self.index = self.reindex()
+        self.code = EditedCode(self.index)
 
     def reindex(self) -> SourceIndex:
         return index_source(
@@ -99,6 +100,7 @@ class WorkingCopy:
             path.write_text(text, encoding="utf-8", newline="")
             self.texts[rel] = text
         self.index = self.reindex()
+        self.code = self.code.edited(self.index, texts)
 
     def close(self) -> None:
         shutil.rmtree(self._tmp, ignore_errors=True)
@@ -202,8 +204,9 @@ def _json_parts_written(
     return True, ""
 
 
-def verify(op: Operation, index: SourceIndex) -> tuple[bool, str]:
-    """Would the finding be gone with the patched code? (verified, why not)."""
+def verify(op: Operation, index: SourceIndex, code: EditedCode | None = None) -> tuple[bool, str]:
+    """Would the finding be gone with the patched code? (verified, why not). `code`: the
+    working copy's code subjects of `index`, kept across its edits (else from scratch)."""
     expect = op.expect
     kind = expect.get("kind")
     address = str(expect.get("address", ""))
@@ -230,10 +233,14 @@ def verify(op: Operation, index: SourceIndex) -> tuple[bool, str]:
         rule = rule_by_id(str(expect["rule_id"]))
         if rule is None:
             return False, f"rule {expect['rule_id']} is not in the registry"
-        subjects = from_code(index)
+        if code is not None and code.index is index:
+            subjects: Sequence[Subject] = code.subjects()
+            mine = code.of(address)
+        else:
+            subjects = from_code(index)
+            # `address` is the block's; code subjects are its instances (count, for_each).
+            mine = [s for s in subjects if address in (s.address, s.config_address)]
         world = World(subjects)
-        # `address` is the block's; code subjects are its instances (count, for_each).
-        mine = [s for s in subjects if address in (s.address, s.config_address)]
         if not mine:
             return False, f"{address} is no longer in the patched code"
         left = [v for s in mine for v in rule.evaluate(s, world)]
@@ -259,7 +266,7 @@ def verify(op: Operation, index: SourceIndex) -> tuple[bool, str]:
         return True, ""
     if kind == "all":
         for item in expect["items"]:
-            ok, why = verify(Operation(op.finding_ids, op.action, op.run, item), index)
+            ok, why = verify(Operation(op.finding_ids, op.action, op.run, item), index, code)
             if not ok:
                 return False, why
         return True, ""
@@ -370,7 +377,7 @@ def apply_plan(plan: Plan, index: SourceIndex, extra: Sequence[Operation] = ()) 
                 for fid in op.finding_ids:
                     skipped[fid] = f"the edit would not parse ({broken[0].message}); not offered"
                 continue
-            ok, why = verify(op, copy.index)
+            ok, why = verify(op, copy.index, copy.code)
             first = len(patches)
             for file, new in changed.items():
                 old = before[file]
