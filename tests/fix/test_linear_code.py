@@ -4,15 +4,19 @@ rule verdict equal a recomputation from scratch (`from_code` on the same index).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import random
 from pathlib import Path
 from typing import Any
 
+from driftpatch.fix import static
 from driftpatch.fix.operations import Operation
 from driftpatch.fix.verify import WorkingCopy, verify
 from driftpatch.model import PatchAction
 from driftpatch.rules.interface import Subject
 from driftpatch.rules.subjects import from_code
+from driftpatch.terraform.schema import aws_schema
 from driftpatch.terraform.source import index_source
 
 KEYS = 12
@@ -129,3 +133,48 @@ def test_an_edited_block_is_evaluated_again_in_its_scope(tmp_path: Path) -> None
 
 def _never(index: Any) -> Any:
     raise AssertionError("verification does not run the operation")
+
+
+def test_schema_check_of_an_edit_parses_only_the_edit_and_agrees_with_the_whole_file() -> None:
+    """fix/static.py compares the blocks an edit touched (source.edited_blocks) with the
+    original, not every block of the file: on random edits (values, arguments, new blocks,
+    a block removed, an address declared twice), the same blocks and problems as the
+    whole-file comparison."""
+    text = HEAD + "".join(_key(i) for i in range(KEYS))
+    schema = aws_schema()
+    rng = random.Random(5)
+    index = _Texts({"main.tf": text})
+    for step in range(60):
+        kind = rng.randrange(6)
+        if kind == 4:  # a block removed
+            i = rng.randrange(KEYS)
+            start = text.index(f'resource "aws_kms_alias" "a{i}"')
+            edited = text[:start] + text[text.index("}\n\n", start) + 3 :]
+        elif kind == 5:  # a second block at an address already declared
+            edited = text + 'resource "aws_kms_key" "k3" {\n  bogus = ""\n}\n'
+        else:
+            edited = _edit(rng, text, step)
+        fast = static._edited("main.tf", text, edited)
+        whole = static._edited("main.tf", text, edited, whole=True)
+        assert fast == whole
+        files = {"main.tf": edited}
+        assert static.check_files(index, files, schema) == _whole_check(index, files, schema)
+    assert static.check_files(
+        index,
+        {"main.tf": text.replace("  enable_key_rotation = false\n", '  bogus = ""\n', 1)},
+        schema,
+    ) == (True, ["aws_kms_key.k0: unknown argument 'bogus'"])
+
+
+@dataclasses.dataclass(frozen=True)
+class _Texts:
+    texts: dict[str, str]
+
+
+def _whole_check(index: Any, files: dict[str, str], schema: Any) -> tuple[bool, list[str]]:
+    original = static._edited
+    try:
+        static._edited = functools.partial(original, whole=True)  # type: ignore[assignment]
+        return static.check_files(index, files, schema)
+    finally:
+        static._edited = original  # type: ignore[assignment]
