@@ -18,6 +18,7 @@ location of the block that declares them and the references its expressions make
 
 from __future__ import annotations
 
+import bisect
 import collections
 import contextlib
 import copy
@@ -27,7 +28,7 @@ import json
 import re
 import threading
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -49,6 +50,7 @@ from driftpatch.terraform.evaluate import (
     instances,
     is_unknown,
 )
+from driftpatch.terraform.source import parse_text
 
 # Meta-arguments and meta-blocks of a resource block: not provider attributes.
 _META = frozenset(
@@ -383,8 +385,9 @@ def _edited_blocks(before: Any, after: Any, files: tuple[str, ...]) -> list[Any]
         shortest = min(len(old), len(new))
         head = _common_head(old, new, shortest)
         tail = _common_tail(old, new, shortest - head)
-        was = _blocks_between(before.blocks, file, head, len(old) - tail)
-        now = _blocks_between(after.blocks, file, head, len(new) - tail)
+        # The file's blocks in order (parse_text: the parse the index was built from, cached).
+        was = _blocks_between(parse_text(old, file).blocks, head, len(old) - tail)
+        now = _blocks_between(parse_text(new, file).blocks, head, len(new) - tail)
         if was is None or now is None:
             return None
         if sorted(b.labels for b in was) != sorted(b.labels for b in now):
@@ -393,19 +396,27 @@ def _edited_blocks(before: Any, after: Any, files: tuple[str, ...]) -> list[Any]
     return touched
 
 
-def _blocks_between(blocks: Iterable[Any], file: str, start: int, end: int) -> list[Any] | None:
-    """The blocks of `file` whose text reaches into start..end, when all are plain resource
-    blocks (no count, no for_each); None otherwise."""
+def _blocks_between(blocks: Sequence[Any], start: int, end: int) -> list[Any] | None:
+    """The blocks (of one file, in order) whose text reaches into start..end, when all are
+    plain resource blocks (no count, no for_each); None otherwise."""
+    first = bisect.bisect_left(blocks, start, key=_end_of)
+    last = bisect.bisect_right(blocks, end, key=_start_of)
     out = []
-    for b in blocks:
-        if b.file != file or b.span.end < start or b.span.start > end:
-            continue
+    for b in blocks[first:last]:
         if b.type != "resource" or len(b.labels) != 2:
             return None
         if "count" in b.attributes or "for_each" in b.attributes:
             return None
         out.append(b)
     return out
+
+
+def _start_of(block: Any) -> int:
+    return int(block.span.start)
+
+
+def _end_of(block: Any) -> int:
+    return int(block.span.end)
 
 
 def _common_head(a: str, b: str, limit: int) -> int:
