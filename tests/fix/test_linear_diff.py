@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from driftpatch.fix.diff import unified
+from driftpatch.fix.diff import LineMap, unified
 from driftpatch.model import Patch, PatchAction
 from driftpatch.report.markdown import Suggestion, _changes, standalone, suggestion
 
@@ -34,17 +34,25 @@ def _difflib(path: str, a: list[str], b: list[str]) -> str:
     return f"diff --git a/{path} b/{path}\n{body}" if body else ""
 
 
-def _edit(rng: random.Random, lines: list[str], blocks: int, serial: int) -> list[str]:
-    """One patch-like edit: a value changed, an argument inserted, a block added."""
+def _edit(
+    rng: random.Random, lines: list[str], blocks: int, serial: int, kinds: int = 3
+) -> list[str]:
+    """One patch-like edit of a random original block: its rotation turned on, an argument
+    inserted, or a new block added after it."""
     out = list(lines)
-    base = rng.randrange(blocks) * 8
-    kind = rng.randrange(3)
+    i = rng.randrange(blocks)
+    base = out.index(f'resource "aws_kms_key" "k{i}" {{\n')
+    end = out.index("}\n", base)
+    kind = rng.randrange(kinds)
     if kind == 0:
-        out[base + 2] = "  enable_key_rotation = true\n"
+        out[base + 1 : end] = [
+            "  enable_key_rotation = true\n" if line == "  enable_key_rotation = false\n" else line
+            for line in out[base + 1 : end]
+        ]
     elif kind == 1:
-        out.insert(base + 2, f"  deletion_window_in_days = {serial % 23 + 7}\n")
+        out.insert(base + 1, f"  deletion_window_in_days = {serial % 23 + 7}\n")
     else:
-        out[base + 8 : base + 8] = _block(100_000 + serial)
+        out[end + 2 : end + 2] = _block(100_000 + serial)
     return out
 
 
@@ -186,3 +194,58 @@ def test_suggestion_mapping_equals_the_walk_over_every_earlier_change(seed: int)
     got = standalone(tuple(patches))
     assert got == _quadratic(tuple(patches))
     assert any(s is None for s in got) and any(s is not None for s in got)
+
+
+@pytest.mark.parametrize("blocks", [40, 400, 1500])
+def test_combined_diff_through_the_line_map_equals_difflib(blocks: int) -> None:
+    """The working copy records each edit in a LineMap; the combined diff then matches only
+    the stretches between the lines no edit touched: difflib's text over the whole files
+    (values changed, arguments inserted)."""
+    rng = random.Random(blocks + 1)
+    original = [line for i in range(blocks) for line in _block(i)]
+    lines = LineMap(len(original))
+    current = original
+    for serial in range(blocks // 4):
+        edited = _edit(rng, current, blocks, serial, kinds=2)
+        lines.apply(current, edited)
+        current = edited
+    assert unified("main.tf", "".join(original), "".join(current), lines_of=lines) == _difflib(
+        "main.tf", original, current
+    )
+
+
+def test_combined_diff_places_each_inserted_block_where_its_own_diff_did() -> None:
+    """A block inserted after a block like it can be shown at two places; difflib over the
+    whole file picks one by the longest run of rare lines anywhere in it, the combined diff of
+    a large file keeps the place the block's own patch showed. It applies to the original."""
+    rng = random.Random(3)
+    blocks = 400
+    original = [line for i in range(blocks) for line in _block(i)]
+    lines = LineMap(len(original))
+    current = original
+    for serial in range(60):
+        edited = _edit(rng, current, blocks, serial)
+        lines.apply(current, edited)
+        current = edited
+    combined = unified("main.tf", "".join(original), "".join(current), lines_of=lines)
+    assert _applied(original, combined) == current
+    assert combined != _difflib("main.tf", original, current)  # the case this test is about
+
+
+def _applied(original: list[str], diff: str) -> list[str]:
+    """`diff` (one file, every line ending in a newline) applied to `original`."""
+    out: list[str] = []
+    at = 0
+    for line in diff.splitlines(keepends=True):
+        if line.startswith("@@"):
+            start = int(line.split()[1].split(",")[0][1:])
+            out.extend(original[at : start - 1])
+            at = start - 1
+        elif line.startswith((" ", "-")) and not line.startswith("--- "):
+            assert original[at] == line[1:]
+            if line[0] == " ":
+                out.append(line[1:])
+            at += 1
+        elif line.startswith("+") and not line.startswith("+++ "):
+            out.append(line[1:])
+    return out + original[at:]

@@ -19,7 +19,7 @@ from typing import Any
 from driftpatch.drift.normalize import normalize_untyped
 from driftpatch.drift.policy import policies_equal
 from driftpatch.fix import hcl_edit, trace
-from driftpatch.fix.diff import sha256, unified
+from driftpatch.fix.diff import LineMap, sha256, unified
 from driftpatch.fix.hcl_edit import EditError
 from driftpatch.fix.remedies import Edit, NoPatch, Operation, Plan, resolve_target
 from driftpatch.model import Address, Check, Patch
@@ -85,6 +85,9 @@ class WorkingCopy:
             shutil.copyfile(modules_json, dest)
         self.index = self.reindex()
         self.code = EditedCode(self.index)
+        # Per edited file, which original lines are still there untouched (the combined diff).
+        self.lines: dict[str, LineMap] = {}
+        self._original = dict(self.texts)
 
     def reindex(self) -> SourceIndex:
         return index_source(
@@ -98,9 +101,20 @@ class WorkingCopy:
             path = self.root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8", newline="")
+            self._track(rel, text)
             self.texts[rel] = text
         self.index = self.reindex()
         self.code = self.code.edited(self.index, texts)
+
+    def _track(self, rel: str, text: str) -> None:
+        original = self._original.get(rel)
+        if original is None:
+            return  # a new file: its diff is the whole text
+        old = self.texts.get(rel, "")
+        lines = self.lines.get(rel)
+        if lines is None:
+            lines = self.lines[rel] = LineMap(len(original.splitlines()))
+        lines.apply(old.splitlines(keepends=True), text.splitlines(keepends=True))
 
     def close(self) -> None:
         shutil.rmtree(self._tmp, ignore_errors=True)
@@ -406,7 +420,7 @@ def apply_plan(plan: Plan, index: SourceIndex, extra: Sequence[Operation] = ()) 
                 # it has none of its own. Never silent.
                 _share(op, index, records, patches, skipped, ok, why)
         combined = "".join(
-            unified(f, original.get(f), copy.texts[f])
+            unified(f, original.get(f), copy.texts[f], lines_of=copy.lines.get(f))
             for f in sorted(copy.texts)
             if copy.texts[f] != original.get(f)
         )

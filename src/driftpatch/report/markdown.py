@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from html import escape
 
+from driftpatch.fix.diff import LineMap
 from driftpatch.model import Finding, Patch, Report, ResourceStatus, Severity
 from driftpatch.report.base import Reporter
 
@@ -125,9 +126,9 @@ def standalone(patches: tuple[Patch, ...]) -> list[Suggestion | None]:
     stands alone on the file under review, so its lines are mapped back through the earlier
     patches' changes; a suggestion on lines an earlier patch wrote, or across lines it removed,
     has no standalone form. Each file keeps a map of its current lines to the original ones
-    (`_Lines`) that every patch updates by its own changed lines, so the mapping costs time in
-    the size of each patch, not in the number of earlier patches (1,600 patches to one file
-    walked 1.3 million earlier changes)."""
+    (fix.diff.LineMap) that every patch updates by its own changed lines, so the mapping
+    costs time in the size of each patch, not in the number of earlier patches (1,600
+    patches to one file walked 1.3 million earlier changes)."""
     parsed = [(patch, suggestion(patch), _changes(patch.diff)) for patch in patches]
     # Enough original lines for every line any diff names: the furthest line a diff
     # touches, plus every line the file's patches removed above it.
@@ -139,12 +140,12 @@ def standalone(patches: tuple[Patch, ...]) -> list[Suggestion | None]:
         furthest[patch.file] = max(furthest.get(patch.file, 0), last + 1)
         removals[patch.file] = removals.get(patch.file, 0) + removed
     reach = {file: furthest[file] + removals[file] for file in furthest}
-    files: dict[str, _Lines] = {}
+    files: dict[str, LineMap] = {}
     out: list[Suggestion | None] = []
     for patch, sug, changes in parsed:
         lines = files.get(patch.file)
         if lines is None:
-            lines = files[patch.file] = _Lines(reach[patch.file])
+            lines = files[patch.file] = LineMap(reach[patch.file])
         if sug is not None:
             start, end = lines.original(sug.start), lines.original(sug.end)
             if start and end and lines.untouched(start, end) and end - start == sug.end - sug.start:
@@ -156,86 +157,6 @@ def standalone(patches: tuple[Patch, ...]) -> list[Suggestion | None]:
         for at, removed, added in changes:  # top to bottom: `at` counts the runs above
             lines.replace(at, removed, added)
     return out
-
-
-class _Lines:
-    """The lines of a file as earlier patches left it, by the original line each one is.
-
-    Slot k (1..size) stands for original line k: it holds that line while no patch removed it
-    (`own`), followed by the lines patches wrote after it (`extra`); slot 0 holds lines
-    written above the first. A Fenwick tree over the slots' line counts finds the slot of a
-    current line and counts lines in a range in O(log size)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.own = [0] + [1] * size
-        self.extra = [0] * (size + 1)
-        self.tree = self._built([0, *self.own])  # counts, 1-based over slots 0..size
-        self.owned = self._built([0, *self.own])
-
-    @staticmethod
-    def _built(values: list[int]) -> list[int]:
-        tree = list(values)
-        for i in range(1, len(tree)):
-            parent = i + (i & -i)
-            if parent < len(tree):
-                tree[parent] += tree[i]
-        return tree
-
-    @staticmethod
-    def _add(tree: list[int], slot: int, delta: int) -> None:
-        i = slot + 1
-        while i < len(tree):
-            tree[i] += delta
-            i += i & -i
-
-    @staticmethod
-    def _sum(tree: list[int], slot: int) -> int:
-        """Total over slots 0..slot."""
-        i, total = slot + 1, 0
-        while i > 0:
-            total += tree[i]
-            i -= i & -i
-        return total
-
-    def _find(self, line: int) -> tuple[int, int]:
-        """(slot holding current line `line`, its 1-based position in that slot)."""
-        pos, left, step = 0, line, 1 << (len(self.tree) - 1).bit_length()
-        while step:
-            nxt = pos + step
-            if nxt < len(self.tree) and self.tree[nxt] < left:
-                pos, left = nxt, left - self.tree[nxt]
-            step >>= 1
-        return pos, left  # tree index pos + 1 is slot pos
-
-    def original(self, line: int) -> int:
-        """The original line number of current line `line`, or 0 (a patch wrote it)."""
-        if line < 1 or line > self._sum(self.tree, self.size):
-            return 0
-        slot, at = self._find(line)
-        return slot if self.own[slot] and at == 1 else 0
-
-    def untouched(self, first: int, last: int) -> bool:
-        """Original lines first..last are all still there, with nothing written between."""
-        span = last - first
-        owned = self._sum(self.owned, last) - self._sum(self.owned, first - 1)
-        counted = self._sum(self.tree, last - 1) - self._sum(self.tree, first - 1)
-        return owned == span + 1 and counted == span
-
-    def replace(self, at: int, removed: int, added: int) -> None:
-        """Current lines at..at+removed-1 replaced by `added` written lines."""
-        for _ in range(removed):
-            slot, pos = self._find(at)
-            if self.own[slot] and pos == 1:
-                self.own[slot] = 0
-                self._add(self.owned, slot, -1)
-            else:
-                self.extra[slot] -= 1
-            self._add(self.tree, slot, -1)
-        if added:
-            slot = self._find(at - 1)[0] if at > 1 else 0
-            self.extra[slot] += added
-            self._add(self.tree, slot, added)
 
 
 def _summary(report: Report) -> list[str]:
