@@ -9,7 +9,8 @@ in-process (`api.check`, wrapped so the time in patch generation = `apply_plan` 
 verification = `verify_patches` is measured apart), then maps every patch to its standalone PR
 suggestion (report/markdown.py `standalone`). Prints per N: total seconds, patch generation +
 verification seconds, milliseconds per patch, suggestion mapping seconds, peak RSS (of this
-process: run one N per process for a clean figure, `--mode process` does that).
+process: run one N per process for a clean figure, `--mode process` does that), and the
+same in CPU seconds (what a loaded machine does not inflate).
 `--profile K` runs the largest N under cProfile and prints the K most expensive functions.
 Asserts nothing: the exact-equality checks live in tests/fix/test_linear_*.py.
 """
@@ -95,15 +96,21 @@ def run(n: int) -> dict[str, Any]:
     from driftpatch.config import Config, VerifyMode
     from driftpatch.report.markdown import standalone
 
-    spent = {"apply_plan": 0.0, "verify_patches": 0.0}
+    spent = {
+        "apply_plan": 0.0,
+        "verify_patches": 0.0,
+        "apply_plan_cpu": 0.0,
+        "verify_patches_cpu": 0.0,
+    }
 
     def timed(name: str, fn: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             try:
                 return fn(*args, **kwargs)
             finally:
                 spent[name] += time.perf_counter() - started
+                spent[name + "_cpu"] += time.process_time() - cpu
 
         return wrapper
 
@@ -112,20 +119,24 @@ def run(n: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         source = stack(n, Path(tmp))
         config = Config(source=source, checkov=False, offline=True, verify=VerifyMode.STATIC)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = api.check(config)
-        total = time.perf_counter() - started
+        total, total_cpu = time.perf_counter() - started, time.process_time() - cpu
     started = time.perf_counter()
     sugs = standalone(report.patches)
     mapping = time.perf_counter() - started
     patches = len(report.patches)
     fixing = spent["apply_plan"] + spent["verify_patches"]
+    fixing_cpu = spent["apply_plan_cpu"] + spent["verify_patches_cpu"]
     return {
         "n": n,
         "findings": len(report.findings),
         "patches": patches,
         "suggestions": sum(1 for s in sugs if s is not None),
         "total_s": round(total, 2),
+        "total_cpu_s": round(total_cpu, 2),
+        "fix_cpu_s": round(fixing_cpu, 2),
+        "per_patch_cpu_ms": round(fixing_cpu / max(patches, 1) * 1000, 2),
         "apply_plan_s": round(spent["apply_plan"], 2),
         "verify_patches_s": round(spent["verify_patches"], 2),
         "per_patch_ms": round(fixing / max(patches, 1) * 1000, 2),
@@ -160,7 +171,8 @@ def main() -> None:
                 f"({row['suggestions']} suggestions); total {row['total_s']} s, "
                 f"patches {row['apply_plan_s']} s + verification {row['verify_patches_s']} s "
                 f"= {row['per_patch_ms']} ms/patch; suggestions {row['suggestions_s']} s; "
-                f"peak RSS {row['peak_rss_mb']} MB"
+                f"peak RSS {row['peak_rss_mb']} MB; CPU: total {row['total_cpu_s']} s, "
+                f"patches + verification {row['fix_cpu_s']} s = {row['per_patch_cpu_ms']} ms/patch"
             )
     if args.profile:
         profiler = cProfile.Profile()

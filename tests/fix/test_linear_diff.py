@@ -6,9 +6,12 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import random
+from pathlib import Path
 
 import pytest
 
+from driftpatch import api
+from driftpatch.config import Config, VerifyMode
 from driftpatch.fix.diff import LineMap, unified
 from driftpatch.model import Patch, PatchAction
 from driftpatch.report.markdown import Suggestion, _changes, standalone, suggestion
@@ -249,3 +252,48 @@ def _applied(original: list[str], diff: str) -> list[str]:
         elif line.startswith("+") and not line.startswith("+++ "):
             out.append(line[1:])
     return out + original[at:]
+
+
+def test_pr_suggestions_of_a_checked_stack_are_each_fix_alone(tmp_path: Path) -> None:
+    """`check` on one file with a misconfiguration in every other block: the report's
+    patches are made one on top of another; each PR suggestion is the fix made alone on the
+    file under review, on its lines."""
+    text = "".join(
+        f'resource "aws_kms_key" "k{i}" {{\n'
+        f'  description         = "key {i}"\n'
+        f"  enable_key_rotation = {'false' if i % 2 == 0 else 'true'}\n"
+        "}\n\n"
+        f'resource "aws_cloudwatch_log_group" "lg{i}" {{\n'
+        f'  name       = "/app/{i}"\n'
+        f'  kms_key_id = "arn:aws:kms:us-east-1:123456789012:key/{i}"\n'
+        + ("  retention_in_days = 365\n" if i % 2 == 0 else "")
+        + "}\n\n"
+        for i in range(30)
+    )
+    (tmp_path / "main.tf").write_text(text)
+    report = api.check(
+        Config(source=tmp_path, checkov=False, offline=True, verify=VerifyMode.STATIC)
+    )
+    patches = [p for p in report.patches if p.file == "main.tf"]
+    assert len(patches) == 30
+    got = standalone(tuple(patches))
+    for patch, sug in zip(patches, got, strict=True):
+        assert sug is not None
+        alone = suggestion(
+            dataclasses.replace(patch, diff=unified("main.tf", text, _alone(text, sug)))
+        )
+        assert sug == alone
+    lines = text.splitlines()
+    by_line = {sug.start: sug for sug in got if sug is not None}
+    key0 = lines.index('resource "aws_kms_key" "k0" {') + 3  # its rotation line, 1-based
+    assert by_line[key0] == Suggestion("main.tf", key0, key0, ("  enable_key_rotation = true",))
+    lg29 = lines.index('resource "aws_cloudwatch_log_group" "lg29" {') + 1  # 1-based
+    (retention,) = [sug for k, sug in by_line.items() if lg29 < k <= lg29 + 4]
+    assert "  retention_in_days = 365" in retention.lines
+    assert lines[retention.end - 1] == ""  # the blank line after the block: it ends there
+
+
+def _alone(text: str, sug: Suggestion) -> str:
+    lines = text.splitlines(keepends=True)
+    lines[sug.start - 1 : sug.end] = [line + "\n" for line in sug.lines]
+    return "".join(lines)

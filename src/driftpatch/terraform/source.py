@@ -412,25 +412,37 @@ def parse_text(text: str, file: str = "<text>") -> ParsedFile:
         return cached
     parsed = reparse(previous, text) if previous is not None else _Reader(file, text).parse()
     with _CACHE_LOCK:
+        global _PARSED_CHARS
+        if key not in _PARSED:
+            _PARSED_CHARS += len(text)
         _PARSED[key] = parsed
         _LAST_BY_FILE[file] = parsed
         _LAST_BY_FILE.move_to_end(file)
-        for cache in (_PARSED, _LAST_BY_FILE):
-            while len(cache) > _CACHE_SIZE:
-                cache.popitem(last=False)
+        # By count, and by size: verifying patches to a large file parses one version per
+        # patch, each with its own blocks (several times the text); 512 versions of a 4 MB
+        # file would hold gigabytes.
+        while len(_PARSED) > _CACHE_SIZE or (_PARSED_CHARS > _CACHE_CHARS and len(_PARSED) > 2):
+            (_, dropped), _ = _PARSED.popitem(last=False)
+            _PARSED_CHARS -= len(dropped)
+        while len(_LAST_BY_FILE) > _CACHE_SIZE:
+            _LAST_BY_FILE.popitem(last=False)
     return parsed
 
 
 _CACHE_SIZE: Final = 512
+_CACHE_CHARS: Final = 16 * 1024 * 1024  # of cached texts (their parses: several times that)
+_PARSED_CHARS = 0
 _CACHE_LOCK = threading.Lock()
 _PARSED: collections.OrderedDict[tuple[str, str], ParsedFile] = collections.OrderedDict()
 _LAST_BY_FILE: collections.OrderedDict[str, ParsedFile] = collections.OrderedDict()
 
 
 def clear_parse_cache() -> None:
+    global _PARSED_CHARS
     with _CACHE_LOCK:
         _PARSED.clear()
         _LAST_BY_FILE.clear()
+        _PARSED_CHARS = 0
 
 
 def reparse(old: ParsedFile, text: str) -> ParsedFile:
