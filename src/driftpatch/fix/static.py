@@ -114,7 +114,7 @@ def _edited(file: str, before_text: str | None, text: str, whole: bool = False) 
     (source.edited_blocks), unless an address is declared twice in the file, where the
     whole-file comparison below decides which block is which (`whole`: always, the reference
     tests/fix/test_linear_code.py compares with)."""
-    before = parse_text(before_text, file) if before_text else None
+    before = _original(file, before_text) if before_text else None
     if before is not None and not whole:
         spliced = edited_blocks(before, text)
         by_key, unique = _resources_of(before)
@@ -152,6 +152,21 @@ def _same(before_text: str | None, old: BlockNode | None, text: str, node: Block
 # file against the same original): by address, and whether every address is declared once.
 _RESOURCES: collections.OrderedDict[int, tuple[ParsedFile, dict[tuple[str, str], BlockNode], bool]]
 _RESOURCES = collections.OrderedDict()
+
+
+# The original files verification checks every patch against, parsed (the shared parse cache
+# is bounded by size, and a large file's versions push its original out).
+_ORIGINALS: collections.OrderedDict[tuple[str, str], ParsedFile] = collections.OrderedDict()
+
+
+def _original(file: str, text: str) -> ParsedFile:
+    key = (file, text)
+    found = _ORIGINALS.get(key)
+    if found is None:
+        found = _ORIGINALS[key] = parse_text(text, file)
+        while len(_ORIGINALS) > 4:
+            _ORIGINALS.popitem(last=False)
+    return found
 
 
 def _resources_of(parsed: ParsedFile) -> tuple[dict[tuple[str, str], BlockNode], bool]:

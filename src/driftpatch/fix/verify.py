@@ -26,7 +26,14 @@ from driftpatch.model import Address, Check, Patch
 from driftpatch.rules import rule_by_id
 from driftpatch.rules.interface import Expr, Subject, World
 from driftpatch.rules.subjects import EditedCode, attribute_value, from_code
-from driftpatch.terraform.source import BlockNode, SourceIndex, index_source
+from driftpatch.terraform.source import (
+    BlockNode,
+    ParsedFile,
+    SourceIndex,
+    index_source,
+    parse_text,
+    remember,
+)
 
 Reindex = Callable[[Mapping[str, str]], SourceIndex]
 
@@ -87,6 +94,8 @@ class WorkingCopy:
         self.code = EditedCode(self.index)
         # Per edited file, which original lines are still there untouched (the combined diff).
         self.lines: dict[str, LineMap] = {}
+        # Per edited file, its last parse: the next edit reparses from it (source.remember).
+        self._parsed: dict[str, ParsedFile] = {}
         self._original = dict(self.texts)
 
     def reindex(self) -> SourceIndex:
@@ -97,6 +106,9 @@ class WorkingCopy:
         )
 
     def write(self, texts: Mapping[str, str]) -> None:
+        for rel in texts:
+            if rel in self._parsed:
+                remember(self._parsed[rel])
         for rel, text in texts.items():
             path = self.root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -105,6 +117,9 @@ class WorkingCopy:
             self.texts[rel] = text
         self.index = self.reindex()
         self.code = self.code.edited(self.index, texts)
+        for rel, text in texts.items():
+            if rel.endswith(".tf"):
+                self._parsed[rel] = parse_text(text, rel)  # just parsed: from the cache
 
     def _track(self, rel: str, text: str) -> None:
         original = self._original.get(rel)

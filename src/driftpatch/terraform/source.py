@@ -437,6 +437,20 @@ _PARSED: collections.OrderedDict[tuple[str, str], ParsedFile] = collections.Orde
 _LAST_BY_FILE: collections.OrderedDict[str, ParsedFile] = collections.OrderedDict()
 
 
+def remember(parsed: ParsedFile) -> None:
+    """Make `parsed` the version of its file the next parse of that file starts from (a
+    working copy edits its own last version: reparsing a new version against the original,
+    which another caller parsed in between, would parse again every edit made so far)."""
+    global _PARSED_CHARS
+    with _CACHE_LOCK:
+        key = (parsed.file, parsed.text)
+        if key not in _PARSED:
+            _PARSED_CHARS += len(parsed.text)
+        _PARSED[key] = parsed
+        _LAST_BY_FILE[parsed.file] = parsed
+        _LAST_BY_FILE.move_to_end(parsed.file)
+
+
 def clear_parse_cache() -> None:
     global _PARSED_CHARS
     with _CACHE_LOCK:
