@@ -1,24 +1,50 @@
 """Unified diffs that `git apply` accepts: repo-relative paths with a/ and b/ prefixes,
-/dev/null for new files, and the "no newline" marker where a file ends without one."""
+/dev/null for new files, and the "no newline" marker where a file ends without one.
+
+A patch usually changes a few lines of a large file, and difflib's matcher walks every line of
+both sides in Python (a 15,000-line file: ~70 ms per diff, once per patch). So the lines the
+two sides share at the head and at the tail are cut off first (slice comparisons, C speed) and
+difflib only matches what is left between them; the hunks are then written with their context
+taken from the full files. Where the head and tail could overlap (a run inserted or removed
+next to identical lines: `}`, a blank line), the head is kept whole, so the change is placed
+after the longest unchanged head, as `diff` does.
+"""
 
 from __future__ import annotations
 
 import difflib
 import hashlib
+from collections.abc import Iterator, Sequence
 
 NO_NEWLINE = "\\ No newline at end of file\n"
+
+Opcode = tuple[str, int, int, int, int]
+# The longest stretch between the unchanged head and tail matched on its own; longer ones
+# (a combined patch of many edits) go through difflib whole.
+_SHORT = 200
+# Files this small (both sides' lines) are matched whole: a few milliseconds.
+_SMALL = 2_000
 
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def unified(path: str, old: str | None, new: str, context: int = 3) -> str:
-    """Diff of one file; `old` None means the file is new."""
+def unified(
+    path: str, old: str | None, new: str, context: int = 3, lines_of: LineMap | None = None
+) -> str:
+    """Diff of one file; `old` None means the file is new. `lines_of`: which lines of `old`
+    are still in `new` untouched (the edits that made `new`, see LineMap), so only the
+    stretches between them are matched (a combined diff of many edits to a large file)."""
     a = (old or "").splitlines(keepends=True)
     b = new.splitlines(keepends=True)
+    if lines_of is not None and len(a) + len(b) >= _SMALL:
+        codes = _between(a, b, lines_of.equal_runs())
+    else:
+        codes = opcodes(a, b)
     lines = list(
-        difflib.unified_diff(
+        _unified_lines(
+            codes,
             a,
             b,
             fromfile="/dev/null" if old is None else f"a/{path}",
@@ -38,3 +64,281 @@ def unified(path: str, old: str | None, new: str, context: int = 3) -> str:
     if old is None:
         header += "new file mode 100644\n"
     return header + "".join(out)
+
+
+def common_head(a: Sequence[str], b: Sequence[str], limit: int) -> int:
+    """How many leading lines `a` and `b` share, at most `limit`: a binary search over slice
+    comparisons, so its cost is C-speed comparisons, never a Python loop over lines."""
+    lo, hi = 0, limit
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def common_tail(a: Sequence[str], b: Sequence[str], limit: int) -> int:
+    """How many trailing lines `a` and `b` share, at most `limit`."""
+    lo, hi = 0, limit
+    la, lb = len(a), len(b)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[la - mid : la - lo] == b[lb - mid : lb - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
+    """difflib-style opcodes turning `a` into `b`: the shared head and tail as one `equal`
+    each, difflib's own opcodes for what lies between."""
+    shortest = min(len(a), len(b))
+    head = common_head(a, b, shortest)
+    tail = common_tail(a, b, shortest - head)
+    if (
+        len(a) + len(b) < _SMALL
+        or max(len(a), len(b)) - head - tail > _SHORT
+        or (tail == shortest - head and common_tail(a, b, shortest) > tail)
+    ):
+        # Small files; a long stretch of change (the combined patch of many edits); and a
+        # run inserted or removed next to lines like it (a block after a block), where the
+        # head and tail overlap and which of them difflib keeps whole depends on the longest
+        # run of rare lines anywhere in the file: difflib over the whole files.
+        whole = difflib.SequenceMatcher(None, a, b).get_opcodes()
+        return [(str(tag), i1, i2, j1, j2) for tag, i1, i2, j1, j2 in whole]
+    a_end, b_end = len(a) - tail, len(b) - tail
+    out: list[Opcode] = []
+    if head:
+        out.append(("equal", 0, head, 0, head))
+    if head < a_end or head < b_end:
+        middle = _matcher(a[head:a_end], b, head, b_end)
+        for tag, i1, i2, j1, j2 in middle.get_opcodes():
+            out.append((tag, i1 + head, i2 + head, j1 + head, j2 + head))
+    if tail:
+        out.append(("equal", a_end, len(a), b_end, len(b)))
+    return _merged(out)
+
+
+def _matcher(a: Sequence[str], b: Sequence[str], lo: int, hi: int) -> difflib.SequenceMatcher[str]:
+    """difflib's matcher of `a` against b[lo:hi], with the lines difflib would find popular in
+    the whole of `b` (over 1% of 200 or more lines) never anchoring a match, as when it
+    matches the whole files: counted only for the lines between, so the cost is that of the
+    change, not the file."""
+    part = b[lo:hi]
+    matcher = difflib.SequenceMatcher(None, a, part, autojunk=False)
+    if len(b) >= 200 and a and part:
+        most = len(b) // 100 + 1
+        # b2j (line -> its positions) is what the matcher anchors on; set_seq2 builds it,
+        # and difflib's own autojunk pass removes the popular lines from it the same way.
+        b2j: dict[str, list[int]] = vars(matcher)["b2j"]
+        for line in set(part):
+            if b.count(line) > most:
+                del b2j[line]
+    return matcher
+
+
+class LineMap:
+    """The lines of a file as edits left it, by the original line each one is (PR
+    suggestions map a patch's lines back to the original file with it; the working copy keeps
+    one per edited file, so the combined diff knows which lines no edit touched).
+
+    Slot k (1..size) stands for original line k: it holds that line while no patch removed it
+    (`own`), followed by the lines patches wrote after it (`extra`); slot 0 holds lines
+    written above the first. A Fenwick tree over the slots' line counts finds the slot of a
+    current line and counts lines in a range in O(log size)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.own = [0] + [1] * size
+        self.extra = [0] * (size + 1)
+        self.tree = self._built([0, *self.own])  # counts, 1-based over slots 0..size
+        self.owned = self._built([0, *self.own])
+
+    @staticmethod
+    def _built(values: list[int]) -> list[int]:
+        tree = list(values)
+        for i in range(1, len(tree)):
+            parent = i + (i & -i)
+            if parent < len(tree):
+                tree[parent] += tree[i]
+        return tree
+
+    @staticmethod
+    def _add(tree: list[int], slot: int, delta: int) -> None:
+        i = slot + 1
+        while i < len(tree):
+            tree[i] += delta
+            i += i & -i
+
+    @staticmethod
+    def _sum(tree: list[int], slot: int) -> int:
+        """Total over slots 0..slot."""
+        i, total = slot + 1, 0
+        while i > 0:
+            total += tree[i]
+            i -= i & -i
+        return total
+
+    def _find(self, line: int) -> tuple[int, int]:
+        """(slot holding current line `line`, its 1-based position in that slot)."""
+        pos, left, step = 0, line, 1 << (len(self.tree) - 1).bit_length()
+        while step:
+            nxt = pos + step
+            if nxt < len(self.tree) and self.tree[nxt] < left:
+                pos, left = nxt, left - self.tree[nxt]
+            step >>= 1
+        return pos, left  # tree index pos + 1 is slot pos
+
+    def original(self, line: int) -> int:
+        """The original line number of current line `line`, or 0 (a patch wrote it)."""
+        if line < 1 or line > self._sum(self.tree, self.size):
+            return 0
+        slot, at = self._find(line)
+        return slot if self.own[slot] and at == 1 else 0
+
+    def untouched(self, first: int, last: int) -> bool:
+        """Original lines first..last are all still there, with nothing written between."""
+        span = last - first
+        owned = self._sum(self.owned, last) - self._sum(self.owned, first - 1)
+        counted = self._sum(self.tree, last - 1) - self._sum(self.tree, first - 1)
+        return owned == span + 1 and counted == span
+
+    def replace(self, at: int, removed: int, added: int) -> None:
+        """Current lines at..at+removed-1 replaced by `added` written lines."""
+        for _ in range(removed):
+            slot, pos = self._find(at)
+            if self.own[slot] and pos == 1:
+                self.own[slot] = 0
+                self._add(self.owned, slot, -1)
+            else:
+                self.extra[slot] -= 1
+            self._add(self.tree, slot, -1)
+        if added:
+            slot = self._find(at - 1)[0] if at > 1 else 0
+            self.extra[slot] += added
+            self._add(self.tree, slot, added)
+
+    def equal_runs(self) -> list[Opcode]:
+        """`equal` opcodes (0-based) of the runs of original lines that are still there, in
+        order, with nothing written or removed inside them: one pass over the slots."""
+        out: list[Opcode] = []
+        pos = self.extra[0]  # current lines before the slot being read
+        run: list[int] | None = None  # [i1, j1, length]
+        for slot in range(1, self.size + 1):
+            if self.own[slot]:
+                if run is not None and run[0] + run[2] == slot - 1 and run[1] + run[2] == pos:
+                    run[2] += 1
+                else:
+                    if run is not None:
+                        out.append(("equal", run[0], run[0] + run[2], run[1], run[1] + run[2]))
+                    run = [slot - 1, pos, 1]
+                pos += 1
+            if self.extra[slot]:
+                if run is not None:
+                    out.append(("equal", run[0], run[0] + run[2], run[1], run[1] + run[2]))
+                    run = None
+                pos += self.extra[slot]
+        if run is not None:
+            out.append(("equal", run[0], run[0] + run[2], run[1], run[1] + run[2]))
+        return out
+
+    def apply(self, a: Sequence[str], b: Sequence[str]) -> None:
+        """Record an edit of the current lines `a` into `b`."""
+        shift = 0
+        for tag, i1, i2, j1, j2 in opcodes(a, b):
+            if tag == "equal":
+                continue
+            # Runs top to bottom: in the current lines, earlier runs already applied.
+            self.replace(i1 + 1 + shift, i2 - i1, j2 - j1)
+            shift += (j2 - j1) - (i2 - i1)
+
+
+def _merged(codes: list[Opcode]) -> list[Opcode]:
+    """Adjacent `equal` runs joined (the middle's first or last run touching the head or
+    tail), as difflib reports them."""
+    out: list[Opcode] = []
+    for code in codes:
+        if out and code[0] == "equal" and out[-1][0] == "equal":
+            tag, i1, _, j1, _ = out[-1]
+            out[-1] = (tag, i1, code[2], j1, code[4])
+        else:
+            out.append(code)
+    return out
+
+
+def _grouped(codes: list[Opcode], n: int) -> Iterator[list[Opcode]]:
+    """The opcodes cut into hunks with up to `n` lines of context (difflib's grouping)."""
+    if not codes:
+        codes = [("equal", 0, 1, 0, 1)]
+    if codes[0][0] == "equal":
+        tag, i1, i2, j1, j2 = codes[0]
+        codes[0] = (tag, max(i1, i2 - n), i2, max(j1, j2 - n), j2)
+    if codes[-1][0] == "equal":
+        tag, i1, i2, j1, j2 = codes[-1]
+        codes[-1] = (tag, i1, min(i2, i1 + n), j1, min(j2, j1 + n))
+    wide = n + n
+    group: list[Opcode] = []
+    for tag, i1, i2, j1, j2 in codes:
+        if tag == "equal" and i2 - i1 > wide:
+            group.append((tag, i1, min(i2, i1 + n), j1, min(j2, j1 + n)))
+            yield group
+            group = []
+            i1, j1 = max(i1, i2 - n), max(j1, j2 - n)
+        group.append((tag, i1, i2, j1, j2))
+    if group and not (len(group) == 1 and group[0][0] == "equal"):
+        yield group
+
+
+def _range(start: int, stop: int) -> str:
+    """A hunk header's `start,length` (1-based; an empty range names the line before it)."""
+    beginning = start + 1
+    length = stop - start
+    if length == 1:
+        return str(beginning)
+    if not length:
+        beginning -= 1
+    return f"{beginning},{length}"
+
+
+def _between(a: Sequence[str], b: Sequence[str], runs: list[Opcode]) -> list[Opcode]:
+    """Opcodes from known `equal` runs: difflib matches each stretch between two of them (with
+    the whole file's popular lines), as it does when those runs are its longest matches."""
+    out: list[Opcode] = []
+    i, j = 0, 0
+    for run in [*runs, ("equal", len(a), len(a), len(b), len(b))]:
+        _, i1, i2, j1, j2 = run
+        if i < i1 or j < j1:
+            matcher = _matcher(a[i:i1], b, j, j1)
+            for tag, x1, x2, y1, y2 in matcher.get_opcodes():
+                out.append((tag, x1 + i, x2 + i, y1 + j, y2 + j))
+        if i2 > i1:
+            out.append(run)
+        i, j = i2, j2
+    return _merged(out)
+
+
+def _unified_lines(
+    codes: list[Opcode], a: Sequence[str], b: Sequence[str], fromfile: str, tofile: str, n: int
+) -> Iterator[str]:
+    started = False
+    for group in _grouped(codes, n):
+        if not started:
+            started = True
+            yield f"--- {fromfile}\n"
+            yield f"+++ {tofile}\n"
+        first, last = group[0], group[-1]
+        yield f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n"
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                for line in a[i1:i2]:
+                    yield " " + line
+                continue
+            if tag in ("replace", "delete"):
+                for line in a[i1:i2]:
+                    yield "-" + line
+            if tag in ("replace", "insert"):
+                for line in b[j1:j2]:
+                    yield "+" + line

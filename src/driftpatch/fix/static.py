@@ -19,10 +19,17 @@ is left to `terraform validate`.
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Iterable, Mapping
 
 from driftpatch.terraform.schema import AttributeSchema, BlockSchema, ProviderSchema
-from driftpatch.terraform.source import BlockNode, SourceIndex, parse_text
+from driftpatch.terraform.source import (
+    BlockNode,
+    ParsedFile,
+    SourceIndex,
+    edited_blocks,
+    parse_text,
+)
 
 META_ARGUMENTS = frozenset(
     {"count", "for_each", "provider", "depends_on", "lifecycle", "connection", "provisioner"}
@@ -103,19 +110,7 @@ def check_files(
         if not file.endswith(".tf"):
             continue
         before_text = index.texts.get(file)
-        before = _resource_blocks(parse_text(before_text, file).blocks) if before_text else {}
-        after = _resource_blocks(parse_text(text, file).blocks)
-        for key, node in after.items():
-            old = before.get(key)
-            if (
-                old is not None
-                and before_text is not None
-                and (
-                    before_text[old.span.start : old.span.end]
-                    == text[node.span.start : node.span.end]
-                )
-            ):
-                continue  # untouched by the edit
+        for key, node, old in _edited(file, before_text, text):
             res = schema.resource(key[0])
             if res is None:
                 continue  # not an AWS type the shipped schema knows
@@ -126,3 +121,80 @@ def check_files(
                 new -= _problems(old, res.block, where)
             problems.extend(sorted(new))
     return checked, problems
+
+
+Edited = tuple[tuple[str, str], BlockNode, BlockNode | None]
+
+
+def _edited(file: str, before_text: str | None, text: str, whole: bool = False) -> list[Edited]:
+    """The resource blocks of `text` the edit touched, in file order, each with the block of
+    the same address before the edit (None: new). A patch edits a few blocks of a file that
+    may hold thousands: only the stretch the edit changed is parsed and compared
+    (source.edited_blocks), unless an address is declared twice in the file, where the
+    whole-file comparison below decides which block is which (`whole`: always, the reference
+    tests/fix/test_linear_code.py compares with)."""
+    before = _original(file, before_text) if before_text else None
+    if before is not None and not whole:
+        spliced = edited_blocks(before, text)
+        by_key, unique = _resources_of(before)
+        if spliced is not None and unique:
+            removed = set(_resource_blocks(spliced.removed))
+            added = [b for b in spliced.added if b.type == "resource" and len(b.labels) == 2]
+            keys = [(b.labels[0], b.labels[1]) for b in added]
+            if len(set(keys)) == len(keys) and not any(
+                k in by_key and k not in removed for k in keys
+            ):
+                return [
+                    (k, node, by_key.get(k))
+                    for k, node in zip(keys, added, strict=True)
+                    if not _same(before_text, by_key.get(k), text, node)
+                ]
+    old_blocks = _resource_blocks(before.blocks) if before is not None else {}
+    after = _resource_blocks(parse_text(text, file).blocks)
+    return [
+        (k, node, old_blocks.get(k))
+        for k, node in after.items()
+        if not _same(before_text, old_blocks.get(k), text, node)
+    ]
+
+
+def _same(before_text: str | None, old: BlockNode | None, text: str, node: BlockNode) -> bool:
+    """Untouched by the edit: the block of the same address has the same text."""
+    return (
+        old is not None
+        and before_text is not None
+        and before_text[old.span.start : old.span.end] == text[node.span.start : node.span.end]
+    )
+
+
+# The resource blocks of the last few original files (verification checks every patch of a
+# file against the same original): by address, and whether every address is declared once.
+_RESOURCES: collections.OrderedDict[int, tuple[ParsedFile, dict[tuple[str, str], BlockNode], bool]]
+_RESOURCES = collections.OrderedDict()
+
+
+# The original files verification checks every patch against, parsed (the shared parse cache
+# is bounded by size, and a large file's versions push its original out).
+_ORIGINALS: collections.OrderedDict[tuple[str, str], ParsedFile] = collections.OrderedDict()
+
+
+def _original(file: str, text: str) -> ParsedFile:
+    key = (file, text)
+    found = _ORIGINALS.get(key)
+    if found is None:
+        found = _ORIGINALS[key] = parse_text(text, file)
+        while len(_ORIGINALS) > 4:
+            _ORIGINALS.popitem(last=False)
+    return found
+
+
+def _resources_of(parsed: ParsedFile) -> tuple[dict[tuple[str, str], BlockNode], bool]:
+    found = _RESOURCES.get(id(parsed))
+    if found is None or found[0] is not parsed:
+        blocks = _resource_blocks(parsed.blocks)
+        count = sum(1 for b in parsed.blocks if b.type == "resource" and len(b.labels) == 2)
+        found = (parsed, blocks, len(blocks) == count)
+        _RESOURCES[id(parsed)] = found
+        while len(_RESOURCES) > 8:
+            _RESOURCES.popitem(last=False)
+    return found[1], found[2]

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from html import escape
 
+from driftpatch.fix.diff import LineMap
 from driftpatch.model import Finding, Patch, Report, ResourceStatus, Severity
 from driftpatch.report.base import Reporter
 
@@ -123,25 +124,38 @@ def standalone(patches: tuple[Patch, ...]) -> list[Suggestion | None]:
     A report's patches to one file are made one after another, each diff on top of the
     previous ones (so `git apply` / `patch --apply` take them in order). A review suggestion
     stands alone on the file under review, so its lines are mapped back through the earlier
-    patches' hunks; a suggestion that overlaps an earlier patch has no standalone form."""
-    earlier: dict[str, list[list[tuple[int, int, int]]]] = {}
+    patches' changes; a suggestion on lines an earlier patch wrote, or across lines it removed,
+    has no standalone form. Each file keeps a map of its current lines to the original ones
+    (fix.diff.LineMap) that every patch updates by its own changed lines, so the mapping
+    costs time in the size of each patch, not in the number of earlier patches (1,600
+    patches to one file walked 1.3 million earlier changes)."""
+    parsed = [(patch, suggestion(patch), _changes(patch.diff)) for patch in patches]
+    # Enough original lines for every line any diff names: the furthest line a diff
+    # touches, plus every line the file's patches removed above it.
+    furthest: dict[str, int] = {}
+    removals: dict[str, int] = {}
+    for patch, _, changes in parsed:
+        removed = sum(r for _, r, _ in changes)
+        last = max((at for at, _, _ in changes), default=0) + removed + sum(a for *_, a in changes)
+        furthest[patch.file] = max(furthest.get(patch.file, 0), last + 1)
+        removals[patch.file] = removals.get(patch.file, 0) + removed
+    reach = {file: furthest[file] + removals[file] for file in furthest}
+    files: dict[str, LineMap] = {}
     out: list[Suggestion | None] = []
-    for patch in patches:
-        sug = suggestion(patch)
-        start = sug.start if sug is not None else 0
-        end = sug.end if sug is not None else 0
-        hunks = [c for diff in reversed(earlier.get(patch.file, [])) for c in reversed(diff)]
-        for h_start, old_len, new_len in hunks:
-            if sug is None:
-                break
-            if end < h_start:
-                continue  # above the earlier change: same lines
-            if start >= h_start + new_len:
-                start, end = start - new_len + old_len, end - new_len + old_len
-                continue  # below it: shifted by what it added or removed
-            sug = None  # on lines an earlier patch wrote
-        out.append(dataclasses.replace(sug, start=start, end=end) if sug is not None else None)
-        earlier.setdefault(patch.file, []).append(_changes(patch.diff))
+    for patch, sug, changes in parsed:
+        lines = files.get(patch.file)
+        if lines is None:
+            lines = files[patch.file] = LineMap(reach[patch.file])
+        if sug is not None:
+            start, end = lines.original(sug.start), lines.original(sug.end)
+            if start and end and lines.untouched(start, end) and end - start == sug.end - sug.start:
+                out.append(dataclasses.replace(sug, start=start, end=end))
+            else:
+                out.append(None)
+        else:
+            out.append(None)
+        for at, removed, added in changes:  # top to bottom: `at` counts the runs above
+            lines.replace(at, removed, added)
     return out
 
 

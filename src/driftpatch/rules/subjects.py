@@ -18,6 +18,7 @@ location of the block that declares them and the references its expressions make
 
 from __future__ import annotations
 
+import bisect
 import collections
 import contextlib
 import copy
@@ -27,7 +28,7 @@ import json
 import re
 import threading
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -41,6 +42,7 @@ from driftpatch.rules.interface import (
     config_address,
 )
 from driftpatch.terraform.evaluate import (
+    ConfigEval,
     Ref,
     Scope,
     Unknown,
@@ -48,6 +50,7 @@ from driftpatch.terraform.evaluate import (
     instances,
     is_unknown,
 )
+from driftpatch.terraform.source import parse_text
 
 # Meta-arguments and meta-blocks of a resource block: not provider attributes.
 _META = frozenset(
@@ -271,26 +274,174 @@ def _code_subjects(index: SourceIndexLike) -> tuple[Subject, ...]:
     out: list[Subject] = []
     context = _Context(index)
     for inst in instances(index):
-        block = inst.block
-        attributes, refs = _evaluated_instance(context, inst.address, block, inst.scope)
-        cfg = config_address(inst.address)
-        location = index.locate(cfg)
-        if location is None:
-            location = Location(block.file, block.span.start_line, block.span.end_line)
-        out.append(
-            Subject(
-                type=block.labels[0],
-                attributes=attributes,
-                origin=Origin.CODE,
-                address=inst.address,
-                location=location,
-                refs={**block_refs(block, inst.address), **refs},
-            )
-        )
+        attributes, refs = _evaluated_instance(context, inst.address, inst.block, inst.scope)
+        out.append(_code_subject(index, inst.address, inst.block, attributes, refs))
     result = tuple(out)
     with contextlib.suppress(TypeError):
         _CODE_CACHE[index] = result
     return result
+
+
+def _code_subject(
+    index: Any, address: str, block: Any, attributes: dict[str, JSON], refs: dict[str, str]
+) -> Subject:
+    location = index.locate(config_address(address))
+    if location is None:
+        location = Location(block.file, block.span.start_line, block.span.end_line)
+    return Subject(
+        type=block.labels[0],
+        attributes=attributes,
+        origin=Origin.CODE,
+        address=address,
+        location=location,
+        refs={**block_refs(block, address), **refs},
+    )
+
+
+class EditedCode:
+    """`from_code` of a working copy kept current across its edits (static patch
+    verification: one edit per patch, the code subjects of the whole configuration after
+    each, since a rule may relate the patched resource to any other).
+
+    An edit that only changes the bodies of root-module resource blocks (none added, removed
+    or renamed, none with count or for_each before or after, no module's files touched)
+    changes nothing any other block evaluates to: each block's evaluation reads its own text,
+    variables, locals, tfvars, and of other resources only whether they exist and how they
+    expand (a Ref, not their bodies). So only the edited blocks are evaluated again, in the
+    root module's scope kept from the first full evaluation; the subjects of the other blocks
+    are kept as they were. Their values equal a recomputation from scratch; their `location`
+    is where they were before the edit (lines move with edits above them; no rule reads
+    locations, and verification reports none). Any other edit recomputes from scratch.
+    tests/fix/test_linear_code.py checks the values against `from_code` on random edits."""
+
+    def __init__(self, index: Any) -> None:
+        self.index = index
+        self._subjects: list[Subject] | None = None
+        self._by_address: dict[str, list[int]] = {}
+        self._scope: Scope | None = None
+        self.incremental = 0  # edits handled without a full recomputation (for benchmarks)
+
+    def subjects(self) -> list[Subject]:
+        if self._subjects is None:
+            self._subjects = list(from_code(self.index))
+            self._by_address = {}
+            for i, s in enumerate(self._subjects):
+                if s.address is None:
+                    continue
+                self._by_address.setdefault(s.address, []).append(i)
+                cfg = s.config_address
+                if cfg is not None and cfg != s.address:
+                    self._by_address.setdefault(cfg, []).append(i)
+        return self._subjects
+
+    def of(self, address: str) -> list[Subject]:
+        """The subjects whose address or block address is `address`."""
+        subjects = self.subjects()
+        return [subjects[i] for i in self._by_address.get(address, ())]
+
+    def edited(self, index: Any, files: Iterable[str]) -> EditedCode:
+        """The subjects of `index`: this working copy after an edit of `files`."""
+        out = EditedCode(index)
+        out.incremental = self.incremental
+        if self._subjects is None:
+            return out
+        blocks = _edited_blocks(self.index, index, tuple(files))
+        if blocks is None:
+            return out
+        if self._scope is None:
+            self._scope = Scope(ConfigEval(self.index).root())
+        subjects = list(self._subjects)
+        for block in blocks:
+            address = f"{block.labels[0]}.{block.labels[1]}"
+            where = self._by_address.get(address, [])
+            if len(where) != 1:
+                return out
+            refs: dict[str, str] = {}
+            attributes = _evaluated_body(block, self._scope, refs, top=True)
+            subjects[where[0]] = _code_subject(index, address, block, attributes, refs)
+        out._subjects = subjects
+        out._by_address = self._by_address
+        out._scope = self._scope
+        out.incremental += 1
+        return out
+
+
+def _edited_blocks(before: Any, after: Any, files: tuple[str, ...]) -> list[Any] | None:
+    """The resource blocks of `after` an edit of `files` touched, when the edit only changed
+    root-module resource bodies (see EditedCode); None otherwise."""
+    root = before.modules.get(())
+    if root is None or set(before.modules) != set(after.modules):
+        return None
+    if before.tfvars != after.tfvars:
+        return None
+    elsewhere = {f for path, info in before.modules.items() if path != () for f in info.files}
+    if any(f not in root.files or f in elsewhere for f in files):
+        return None
+    touched: list[Any] = []
+    for file in files:
+        old, new = before.texts.get(file), after.texts.get(file)
+        if old is None or new is None:
+            return None
+        shortest = min(len(old), len(new))
+        head = _common_head(old, new, shortest)
+        tail = _common_tail(old, new, shortest - head)
+        # The file's blocks in order (parse_text: the parse the index was built from, cached).
+        was = _blocks_between(parse_text(old, file).blocks, head, len(old) - tail)
+        now = _blocks_between(parse_text(new, file).blocks, head, len(new) - tail)
+        if was is None or now is None:
+            return None
+        if sorted(b.labels for b in was) != sorted(b.labels for b in now):
+            return None
+        touched.extend(now)
+    return touched
+
+
+def _blocks_between(blocks: Sequence[Any], start: int, end: int) -> list[Any] | None:
+    """The blocks (of one file, in order) whose text reaches into start..end, when all are
+    plain resource blocks (no count, no for_each); None otherwise."""
+    first = bisect.bisect_left(blocks, start, key=_end_of)
+    last = bisect.bisect_right(blocks, end, key=_start_of)
+    out = []
+    for b in blocks[first:last]:
+        if b.type != "resource" or len(b.labels) != 2:
+            return None
+        if "count" in b.attributes or "for_each" in b.attributes:
+            return None
+        out.append(b)
+    return out
+
+
+def _start_of(block: Any) -> int:
+    return int(block.span.start)
+
+
+def _end_of(block: Any) -> int:
+    return int(block.span.end)
+
+
+def _common_head(a: str, b: str, limit: int) -> int:
+    """Length of the common prefix of `a` and `b`, at most `limit` (slice comparisons)."""
+    lo, hi = 0, limit
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_tail(a: str, b: str, limit: int) -> int:
+    """Length of the common suffix of `a` and `b`, at most `limit`."""
+    lo, hi = 0, limit
+    la, lb = len(a), len(b)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[la - mid : la - lo] == b[lb - mid : lb - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 # Evaluated instance bodies, by what they can depend on. Static patch verification builds the

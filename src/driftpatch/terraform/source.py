@@ -412,25 +412,51 @@ def parse_text(text: str, file: str = "<text>") -> ParsedFile:
         return cached
     parsed = reparse(previous, text) if previous is not None else _Reader(file, text).parse()
     with _CACHE_LOCK:
+        global _PARSED_CHARS
+        if key not in _PARSED:
+            _PARSED_CHARS += len(text)
         _PARSED[key] = parsed
         _LAST_BY_FILE[file] = parsed
         _LAST_BY_FILE.move_to_end(file)
-        for cache in (_PARSED, _LAST_BY_FILE):
-            while len(cache) > _CACHE_SIZE:
-                cache.popitem(last=False)
+        # By count, and by size: verifying patches to a large file parses one version per
+        # patch, each with its own blocks (several times the text); 512 versions of a 4 MB
+        # file would hold gigabytes.
+        while len(_PARSED) > _CACHE_SIZE or (_PARSED_CHARS > _CACHE_CHARS and len(_PARSED) > 2):
+            (_, dropped), _ = _PARSED.popitem(last=False)
+            _PARSED_CHARS -= len(dropped)
+        while len(_LAST_BY_FILE) > _CACHE_SIZE:
+            _LAST_BY_FILE.popitem(last=False)
     return parsed
 
 
 _CACHE_SIZE: Final = 512
+_CACHE_CHARS: Final = 16 * 1024 * 1024  # of cached texts (their parses: several times that)
+_PARSED_CHARS = 0
 _CACHE_LOCK = threading.Lock()
 _PARSED: collections.OrderedDict[tuple[str, str], ParsedFile] = collections.OrderedDict()
 _LAST_BY_FILE: collections.OrderedDict[str, ParsedFile] = collections.OrderedDict()
 
 
+def remember(parsed: ParsedFile) -> None:
+    """Make `parsed` the version of its file the next parse of that file starts from (a
+    working copy edits its own last version: reparsing a new version against the original,
+    which another caller parsed in between, would parse again every edit made so far)."""
+    global _PARSED_CHARS
+    with _CACHE_LOCK:
+        key = (parsed.file, parsed.text)
+        if key not in _PARSED:
+            _PARSED_CHARS += len(parsed.text)
+        _PARSED[key] = parsed
+        _LAST_BY_FILE[parsed.file] = parsed
+        _LAST_BY_FILE.move_to_end(parsed.file)
+
+
 def clear_parse_cache() -> None:
+    global _PARSED_CHARS
     with _CACHE_LOCK:
         _PARSED.clear()
         _LAST_BY_FILE.clear()
+        _PARSED_CHARS = 0
 
 
 def reparse(old: ParsedFile, text: str) -> ParsedFile:
@@ -441,8 +467,44 @@ def reparse(old: ParsedFile, text: str) -> ParsedFile:
     first kept block after it is parsed on its own. Anything unusual (problems, a BOM, a parse
     error in that stretch) falls back to a full parse, so the result is always the full parse's.
     """
-    if not old.parsed or old.problems or old.text.startswith("\ufeff") or text.startswith("\ufeff"):
+    spliced = _splice(old, text)
+    if spliced is None:
         return _Reader(old.file, text).parse()
+    head, middle, tail, delta, lines = spliced
+    moved = [_shift_block(b, delta, lines) for b in tail]
+    return ParsedFile(old.file, text, (*head, *middle, *moved), ())
+
+
+@dataclass(frozen=True)
+class Splice:
+    """What an edit of a parsed file changed at the top level: the old blocks it replaced
+    (`removed`) and the blocks parsed in their place (`added`, positioned in the new text);
+    every other block is the same text, moved by the edit's length when after it."""
+
+    removed: tuple[BlockNode, ...]
+    added: tuple[BlockNode, ...]
+
+
+def edited_blocks(old: ParsedFile, text: str) -> Splice | None:
+    """The top-level blocks an edit of `old.text` into `text` replaced and added, parsing only
+    the stretch between the unchanged blocks around the edit (as `reparse` does), without
+    moving the blocks after it: what a check of the edit alone needs, in the time of the
+    edit, not of the file. None where `reparse` would parse the whole file."""
+    spliced = _splice(old, text)
+    if spliced is None:
+        return None
+    head, middle, tail, _, _ = spliced
+    removed = old.blocks[len(head) : len(old.blocks) - len(tail)]
+    return Splice(tuple(removed), tuple(middle))
+
+
+def _splice(
+    old: ParsedFile, text: str
+) -> tuple[list[BlockNode], list[BlockNode], list[BlockNode], int, int] | None:
+    """(kept head blocks, re-parsed middle blocks in the new text's positions, old tail blocks
+    to move, the move in characters, in lines), or None: parse the whole file."""
+    if not old.parsed or old.problems or old.text.startswith("\ufeff") or text.startswith("\ufeff"):
+        return None
     before, after = old.text, text
     limit = min(len(before), len(after))
     prefix = _common_prefix(before, after, limit)
@@ -450,7 +512,11 @@ def reparse(old: ParsedFile, text: str) -> ParsedFile:
     old_end = len(before) - suffix  # the edit replaced before[prefix:old_end]
     # Kept blocks are separated from the edit by a newline that did not change (else the edit
     # could join a kept block to its neighbour: `}resource` does not parse whole).
-    head = [b for b in old.blocks if b.span.end <= prefix]
+    blocks = old.blocks
+    # Top-level blocks are in file order and do not overlap: starts and ends both ascend.
+    first_after = bisect.bisect_left(blocks, old_end, key=_start_of)
+    last_before = bisect.bisect_right(blocks, prefix, key=_end_of)
+    head = list(blocks[:last_before])
     start = 0
     while head:
         newline = before.find("\n", head[-1].span.end)
@@ -458,7 +524,7 @@ def reparse(old: ParsedFile, text: str) -> ParsedFile:
             start = newline + 1
             break
         head.pop()
-    tail = [b for b in old.blocks if b.span.start >= old_end]
+    tail = list(blocks[first_after:])
     stop_old = len(before)
     while tail:
         newline = before.rfind("\n", 0, tail[0].span.start)
@@ -470,12 +536,19 @@ def reparse(old: ParsedFile, text: str) -> ParsedFile:
     segment = after[start : stop_old + delta]
     inner = _Reader(old.file, segment).parse()
     if not inner.parsed or inner.problems:
-        return _Reader(old.file, text).parse()
+        return None
     first_line = before.count("\n", 0, start) + 1
     lines = after.count("\n", 0, stop_old + delta) - before.count("\n", 0, stop_old)
     middle = [_shift_block(b, start, first_line - 1) for b in inner.blocks]
-    moved = [_shift_block(b, delta, lines) for b in tail]
-    return ParsedFile(old.file, text, (*head, *middle, *moved), ())
+    return head, middle, tail, delta, lines
+
+
+def _start_of(block: BlockNode) -> int:
+    return block.span.start
+
+
+def _end_of(block: BlockNode) -> int:
+    return block.span.end
 
 
 def _common_prefix(a: str, b: str, limit: int) -> int:
