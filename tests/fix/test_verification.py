@@ -223,16 +223,31 @@ def test_codify_that_also_moves_another_drifting_instance_is_not_verified(
     record = _record(PatchAction.CODIFY)
     assert _promise(PatchAction.CODIFY, record, [finding], index, base, shared) == (
         {role: Effect.NONE, profile: Effect.UPDATE},
-        f"terraform plan also changes {profile}, which this codify does not name",
+        f"terraform plan also changes {profile} tags, which this codify does not name",
     )
-    alone = _outcome(
-        _change(role, ["no-op"], {"tags": live_role}, {"tags": live_role}),
-        _change(profile, ["update"], {"tags": live_profile}, {"tags": {"Role": "Admin"}}),
-    )
+    kept = _change(profile, ["update"], {"tags": live_profile}, {"tags": {"Role": "Admin"}})
+    alone = _outcome(_change(role, ["no-op"], {"tags": live_role}, {"tags": live_role}), kept)
     assert _promise(PatchAction.CODIFY, record, [finding], index, base, alone) == (
         {role: Effect.NONE},
         "",
     )
+    # A change made smaller elsewhere is no harm: the bucket policy's document (a data source
+    # deferred while its bucket had a pending update) is known and unchanged once it has none.
+    policy = "module.r.aws_s3_bucket_policy.this[0]"
+    deferred = _change(policy, ["update"], {"policy": "{}"}, {}, unknown={"policy": True})
+    settled = _change(policy, ["no-op"], {"policy": "{}"}, {"policy": "{}"})
+    base_rcs = [
+        _change(role, ["update"], {"tags": live_role}, {"tags": {"Role": "Admin"}}),
+        kept,
+    ]
+    assert _promise(
+        PatchAction.CODIFY,
+        record,
+        [finding],
+        index,
+        _outcome(*base_rcs, deferred),
+        _outcome(_change(role, ["no-op"], {"tags": live_role}, {"tags": live_role}), kept, settled),
+    ) == ({role: Effect.NONE, policy: Effect.NONE}, "")
 
 
 def test_fix_promise_is_only_the_written_attributes(tmp_path: Path) -> None:

@@ -238,7 +238,7 @@ def _promise(
             before, after = _at(c.before, f.attribute), _at(c.after, f.attribute)
             if _unknown(c, f.attribute) or before != after:
                 return effects, f"terraform plan still changes {f.address} {f.attribute}"
-        return effects, _reaches_beyond(changed, [*targets, *imports], "codify")
+        return effects, _reaches_beyond(base, cand, changed, [*targets, *imports], "codify")
     if op_action in (PatchAction.FIX, PatchAction.REVERT):
         allowed = _changed_names(index, record.standalone)
         for a in targets:
@@ -261,7 +261,7 @@ def _promise(
                 return effects, f"terraform plan also changes {a} {', '.join(extra)}"
         if any(effects.get(a) in (Effect.REPLACE, Effect.DESTROY) for a in targets):
             return effects, ""  # what depends on a replaced object changes too: never default
-        return effects, _reaches_beyond(changed, [*targets, *imports], op_action.value)
+        return effects, _reaches_beyond(base, cand, changed, [*targets, *imports], op_action.value)
     if op_action is PatchAction.IMPORT:
         for a in imports:
             c = cand.changes.get(a)
@@ -287,16 +287,47 @@ def _promise(
     return effects, ""
 
 
-def _reaches_beyond(changed: set[str], promised: Sequence[str], verb: str) -> str:
-    """Why a patch is not what it promised when its plan differs from the unpatched code's at
-    an address none of its findings names ("" when it does not). A value shared by instances
-    (a module's `var.tags` feeding a role and its instance profile) changes them all: the
-    other instance may be drifting too, so its planned effect can stay `update` while what it
-    is updated to changes; hence the comparison of whole planned changes, not of effects."""
-    others = sorted(changed - set(promised))
-    if not others:
-        return ""
-    return f"terraform plan also changes {others[0]}, which this {verb} does not name"
+def _reaches_beyond(
+    base: Outcome, cand: Outcome, changed: set[str], promised: Sequence[str], verb: str
+) -> str:
+    """Why a patch is not what it promised when its plan would move something at an address
+    none of its findings names ("" when it does not). A value shared by instances (a module's
+    `var.tags` feeding a role and its instance profile) changes them all: the other instance
+    may be drifting too, so its effect can stay `update` while what it is updated to changes;
+    hence the comparison attribute by attribute. A patch that only makes another address's
+    change smaller (a data source no longer deferred because its resource now plans no change,
+    so a policy is known and unchanged instead of "known after apply") moves nothing there."""
+    for a in sorted(changed - set(promised)):
+        moved = _moves_beyond(base.changes.get(a), cand.changes.get(a))
+        if moved:
+            return f"terraform plan also changes {a} {moved[0]}, which this {verb} does not name"
+    return ""
+
+
+def _moves_beyond(base: Change | None, cand: Change | None) -> list[str]:
+    """What the candidate's plan would set at one address that neither the object as it is
+    nor the unpatched code's plan would."""
+    if cand is None:
+        return ["(no longer planned)"]
+    if cand.effect in (Effect.REPLACE, Effect.DESTROY, Effect.CREATE) and (
+        base is None or base.effect is not cand.effect
+    ):
+        return [f"({cand.effect.value})"]
+    out = []
+    for k in sorted(set(cand.after) | set(cand.before)):
+        if cand.after_unknown.get(k):
+            if base is None or not (
+                base.after_unknown.get(k) or base.after.get(k) != base.before.get(k)
+            ):
+                out.append(k)
+            continue
+        after = cand.after.get(k)
+        if after == cand.before.get(k):
+            continue
+        if base is not None and not base.after_unknown.get(k) and base.after.get(k) == after:
+            continue
+        out.append(k)
+    return out
 
 
 # -- the whole run -----------------------------------------------------------------------------
