@@ -49,6 +49,32 @@ rules on (0.21x without them). Wall is CPU, not round trips: the 25 ms runs are 
 the 0 ms ones (1,060 calls / 32 in flight x 25 ms = 0.8 s); what is left is driftpatch's CPU
 (~1 s imports, ~1 s compare + rules after the reads) and moto's (~4 ms a request, in the
 benchmark's process), both on two cores shared with other work.
+
+Second round (issue 13's wall at 25 ms; main's test harness now points Terraform at moto through
+AWS_ENDPOINT_URL, not an `endpoints {}` block, so refresh-only got faster too). Measured on a
+kept 1,000-resource world, both tools through one 25 ms proxy (in its own process), in two
+blocks of alternating runs at load average 6.6-11.7 (other sessions' tests); medians of 9 runs,
+range in brackets, CPU = the scan process's user + system:
+        refresh-only            3,600 calls  47.2 s, 48.7 s
+        scan --state, before    1,060 calls   7.2 s (5.6-8.2)  CPU 2.89 s  134 MB  0.15x
+        scan --state, after     1,060 calls   7.0 s (5.4-8.2)  CPU 2.54 s  126 MB  0.15x
+    and with this script (one run each, same world size): RUN2
+What moved, and what did not:
+    - start-up: `scan --state` no longer imports deepdiff (only when a resource differs),
+      rich (reporters load per format), the HCL parser, the patch writers, the plan reader or
+      fix/verification.py (only with --source/--plan): driftpatch.api 0.26 -> 0.07 s to import.
+    - exit: `python -m driftpatch` / the `driftpatch` script end with os._exit after the exit
+      handlers and a flush: CPython freeing the scan's heap object by object took ~0.45 s.
+    - the proxy's listen backlog was socketserver's 5: 32 connections opened at once overflowed
+      it, 71 SYNs dropped per scan, each request behind one waiting out a 1 s retransmit (both
+      tools; AWS never does that). Now 128, as moto's server: 0 drops.
+    - left: the reads are bound by the server, not by driftpatch. moto and the proxy share one
+      Python process (one GIL): ~4 s of CPU for the scan's 1,060 requests, while the scan's
+      reader threads spend >90% of their samples waiting in socket reads. Compare + rules after
+      the reads take ~0.2 s (not overlapped with the reads: on two shared cores that CPU would
+      only move, not vanish). Under this load the scan's wall varies 5.4-12 s run to run, so
+      0.1x (4.7 s here) is within reach only on a quieter machine; calls stay at 0.29x (S3's
+      eight per bucket with the rules on).
 """
 
 from __future__ import annotations
