@@ -58,7 +58,13 @@ range in brackets, CPU = the scan process's user + system:
         refresh-only            3,600 calls  47.2 s, 48.7 s
         scan --state, before    1,060 calls   7.2 s (5.6-8.2)  CPU 2.89 s  134 MB  0.15x
         scan --state, after     1,060 calls   7.0 s (5.4-8.2)  CPU 2.54 s  126 MB  0.15x
-    and with this script (one run each, same world size): RUN2
+    and with this script (`--n 1000 --latency 25 --skip check scale`, twice, load 7-10):
+        refresh-only            3,600 calls  46.9 s, 47.8 s                 323-328 MB
+        scan --state            1,060 calls  12.4 s, 12.8 s  0.26x, 0.27x  129-130 MB
+        scan --only drift         760 calls   7.0 s,  7.5 s  0.15x, 0.16x  123-124 MB
+        scan --source           1,060 calls  19.2 s, 24.5 s  0.41x, 0.51x  310-313 MB
+      Unexplained: the scan --state runs here were twice the kept world's (5.6-6.1 s right after
+      a refresh-only through the same in-process proxy, 0.12-0.13x); not chased down in time.
 What moved, and what did not:
     - start-up: `scan --state` no longer imports deepdiff (only when a resource differs),
       rich (reporters load per format), the HCL parser, the patch writers, the plan reader or
@@ -66,8 +72,9 @@ What moved, and what did not:
     - exit: `python -m driftpatch` / the `driftpatch` script end with os._exit after the exit
       handlers and a flush: CPython freeing the scan's heap object by object took ~0.45 s.
     - the proxy's listen backlog was socketserver's 5: 32 connections opened at once overflowed
-      it, 71 SYNs dropped per scan, each request behind one waiting out a 1 s retransmit (both
-      tools; AWS never does that). Now 128, as moto's server: 0 drops.
+      it, 44-72 SYNs dropped per scan, each waiting out a 1 s retransmit (both tools; AWS
+      never does that). Now 128, as moto's server: 0 drops. No measurable change in the scan's
+      wall (6.2-7.4 s vs 6.3-6.9 s, 3 runs each): the server is the bottleneck either way.
     - left: the reads are bound by the server, not by driftpatch. moto and the proxy share one
       Python process (one GIL): ~4 s of CPU for the scan's 1,060 requests, while the scan's
       reader threads spend >90% of their samples waiting in socket reads. Compare + rules after
