@@ -58,14 +58,15 @@ range in brackets, CPU = the scan process's user + system:
         refresh-only            3,600 calls  47.2 s, 48.7 s
         scan --state, before    1,060 calls   7.2 s (5.6-8.2)  CPU 2.89 s  134 MB  0.15x
         scan --state, after     1,060 calls   7.0 s (5.4-8.2)  CPU 2.54 s  126 MB  0.15x
-    and with this script (`--n 1000 --latency 25 --skip check scale`, twice, load 7-10):
-        refresh-only            3,600 calls  46.9 s, 47.8 s                 323-328 MB
-        scan --state            1,060 calls  12.4 s, 12.8 s  0.26x, 0.27x  129-130 MB
-        scan --only drift         760 calls   7.0 s,  7.5 s  0.15x, 0.16x  123-124 MB
-        scan --source           1,060 calls  19.2 s, 24.5 s  0.41x, 0.51x  310-313 MB
-      Unexplained: the scan --state runs here were twice the kept world's (5.6-6.1 s right after
-      a refresh-only through the same in-process proxy, 0.12-0.13x); not chased down in time.
+    and with this script (`--n 1000 --latency 25 --skip check scale`, load ~6-8):
+        refresh-only            3,600 calls  47.7 s                         338 MB
+        scan --state            1,060 calls   6.9 s  0.29x calls, 0.14x wall 125 MB
+        scan --only drift         760 calls   6.6 s  0.21x calls, 0.14x wall 124 MB
+        scan --source           1,060 calls  21.5 s  0.29x calls, 0.45x wall 307 MB
+      Two runs before the warm-up scan below measured scan --state at 12.4 and 12.8 s: under
+      PYTHONPYCACHEPREFIX the first timed scan compiled boto3's and botocore's bytecode too.
 What moved, and what did not:
+    - this script: one untimed scan fills the bytecode prefix before the timed runs.
     - start-up: `scan --state` no longer imports deepdiff (only when a resource differs),
       rich (reporters load per format), the HCL parser, the patch writers, the plan reader or
       fix/verification.py (only with --source/--plan): driftpatch.api 0.26 -> 0.07 s to import.
