@@ -80,7 +80,7 @@ What moved, and what did not:
       Python process (one GIL): ~4 s of CPU for the scan's 1,060 requests, while the scan's
       reader threads spend >90% of their samples waiting in socket reads. Compare + rules after
       the reads take ~0.2 s (not overlapped with the reads: on two shared cores that CPU would
-      only move, not vanish). Under this load the scan's wall varies 5.4-12 s run to run, so
+      only move, not vanish). Under this load the scan's wall varies 5.4-8.2 s run to run, so
       0.1x (4.7 s here) is within reach only on a quieter machine; calls stay at 0.29x (S3's
       eight per bucket with the rules on).
 """
