@@ -48,6 +48,14 @@ def operation(method: str, path: str, query: str, headers: dict[str, str], body:
     return f"{method} {'bucket' if bucket_level else 'object'}"
 
 
+class _Server(ThreadingHTTPServer):
+    """socketserver listens with a backlog of 5: a client opening 32 connections at once (both
+    tools do) overflows it, the kernel drops the extra SYNs and each of those requests waits
+    out a 1 s SYN retransmit -- a stall AWS's endpoints never cause. 128 as moto's server."""
+
+    request_queue_size = 128
+
+
 class LatencyProxy:
     def __init__(self, upstream: str, delay_s: float) -> None:
         parsed = urllib.parse.urlsplit(upstream)
@@ -97,7 +105,7 @@ class LatencyProxy:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

@@ -1,3 +1,3 @@
-from driftpatch.cli import main
+from driftpatch.cli import run
 
-main()
+run()

@@ -29,19 +29,8 @@ from driftpatch.drift.detect import (
     unmanaged_finding,
 )
 from driftpatch.drift.ignore import DEFAULT_NAME, IgnoreList
-from driftpatch.drift.refresh import Refreshed, from_refresh, paths_from_mask, plan_drift
 from driftpatch.errors import AwsError, DriftpatchError, InputError, TerraformInputError
 from driftpatch.fix.judge import SandboxError, SharedSandbox
-from driftpatch.fix.ownership import Separate
-from driftpatch.fix.remedies import plan_remedies
-from driftpatch.fix.verification import (
-    Settings,
-    VerifyError,
-    left_out,
-    terraform_for,
-    verify_patches,
-)
-from driftpatch.fix.verify import apply_plan
 from driftpatch.heap import long_lived
 from driftpatch.model import (
     GLOBAL,
@@ -71,9 +60,7 @@ from driftpatch.rules.subjects import from_code, from_live, from_plan, from_stat
 from driftpatch.rules.suppress import Suppression, suppressed
 from driftpatch.shard import Dealer
 from driftpatch.terraform.binary import Terraform
-from driftpatch.terraform.plan import Plan, parse_plan, read_plan
 from driftpatch.terraform.schema import aws_schema
-from driftpatch.terraform.source import SourceIndex, index_source
 from driftpatch.terraform.state import (
     State,
     StateInstance,
@@ -84,9 +71,18 @@ from driftpatch.terraform.state import (
 
 # boto3 and the readers load only when a scan reads AWS (or a snapshot): `check`, the PR job,
 # never imports them, and starts in a fraction of the time (tests/cli/test_startup.py).
+#
+# Likewise what only a --source, --plan or a patch needs (the HCL parser, the patch writers, the
+# plan reader: ~0.2 s of start-up) is imported where it is used, so `scan --state` starts reading
+# AWS sooner.
 if TYPE_CHECKING:
     from driftpatch.aws.roles import RoleRequest
     from driftpatch.aws.session import AwsSession, TemporaryCredentials
+    from driftpatch.drift.refresh import Refreshed
+    from driftpatch.fix.ownership import Separate
+    from driftpatch.fix.verification import Settings
+    from driftpatch.terraform.plan import Plan
+    from driftpatch.terraform.source import SourceIndex
 
 
 def _now() -> str:
@@ -99,6 +95,8 @@ def _now() -> str:
 def _load_source(config: Config) -> SourceIndex | None:
     if config.source is None:
         return None
+    from driftpatch.terraform.source import index_source
+
     index = index_source(config.source, root=config.repo_root, var_files=config.var_files)
     if not index.root_module_files:
         # An empty directory, or one that only holds modules in subdirectories: nothing to
@@ -116,6 +114,8 @@ def _load_source(config: Config) -> SourceIndex | None:
 def _load_plan(config: Config) -> Plan | None:
     if config.plan is None:
         return None
+    from driftpatch.terraform.plan import read_plan
+
     return read_plan(config.plan, chdir=config.source)
 
 
@@ -394,6 +394,10 @@ def _remedy(
     ordered = sorted(unique.values(), key=finding_sort_key)
     if index is None:
         return Remedied(tuple(ordered), (), "", len(ignored), suppressed=accepted)
+    from driftpatch.fix.remedies import plan_remedies
+    from driftpatch.fix.verification import Settings, left_out, verify_patches
+    from driftpatch.fix.verify import apply_plan
+
     plan = plan_remedies(ordered, index, fixes, prefer, unmanaged, managed_ids, separate)
     applied = apply_plan(plan, index)
     patched = {fid for p in applied.patches for fid in p.finding_ids}
@@ -499,6 +503,8 @@ def _redactor_for_states(states: Sequence[State]) -> Redactor:
 def _redactor_for_plan(plan: Plan | None) -> Redactor:
     if plan is None:
         return Redactor(frozenset())
+    from driftpatch.drift.refresh import paths_from_mask
+
     triples: list[tuple[str, Mapping[str, JSON], Sequence[tuple[str | int, ...]]]] = []
     for vr in (*plan.prior_state, *plan.planned_values):
         triples.append((vr.address.type, vr.values, paths_from_mask(vr.sensitive_values)))
@@ -535,6 +541,8 @@ def _regions(
 
 def _plan_instances(plan: Plan) -> list[StateInstance]:
     """A plan's prior_state as state instances, for `scan --plan` without `--state`."""
+    from driftpatch.drift.refresh import paths_from_mask
+
     return [
         StateInstance(
             address=vr.address,
@@ -814,6 +822,8 @@ def _scan(config: Config, shared: SharedSandbox) -> Report:
     started = time.monotonic()
     index = _load_source(config)
     if config.verify is VerifyMode.TERRAFORM:  # without a CLI: bad usage, before any read
+        from driftpatch.fix.verification import terraform_for
+
         terraform_for(config.verify, index)
     plan = _load_plan(config)
     ignore = _ignore_list(config)
@@ -838,10 +848,14 @@ def _scan(config: Config, shared: SharedSandbox) -> Report:
         calls.update(session.calls())
         inventory = dataclasses.replace(inventory, calls=dict(sorted(calls.items())))
     role = reached[0].credentials if len(reached) == 1 else None
-    settings = _verify_settings(
-        config, session, live=config.live_snapshot is None, states=states, role=role
-    )
-    settings = dataclasses.replace(settings, shared=shared)
+    # Only a --source makes patches or runs the long-tail refresh; without one the settings
+    # (and fix/verification.py, which loads the HCL parser) are never needed.
+    settings: Settings | None = None
+    if index is not None:
+        settings = _verify_settings(
+            config, session, live=config.live_snapshot is None, states=states, role=role
+        )
+        settings = dataclasses.replace(settings, shared=shared)
     drift, refreshed, refresh_errors, refresh_warnings = _refresh_long_tail(
         config, index, instances, drift, settings
     )
@@ -928,7 +942,7 @@ def _scan(config: Config, shared: SharedSandbox) -> Report:
         unmanaged={unmanaged_finding(r).id: r for r in drift.unmanaged},
         managed_ids=_managed_ids(instances, index),
         settings=settings,
-        separate=Separate.from_state((i.address.type, i.attributes) for i in instances),
+        separate=_separate(instances) if index is not None else None,
     )
     return _finish(
         index=index,
@@ -943,6 +957,13 @@ def _scan(config: Config, shared: SharedSandbox) -> Report:
         warnings=(*_plan_warnings(plan), *refresh_warnings),
         suppressed=hidden,
     )
+
+
+def _separate(instances: Sequence[StateInstance]) -> Separate:
+    """Which settings the state manages as separate resources (only patches need it)."""
+    from driftpatch.fix.ownership import Separate
+
+    return Separate.from_state((i.address.type, i.attributes) for i in instances)
 
 
 def _verify_settings(
@@ -990,6 +1011,8 @@ def _verify_settings(
         env["AWS_PROFILE"] = config.profile
     if config.regions:
         env["AWS_REGION"] = config.regions[0]
+    from driftpatch.fix.verification import Settings
+
     return Settings(
         mode=config.verify,
         state=state,
@@ -1105,13 +1128,15 @@ def _long_tail(instances: Sequence[StateInstance], drift: DriftResult) -> list[S
 
 
 def _refresh_unavailable(
-    config: Config, index: SourceIndex | None, settings: Settings
+    config: Config, index: SourceIndex | None, settings: Settings | None
 ) -> tuple[Terraform | None, str]:
     """The CLI for the long-tail refresh, or None and why it cannot run."""
-    if index is None:
+    if index is None or settings is None:
         return None, "no --source to run Terraform in"
     if settings.state is None:
         return None, settings.state_note or "no single state to refresh"
+    from driftpatch.fix.verification import VerifyError, terraform_for
+
     if config.terraform_refresh is None and not (index.source_dir / ".terraform").is_dir():
         return None, "the source directory is not initialised (terraform init)"
     try:
@@ -1128,7 +1153,7 @@ def _refresh_long_tail(
     index: SourceIndex | None,
     instances: Sequence[StateInstance],
     drift: DriftResult,
-    settings: Settings,
+    settings: Settings | None,
 ) -> tuple[DriftResult, frozenset[str], tuple[ScanError, ...], tuple[ScanError, ...]]:
     """Types without a native reader, read by `terraform plan -refresh-only` targeted at them
     (drift/refresh.py). Returns the merged result, the addresses read that way, errors (asked
@@ -1141,7 +1166,7 @@ def _refresh_long_tail(
     tf, why = _refresh_unavailable(config, index, settings)
     problem = ""
     refreshed: Refreshed | None = None
-    if tf is None or index is None:
+    if tf is None or index is None or settings is None:
         problem = why
     else:
         shared = settings.shared or SharedSandbox()
@@ -1152,6 +1177,9 @@ def _refresh_long_tail(
             finally:
                 if settings.shared is None:
                     shared.close()
+            from driftpatch.drift.refresh import from_refresh
+            from driftpatch.terraform.plan import parse_plan
+
             refreshed = from_refresh(parse_plan(data, "terraform plan -refresh-only"), targets)
         except (SandboxError, DriftpatchError) as exc:
             problem = str(exc)
@@ -1216,6 +1244,8 @@ def check(config: Config) -> Report:
     started = time.monotonic()
     index = _load_source(config)
     if config.verify is VerifyMode.TERRAFORM:
+        from driftpatch.fix.verification import terraform_for
+
         terraform_for(config.verify, index)
     plan = _load_plan(config)
     ignore = _ignore_list(config)
@@ -1225,6 +1255,8 @@ def check(config: Config) -> Report:
     subjects: list[Subject] = []
     state_subjects: list[Subject] = []
     if plan is not None:
+        from driftpatch.drift.refresh import plan_drift
+
         drift_findings, drift_status = plan_drift(plan)
         resources.extend(_plan_entries(plan, drift_status))
         live_subjects, state_subjects = _drift_subjects(plan)

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from driftpatch.terraform.source import BlockNode, SourceIndex
+if TYPE_CHECKING:  # annotations only: `scan --state` never loads the HCL parser
+    from driftpatch.terraform.source import BlockNode, SourceIndex
 
 _REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d")
 _VAR = re.compile(r"var\.([A-Za-z_][A-Za-z0-9_-]*)")

@@ -12,8 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from driftpatch.drift.normalize import normalize_attribute
 from driftpatch.model import JSON
 from driftpatch.terraform.schema import BlockSchema, BlockTypeSchema, aws_schema
@@ -169,6 +167,10 @@ def compare(
 
 
 def _deep_diff(want: Mapping[str, JSON], have: Mapping[str, JSON]) -> dict[str, Any]:
+    # Imported here: deepdiff (and the pydantic it loads) costs a quarter of a second of start-up,
+    # and a scan of a world without drift never reaches this line (`_same` answers first).
+    from deepdiff import DeepDiff
+
     # threshold_to_diff_deeper=0: always descend, even when no key is shared (a block that
     # appears must report its leaves, not "the block changed").
     return dict(

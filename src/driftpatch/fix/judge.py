@@ -54,7 +54,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from driftpatch.model import Effect
 from driftpatch.terraform.binary import (
@@ -64,7 +64,9 @@ from driftpatch.terraform.binary import (
     plugin_mirror,
     write_mirror_cli_config,
 )
-from driftpatch.terraform.source import SourceIndex
+
+if TYPE_CHECKING:  # annotations only: the HCL parser (lark) loads when a scan reads --source
+    from driftpatch.terraform.source import SourceIndex
 
 BACKEND_OVERRIDE = "driftpatch_verify_backend_override.tf"
 STATE_NAME = "terraform.tfstate"
