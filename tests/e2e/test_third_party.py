@@ -207,6 +207,16 @@ def test_change_found_at_attribute_and_line(runs: dict[str, Run], stack: str, ch
 
 Want = proof.Want
 SG_EX, S3_EX, IAM_EX = tp.SG_EX, tp.S3_EX, tp.IAM_EX
+BUNDLED = (
+    "one codify patch per address bundles this change with the role's tag, which the module's "
+    "shared var.tags also gives the instance profile: the bundle is rightly unverified, so this "
+    "change loses its patch (codify per finding where they trace to different places)"
+)
+LOG_POLICY = (
+    "codifying the log bucket's tag at the caller makes the plan set its bucket policy (the "
+    "policy document, deferred in the unpatched plan, is read at plan time and differs from the "
+    "live one): verification rightly refuses it; why the documents differ is not understood yet"
+)
 WANT: Mapping[str, Want] = {
     # service_one and service_two drift in other ways too (rules added by hand, codified as
     # imported rule resources): their plan effect is whatever those leave, so not pinned here.
@@ -272,7 +282,7 @@ WANT: Mapping[str, Want] = {
     "kms-rotation-on": Want("patch", S3_EX, ("enable_key_rotation",)),
     # The role's trust is widened too (reverted by apply): its plan shows that update.
     "role-tag": Want("patch", S3_EX, ('Team = "storage"',), effect=""),
-    "log-bucket-tag": Want("patch", S3_EX, ('Retention = "90d"',)),
+    "log-bucket-tag": Want("patch", S3_EX, ('Retention = "90d"',), bug=LOG_POLICY),
     # Codifying ObjectWriter replaces the ownership controls (the provider cannot update them
     # in place): left out of the default patch with that reason.
     "ownership-changed": Want("refuse", reason="terraform plan would replace"),
@@ -294,11 +304,7 @@ WANT: Mapping[str, Want] = {
     # The role's tag is codified at the caller's `tags`, which the module also gives the
     # instance profile: the profile (which did not drift) would change too.
     "role-tag-changed": Want("refuse", reason="which this codify does not name"),
-    "role-session": Want(
-        "patch",
-        IAM_EX,
-        ("max_session_duration = 7200",),
-    ),
+    "role-session": Want("patch", IAM_EX, ("max_session_duration = 7200",), bug=BUNDLED),
     # The role's trust is widened too (reverted by apply): its plan shows that update.
     "role-description": Want(
         "patch", IAM_EX, ('role_description = "ECR push and pull"',), effect=""
@@ -311,7 +317,7 @@ WANT: Mapping[str, Want] = {
     ),
     "trust-widened": Want("revert"),
     "attachment-detached": Want("revert"),
-    "admin-description": Want("patch", IAM_EX, ('"break-glass admin"',)),
+    "admin-description": Want("patch", IAM_EX, ('"break-glass admin"',), bug=BUNDLED),
     "custom-tag": Want("patch", IAM_EX, ('Team = "identity"',), effect=""),
     "inline-session": Want("patch", IAM_EX, ("10800",), effect=""),
     "inline-boundary": Want("patch", IAM_EX, ("role_permissions_boundary_arn",), effect=""),
