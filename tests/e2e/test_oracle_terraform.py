@@ -39,6 +39,8 @@ from driftpatch.model import Kind, PatchAction, Report
 from driftpatch.terraform.binary import Terraform
 from driftpatch.terraform.source import index_source
 
+from . import proof as prove
+
 pytestmark = [pytest.mark.terraform, pytest.mark.e2e]
 
 REPO = Path(__file__).resolve().parents[2]
@@ -198,6 +200,42 @@ def test_every_injected_change_once(proof: Proof) -> None:
     assert [f.resource_id for f in proof.drifted.findings if f.kind is Kind.UNMANAGED] == [
         c.resource_id for c in proof.changes if c.kind is Kind.UNMANAGED
     ]
+
+
+def test_demo_default_patch_is_proven_by_terraform(
+    proof: Proof, moto_env: EmbeddedAws, tmp_path: Path
+) -> None:
+    """Issue 9's Done-when on the demo world with all its out-of-band changes: scanned with
+    `--verify terraform`, the default patch applies with `git apply` from the repository root
+    (a copy), is fmt-clean and valid, and plans exactly each patch's plan_effect with no destroy
+    or replace. Runs before test_patched_code_plans_as_promised, which patches the world."""
+    if proof.world.name != "demo":
+        pytest.skip("the large stack is proven by the oracle test below only")
+    world = proof.world
+    config = Config(
+        states=(str(world.state_path),),
+        source=world.root,
+        repo_root=world.workdir,
+        regions=(DEFAULT_REGION,),
+        endpoint_url=moto_env.endpoint_url,
+        checkov=False,
+        verify=VerifyMode.TERRAFORM,
+    )
+    report = api.scan(config)
+    default = [p for p in report.patches if p.in_default_patch]
+    assert default
+    assert all("terraform-plan" in [c.value for c in p.verified_by] for p in default), [
+        (p.file, p.verified_by) for p in default
+    ]
+    copy = tmp_path / "repo"
+    shutil.copytree(world.workdir, copy, symlinks=True)
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("needs git")
+    subprocess.run([git, "init", "-q"], cwd=copy, check=True)
+    root = copy / world.root.relative_to(world.workdir)
+    after = prove.prove_default_patch(report, copy, root, proof.tf, tmp_path / "fix.patch")
+    assert after["aws_s3_bucket.acme_shop_staging_export_tmp"] == "import"
 
 
 def _plan(tf: Terraform, root: Path) -> dict[str, Any]:
