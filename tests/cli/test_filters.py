@@ -125,7 +125,7 @@ def test_only_drift_keeps_drift_missing_and_unmanaged_and_rules_match_also_ids()
     assert proc.returncode == 1, proc.stderr
     drift = json.loads(proc.stdout)["findings"]
     assert drift == [f for f in everything if f["kind"] != "misconfig"]
-    assert Counter(f["kind"] for f in drift) == {"drift": 8, "missing": 6}
+    assert Counter(f["kind"] for f in drift) == {"drift": 19, "missing": 6}
     # A security regression found as drift carries the rule's id in `also`.
     proc = run(
         "check",

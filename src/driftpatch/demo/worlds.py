@@ -637,6 +637,19 @@ CHANGES: tuple[str, ...] = (
     "pab-deleted",
     "kms-rotation-off",
     "sg-rule-description",
+    # Everyday console edits (the demo world only): tags, descriptions, settings the code is
+    # silent on, a rule added to a group whose rules are separate resources, a volume grown.
+    "kms-description",
+    "kms-tag",
+    "instance-tag",
+    "vpc-dns-support",
+    "subnet-tag",
+    "volume-grown",
+    "sg-rule-added",
+    "role-description",
+    "role-session",
+    "policy-tag",
+    "sse-algorithm",
 )
 
 # What each change touches in each recorded stack: an address (plus arguments for some).
@@ -655,6 +668,19 @@ TARGETS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "pab-deleted": ('module.buckets["assets"].aws_s3_bucket_public_access_block.this',),
         "kms-rotation-off": ("aws_kms_key.data",),
         "sg-rule-description": ("module.network.aws_security_group_rule.https",),
+        "kms-description": ("aws_kms_key.data", "acme-shop-staging data at rest (shared)"),
+        "kms-tag": ("aws_kms_key.data", "Team", "data"),
+        "instance-tag": ("module.app.aws_instance.web[0]", "Owner", "web-team"),
+        "vpc-dns-support": ("module.network.aws_vpc.this",),
+        "subnet-tag": ('module.network.aws_subnet.private["b"]', "Owner", "network-team"),
+        "volume-grown": ("module.app.aws_ebs_volume.scratch[0]", "16"),
+        "sg-rule-added": ("module.network.aws_security_group.web", "8080", "10.0.0.0/16"),
+        "role-description": ("module.app.aws_iam_role.web", "Assumed by the web servers (v2)"),
+        "role-session": ("module.app.aws_iam_role.web", "7200"),
+        "policy-tag": ("module.app.aws_iam_policy.read_assets", "Review", "2026-q4"),
+        "sse-algorithm": (
+            'module.buckets["logs"].aws_s3_bucket_server_side_encryption_configuration.this',
+        ),
     },
     "large": {
         "bucket-tag": (
@@ -800,7 +826,58 @@ class _Injector:
         rtype = "aws_s3_bucket_public_access_block"
         return [Change(name, address, None, Kind.MISSING, text, rtype, str(attrs["id"]))]
 
+    def sse_algorithm(self, name: str, address: str) -> list[Change]:
+        """Default encryption switched from the KMS key to S3-managed keys (SSE-S3)."""
+        bucket = self.get(address, "aws_s3_bucket_server_side_encryption_configuration")["bucket"]
+        self.c.s3.put_bucket_encryption(
+            Bucket=bucket,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+        )
+        text = f"Switched default encryption of bucket {bucket} to SSE-S3 (AES256)"
+        return [self.drift(name, address, "rule", text)]
+
     # --- EC2
+
+    def ec2_tag(self, name: str, address: str, key: str, value: str) -> list[Change]:
+        _, attrs = self.index[address]
+        old = (attrs.get("tags") or {}).get(key)
+        self.c.ec2.create_tags(Resources=[attrs["id"]], Tags=[{"Key": key, "Value": value}])
+        text = f"Added tag {key}={value} to {attrs['id']} in the EC2 console"
+        return [self.drift(name, address, f"tags.{key}", text, expected=old, actual=value)]
+
+    def vpc_dns_support(self, name: str, address: str) -> list[Change]:
+        attrs = self.get(address, "aws_vpc")
+        old = bool(attrs["enable_dns_support"])
+        self.c.ec2.modify_vpc_attribute(VpcId=attrs["id"], EnableDnsSupport={"Value": not old})
+        text = (
+            f"Turned DNS resolution {'off' if old else 'on'} for {attrs['id']} in the VPC console"
+        )
+        attr = "enable_dns_support"
+        return [self.drift(name, address, attr, text, expected=old, actual=not old)]
+
+    def volume_grown(self, name: str, address: str, size: str) -> list[Change]:
+        attrs = self.get(address, "aws_ebs_volume")
+        self.c.ec2.modify_volume(VolumeId=attrs["id"], Size=int(size))
+        text = f"Grew volume {attrs['id']} from {attrs['size']} to {size} GiB"
+        return [self.drift(name, address, "size", text, expected=attrs["size"], actual=int(size))]
+
+    def sg_rule_added(self, name: str, address: str, port: str, cidr: str) -> list[Change]:
+        group = self.get(address, "aws_security_group")["id"]
+        self.c.ec2.authorize_security_group_ingress(
+            GroupId=group,
+            IpPermissions=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": int(port),
+                    "ToPort": int(port),
+                    "IpRanges": [{"CidrIp": cidr, "Description": "health checks"}],
+                }
+            ],
+        )
+        text = f"Added an inbound rule tcp/{port} from {cidr} to {group} in the EC2 console"
+        return [self.drift(name, address, "ingress", text)]
 
     def sg_ssh_open(self, name: str, address: str) -> list[Change]:
         group = self.get(address, "aws_security_group")["id"]
@@ -904,6 +981,47 @@ class _Injector:
         text = f"Added a trust statement letting any AWS principal assume role {role}"
         return [self.drift(name, address, "assume_role_policy", text)]
 
+    def role_description(self, name: str, address: str, description: str) -> list[Change]:
+        attrs = self.get(address, "aws_iam_role")
+        self.c.iam.update_role(RoleName=attrs["name"], Description=description)
+        text = f"Edited the description of role {attrs['name']} in the IAM console"
+        old = attrs["description"]
+        return [self.drift(name, address, "description", text, expected=old, actual=description)]
+
+    def role_session(self, name: str, address: str, seconds: str) -> list[Change]:
+        attrs = self.get(address, "aws_iam_role")
+        # AWS keeps the description a call leaves out; moto clears it, so send it as is.
+        live = self.c.iam.get_role(RoleName=attrs["name"])["Role"].get("Description")
+        self.c.iam.update_role(
+            RoleName=attrs["name"],
+            MaxSessionDuration=int(seconds),
+            **({"Description": live} if live is not None else {}),
+        )
+        text = f"Raised the maximum session of role {attrs['name']} to {seconds} s"
+        old, new = attrs["max_session_duration"], int(seconds)
+        return [self.drift(name, address, "max_session_duration", text, expected=old, actual=new)]
+
+    def policy_tag(self, name: str, address: str, key: str, value: str) -> list[Change]:
+        attrs = self.get(address, "aws_iam_policy")
+        self.c.iam.tag_policy(PolicyArn=attrs["arn"], Tags=[{"Key": key, "Value": value}])
+        text = f"Tagged policy {attrs['name']} {key}={value} in the IAM console"
+        old = (attrs.get("tags") or {}).get(key)
+        return [self.drift(name, address, f"tags.{key}", text, expected=old, actual=value)]
+
+    def kms_description(self, name: str, address: str, description: str) -> list[Change]:
+        attrs = self.get(address, "aws_kms_key")
+        self.c.kms.update_key_description(KeyId=attrs["key_id"], Description=description)
+        text = f"Edited the description of KMS key {attrs['key_id']} in the KMS console"
+        old = attrs["description"]
+        return [self.drift(name, address, "description", text, expected=old, actual=description)]
+
+    def kms_tag(self, name: str, address: str, key: str, value: str) -> list[Change]:
+        attrs = self.get(address, "aws_kms_key")
+        self.c.kms.tag_resource(KeyId=attrs["key_id"], Tags=[{"TagKey": key, "TagValue": value}])
+        text = f"Tagged KMS key {attrs['key_id']} {key}={value} in the KMS console"
+        old = (attrs.get("tags") or {}).get(key)
+        return [self.drift(name, address, f"tags.{key}", text, expected=old, actual=value)]
+
     def kms_rotation_off(self, name: str, address: str) -> list[Change]:
         key = self.get(address, "aws_kms_key")["key_id"]
         self.c.kms.disable_key_rotation(KeyId=key)
@@ -924,4 +1042,15 @@ _INJECTIONS: Mapping[str, Callable[..., list[Change]]] = {
     "pab-deleted": _Injector.pab_deleted,
     "kms-rotation-off": _Injector.kms_rotation_off,
     "sg-rule-description": _Injector.sg_rule_description,
+    "kms-description": _Injector.kms_description,
+    "kms-tag": _Injector.kms_tag,
+    "instance-tag": _Injector.ec2_tag,
+    "vpc-dns-support": _Injector.vpc_dns_support,
+    "subnet-tag": _Injector.ec2_tag,
+    "volume-grown": _Injector.volume_grown,
+    "sg-rule-added": _Injector.sg_rule_added,
+    "role-description": _Injector.role_description,
+    "role-session": _Injector.role_session,
+    "policy-tag": _Injector.policy_tag,
+    "sse-algorithm": _Injector.sse_algorithm,
 }
