@@ -16,6 +16,8 @@ import difflib
 import hashlib
 from collections.abc import Iterator, Sequence
 
+from driftpatch.seqs import common_prefix, common_suffix
+
 NO_NEWLINE = "\\ No newline at end of file\n"
 
 Opcode = tuple[str, int, int, int, int]
@@ -66,42 +68,16 @@ def unified(
     return header + "".join(out)
 
 
-def common_head(a: Sequence[str], b: Sequence[str], limit: int) -> int:
-    """How many leading lines `a` and `b` share, at most `limit`: a binary search over slice
-    comparisons, so its cost is C-speed comparisons, never a Python loop over lines."""
-    lo, hi = 0, limit
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[lo:mid] == b[lo:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def common_tail(a: Sequence[str], b: Sequence[str], limit: int) -> int:
-    """How many trailing lines `a` and `b` share, at most `limit`."""
-    lo, hi = 0, limit
-    la, lb = len(a), len(b)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[la - mid : la - lo] == b[lb - mid : lb - lo]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
 def opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
     """difflib-style opcodes turning `a` into `b`: the shared head and tail as one `equal`
     each, difflib's own opcodes for what lies between."""
     shortest = min(len(a), len(b))
-    head = common_head(a, b, shortest)
-    tail = common_tail(a, b, shortest - head)
+    head = common_prefix(a, b, shortest)
+    tail = common_suffix(a, b, shortest - head)
     if (
         len(a) + len(b) < _SMALL
         or max(len(a), len(b)) - head - tail > _SHORT
-        or (tail == shortest - head and common_tail(a, b, shortest) > tail)
+        or (tail == shortest - head and common_suffix(a, b, shortest) > tail)
     ):
         # Small files; a long stretch of change (the combined patch of many edits); and a
         # run inserted or removed next to lines like it (a block after a block), where the

@@ -19,13 +19,14 @@ from typing import Any
 from driftpatch.drift.normalize import normalize_untyped
 from driftpatch.drift.policy import policies_equal
 from driftpatch.fix import hcl_edit, trace
-from driftpatch.fix.diff import LineMap, common_head, common_tail, sha256, unified
+from driftpatch.fix.diff import LineMap, sha256, unified
 from driftpatch.fix.hcl_edit import EditError
 from driftpatch.fix.remedies import Edit, NoPatch, Operation, Plan, resolve_target
 from driftpatch.model import Address, Check, Patch
 from driftpatch.rules import rule_by_id
 from driftpatch.rules.interface import Expr, Subject, World
 from driftpatch.rules.subjects import EditedCode, attribute_value, from_code
+from driftpatch.seqs import common_prefix, common_suffix
 from driftpatch.terraform.evaluate import instances
 from driftpatch.terraform.source import (
     BlockNode,
@@ -369,8 +370,8 @@ class SplicedTexts(Mapping[str, str]):
                 self._parts[file] = ("", 0, text, 0)
                 continue
             shortest = min(len(original), len(text))
-            head = common_head(original, text, shortest)
-            tail = common_tail(original, text, shortest - head)
+            head = common_prefix(original, text, shortest)
+            tail = common_suffix(original, text, shortest - head)
             self._parts[file] = (original, head, text[head : len(text) - tail], tail)
 
     def __getitem__(self, file: str) -> str:

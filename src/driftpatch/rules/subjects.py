@@ -41,6 +41,7 @@ from driftpatch.rules.interface import (
     Subject,
     config_address,
 )
+from driftpatch.seqs import common_prefix, common_suffix
 from driftpatch.terraform.evaluate import (
     ConfigEval,
     Ref,
@@ -383,8 +384,8 @@ def _edited_blocks(before: Any, after: Any, files: tuple[str, ...]) -> list[Any]
         if old is None or new is None:
             return None
         shortest = min(len(old), len(new))
-        head = _common_head(old, new, shortest)
-        tail = _common_tail(old, new, shortest - head)
+        head = common_prefix(old, new, shortest)
+        tail = common_suffix(old, new, shortest - head)
         # The file's blocks in order (parse_text: the parse the index was built from, cached).
         was = _blocks_between(parse_text(old, file).blocks, head, len(old) - tail)
         now = _blocks_between(parse_text(new, file).blocks, head, len(new) - tail)
@@ -417,31 +418,6 @@ def _start_of(block: Any) -> int:
 
 def _end_of(block: Any) -> int:
     return int(block.span.end)
-
-
-def _common_head(a: str, b: str, limit: int) -> int:
-    """Length of the common prefix of `a` and `b`, at most `limit` (slice comparisons)."""
-    lo, hi = 0, limit
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[lo:mid] == b[lo:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _common_tail(a: str, b: str, limit: int) -> int:
-    """Length of the common suffix of `a` and `b`, at most `limit`."""
-    lo, hi = 0, limit
-    la, lb = len(a), len(b)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[la - mid : la - lo] == b[lb - mid : lb - lo]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
 
 
 # Evaluated instance bodies, by what they can depend on. Static patch verification builds the

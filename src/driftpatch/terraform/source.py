@@ -35,6 +35,7 @@ from driftpatch import limits
 from driftpatch.errors import InputError, TerraformInputError
 from driftpatch.limits import InputLimitError
 from driftpatch.model import JSON, Address, Location
+from driftpatch.seqs import common_prefix, common_suffix
 
 ModulePath: TypeAlias = tuple[str, ...]
 _Node: TypeAlias = "Tree[Token] | Token"
@@ -507,8 +508,8 @@ def _splice(
         return None
     before, after = old.text, text
     limit = min(len(before), len(after))
-    prefix = _common_prefix(before, after, limit)
-    suffix = _common_suffix(before, after, limit - prefix)
+    prefix = common_prefix(before, after, limit)
+    suffix = common_suffix(before, after, limit - prefix)
     old_end = len(before) - suffix  # the edit replaced before[prefix:old_end]
     # Kept blocks are separated from the edit by a newline that did not change (else the edit
     # could join a kept block to its neighbour: `}resource` does not parse whole).
@@ -549,33 +550,6 @@ def _start_of(block: BlockNode) -> int:
 
 def _end_of(block: BlockNode) -> int:
     return block.span.end
-
-
-def _common_prefix(a: str, b: str, limit: int) -> int:
-    """Length of the longest common prefix of `a` and `b`, at most `limit`: a binary search
-    over slice comparisons (C speed), not a loop over characters (a 150 KB file, once per
-    verified patch)."""
-    lo, hi = 0, limit  # a[:lo] == b[:lo]; the answer is <= hi
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[lo:mid] == b[lo:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _common_suffix(a: str, b: str, limit: int) -> int:
-    """Length of the longest common suffix of `a` and `b`, at most `limit`."""
-    lo, hi = 0, limit
-    la, lb = len(a), len(b)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[la - mid : la - lo] == b[lb - mid : lb - lo]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
 
 
 def _delta(chars: int, lines: int) -> int:
