@@ -284,12 +284,8 @@ def module_input(
     return [(host.file, in_module), (call.file, in_call)], via
 
 
-def drop_last(index: SourceIndex, address: str) -> tuple[list[tuple[str, list[TextEdit]]], str]:
-    """Codify that one counted instance (`aws_x.y[i]`) is gone: make the count one smaller
-    where it is written (a literal count, `var.n` in tfvars or its default, the list that
-    `length(x)` counts, followed into a caller's argument). Only the last instance can go this
-    way: dropping element i of a list re-indexes every later instance, which Terraform would
-    then replace. (file, edits) per file and the note; NoPatch with the reason otherwise."""
+def _declared(index: SourceIndex, address: str) -> tuple[Address, BlockNode]:
+    """The parsed address of one instance and the block that declares it (NoPatch if none)."""
     try:
         addr = Address.parse(address)
     except ValueError as exc:
@@ -297,6 +293,16 @@ def drop_last(index: SourceIndex, address: str) -> tuple[list[tuple[str, list[Te
     node = index.block_for(addr)
     if node is None:
         raise NoPatch(f"{address} is not declared in the scanned code")
+    return addr, node
+
+
+def drop_last(index: SourceIndex, address: str) -> tuple[list[tuple[str, list[TextEdit]]], str]:
+    """Codify that one counted instance (`aws_x.y[i]`) is gone: make the count one smaller
+    where it is written (a literal count, `var.n` in tfvars or its default, the list that
+    `length(x)` counts, followed into a caller's argument). Only the last instance can go this
+    way: dropping element i of a list re-indexes every later instance, which Terraform would
+    then replace. (file, edits) per file and the note; NoPatch with the reason otherwise."""
+    addr, node = _declared(index, address)
     count = node.attributes.get("count")
     if count is None or not isinstance(addr.key, int):
         raise NoPatch(f"{address} is not an instance of a counted block")
@@ -393,13 +399,7 @@ def drop_entry(index: SourceIndex, address: str) -> tuple[list[tuple[str, list[T
     expression makes the entry from), so Terraform forgets it. Unlike count, the other
     instances keep their keys: nothing else changes. (file, edits) and the note; NoPatch
     where the collection serves more than this block or the entry is not identified."""
-    try:
-        addr = Address.parse(address)
-    except ValueError as exc:
-        raise NoPatch(f"{address} is not a resource address") from exc
-    node = index.block_for(addr)
-    if node is None:
-        raise NoPatch(f"{address} is not declared in the scanned code")
+    addr, node = _declared(index, address)
     each = node.attributes.get("for_each")
     if each is None or not isinstance(addr.key, str):
         raise NoPatch(f"{address} is not an instance of a for_each block")
@@ -711,13 +711,7 @@ def _locate(
     extra: Sequence[Key] = (),
     tracer: _Tracer | None = None,
 ) -> Write:
-    try:
-        addr = Address.parse(address)
-    except ValueError as exc:
-        raise NoPatch(f"{address} is not a resource address") from exc
-    node = index.block_for(addr)
-    if node is None:
-        raise NoPatch(f"{address} is not declared in the scanned code")
+    addr, node = _declared(index, address)
     t = tracer or _Tracer(index, address)
     frame = Frame(node, _module_keys(addr.module), addr.key, t.fanout(node), None)
     steps = hcl_edit.parse_path(path)
