@@ -28,9 +28,20 @@ from driftpatch.typed import (
 )
 from tests.fuzz.scan_world import REPO, SNAPSHOT_DOC, STATE_DOC, write
 
-SG_DB = "sg-a7ba245ecd42c65fe"
-SG_WEB = "sg-68d1bbd9ae082413e"
-INSTANCE = "i-18c3394ba060549e1"
+
+def _id_of(type_: str, name: str) -> str:
+    """The recorded demo world's id of one resource (ids change when it is re-recorded)."""
+    (entry,) = [
+        r
+        for r in STATE_DOC["resources"]
+        if r["mode"] == "managed" and r["type"] == type_ and r["name"] == name
+    ]
+    return str(entry["instances"][0]["attributes"]["id"])
+
+
+SG_DB = _id_of("aws_security_group", "db")
+SG_WEB = _id_of("aws_security_group", "web")
+INSTANCE = _id_of("aws_instance", "web")
 ROLE = "acme-shop-staging-web"
 
 

@@ -1173,7 +1173,9 @@ def _template_text(raw: str) -> str | None:
 def _describe(exc: UnexpectedInput) -> str:
     """A one-line account of a lark syntax error, in HCL terms rather than grammar names."""
     if isinstance(exc, UnexpectedCharacters):
-        return f"unexpected character {exc.char!r}"
+        # Worded as the token case below: the same stray character reaches the lexer or the
+        # parser depending on where parsing starts (the whole file, or a re-parsed stretch).
+        return f"unexpected {exc.char!r}"
     if not isinstance(exc, UnexpectedToken):
         return "unexpected end of file"
     token = exc.token
