@@ -243,7 +243,7 @@ def _rules(
     result = evaluate(subjects, source=index)
     if index is not None:
         result = result.merge(evaluate_source(index))
-    in_state = {security.violation_key(f) for f in evaluate(state_subjects).findings}
+    in_state = security.violated_in_state(evaluate(state_subjects).findings, state_subjects)
     findings = security.merge(drift_findings, result.findings, in_state)
     notices = [n.message for n in result.notes]
     notices.extend(result.skipped)
@@ -318,6 +318,21 @@ def _drift_subjects(plan: Plan) -> tuple[list[Subject], list[Subject]]:
     time, `before` what state recorded."""
     live: list[Subject] = []
     state: list[Subject] = []
+    drifted = {str(rc.address) for rc in plan.resource_drift}
+    # Separate security group rules that did not drift are in state as the plan found them:
+    # the groups they add to are judged with them (security.violated_in_state).
+    for r in plan.prior_state:
+        if r.address.type in security.SEPARATE_RULES and str(r.address) not in drifted:
+            rid = r.values.get("id")
+            state.append(
+                Subject(
+                    type=r.address.type,
+                    attributes=r.values,
+                    origin=Origin.STATE,
+                    address=str(r.address),
+                    id=rid if isinstance(rid, str) else None,
+                )
+            )
     for rc in plan.resource_drift:
         if rc.address.mode != "managed":
             continue

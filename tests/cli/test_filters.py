@@ -128,19 +128,10 @@ def test_only_drift_keeps_drift_missing_and_unmanaged_and_rules_match_also_ids()
     assert Counter(f["kind"] for f in drift) == {"drift": 19, "missing": 6}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a rule added by hand to the web group (8080 from the VPC) is drift on `ingress`, and the "
-        "SSH-from-anywhere rule its separate aws_security_group_rule declares (a code "
-        "misconfiguration) is folded into that drift as a security regression: the group's "
-        "state value predates its rule resources, and security.merge looks for the violation "
-        "in the state at the group's address only, not at its separate rules'"
-    ),
-)
 def test_a_security_regression_found_as_drift_carries_the_rule_id() -> None:
     """A security regression found as drift carries the rule's id in `also`; a rule the code
-    already breaks stays a misconfiguration of its own."""
+    already breaks stays a misconfiguration of its own, even where its group drifted in another
+    way (a rule added by hand to the web group, whose SSH rule is a separate resource)."""
     proc = run(
         "check",
         "--plan",

@@ -154,6 +154,39 @@ def weakening_rules(f: Finding) -> tuple[str, ...]:
     return tuple(found)
 
 
+# Separate rule resources and the side of their group they add to (None: the rule's `type`).
+SEPARATE_RULES: Mapping[str, str | None] = {
+    "aws_security_group_rule": None,
+    "aws_vpc_security_group_ingress_rule": "ingress",
+    "aws_vpc_security_group_egress_rule": "egress",
+}
+
+
+def violated_in_state(
+    findings: Sequence[Finding], subjects: Sequence[Any]
+) -> set[tuple[str, str, str]]:
+    """Violation keys the state already has, each also at the group a separate rule resource
+    adds to: a group's own `ingress` in state can predate its rule resources (Terraform
+    records it at create time), so an SSH rule declared as an `aws_security_group_rule` is a
+    violation of the group already, never a regression of a drift of that group."""
+    keys = {violation_key(f) for f in findings}
+    groups = {
+        str(s.attributes.get("id")): s.address
+        for s in subjects
+        if s.type == "aws_security_group" and s.address and s.attributes.get("id")
+    }
+    rules = {s.address: s for s in subjects if s.type in SEPARATE_RULES and s.address}
+    for f in findings:
+        rule = rules.get(f.address or "")
+        if rule is None:
+            continue
+        side = SEPARATE_RULES[rule.type] or str(rule.attributes.get("type") or "")
+        group = groups.get(str(rule.attributes.get("security_group_id")))
+        if group and side in ("ingress", "egress"):
+            keys.add((f.rule_id, group, side))
+    return keys
+
+
 def merge(
     drift: Sequence[Finding],
     misconfig: Sequence[Finding],
