@@ -286,7 +286,9 @@ def _code_subjects(index: SourceIndexLike) -> tuple[Subject, ...]:
 def _code_subject(
     index: Any, address: str, block: Any, attributes: dict[str, JSON], refs: dict[str, str]
 ) -> Subject:
-    location = index.locate(config_address(address))
+    """The CODE subject of one instance, located where the index places its block (else at
+    the block's own span)."""
+    location = index.locate(config_address(address)) if index is not None else None
     if location is None:
         location = Location(block.file, block.span.start_line, block.span.end_line)
     return Subject(
@@ -637,18 +639,7 @@ def from_block(
     for_each = block.attributes.get("for_each")
     if for_each is not None and _literal(for_each.literal) in ([], {}):
         return None
-    attributes = _body(block, top=True)
-    location = index.locate(address) if index is not None else None
-    if location is None:
-        location = Location(block.file, block.span.start_line, block.span.end_line)
-    return Subject(
-        type=block.labels[0],
-        attributes=attributes,
-        origin=Origin.CODE,
-        address=address,
-        location=location,
-        refs=block_refs(block, address),
-    )
+    return _code_subject(index, address, block, _body(block, top=True), {})
 
 
 def _body(block: BlockNodeLike, top: bool = False) -> dict[str, JSON]:
