@@ -323,16 +323,7 @@ def _drift_subjects(plan: Plan) -> tuple[list[Subject], list[Subject]]:
     # the groups they add to are judged with them (security.violated_in_state).
     for r in plan.prior_state:
         if r.address.type in security.SEPARATE_RULES and str(r.address) not in drifted:
-            rid = r.values.get("id")
-            state.append(
-                Subject(
-                    type=r.address.type,
-                    attributes=r.values,
-                    origin=Origin.STATE,
-                    address=str(r.address),
-                    id=rid if isinstance(rid, str) else None,
-                )
-            )
+            state.append(_values_subject(r.address, r.values, Origin.STATE))
     for rc in plan.resource_drift:
         if rc.address.mode != "managed":
             continue
@@ -341,17 +332,19 @@ def _drift_subjects(plan: Plan) -> tuple[list[Subject], list[Subject]]:
             (rc.before, Origin.STATE, state),
         ):
             if isinstance(values, Mapping):
-                rid = values.get("id")
-                out.append(
-                    Subject(
-                        type=rc.address.type,
-                        attributes=values,
-                        origin=origin,
-                        address=str(rc.address),
-                        id=rid if isinstance(rid, str) else None,
-                    )
-                )
+                out.append(_values_subject(rc.address, values, origin))
     return live, state
+
+
+def _values_subject(address: Address, values: Mapping[str, JSON], origin: Origin) -> Subject:
+    rid = values.get("id")
+    return Subject(
+        type=address.type,
+        attributes=values,
+        origin=origin,
+        address=str(address),
+        id=rid if isinstance(rid, str) else None,
+    )
 
 
 # -- finishing ---------------------------------------------------------------------------------
