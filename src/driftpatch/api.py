@@ -316,13 +316,15 @@ def _suppressed_located(
 def _drift_subjects(plan: Plan) -> tuple[list[Subject], list[Subject]]:
     """A plan's resource_drift as (live, state) subjects: `after` is what AWS had at plan
     time, `before` what state recorded."""
+    from driftpatch.rules.catalog._helpers import SEPARATE_RULES  # loaded with the rules
+
     live: list[Subject] = []
     state: list[Subject] = []
     drifted = {str(rc.address) for rc in plan.resource_drift}
     # Separate security group rules that did not drift are in state as the plan found them:
     # the groups they add to are judged with them (security.violated_in_state).
     for r in plan.prior_state:
-        if r.address.type in security.SEPARATE_RULES and str(r.address) not in drifted:
+        if r.address.type in SEPARATE_RULES and str(r.address) not in drifted:
             state.append(_values_subject(r.address, r.values, Origin.STATE))
     for rc in plan.resource_drift:
         if rc.address.mode != "managed":

@@ -154,14 +154,6 @@ def weakening_rules(f: Finding) -> tuple[str, ...]:
     return tuple(found)
 
 
-# Separate rule resources and the side of their group they add to (None: the rule's `type`).
-SEPARATE_RULES: Mapping[str, str | None] = {
-    "aws_security_group_rule": None,
-    "aws_vpc_security_group_ingress_rule": "ingress",
-    "aws_vpc_security_group_egress_rule": "egress",
-}
-
-
 def violated_in_state(
     findings: Sequence[Finding], subjects: Sequence[Any]
 ) -> set[tuple[str, str, str]]:
@@ -169,6 +161,8 @@ def violated_in_state(
     adds to: a group's own `ingress` in state can predate its rule resources (Terraform
     records it at create time), so an SSH rule declared as an `aws_security_group_rule` is a
     violation of the group already, never a regression of a drift of that group."""
+    from driftpatch.rules.catalog._helpers import SEPARATE_RULES  # loaded with the rules
+
     keys = {violation_key(f) for f in findings}
     groups = {
         str(s.attributes.get("id")): s.address

@@ -19,6 +19,13 @@ SG_TYPES = (
     "aws_security_group_rule",
     "aws_vpc_security_group_ingress_rule",
 )
+# Separate rule resources and the side of their group each adds a rule to (None: the older
+# resource's own `type` says which).
+SEPARATE_RULES: Mapping[str, str | None] = {
+    "aws_security_group_rule": None,
+    "aws_vpc_security_group_ingress_rule": "ingress",
+    "aws_vpc_security_group_egress_rule": "egress",
+}
 _PROTOCOLS = {"-1": "-1", "all": "-1", "tcp": "6", "udp": "17", "icmp": "1", "icmpv6": "58"}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from driftpatch.model import Category, Severity
-from driftpatch.rules.catalog._helpers import blocks
+from driftpatch.rules.catalog._helpers import SEPARATE_RULES, blocks
 from driftpatch.rules.interface import UNKNOWN, Origin, Rule, RuleMeta, Subject, Violation, World
 
 
@@ -62,19 +62,11 @@ class DefaultSecurityGroupOpen(Rule):
                 yield Violation(direction, count, 0, detail)
 
 
-# Separate rule resources and the direction each adds a rule to ("type" for the older one).
-_SEPARATE = {
-    "aws_security_group_rule": None,
-    "aws_vpc_security_group_ingress_rule": "ingress",
-    "aws_vpc_security_group_egress_rule": "egress",
-}
-
-
 def _separate_rules(group: Subject, world: World) -> dict[str, int]:
     """Rules attached to the group as their own resources (issue 11: they were ignored),
     linked by the group's id or by a reference to the group."""
     counts = {"ingress": 0, "egress": 0}
-    for type_, direction in _SEPARATE.items():
+    for type_, direction in SEPARATE_RULES.items():
         for rule in world.linked(type_, group, "security_group_id"):
             which = direction or rule.get("type")
             if which in counts:
