@@ -246,6 +246,41 @@ def test_vpc_attributes_read_only_where_the_state_manages_them(aws: EmbeddedAws)
     }
 
 
+def test_ec2_listings_two_readers_need_are_read_once(aws: EmbeddedAws) -> None:
+    """DescribeVolumes (volumes and their attachments), DescribeRouteTables and
+    DescribeNetworkAcls (the network reader, and the VPCs' main table and default ACL): one
+    read each per inventory, and the VPCs get the same ids as a VPC reader run alone."""
+    ec2 = boto3.client("ec2", endpoint_url=aws.endpoint_url, region_name=REGION)
+    vpc_id = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=1)
+    session = AwsSession(endpoint_url=aws.endpoint_url, region=REGION)
+    ops: Counter[str] = Counter()
+    session.client("ec2", REGION).meta.events.register(
+        "before-call.ec2.*", lambda model, **_: ops.update([model.name])
+    )
+    types = {
+        "aws_vpc",
+        "aws_route_table",
+        "aws_network_acl",
+        "aws_ebs_volume",
+        "aws_volume_attachment",
+    }
+    inventory = take_inventory(session, [REGION], types=types)
+    assert inventory.errors == ()
+    assert ops["DescribeVolumes"] == ops["DescribeRouteTables"] == 1
+    assert ops["DescribeNetworkAcls"] == 1
+    alone = LiveIndex(
+        VpcReader()
+        .read(ReadContext(AwsSession(endpoint_url=aws.endpoint_url), REGION, ACCOUNT))
+        .resources
+    )
+    shared, single = inventory.index().get("aws_vpc", vpc_id), alone.get("aws_vpc", vpc_id)
+    assert shared is not None and single is not None
+    for name in ("default_network_acl_id", "default_route_table_id", "main_route_table_id"):
+        assert shared.attributes[name] == single.attributes[name]
+        assert str(shared.attributes[name]).startswith(("acl-", "rtb-")), name
+
+
 # --------------------------------------------------------------------------- overlap
 
 
