@@ -261,14 +261,14 @@ def refresh_vs_scan(n: int, latencies: Sequence[float], work: Path, verify: bool
             for variant, (dp_run, dp_calls, _report) in runs.items():
                 dpt = sum(dp_calls.values())
                 walls[(variant, delay)] = dp_run.wall_s
-                located = dp_calls[("s3", "GET ?location")]
                 print(
                     f"{delay:>8g} {variant:>12} {dpt:>6} {dp_run.wall_s:>7.1f} "
-                    f"{dp_run.peak_mb:>8.0f}   calls {dpt / tft:.2f}x "
-                    f"({(dpt - located) / tft:.2f}x without moto's GetBucketLocation), wall "
+                    f"{dp_run.peak_mb:>8.0f}   calls {dpt / tft:.2f}x, wall "
                     f"{dp_run.wall_s / tf_run.wall_s:.2f}x, RSS "
                     f"{dp_run.peak_mb / tf_run.peak_mb:.2f}x"
                 )
+            load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+            print(f"{'':>8} load average after these runs: {load} ({os.cpu_count()} cores)")
             scan_run, scan_calls, _ = runs["driftpatch"]
             verdict = {
                 "calls <= 0.2x": sum(scan_calls.values()) <= 0.2 * tft,
@@ -309,26 +309,29 @@ def _dp_env(env: Mapping[str, str], work: Path) -> dict[str, str]:
     return out
 
 
-# Per bucket, the Get* calls the world's state manages (tags, versioning, public access block,
-# default encryption) and the three more the S3 rules read (policy, ACL, logging); moto's
-# ListBuckets has no BucketRegion, so it adds one GetBucketLocation per bucket (AWS does not).
-S3_STATE_CALLS, S3_RULE_CALLS = 4, 3
+# Per bucket, the Get* calls the world's state manages and no listing answers (versioning,
+# public access block, default encryption; its tags come from GetResources pages) and the three
+# more the S3 rules read (policy, ACL, logging). moto's ListBuckets has no BucketRegion: one
+# more ListBuckets filtered by the region places every bucket (AWS's listing names it).
+S3_STATE_CALLS, S3_RULE_CALLS = 3, 3
 
 
 def _floor(units: int, full: Counter[tuple[str, str]], drift: Counter[tuple[str, str]]) -> None:
-    """Calls per service and operation against the floor for this world: S3 per bucket as
-    above; IAM one GetPolicy per customer-managed policy (its tags are in no listing) plus
-    ListRoles, GetAccountAuthorizationDetails and ListInstanceProfiles pages; EC2 and STS a
-    handful of listing pages whatever the size, plus one DescribeVpcAttribute per VPC
-    (enable_dns_support has a default, so every configuration manages it)."""
+    """Calls per service and operation against the floor for this world: S3 two listings and
+    the per-bucket calls above; tags one GetResources page per 100 buckets; IAM one GetPolicy
+    per customer-managed policy (its tags are in no listing) plus five account-wide reads
+    (GetAccountAuthorizationDetails, ListRoles, ListInstanceProfiles pages; the password
+    policy and account summary the rules read); EC2 one DescribeVpcAttribute per VPC
+    (enable_dns_support has a default, so every configuration manages it) plus ~20 listing
+    pages whatever the size."""
+    pages = -(-units // 100)
     floors = {
-        "s3": (1 + units * (S3_STATE_CALLS + 1), 1 + units * (S3_STATE_CALLS + S3_RULE_CALLS + 1)),
-        "iam": (3 + units, 3 + units),
-        # DescribeVpcAttribute(enableDnsSupport) per VPC, plus ~20 Describe* listing pages.
+        "s3": (2 + units * S3_STATE_CALLS, 2 + units * (S3_STATE_CALLS + S3_RULE_CALLS)),
+        "tagging": (pages, pages),
+        "iam": (5 + units, 5 + units),
         "ec2": (20 + units, 20 + units),
     }
-    print("         calls per service vs floor (--only drift / with rules; s3 incl. moto's")
-    print("         GetBucketLocation per bucket):")
+    print("         calls per service vs floor (--only drift / with rules):")
     have_drift, have_full = _per_service(drift), _per_service(full)
     for svc in sorted(set(have_full) | set(have_drift)):
         lo, hi = floors.get(svc, (0, 0))
