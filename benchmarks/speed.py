@@ -112,11 +112,14 @@ from refresh_vs_scan import HEADER, PER_UNIT, UNIT  # noqa: E402
 from driftpatch.embedded import embedded_aws, provider_override  # noqa: E402
 from driftpatch.terraform.binary import Terraform, plugin_mirror, write_mirror_cli_config  # noqa: E402
 
-# Runs a command and reports the peak RSS of the largest process it waited for.
+# Runs a command and reports the peak RSS of the largest process it waited for, and the CPU
+# seconds of all of them (user + system).
 WRAP = (
     "import resource, subprocess, sys; "
     "rc = subprocess.run(sys.argv[1:]).returncode; "
-    "print('PEAK_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+    "ru = resource.getrusage(resource.RUSAGE_CHILDREN); "
+    "print('PEAK_KB', ru.ru_maxrss, file=sys.stderr); "
+    "print('CPU_S', ru.ru_utime + ru.ru_stime, file=sys.stderr); "
     "sys.exit(rc)"
 )
 
@@ -127,10 +130,12 @@ class Run:
     peak_mb: float
     calls: Counter[tuple[str, str]]
     code: int
+    cpu_s: float = float("nan")  # the tool's processes
+    server_cpu_s: float = float("nan")  # this process meanwhile: moto and the latency proxy
 
 
 def measured(cmd: Sequence[str], env: Mapping[str, str], ok: Sequence[int] = (0,)) -> Run:
-    started = time.monotonic()
+    started, server = time.monotonic(), time.process_time()
     proc = subprocess.run(
         [sys.executable, "-c", WRAP, *cmd],
         env=dict(env),
@@ -138,11 +143,19 @@ def measured(cmd: Sequence[str], env: Mapping[str, str], ok: Sequence[int] = (0,
         text=True,
         check=False,
     )
-    wall = time.monotonic() - started
+    wall, server_cpu = time.monotonic() - started, time.process_time() - server
     if proc.returncode not in ok:
         raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr[-3000:]}")
     kb = [ln.split()[1] for ln in proc.stderr.splitlines() if ln.startswith("PEAK_KB")]
-    return Run(wall, float(kb[-1]) / 1024 if kb else float("nan"), Counter(), proc.returncode)
+    cpu = [ln.split()[1] for ln in proc.stderr.splitlines() if ln.startswith("CPU_S")]
+    return Run(
+        wall,
+        float(kb[-1]) / 1024 if kb else float("nan"),
+        Counter(),
+        proc.returncode,
+        float(cpu[-1]) if cpu else float("nan"),
+        server_cpu,
+    )
 
 
 def stack_text(units: int) -> str:
@@ -257,7 +270,7 @@ def refresh_vs_scan(n: int, latencies: Sequence[float], work: Path, verify: bool
             override.write_text(provider_override(aws.endpoint_url))
             tft = sum(tf_calls.values())
             tf_cols = f"{tft:>6} {tf_run.wall_s:>7.1f} {tf_run.peak_mb:>8.0f}"
-            print(f"{delay:>8g} {'terraform':>12} {tf_cols}")
+            print(f"{delay:>8g} {'terraform':>12} {tf_cols}   {_cpu(tf_run)}")
             for variant, (dp_run, dp_calls, _report) in runs.items():
                 dpt = sum(dp_calls.values())
                 walls[(variant, delay)] = dp_run.wall_s
@@ -265,7 +278,7 @@ def refresh_vs_scan(n: int, latencies: Sequence[float], work: Path, verify: bool
                     f"{delay:>8g} {variant:>12} {dpt:>6} {dp_run.wall_s:>7.1f} "
                     f"{dp_run.peak_mb:>8.0f}   calls {dpt / tft:.2f}x, wall "
                     f"{dp_run.wall_s / tf_run.wall_s:.2f}x, RSS "
-                    f"{dp_run.peak_mb / tf_run.peak_mb:.2f}x"
+                    f"{dp_run.peak_mb / tf_run.peak_mb:.2f}x; {_cpu(dp_run)}"
                 )
             load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
             print(f"{'':>8} load average after these runs: {load} ({os.cpu_count()} cores)")
@@ -298,6 +311,14 @@ VARIANTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("--only drift", ("--only", "drift")),
     ("--source", ("--source", "{stack}", "--verify", "static")),
 )
+
+
+def _cpu(run: Run) -> str:
+    """CPU seconds of the tool and of the server side (moto + proxy, in this process), and the
+    server's share of both: on two cores, what the wall is bound by."""
+    total = run.cpu_s + run.server_cpu_s
+    share = run.server_cpu_s / total if total else float("nan")
+    return f"CPU tool {run.cpu_s:.1f} s, moto+proxy {run.server_cpu_s:.1f} s ({share:.0%})"
 
 
 def _dp_env(env: Mapping[str, str], work: Path) -> dict[str, str]:
