@@ -229,10 +229,10 @@ def _counts(aws: EmbeddedAws, n: int) -> tuple[Counter[str], AwsSession]:
 def test_listing_calls_do_not_grow_with_n(aws: EmbeddedAws) -> None:
     one, session_one = _counts(aws, 1)
     many, session_many = _counts(aws, 20)
-    # The listing, then the listing filtered by BucketRegion=us-east-1: moto's has no
-    # BucketRegion, the filtered one places every bucket (no GetBucketLocation per bucket).
-    assert one["ListBuckets"] == many["ListBuckets"] == 2
-    assert "GetBucketLocation" not in one and "GetBucketLocation" not in many
+    # moto's listing has no BucketRegion: one bucket is located (GetBucketLocation); 20 are
+    # placed by one more listing, filtered by BucketRegion=us-east-1 (fewer calls).
+    assert one["ListBuckets"] == 1 and one["GetBucketLocation"] == 1
+    assert many["ListBuckets"] == 2 and "GetBucketLocation" not in many
     # Per bucket 14 Get* calls; from two buckets in a region on, their tags come from one
     # Resource Groups Tagging API page (GetResources), not GetBucketTagging each.
     assert sum(one.values()) == 2 + PER_BUCKET_CALLS and one["GetBucketTagging"] == 1

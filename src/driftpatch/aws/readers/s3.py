@@ -1084,12 +1084,14 @@ class S3Reader(Reader):
         self, ctx: ReadContext, listed: Sequence[Mapping[str, Any]], failures: _Failures
     ) -> dict[str, str | None]:
         """Bucket -> region: from the listing when AWS gives it, else from one listing per
-        scanned region filtered by BucketRegion (`_listed_in`), else GetBucketLocation."""
+        scanned region filtered by BucketRegion (`_listed_in`; when that is fewer calls than
+        the buckets to place), else GetBucketLocation."""
         regions: dict[str, str | None] = {
             str(b["Name"]): str(b["BucketRegion"]) for b in listed if b.get("BucketRegion")
         }
-        if len(regions) < len(listed):
-            for scanned in dict.fromkeys((ctx.region, *ctx.regions)):
+        scanned_regions = tuple(dict.fromkeys((ctx.region, *ctx.regions)))
+        if len(listed) - len(regions) > len(scanned_regions):  # fewer calls than locating each
+            for scanned in scanned_regions:
                 for name in _listed_in(ctx, scanned):
                     regions.setdefault(name, scanned)
         missing = [str(b["Name"]) for b in listed if str(b["Name"]) not in regions]
