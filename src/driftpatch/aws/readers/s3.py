@@ -24,7 +24,9 @@ Calls. ListBuckets pages (bulk). Regions: the listing's BucketRegion where AWS g
 (moto) one ListBuckets filtered by BucketRegion per scanned region places every bucket there,
 and only a bucket in none of them gets GetBucketLocation. Tags: GetResources pages of the
 Resource Groups Tagging API per bucket region (`bulk_tags`: ~100 buckets a page), falling back
-to GetBucketTagging per bucket when that API is refused. Then per bucket (no bulk form
+to GetBucketTagging per bucket when that API is refused, and asking it for a state bucket whose
+page tags differ from the state's (`confirmed_tags`: that index is eventually consistent, so
+S3 itself confirms a difference before it is drift). Then per bucket (no bulk form
 exists) up to 13 more Get* calls (policy, ACL, CORS, website, versioning, accelerate, request
 payment, logging, lifecycle, replication, encryption, object lock, public access block), all
 in one bounded thread pool. The provider's refresh makes about the
@@ -1025,6 +1027,28 @@ def bulk_tags(
     return out
 
 
+def confirmed_tags(bulk: Mapping[str, Outcome], needs: Needs | None) -> dict[str, Outcome]:
+    """The bulk tags a scan may take as read: those of buckets in no state, and those equal to
+    what the state says the bucket carries (`tags_all`: its own and the provider's default
+    tags). A bucket whose bulk tags differ from its state is asked with GetBucketTagging
+    instead: the Tagging API is eventually consistent, so a difference it shows (a bucket
+    tagged by an apply moments ago, not yet indexed) is confirmed by S3 itself before it can
+    become drift. In sync, as most buckets are, it costs nothing more."""
+    state = needs.of_type(BUCKET) if needs is not None else {}
+    out: dict[str, Outcome] = {}
+    for name, outcome in bulk.items():
+        held = state.get(name)
+        if held is not None:
+            expected = held.get("tags_all")
+            if not isinstance(expected, Mapping):
+                expected = held.get("tags")
+            got = tag_map((outcome or {}).get("TagSet") if isinstance(outcome, Mapping) else None)
+            if dict(expected or {}) != got:
+                continue
+        out[name] = outcome
+    return out
+
+
 def _bucket_region_from_error(exc: BaseException) -> str | None:
     """S3 names the bucket's region in a header even on most errors."""
     if isinstance(exc, botocore.exceptions.ClientError):
@@ -1064,7 +1088,7 @@ class S3Reader(Reader):
         regions = self._regions(ctx, listed, failures)
         plan = call_plan(ctx.needs)
         tagged = [str(b["Name"]) for b in listed if TAGGING in plan(str(b["Name"]))]
-        known = bulk_tags(ctx, tagged, regions)
+        known = confirmed_tags(bulk_tags(ctx, tagged, regions), ctx.needs)
         facts = self._facts(ctx, listed, regions, failures, plan, known)
         out: list[LiveResource] = []
         for fact in facts:
