@@ -19,7 +19,8 @@ Moto differences that make the provider write something unlike AWS (the reader r
 API, so it agrees): no default SSE-S3 and no default public access block on new buckets,
 GetBucketRequestPayment has no Payer (request_payer "", and PutBucketRequestPayment is not
 kept), GetBucketAccelerateConfiguration has no Status until one is put, ListBuckets has no
-BucketRegion (so GetBucketLocation is called per bucket) and ignores MaxBuckets' continuation,
+BucketRegion (a ListBuckets filtered by BucketRegion per scanned region places the buckets, and
+GetBucketLocation each bucket outside them) and ignores MaxBuckets' continuation,
 every replication rule comes back as a V2 rule with an empty-prefix filter and priority 1 (filter
 contents, DeleteMarkerReplication and SourceSelectionCriteria are dropped), and grants of a
 bucket created with an ACL name another canonical id than the default owner's.

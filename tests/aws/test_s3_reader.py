@@ -229,14 +229,90 @@ def _counts(aws: EmbeddedAws, n: int) -> tuple[Counter[str], AwsSession]:
 def test_listing_calls_do_not_grow_with_n(aws: EmbeddedAws) -> None:
     one, session_one = _counts(aws, 1)
     many, session_many = _counts(aws, 20)
-    assert one["ListBuckets"] == many["ListBuckets"] == 1
-    # Per bucket: 14 Get* calls, and GetBucketLocation because moto's ListBuckets has no
-    # BucketRegion (AWS's has, and then it is not called).
-    assert sum(one.values()) == 1 + 1 * (PER_BUCKET_CALLS + 1)
-    assert sum(many.values()) == 1 + 20 * (PER_BUCKET_CALLS + 1)
+    # moto's listing has no BucketRegion: one bucket is located (GetBucketLocation); 20 are
+    # placed by one more listing, filtered by BucketRegion=us-east-1 (fewer calls).
+    assert one["ListBuckets"] == 1 and one["GetBucketLocation"] == 1
+    assert many["ListBuckets"] == 2 and "GetBucketLocation" not in many
+    # Per bucket 14 Get* calls; from two buckets in a region on, their tags come from one
+    # Resource Groups Tagging API page (GetResources), not GetBucketTagging each.
+    assert sum(one.values()) == 2 + PER_BUCKET_CALLS and one["GetBucketTagging"] == 1
+    assert sum(many.values()) == 2 + 20 * (PER_BUCKET_CALLS - 1)
+    assert "GetBucketTagging" not in many
     assert all(many[op] == 20 for op in many if op != "ListBuckets")
-    assert session_one.calls()["s3"] == sum(one.values())
-    assert session_many.calls()["s3"] == sum(many.values())
+    assert session_one.calls() == {"s3": sum(one.values())}
+    assert session_many.calls() == {"s3": sum(many.values()), "tagging": 1}
+
+
+def test_bulk_tags_and_regions_read_as_per_bucket_calls_do(
+    aws: EmbeddedAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GetResources' tags and the BucketRegion-filtered listings give exactly what
+    GetBucketTagging and GetBucketLocation per bucket give: tagged, untagged (never tagged,
+    and tagged then emptied) buckets, in the scanned regions and outside them."""
+    aws.reset()
+    s3 = s3_client(aws)
+    for name in ("t-a", "t-b", "t-none", "t-emptied"):
+        create(aws, name)
+    create(aws, "t-west", "us-west-2")
+    create(aws, "t-west-2", "us-west-2")
+    create(aws, "t-eu", "eu-west-1")  # in no scanned region: located on its own
+    tags = {
+        "t-a": [{"Key": "Team", "Value": "a"}, {"Key": "Env", "Value": "prod"}],
+        "t-b": [{"Key": "Team", "Value": "b"}],
+        "t-emptied": [{"Key": "Gone", "Value": "x"}],
+        "t-west": [{"Key": "Team", "Value": "west"}],
+        "t-eu": [{"Key": "Team", "Value": "eu"}],
+    }
+    for name, tag_set in tags.items():
+        region = {"t-west": "us-west-2", "t-eu": "eu-west-1"}.get(name, REGION)
+        s3_client(aws, region).put_bucket_tagging(Bucket=name, Tagging={"TagSet": tag_set})
+    s3.delete_bucket_tagging(Bucket="t-emptied")
+
+    def inventory(bulk: bool) -> tuple[list[LiveResource], Counter[str]]:
+        monkeypatch.setattr(s3_reader, "BULK_TAGS_MIN", 2 if bulk else 10**9)
+        session = AwsSession(endpoint_url=aws.endpoint_url, region=REGION)
+        ops = count_operations(session, REGION, "us-west-2", "eu-west-1")
+        ctx = ReadContext(session, REGION, ACCOUNT, regions=(REGION, "us-west-2"))
+        result = S3Reader().read(ctx)
+        assert result.errors == ()
+        return sorted(result.resources, key=lambda r: (r.type, r.id)), ops
+
+    bulk, bulk_ops = inventory(bulk=True)
+    alone, alone_ops = inventory(bulk=False)
+    assert bulk == alone
+    buckets = {r.id: r for r in bulk if r.type == "aws_s3_bucket"}
+    assert buckets["t-a"].attributes["tags"] == {"Team": "a", "Env": "prod"}
+    assert buckets["t-eu"].attributes["tags"] == {"Team": "eu"}
+    assert buckets["t-none"].attributes["tags"] == buckets["t-emptied"].attributes["tags"] == {}
+    assert {n: b.region for n, b in buckets.items()} == {
+        "t-a": REGION, "t-b": REGION, "t-none": REGION, "t-emptied": REGION,
+        "t-west": "us-west-2", "t-west-2": "us-west-2", "t-eu": "eu-west-1",
+    }  # fmt: skip
+    # The listing + one filtered listing per scanned region; only t-eu located on its own;
+    # tags per bucket only for t-eu (alone in its region), the rest from GetResources.
+    assert bulk_ops["ListBuckets"] == alone_ops["ListBuckets"] == 3
+    assert bulk_ops["GetBucketLocation"] == alone_ops["GetBucketLocation"] == 1
+    assert bulk_ops["GetBucketTagging"] == 1 and alone_ops["GetBucketTagging"] == 7
+
+
+def test_bulk_tags_denied_falls_back_to_per_bucket_calls(aws: EmbeddedAws) -> None:
+    """tag:GetResources refused: every bucket's tags from its own GetBucketTagging, no error
+    and no bucket read as untagged."""
+    aws.reset()
+    for name in ("d-a", "d-b"):
+        create(aws, name)
+        s3_client(aws).put_bucket_tagging(
+            Bucket=name, Tagging={"TagSet": [{"Key": "Name", "Value": name}]}
+        )
+    with limited(aws, "tag:GetResources"):
+        session = AwsSession(endpoint_url=aws.endpoint_url, region=REGION)
+        ops = count_operations(session)
+        live, result = read(session)
+    assert result.errors == ()
+    assert ops["GetBucketTagging"] == 2
+    for name in ("d-a", "d-b"):
+        bucket = live.get("aws_s3_bucket", name)
+        assert bucket is not None and bucket.attributes["tags"] == {"Name": name}
 
 
 def _stub_listing(session: AwsSession, pages: list[list[dict[str, Any]]]) -> Stubber:

@@ -190,6 +190,10 @@ ALLOWED["rds"] = ALLOWED["rds"] | {
     "DescribeOptionGroups",
 }
 
+# calls (issue 13: fewer calls): S3 buckets' tags in bulk, GetResources pages per region instead
+# of GetBucketTagging per bucket (aws/readers/s3.py `bulk_tags`).
+ALLOWED["resourcegroupstaggingapi"] = frozenset({"GetResources"})
+
 
 def is_allowed(service: str, operation: str) -> bool:
     return operation in ALLOWED.get(service, frozenset())

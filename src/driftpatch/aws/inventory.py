@@ -90,7 +90,10 @@ def take_inventory(
                 reader,
                 scope,
                 pool.submit(
-                    _run, reader, ReadContext(session, region, account_id, needs, shared), scope
+                    _run,
+                    reader,
+                    ReadContext(session, region, account_id, needs, shared, tuple(regions)),
+                    scope,
                 ),
             )
             for reader, region, scope in tasks

@@ -16,11 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from driftpatch.aws.session import AWS_ERRORS as AWS_ERRORS  # re-exported for the readers
 from driftpatch.aws.session import describe_error, error_code
 from driftpatch.model import LiveResource, ReadResult, ScanError
+
+if TYPE_CHECKING:
+    from driftpatch.aws.readers.interface import ReadContext
 
 POOL_SIZE = 8  # per-object calls in flight per reader; adaptive retries absorb throttling
 NOT_FOUND_CODES = frozenset({"NoSuchEntity", "NoSuchEntityException", "NotFoundException"})
@@ -273,3 +276,18 @@ def paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
         for page in client.get_paginator(operation).paginate(**kwargs)
         for item in page.get(key) or []
     ]
+
+
+def shared_listing(ctx: ReadContext, service: str, operation: str, key: str) -> list[Any]:
+    """Every item of an unfiltered listing in `ctx`'s region, read once per inventory however
+    many readers ask (DescribeVolumes feeds the volumes and their attachments; DescribeRouteTables
+    and DescribeNetworkAcls feed the network reader and the VPCs' main table / default ACL):
+    one page set, not one per reader. A failure is raised to every asker alike."""
+    client = ctx.client(service)
+
+    def read() -> list[Any]:
+        if client.can_paginate(operation):
+            return paginate(client, operation, key)
+        return list(getattr(client, operation)().get(key) or ())
+
+    return ctx.once(f"{service}/{ctx.region}/{operation}", read)

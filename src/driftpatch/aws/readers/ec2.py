@@ -34,6 +34,7 @@ from typing import Any, ClassVar, TypeVar
 
 import botocore.exceptions
 
+from driftpatch.aws.readers.common import shared_listing
 from driftpatch.aws.readers.interface import (
     LiveIndex,
     LiveResource,
@@ -673,7 +674,7 @@ class Ec2Reader(Reader):
         volumes: dict[str, Mapping[str, Any]] = {}
         unread: frozenset[str] = frozenset()
         try:
-            for vol in paginate(client, "describe_volumes", "Volumes"):
+            for vol in shared_listing(ctx, "ec2", "describe_volumes", "Volumes"):
                 volumes[str(vol["VolumeId"])] = vol
         except AWS_ERRORS as exc:
             # Instances read their block devices from the same listing.

@@ -21,7 +21,7 @@ import zlib
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from driftpatch.aws.readers.common import AWS_ERRORS, Failures, paginate, pstr
+from driftpatch.aws.readers.common import AWS_ERRORS, Failures, pstr, shared_listing
 from driftpatch.aws.readers.interface import LiveResource, ReadContext, Reader, ReadResult
 from driftpatch.model import JSON, LiveIndex
 
@@ -65,7 +65,8 @@ class VolumeAttachmentReader(Reader):
     def read(self, ctx: ReadContext) -> ReadResult:
         fails = Failures(f"ec2/{ctx.region}", "volumes")
         try:
-            volumes = paginate(ctx.client("ec2"), "describe_volumes", "Volumes")
+            # The same listing as the volumes' (ec2.py): read once for both.
+            volumes = shared_listing(ctx, "ec2", "describe_volumes", "Volumes")
         except AWS_ERRORS as exc:
             fails.add(exc, ATTACHMENT)
             return ReadResult(errors=fails.errors(), incomplete_types=frozenset(fails.incomplete))

@@ -77,7 +77,7 @@ ATTACHMENT = "aws_iam_role_policy_attachment"
 SCOPE = "iam/global"
 # Roles AWS creates and owns: service-linked roles, and IAM Identity Center's reserved roles.
 AWS_OWNED_ROLE_PATHS = ("/aws-service-role/", "/aws-reserved/")
-PAGE_SIZE = 100  # ListRoles MaxItems (IAM allows up to 1000)
+PAGE_SIZE = 1000  # ListRoles MaxItems: IAM's largest (1,000 roles a page, not 100)
 POOL_SIZE = 8  # per-object calls in flight; IAM's request rate is low, adaptive retries help
 
 

@@ -98,7 +98,7 @@ LINK_POLICIES = "_attached_policy_arns"  # user, group: attached managed policy 
 LINK_GROUPS = "_groups"  # user: the groups it is a member of
 LINK_USERS = "_users"  # group: its members
 LINKS = frozenset({LINK_POLICIES, LINK_GROUPS, LINK_USERS})
-PAGE_SIZE = 100  # ListInstanceProfiles MaxItems
+PAGE_SIZE = 1000  # ListInstanceProfiles MaxItems: IAM's largest
 
 # What the authorization-details listing feeds: if it fails, none of these is known.
 DETAIL_TYPES = (

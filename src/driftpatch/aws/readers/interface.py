@@ -97,6 +97,9 @@ class ReadContext:
     needs: Needs | None = None
     # None: a reader run on its own reads every listing itself.
     shared: SharedReads | None = None
+    # Every region of the scan (a global reader runs once, in `region`, and may want to know
+    # the others: S3 lists each scanned region's buckets instead of locating bucket by bucket).
+    regions: tuple[str, ...] = ()
 
     def once(self, key: str, read: Callable[[], T]) -> T:
         """`read()`, or the answer another reader of this inventory already got for `key`."""

@@ -65,6 +65,7 @@ from driftpatch.aws.readers.common import (
     paginate,
     provider_tags,
     pstr,
+    shared_listing,
 )
 
 # One error per distinct message: every call here is a listing, so common.Failures' "(and N
@@ -620,6 +621,10 @@ def match_sg_rule(found: LiveResource, state: Mapping[str, JSON]) -> dict[str, J
 # --------------------------------------------------------------------------- the reader
 
 
+# Listings the VPC reader reads too (main route tables, default network ACLs): once for both.
+SHARED_LISTINGS = frozenset({"describe_route_tables", "describe_network_acls"})
+
+
 def _listing(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
     """Every item of a Describe call, through its paginator where botocore has one."""
     if client.can_paginate(operation):
@@ -676,6 +681,8 @@ class NetworkReader(Reader):
 
         def listing(op: str, key: str, types: Iterable[str], **kw: Any) -> list[Any] | None:
             try:
+                if op in SHARED_LISTINGS and not kw:
+                    return shared_listing(ctx, "ec2", op, key)
                 return _listing(client, op, key, **kw)
             except AWS_ERRORS as exc:
                 fails.add(exc, *types)

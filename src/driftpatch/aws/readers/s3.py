@@ -20,10 +20,16 @@ the region-derived names. That lets v3-provider states (settings inline) and v4+
 resources; reconcile skips the inline copy a split resource owns) be compared alike. `acl` is
 never read back by the provider (it keeps the configured value), so it is `unreadable`.
 
-Calls. ListBuckets pages (bulk), then per bucket (no bulk form exists): GetBucketLocation when the
-listing has no BucketRegion, and up to 14 Get* calls (policy, ACL, CORS, website, versioning,
-accelerate, request payment, logging, lifecycle, replication, encryption, object lock, tagging,
-public access block), all in one bounded thread pool. The provider's refresh makes about the
+Calls. ListBuckets pages (bulk). Regions: the listing's BucketRegion where AWS gives it; else
+(moto) one ListBuckets filtered by BucketRegion per scanned region places every bucket there,
+and only a bucket in none of them gets GetBucketLocation. Tags: GetResources pages of the
+Resource Groups Tagging API per bucket region (`bulk_tags`: ~100 buckets a page), falling back
+to GetBucketTagging per bucket when that API is refused, and asking it for a state bucket whose
+page tags differ from the state's (`confirmed_tags`: that index is eventually consistent, so
+S3 itself confirms a difference before it is drift). Then per bucket (no bulk form
+exists) up to 13 more Get* calls (policy, ACL, CORS, website, versioning, accelerate, request
+payment, logging, lifecycle, replication, encryption, object lock, public access block), all
+in one bounded thread pool. The provider's refresh makes about the
 same per bucket (HeadBucket, 12 Get* for the bucket, its region and tags) plus one per split
 resource. A scan makes fewer (`call_plan`, from `ReadContext.needs`): per bucket only the calls
 for what the state manages on it (its split resources; the inline settings it holds non-empty;
@@ -117,6 +123,9 @@ OWNED_TYPES = frozenset({VERSIONING, ENCRYPTION, LIFECYCLE})
 MAX_WORKERS = 32
 # ListBuckets page size; None lets AWS choose (it returns every bucket when not asked to page).
 PAGE_SIZE: int | None = None
+# Tags in bulk (`bulk_tags`) from this many buckets in a region on; GetResources page size.
+BULK_TAGS_MIN = 2
+TAG_PAGE_SIZE = 100
 
 DEFAULT_REGION = "us-east-1"
 # GetBucketLocation's legacy constraints.
@@ -199,6 +208,7 @@ CALLS = (
     ),
 )
 CALLS_BY_KEY = {c.key: c for c in CALLS}
+TAGGING = CALLS_BY_KEY["tagging"]
 # What the S3 rules read on a live bucket (rules/catalog/s3_*.py): policy and ACL (public
 # policy / ACL), versioning, logging, default encryption, the public access block.
 RULE_CALLS = frozenset(
@@ -960,6 +970,85 @@ def _absent(call: Call, exc: BaseException) -> bool:
     return code in call.absent or code in ABSENT_ANYWHERE
 
 
+def _listed_in(ctx: ReadContext, region: str) -> list[str]:
+    """The buckets ListBuckets names with BucketRegion=`region` (one call for every bucket
+    there, where GetBucketLocation is one per bucket); [] when the filtered listing fails (the
+    buckets are then located one by one: nothing is assumed)."""
+    client = ctx.client("s3")
+    try:
+        return [
+            str(b["Name"])
+            for page in client.get_paginator("list_buckets").paginate(BucketRegion=region)
+            for b in page.get("Buckets") or ()
+        ]
+    except AWS_ERRORS:
+        return []
+
+
+def bulk_tags(
+    ctx: ReadContext, names: Sequence[str], regions: Mapping[str, str | None]
+) -> dict[str, Outcome]:
+    """Bucket -> its tags as GetBucketTagging answers them ({"TagSet": [...]}, or None for
+    none), from the Resource Groups Tagging API: GetResources pages of a region (filtered to
+    S3) name every tagged bucket there with its tags, so N buckets cost N/100 calls, not N.
+
+    Only buckets whose region is known are answered, each from its own region's pages; a
+    bucket the pages do not name has no tags (GetResources lists every tagged resource). A
+    region whose pages fail answers nothing: its buckets get GetBucketTagging each, as before
+    (never "no tags" on a failed read). On AWS the tagging index follows a tag change within
+    moments, not at once: a tag changed seconds before the scan may be reported a scan later.
+    """
+    by_region: dict[str, list[str]] = {}
+    for name in names:
+        region = regions.get(name)
+        if region is not None:
+            by_region.setdefault(region, []).append(name)
+    out: dict[str, Outcome] = {}
+    for region, members in by_region.items():
+        if len(members) < BULK_TAGS_MIN:
+            continue  # a page costs what a bucket's own call does
+        client = ctx.session.client("resourcegroupstaggingapi", region)
+        try:
+            found: dict[str, list[dict[str, str]]] = {}
+            for page in client.get_paginator("get_resources").paginate(
+                ResourceTypeFilters=["s3"], ResourcesPerPage=TAG_PAGE_SIZE
+            ):
+                for item in page.get("ResourceTagMappingList") or ():
+                    found[str(item["ResourceARN"])] = [
+                        {"Key": str(t["Key"]), "Value": str(t["Value"])}
+                        for t in item.get("Tags") or ()
+                    ]
+        except AWS_ERRORS:
+            continue
+        partition = partition_of(region)[0]
+        for name in members:
+            tags = found.get(f"arn:{partition}:s3:::{name}")
+            out[name] = {"TagSet": tags} if tags else None
+    return out
+
+
+def confirmed_tags(bulk: Mapping[str, Outcome], needs: Needs | None) -> dict[str, Outcome]:
+    """The bulk tags a scan may take as read: those of buckets in no state, and those equal to
+    what the state says the bucket carries (`tags_all`: its own and the provider's default
+    tags). A bucket whose bulk tags differ from its state is asked with GetBucketTagging
+    instead: the Tagging API is eventually consistent, so a difference it shows (a bucket
+    tagged by an apply moments ago, not yet indexed) is confirmed by S3 itself before it can
+    become drift. In sync, as most buckets are, it costs nothing more."""
+    state = needs.of_type(BUCKET) if needs is not None else {}
+    out: dict[str, Outcome] = {}
+    for name, outcome in bulk.items():
+        held = state.get(name)
+        if held is not None:
+            expected = held.get("tags_all")
+            if not isinstance(expected, Mapping):
+                expected = held.get("tags")
+            got = tag_map((outcome or {}).get("TagSet") if isinstance(outcome, Mapping) else None)
+            if dict(expected or {}) != got:
+                continue
+        out[name] = outcome
+    return out
+
+
 def _bucket_region_from_error(exc: BaseException) -> str | None:
     """S3 names the bucket's region in a header even on most errors."""
     if isinstance(exc, botocore.exceptions.ClientError):
@@ -997,7 +1086,10 @@ class S3Reader(Reader):
             failures.add(f"{self.service}/global", exc, self.types)
             return failures.result(())
         regions = self._regions(ctx, listed, failures)
-        facts = self._facts(ctx, listed, regions, failures)
+        plan = call_plan(ctx.needs)
+        tagged = [str(b["Name"]) for b in listed if TAGGING in plan(str(b["Name"]))]
+        known = confirmed_tags(bulk_tags(ctx, tagged, regions), ctx.needs)
+        facts = self._facts(ctx, listed, regions, failures, plan, known)
         out: list[LiveResource] = []
         for fact in facts:
             out.append(
@@ -1015,10 +1107,17 @@ class S3Reader(Reader):
     def _regions(
         self, ctx: ReadContext, listed: Sequence[Mapping[str, Any]], failures: _Failures
     ) -> dict[str, str | None]:
-        """Bucket -> region: from the listing when AWS gives it, else GetBucketLocation."""
+        """Bucket -> region: from the listing when AWS gives it, else from one listing per
+        scanned region filtered by BucketRegion (`_listed_in`; when that is fewer calls than
+        the buckets to place), else GetBucketLocation."""
         regions: dict[str, str | None] = {
             str(b["Name"]): str(b["BucketRegion"]) for b in listed if b.get("BucketRegion")
         }
+        scanned_regions = tuple(dict.fromkeys((ctx.region, *ctx.regions)))
+        if len(listed) - len(regions) > len(scanned_regions):  # fewer calls than locating each
+            for scanned in scanned_regions:
+                for name in _listed_in(ctx, scanned):
+                    regions.setdefault(name, scanned)
         missing = [str(b["Name"]) for b in listed if str(b["Name"]) not in regions]
         client = ctx.client("s3")
 
@@ -1048,10 +1147,18 @@ class S3Reader(Reader):
         listed: Sequence[Mapping[str, Any]],
         regions: Mapping[str, str | None],
         failures: _Failures,
+        plan: Callable[[str], tuple[Call, ...]],
+        known: Mapping[str, Outcome],
     ) -> list[BucketFacts]:
+        """The per-bucket Get* calls `plan` names; tags already read in bulk (`known`: bucket
+        -> its GetBucketTagging-shaped answer) are not asked again."""
         names = [str(b["Name"]) for b in listed]
-        plan = call_plan(ctx.needs)
-        tasks = [(name, call) for name in names for call in plan(name)]
+        tasks = [
+            (name, call)
+            for name in names
+            for call in plan(name)
+            if not (call.key == "tagging" and name in known)
+        ]
 
         def run(task: tuple[str, Call]) -> Outcome:
             name, call = task
@@ -1062,7 +1169,9 @@ class S3Reader(Reader):
                 return None if _absent(call, exc) else exc
             return response
 
-        outcomes: dict[str, dict[str, Outcome]] = {name: {} for name in names}
+        outcomes: dict[str, dict[str, Outcome]] = {
+            name: ({"tagging": known[name]} if name in known else {}) for name in names
+        }
         for (name, call), outcome in zip(tasks, pool_map(run, tasks, MAX_WORKERS), strict=True):
             outcomes[name][call.key] = outcome
         facts: list[BucketFacts] = []

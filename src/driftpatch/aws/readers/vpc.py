@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
-from driftpatch.aws.readers.common import AWS_ERRORS, name_prefix_from_name
+from driftpatch.aws.readers.common import AWS_ERRORS, name_prefix_from_name, shared_listing
 from driftpatch.aws.readers.ec2 import (
     Failures,
     keep_unset,
@@ -631,11 +631,14 @@ class VpcReader(Reader):
             failures.add(exc, "aws_vpc")
             return failures.result(out)
         plan = attribute_plan(ctx.needs)
-        out.extend(self._vpcs(client, vpcs, default_groups, failures, partition, ctx.region, plan))
+        out.extend(
+            self._vpcs(ctx, client, vpcs, default_groups, failures, partition, ctx.region, plan)
+        )
         return failures.result(out)
 
     def _vpcs(
         self,
+        ctx: ReadContext,
         client: Any,
         vpcs: list[Mapping[str, Any]],
         default_groups: Mapping[str, str],
@@ -649,20 +652,14 @@ class VpcReader(Reader):
         nacls: dict[str, str] = {}
         main_tables: dict[str, str] = {}
         try:
-            for acl in paginate(
-                client,
-                "describe_network_acls",
-                "NetworkAcls",
-                Filters=[{"Name": "default", "Values": ["true"]}],
-            ):
-                nacls.setdefault(s(acl.get("VpcId")), s(acl.get("NetworkAclId")))
-            for table in paginate(
-                client,
-                "describe_route_tables",
-                "RouteTables",
-                Filters=[{"Name": "association.main", "Values": ["true"]}],
-            ):
-                main_tables.setdefault(s(table.get("VpcId")), s(table.get("RouteTableId")))
+            # The network reader lists every ACL and route table of the region anyway: the
+            # default ACLs and main tables are picked from that one read (`shared_listing`).
+            for acl in shared_listing(ctx, "ec2", "describe_network_acls", "NetworkAcls"):
+                if acl.get("IsDefault"):
+                    nacls.setdefault(s(acl.get("VpcId")), s(acl.get("NetworkAclId")))
+            for table in shared_listing(ctx, "ec2", "describe_route_tables", "RouteTables"):
+                if any(a.get("Main") for a in table.get("Associations") or ()):
+                    main_tables.setdefault(s(table.get("VpcId")), s(table.get("RouteTableId")))
         except AWS_ERRORS as exc:
             failures.add(exc, "aws_vpc")
         calls = [(str(v["VpcId"]), name) for v in vpcs for name in plan(str(v["VpcId"]))]
