@@ -301,8 +301,9 @@ def module_output(
             except ValueError:
                 shown = str(where)
             raise NoPatch(
-                f"module {'.'.join(calls[:depth])} ({shown}) has no output that gives "
-                f"{' or '.join(refs)}, so the root module cannot refer to it: add one"
+                f"module {'.'.join(names[:depth])} ({shown}) has no output for "
+                f"{_WHAT.get(a.type, 'the parent id')} ({' or '.join(refs)}), so the root "
+                "module cannot refer to it: add one"
             )
         refs = [f"{calls[depth - 1]}.{found[0]}"]
     return refs[0]
