@@ -9,6 +9,9 @@ Terraform lets the inline form win: writing an inline `ingress` into a group who
 separate resources makes the next apply revoke those rules. So a drift on such a setting is
 codified in the form that owns it: a new separate resource with an `import` block (the object
 exists in AWS already; creating it would fail as a duplicate), or no patch, with the reason.
+For a parent a module makes, the new resource goes into the root module (a module's code serves
+every caller, and only the root module can hold import blocks), after the module's call, with
+the parent's id from the module's outputs; a module with no such output gets no patch.
 
 A removed inline block is written `egress = []` (attributes-as-blocks): deleting the last
 `egress {}` block would only make Terraform stop managing egress.
@@ -205,9 +208,10 @@ class Placement:
     block (`aws_security_group.web.id`), or, for a parent a module makes, in the root module
     after the module's call, through the module's output (`module.web.security_group_id`)."""
 
-    ref: str  # the parent's reference, without the attribute for a root parent
+    ref: str  # `aws_security_group.web` (the attribute is added), or a module output
     anchor: str  # address of the block the new resources follow (a resource or module call)
     label: str  # start of the new resources' names
+    output: bool = False  # `ref` is a module output: the value itself
 
 
 def _calls(module: str) -> list[str] | None:
@@ -330,7 +334,7 @@ def placement(index: SourceIndex, f: Finding, what: str, separate: Separate) -> 
             f"{_WHAT.get(a.type, 'the parent id')} from the module's outputs), but {exc}"
         )
     top = (_calls(a.module) or [""])[0]
-    return Placement(ref, top, a.module_path[0])
+    return Placement(ref, top, a.module_path[0], output=True)
 
 
 def _anchor(p: Placement, f: Finding) -> str | None:
@@ -340,7 +344,7 @@ def _anchor(p: Placement, f: Finding) -> str | None:
 
 def parent_ref(p: Placement, attribute: str) -> Expr:
     """The parent's `attribute` as the new resource writes it."""
-    return Expr(p.ref if p.ref.startswith("module.") else f"{p.ref}.{attribute}")
+    return Expr(p.ref if p.output else f"{p.ref}.{attribute}")
 
 
 def add_resources_operation(
