@@ -264,7 +264,7 @@ WANT: Mapping[str, Want] = {
     # A rule for a group made inside a module: the module's code serves every caller and only
     # the root module can import, so the rule resource goes into the root module (after the
     # module's call) with the group id from the module's outputs, and is imported (fixed: it
-    # was refused).
+    # was refused). The group's tag drifts too (sg-module-tag): its effect is not pinned here.
     "sg-module-ingress-added": Want(
         "patch",
         SG_EX,
@@ -340,7 +340,8 @@ WANT: Mapping[str, Want] = {
     "inline-trust-widened": Want("revert"),
     "admin-detached": Want("revert"),  # the code attaches AdministratorAccess: apply does
     # The attachment goes into the root module, the role name from the module's outputs, and is
-    # imported (fixed: it was refused).
+    # imported (fixed: it was refused). The role drifts in other ways too (admin-description):
+    # its effect is not pinned here.
     "admin-policy-attached": Want(
         "patch",
         IAM_EX,
