@@ -973,7 +973,9 @@ def _separate(instances: Sequence[StateInstance]) -> Separate:
     """Which settings the state manages as separate resources (only patches need it)."""
     from driftpatch.fix.ownership import Separate
 
-    return Separate.from_state((i.address.type, i.attributes) for i in instances)
+    return Separate.from_state(
+        ((i.address.type, i.attributes) for i in instances), (str(i.address) for i in instances)
+    )
 
 
 def _verify_settings(

@@ -261,10 +261,21 @@ WANT: Mapping[str, Want] = {
         effect="",
     ),
     "sg-one-egress-added": Want("patch", SG_EX, ("aws_security_group_rule", "6379"), effect=""),
-    # A rule resource for a group made inside a module: the module's code serves every caller
-    # and only the root module can import, so it is left to a person (the root module could
-    # hold it, with the group id from the module's outputs).
-    "sg-module-ingress-added": Want("refuse", reason="declare the new resource in the root module"),
+    # A rule for a group made inside a module: the module's code serves every caller and only
+    # the root module can import, so the rule resource goes into the root module (after the
+    # module's call) with the group id from the module's outputs, and is imported (fixed: it
+    # was refused). The group's tag drifts too (sg-module-tag): its effect is not pinned here.
+    "sg-module-ingress-added": Want(
+        "patch",
+        SG_EX,
+        (
+            "aws_security_group_rule",
+            "security_group_id = module.http_with_egress_sg.security_group_id",
+            "8080",
+            "import {",
+        ),
+        effect="",
+    ),
     "sg-rule-description-2": Want(
         "refuse", reason="the code in modules/http-80 also serves module.http_mysql_1_sg"
     ),
@@ -328,7 +339,19 @@ WANT: Mapping[str, Want] = {
     "ctp-trust-changed": Want("refuse", reason="no safe place to write the value"),
     "inline-trust-widened": Want("revert"),
     "admin-detached": Want("revert"),  # the code attaches AdministratorAccess: apply does
-    "admin-policy-attached": Want("refuse", reason="declare the new resource in the root module"),
+    # The attachment goes into the root module, the role name from the module's outputs, and is
+    # imported (fixed: it was refused). The role drifts in other ways too (admin-description):
+    # its effect is not pinned here.
+    "admin-policy-attached": Want(
+        "patch",
+        IAM_EX,
+        (
+            "aws_iam_role_policy_attachment",
+            "role = module.iam_assumable_role_admin.iam_role_name",
+            "import {",
+        ),
+        effect="",
+    ),
     # Fixed: its unmanaged aws_iam_role_policy was also imported by the default patch.
     "custom-inline-added": Want("no-false-apply", reason="aws iam delete-role-policy"),
     "profile-tag": Want("refuse", reason="which this codify does not name"),

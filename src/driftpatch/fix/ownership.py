@@ -9,6 +9,9 @@ Terraform lets the inline form win: writing an inline `ingress` into a group who
 separate resources makes the next apply revoke those rules. So a drift on such a setting is
 codified in the form that owns it: a new separate resource with an `import` block (the object
 exists in AWS already; creating it would fail as a duplicate), or no patch, with the reason.
+For a parent a module makes, the new resource goes into the root module (a module's code serves
+every caller, and only the root module can hold import blocks), after the module's call, with
+the parent's id from the module's outputs; a module with no such output gets no patch.
 
 A removed inline block is written `egress = []` (attributes-as-blocks): deleting the last
 `egress {}` block would only make Terraform stop managing egress.
@@ -33,7 +36,7 @@ from driftpatch.fix.operations import (
     OperationFn,
     apply_command,
 )
-from driftpatch.model import JSON, Address, Finding, PatchAction
+from driftpatch.model import JSON, Address, Finding, PatchAction, format_key
 from driftpatch.rules.interface import Block, Expr
 from driftpatch.terraform.schema import AttributeSchema, aws_schema
 from driftpatch.terraform.source import BlockNode, SourceIndex
@@ -66,9 +69,16 @@ class Separate:
     bucket name, a role name): `("aws_security_group_rule", "ingress")`, or `(type, "")`."""
 
     by_parent: Mapping[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
+    # Every resource instance address in state, or None when not known: a module output
+    # `try(a[0].id, b[0].id)` yields b's id only where a[0] does not exist.
+    addresses: frozenset[str] | None = None
 
     @classmethod
-    def from_state(cls, instances: Iterable[tuple[str, Mapping[str, JSON]]]) -> Separate:
+    def from_state(
+        cls,
+        instances: Iterable[tuple[str, Mapping[str, JSON]]],
+        addresses: Iterable[str] | None = None,
+    ) -> Separate:
         found: dict[str, set[tuple[str, str]]] = {}
         for type_, attrs in instances:
             for parent_type, links in LINKS.items():
@@ -83,7 +93,8 @@ class Separate:
                         else ("ingress" if "ingress" in type_ else "egress")
                     )
                 found.setdefault(str(attrs[key]), set()).add((type_, direction))
-        return cls({k: frozenset(v) for k, v in found.items()})
+        known = frozenset(addresses) if addresses is not None else None
+        return cls({k: frozenset(v) for k, v in found.items()}, known)
 
 
 def _refers(node: BlockNode, attribute: str, parent: Address, parent_id: str | None) -> bool:
@@ -180,12 +191,173 @@ def _check_root_single(index: SourceIndex, f: Finding, what: str) -> BlockNode |
     return node
 
 
-def add_resources_operation(
-    f: Finding, action: PatchAction, resources: Sequence[NewResource], why: str
-) -> Operation:
-    """New resource blocks + their import blocks after the parent's block."""
+# -- a parent made inside a module ----------------------------------------------------------------
+
+# What a separate resource's link argument takes of its parent (a role's id is its name).
+LINK_VALUE: Mapping[str, tuple[str, ...]] = {
+    "aws_security_group": ("id",),
+    "aws_iam_role": ("name", "id"),
+}
+_WHAT = {"aws_security_group": "the group id", "aws_iam_role": "the role name"}
+_CALL = re.compile(r'module\.[A-Za-z_][\w-]*(?:\[(?:\d+|"(?:[^"\\]|\\.)*")\])?')
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where new separate resources go and how they name their parent: after the parent's
+    block (`aws_security_group.web.id`), or, for a parent a module makes, in the root module
+    after the module's call, through the module's output (`module.web.security_group_id`)."""
+
+    ref: str  # `aws_security_group.web` (the attribute is added), or a module output
+    anchor: str  # address of the block the new resources follow (a resource or module call)
+    label: str  # start of the new resources' names
+    output: bool = False  # `ref` is a module output: the value itself
+
+
+def _calls(module: str) -> list[str] | None:
+    """`module.a["k"].module.b` -> [`module.a["k"]`, `module.b`] (None if it does not split)."""
+    parts = _CALL.findall(module)
+    return parts if ".".join(parts) == module else None
+
+
+def _arguments(text: str) -> list[str] | None:
+    """The top-level arguments of `try(...)`, or None when `text` is not one such call."""
+    text = text.strip()
+    if not (text.startswith("try(") and text.endswith(")")):
+        return None
+    out, depth, start, quote = [], 0, 4, False
+    i = 4
+    while i < len(text) - 1:
+        c = text[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif c == '"':
+                quote = False
+        elif c == '"':
+            quote = True
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth < 0:
+                return None  # `try(a) + try(b)`: not one call
+        elif c == "," and depth == 0:
+            out.append(text[start:i].strip())
+            start = i + 1
+        i += 1
+    if depth != 0 or quote:
+        return None
+    last = text[start:-1].strip()
+    return [*out, last] if last else out
+
+
+_INSTANCE = re.compile(r'^([A-Za-z_][\w-]*\.[A-Za-z_][\w-]*(?:\[(?:\d+|"[^"]*")\])?)\.[\w-]+$')
+
+
+def _yields(expr: str, refs: Sequence[str], prefix: str, known: frozenset[str] | None) -> bool:
+    """True when the output expression's value is one of `refs`: the reference itself, or a
+    `try(...)` whose earlier alternatives refer to resource instances the state does not have
+    (they fail, so try goes on) and that then reaches the reference."""
+    text = " ".join(expr.split())
+    if text in refs:
+        return True
+    alternatives = _arguments(text)
+    for alt in alternatives or ():
+        if alt in refs:
+            return True
+        m = _INSTANCE.match(alt)
+        if m is None or known is None or f"{prefix}{m.group(1)}" in known:
+            return False  # it may yield a value: the output is not (only) the parent's
+    return False
+
+
+def module_output(
+    index: SourceIndex, a: Address, values: Sequence[str], known: frozenset[str] | None
+) -> str:
+    """How the root module refers to `values[0]` (or an equal attribute) of the resource
+    instance `a` made inside a module: `module.<call>.<output>`, through each module's
+    outputs.tf up the call chain. Raises NoPatch with the missing output."""
+    calls = _calls(a.module)
+    if not calls:
+        raise NoPatch(f"the module path {a.module} is not one driftpatch can follow")
+    names = a.module_path
+    refs = [f"{a.type}.{a.name}{format_key(a.key)}.{v}" for v in values]
+    for depth in range(len(calls), 0, -1):
+        info = index.modules.get(names[:depth])
+        if info is None:
+            raise NoPatch(f"the code of module {'.'.join(names[:depth])} is not at hand")
+        files = set(info.files)
+        prefix = ".".join(calls[:depth]) + "."
+        found = [
+            b.labels[0]
+            for b in index.blocks
+            if b.type == "output"
+            and len(b.labels) == 1
+            and b.file in files
+            and "value" in b.attributes
+            and _yields(b.attributes["value"].expr_text, refs, prefix, known)
+        ]
+        if not found:
+            where = info.directory.resolve()
+            try:
+                shown = where.relative_to(index.root.resolve()).as_posix()
+            except ValueError:
+                shown = str(where)
+            raise NoPatch(
+                f"module {'.'.join(names[:depth])} ({shown}) has no output for "
+                f"{_WHAT.get(a.type, 'the parent id')} ({' or '.join(refs)}), so the root "
+                "module cannot refer to it: add one"
+            )
+        refs = [f"{calls[depth - 1]}.{found[0]}"]
+    return refs[0]
+
+
+def placement(index: SourceIndex, f: Finding, what: str, separate: Separate) -> Placement | str:
+    """Where a new separate resource for the parent `f.address` goes, or why nowhere."""
     assert f.address
-    address = f.address
+    a = Address.parse(f.address)
+    if not a.module_path:
+        checked = _check_root_single(index, f, what)
+        if isinstance(checked, str):
+            return checked
+        return Placement(f"{a.type}.{a.name}", f.address, a.name)
+    if index.block_for(f.address) is None:
+        return f"{f.address} is not declared in the scanned code"
+    values = LINK_VALUE.get(a.type, ("id",))
+    try:
+        ref = module_output(index, a, values, separate.addresses)
+    except NoPatch as exc:
+        return (
+            f"{what}; {f.address} lives in module {'.'.join(a.module_path)}, whose resources "
+            f"only the root module can import (the new resource goes there, with "
+            f"{_WHAT.get(a.type, 'the parent id')} from the module's outputs), but {exc}"
+        )
+    top = (_calls(a.module) or [""])[0]
+    return Placement(ref, top, a.module_path[0], output=True)
+
+
+def _anchor(p: Placement, f: Finding) -> str | None:
+    """The module call the new resources follow, None for the parent's own block."""
+    return None if p.anchor == f.address else p.anchor
+
+
+def parent_ref(p: Placement, attribute: str) -> Expr:
+    """The parent's `attribute` as the new resource writes it."""
+    return Expr(p.ref if p.output else f"{p.ref}.{attribute}")
+
+
+def add_resources_operation(
+    f: Finding,
+    action: PatchAction,
+    resources: Sequence[NewResource],
+    why: str,
+    anchor: str | None = None,
+) -> Operation:
+    """New resource blocks + their import blocks after the parent's block (or after `anchor`,
+    the root module's call of the module that makes the parent)."""
+    assert f.address
+    address = anchor or f.address
 
     def run(index: SourceIndex) -> tuple[list[Edit], str]:
         node = index.block_for(address)
@@ -199,7 +371,8 @@ def add_resources_operation(
             )
         edit = hcl_edit.insert_after(index.texts[node.file], node, "\n".join(parts))
         names = ", ".join(f"{r.type}.{r.name}" for r in resources)
-        return [Edit(node.file, (edit,))], f"{why}: adds {names} and imports it from AWS"
+        where = f" in the root module, after {address}," if anchor else ""
+        return [Edit(node.file, (edit,))], f"{why}: adds {names}{where} and imports it from AWS"
 
     expected = [
         {
@@ -226,7 +399,7 @@ def _key(e: Mapping[str, Any]) -> str:
 
 
 def _sg_rules(
-    group: Address, group_id: str, direction: str, element: Mapping[str, Any]
+    group: Expr, group_id: str, direction: str, element: Mapping[str, Any]
 ) -> list[tuple[dict[str, Any], str]]:
     """aws_security_group_rule arguments + import id for one live rule object: the CIDRs and
     prefix lists in one rule, each source group (and `self`) in a rule of its own, as the
@@ -235,7 +408,7 @@ def _sg_rules(
     lo, hi = int(element.get("from_port") or 0), int(element.get("to_port") or 0)
     base: dict[str, Any] = {
         "type": direction,
-        "security_group_id": Expr(f"{group.type}.{group.name}.id"),
+        "security_group_id": group,
         "protocol": protocol,
         "from_port": lo,
         "to_port": hi,
@@ -310,19 +483,22 @@ def security_group_codify(
             f"read: add the {kind} and its import block by hand (aws ec2 "
             f"describe-security-group-rules --filters Name=group-id,Values={f.resource_id})"
         )
-    checked = _check_root_single(index, f, what)
-    if isinstance(checked, str):
-        return checked
+    place = placement(index, f, what, separate)
+    if isinstance(place, str):
+        return place
     a = Address.parse(f.address)
+    group = parent_ref(place, "id")
     taken: set[str] = set()
     resources = []
     for element in added:
-        for args, import_id in _sg_rules(a, str(f.resource_id), direction, element):
+        for args, import_id in _sg_rules(group, str(f.resource_id), direction, element):
             port = f"{args['protocol']}_{args['from_port']}".replace("-1", "all")
-            name = _new_name(index, a, SG_RULE, f"{a.name}_{direction}_{port}", taken)
+            name = _new_name(index, a, SG_RULE, f"{place.label}_{direction}_{port}", taken)
             resources.append(NewResource(SG_RULE, name, args, import_id))
     why = f" (inline {direction} would delete them)" if _owns(found, direction) else ""
-    return add_resources_operation(f, PatchAction.CODIFY, resources, f"{what}{why}")
+    return add_resources_operation(
+        f, PatchAction.CODIFY, resources, f"{what}{why}", _anchor(place, f)
+    )
 
 
 # -- S3 split resources ----------------------------------------------------------------------------
@@ -455,17 +631,14 @@ def iam_codify(f: Finding, index: SourceIndex, separate: Separate) -> Operation 
     what = f"{head} of aws_iam_role is deprecated and the code does not write it"
     if split:
         what = f"{f.address}'s policies are managed by {', '.join(split)} resources"
-    a = Address.parse(f.address)
+    # (name wanted after the label, arguments beyond `role`, the role attribute, import id)
+    adds: list[tuple[str, dict[str, Any], str, str]] = []
     role = str(f.resource_id)
-    taken: set[str] = set()
-    resources = []
     if head == "managed_policy_arns":
         want = {str(v) for v in f.expected} if isinstance(f.expected, list) else set()
         have = [str(v) for v in f.actual] if isinstance(f.actual, list) else []
         for arn in (v for v in have if v not in want):
-            name = _new_name(index, a, owner, f"{a.name}_{arn.rsplit('/', 1)[-1]}", taken)
-            args = {"role": Expr(f"{a.type}.{a.name}.name"), "policy_arn": arn}
-            resources.append(NewResource(owner, name, args, f"{role}/{arn}"))
+            adds.append((arn.rsplit("/", 1)[-1], {"policy_arn": arn}, "name", f"{role}/{arn}"))
     else:
         old = {str(e.get("name")): e for e in _elements(f.expected)}
         for e in _elements(f.actual):
@@ -473,22 +646,26 @@ def iam_codify(f: Finding, index: SourceIndex, separate: Separate) -> Operation 
             doc = parse_policy(e.get("policy"))
             if not pname or pname in old or doc is None:
                 continue
-            name = _new_name(index, a, owner, f"{a.name}_{pname}", taken)
-            args = {
-                "name": pname,
-                "role": Expr(f"{a.type}.{a.name}.id"),
-                "policy": Expr(f"jsonencode({render.value(doc, 0)})"),
-            }
-            resources.append(NewResource(owner, name, args, f"{role}:{pname}"))
-    if not resources:
+            args = {"name": pname, "policy": Expr(f"jsonencode({render.value(doc, 0)})")}
+            adds.append((pname, args, "id", f"{role}:{pname}"))
+    if not adds:
         return (
             f"{what}: the policies removed or changed in AWS are not managed by the code, "
             "so no code change keeps the live value"
         )
-    checked = _check_root_single(index, f, what)
-    if isinstance(checked, str):
-        return checked
-    return add_resources_operation(f, PatchAction.CODIFY, resources, what)
+    place = placement(index, f, what, separate)
+    if isinstance(place, str):
+        return place
+    a = Address.parse(f.address)
+    taken: set[str] = set()
+    resources = []
+    for wanted, args, attribute, import_id in adds:
+        name = _new_name(index, a, owner, f"{place.label}_{wanted}", taken)
+        arguments = {"role": parent_ref(place, attribute), **args}
+        if "name" in args:  # the role policy's name first, as before
+            arguments = {"name": args["name"], **arguments}
+        resources.append(NewResource(owner, name, arguments, import_id))
+    return add_resources_operation(f, PatchAction.CODIFY, resources, what, _anchor(place, f))
 
 
 # -- attributes-as-blocks written empty ------------------------------------------------------------

@@ -1,0 +1,267 @@
+"""A new separate resource for a parent a module makes: declared in the root module.
+
+A rule added by hand to a security group made inside a module (whose rules are separate
+resources), or a policy attached by hand to a module's role: the module's code serves every
+caller and only the root module can hold import blocks, so the new rule / attachment goes into
+the root module after the module's call, with the parent's id from the module's outputs, and
+an import block. Small HCL (a wrapper module calling an inner one, as terraform-aws-modules'
+security-group does) + the finding a scan would give; each case asserts the exact patch text
+or the exact reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from driftpatch.config import Prefer
+from driftpatch.fix.ownership import Separate
+from driftpatch.fix.remedies import plan_remedies
+from driftpatch.fix.verify import Applied, apply_plan
+from driftpatch.model import Category, Finding, Kind, PatchAction, Severity
+from driftpatch.terraform.source import index_source
+
+ROOT = """\
+module "web_sg" {
+  source = "../modules/wrapper"
+}
+
+module "admin" {
+  source = "../modules/role"
+}
+
+module "bare" {
+  source = "../modules/bare"
+}
+"""
+
+WRAPPER = {
+    "main.tf": 'module "sg" {\n  source = "../sg"\n}\n',
+    "outputs.tf": (
+        'output "security_group_id" {\n  value = module.sg.security_group_id\n}\n\n'
+        'output "security_group_name" {\n  value = module.sg.security_group_name\n}\n'
+    ),
+}
+
+SG = {
+    "main.tf": """\
+resource "aws_security_group" "this" {
+  count = var.use_name_prefix ? 0 : 1
+  name  = "web"
+}
+
+resource "aws_security_group" "this_name_prefix" {
+  count       = var.use_name_prefix ? 1 : 0
+  name_prefix = "web-"
+}
+
+resource "aws_security_group_rule" "ingress_rules" {
+  count             = 1
+  type              = "ingress"
+  security_group_id = local.this_sg_id
+  protocol          = "tcp"
+  from_port         = 80
+  to_port           = 80
+  cidr_blocks       = ["10.0.0.0/16"]
+}
+
+locals {
+  this_sg_id = try(aws_security_group.this[0].id, aws_security_group.this_name_prefix[0].id)
+}
+
+variable "use_name_prefix" {
+  default = true
+}
+""",
+    "outputs.tf": """\
+output "security_group_name" {
+  value = try(aws_security_group.this[0].name, aws_security_group.this_name_prefix[0].name, "")
+}
+
+output "security_group_id" {
+  value = try(aws_security_group.this[0].id, aws_security_group.this_name_prefix[0].id, "")
+}
+""",
+}
+
+ROLE = {
+    "main.tf": """\
+resource "aws_iam_role" "this" {
+  count              = 1
+  name               = "admin"
+  assume_role_policy = "{}"
+}
+
+resource "aws_iam_role_policy_attachment" "admin" {
+  count      = 1
+  role       = aws_iam_role.this[0].name
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+""",
+    "outputs.tf": 'output "iam_role_name" {\n  value = try(aws_iam_role.this[0].name, "")\n}\n',
+}
+
+# A module that makes a group but says nothing about it in its outputs.
+BARE = {
+    "main.tf": 'resource "aws_security_group" "this" {\n  name = "bare"\n}\n',
+    "outputs.tf": 'output "name" {\n  value = aws_security_group.this.name\n}\n',
+}
+
+GROUP = "module.web_sg.module.sg.aws_security_group.this_name_prefix[0]"
+RULE = "module.web_sg.module.sg.aws_security_group_rule.ingress_rules[0]"
+ROLE_ADDRESS = "module.admin.aws_iam_role.this[0]"
+ATTACHMENT = "module.admin.aws_iam_role_policy_attachment.admin[0]"
+READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    (tmp_path / ".git").mkdir()
+    files = {"live/main.tf": ROOT}
+    for where, module in (("wrapper", WRAPPER), ("sg", SG), ("role", ROLE), ("bare", BARE)):
+        files.update({f"modules/{where}/{name}": text for name, text in module.items()})
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    return tmp_path
+
+
+def rule(port: int, cidr: str, description: str = "") -> dict[str, Any]:
+    return {
+        "cidr_blocks": [cidr],
+        "description": description,
+        "from_port": port,
+        "ipv6_cidr_blocks": [],
+        "prefix_list_ids": [],
+        "protocol": "tcp",
+        "security_groups": [],
+        "self": False,
+        "to_port": port,
+    }
+
+
+def drift(
+    address: str, rtype: str, attribute: str, expected: Any, actual: Any, rid: str
+) -> Finding:
+    return Finding(
+        kind=Kind.DRIFT,
+        rule_id="DRIFT",
+        title=f"{attribute} changed",
+        severity=Severity.MEDIUM,
+        category=Category.DRIFT,
+        resource_type=rtype,
+        address=address,
+        resource_id=rid,
+        attribute=attribute,
+        expected=expected,
+        actual=actual,
+        remediation="generic advice",
+    )
+
+
+def state(*addresses: str) -> Separate:
+    """The separate resources and instance addresses a scan's state would give."""
+    rules = [("aws_security_group_rule", {"security_group_id": "sg-1", "type": "ingress"})]
+    return Separate.from_state(rules, [GROUP, RULE, ROLE_ADDRESS, ATTACHMENT, *addresses])
+
+
+def run(src: Path, f: Finding, separate: Separate) -> Applied:
+    index = index_source(src / "live", root=src)
+    plan = plan_remedies([f], index, {}, Prefer.AUTO, separate=separate)
+    return apply_plan(plan, index)
+
+
+def sg_finding() -> Finding:
+    live = [rule(80, "10.0.0.0/16"), rule(8080, "172.31.0.0/16", "alt http")]
+    return drift(GROUP, "aws_security_group", "ingress", live[:1], live, "sg-1")
+
+
+def test_rule_for_a_module_group_is_declared_after_the_module_call(repo: Path) -> None:
+    applied = run(repo, sg_finding(), state())
+    (patch,) = applied.patches
+    assert (patch.action, patch.verified, patch.file) == (PatchAction.CODIFY, True, "live/main.tf")
+    assert applied.final["live/main.tf"] == ROOT.replace(
+        '"../modules/wrapper"\n}\n',
+        '"../modules/wrapper"\n}\n\n'
+        'resource "aws_security_group_rule" "web_sg_ingress_tcp_8080" {\n'
+        '  type              = "ingress"\n'
+        "  security_group_id = module.web_sg.security_group_id\n"
+        '  protocol          = "tcp"\n'
+        "  from_port         = 8080\n"
+        "  to_port           = 8080\n"
+        '  description       = "alt http"\n'
+        '  cidr_blocks       = ["172.31.0.0/16"]\n'
+        "}\n\n"
+        "import {\n"
+        "  to = aws_security_group_rule.web_sg_ingress_tcp_8080\n"
+        '  id = "sg-1_ingress_tcp_8080_8080_172.31.0.0/16"\n'
+        "}\n",
+    )
+    # The module's code (shared by every caller) is untouched.
+    assert set(applied.final) == {"live/main.tf"}
+    assert patch.note.startswith(
+        f"{GROUP}'s ingress rules are managed by aws_security_group_rule resources (inline "
+        "ingress would delete them): adds aws_security_group_rule.web_sg_ingress_tcp_8080 in "
+        "the root module, after module.web_sg, and imports it from AWS"
+    )
+
+
+def test_try_output_whose_first_alternative_exists_is_not_the_group(repo: Path) -> None:
+    # With `this[0]` in state too, try() would give its id: no output is the prefixed group's.
+    f = sg_finding()
+    applied = run(repo, f, state("module.web_sg.module.sg.aws_security_group.this[0]"))
+    assert applied.patches == ()
+    assert applied.skipped[f.id] == (
+        f"{GROUP}'s ingress rules are managed by aws_security_group_rule resources; {GROUP} "
+        "lives in module web_sg.sg, whose resources only the root module can import (the new "
+        "resource goes there, with the group id from the module's outputs), but module "
+        "web_sg.sg (modules/sg) has no output for the group id "
+        "(aws_security_group.this_name_prefix[0].id), so the root module cannot refer to it: "
+        "add one"
+    )
+
+
+def test_module_without_an_output_for_the_group_id_is_refused(repo: Path) -> None:
+    f = drift(
+        "module.bare.aws_security_group.this",
+        "aws_security_group",
+        "ingress",
+        [],
+        [rule(22, "10.0.0.0/8")],
+        "sg-2",
+    )
+    separate = Separate.from_state(
+        [("aws_security_group_rule", {"security_group_id": "sg-2", "type": "ingress"})],
+        ["module.bare.aws_security_group.this"],
+    )
+    applied = run(repo, f, separate)
+    assert applied.patches == ()
+    assert applied.skipped[f.id].endswith(
+        "but module bare (modules/bare) has no output for the group id "
+        "(aws_security_group.this.id), so the root module cannot refer to it: add one"
+    )
+
+
+def test_policy_attached_to_a_module_role_is_an_attachment_in_the_root_module(
+    repo: Path,
+) -> None:
+    f = drift(ROLE_ADDRESS, "aws_iam_role", "managed_policy_arns", [ADMIN], [READ_ONLY], "admin")
+    applied = run(repo, f, state())
+    (patch,) = applied.patches
+    assert (patch.action, patch.verified, patch.file) == (PatchAction.CODIFY, True, "live/main.tf")
+    assert (
+        '+resource "aws_iam_role_policy_attachment" "admin_ReadOnlyAccess" {\n'
+        "+  role       = module.admin.iam_role_name\n"
+        f'+  policy_arn = "{READ_ONLY}"\n'
+        "+}\n"
+        "+\n"
+        "+import {\n"
+        "+  to = aws_iam_role_policy_attachment.admin_ReadOnlyAccess\n"
+        f'+  id = "admin/{READ_ONLY}"\n'
+        "+}\n"
+    ) in patch.diff
+    text = applied.final["live/main.tf"]
+    assert text.index("admin_ReadOnlyAccess") < text.index('module "bare"')
+    assert text.index('module "admin"') < text.index("admin_ReadOnlyAccess")
