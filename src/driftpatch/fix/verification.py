@@ -995,22 +995,27 @@ def _split_one(
                 alone = (OpRecord(op, (), {}), [], verdict)
             tried.setdefault(a, []).append((who, alone[0], alone[2]))
     if sandbox is not None and base is not None:
+        # Terraform's block of every import in one concurrent batch, then the own block of
+        # those whose first candidate failed: an import that passes is planned once.
         plan_note = _plan_note(sandbox, base, settings)
-        keys = {
-            f"{a}#{n}": (rec, verdict)
-            for a, cands in tried.items()
-            for n, (_, rec, verdict) in enumerate(cands)
-            if not verdict.failure
-        }
-        got = sandbox.judge({k: rec.standalone for k, (rec, _) in keys.items()})
-        for k, (rec, verdict) in keys.items():
-            _credit(sandbox, rec, verdict, got[k], findings, index, base, plan_note)
+        for n in (0, 1):
+            wave = {
+                f"{a}#{n}": (cands[n][1], cands[n][2])
+                for a, cands in tried.items()
+                if n < len(cands)
+                and not cands[n][2].failure
+                and not any(_passes(c[2]) for c in cands[:n])
+            }
+            if wave:
+                got = sandbox.judge({k: rec.standalone for k, (rec, _) in wave.items()})
+                for k, (rec, verdict) in wave.items():
+                    _credit(sandbox, rec, verdict, got[k], findings, index, base, plan_note)
     chosen: dict[str, tuple[str, OpRecord, _Verdict]] = {}
     failed: dict[str, str] = {}
     for a, cands in tried.items():
         good = [c for c in cands if _passes(c[2])]
         if good:
-            chosen[a] = good[0]
+            chosen[a] = good[0]  # Terraform's block when it passes
         else:
             failed[a] = "; ".join(
                 f"{who}'s block: {_why_not(cv)}" if len(cands) > 1 else _why_not(cv)
