@@ -237,4 +237,4 @@ def test_an_import_terraform_cannot_plan_is_apart_from_the_others(
     assert "Cannot import non-existent remote object" in apart.reason, apart.reason
     assert apart.reason.endswith("(imported apart from the other unmanaged resources)")
     assert out.combined == kept.diff
-    assert out.stats["imports_apart"] == 1
+    assert (out.stats["imports_apart"], out.stats["import_config"]) == (1, "terraform")
