@@ -39,7 +39,7 @@ from driftpatch.model import Kind, PatchAction, Report
 from driftpatch.terraform.binary import Terraform
 from driftpatch.terraform.source import index_source
 
-from . import proof as prove
+from .test_worlds_terraform import ORACLE, as_driftpatch_paths, oracle_shape, shape
 
 pytestmark = [pytest.mark.terraform, pytest.mark.e2e]
 
@@ -173,6 +173,36 @@ def test_terraform_applied_world_scans_to_zero_drift(proof: Proof) -> None:
     assert proof.clean.errors == ()
 
 
+def test_applied_demo_has_only_the_recorded_noise(proof: Proof) -> None:
+    """Today's Terraform, provider and moto see on the applied demo the noise the recording
+    saw (fixtures/worlds/demo/oracle.json; the replayed world: test_worlds_terraform.py)."""
+    if proof.world.name != "demo":
+        pytest.skip("the recording's oracle is the demo's")
+    assert shape(proof.noise) == oracle_shape(ORACLE["noise"])
+
+
+def test_terraform_sees_every_injected_change(proof: Proof) -> None:
+    """Each change inject() made is in Terraform's refresh at its address and attribute, with
+    its values, and nothing beyond what the recording saw."""
+    if proof.world.name != "demo":
+        pytest.skip("the recording's oracle is the demo's")
+    seen = proof.refreshed
+    for change in proof.changes:
+        if change.kind is Kind.UNMANAGED:
+            assert change.address is None  # Terraform never looks at what it does not manage
+            continue
+        assert change.address in seen, change.name
+        entry = seen[change.address]
+        if change.kind is Kind.MISSING:
+            assert entry.deleted, change.name
+        else:
+            paths = as_driftpatch_paths(entry)
+            assert change.attribute in paths, (change.name, sorted(entry.paths))
+            if change.expected is not None or change.actual is not None:
+                assert paths[str(change.attribute)] == (change.expected, change.actual)
+    assert shape(seen) == oracle_shape(ORACLE["all_at_once"])
+
+
 def test_drift_agrees_with_terraform_refresh_only(proof: Proof) -> None:
     assert _drift_keys(proof.drifted) == _terraform_keys(proof.refreshed, proof.noise)
     # Values too, where Terraform shows scalars.
@@ -200,42 +230,6 @@ def test_every_injected_change_once(proof: Proof) -> None:
     assert [f.resource_id for f in proof.drifted.findings if f.kind is Kind.UNMANAGED] == [
         c.resource_id for c in proof.changes if c.kind is Kind.UNMANAGED
     ]
-
-
-def test_demo_default_patch_is_proven_by_terraform(
-    proof: Proof, moto_env: EmbeddedAws, tmp_path: Path
-) -> None:
-    """Issue 9's Done-when on the demo world with all its out-of-band changes: scanned with
-    `--verify terraform`, the default patch applies with `git apply` from the repository root
-    (a copy), is fmt-clean and valid, and plans exactly each patch's plan_effect with no destroy
-    or replace. Runs before test_patched_code_plans_as_promised, which patches the world."""
-    if proof.world.name != "demo":
-        pytest.skip("the large stack is proven by the oracle test below only")
-    world = proof.world
-    config = Config(
-        states=(str(world.state_path),),
-        source=world.root,
-        repo_root=world.workdir,
-        regions=(DEFAULT_REGION,),
-        endpoint_url=moto_env.endpoint_url,
-        checkov=False,
-        verify=VerifyMode.TERRAFORM,
-    )
-    report = api.scan(config)
-    default = [p for p in report.patches if p.in_default_patch]
-    assert default
-    assert all("terraform-plan" in [c.value for c in p.verified_by] for p in default), [
-        (p.file, p.verified_by) for p in default
-    ]
-    copy = tmp_path / "repo"
-    shutil.copytree(world.workdir, copy, symlinks=True)
-    git = shutil.which("git")
-    if git is None:
-        pytest.skip("needs git")
-    subprocess.run([git, "init", "-q"], cwd=copy, check=True)
-    root = copy / world.root.relative_to(world.workdir)
-    after = prove.prove_default_patch(report, copy, root, proof.tf, tmp_path / "fix.patch")
-    assert after["aws_s3_bucket.acme_shop_staging_export_tmp"] == "import"
 
 
 def _plan(tf: Terraform, root: Path) -> dict[str, Any]:

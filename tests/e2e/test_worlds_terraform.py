@@ -1,15 +1,16 @@
-"""Worlds with the real Terraform CLI: the demo stack applied to moto, then Terraform's own
-refresh as the oracle for the world's noise and for every change `inject()` makes.
+"""Worlds with the real Terraform CLI: every stack validates, and Terraform's own refresh of a
+replayed demo world sees the noise fixtures/worlds/demo/oracle.json recorded (what
+scripts/record_fixtures.py saw).
 
-The expectations come from fixtures/worlds/demo/oracle.json (what scripts/record_fixtures.py saw):
-this checks that today's Terraform, provider and moto still see the same thing, on a world
-built by a real apply (not a replay) and on a replayed one.
+The same checks on the demo applied by a real `terraform apply` (the noise, and every change
+`inject()` makes) run on tests/e2e/test_oracle_terraform.py's demo world, which applies,
+refreshes and injects exactly that already: the helpers below are shared with it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,6 @@ import pytest
 from driftpatch.demo import worlds
 from driftpatch.demo.worlds import Drift, World
 from driftpatch.embedded import EmbeddedAws
-from driftpatch.model import Kind
 from driftpatch.terraform.binary import Terraform
 
 pytestmark = [pytest.mark.terraform, pytest.mark.e2e]
@@ -64,45 +64,6 @@ def test_stacks_validate(name: str, terraform: Terraform, tmp_path: Path) -> Non
     root = worlds.copy_stack(worlds.stack_path(name, REPO), tmp_path)
     terraform.init(root)
     terraform.run(["validate", "-no-color"], root)
-
-
-@pytest.fixture(scope="module")
-def applied(
-    moto_server: EmbeddedAws, terraform: Terraform, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[World]:
-    """The demo stack, applied for real (-parallelism=10)."""
-    workdir = tmp_path_factory.mktemp("applied")
-    yield worlds.deploy(moto_server, REPO / "terraform", workdir, terraform=terraform)
-
-
-def test_applied_world_has_only_the_known_noise(
-    applied: World, moto_server: EmbeddedAws, terraform: Terraform
-) -> None:
-    assert applied.used_terraform
-    assert shape(refresh(terraform, moto_server, applied)) == oracle_shape(ORACLE["noise"])
-
-
-def test_terraform_sees_every_injected_change(
-    applied: World, moto_server: EmbeddedAws, terraform: Terraform
-) -> None:
-    noise = refresh(terraform, moto_server, applied)
-    changes = worlds.inject(applied)
-    seen = worlds.beyond(refresh(terraform, moto_server, applied), noise)
-    for change in changes:
-        if change.kind is Kind.UNMANAGED:
-            assert change.address is None  # Terraform never looks at what it does not manage
-            continue
-        assert change.address in seen, change.name
-        entry = seen[change.address]
-        if change.kind is Kind.MISSING:
-            assert entry.deleted, change.name
-        else:
-            paths = as_driftpatch_paths(entry)
-            assert change.attribute in paths, (change.name, sorted(entry.paths))
-            if change.expected is not None or change.actual is not None:
-                assert paths[str(change.attribute)] == (change.expected, change.actual)
-    # ...and nothing else than the recording saw.
-    assert shape(seen) == oracle_shape(ORACLE["all_at_once"])
 
 
 def test_replayed_world_looks_the_same_to_terraform(

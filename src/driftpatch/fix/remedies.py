@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -703,17 +703,38 @@ def import_operation(
     defaults = default_tag_keys(index)
     if defaults:
         plans = tuple(_with_default_tags_note(p, defaults, unmanaged) for p in plans)
-    file, new = _import_file(index)
     by_key = {(r.type, r.id): fid for fid, r in unmanaged.items()}
     live = {(r.type, r.id): r for r in unmanaged.values()}
+    return _import_op(
+        plans,
+        {p.address: by_key[p.source] for p in plans},
+        tuple(live[p.source] for p in plans),
+        managed_ids,
+    )
+
+
+def _import_op(
+    plans: Sequence[imports.ImportPlan],
+    finding_of: Mapping[str, str],
+    live: Sequence[LiveResource],
+    managed_ids: Mapping[tuple[str, str], str],
+) -> Operation:
+    """The import operation writing `plans` (`live`: the resource each adopts, in order;
+    `finding_of`: address -> its unmanaged finding's id) to the root module's imported.tf."""
     expected = [
-        {"address": p.address, "id": p.import_id, "values": _scalars(live[p.source])} for p in plans
+        {"address": p.address, "id": p.import_id, "values": _scalars(r)}
+        for p, r in zip(plans, live, strict=True)
     ]
 
     def run(current: SourceIndex) -> tuple[list[Edit], str]:
+        file, new = _import_file(current)
         text = current.texts.get(file, "")
         body = imports.render_import_file(plans)
         if text.strip():
+            # Appended to a file that already has the header (an earlier import patch of
+            # this report): the header once.
+            if text.startswith(imports.HEADER):
+                body = body.removeprefix(imports.HEADER).lstrip("\n")
             edit = hcl_edit.append(text, body)
         else:
             siblings = (current.texts.get(f, "") for f in current.root_module_files)
@@ -722,17 +743,34 @@ def import_operation(
         return [Edit(file, (edit,), new_file=new)], f"import {len(plans)} resource(s): {names}"
 
     return Operation(
-        tuple(by_key[k] for k in sorted(by_key)),
+        tuple(fid for _, fid in sorted((p.source, finding_of[p.address]) for p in plans)),
         PatchAction.IMPORT,
         run,
         # plans/live/managed_ids: what fix/tfgen.py needs to let Terraform write the blocks.
         {
             "kind": "import",
             "imports": expected,
-            "plans": plans,
-            "live": tuple(live[p.source] for p in plans),
+            "plans": tuple(plans),
+            "live": tuple(live),
             "managed_ids": dict(managed_ids),
+            "finding_of": dict(finding_of),
         },
+    )
+
+
+def narrowed_import(op: Operation, addresses: Collection[str]) -> Operation:
+    """The import operation `op` (one of `import_operation`'s) restricted to the imports of
+    `addresses`, in its order: one import that does not verify need not take the others out
+    of the default patch (fix/verification.py judges them one by one when the whole fails)."""
+    expect = op.expect
+    pairs = [
+        (p, r)
+        for p, r in zip(expect["plans"], expect["live"], strict=True)
+        if p.address in addresses
+    ]
+    finding_of = {p.address: expect["finding_of"][p.address] for p, _ in pairs}
+    return _import_op(
+        [p for p, _ in pairs], finding_of, [r for _, r in pairs], expect["managed_ids"]
     )
 
 
