@@ -683,6 +683,25 @@ def _import_file(index: SourceIndex) -> tuple[str, bool]:
     return file, file not in index.texts
 
 
+def write_imports(
+    current: SourceIndex, body: str, plans: Sequence[imports.ImportPlan]
+) -> tuple[list[Edit], str]:
+    """The edit writing `body` (the import + resource blocks of `plans`) to the root module's
+    imported.tf: a new file indented as its siblings, or appended to an existing one (an earlier
+    import patch of this report) without repeating the header."""
+    file, new = _import_file(current)
+    text = current.texts.get(file, "")
+    if text.strip():
+        if text.startswith(imports.HEADER):
+            body = body.removeprefix(imports.HEADER).lstrip("\n")
+        edit = hcl_edit.append(text, body)
+    else:
+        siblings = (current.texts.get(f, "") for f in current.root_module_files)
+        edit = TextEdit(0, len(text), hcl_edit.new_file(body, siblings))
+    names = ", ".join(p.address for p in plans)
+    return [Edit(file, (edit,), new_file=new)], f"import {len(plans)} resource(s): {names}"
+
+
 def _root_addresses(index: SourceIndex) -> list[str]:
     return [a for a in index.resources if not a.startswith(("module.", "data."))]
 
@@ -727,20 +746,7 @@ def _import_op(
     ]
 
     def run(current: SourceIndex) -> tuple[list[Edit], str]:
-        file, new = _import_file(current)
-        text = current.texts.get(file, "")
-        body = imports.render_import_file(plans)
-        if text.strip():
-            # Appended to a file that already has the header (an earlier import patch of
-            # this report): the header once.
-            if text.startswith(imports.HEADER):
-                body = body.removeprefix(imports.HEADER).lstrip("\n")
-            edit = hcl_edit.append(text, body)
-        else:
-            siblings = (current.texts.get(f, "") for f in current.root_module_files)
-            edit = TextEdit(0, len(text), hcl_edit.new_file(body, siblings))
-        names = ", ".join(p.address for p in plans)
-        return [Edit(file, (edit,), new_file=new)], f"import {len(plans)} resource(s): {names}"
+        return write_imports(current, imports.render_import_file(plans), plans)
 
     return Operation(
         tuple(fid for _, fid in sorted((p.source, finding_of[p.address]) for p in plans)),

@@ -34,12 +34,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from driftpatch.aws.readers.interface import LiveResource
-from driftpatch.fix import hcl_edit, imports
-from driftpatch.fix.hcl_edit import TextEdit
+from driftpatch.fix import imports
 from driftpatch.fix.imports import ImportPlan
 from driftpatch.fix.judge import Change, Sandbox
 from driftpatch.fix.operations import Edit, Operation
-from driftpatch.fix.remedies import IMPORT_FILE
+from driftpatch.fix.remedies import write_imports
 from driftpatch.model import JSON
 from driftpatch.rules.interface import UNKNOWN
 from driftpatch.rules.subjects import attribute_value
@@ -192,16 +191,6 @@ def operation(own: Operation, plans: Sequence[ImportPlan], tf: Terraform) -> Ope
         body = tf.fmt(body)
 
     def run(current: SourceIndex) -> tuple[list[Edit], str]:
-        rel = current.source_dir.resolve().relative_to(current.root.resolve())
-        file = (rel / IMPORT_FILE).as_posix()
-        text = current.texts.get(file, "")
-        if text.strip():
-            edit = hcl_edit.append(text, body)
-        else:
-            siblings = (current.texts.get(f, "") for f in current.root_module_files)
-            edit = TextEdit(0, len(text), hcl_edit.new_file(body, siblings))
-        names = ", ".join(p.address for p in plans)
-        note = f"import {len(plans)} resource(s): {names}"
-        return [Edit(file, (edit,), new_file=file not in current.texts)], note
+        return write_imports(current, body, plans)
 
     return dataclasses.replace(own, run=run)
