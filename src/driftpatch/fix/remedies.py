@@ -245,6 +245,11 @@ def set_operation(
             return [
                 Edit(w.file, tuple(w.edits(index.texts[w.file], lambda v, _: v))) for w in parts
             ], f"sets {path} ({'; '.join(dict.fromkeys(w.via for w in parts))})"
+        template = trace.trace_template(index, address, path, expected, value)
+        if template is not None:
+            # A string template: its literal text changed, its interpolations stay.
+            edits = template.edits(index.texts[template.file], lambda v, _: v)
+            return [Edit(template.file, tuple(edits))], f"sets {path} ({template.via})"
         per_caller = trace.module_input(index, address, path, value)
         if per_caller is not None:
             # Hard-coded in a shared local module: a new input set by the one caller.

@@ -24,10 +24,15 @@ from driftpatch.fix.hcl_edit import EditError
 from driftpatch.fix.remedies import Edit, NoPatch, Operation, Plan, resolve_target
 from driftpatch.model import Address, Check, Patch
 from driftpatch.rules import rule_by_id
-from driftpatch.rules.interface import Expr, Subject, World
+from driftpatch.rules.interface import UNKNOWN, Expr, Subject, World
 from driftpatch.rules.subjects import EditedCode, attribute_value, from_code
 from driftpatch.seqs import common_prefix, common_suffix
-from driftpatch.terraform.evaluate import instances
+from driftpatch.terraform.evaluate import (
+    evaluate_text,
+    instance_scope,
+    instances,
+    is_unknown,
+)
 from driftpatch.terraform.source import (
     BlockNode,
     ParsedFile,
@@ -171,6 +176,35 @@ def _written_value(index: SourceIndex, address: str, path: str) -> tuple[bool, A
     return _value_in(target.node, target.path)
 
 
+def _evaluated(index: SourceIndex, address: str, path: str) -> Any:
+    """What Terraform would give `path` of the instance `address` from the code before apply
+    (terraform/evaluate.py: variables, locals, module arguments, templates); None where that
+    is not known before apply, or `path` is inside a nested block."""
+    node = index.block_for(address)
+    if node is None:
+        return None
+    steps = hcl_edit.parse_path(path)
+    attr = node.attributes.get(steps[0].name)
+    if attr is None:
+        return None
+    value: Any = evaluate_text(attr, instance_scope(index, address))
+    keys: list[str | int] = [] if steps[0].index is None else [steps[0].index]
+    for step in steps[1:]:
+        keys.append(step.name)
+        if step.index is not None:
+            keys.append(step.index)
+    for key in keys:
+        if isinstance(value, Mapping) and isinstance(key, str):
+            value = value.get(key)
+        elif isinstance(value, list) and isinstance(key, int) and key < len(value):
+            value = value[key]
+        else:
+            return None
+    if value is None or is_unknown(value) or not isinstance(value, str | int | float | bool):
+        return None
+    return value
+
+
 def _value_in(node: BlockNode, path: str) -> tuple[bool, Any]:
     steps = hcl_edit.parse_path(path)
     for step in steps[:-1]:
@@ -244,6 +278,13 @@ def verify(op: Operation, index: SourceIndex, code: EditedCode | None = None) ->
     if kind == "value":
         written, value = _written_value(index, address, str(expect["path"]))
         want = expect["value"]
+        if written and value is UNKNOWN:
+            # An expression (a string template whose literal text was patched): what
+            # Terraform gives the instance from it, with the values the code gives its
+            # references, before apply.
+            got = _evaluated(index, address, str(expect["path"]))
+            if got is not None and _equal(got, want):
+                return True, ""
         if isinstance(value, Expr):
             return False, "the code now holds an expression; compare it by hand"
         if written and _equal(value, want):
