@@ -908,9 +908,15 @@ def leaf_changes(path: str, expected: Any, actual: Any) -> list[tuple[str, Any]]
         if expected in (None, "", [], {}) and actual in (None, "", [], {}):
             return []
         return None
-    if expected == actual or (expected in ("", None) and actual in ("", None)):
+    if expected == actual or (_unset_leaf(expected) and _unset_leaf(actual)):
         return []
     return [(path, actual)]
+
+
+def _unset_leaf(value: Any) -> bool:
+    """null, "" and false: what AWS reports for an argument the code leaves unset (an
+    encryption rule's `bucket_key_enabled = false`), as drift/normalize.py compares them."""
+    return value is None or value is False or (isinstance(value, str) and value == "")
 
 
 def written(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from driftpatch.drift.normalize import normalize_untyped
+from driftpatch.drift.normalize import normalize_attribute, normalize_untyped
 from driftpatch.drift.policy import policies_equal
 from driftpatch.fix import hcl_edit, trace
 from driftpatch.fix.diff import LineMap, sha256, unified
@@ -33,6 +33,7 @@ from driftpatch.terraform.evaluate import (
     instances,
     is_unknown,
 )
+from driftpatch.terraform.schema import aws_schema
 from driftpatch.terraform.source import (
     BlockNode,
     ParsedFile,
@@ -162,6 +163,25 @@ def _equal(a: Any, b: Any) -> bool:
     return bool(normalize_untyped(a) == normalize_untyped(b))
 
 
+def _equal_at(address: str, path: str, a: Any, b: Any) -> bool:
+    """`_equal`, or equal as the provider schema normalises the attribute (drift/normalize.py):
+    a nested block's argument that AWS reports as false or "" (`bucket_key_enabled = false`,
+    `kms_master_key_id = ""` in an encryption rule) is the code's unset one, as the provider
+    reads it, and the code need not write it."""
+    if _equal(a, b):
+        return True
+    if "." in path or "[" in path:
+        return False
+    try:
+        rs = aws_schema().resource(Address.parse(address).type)
+    except ValueError:
+        return False
+    spec = rs.block.child(path) if rs is not None else None
+    if spec is None:
+        return False
+    return bool(normalize_attribute(path, a, spec) == normalize_attribute(path, b, spec))
+
+
 def _written_value(index: SourceIndex, address: str, path: str) -> tuple[bool, Any]:
     """The literal the code now gives `path` of `address`: where fix/trace.py finds it for
     that one instance (module arguments, merge(), for_each entries), else following variables
@@ -287,7 +307,7 @@ def verify(op: Operation, index: SourceIndex, code: EditedCode | None = None) ->
                 return True, ""
         if isinstance(value, Expr):
             return False, "the code now holds an expression; compare it by hand"
-        if written and _equal(value, want):
+        if written and _equal_at(address, str(expect["path"]), value, want):
             return True, ""
         if not written and "was" in expect and isinstance(want, str):
             parts = trace.json_parts(expect["was"], want)
