@@ -387,11 +387,9 @@ DRIFT_WANT: dict[str, Want] = {
     "sg-rule-description": _patch('"rdp for the windows box (temporary)"'),
     "kms-description": _patch('"application secrets (prod)"'),
     "kms-tag": _patch('Team = "app"'),
-    "sse-kms": _patch(
-        '"aws:kms"',
-        bug="the codify of the rule block is judged unverified: the live "
-        "bucket_key_enabled = false is compared with the code's unset value (null)",
-    ),
+    # Only the algorithm is written: the live rule's bucket_key_enabled = false is the code's
+    # unset value (fixed: compared unnormalised with it, the codify was unverified).
+    "sse-kms": _patch('"aws:kms"'),
     "tag:aws_vpc.main": _patch('Name = "insecure-main"'),
     "tag:aws_subnet.public": _patch('Tier = "public"'),
     "tag:aws_security_group.wide_open": _patch('Review = "pending"'),

@@ -864,9 +864,9 @@ def test_a_changed_reference_in_a_jsonencode_document_is_refused_where_it_is(
     was = policy_doc("s3:GetObject")
     now = policy_doc("s3:GetObject", resource="arn:aws:s3:::c/*")
     assert refusal(src, drift("aws_iam_policy.p", "policy", was, now)) == (
-        "policy['Statement'][0]['Resource'] in its jsonencode object: Resource comes from the "
-        'expression `"${aws_s3_bucket.b.arn}/*"`: no safe place to write the value, so no '
-        "patch is offered"
+        "policy['Statement'][0]['Resource'] in its jsonencode object: Resource is written as "
+        '`"${aws_s3_bucket.b.arn}/*"` (main.tf:14), which holds expressions: writing the whole '
+        "value there would replace them with literals"
     )
 
 

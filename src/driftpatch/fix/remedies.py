@@ -206,6 +206,16 @@ def _generated(index: SourceIndex, address: str, path: str) -> bool:
     return node is not None and "." not in path and "[" not in path and bool(node.dynamic(path))
 
 
+def _literal_blocks(index: SourceIndex, address: str, path: str, expected: Any, value: Any) -> bool:
+    """Is `path` (a whole attribute) written as literal nested blocks of the resource, as many
+    as there are live (so a changed value can be written where it is)?"""
+    node = index.block_for(address)
+    if node is None or "." in path or "[" in path or not isinstance(expected, list):
+        return False
+    blocks = node.nested(path)
+    return bool(blocks) and len(blocks) == len(expected) == len(value)
+
+
 def _schema_for(address: str) -> BlockSchema | None:
     try:
         rs = aws_schema().resource(Address.parse(address).type)
@@ -229,10 +239,21 @@ def set_operation(
     def traced(index: SourceIndex) -> tuple[list[Edit], str]:
         schema = _schema_for(address)
         hcl_edit.check_not_empty(schema, path, value)
+        writes: list[trace.Write] | None = None
         if isinstance(value, list) and _generated(index, address, path):
             # Blocks a `dynamic` block generates: each changed value where it is written.
             unordered = trace.unordered(address, path)
             writes = trace.trace_leaves(index, address, path, expected, value, unordered)
+        elif isinstance(value, list) and _literal_blocks(index, address, path, expected, value):
+            # Blocks written out in the resource, the same number live: only the values that
+            # changed (an encryption rule's algorithm), never the provider's unset values
+            # (`bucket_key_enabled = false`, `kms_master_key_id = ""`) the live side adds.
+            try:
+                unordered = trace.unordered(address, path)
+                writes = trace.trace_leaves(index, address, path, expected, value, unordered)
+            except NoPatch:
+                writes = None  # not per value: every block is written anew below
+        if writes:
             out: list[Edit] = []
             for w in writes:
                 edits = w.edits(index.texts[w.file], lambda v, _: v)
@@ -245,6 +266,11 @@ def set_operation(
             return [
                 Edit(w.file, tuple(w.edits(index.texts[w.file], lambda v, _: v))) for w in parts
             ], f"sets {path} ({'; '.join(dict.fromkeys(w.via for w in parts))})"
+        template = trace.trace_template(index, address, path, expected, value)
+        if template is not None:
+            # A string template: its literal text changed, its interpolations stay.
+            edits = template.edits(index.texts[template.file], lambda v, _: v)
+            return [Edit(template.file, tuple(edits))], f"sets {path} ({template.via})"
         per_caller = trace.module_input(index, address, path, value)
         if per_caller is not None:
             # Hard-coded in a shared local module: a new input set by the one caller.

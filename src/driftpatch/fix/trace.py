@@ -498,6 +498,231 @@ def trace_leaves(
     return writes
 
 
+# -- string templates ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One piece of a quoted string template: literal text (`text` unescaped, `raw` as written)
+    or an interpolation (`raw` is its `${...}` source)."""
+
+    raw: str
+    text: str = ""
+    interp: bool = False
+
+
+_TEMPLATE_ESCAPE = re.compile(r'\\(?:u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[ntr"\\])')
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+
+
+def _unescape_one(seq: str) -> str:
+    if seq[1] in "uU":
+        return chr(int(seq[2:], 16))
+    return _SIMPLE_ESCAPES[seq[1]]
+
+
+def _interp_end(body: str, start: int) -> int:
+    """Index of the `}` closing the interpolation whose `${` is at `start` (-1 if none):
+    braces nest, and quoted strings inside it are skipped."""
+    depth, i, quoted = 0, start + 2, False
+    while i < len(body):
+        ch = body[i]
+        if quoted:
+            if ch == "\\":
+                i += 2
+                continue
+            quoted = ch != '"'
+        elif ch == '"':
+            quoted = True
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            if depth == 0:
+                return i
+            depth -= 1
+        i += 1
+    return -1
+
+
+def template_pieces(expr: str) -> list[Piece] | None:
+    """The pieces of `expr` when it is one quoted string template with literal text and at
+    least one interpolation (`"${local.name} data at rest"`); None for anything else: a plain
+    string, a lone `"${x}"` (its value is x's, followed as x), template directives (`%{ if }`,
+    whose output is not the literal text) and strip markers (`${~ x}`)."""
+    s = expr.strip()
+    if len(s) < 2 or s[0] != '"' or s[-1] != '"':
+        return None
+    body = s[1:-1]
+    pieces: list[Piece] = []
+    raw: list[str] = []
+    text: list[str] = []
+
+    def flush() -> None:
+        if raw:
+            pieces.append(Piece("".join(raw), "".join(text)))
+            raw.clear()
+            text.clear()
+
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\":
+            m = _TEMPLATE_ESCAPE.match(body, i)
+            if m is None:
+                return None
+            raw.append(m.group())
+            text.append(_unescape_one(m.group()))
+            i = m.end()
+        elif body.startswith(("$${", "%%{"), i):
+            raw.append(body[i : i + 3])
+            text.append(body[i + 1 : i + 3])
+            i += 3
+        elif body.startswith("%{", i) or ch == '"':
+            return None  # a directive, or more than one string (`"a" == "b"`)
+        elif body.startswith("${", i):
+            end = _interp_end(body, i)
+            if end < 0 or body.startswith("${~", i) or body[end - 1] == "~":
+                return None
+            flush()
+            pieces.append(Piece(body[i : end + 1], interp=True))
+            i = end + 1
+        else:
+            raw.append(ch)
+            text.append(ch)
+            i += 1
+    flush()
+    if not any(p.interp for p in pieces) or all(p.interp for p in pieces):
+        return None
+    return pieces
+
+
+def _escape_template(text: str) -> str:
+    out = text.replace("\\", "\\\\").replace('"', '\\"')
+    out = out.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+    return out.replace("${", "$${").replace("%{", "%%{")
+
+
+def _pattern(pieces: Sequence[Piece], greedy: bool) -> re.Pattern[str]:
+    group = "(.*)" if greedy else "(.*?)"
+    return re.compile("".join(group if p.interp else re.escape(p.text) for p in pieces), re.DOTALL)
+
+
+def _interpolated(pieces: Sequence[Piece], rendered: str) -> list[str] | None:
+    """What each interpolation gave in `rendered` (the value Terraform made from the template);
+    None when the literal text does not match it or the split is ambiguous."""
+    lazy = _pattern(pieces, False).fullmatch(rendered)
+    greedy = _pattern(pieces, True).fullmatch(rendered)
+    if lazy is None or greedy is None or lazy.groups() != greedy.groups():
+        return None
+    return list(lazy.groups())
+
+
+def _placements(
+    values: Sequence[str], actual: str, start: int = 0, limit: int = 64
+) -> list[list[int]]:
+    """Every way to find `values` in `actual` in order, without overlap (start offsets)."""
+    if not values:
+        return [[]]
+    out: list[list[int]] = []
+    at = actual.find(values[0], start)
+    while at >= 0 and len(out) < limit:
+        for rest in _placements(values[1:], actual, at + len(values[0]), limit):
+            out.append([at, *rest])
+        at = actual.find(values[0], at + 1) if values[0] else -1
+    return out[:limit]
+
+
+def retemplate(expr: str, expected: str, actual: str) -> str:
+    """The template `expr` (which rendered `expected`) rewritten to render `actual`: only its
+    literal text changes, each interpolation stays and must still give what it gave. NoPatch
+    when the live value no longer holds what an interpolation gives (the part Terraform
+    computes changed: the literal text cannot make it) or the split is ambiguous."""
+    pieces = template_pieces(expr)
+    if pieces is None:
+        raise NoPatch(f"`{_short(expr)}` is not a string template with literal text")
+    shown = _short(expr.strip())
+    values = _interpolated(pieces, expected)
+    if values is None:
+        raise NoPatch(
+            f"the template `{shown}` does not split unambiguously into its literal text and "
+            f"what its interpolations gave ({expected!r}), so no patch is offered"
+        )
+    interps = [p for p in pieces if p.interp]
+    places = _placements(values, actual)
+    if not places:
+        missing = next(
+            (f"`{p.raw}` ({v!r})" for p, v in zip(interps, values, strict=True) if v not in actual),
+            f"{', '.join(p.raw for p in interps)} in that order",
+        )
+        raise NoPatch(
+            f"the template `{shown}` gives {expected!r}; the live value {actual!r} no longer "
+            f"holds what {missing} gives, so the value Terraform interpolates changed, not the "
+            "template's literal text: no patch is offered"
+        )
+    old_literals = [text for _, text in _raw_runs(pieces)]
+    best: list[tuple[int, list[str]]] = []
+    for place in places:
+        runs, pos = [], 0
+        for v, at in zip(values, place, strict=True):
+            runs.append(actual[pos:at])
+            pos = at + len(v)
+        runs.append(actual[pos:])
+        kept = sum(a == b for a, b in zip(runs, old_literals, strict=True))
+        best.append((kept, runs))
+    top = max(k for k, _ in best)
+    winners = [r for k, r in best if k == top]
+    if len({tuple(r) for r in winners}) != 1:
+        raise NoPatch(
+            f"the template `{shown}`: the live value {actual!r} holds what its interpolations "
+            "give at more than one place, so which literal text changed is ambiguous; no patch "
+            "is offered"
+        )
+    out: list[str] = []
+    for k, (old, run) in enumerate(zip(_raw_runs(pieces), winners[0], strict=True)):
+        out.append(old[0] if old[1] == run else _escape_template(run))
+        if k < len(interps):
+            out.append(interps[k].raw)
+    return '"' + "".join(out) + '"'
+
+
+def _raw_runs(pieces: Sequence[Piece]) -> list[tuple[str, str]]:
+    """(as written, as text) of the literal text before, between and after the
+    interpolations: one more run than interpolations, any of them possibly empty."""
+    runs = [("", "")]
+    for p in pieces:
+        if p.interp:
+            runs.append(("", ""))
+        else:
+            raw, text = runs[-1]
+            runs[-1] = (raw + p.raw, text + p.text)
+    return runs
+
+
+def trace_template(
+    index: SourceIndex, address: str, path: str, expected: Any, actual: Any
+) -> Write | None:
+    """Where `path` of `address` is written as a string template (`"${local.name} data at
+    rest"`): the write of the template with only its literal text changed to give `actual`
+    (the interpolated parts as they were: they still give what they gave). None where the
+    value is not written as a template; NoPatch where the template serves other instances or
+    its literal text cannot give the live value."""
+    if not isinstance(expected, str) or not isinstance(actual, str):
+        return None
+    try:
+        write = _locate(index, address, path, actual)
+    except (NoPatch, hcl_edit.EditError):
+        return None
+    attr = write.attr
+    if attr is None or write.key is not None or write.added:
+        return None
+    if template_pieces(attr.expr_text) is None:
+        return None
+    if write.shared:
+        raise NoPatch(write.shared)
+    new = retemplate(attr.expr_text, expected, actual)
+    return dataclasses.replace(write, value=Expr(new))
+
+
 def unordered(address: str, path: str) -> bool:
     """Is `path` of the resource a set (of blocks or objects) in the provider's schema? Its
     elements are then reported sorted by content, not in the order the code writes them."""
@@ -683,9 +908,15 @@ def leaf_changes(path: str, expected: Any, actual: Any) -> list[tuple[str, Any]]
         if expected in (None, "", [], {}) and actual in (None, "", [], {}):
             return []
         return None
-    if expected == actual or (expected in ("", None) and actual in ("", None)):
+    if expected == actual or (_unset_leaf(expected) and _unset_leaf(actual)):
         return []
     return [(path, actual)]
+
+
+def _unset_leaf(value: Any) -> bool:
+    """null, "" and false: what AWS reports for an argument the code leaves unset (an
+    encryption rule's `bucket_key_enabled = false`), as drift/normalize.py compares them."""
+    return value is None or value is False or (isinstance(value, str) and value == "")
 
 
 def written(
@@ -896,6 +1127,11 @@ class _Tracer:
             picked = self._picked(attr, tree, host, frame)
             if picked is not None:
                 return self.resolve(picked[0], [*picked[1], *keys], picked[2], host, value)
+            if template_pieces(expr) is not None:
+                # A string template: its literal text is written here (trace_template), its
+                # interpolations wherever they are.
+                via = frame.via(host.file, "the literal text of its template")
+                return self.checked(Write(frame, host, attr, None, None, value, via, False))
             raise NoPatch(
                 f"{attr.name} comes from the expression `{_short(expr)}`: no safe place to "
                 "write the value, so no patch is offered"

@@ -301,7 +301,9 @@ def _reaches_beyond(
     may be drifting too, so its effect can stay `update` while what it is updated to changes;
     hence the comparison attribute by attribute. A patch that only makes another address's
     change smaller (a data source no longer deferred because its resource now plans no change,
-    so a policy is known and unchanged instead of "known after apply") moves nothing there."""
+    so a policy is known and unchanged instead of "known after apply") moves nothing there;
+    nor does one that makes known what both plans set (a bucket policy deleted out of band is
+    created again by both, its document "known after apply" only in the unpatched plan)."""
     for a in sorted(changed - set(promised)):
         moved = _moves_beyond(base.changes.get(a), cand.changes.get(a))
         if moved:
@@ -330,6 +332,12 @@ def _moves_beyond(base: Change | None, cand: Change | None) -> list[str]:
         if after == cand.before.get(k):
             continue
         if base is not None and not base.after_unknown.get(k) and base.after.get(k) == after:
+            continue
+        if base is not None and base.effect is cand.effect and base.after_unknown.get(k) is True:
+            # The unpatched plan sets it too, to a value known only at apply (a document read
+            # from a data source deferred while a resource it reads has a pending change);
+            # the patch removed that pending change, so the plan now reads it: the same
+            # create or update, told now.
             continue
         out.append(k)
     return out

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from driftpatch.drift.normalize import normalize_untyped
+from driftpatch.drift.normalize import normalize_attribute, normalize_untyped
 from driftpatch.drift.policy import policies_equal
 from driftpatch.fix import hcl_edit, trace
 from driftpatch.fix.diff import LineMap, sha256, unified
@@ -24,10 +24,16 @@ from driftpatch.fix.hcl_edit import EditError
 from driftpatch.fix.remedies import Edit, NoPatch, Operation, Plan, resolve_target
 from driftpatch.model import Address, Check, Patch
 from driftpatch.rules import rule_by_id
-from driftpatch.rules.interface import Expr, Subject, World
+from driftpatch.rules.interface import UNKNOWN, Expr, Subject, World
 from driftpatch.rules.subjects import EditedCode, attribute_value, from_code
 from driftpatch.seqs import common_prefix, common_suffix
-from driftpatch.terraform.evaluate import instances
+from driftpatch.terraform.evaluate import (
+    evaluate_text,
+    instance_scope,
+    instances,
+    is_unknown,
+)
+from driftpatch.terraform.schema import aws_schema
 from driftpatch.terraform.source import (
     BlockNode,
     ParsedFile,
@@ -157,6 +163,25 @@ def _equal(a: Any, b: Any) -> bool:
     return bool(normalize_untyped(a) == normalize_untyped(b))
 
 
+def _equal_at(address: str, path: str, a: Any, b: Any) -> bool:
+    """`_equal`, or equal as the provider schema normalises the attribute (drift/normalize.py):
+    a nested block's argument that AWS reports as false or "" (`bucket_key_enabled = false`,
+    `kms_master_key_id = ""` in an encryption rule) is the code's unset one, as the provider
+    reads it, and the code need not write it."""
+    if _equal(a, b):
+        return True
+    if "." in path or "[" in path:
+        return False
+    try:
+        rs = aws_schema().resource(Address.parse(address).type)
+    except ValueError:
+        return False
+    spec = rs.block.child(path) if rs is not None else None
+    if spec is None:
+        return False
+    return bool(normalize_attribute(path, a, spec) == normalize_attribute(path, b, spec))
+
+
 def _written_value(index: SourceIndex, address: str, path: str) -> tuple[bool, Any]:
     """The literal the code now gives `path` of `address`: where fix/trace.py finds it for
     that one instance (module arguments, merge(), for_each entries), else following variables
@@ -169,6 +194,35 @@ def _written_value(index: SourceIndex, address: str, path: str) -> tuple[bool, A
     except NoPatch:
         return False, None
     return _value_in(target.node, target.path)
+
+
+def _evaluated(index: SourceIndex, address: str, path: str) -> Any:
+    """What Terraform would give `path` of the instance `address` from the code before apply
+    (terraform/evaluate.py: variables, locals, module arguments, templates); None where that
+    is not known before apply, or `path` is inside a nested block."""
+    node = index.block_for(address)
+    if node is None:
+        return None
+    steps = hcl_edit.parse_path(path)
+    attr = node.attributes.get(steps[0].name)
+    if attr is None:
+        return None
+    value: Any = evaluate_text(attr, instance_scope(index, address))
+    keys: list[str | int] = [] if steps[0].index is None else [steps[0].index]
+    for step in steps[1:]:
+        keys.append(step.name)
+        if step.index is not None:
+            keys.append(step.index)
+    for key in keys:
+        if isinstance(value, Mapping) and isinstance(key, str):
+            value = value.get(key)
+        elif isinstance(value, list) and isinstance(key, int) and key < len(value):
+            value = value[key]
+        else:
+            return None
+    if value is None or is_unknown(value) or not isinstance(value, str | int | float | bool):
+        return None
+    return value
 
 
 def _value_in(node: BlockNode, path: str) -> tuple[bool, Any]:
@@ -244,9 +298,16 @@ def verify(op: Operation, index: SourceIndex, code: EditedCode | None = None) ->
     if kind == "value":
         written, value = _written_value(index, address, str(expect["path"]))
         want = expect["value"]
+        if written and value is UNKNOWN:
+            # An expression (a string template whose literal text was patched): what
+            # Terraform gives the instance from it, with the values the code gives its
+            # references, before apply.
+            got = _evaluated(index, address, str(expect["path"]))
+            if got is not None and _equal(got, want):
+                return True, ""
         if isinstance(value, Expr):
             return False, "the code now holds an expression; compare it by hand"
-        if written and _equal(value, want):
+        if written and _equal_at(address, str(expect["path"]), value, want):
             return True, ""
         if not written and "was" in expect and isinstance(want, str):
             parts = trace.json_parts(expect["was"], want)
