@@ -94,6 +94,7 @@ def stack(n: int, root: Path) -> Path:
 def run(n: int) -> dict[str, Any]:
     from driftpatch import api
     from driftpatch.config import Config, VerifyMode
+    from driftpatch.fix import verification, verify
     from driftpatch.report.markdown import standalone
 
     spent = {
@@ -114,8 +115,9 @@ def run(n: int) -> dict[str, Any]:
 
         return wrapper
 
-    api.apply_plan = timed("apply_plan", api.apply_plan)  # type: ignore[attr-defined]
-    api.verify_patches = timed("verify_patches", api.verify_patches)  # type: ignore[attr-defined]
+    # api.check imports both when it runs: wrap them where it imports them from.
+    verify.apply_plan = timed("apply_plan", verify.apply_plan)  # type: ignore[method-assign]
+    verification.verify_patches = timed("verify_patches", verification.verify_patches)  # type: ignore[method-assign]
     with tempfile.TemporaryDirectory() as tmp:
         source = stack(n, Path(tmp))
         config = Config(source=source, checkov=False, offline=True, verify=VerifyMode.STATIC)

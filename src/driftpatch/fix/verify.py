@@ -19,7 +19,7 @@ from typing import Any
 from driftpatch.drift.normalize import normalize_untyped
 from driftpatch.drift.policy import policies_equal
 from driftpatch.fix import hcl_edit, trace
-from driftpatch.fix.diff import LineMap, sha256, unified
+from driftpatch.fix.diff import LineMap, sha256, split_lines, unified
 from driftpatch.fix.hcl_edit import EditError
 from driftpatch.fix.remedies import Edit, NoPatch, Operation, Plan, resolve_target
 from driftpatch.model import Address, Check, Patch
@@ -130,8 +130,8 @@ class WorkingCopy:
         old = self.texts.get(rel, "")
         lines = self.lines.get(rel)
         if lines is None:
-            lines = self.lines[rel] = LineMap(len(original.splitlines()))
-        lines.apply(old.splitlines(keepends=True), text.splitlines(keepends=True))
+            lines = self.lines[rel] = LineMap(len(split_lines(original)))
+        lines.apply(split_lines(old), split_lines(text))
 
     def close(self) -> None:
         shutil.rmtree(self._tmp, ignore_errors=True)

@@ -181,6 +181,21 @@ class BlockNode:
     attributes: Mapping[str, AttributeNode] = field(hash=False)  # source order
     blocks: tuple[BlockNode, ...] = field(hash=False)  # nested blocks, source order
 
+    def __eq__(self, other: object) -> bool:
+        # Written out (not the dataclass's): a block moved by an edit (_MovedBlock, a
+        # subclass) equals the same block parsed where it now is.
+        if not isinstance(other, BlockNode):
+            return NotImplemented
+        return (
+            self.file == other.file
+            and self.type == other.type
+            and self.labels == other.labels
+            and self.span == other.span
+            and self.body == other.body
+            and self.attributes == other.attributes
+            and self.blocks == other.blocks
+        )
+
     def nested(self, type_: str) -> tuple[BlockNode, ...]:
         return tuple(b for b in self.blocks if b.type == type_)
 
@@ -538,8 +553,11 @@ def _splice(
     inner = _Reader(old.file, segment).parse()
     if not inner.parsed or inner.problems:
         return None
-    first_line = before.count("\n", 0, start) + 1
-    lines = after.count("\n", 0, stop_old + delta) - before.count("\n", 0, stop_old)
+    # Counted over the edited stretch only (the texts agree up to `start`): the line the
+    # stretch starts on is the one after the last kept block's (its `}` line ends at the
+    # newline found above).
+    first_line = head[-1].span.end_line + 1 if head else 1
+    lines = after.count("\n", start, stop_old + delta) - before.count("\n", start, stop_old)
     middle = [_shift_block(b, start, first_line - 1) for b in inner.blocks]
     return head, middle, tail, delta, lines
 
@@ -583,23 +601,68 @@ def _move_attribute(attr: AttributeNode, delta: int) -> AttributeNode:
 
 def _shift_block(block: BlockNode, chars: int, lines: int) -> BlockNode:
     """`block` moved by `lines` lines and `chars` characters. Verifying patches moves every
-    block after each edit of a file, so this builds nodes directly (no dataclasses.replace)
-    and moves each span with one addition."""
+    block after each edit of a file: the move is lazy (a _MovedBlock, one small object per
+    block, its nodes built when read), and moving a moved block adds to its move."""
     if not chars and not lines:
         return block
-    return _move_block(block, _delta(chars, lines))
+    return _moved(block, _delta(chars, lines))
 
 
-def _move_block(block: BlockNode, delta: int) -> BlockNode:
-    return BlockNode(
-        block.file,
-        block.type,
-        block.labels,
-        _shifted(block.span, delta),
-        _shifted(block.body, delta),
-        MappingProxyType({k: _move_attribute(v, delta) for k, v in block.attributes.items()}),
-        tuple(_move_block(b, delta) for b in block.blocks),
-    )
+def _moved(block: BlockNode, delta: int) -> BlockNode:
+    if type(block) is _MovedBlock:
+        base, delta = block._base, block._by + delta
+        if not delta:
+            return base
+        block = base
+    moved = object.__new__(_MovedBlock)
+    # file, type and labels do not move: the base's values in the inherited slots.
+    object.__setattr__(moved, "file", block.file)
+    object.__setattr__(moved, "type", block.type)
+    object.__setattr__(moved, "labels", block.labels)
+    object.__setattr__(moved, "_base", block)
+    object.__setattr__(moved, "_by", delta)
+    return moved
+
+
+class _MovedBlock(BlockNode):
+    """A parsed block moved by an edit before it: `_base` with every span plus `_by` (a packed
+    delta, see `_delta`). Its spans are computed and its attributes and nested blocks built
+    when first read, so an edit costs one of these per block after it instead of a copy of
+    every node (the copies made the verification of P patches to one file O(P x file)).
+    Equal to, and hashed as, the block parsed at the new place."""
+
+    __slots__ = ("_base", "_by", "_attrs", "_nested")
+    _base: BlockNode
+    _by: int
+
+    @property  # type: ignore[override]
+    def span(self) -> Span:
+        return _shifted(self._base.span, self._by)
+
+    @property  # type: ignore[override]
+    def body(self) -> Span:
+        return _shifted(self._base.body, self._by)
+
+    @property  # type: ignore[override]
+    def attributes(self) -> Mapping[str, AttributeNode]:
+        try:
+            return self._attrs
+        except AttributeError:
+            delta = self._by
+            attrs = MappingProxyType(
+                {k: _move_attribute(v, delta) for k, v in self._base.attributes.items()}
+            )
+            object.__setattr__(self, "_attrs", attrs)
+            return attrs
+
+    @property  # type: ignore[override]
+    def blocks(self) -> tuple[BlockNode, ...]:
+        try:
+            return self._nested
+        except AttributeError:
+            nested = tuple(_moved(b, self._by) for b in self._base.blocks)
+            object.__setattr__(self, "_nested", nested)
+            return nested
 
 
 def parse_tfvars(text: str, file: str) -> tuple[BlockNode | None, tuple[ParseProblem, ...]]:
