@@ -9,8 +9,11 @@ operation whose result does not parse is dropped (never shown as a patch).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -438,8 +441,39 @@ def _base(original: str | None, old: str | None) -> str | None:
     return sha256(old) if old is not None else None
 
 
+_FROZEN = 0
+_FROZEN_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """The objects alive now (the index, its texts, the rules) left out of the garbage
+    collector's passes while patches are made: each edit builds a few objects per block after
+    it, the collector's full passes then walked the whole index again and again (a quarter of
+    the time of 500 patches to one file). They are handed back to it afterwards; nothing is
+    freed later than it would have been (a cycle among them was garbage before, and is found
+    at the next full pass after). Nested calls freeze once."""
+    global _FROZEN
+    with _FROZEN_LOCK:
+        if _FROZEN == 0:
+            gc.freeze()
+        _FROZEN += 1
+    try:
+        yield
+    finally:
+        with _FROZEN_LOCK:
+            _FROZEN -= 1
+            if _FROZEN == 0:
+                gc.unfreeze()
+
+
 def apply_plan(plan: Plan, index: SourceIndex, extra: Sequence[Operation] = ()) -> Applied:
     """Run every operation on a working copy; one Patch per operation and file."""
+    with _heap_frozen():
+        return _apply_plan(plan, index, extra)
+
+
+def _apply_plan(plan: Plan, index: SourceIndex, extra: Sequence[Operation]) -> Applied:
     copy = WorkingCopy(index)
     try:
         original = dict(copy.texts)

@@ -17,6 +17,8 @@ import bisect
 import collections
 import contextlib
 import dataclasses
+import functools
+import itertools
 import json
 import os
 import re
@@ -249,6 +251,30 @@ class ParsedFile:
     blocks: tuple[BlockNode, ...]
     problems: tuple[ParseProblem, ...]
     parsed: bool = True  # False: a syntax error or undecodable bytes, so no blocks at all
+
+    @functools.cached_property
+    def names(self) -> tuple[str | None, ...]:
+        """Per top-level block, its address in its module ("t.n", "data.t.n") where it is a
+        resource or data block, else None. Kept with the parse (a reparse slices the old
+        one's), so indexing a file again after an edit registers its blocks in one C-level
+        dict update instead of a Python step per block."""
+        return tuple(_name_of(b) for b in self.blocks)
+
+    @functools.cached_property
+    def module_calls(self) -> tuple[int, ...]:
+        """The positions of its `module "name"` blocks."""
+        return tuple(i for i, b in enumerate(self.blocks) if _is_call(b))
+
+
+def _name_of(block: BlockNode) -> str | None:
+    if len(block.labels) != 2 or block.type not in ("resource", "data"):
+        return None
+    mode = "data." if block.type == "data" else ""
+    return f"{mode}{block.labels[0]}.{block.labels[1]}"
+
+
+def _is_call(block: BlockNode) -> bool:
+    return block.type == "module" and len(block.labels) == 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -487,8 +513,19 @@ def reparse(old: ParsedFile, text: str) -> ParsedFile:
     if spliced is None:
         return _Reader(old.file, text).parse()
     head, middle, tail, delta, lines = spliced
-    moved = [_shift_block(b, delta, lines) for b in tail]
-    return ParsedFile(old.file, text, (*head, *middle, *moved), ())
+    moved = [_shift_block(b, delta, lines) for b in tail] if delta or lines else tail
+    new = ParsedFile(old.file, text, (*head, *middle, *moved), ())
+    # What the index reads of each block, carried over for the kept ones (see `names`).
+    kept, rest = len(head), len(old.blocks) - len(tail)
+    names = old.names
+    new.__dict__["names"] = (*names[:kept], *(_name_of(b) for b in middle), *names[rest:])
+    calls, shift = old.module_calls, len(middle) - (rest - kept)
+    new.__dict__["module_calls"] = (
+        *(i for i in calls if i < kept),
+        *(kept + i for i, b in enumerate(middle) if _is_call(b)),
+        *(i + shift for i in calls if i >= rest),
+    )
+    return new
 
 
 @dataclass(frozen=True)
@@ -631,19 +668,21 @@ class _MovedBlock(BlockNode):
     every node (the copies made the verification of P patches to one file O(P x file)).
     Equal to, and hashed as, the block parsed at the new place."""
 
-    __slots__ = ("_base", "_by", "_attrs", "_nested")
+    __slots__ = ("_attrs", "_base", "_by", "_nested")
     _base: BlockNode
     _by: int
+    _attrs: Mapping[str, AttributeNode]  # once built
+    _nested: tuple[BlockNode, ...]  # once built
 
-    @property  # type: ignore[override]
+    @property
     def span(self) -> Span:
         return _shifted(self._base.span, self._by)
 
-    @property  # type: ignore[override]
+    @property
     def body(self) -> Span:
         return _shifted(self._base.body, self._by)
 
-    @property  # type: ignore[override]
+    @property
     def attributes(self) -> Mapping[str, AttributeNode]:
         try:
             return self._attrs
@@ -655,7 +694,7 @@ class _MovedBlock(BlockNode):
             object.__setattr__(self, "_attrs", attrs)
             return attrs
 
-    @property  # type: ignore[override]
+    @property
     def blocks(self) -> tuple[BlockNode, ...]:
         try:
             return self._nested
@@ -1568,10 +1607,12 @@ class _Builder:
         for file in files:
             if _is_override(file):  # overrides amend blocks declared elsewhere
                 continue
-            for block in self.parsed[file].blocks:
-                self._register(prefix, block)
-                if block.type == "module" and len(block.labels) == 1:
-                    self._call(path, directory, block, calls)
+            parsed = self.parsed[file]
+            if not self._registered(prefix, parsed):
+                for block in parsed.blocks:
+                    self._register(prefix, block)
+            for i in parsed.module_calls:
+                self._call(path, directory, parsed.blocks[i], calls)
         self.modules[path] = ModuleInfo(path, directory, files, MappingProxyType(calls))
         # Real paths: a symlink back to a caller is a cycle too.
         callers = (*callers, directory.resolve())
@@ -1589,6 +1630,22 @@ class _Builder:
                 )
                 continue
             self.visit((*path, call.name), call.directory, callers)
+
+    def _registered(self, prefix: str, parsed: ParsedFile) -> bool:
+        """A root-module file's resource and data blocks registered at once, where none is
+        a duplicate (else False: `_register` them one by one, which reports duplicates).
+        The same entries in the same order as `_register` makes them."""
+        if prefix:
+            return False
+        names = parsed.names
+        keys = list(itertools.compress(names, names))
+        mine = dict(zip(keys, itertools.compress(parsed.blocks, names), strict=True))
+        if len(mine) != len(keys):
+            return False
+        if not self.resources.keys().isdisjoint(mine):
+            return False
+        self.resources.update(mine)  # type: ignore[arg-type]
+        return True
 
     def _register(self, prefix: str, block: BlockNode) -> None:
         if len(block.labels) != 2 or block.type not in ("resource", "data"):
