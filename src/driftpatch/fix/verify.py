@@ -134,7 +134,7 @@ class WorkingCopy:
         lines = self.lines.get(rel)
         if lines is None:
             lines = self.lines[rel] = LineMap(len(split_lines(original)))
-        lines.apply(split_lines(old), split_lines(text))
+        lines.apply_texts(old, text)
 
     def close(self) -> None:
         shutil.rmtree(self._tmp, ignore_errors=True)
