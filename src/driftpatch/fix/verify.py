@@ -102,6 +102,14 @@ class WorkingCopy:
         # Per edited file, its last parse: the next edit reparses from it (source.remember).
         self._parsed: dict[str, ParsedFile] = {}
         self._original = dict(self.texts)
+        # The files as indexed (just parsed: from the cache). Given back to the parse cache
+        # on close: the edits' versions pushed them out of it (it is bounded by size, a few
+        # versions of a large file), and what runs next (static verification, PR
+        # suggestions) compares with the original; reparsed from the last edited version it
+        # would be a parse of everything between the first edit and the last.
+        self._first = {
+            rel: parse_text(text, rel) for rel, text in self.texts.items() if rel.endswith(".tf")
+        }
 
     def reindex(self) -> SourceIndex:
         return index_source(
@@ -137,6 +145,8 @@ class WorkingCopy:
         lines.apply_texts(old, text)
 
     def close(self) -> None:
+        for parsed in getattr(self, "_first", {}).values():
+            remember(parsed)
         shutil.rmtree(self._tmp, ignore_errors=True)
 
 
