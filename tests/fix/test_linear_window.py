@@ -87,7 +87,7 @@ def test_other_line_breaks_and_small_files_are_diffed_whole() -> None:
     lines = _file(400)
     text = "".join(lines)
     crlf = text.replace("\n", "\r\n")
-    edited = crlf.replace("key 7\"", "key 8\"", 1)
+    edited = crlf.replace('key 7"', 'key 8"', 1)
     diff._counted.clear()
     diff._seed(crlf, crlf.splitlines(keepends=True))
     assert diff._windowed(crlf, edited, 3) is None
