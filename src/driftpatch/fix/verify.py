@@ -10,6 +10,7 @@ operation whose result does not parse is dropped (never shown as a patch).
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import shutil
 import tempfile
@@ -447,8 +448,16 @@ def _base(original: str | None, old: str | None) -> str | None:
     every patch to it (so any subset of a report's patches can be applied, not only a prefix);
     for a file an earlier patch creates, the text that patch made."""
     if original is not None:
-        return sha256(original)
+        return _original_sha256(original)
     return sha256(old) if old is not None else None
+
+
+@functools.lru_cache(maxsize=4)
+def _original_sha256(original: str) -> str:
+    """Every patch to a file carries the hash of the same original: hashed once (encoding
+    and hashing a 5 MB file per patch was a patch's largest cost after the re-index). The
+    key's str hash is computed once per text too; the texts are the indexed originals."""
+    return sha256(original)
 
 
 _FROZEN = 0
