@@ -703,6 +703,12 @@ class _MovedBlock(BlockNode):
             object.__setattr__(self, "_nested", nested)
             return nested
 
+    def __reduce__(self) -> tuple[type[BlockNode], tuple[object, ...]]:
+        # Copied as the plain block it stands for (the dataclass's own state would be set
+        # through the read-only properties above).
+        fields = (self.span, self.body, self.attributes, self.blocks)
+        return BlockNode, (self.file, self.type, self.labels, *fields)
+
 
 def parse_tfvars(text: str, file: str) -> tuple[BlockNode | None, tuple[ParseProblem, ...]]:
     """A .tfvars file as a pseudo-block (type "tfvars") of its assignments."""
