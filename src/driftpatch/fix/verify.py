@@ -117,6 +117,7 @@ class WorkingCopy:
             self.root / self.source_rel,
             root=self.root,
             var_files=tuple(self.root / rel for rel in self.var_files),
+            known=self.texts,
         )
 
     def write(self, texts: Mapping[str, str]) -> None:

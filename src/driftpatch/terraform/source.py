@@ -385,10 +385,17 @@ def find_repo_root(path: Path) -> Path:
 
 
 def index_source(
-    source_dir: Path, root: Path | None = None, var_files: Sequence[Path] = ()
+    source_dir: Path,
+    root: Path | None = None,
+    var_files: Sequence[Path] = (),
+    known: Mapping[str, str] | None = None,
 ) -> SourceIndex:
     """Index the root module in `source_dir` and every module it calls that is on disk, with
     its variable files: terraform.tfvars, *.auto.tfvars, then `var_files` (`-var-file`).
+
+    `known`: repo-relative .tf file -> its text, where the caller wrote that text to the file
+    itself (a working copy): taken as read, not read and decoded again (per patch, for every
+    file of the configuration). Which files there are still comes from the directories.
 
     Raises TerraformInputError only when `source_dir` or a var file is unusable; problems in
     files (syntax errors, bad bytes, duplicate addresses, module cycles) are recorded in
@@ -400,7 +407,7 @@ def index_source(
         raise TerraformInputError(f"source path is not a directory: {source_dir}")
     source_dir = source_dir.resolve()
     if root is not None:
-        return _build(Path(root).resolve(), source_dir, var_files)
+        return _build(Path(root).resolve(), source_dir, var_files, known)
     root = find_repo_root(source_dir)
     index = _build(root, source_dir, var_files)
     if root == source_dir and not (root / ".git").exists():
@@ -426,8 +433,13 @@ def patch_root(source_dir: Path) -> Path:
     return index_source(source_dir).root
 
 
-def _build(root: Path, source_dir: Path, var_files: Sequence[Path] = ()) -> SourceIndex:
-    builder = _Builder(root, source_dir)
+def _build(
+    root: Path,
+    source_dir: Path,
+    var_files: Sequence[Path] = (),
+    known: Mapping[str, str] | None = None,
+) -> SourceIndex:
+    builder = _Builder(root, source_dir, known or {})
     builder.visit((), source_dir, ())
     builder.read_tfvars(source_dir)
     builder.read_var_files(var_files)
@@ -1437,8 +1449,9 @@ def _is_override(file: str) -> bool:
 class _Builder:
     """Walks module calls from the root module, reading and parsing each file once."""
 
-    def __init__(self, root: Path, source_dir: Path) -> None:
+    def __init__(self, root: Path, source_dir: Path, known: Mapping[str, str]) -> None:
         self.root = root
+        self.known = known
         self.source_dir = source_dir
         self.texts: dict[str, str] = {}
         self.parsed: dict[str, ParsedFile] = {}
@@ -1590,6 +1603,11 @@ class _Builder:
         return self.dir_files[directory]
 
     def _read(self, path: Path, file: str) -> ParsedFile:
+        text = self.known.get(file)
+        if text is not None and _utf8_size(text) <= limits.max_hcl_bytes():
+            self.texts[file] = text
+            return parse_text(text, file)
+        # Not known, or over the cap: read, and report it as any file.
         try:
             data = _read_hcl(path, file)
         except (OSError, InputLimitError) as exc:
@@ -1710,6 +1728,10 @@ class _Builder:
             has_count="count" in block.attributes,
             has_for_each="for_each" in block.attributes,
         )
+
+
+def _utf8_size(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8"))  # isascii: O(1)
 
 
 def _read_hcl(path: Path, file: str) -> bytes:
