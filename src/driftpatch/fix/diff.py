@@ -132,8 +132,19 @@ def _plain(text: str) -> bool:
     return text.isascii() and not any(c in text for c in _OTHER_BREAKS)
 
 
+_counted_lines: list[tuple[str, int]] = []  # the last few texts' line counts
+
+
 def _line_count(text: str) -> int:
-    return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+    """Counted once per text: each patch's line map and diff both ask of both versions."""
+    global _counted_lines
+    kept = _counted_lines
+    for seen, count in kept:
+        if seen is text:
+            return count
+    count = text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+    _counted_lines = [(text, count), *kept[:1]]  # replaced, not mutated (threads)
+    return count
 
 
 def _seed(text: str, lines: Sequence[str]) -> None:
