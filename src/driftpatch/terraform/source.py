@@ -525,7 +525,11 @@ def reparse(old: ParsedFile, text: str) -> ParsedFile:
     if spliced is None:
         return _Reader(old.file, text).parse()
     head, middle, tail, delta, lines = spliced
-    moved = [_shift_block(b, delta, lines) for b in tail] if delta or lines else tail
+    if delta or lines:
+        by = _delta(delta, lines)  # once for all of them: one addition moves each
+        moved = [_moved(b, by) for b in tail]
+    else:
+        moved = tail
     new = ParsedFile(old.file, text, (*head, *middle, *moved), ())
     # What the index reads of each block, carried over for the kept ones (see `names`).
     kept, rest = len(head), len(old.blocks) - len(tail)
