@@ -24,7 +24,9 @@ inflated ~10x, so CPU seconds are the comparable figure; one N per process):
     after (branch reindex):
     1,000     100      2.2 s        0.64 s            6.4 ms         78 MB
     5,000     500     17.2 s        8.8 s            17.6 ms        143 MB
-   20,000   2,000     see below
+   20,000   2,000    214.6 s      182.0 s            91 ms         380 MB  (*)
+   (*) at commit e7fc27b, before the last four (original's hash once, texts not re-read,
+   line counts once, one move delta): 1,250 s wall on the loaded machine; never run before.
 
 What is left per patch, and why it still grows with the file (5k profile): one lazily moved
 block per block after the edit (source._MovedBlock, ~1 us each); the rules' World built over
