@@ -24,6 +24,7 @@ inflated ~10x, so CPU seconds are the comparable figure; one N per process):
     after (branch reindex):
     1,000     100      2.2 s        0.64 s            6.4 ms         78 MB
     5,000     500     17.2 s        8.8 s            17.6 ms        143 MB
+   10,000   1,000     41.7 s       28.1 s            28 ms          210 MB  (68 s wall)
    20,000   2,000    214.6 s      182.0 s            91 ms         380 MB  (*)
    (*) at commit e7fc27b, before the last four (original's hash once, texts not re-read,
    line counts once, one move delta): 1,250 s wall on the loaded machine; never run before.
