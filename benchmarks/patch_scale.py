@@ -14,22 +14,21 @@ same in CPU seconds (what a loaded machine does not inflate).
 `--profile K` runs the largest N under cProfile and prints the K most expensive functions.
 Asserts nothing: the exact-equality checks live in tests/fix/test_linear_*.py.
 
-Figures (2-core VM shared with ~25 runnable processes, load average 25: wall times are
-inflated ~10x, so CPU seconds are the comparable figure; one N per process):
+Figures (2-core VM; "after" measured at 08:30-08:34 UTC 2026-12-05 on a quiet machine, load
+average < 1; one N per process; CPU = patches + verification):
 
-    N       patches  CPU total  patches+verif. CPU  per patch CPU  peak RSS
-    before (issue 13, 2026-12-05):
-    1,000     100       -           4.1 s             41 ms         167 MB
-    5,000     500       -          72.8 s            146 ms         253 MB
+    N       patches  total wall  patches+verif. CPU  per patch  peak RSS
+    before (issue 13's brief, 2026-12-05):
+    1,000     100        -           4.1 s             41 ms      167 MB
+    5,000     500        -          72.8 s            146 ms      253 MB
+    20,000  2,000   never run (O(n^2): hours)
     after (branch reindex):
-    1,000     100      2.2 s        0.64 s            6.4 ms         78 MB
-    5,000     500     17.2 s        8.8 s            17.6 ms        143 MB
-   10,000   1,000     41.7 s       28.1 s            28 ms          210 MB  (68 s wall)
-   20,000   2,000    214.6 s      182.0 s            91 ms         380 MB  (*)
-   (*) at commit e7fc27b, before the last four (original's hash once, texts not re-read,
-   line counts once, one move delta): 1,250 s wall on the loaded machine; never run before.
+    1,000     100      1.7 s         0.48 s            4.8 ms      78 MB
+    5,000     500     12.2 s         6.2 s            12.4 ms     141 MB
+   10,000   1,000     40.6 s        26.8 s            27 ms       208 MB
+   20,000   2,000    163.0 s       132.1 s            66 ms       349 MB
 
-What is left per patch, and why it still grows with the file (5k profile): one lazily moved
+Not flat yet: what is left per patch grows with the file (3k profile): one lazily moved
 block per block after the edit (source._MovedBlock, ~1 us each); the rules' World built over
 every code subject per verified patch (rules/interface.World); the working copy writing the
 whole file to its temporary directory; counts of "\n" and common prefix/suffix searches over
