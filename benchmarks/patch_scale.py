@@ -21,7 +21,7 @@ average < 1; one N per process; CPU = patches + verification):
     before (issue 13's brief, 2026-12-05):
     1,000     100        -           4.1 s             41 ms      167 MB
     5,000     500        -          72.8 s            146 ms      253 MB
-    20,000  2,000   never run (O(n^2): hours)
+    20,000  2,000   never run
     after (branch reindex):
     1,000     100      1.7 s         0.48 s            4.8 ms      78 MB
     5,000     500     12.2 s         6.2 s            12.4 ms     141 MB
