@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 from pathlib import Path
@@ -296,6 +297,13 @@ def _full(text: str, file: str) -> ParsedFile:
     return reparse(ParsedFile(file, "", (), (), parsed=False), text)  # not parsed: full parse
 
 
+@functools.cache
+def _corpus_parse(path: Path) -> ParsedFile:
+    """A corpus file parsed whole once (immutable; every example edits one of a few files):
+    half of the test's time was parsing the unedited file again for each example."""
+    return _full(path.read_text(encoding="utf-8"), path.name)
+
+
 @pytest.mark.skipif(not CASES, reason="no corpus")
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
@@ -304,8 +312,8 @@ def test_incremental_reparse_is_the_full_parse(data: st.DataObject) -> None:
     what parsing it whole gives, for attribute edits, removed and appended blocks, and edits
     that break the syntax."""
     path, labels = data.draw(st.sampled_from(CASES))
-    text = path.read_text(encoding="utf-8")
-    old = _full(text, path.name)
+    old = _corpus_parse(path)
+    text = old.text
     node = next(b for b in old.blocks if b.labels == labels)
     kinds = ["set", "remove-block", "append", "break", "comment", "join"]
     kind = data.draw(st.sampled_from(kinds))

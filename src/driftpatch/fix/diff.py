@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Final, overload
 
 from driftpatch.seqs import common_prefix, common_suffix
 
@@ -38,12 +40,19 @@ def unified(
     """Diff of one file; `old` None means the file is new. `lines_of`: which lines of `old`
     are still in `new` untouched (the edits that made `new`, see LineMap), so only the
     stretches between them are matched (a combined diff of many edits to a large file)."""
-    a = (old or "").splitlines(keepends=True)
-    b = new.splitlines(keepends=True)
-    if lines_of is not None and len(a) + len(b) >= _SMALL:
-        codes = _between(a, b, lines_of.equal_runs())
+    a: Sequence[str]
+    b: Sequence[str]
+    windowed = _windowed(old, new, context) if old is not None and lines_of is None else None
+    if windowed is not None:
+        codes, a, b = windowed
     else:
-        codes = opcodes(a, b)
+        a = split_lines(old or "")
+        b = split_lines(new)
+        if lines_of is not None and len(a) + len(b) >= _SMALL:
+            codes = _between(a, b, lines_of.equal_runs())
+        else:
+            codes = opcodes(a, b)
+            _seed(new, b)
     lines = list(
         _unified_lines(
             codes,
@@ -68,6 +77,235 @@ def unified(
     return header + "".join(out)
 
 
+_SPLIT_KEPT: Final = 2  # a file before and after an edit (each: its lines, several MB)
+_split: list[tuple[str, tuple[str, ...]]] = []
+
+
+def split_lines(text: str) -> tuple[str, ...]:
+    """`text.splitlines(keepends=True)`, the last few texts' lines kept: verifying a patch to a
+    file splits its text before and after the edit for the working copy's line map and again
+    for the patch's diff, and the next patch's text before is this one's after (a 20,000-
+    resource file: ~240,000 lines, several milliseconds per split)."""
+    global _split
+    kept = _split
+    for seen, lines in kept:
+        if seen is text or (len(seen) == len(text) and seen == text):
+            return lines
+    lines = tuple(text.splitlines(keepends=True))
+    # Replaced, not mutated: another thread may be reading the old list.
+    _split = [(text, lines), *kept[: _SPLIT_KEPT - 1]]
+    return lines
+
+
+def text_opcodes(old: str, new: str) -> list[Opcode]:
+    """`opcodes` of the two texts' lines, from the lines around the edit where it can be
+    (see `_windowed`)."""
+    windowed = _windowed(old, new, 0)
+    if windowed is not None:
+        return windowed[0]
+    b = split_lines(new)
+    codes = opcodes(split_lines(old), b)
+    _seed(new, b)
+    return codes
+
+
+# -- diffs from the lines around an edit -------------------------------------------------------
+#
+# Verifying P patches to one large file diffs each version against the one before (the patch,
+# and the working copy's LineMap). Splitting both texts into lines each time made every patch
+# cost the file: ~50 ms per split of a 1.4 MB file on a loaded machine. `_windowed` gets the same
+# opcodes, and the lines the hunks show, from the edited stretch and the few lines around it:
+# the unchanged head and tail are found on the characters (slice comparisons and counts of
+# "\n", C speed), only the lines between them are split, and what difflib needs of the whole
+# new file (how often each changed line occurs in it, for its "popular" lines) comes from a
+# count of every line kept for the last version seen and moved along with each edit.
+# tests/fix/test_linear_window.py compares it with the whole-file path on random edits.
+
+# What str.splitlines also ends a line at, besides "\n" (and non-ASCII separators).
+_OTHER_BREAKS: Final = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
+_COUNT_LOCK = threading.Lock()
+_counted: list[tuple[str, dict[str, int]]] = []  # [(text, how often each of its lines occurs)]
+
+
+def _plain(text: str) -> bool:
+    """Lines end only at "\n" (isascii is O(1); each `in` is a memchr)."""
+    return text.isascii() and not any(c in text for c in _OTHER_BREAKS)
+
+
+_counted_lines: list[tuple[str, int]] = []  # the last few texts' line counts
+
+
+def _line_count(text: str) -> int:
+    """Counted once per text: each patch's line map and diff both ask of both versions."""
+    global _counted_lines
+    kept = _counted_lines
+    for seen, count in kept:
+        if seen is text:
+            return count
+    count = text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+    _counted_lines = [(text, count), *kept[:1]]  # replaced, not mutated (threads)
+    return count
+
+
+def _seed(text: str, lines: Sequence[str]) -> None:
+    """Keep the line counts of `text` (split whole anyway) for the next edit of it."""
+    if len(lines) * 2 < _SMALL or not _plain(text):
+        return
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line] = counts.get(line, 0) + 1
+    with _COUNT_LOCK:
+        _counted[:] = [(text, counts)]
+
+
+def _counts_of(
+    old: str, new: str, removed: Sequence[str], added: Sequence[str]
+) -> dict[str, int] | None:
+    """The line counts of `new`, moved along from those of `old` (the edit replaced the lines
+    `removed` by `added`, every other line is the same), or None: neither text was seen."""
+    with _COUNT_LOCK:
+        if not _counted:
+            return None
+        text, counts = _counted[0]
+        if text is new or (len(text) == len(new) and text == new):
+            return counts
+        if not (text is old or (len(text) == len(old) and text == old)):
+            return None
+        for line in removed:
+            left = counts[line] - 1
+            if left:
+                counts[line] = left
+            else:
+                del counts[line]
+        for line in added:
+            counts[line] = counts.get(line, 0) + 1
+        _counted[:] = [(new, counts)]
+        return counts
+
+
+class _Lines(Sequence[str]):
+    """Lines first..first+len(lines)-1 (0-based) of a text of `total` lines: the part of it
+    the hunks of a diff read."""
+
+    __slots__ = ("_first", "_lines", "_total")
+
+    def __init__(self, lines: list[str], first: int, total: int) -> None:
+        self._lines, self._first, self._total = lines, first, total
+
+    def __len__(self) -> int:
+        return self._total
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | Sequence[str]:
+        first, stop = self._first, self._first + len(self._lines)
+        if isinstance(i, slice):
+            lo, hi, step = i.indices(self._total)
+            if step != 1 or (lo < hi and (lo < first or hi > stop)):
+                raise IndexError(f"lines {lo}..{hi} are outside the window {first}..{stop}")
+            return self._lines[lo - first : hi - first] if lo < hi else []
+        if not first <= i < stop:
+            raise IndexError(f"line {i} is outside the window {first}..{stop}")
+        return self._lines[i - first]
+
+
+def _windowed(
+    old: str, new: str, n: int
+) -> tuple[list[Opcode], Sequence[str], Sequence[str]] | None:
+    """(`opcodes` of the texts' lines, the lines of `old` and of `new` as far as a diff with
+    `n` lines of context reads them), found around the edit; None where `opcodes` is run on
+    the whole files: small files, long changes, the head and tail overlapping, other line
+    breaks than "\n", identical texts, a text whose line counts were not kept."""
+    if not (_plain(old) and _plain(new)):
+        return None
+    size_old, size_new = len(old), len(new)
+    chars = min(size_old, size_new)
+    prefix = common_prefix(old, new, chars)
+    if prefix == size_old == size_new:
+        return None
+    head = old.count("\n", 0, prefix)  # whole lines in the common prefix
+    start = old.rfind("\n", 0, prefix) + 1  # where line `head` starts, in both
+    na, nb = _line_count(old), _line_count(new)
+    if na + nb < _SMALL:
+        return None
+    shortest = min(na, nb)
+    suffix = common_suffix(old, new, chars - start)
+    tail_lines, first_old = _tail(old, new, suffix)
+    tail = min(tail_lines, shortest - head)
+    if max(na, nb) - head - tail > _SHORT:
+        return None
+    if tail == shortest - head:
+        # The head and tail could overlap: as `opcodes`, only where no line before the tail
+        # is shared too (else difflib over the whole files decides).
+        whole, _ = _tail(old, new, common_suffix(old, new, chars))
+        if min(whole, shortest) > tail:
+            return None
+    if tail < tail_lines:  # the shorter text's lines after the head are all tail
+        if na <= nb:
+            end_old = start
+            end_new = size_new - (size_old - start)
+        else:
+            end_new = start
+            end_old = size_old - (size_new - start)
+    else:
+        end_old = first_old
+        end_new = size_new - (size_old - first_old)
+    removed = old[start:end_old].splitlines(keepends=True)
+    added = new[start:end_new].splitlines(keepends=True)
+    a_end, b_end = na - tail, nb - tail
+    if len(removed) != a_end - head or len(added) != b_end - head:
+        return None  # not expected; the whole files decide
+    counts = _counts_of(old, new, removed, added)
+    if counts is None:
+        return None
+    out: list[Opcode] = []
+    if head:
+        out.append(("equal", 0, head, 0, head))
+    if head < a_end or head < b_end:
+        middle = _matcher(removed, added, nb, counts.get)
+        for tag, i1, i2, j1, j2 in middle.get_opcodes():
+            out.append((tag, i1 + head, i2 + head, j1 + head, j2 + head))
+    if tail:
+        out.append(("equal", a_end, na, b_end, nb))
+    codes = _merged(out)
+    # The n lines before the change (the same in both) and after it in each.
+    before = start
+    for _ in range(min(n, head)):
+        before = old.rfind("\n", 0, before - 1) + 1
+    shared = old[before:start].splitlines(keepends=True)
+    after_old = _lines_after(old, end_old, min(n, tail))
+    after_new = _lines_after(new, end_new, min(n, tail))
+    first = head - len(shared)
+    a = _Lines([*shared, *removed, *after_old], first, na)
+    b = _Lines([*shared, *added, *after_new], first, nb)
+    return codes, a, b
+
+
+def _tail(old: str, new: str, suffix: int) -> tuple[int, int]:
+    """(How many whole lines the last `suffix` characters of both texts share, where the
+    first of them starts in `old`): the lines that start inside that stretch in both."""
+    if suffix <= 0:
+        return 0, len(old)
+    lo_old, lo_new = len(old) - suffix, len(new) - suffix
+    inside = old.count("\n", lo_old, len(old) - 1)  # each starts a line after it
+    at_start = (lo_old == 0 or old[lo_old - 1] == "\n") and (lo_new == 0 or new[lo_new - 1] == "\n")
+    if at_start:
+        return inside + 1, lo_old
+    return inside, old.find("\n", lo_old) + 1 if inside else len(old)
+
+
+def _lines_after(text: str, pos: int, count: int) -> list[str]:
+    end = pos
+    for _ in range(count):
+        nl = text.find("\n", end)
+        end = len(text) if nl < 0 else nl + 1
+    return text[pos:end].splitlines(keepends=True)
+
+
 def opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
     """difflib-style opcodes turning `a` into `b`: the shared head and tail as one `equal`
     each, difflib's own opcodes for what lies between."""
@@ -90,7 +328,7 @@ def opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
     if head:
         out.append(("equal", 0, head, 0, head))
     if head < a_end or head < b_end:
-        middle = _matcher(a[head:a_end], b, head, b_end)
+        middle = _matcher(a[head:a_end], b[head:b_end], len(b), b.count)
         for tag, i1, i2, j1, j2 in middle.get_opcodes():
             out.append((tag, i1 + head, i2 + head, j1 + head, j2 + head))
     if tail:
@@ -98,20 +336,22 @@ def opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
     return _merged(out)
 
 
-def _matcher(a: Sequence[str], b: Sequence[str], lo: int, hi: int) -> difflib.SequenceMatcher[str]:
-    """difflib's matcher of `a` against b[lo:hi], with the lines difflib would find popular in
-    the whole of `b` (over 1% of 200 or more lines) never anchoring a match, as when it
-    matches the whole files: counted only for the lines between, so the cost is that of the
-    change, not the file."""
-    part = b[lo:hi]
+def _matcher(
+    a: Sequence[str], part: Sequence[str], total: int, count: Callable[[str], int | None]
+) -> difflib.SequenceMatcher[str]:
+    """difflib's matcher of `a` against `part` (lines of a file `b` of `total` lines; `count`
+    tells how often a line occurs in `b`), with the lines difflib would find popular in the
+    whole of `b` (over 1% of 200 or more lines) never anchoring a match, as when it matches
+    the whole files: counted only for the lines between, so the cost is that of the change,
+    not the file."""
     matcher = difflib.SequenceMatcher(None, a, part, autojunk=False)
-    if len(b) >= 200 and a and part:
-        most = len(b) // 100 + 1
+    if total >= 200 and a and part:
+        most = total // 100 + 1
         # b2j (line -> its positions) is what the matcher anchors on; set_seq2 builds it,
         # and difflib's own autojunk pass removes the popular lines from it the same way.
         b2j: dict[str, list[int]] = vars(matcher)["b2j"]
         for line in set(part):
-            if b.count(line) > most:
+            if (count(line) or 0) > most:
                 del b2j[line]
     return matcher
 
@@ -223,8 +463,15 @@ class LineMap:
 
     def apply(self, a: Sequence[str], b: Sequence[str]) -> None:
         """Record an edit of the current lines `a` into `b`."""
+        self.apply_codes(opcodes(a, b))
+
+    def apply_texts(self, old: str, new: str) -> None:
+        """Record an edit of the current text `old` into `new`."""
+        self.apply_codes(text_opcodes(old, new))
+
+    def apply_codes(self, codes: Sequence[Opcode]) -> None:
         shift = 0
-        for tag, i1, i2, j1, j2 in opcodes(a, b):
+        for tag, i1, i2, j1, j2 in codes:
             if tag == "equal":
                 continue
             # Runs top to bottom: in the current lines, earlier runs already applied.
@@ -287,7 +534,7 @@ def _between(a: Sequence[str], b: Sequence[str], runs: list[Opcode]) -> list[Opc
     for run in [*runs, ("equal", len(a), len(a), len(b), len(b))]:
         _, i1, i2, j1, j2 = run
         if i < i1 or j < j1:
-            matcher = _matcher(a[i:i1], b, j, j1)
+            matcher = _matcher(a[i:i1], b[j:j1], len(b), b.count)
             for tag, x1, x2, y1, y2 in matcher.get_opcodes():
                 out.append((tag, x1 + i, x2 + i, y1 + j, y2 + j))
         if i2 > i1:

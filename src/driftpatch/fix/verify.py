@@ -9,8 +9,12 @@ operation whose result does not parse is dropped (never shown as a patch).
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import gc
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,7 +23,7 @@ from typing import Any
 from driftpatch.drift.normalize import normalize_attribute, normalize_untyped
 from driftpatch.drift.policy import policies_equal
 from driftpatch.fix import hcl_edit, trace
-from driftpatch.fix.diff import LineMap, sha256, unified
+from driftpatch.fix.diff import LineMap, sha256, split_lines, unified
 from driftpatch.fix.hcl_edit import EditError
 from driftpatch.fix.remedies import Edit, NoPatch, Operation, Plan, resolve_target
 from driftpatch.model import Address, Check, Patch
@@ -105,12 +109,21 @@ class WorkingCopy:
         # Per edited file, its last parse: the next edit reparses from it (source.remember).
         self._parsed: dict[str, ParsedFile] = {}
         self._original = dict(self.texts)
+        # The files as indexed (just parsed: from the cache). Given back to the parse cache
+        # on close: the edits' versions pushed them out of it (it is bounded by size, a few
+        # versions of a large file), and what runs next (static verification, PR
+        # suggestions) compares with the original; reparsed from the last edited version it
+        # would be a parse of everything between the first edit and the last.
+        self._first = {
+            rel: parse_text(text, rel) for rel, text in self.texts.items() if rel.endswith(".tf")
+        }
 
     def reindex(self) -> SourceIndex:
         return index_source(
             self.root / self.source_rel,
             root=self.root,
             var_files=tuple(self.root / rel for rel in self.var_files),
+            known=self.texts,
         )
 
     def write(self, texts: Mapping[str, str]) -> None:
@@ -136,10 +149,12 @@ class WorkingCopy:
         old = self.texts.get(rel, "")
         lines = self.lines.get(rel)
         if lines is None:
-            lines = self.lines[rel] = LineMap(len(original.splitlines()))
-        lines.apply(old.splitlines(keepends=True), text.splitlines(keepends=True))
+            lines = self.lines[rel] = LineMap(len(split_lines(original)))
+        lines.apply_texts(old, text)
 
     def close(self) -> None:
+        for parsed in getattr(self, "_first", {}).values():
+            remember(parsed)
         shutil.rmtree(self._tmp, ignore_errors=True)
 
 
@@ -495,12 +510,51 @@ def _base(original: str | None, old: str | None) -> str | None:
     every patch to it (so any subset of a report's patches can be applied, not only a prefix);
     for a file an earlier patch creates, the text that patch made."""
     if original is not None:
-        return sha256(original)
+        return _original_sha256(original)
     return sha256(old) if old is not None else None
+
+
+@functools.lru_cache(maxsize=4)
+def _original_sha256(original: str) -> str:
+    """Every patch to a file carries the hash of the same original: hashed once (encoding
+    and hashing a 5 MB file per patch was a patch's largest cost after the re-index). The
+    key's str hash is computed once per text too; the texts are the indexed originals."""
+    return sha256(original)
+
+
+_FROZEN = 0
+_FROZEN_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """The objects alive now (the index, its texts, the rules) left out of the garbage
+    collector's passes while patches are made: each edit builds a few objects per block after
+    it, the collector's full passes then walked the whole index again and again (a quarter of
+    the time of 500 patches to one file). They are handed back to it afterwards; nothing is
+    freed later than it would have been (a cycle among them was garbage before, and is found
+    at the next full pass after). Nested calls freeze once."""
+    global _FROZEN
+    with _FROZEN_LOCK:
+        if _FROZEN == 0:
+            gc.freeze()
+        _FROZEN += 1
+    try:
+        yield
+    finally:
+        with _FROZEN_LOCK:
+            _FROZEN -= 1
+            if _FROZEN == 0:
+                gc.unfreeze()
 
 
 def apply_plan(plan: Plan, index: SourceIndex, extra: Sequence[Operation] = ()) -> Applied:
     """Run every operation on a working copy; one Patch per operation and file."""
+    with _heap_frozen():
+        return _apply_plan(plan, index, extra)
+
+
+def _apply_plan(plan: Plan, index: SourceIndex, extra: Sequence[Operation]) -> Applied:
     copy = WorkingCopy(index)
     try:
         original = dict(copy.texts)

@@ -17,6 +17,8 @@ import bisect
 import collections
 import contextlib
 import dataclasses
+import functools
+import itertools
 import json
 import os
 import re
@@ -181,6 +183,21 @@ class BlockNode:
     attributes: Mapping[str, AttributeNode] = field(hash=False)  # source order
     blocks: tuple[BlockNode, ...] = field(hash=False)  # nested blocks, source order
 
+    def __eq__(self, other: object) -> bool:
+        # Written out (not the dataclass's): a block moved by an edit (_MovedBlock, a
+        # subclass) equals the same block parsed where it now is.
+        if not isinstance(other, BlockNode):
+            return NotImplemented
+        return (
+            self.file == other.file
+            and self.type == other.type
+            and self.labels == other.labels
+            and self.span == other.span
+            and self.body == other.body
+            and self.attributes == other.attributes
+            and self.blocks == other.blocks
+        )
+
     def nested(self, type_: str) -> tuple[BlockNode, ...]:
         return tuple(b for b in self.blocks if b.type == type_)
 
@@ -234,6 +251,30 @@ class ParsedFile:
     blocks: tuple[BlockNode, ...]
     problems: tuple[ParseProblem, ...]
     parsed: bool = True  # False: a syntax error or undecodable bytes, so no blocks at all
+
+    @functools.cached_property
+    def names(self) -> tuple[str | None, ...]:
+        """Per top-level block, its address in its module ("t.n", "data.t.n") where it is a
+        resource or data block, else None. Kept with the parse (a reparse slices the old
+        one's), so indexing a file again after an edit registers its blocks in one C-level
+        dict update instead of a Python step per block."""
+        return tuple(_name_of(b) for b in self.blocks)
+
+    @functools.cached_property
+    def module_calls(self) -> tuple[int, ...]:
+        """The positions of its `module "name"` blocks."""
+        return tuple(i for i, b in enumerate(self.blocks) if _is_call(b))
+
+
+def _name_of(block: BlockNode) -> str | None:
+    if len(block.labels) != 2 or block.type not in ("resource", "data"):
+        return None
+    mode = "data." if block.type == "data" else ""
+    return f"{mode}{block.labels[0]}.{block.labels[1]}"
+
+
+def _is_call(block: BlockNode) -> bool:
+    return block.type == "module" and len(block.labels) == 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -344,10 +385,17 @@ def find_repo_root(path: Path) -> Path:
 
 
 def index_source(
-    source_dir: Path, root: Path | None = None, var_files: Sequence[Path] = ()
+    source_dir: Path,
+    root: Path | None = None,
+    var_files: Sequence[Path] = (),
+    known: Mapping[str, str] | None = None,
 ) -> SourceIndex:
     """Index the root module in `source_dir` and every module it calls that is on disk, with
     its variable files: terraform.tfvars, *.auto.tfvars, then `var_files` (`-var-file`).
+
+    `known`: repo-relative .tf file -> its text, where the caller wrote that text to the file
+    itself (a working copy): taken as read, not read and decoded again (per patch, for every
+    file of the configuration). Which files there are still comes from the directories.
 
     Raises TerraformInputError only when `source_dir` or a var file is unusable; problems in
     files (syntax errors, bad bytes, duplicate addresses, module cycles) are recorded in
@@ -359,7 +407,7 @@ def index_source(
         raise TerraformInputError(f"source path is not a directory: {source_dir}")
     source_dir = source_dir.resolve()
     if root is not None:
-        return _build(Path(root).resolve(), source_dir, var_files)
+        return _build(Path(root).resolve(), source_dir, var_files, known)
     root = find_repo_root(source_dir)
     index = _build(root, source_dir, var_files)
     if root == source_dir and not (root / ".git").exists():
@@ -385,8 +433,13 @@ def patch_root(source_dir: Path) -> Path:
     return index_source(source_dir).root
 
 
-def _build(root: Path, source_dir: Path, var_files: Sequence[Path] = ()) -> SourceIndex:
-    builder = _Builder(root, source_dir)
+def _build(
+    root: Path,
+    source_dir: Path,
+    var_files: Sequence[Path] = (),
+    known: Mapping[str, str] | None = None,
+) -> SourceIndex:
+    builder = _Builder(root, source_dir, known or {})
     builder.visit((), source_dir, ())
     builder.read_tfvars(source_dir)
     builder.read_var_files(var_files)
@@ -472,8 +525,23 @@ def reparse(old: ParsedFile, text: str) -> ParsedFile:
     if spliced is None:
         return _Reader(old.file, text).parse()
     head, middle, tail, delta, lines = spliced
-    moved = [_shift_block(b, delta, lines) for b in tail]
-    return ParsedFile(old.file, text, (*head, *middle, *moved), ())
+    if delta or lines:
+        by = _delta(delta, lines)  # once for all of them: one addition moves each
+        moved = [_moved(b, by) for b in tail]
+    else:
+        moved = tail
+    new = ParsedFile(old.file, text, (*head, *middle, *moved), ())
+    # What the index reads of each block, carried over for the kept ones (see `names`).
+    kept, rest = len(head), len(old.blocks) - len(tail)
+    names = old.names
+    new.__dict__["names"] = (*names[:kept], *(_name_of(b) for b in middle), *names[rest:])
+    calls, shift = old.module_calls, len(middle) - (rest - kept)
+    new.__dict__["module_calls"] = (
+        *(i for i in calls if i < kept),
+        *(kept + i for i, b in enumerate(middle) if _is_call(b)),
+        *(i + shift for i in calls if i >= rest),
+    )
+    return new
 
 
 @dataclass(frozen=True)
@@ -538,8 +606,11 @@ def _splice(
     inner = _Reader(old.file, segment).parse()
     if not inner.parsed or inner.problems:
         return None
-    first_line = before.count("\n", 0, start) + 1
-    lines = after.count("\n", 0, stop_old + delta) - before.count("\n", 0, stop_old)
+    # Counted over the edited stretch only (the texts agree up to `start`): the line the
+    # stretch starts on is the one after the last kept block's (its `}` line ends at the
+    # newline found above).
+    first_line = head[-1].span.end_line + 1 if head else 1
+    lines = after.count("\n", start, stop_old + delta) - before.count("\n", start, stop_old)
     middle = [_shift_block(b, start, first_line - 1) for b in inner.blocks]
     return head, middle, tail, delta, lines
 
@@ -583,23 +654,76 @@ def _move_attribute(attr: AttributeNode, delta: int) -> AttributeNode:
 
 def _shift_block(block: BlockNode, chars: int, lines: int) -> BlockNode:
     """`block` moved by `lines` lines and `chars` characters. Verifying patches moves every
-    block after each edit of a file, so this builds nodes directly (no dataclasses.replace)
-    and moves each span with one addition."""
+    block after each edit of a file: the move is lazy (a _MovedBlock, one small object per
+    block, its nodes built when read), and moving a moved block adds to its move."""
     if not chars and not lines:
         return block
-    return _move_block(block, _delta(chars, lines))
+    return _moved(block, _delta(chars, lines))
 
 
-def _move_block(block: BlockNode, delta: int) -> BlockNode:
-    return BlockNode(
-        block.file,
-        block.type,
-        block.labels,
-        _shifted(block.span, delta),
-        _shifted(block.body, delta),
-        MappingProxyType({k: _move_attribute(v, delta) for k, v in block.attributes.items()}),
-        tuple(_move_block(b, delta) for b in block.blocks),
-    )
+def _moved(block: BlockNode, delta: int) -> BlockNode:
+    if type(block) is _MovedBlock:
+        base, delta = block._base, block._by + delta
+        if not delta:
+            return base
+        block = base
+    moved = object.__new__(_MovedBlock)
+    # file, type and labels do not move: the base's values in the inherited slots.
+    object.__setattr__(moved, "file", block.file)
+    object.__setattr__(moved, "type", block.type)
+    object.__setattr__(moved, "labels", block.labels)
+    object.__setattr__(moved, "_base", block)
+    object.__setattr__(moved, "_by", delta)
+    return moved
+
+
+class _MovedBlock(BlockNode):
+    """A parsed block moved by an edit before it: `_base` with every span plus `_by` (a packed
+    delta, see `_delta`). Its spans are computed and its attributes and nested blocks built
+    when first read, so an edit costs one of these per block after it instead of a copy of
+    every node (the copies made the verification of P patches to one file O(P x file)).
+    Equal to, and hashed as, the block parsed at the new place."""
+
+    __slots__ = ("_attrs", "_base", "_by", "_nested")
+    _base: BlockNode
+    _by: int
+    _attrs: Mapping[str, AttributeNode]  # once built
+    _nested: tuple[BlockNode, ...]  # once built
+
+    @property
+    def span(self) -> Span:
+        return _shifted(self._base.span, self._by)
+
+    @property
+    def body(self) -> Span:
+        return _shifted(self._base.body, self._by)
+
+    @property
+    def attributes(self) -> Mapping[str, AttributeNode]:
+        try:
+            return self._attrs
+        except AttributeError:
+            delta = self._by
+            attrs = MappingProxyType(
+                {k: _move_attribute(v, delta) for k, v in self._base.attributes.items()}
+            )
+            object.__setattr__(self, "_attrs", attrs)
+            return attrs
+
+    @property
+    def blocks(self) -> tuple[BlockNode, ...]:
+        try:
+            return self._nested
+        except AttributeError:
+            nested = tuple(_moved(b, self._by) for b in self._base.blocks)
+            object.__setattr__(self, "_nested", nested)
+            return nested
+
+    def __reduce__(self) -> tuple[type[BlockNode], tuple[object, ...]]:
+        # Copied as the plain block it stands for (the dataclass's own state would be set
+        # through the read-only properties above).
+        fields = (self.span, self.body, self.attributes, self.blocks)
+        return BlockNode, (self.file, self.type, self.labels, *fields)
 
 
 def parse_tfvars(text: str, file: str) -> tuple[BlockNode | None, tuple[ParseProblem, ...]]:
@@ -1329,8 +1453,9 @@ def _is_override(file: str) -> bool:
 class _Builder:
     """Walks module calls from the root module, reading and parsing each file once."""
 
-    def __init__(self, root: Path, source_dir: Path) -> None:
+    def __init__(self, root: Path, source_dir: Path, known: Mapping[str, str]) -> None:
         self.root = root
+        self.known = known
         self.source_dir = source_dir
         self.texts: dict[str, str] = {}
         self.parsed: dict[str, ParsedFile] = {}
@@ -1482,6 +1607,11 @@ class _Builder:
         return self.dir_files[directory]
 
     def _read(self, path: Path, file: str) -> ParsedFile:
+        text = self.known.get(file)
+        if text is not None and _utf8_size(text) <= limits.max_hcl_bytes():
+            self.texts[file] = text
+            return parse_text(text, file)
+        # Not known, or over the cap: read, and report it as any file.
         try:
             data = _read_hcl(path, file)
         except (OSError, InputLimitError) as exc:
@@ -1505,10 +1635,12 @@ class _Builder:
         for file in files:
             if _is_override(file):  # overrides amend blocks declared elsewhere
                 continue
-            for block in self.parsed[file].blocks:
-                self._register(prefix, block)
-                if block.type == "module" and len(block.labels) == 1:
-                    self._call(path, directory, block, calls)
+            parsed = self.parsed[file]
+            if not self._registered(prefix, parsed):
+                for block in parsed.blocks:
+                    self._register(prefix, block)
+            for i in parsed.module_calls:
+                self._call(path, directory, parsed.blocks[i], calls)
         self.modules[path] = ModuleInfo(path, directory, files, MappingProxyType(calls))
         # Real paths: a symlink back to a caller is a cycle too.
         callers = (*callers, directory.resolve())
@@ -1526,6 +1658,22 @@ class _Builder:
                 )
                 continue
             self.visit((*path, call.name), call.directory, callers)
+
+    def _registered(self, prefix: str, parsed: ParsedFile) -> bool:
+        """A root-module file's resource and data blocks registered at once, where none is
+        a duplicate (else False: `_register` them one by one, which reports duplicates).
+        The same entries in the same order as `_register` makes them."""
+        if prefix:
+            return False
+        names = parsed.names
+        keys = list(itertools.compress(names, names))
+        mine = dict(zip(keys, itertools.compress(parsed.blocks, names), strict=True))
+        if len(mine) != len(keys):
+            return False
+        if not self.resources.keys().isdisjoint(mine):
+            return False
+        self.resources.update(mine)  # type: ignore[arg-type]
+        return True
 
     def _register(self, prefix: str, block: BlockNode) -> None:
         if len(block.labels) != 2 or block.type not in ("resource", "data"):
@@ -1584,6 +1732,10 @@ class _Builder:
             has_count="count" in block.attributes,
             has_for_each="for_each" in block.attributes,
         )
+
+
+def _utf8_size(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8"))  # isascii: O(1)
 
 
 def _read_hcl(path: Path, file: str) -> bytes:
