@@ -22,6 +22,7 @@ from driftpatch.fix.verification import (
     VerifyError,
     _keys,
     _promise,
+    _union_broken,
     _without,
     left_out,
     select,
@@ -630,3 +631,39 @@ def test_without_takes_out_one_leaf() -> None:
     assert _without(doc, ["nothing", "here"]) == doc
     assert _keys("metadata_options[0].http_tokens") == ["metadata_options", 0, "http_tokens"]
     assert _keys('tags."kubernetes.io/role"') == ["tags", "kubernetes.io/role"]
+
+
+def test_the_combined_patch_must_plan_as_the_union_promises(tmp_path: Path) -> None:
+    """Two codifies of one role, each verified alone against the baseline: together both
+    paths must settle, and nothing may move at an address neither names."""
+    session = _finding(Kind.DRIFT, ROLE, "max_session_duration")
+    owner = _finding(Kind.DRIFT, ROLE, "tags.Owner")
+    findings = {f.id: f for f in (session, owner)}
+    records = [
+        OpRecord(Operation((f.id,), PatchAction.CODIFY, lambda i: ([], ""), {}), (k,), {})
+        for k, f in enumerate((session, owner))
+    ]
+    base = _role_plan(CODE_ROLE)
+    tagged = {"Role": "Admin", "Owner": "ann"}
+    union = {**CODE_ROLE, "max_session_duration": 7200, "tags": tagged, "tags_all": tagged}
+    assert _union_broken(base, _role_plan(union), records, findings, True) == ""
+    # One edit undid the other: the session length is planned back to the code's.
+    undone = {**CODE_ROLE, "tags": tagged, "tags_all": tagged}
+    assert _union_broken(base, _role_plan(undone), records, findings, True) == (
+        f"together they still change {ROLE} max_session_duration"
+    )
+    # Without a refreshed state no plan judges a codify: only the other addresses count.
+    assert _union_broken(base, _role_plan(undone), records, findings, False) == ""
+    profile = "module.r.aws_iam_instance_profile.this[0]"
+    moved = Outcome(
+        True,
+        True,
+        "",
+        {
+            **_role_plan(union).changes,
+            **_outcome(_change(profile, ["update"], {"tags": {}}, {"tags": {"A": "1"}})).changes,
+        },
+    )
+    assert _union_broken(base, moved, records, findings, True) == (
+        f"terraform plan also changes {profile} tags, which this default patch does not name"
+    )

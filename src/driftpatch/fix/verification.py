@@ -360,6 +360,39 @@ def _without(value: Any, keys: Sequence[str | int]) -> Any:
     return value
 
 
+def _union_broken(
+    base: Outcome,
+    cand: Outcome,
+    records: Sequence[OpRecord],
+    findings: Mapping[str, Finding],
+    refreshed: bool,
+) -> str:
+    """Why the combined default patch does not plan as the union of its patches' promises
+    ("" when it does): every codified path settles (where the state was refreshed from live
+    AWS: only then can a plan judge a codify), and nothing changes beyond the baseline at an
+    address none of the patches names. Each patch was judged alone against the baseline, so
+    this is what their composition could still break (one patch's edit undoing another's)."""
+    promised: list[str] = []
+    for r in records:
+        mine = [findings[fid] for fid in r.operation.finding_ids if fid in findings]
+        promised += [str(f.address) for f in mine if f.address]
+        promised += [
+            str(e["address"])
+            for e in r.operation.expect.get("imports", ())
+            if isinstance(e, Mapping) and "address" in e
+        ]
+        if r.operation.action is not PatchAction.CODIFY or not refreshed:
+            continue
+        for f in mine:
+            c = cand.changes.get(str(f.address))
+            if c is None or not f.attribute:
+                continue
+            if _unknown(c, f.attribute) or _at(c.before, f.attribute) != _at(c.after, f.attribute):
+                return f"together they still change {f.address} {f.attribute}"
+    _, changed = _effects(base, cand, [])
+    return _reaches_beyond(base, cand, changed, promised, "default patch")
+
+
 def _reaches_beyond(
     base: Outcome, cand: Outcome, changed: set[str], promised: Sequence[str], verb: str
 ) -> str:
@@ -511,6 +544,8 @@ def verify_patches(
                 effects, _ = _effects(base, cand, [])
                 bad = sorted(a for a, e in effects.items() if e in (Effect.DESTROY, Effect.REPLACE))
                 problem = f"together they would replace or destroy {bad[0]}" if bad else ""
+                ops = [records[i] for i in default_ops]
+                problem = problem or _union_broken(base, cand, ops, findings, sandbox.refreshed)
             else:
                 problem = cand.error if not cand.validated or base.planned else ""
             if problem:
