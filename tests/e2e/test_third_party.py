@@ -207,11 +207,6 @@ def test_change_found_at_attribute_and_line(runs: dict[str, Run], stack: str, ch
 
 Want = proof.Want
 SG_EX, S3_EX, IAM_EX = tp.SG_EX, tp.S3_EX, tp.IAM_EX
-BUNDLED = (
-    "one codify patch per address bundles this change with the role's tag, which the module's "
-    "shared var.tags also gives the instance profile: the bundle is rightly unverified, so this "
-    "change loses its patch (codify per finding where they trace to different places)"
-)
 LOG_POLICY = (
     "codifying the log bucket's tag at the caller makes the plan set its bucket policy (the "
     "policy document, deferred in the unpatched plan, is read at plan time and differs from the "
@@ -304,20 +299,21 @@ WANT: Mapping[str, Want] = {
     # The role's tag is codified at the caller's `tags`, which the module also gives the
     # instance profile: the profile (which did not drift) would change too.
     "role-tag-changed": Want("refuse", reason="which this codify does not name"),
-    "role-session": Want("patch", IAM_EX, ("max_session_duration = 7200",), bug=BUNDLED),
+    # Its own patch, judged against the unpatched plan (fixed: bundled with the role's tag,
+    # whose shared var.tags reaches the instance profile, it lost its patch): the tag's drift
+    # still plans an update of the role.
+    "role-session": Want("patch", IAM_EX, ("max_session_duration = 7200",), effect="update"),
     # The role's trust is widened too (reverted by apply): its plan shows that update.
     "role-description": Want(
         "patch", IAM_EX, ('role_description = "ECR push and pull"',), effect=""
     ),
     "inline-policy-changed": Want("refuse", reason="data.aws_iam_policy_document"),
-    "managed-policy-changed": Want(
-        "patch",
-        IAM_EX,
-        ("ec2:Get*",),
-    ),
+    # The policy's document and its tag drifted: a patch each, the other's drift still
+    # planned (fixed: one bundle for both).
+    "managed-policy-changed": Want("patch", IAM_EX, ("ec2:Get*",), effect="update"),
     "trust-widened": Want("revert"),
     "attachment-detached": Want("revert"),
-    "admin-description": Want("patch", IAM_EX, ('"break-glass admin"',), bug=BUNDLED),
+    "admin-description": Want("patch", IAM_EX, ('"break-glass admin"',), effect="update"),
     "custom-tag": Want("patch", IAM_EX, ('Team = "identity"',), effect=""),
     "inline-session": Want("patch", IAM_EX, ("10800",), effect=""),
     "inline-boundary": Want("patch", IAM_EX, ("role_permissions_boundary_arn",), effect=""),
@@ -332,7 +328,7 @@ WANT: Mapping[str, Want] = {
     # Fixed: its unmanaged aws_iam_role_policy was also imported by the default patch.
     "custom-inline-added": Want("no-false-apply", reason="aws iam delete-role-policy"),
     "profile-tag": Want("refuse", reason="which this codify does not name"),
-    "policy-tag": Want("patch", IAM_EX, ('Team = "platform"',)),
+    "policy-tag": Want("patch", IAM_EX, ('Team = "platform"',), effect="update"),
     "unmanaged-role": Want("patch", "examples/iam-assumable-role/imported.tf", effect="import"),
     "unmanaged-policy": Want("patch", "examples/iam-assumable-role/imported.tf", effect="import"),
 }
