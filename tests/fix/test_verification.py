@@ -652,7 +652,8 @@ def test_the_combined_patch_must_plan_as_the_union_promises(tmp_path: Path) -> N
     assert _union_broken(base, _role_plan(undone), records, findings, True) == (
         f"together they still change {ROLE} max_session_duration"
     )
-    # Without a refreshed state no plan judges a codify: only the other addresses count.
+    # Without a refreshed state no plan judged the codifies: the combination is held only to
+    # destroying and replacing nothing (checked by the caller).
     assert _union_broken(base, _role_plan(undone), records, findings, False) == ""
     profile = "module.r.aws_iam_instance_profile.this[0]"
     moved = Outcome(
@@ -667,3 +668,4 @@ def test_the_combined_patch_must_plan_as_the_union_promises(tmp_path: Path) -> N
     assert _union_broken(base, moved, records, findings, True) == (
         f"terraform plan also changes {profile} tags, which this default patch does not name"
     )
+    assert _union_broken(base, moved, records, findings, False) == ""

@@ -368,10 +368,11 @@ def _union_broken(
     refreshed: bool,
 ) -> str:
     """Why the combined default patch does not plan as the union of its patches' promises
-    ("" when it does): every codified path settles (where the state was refreshed from live
-    AWS: only then can a plan judge a codify), and nothing changes beyond the baseline at an
-    address none of the patches names. Each patch was judged alone against the baseline, so
-    this is what their composition could still break (one patch's edit undoing another's)."""
+    ("" when it does): every codified path settles, and nothing changes beyond the baseline at
+    an address none of the patches names (both only where the state was refreshed from live
+    AWS, if a codify is among them: only then can a plan judge a codify). Each patch was
+    judged alone against the baseline, so this is what their composition could still break
+    (one patch's edit undoing another's)."""
     promised: list[str] = []
     for r in records:
         mine = [findings[fid] for fid in r.operation.finding_ids if fid in findings]
@@ -389,6 +390,8 @@ def _union_broken(
                 continue
             if _unknown(c, f.attribute) or _at(c.before, f.attribute) != _at(c.after, f.attribute):
                 return f"together they still change {f.address} {f.attribute}"
+    if not refreshed and any(r.operation.action is PatchAction.CODIFY for r in records):
+        return ""  # no plan judged those codifies alone: what they reach is not known here
     _, changed = _effects(base, cand, [])
     return _reaches_beyond(base, cand, changed, promised, "default patch")
 
