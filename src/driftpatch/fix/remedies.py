@@ -889,8 +889,9 @@ def _one_per_resource(operations: Sequence[Operation], index: SourceIndex) -> li
     finding's patch need not wait for the other drift of its resource (a role's tag traced to a
     shared `var.tags` must not take its description and session length down with it). Only
     edits that write the same text (two leaves of one literal block or expression rewritten
-    whole) cannot be reviewed or applied one without the other: those are joined. Only
-    operations that run on the code as it is are joined; one that cannot keeps its own reason.
+    whole, two insertions at one point) cannot be reviewed or applied one without the other:
+    those are joined. Only operations that run on the code as it is are joined; one that
+    cannot keeps its own reason.
     """
     groups: dict[str, list[tuple[int, list[Edit]]]] = {}
     for i, op in enumerate(operations):
@@ -913,9 +914,8 @@ def _one_per_resource(operations: Sequence[Operation], index: SourceIndex) -> li
 def _overlapping(
     index: SourceIndex, members: Sequence[tuple[int, Sequence[Edit]]]
 ) -> list[list[int]]:
-    """The operations in clusters (in order) linked by edits that overlap in one file: a
-    shared non-empty stretch of the original text, or an insertion inside a replaced one. Two
-    insertions at one point do not overlap: each leaves the other's text as it was."""
+    """The operations in clusters (in order) linked by edits that overlap in one file (see
+    `_clash`)."""
     spans = [
         (i, [(e.file, *_narrowed(index.texts.get(e.file, ""), t)) for e in edits for t in e.edits])
         for i, edits in members
@@ -952,11 +952,13 @@ def _narrowed(text: str, edit: TextEdit) -> tuple[int, int]:
 
 
 def _clash(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    """Whether two replaced stretches `[start, end)` of one text overlap (an empty one: an
-    insertion, which clashes only strictly inside the other)."""
+    """Whether two replaced stretches `[start, end)` of one text overlap. An empty one (an
+    insertion) clashes strictly inside the other, or with another insertion at the same point:
+    two arguments added to one module call, or the same `tags = {...}` argument added twice
+    (each patch alone writes it), cannot both be applied as standalone suggestions."""
     (s, e), (t, u) = a, b
     if s == e or t == u:
-        return (s == e and t < s < u) or (t == u and s < t < e)
+        return s == t or (s == e and t < s < u) or (t == u and s < t < e)
     return max(s, t) < min(e, u)
 
 
