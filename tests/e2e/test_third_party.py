@@ -273,8 +273,9 @@ WANT: Mapping[str, Want] = {
     "sse-changed": Want("patch", S3_EX, ('"AES256"',)),
     "bucket-policy-changed": Want("refuse", reason="data.aws_iam_policy_document"),
     # The code is silent on rotation, so DP-KMS-001's fix writes `enable_key_rotation = true`:
-    # the same edit as the codify, which joins that patch.
-    "kms-rotation-on": Want("patch", S3_EX, ("enable_key_rotation",)),
+    # the same edit as the codify, which joins that patch. The key's description and tag
+    # drifted too: a patch each (fixed: one bundle), so each plan still updates the key.
+    "kms-rotation-on": Want("patch", S3_EX, ("enable_key_rotation",), effect="update"),
     # The role's trust is widened too (reverted by apply): its plan shows that update.
     "role-tag": Want("patch", S3_EX, ('Team = "storage"',), effect=""),
     "log-bucket-tag": Want("patch", S3_EX, ('Retention = "90d"',), bug=LOG_POLICY),
@@ -284,8 +285,8 @@ WANT: Mapping[str, Want] = {
     "ownership-deleted": Want("revert"),
     "log-policy-deleted": Want("revert"),
     "pab-acls-off": Want("revert"),
-    "kms-description": Want("patch", S3_EX, ('"bucket objects (prod)"',)),
-    "kms-tag": Want("patch", S3_EX, ('Team = "storage"',)),
+    "kms-description": Want("patch", S3_EX, ('"bucket objects (prod)"',), effect="update"),
+    "kms-tag": Want("patch", S3_EX, ('Team = "storage"',), effect="update"),
     "s3-role-description": Want("patch", S3_EX, ('"reads the example bucket"',), effect=""),
     "s3-role-session": Want("patch", S3_EX, ("14400",), effect=""),
     "s3-role-trust-widened": Want("revert"),

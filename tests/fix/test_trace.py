@@ -655,21 +655,47 @@ def test_outputs_and_validations_do_not_make_a_variable_shared(tmp_path: Path) -
     assert '  default = "edge"\n' in text
 
 
-def test_two_drifts_inserted_at_one_point_make_one_patch(modules: Path) -> None:
-    """Both values become new arguments of the module call, added at the same point: as two
-    standalone patches (or PR suggestions on one line) they could not both be applied, so
-    they are one patch, which settles both."""
+def test_two_drifts_of_one_resource_written_in_two_places_make_two_patches(
+    modules: Path,
+) -> None:
+    """Each codify is judged against the unpatched code's plan (the other drift may remain),
+    so a finding's patch does not wait for its neighbour's: one patch per finding (two new
+    arguments of the module call), and together they write what one joined patch used to."""
     index = index_source(modules)
     findings = [
         drift("module.role.aws_iam_role.this[0]", "max_session_duration", 3600, 7200),
         drift("module.role.aws_iam_role.this[0]", "tags.Owner", None, "ann"),
     ]
     applied = apply_plan(plan_remedies(findings, index, {}, Prefer.AUTO), index)
-    (patch,) = applied.patches
-    assert patch.verified and set(patch.finding_ids) == {f.id for f in findings}
+    assert [(p.finding_ids, p.verified) for p in applied.patches] == [
+        ((findings[0].id,), True),
+        ((findings[1].id,), True),
+    ]
     assert applied.final["main.tf"].endswith(
         '  name   = "admin"\n\n  max_session = 7200\n\n  labels = {\n    Tier  = "web"\n'
         '    Owner = "ann"\n  }\n}\n'
+    )
+    standalone = [r.standalone["main.tf"] for r in applied.records]
+    assert standalone[0].endswith('  name   = "admin"\n\n  max_session = 7200\n}\n')
+    assert standalone[1].endswith(
+        '  name   = "admin"\n\n  labels = {\n    Tier  = "web"\n    Owner = "ann"\n  }\n}\n'
+    )
+
+
+def test_two_drifts_that_add_the_same_argument_make_one_patch(modules: Path) -> None:
+    """Two tags of one role, both new in the caller's `labels`: standalone, each patch adds
+    the argument, so both could not be applied; one patch writes the map once."""
+    index = index_source(modules)
+    findings = [
+        drift("module.role.aws_iam_role.this[0]", "tags.Owner", None, "ann"),
+        drift("module.role.aws_iam_role.this[0]", "tags.Team", None, "ops"),
+    ]
+    applied = apply_plan(plan_remedies(findings, index, {}, Prefer.AUTO), index)
+    (patch,) = applied.patches
+    assert patch.verified and patch.finding_ids == (findings[0].id, findings[1].id)
+    assert applied.final["main.tf"].endswith(
+        '  name   = "admin"\n\n  labels = {\n    Tier  = "web"\n    Owner = "ann"\n'
+        '    Team  = "ops"\n  }\n}\n'
     )
 
 

@@ -889,8 +889,8 @@ def _one_per_resource(operations: Sequence[Operation], index: SourceIndex) -> li
     finding's patch need not wait for the other drift of its resource (a role's tag traced to a
     shared `var.tags` must not take its description and session length down with it). Only
     edits that write the same text (two leaves of one literal block or expression rewritten
-    whole, two insertions at one point) cannot be reviewed or applied one without the other:
-    those are joined. Only operations that run on the code as it is are joined; one that
+    whole, one new argument added by both) cannot be reviewed or applied one without the
+    other: those are joined. Only operations that run on the code as it is are joined; one that
     cannot keeps its own reason.
     """
     groups: dict[str, list[tuple[int, list[Edit]]]] = {}
@@ -917,7 +917,7 @@ def _overlapping(
     """The operations in clusters (in order) linked by edits that overlap in one file (see
     `_clash`)."""
     spans = [
-        (i, [(e.file, *_narrowed(index.texts.get(e.file, ""), t)) for e in edits for t in e.edits])
+        (i, [_span(index.texts.get(e.file, ""), e.file, t) for e in edits for t in e.edits])
         for i, edits in members
     ]
     owner = {i: i for i, _ in spans}
@@ -929,7 +929,7 @@ def _overlapping(
 
     for a, (i, mine) in enumerate(spans):
         for j, theirs in spans[a + 1 :]:
-            if any(f == g and _clash((s, e), (t, u)) for f, s, e in mine for g, t, u in theirs):
+            if any(_clash(x, y) for x in mine for y in theirs):
                 owner[root(j)] = root(i)
     clusters: dict[int, list[int]] = {}
     for i, _ in spans:
@@ -937,9 +937,23 @@ def _overlapping(
     return list(clusters.values())
 
 
-def _narrowed(text: str, edit: TextEdit) -> tuple[int, int]:
-    """The stretch of `text` an edit really changes: a block rewritten whole to insert one line
-    (and realign its neighbours) leaves its head and tail as they were."""
+_NAMES = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*[={]", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class _Span:
+    """The stretch of a file an edit really changes, and the argument and block names its new
+    text writes."""
+
+    file: str
+    start: int
+    end: int
+    names: frozenset[str]
+
+
+def _span(text: str, file: str, edit: TextEdit) -> _Span:
+    """A block rewritten whole to insert one line (and realign its neighbours) leaves its head
+    and tail as they were: only the rest counts."""
     old, new = text[edit.start : edit.end], edit.text
     limit = min(len(old), len(new))
     head = 0
@@ -948,17 +962,20 @@ def _narrowed(text: str, edit: TextEdit) -> tuple[int, int]:
     tail = 0
     while tail < limit - head and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]:
         tail += 1
-    return edit.start + head, edit.end - tail
+    added = frozenset(_NAMES.findall(new[head : len(new) - tail]))
+    return _Span(file, edit.start + head, edit.end - tail, added)
 
 
-def _clash(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    """Whether two replaced stretches `[start, end)` of one text overlap. An empty one (an
-    insertion) clashes strictly inside the other, or with another insertion at the same point:
-    two arguments added to one module call, or the same `tags = {...}` argument added twice
-    (each patch alone writes it), cannot both be applied as standalone suggestions."""
-    (s, e), (t, u) = a, b
+def _clash(a: _Span, b: _Span) -> bool:
+    """Whether two edits of one file overlap. An insertion (empty stretch) clashes strictly
+    inside the other's stretch, or at the same point when both write an argument of one name
+    (the same `tags = {...}` added to a module call by each: standalone, each writes it)."""
+    if a.file != b.file:
+        return False
+    (s, e), (t, u) = (a.start, a.end), (b.start, b.end)
     if s == e or t == u:
-        return s == t or (s == e and t < s < u) or (t == u and s < t < e)
+        same_point = s == t and bool(a.names & b.names)
+        return same_point or (s == e and t < s < u) or (t == u and s < t < e)
     return max(s, t) < min(e, u)
 
 
