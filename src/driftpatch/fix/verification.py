@@ -11,8 +11,10 @@ with it, `--verify terraform` works, but auto does not make every test scan plan
 `static` stops at the schema; `terraform` insists (bad usage, exit 2, where it cannot).
 
 What a plan must show (each patch alone on the original code, against the scan's state):
-- codify: the codified attribute of each finding's address no longer changes; the address is
-  neither destroyed nor replaced;
+- codify: judged per finding against the plan of the unpatched code: the codified attribute
+  paths of each finding's address no longer change, and the rest of the address's change is
+  the baseline's (the other findings' drift there may remain; nothing new appears); the
+  address is neither destroyed nor replaced;
 - fix / revert: relative to the plan of the unpatched code, only the attributes the patch
   writes change at the finding's address (in place or, reported as such, by replacement);
 - import: each generated address is imported, and nothing changes beyond the `tags_all` that
@@ -27,7 +29,9 @@ replaces it only when it plans as pure imports. The patch's reason starts with
 `plan_effect` gives the effect at every address whose planned change the patch alters, and at
 the finding's addresses. The default patch holds only patches that passed every check that ran
 (with the plan whenever a plan could run) and whose plan destroys and replaces nothing; the
-combined default patch is planned once more as a whole.
+combined default patch is planned once more as a whole and must plan as the union of their
+promises (every codified path settles, nothing moves at an address none of them names, no
+destroy or replace), or the default patch is empty.
 """
 
 from __future__ import annotations
