@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from driftpatch.model import Finding, Kind, Patch, Report
+from driftpatch.model import Effect, Finding, Kind, Patch, PatchAction, Report
 from driftpatch.terraform.binary import Terraform
 
 from .thirdparty import Expected
@@ -59,12 +59,17 @@ def harmful(plan: Mapping[str, str]) -> dict[str, str]:
 def promises(patches: Sequence[Patch]) -> dict[str, set[str]]:
     """Address -> the plan effects the combined patch may show there. Each patch promises
     what it does alone; where several touch one address (a codified tag and an in-place fix
-    of one instance; a drift codified and the rule's fix of the same value), the combination
-    shows one of their promises, never anything else (and never a destroy or replace)."""
+    of one instance; a drift codified and the rule's fix of the same value; two drifts of one
+    instance codified one patch each), the combination shows one of their promises, never
+    anything else (and never a destroy or replace)."""
     by_address: dict[str, set[str]] = {}
     for p in patches:
         for address, effect in p.plan_effect.items():
             by_address.setdefault(address, set()).add(effect.value)
+            if p.action is PatchAction.CODIFY and effect is Effect.UPDATE:
+                # A codify per finding leaves its neighbours' drift planned (`update`); with
+                # their codifies the address may settle altogether.
+                by_address[address].add(Effect.NONE.value)
     return by_address
 
 

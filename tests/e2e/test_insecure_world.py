@@ -385,22 +385,24 @@ DRIFT_WANT: dict[str, Want] = {
     "bucket-deleted:aws_s3_bucket_policy": _patch("removed {", effect="forget"),
     "pab-deleted": _revert(),
     "sg-rule-description": _patch('"rdp for the windows box (temporary)"'),
-    "kms-description": _patch('"application secrets (prod)"'),
-    "kms-tag": _patch('Team = "app"'),
+    # A patch per finding (fixed: one bundle per address): where the address drifted in
+    # other ways too, its plan still updates it for the others (effect update).
+    "kms-description": _patch('"application secrets (prod)"', effect="update"),
+    "kms-tag": _patch('Team = "app"', effect="update"),
     # Only the algorithm is written: the live rule's bucket_key_enabled = false is the code's
     # unset value (fixed: compared unnormalised with it, the codify was unverified).
     "sse-kms": _patch('"aws:kms"'),
     "tag:aws_vpc.main": _patch('Name = "insecure-main"'),
-    "tag:aws_subnet.public": _patch('Tier = "public"'),
-    "tag:aws_security_group.wide_open": _patch('Review = "pending"'),
+    "tag:aws_subnet.public": _patch('Tier = "public"', effect="update"),
+    "tag:aws_security_group.wide_open": _patch('Review = "pending"', effect="update"),
     "tag:aws_instance.web": _patch('Owner = "web-team"', effect=""),
-    "tag:aws_ebs_volume.data": _patch('Backup = "daily"'),
-    # `false` is written by DP-VPC-006's fix, itself in the default patch; the codify patch
-    # (joined with the subnet's tag) is made on top of it and only adds the tag.
-    "subnet-private": _patch('Tier = "public"'),
-    "volume-grown": _patch("= 16"),
+    "tag:aws_ebs_volume.data": _patch('Backup = "daily"', effect="update"),
+    # `false` is written by DP-VPC-006's fix, itself in the default patch: the codify joins
+    # that patch (the subnet's tag has its own).
+    "subnet-private": _patch("map_public_ip_on_launch = false", effect="update"),
+    "volume-grown": _patch("= 16", effect="update"),
     # `egress = []`, never the blocks deleted (Terraform would stop managing egress).
-    "egress-revoked": _patch("egress = []"),
+    "egress-revoked": _patch("egress = []", effect="update"),
     "windows-winrm-added": _patch("aws_security_group_rule", "5985", effect=""),
     "inline-narrowed": _patch('"s3:*"'),  # narrower than the code's *:*: kept
     "role-description": _patch('"legacy: do not use"'),

@@ -207,11 +207,6 @@ def test_change_found_at_attribute_and_line(runs: dict[str, Run], stack: str, ch
 
 Want = proof.Want
 SG_EX, S3_EX, IAM_EX = tp.SG_EX, tp.S3_EX, tp.IAM_EX
-BUNDLED = (
-    "one codify patch per address bundles this change with the role's tag, which the module's "
-    "shared var.tags also gives the instance profile: the bundle is rightly unverified, so this "
-    "change loses its patch (codify per finding where they trace to different places)"
-)
 WANT: Mapping[str, Want] = {
     # service_one and service_two drift in other ways too (rules added by hand, codified as
     # imported rule resources): their plan effect is whatever those leave, so not pinned here.
@@ -284,8 +279,9 @@ WANT: Mapping[str, Want] = {
     "sse-changed": Want("patch", S3_EX, ('"AES256"',)),
     "bucket-policy-changed": Want("refuse", reason="data.aws_iam_policy_document"),
     # The code is silent on rotation, so DP-KMS-001's fix writes `enable_key_rotation = true`:
-    # the same edit as the codify, which joins that patch.
-    "kms-rotation-on": Want("patch", S3_EX, ("enable_key_rotation",)),
+    # the same edit as the codify, which joins that patch. The key's description and tag
+    # drifted too: a patch each (fixed: one bundle), so each plan still updates the key.
+    "kms-rotation-on": Want("patch", S3_EX, ("enable_key_rotation",), effect="update"),
     # The role's trust is widened too (reverted by apply): its plan shows that update.
     "role-tag": Want("patch", S3_EX, ('Team = "storage"',), effect=""),
     # The log bucket's policy is deleted too (log-policy-deleted): both plans create it, the
@@ -299,8 +295,8 @@ WANT: Mapping[str, Want] = {
     "ownership-deleted": Want("revert"),
     "log-policy-deleted": Want("revert"),
     "pab-acls-off": Want("revert"),
-    "kms-description": Want("patch", S3_EX, ('"bucket objects (prod)"',)),
-    "kms-tag": Want("patch", S3_EX, ('Team = "storage"',)),
+    "kms-description": Want("patch", S3_EX, ('"bucket objects (prod)"',), effect="update"),
+    "kms-tag": Want("patch", S3_EX, ('Team = "storage"',), effect="update"),
     "s3-role-description": Want("patch", S3_EX, ('"reads the example bucket"',), effect=""),
     "s3-role-session": Want("patch", S3_EX, ("14400",), effect=""),
     "s3-role-trust-widened": Want("revert"),
@@ -314,20 +310,21 @@ WANT: Mapping[str, Want] = {
     # The role's tag is codified at the caller's `tags`, which the module also gives the
     # instance profile: the profile (which did not drift) would change too.
     "role-tag-changed": Want("refuse", reason="which this codify does not name"),
-    "role-session": Want("patch", IAM_EX, ("max_session_duration = 7200",), bug=BUNDLED),
+    # Its own patch, judged against the unpatched plan (fixed: bundled with the role's tag,
+    # whose shared var.tags reaches the instance profile, it lost its patch): the tag's drift
+    # still plans an update of the role.
+    "role-session": Want("patch", IAM_EX, ("max_session_duration = 7200",), effect="update"),
     # The role's trust is widened too (reverted by apply): its plan shows that update.
     "role-description": Want(
         "patch", IAM_EX, ('role_description = "ECR push and pull"',), effect=""
     ),
     "inline-policy-changed": Want("refuse", reason="data.aws_iam_policy_document"),
-    "managed-policy-changed": Want(
-        "patch",
-        IAM_EX,
-        ("ec2:Get*",),
-    ),
+    # The policy's document and its tag drifted: a patch each, the other's drift still
+    # planned (fixed: one bundle for both).
+    "managed-policy-changed": Want("patch", IAM_EX, ("ec2:Get*",), effect="update"),
     "trust-widened": Want("revert"),
     "attachment-detached": Want("revert"),
-    "admin-description": Want("patch", IAM_EX, ('"break-glass admin"',), bug=BUNDLED),
+    "admin-description": Want("patch", IAM_EX, ('"break-glass admin"',), effect="update"),
     "custom-tag": Want("patch", IAM_EX, ('Team = "identity"',), effect=""),
     "inline-session": Want("patch", IAM_EX, ("10800",), effect=""),
     "inline-boundary": Want("patch", IAM_EX, ("role_permissions_boundary_arn",), effect=""),
@@ -354,7 +351,7 @@ WANT: Mapping[str, Want] = {
     # Fixed: its unmanaged aws_iam_role_policy was also imported by the default patch.
     "custom-inline-added": Want("no-false-apply", reason="aws iam delete-role-policy"),
     "profile-tag": Want("refuse", reason="which this codify does not name"),
-    "policy-tag": Want("patch", IAM_EX, ('Team = "platform"',)),
+    "policy-tag": Want("patch", IAM_EX, ('Team = "platform"',), effect="update"),
     "unmanaged-role": Want("patch", "examples/iam-assumable-role/imported.tf", effect="import"),
     "unmanaged-policy": Want("patch", "examples/iam-assumable-role/imported.tf", effect="import"),
 }

@@ -655,20 +655,81 @@ def test_outputs_and_validations_do_not_make_a_variable_shared(tmp_path: Path) -
     assert '  default = "edge"\n' in text
 
 
-def test_two_drifts_of_one_resource_make_one_patch(modules: Path) -> None:
-    """Each alone would leave the other drift, so Terraform would still plan an update of the
-    role; one patch for both can promise no change."""
+def test_two_drifts_of_one_resource_written_in_two_places_make_two_patches(
+    modules: Path,
+) -> None:
+    """Each codify is judged against the unpatched code's plan (the other drift may remain),
+    so a finding's patch does not wait for its neighbour's: one patch per finding (two new
+    arguments of the module call), and together they write what one joined patch used to."""
     index = index_source(modules)
     findings = [
         drift("module.role.aws_iam_role.this[0]", "max_session_duration", 3600, 7200),
         drift("module.role.aws_iam_role.this[0]", "tags.Owner", None, "ann"),
     ]
     applied = apply_plan(plan_remedies(findings, index, {}, Prefer.AUTO), index)
-    (patch,) = applied.patches
-    assert patch.verified and set(patch.finding_ids) == {f.id for f in findings}
+    assert [(p.finding_ids, p.verified) for p in applied.patches] == [
+        ((findings[0].id,), True),
+        ((findings[1].id,), True),
+    ]
     assert applied.final["main.tf"].endswith(
         '  name   = "admin"\n\n  max_session = 7200\n\n  labels = {\n    Tier  = "web"\n'
         '    Owner = "ann"\n  }\n}\n'
+    )
+    standalone = [r.standalone["main.tf"] for r in applied.records]
+    assert standalone[0].endswith('  name   = "admin"\n\n  max_session = 7200\n}\n')
+    assert standalone[1].endswith(
+        '  name   = "admin"\n\n  labels = {\n    Tier  = "web"\n    Owner = "ann"\n  }\n}\n'
+    )
+
+
+def test_two_drifts_that_add_the_same_argument_make_one_patch(modules: Path) -> None:
+    """Two tags of one role, both new in the caller's `labels`: standalone, each patch adds
+    the argument, so both could not be applied; one patch writes the map once."""
+    index = index_source(modules)
+    findings = [
+        drift("module.role.aws_iam_role.this[0]", "tags.Owner", None, "ann"),
+        drift("module.role.aws_iam_role.this[0]", "tags.Team", None, "ops"),
+    ]
+    applied = apply_plan(plan_remedies(findings, index, {}, Prefer.AUTO), index)
+    (patch,) = applied.patches
+    assert patch.verified and patch.finding_ids == (findings[0].id, findings[1].id)
+    assert applied.final["main.tf"].endswith(
+        '  name   = "admin"\n\n  labels = {\n    Tier  = "web"\n    Owner = "ann"\n'
+        '    Team  = "ops"\n  }\n}\n'
+    )
+
+
+def test_drifts_that_rewrite_the_same_text_make_one_patch(tmp_path: Path) -> None:
+    """Adding a tag realigns the literal map's `=`s, so the changed tag's line is rewritten by
+    both edits: one cannot be applied without the other, they are one patch. The session
+    length, elsewhere in the block, keeps its own: each codify is judged against the
+    unpatched code's plan, so it need not wait for the tags' drift."""
+    src = tree(
+        tmp_path,
+        {
+            "main.tf": """\
+                resource "aws_iam_role" "r" {
+                  name = "r"
+                  tags = {
+                    Env = "dev"
+                  }
+                  max_session_duration = 3600
+                }
+                """
+        },
+    )
+    index = index_source(src)
+    env = drift("aws_iam_role.r", "tags.Env", "dev", "prod")
+    owner = drift("aws_iam_role.r", "tags.Owner", None, "ann")
+    session = drift("aws_iam_role.r", "max_session_duration", 3600, 7200)
+    applied = apply_plan(plan_remedies([env, owner, session], index, {}, Prefer.AUTO), index)
+    assert [(p.finding_ids, p.verified) for p in applied.patches] == [
+        ((env.id, owner.id), True),
+        ((session.id,), True),
+    ]
+    assert applied.final["main.tf"] == (
+        'resource "aws_iam_role" "r" {\n  name = "r"\n  tags = {\n    Env   = "prod"\n'
+        '    Owner = "ann"\n  }\n  max_session_duration = 7200\n}\n'
     )
 
 

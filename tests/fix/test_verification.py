@@ -20,7 +20,10 @@ from driftpatch.fix.static import check_files
 from driftpatch.fix.verification import (
     Settings,
     VerifyError,
+    _keys,
     _promise,
+    _union_broken,
+    _without,
     left_out,
     select,
     verify_patches,
@@ -582,3 +585,139 @@ def test_an_import_that_does_not_verify_leaves_the_others_in_the_default_patch(
     both = verify_patches(applied, plan, index, findings, settings).combined
     assert both.count("new file mode") == 1 and both.count(header) == 1
     assert both.index("aws_s3_bucket.scratch") < both.index("aws_iam_role.lost")
+
+
+ROLE = "module.r.aws_iam_role.this[0]"
+LIVE_ROLE = {
+    "name": "admin",
+    "description": "break-glass",
+    "max_session_duration": 7200,
+    "tags": {"Role": "SuperAdmin", "Owner": "ann"},
+    "tags_all": {"Role": "SuperAdmin", "Owner": "ann"},
+}
+CODE_ROLE = {
+    "name": "admin",
+    "description": "admin",
+    "max_session_duration": 3600,
+    "tags": {"Role": "Admin"},
+    "tags_all": {"Role": "Admin"},
+}
+
+
+def _role_plan(after: dict[str, Any], unknown: dict[str, Any] | None = None) -> Outcome:
+    actions = ["no-op"] if after == LIVE_ROLE else ["update"]
+    return _outcome(_change(ROLE, actions, LIVE_ROLE, after, unknown=unknown))
+
+
+def test_codify_is_judged_per_finding_against_the_baseline_plan(tmp_path: Path) -> None:
+    """A role drifted in four ways; one codify settles one of them. Its promise holds when
+    the address's planned change is the baseline's minus the codified path: the other drift
+    (the tag traced to a shared variable, the description) still planned is no breach."""
+    index = _index(tmp_path)
+    base = _role_plan(CODE_ROLE)
+    session = _finding(Kind.DRIFT, ROLE, "max_session_duration")
+    record = _record(PatchAction.CODIFY)
+    alone = _role_plan({**CODE_ROLE, "max_session_duration": 7200})
+    assert _promise(PatchAction.CODIFY, record, [session], index, base, alone) == (
+        {ROLE: Effect.UPDATE},
+        "",
+    )
+    # A tag added out of band, codified into the map: the tag the code sets differently stays
+    # planned as before; `tags_all` (derived from `tags`) settles with it.
+    owner = _finding(Kind.DRIFT, ROLE, "tags.Owner")
+    tagged = {"Role": "Admin", "Owner": "ann"}
+    kept = _role_plan({**CODE_ROLE, "tags": tagged, "tags_all": tagged})
+    assert _promise(PatchAction.CODIFY, record, [owner], index, base, kept) == (
+        {ROLE: Effect.UPDATE},
+        "",
+    )
+    # Two findings of one patch: both paths settle, the rest is the baseline's.
+    both = _role_plan(
+        {**CODE_ROLE, "max_session_duration": 7200, "tags": tagged, "tags_all": tagged}
+    )
+    assert _promise(PatchAction.CODIFY, record, [session, owner], index, base, both)[1] == ""
+    # Every drift codified: no change at all.
+    assert _promise(PatchAction.CODIFY, record, [session], index, base, _role_plan(LIVE_ROLE)) == (
+        {ROLE: Effect.NONE},
+        "",
+    )
+
+
+def test_codify_that_moves_more_of_its_own_address_is_not_verified(tmp_path: Path) -> None:
+    """Nothing new may appear at the address: a value that neither the object nor the
+    unpatched code's plan has, another key of the codified map, or an attribute the baseline
+    knew now unknown until apply."""
+    index = _index(tmp_path)
+    base = _role_plan(CODE_ROLE)
+    session = _finding(Kind.DRIFT, ROLE, "max_session_duration")
+    owner = _finding(Kind.DRIFT, ROLE, "tags.Owner")
+    record = _record(PatchAction.CODIFY)
+    wider = _role_plan({**CODE_ROLE, "max_session_duration": 7200, "description": "other"})
+    assert _promise(PatchAction.CODIFY, record, [session], index, base, wider) == (
+        {ROLE: Effect.UPDATE},
+        f"terraform plan also changes {ROLE} description, which this codify does not name",
+    )
+    retagged = {"Role": "Other", "Owner": "ann"}
+    moved = _role_plan({**CODE_ROLE, "tags": retagged, "tags_all": retagged})
+    assert _promise(PatchAction.CODIFY, record, [owner], index, base, moved)[1] == (
+        f"terraform plan also changes {ROLE} tags, which this codify does not name"
+    )
+    nameless = {k: v for k, v in CODE_ROLE.items() if k != "name"}
+    deferred = _role_plan({**nameless, "max_session_duration": 7200}, unknown={"name": True})
+    assert _promise(PatchAction.CODIFY, record, [session], index, base, deferred)[1] == (
+        f"terraform plan also changes {ROLE} name, which this codify does not name"
+    )
+    # The codified path itself unknown until apply: still changing.
+    sessionless = {k: v for k, v in CODE_ROLE.items() if k != "max_session_duration"}
+    unknown = _role_plan(sessionless, unknown={"max_session_duration": True})
+    assert _promise(PatchAction.CODIFY, record, [session], index, base, unknown)[1] == (
+        f"terraform plan still changes {ROLE} max_session_duration"
+    )
+
+
+def test_without_takes_out_one_leaf() -> None:
+    doc = {"tags": {"A": "1", "B": "2"}, "rules": [{"port": 1}, {"port": 2}]}
+    assert _without(doc, ["tags", "A"]) == {"tags": {"B": "2"}, "rules": doc["rules"]}
+    assert _without(doc, ["rules", 1, "port"]) == {"tags": doc["tags"], "rules": [{"port": 1}, {}]}
+    assert _without(doc, ["rules", 0]) == {"tags": doc["tags"], "rules": [None, {"port": 2}]}
+    assert _without(doc, ["nothing", "here"]) == doc
+    assert _keys("metadata_options[0].http_tokens") == ["metadata_options", 0, "http_tokens"]
+    assert _keys('tags."kubernetes.io/role"') == ["tags", "kubernetes.io/role"]
+
+
+def test_the_combined_patch_must_plan_as_the_union_promises(tmp_path: Path) -> None:
+    """Two codifies of one role, each verified alone against the baseline: together both
+    paths must settle, and nothing may move at an address neither names."""
+    session = _finding(Kind.DRIFT, ROLE, "max_session_duration")
+    owner = _finding(Kind.DRIFT, ROLE, "tags.Owner")
+    findings = {f.id: f for f in (session, owner)}
+    records = [
+        OpRecord(Operation((f.id,), PatchAction.CODIFY, lambda i: ([], ""), {}), (k,), {})
+        for k, f in enumerate((session, owner))
+    ]
+    base = _role_plan(CODE_ROLE)
+    tagged = {"Role": "Admin", "Owner": "ann"}
+    union = {**CODE_ROLE, "max_session_duration": 7200, "tags": tagged, "tags_all": tagged}
+    assert _union_broken(base, _role_plan(union), records, findings, True) == ""
+    # One edit undid the other: the session length is planned back to the code's.
+    undone = {**CODE_ROLE, "tags": tagged, "tags_all": tagged}
+    assert _union_broken(base, _role_plan(undone), records, findings, True) == (
+        f"together they still change {ROLE} max_session_duration"
+    )
+    # Without a refreshed state no plan judged the codifies: the combination is held only to
+    # destroying and replacing nothing (checked by the caller).
+    assert _union_broken(base, _role_plan(undone), records, findings, False) == ""
+    profile = "module.r.aws_iam_instance_profile.this[0]"
+    moved = Outcome(
+        True,
+        True,
+        "",
+        {
+            **_role_plan(union).changes,
+            **_outcome(_change(profile, ["update"], {"tags": {}}, {"tags": {"A": "1"}})).changes,
+        },
+    )
+    assert _union_broken(base, moved, records, findings, True) == (
+        f"terraform plan also changes {profile} tags, which this default patch does not name"
+    )
+    assert _union_broken(base, moved, records, findings, False) == ""

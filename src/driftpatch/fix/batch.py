@@ -269,7 +269,12 @@ def combine(index: SourceIndex, footprints: Sequence[Footprint]) -> dict[str, st
     return out
 
 
-def _differs(b: Change | None, c: Change | None) -> bool:
+def differs(b: Change | None, c: Change | None) -> bool:
+    """Whether two plans' changes at one address differ: in actions, import, the object as it
+    is, what it is planned to become, or what is unknown until apply. The one comparison the
+    judge (fix/verification.py: which addresses a patch changed) and the attribution here
+    (which addresses a layer changed) share, so a layer credits exactly what a plan alone
+    would show as changed."""
     if b is None or c is None:
         return b is not c
     return (b.actions, b.importing, b.before, b.after, b.after_unknown) != (
@@ -313,7 +318,7 @@ def attribute(
     suspects: set[int] = set()
     for a in set(base.changes) | set(combined.changes):
         b, c = base.changes.get(a), combined.changes.get(a)
-        if not _differs(b, c):
+        if not differs(b, c):
             continue
         cfg = config_of(a)
         owners = [i for i, (fp, _, _) in members.items() if cfg in fp.claims]

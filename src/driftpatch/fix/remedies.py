@@ -951,28 +951,102 @@ def plan_remedies(
 
 
 def _one_per_resource(operations: Sequence[Operation], index: SourceIndex) -> list[Operation]:
-    """Codify operations of one resource as one operation (one patch).
+    """Codify operations of one resource whose edits overlap joined into one (one patch); the
+    others stay one per finding.
 
-    Two values of one instance that drifted (a tag and max_session_duration of a role) make
-    two findings; each patch alone leaves the other drift, so Terraform would plan an update of
-    the resource for either, and neither could promise "no change". Together they can. Only
-    operations that run on the code as it is are joined; one that cannot keeps its own reason.
+    Verification judges a codify against the unpatched code's plan (fix/verification.py): the
+    codified paths stop changing and the rest of the address's change stays as it was, so a
+    finding's patch need not wait for the other drift of its resource (a role's tag traced to a
+    shared `var.tags` must not take its description and session length down with it). Only
+    edits that write the same text (two leaves of one literal block or expression rewritten
+    whole, one new argument added by both) cannot be reviewed or applied one without the
+    other: those are joined. Only operations that run on the code as it is are joined; one that
+    cannot keeps its own reason.
     """
-    groups: dict[str, list[int]] = {}
+    groups: dict[str, list[tuple[int, list[Edit]]]] = {}
     for i, op in enumerate(operations):
         if op.action is PatchAction.CODIFY and op.expect.get("kind") in ("value", "absent"):
             try:
-                op.run(index)
+                edits, _ = op.run(index)
             except (NoPatch, FixError):
                 continue
-            groups.setdefault(str(op.expect.get("address")), []).append(i)
+            groups.setdefault(str(op.expect.get("address")), []).append((i, edits))
     joined: dict[int, Operation] = {}
     dropped: set[int] = set()
     for members in groups.values():
-        if len(members) > 1:
-            joined[members[0]] = _together([operations[i] for i in members])
-            dropped.update(members[1:])
+        for cluster in _overlapping(index, members):
+            if len(cluster) > 1:
+                joined[cluster[0]] = _together([operations[i] for i in cluster])
+                dropped.update(cluster[1:])
     return [joined.get(i, op) for i, op in enumerate(operations) if i not in dropped]
+
+
+def _overlapping(
+    index: SourceIndex, members: Sequence[tuple[int, Sequence[Edit]]]
+) -> list[list[int]]:
+    """The operations in clusters (in order) linked by edits that overlap in one file (see
+    `_clash`)."""
+    spans = [
+        (i, [_span(index.texts.get(e.file, ""), e.file, t) for e in edits for t in e.edits])
+        for i, edits in members
+    ]
+    owner = {i: i for i, _ in spans}
+
+    def root(i: int) -> int:
+        while owner[i] != i:
+            i = owner[i]
+        return i
+
+    for a, (i, mine) in enumerate(spans):
+        for j, theirs in spans[a + 1 :]:
+            if any(_clash(x, y) for x in mine for y in theirs):
+                owner[root(j)] = root(i)
+    clusters: dict[int, list[int]] = {}
+    for i, _ in spans:
+        clusters.setdefault(root(i), []).append(i)
+    return list(clusters.values())
+
+
+_NAMES = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*[={]", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class _Span:
+    """The stretch of a file an edit really changes, and the argument and block names its new
+    text writes."""
+
+    file: str
+    start: int
+    end: int
+    names: frozenset[str]
+
+
+def _span(text: str, file: str, edit: TextEdit) -> _Span:
+    """A block rewritten whole to insert one line (and realign its neighbours) leaves its head
+    and tail as they were: only the rest counts."""
+    old, new = text[edit.start : edit.end], edit.text
+    limit = min(len(old), len(new))
+    head = 0
+    while head < limit and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]:
+        tail += 1
+    added = frozenset(_NAMES.findall(new[head : len(new) - tail]))
+    return _Span(file, edit.start + head, edit.end - tail, added)
+
+
+def _clash(a: _Span, b: _Span) -> bool:
+    """Whether two edits of one file overlap. An insertion (empty stretch) clashes strictly
+    inside the other's stretch, or at the same point when both write an argument of one name
+    (the same `tags = {...}` added to a module call by each: standalone, each writes it)."""
+    if a.file != b.file:
+        return False
+    (s, e), (t, u) = (a.start, a.end), (b.start, b.end)
+    if s == e or t == u:
+        same_point = s == t and bool(a.names & b.names)
+        return same_point or (s == e and t < s < u) or (t == u and s < t < e)
+    return max(s, t) < min(e, u)
 
 
 def _together(ops: Sequence[Operation]) -> Operation:

@@ -11,8 +11,10 @@ with it, `--verify terraform` works, but auto does not make every test scan plan
 `static` stops at the schema; `terraform` insists (bad usage, exit 2, where it cannot).
 
 What a plan must show (each patch alone on the original code, against the scan's state):
-- codify: the codified attribute of each finding's address no longer changes; the address is
-  neither destroyed nor replaced;
+- codify: judged per finding against the plan of the unpatched code: the codified attribute
+  paths of each finding's address no longer change, and the rest of the address's change is
+  the baseline's (the other findings' drift there may remain; nothing new appears); the
+  address is neither destroyed nor replaced;
 - fix / revert: relative to the plan of the unpatched code, only the attributes the patch
   writes change at the finding's address (in place or, reported as such, by replacement);
 - import: each generated address is imported, and nothing changes beyond the `tags_all` that
@@ -30,7 +32,9 @@ it, with its reason (one bad import no longer takes every other out of the defau
 `plan_effect` gives the effect at every address whose planned change the patch alters, and at
 the finding's addresses. The default patch holds only patches that passed every check that ran
 (with the plan whenever a plan could run) and whose plan destroys and replaces nothing; the
-combined default patch is planned once more as a whole.
+combined default patch is planned once more as a whole and must plan as the union of their
+promises (every codified path settles, nothing moves at an address none of them names, no
+destroy or replace), or the default patch is empty.
 """
 
 from __future__ import annotations
@@ -193,19 +197,11 @@ def _unknown(change: Change, path: str) -> bool:
     return bool(_at(change.after_unknown, path))
 
 
-def _signature(c: Change) -> tuple[Any, ...]:
-    return (c.actions, c.importing, repr(c.before), repr(c.after))
-
-
 def _effects(
     base: Outcome, cand: Outcome, targets: Sequence[str]
 ) -> tuple[dict[str, Effect], set[str]]:
     """plan_effect of a candidate relative to the baseline, and the addresses it changed."""
-    changed = {
-        a
-        for a, c in cand.changes.items()
-        if a not in base.changes or _signature(base.changes[a]) != _signature(c)
-    }
+    changed = {a for a, c in cand.changes.items() if batch.differs(base.changes.get(a), c)}
     effects = {a: cand.changes[a].effect for a in changed}
     for a in targets:
         if a in cand.changes:
@@ -234,16 +230,9 @@ def _promise(
     ]
     effects, changed = _effects(base, cand, [*targets, *imports])
     if op_action is PatchAction.CODIFY:
-        for f in findings:
-            c = cand.changes.get(str(f.address))
-            if c is None or not f.attribute:
-                continue
-            if c.effect in (Effect.DESTROY, Effect.REPLACE):
-                return effects, f"terraform plan would {c.effect.value} {f.address}"
-            before, after = _at(c.before, f.attribute), _at(c.after, f.attribute)
-            if _unknown(c, f.attribute) or before != after:
-                return effects, f"terraform plan still changes {f.address} {f.attribute}"
-        return effects, _reaches_beyond(base, cand, changed, [*targets, *imports], "codify")
+        return effects, _codify_broken(base, cand, findings) or _reaches_beyond(
+            base, cand, changed, [*targets, *imports], "codify"
+        )
     if op_action in (PatchAction.FIX, PatchAction.REVERT):
         allowed = _changed_names(index, record.standalone)
         for a in targets:
@@ -292,6 +281,130 @@ def _promise(
     return effects, ""
 
 
+def _codify_broken(base: Outcome, cand: Outcome, findings: Sequence[Finding]) -> str:
+    """Why a codify's plan breaks its promise at its own addresses ("" when it keeps it).
+
+    The promise is per finding: "these attribute paths at this address stop changing". So the
+    patched plan's change at each address must be the baseline's minus the codified paths:
+    each codified path shows no change (and the address is neither destroyed nor replaced),
+    and every other attribute there changes as the baseline plans it or not at all. The other
+    findings' drift at the address may remain (each has its own patch); nothing new appears.
+    """
+    paths: dict[str, list[list[str | int]]] = {}
+    for f in findings:
+        if f.address and f.attribute:
+            paths.setdefault(str(f.address), []).extend(_mirrored(_keys(f.attribute)))
+    for f in findings:
+        c = cand.changes.get(str(f.address))
+        if c is None or not f.attribute:
+            continue
+        if c.effect in (Effect.DESTROY, Effect.REPLACE):
+            return f"terraform plan would {c.effect.value} {f.address}"
+        before, after = _at(c.before, f.attribute), _at(c.after, f.attribute)
+        if _unknown(c, f.attribute) or before != after:
+            return f"terraform plan still changes {f.address} {f.attribute}"
+    for a, masks in sorted(paths.items()):
+        c = cand.changes.get(a)
+        if c is None:
+            continue
+        moved = _moves_beyond(base.changes.get(a), c, masks)
+        if moved:
+            return f"terraform plan also changes {a} {moved[0]}, which this codify does not name"
+    return ""
+
+
+def _keys(path: str) -> list[str | int]:
+    """A finding's attribute path as the keys and list indices of the plan's JSON."""
+    try:
+        steps = hcl_edit.parse_path(path)
+    except hcl_edit.EditError:
+        return [path]
+    out: list[str | int] = []
+    for step in steps:
+        out.append(step.name)
+        if step.index is not None:
+            out.append(step.index)
+    return out
+
+
+def _mirrored(keys: list[str | int]) -> list[list[str | int]]:
+    """The codified path, and `tags_all`'s twin of a `tags` path (the provider derives
+    `tags_all` from `tags` and the default tags: codifying a tag settles both)."""
+    if keys and keys[0] == "tags":
+        return [keys, ["tags_all", *keys[1:]]]
+    return [keys]
+
+
+_GONE = object()
+
+
+def _any_true(value: Any) -> bool:
+    """Whether an `after_unknown` tree marks anything unknown."""
+    if isinstance(value, Mapping):
+        return any(_any_true(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_any_true(v) for v in value)
+    return value is True
+
+
+def _without(value: Any, keys: Sequence[str | int]) -> Any:
+    """`value` with the leaf at `keys` taken out (a list element becomes None, so the others
+    keep their places); unchanged where the path does not reach."""
+    if not keys:
+        return _GONE
+    k, rest = keys[0], keys[1:]
+    if isinstance(value, Mapping) and isinstance(k, str) and k in value:
+        out = dict(value)
+        sub = _without(value[k], rest)
+        if sub is _GONE:
+            del out[k]
+        else:
+            out[k] = sub
+        return out
+    if isinstance(value, list) and isinstance(k, int) and 0 <= k < len(value):
+        items = list(value)
+        sub = _without(value[k], rest)
+        items[k] = None if sub is _GONE else sub
+        return items
+    return value
+
+
+def _union_broken(
+    base: Outcome,
+    cand: Outcome,
+    records: Sequence[OpRecord],
+    findings: Mapping[str, Finding],
+    refreshed: bool,
+) -> str:
+    """Why the combined default patch does not plan as the union of its patches' promises
+    ("" when it does): every codified path settles, and nothing changes beyond the baseline at
+    an address none of the patches names (both only where the state was refreshed from live
+    AWS, if a codify is among them: only then can a plan judge a codify). Each patch was
+    judged alone against the baseline, so this is what their composition could still break
+    (one patch's edit undoing another's)."""
+    promised: list[str] = []
+    for r in records:
+        mine = [findings[fid] for fid in r.operation.finding_ids if fid in findings]
+        promised += [str(f.address) for f in mine if f.address]
+        promised += [
+            str(e["address"])
+            for e in r.operation.expect.get("imports", ())
+            if isinstance(e, Mapping) and "address" in e
+        ]
+        if r.operation.action is not PatchAction.CODIFY or not refreshed:
+            continue
+        for f in mine:
+            c = cand.changes.get(str(f.address))
+            if c is None or not f.attribute:
+                continue
+            if _unknown(c, f.attribute) or _at(c.before, f.attribute) != _at(c.after, f.attribute):
+                return f"together they still change {f.address} {f.attribute}"
+    if not refreshed and any(r.operation.action is PatchAction.CODIFY for r in records):
+        return ""  # no plan judged those codifies alone: what they reach is not known here
+    _, changed = _effects(base, cand, [])
+    return _reaches_beyond(base, cand, changed, promised, "default patch")
+
+
 def _reaches_beyond(
     base: Outcome, cand: Outcome, changed: set[str], promised: Sequence[str], verb: str
 ) -> str:
@@ -311,9 +424,12 @@ def _reaches_beyond(
     return ""
 
 
-def _moves_beyond(base: Change | None, cand: Change | None) -> list[str]:
+def _moves_beyond(
+    base: Change | None, cand: Change | None, masks: Sequence[Sequence[str | int]] = ()
+) -> list[str]:
     """What the candidate's plan would set at one address that neither the object as it is
-    nor the unpatched code's plan would."""
+    nor the unpatched code's plan would; `masks`: attribute paths (as plan JSON keys) left out
+    of the comparison, those a codify promises to settle."""
     if cand is None:
         return ["(no longer planned)"]
     if cand.effect in (Effect.REPLACE, Effect.DESTROY, Effect.CREATE) and (
@@ -322,16 +438,26 @@ def _moves_beyond(base: Change | None, cand: Change | None) -> list[str]:
         return [f"({cand.effect.value})"]
     out = []
     for k in sorted(set(cand.after) | set(cand.before)):
-        if cand.after_unknown.get(k):
+        inner = [m[1:] for m in masks if m and m[0] == k]
+        if any(not m for m in inner):
+            continue  # the whole attribute is the codified path
+
+        def part(doc: Mapping[str, Any], k: str = k, inner: list[Any] = inner) -> Any:
+            value = doc.get(k)
+            for m in inner:
+                value = _without(value, m)
+            return value
+
+        if cand.after_unknown.get(k) and not (inner and not _any_true(part(cand.after_unknown))):
             if base is None or not (
                 base.after_unknown.get(k) or base.after.get(k) != base.before.get(k)
             ):
                 out.append(k)
             continue
-        after = cand.after.get(k)
-        if after == cand.before.get(k):
+        after = part(cand.after)
+        if after == part(cand.before):
             continue
-        if base is not None and not base.after_unknown.get(k) and base.after.get(k) == after:
+        if base is not None and not base.after_unknown.get(k) and part(base.after) == after:
             continue
         if base is not None and base.effect is cand.effect and base.after_unknown.get(k) is True:
             # The unpatched plan sets it too, to a value known only at apply (a document read
@@ -455,6 +581,8 @@ def verify_patches(
                 effects, _ = _effects(base, cand, [])
                 bad = sorted(a for a, e in effects.items() if e in (Effect.DESTROY, Effect.REPLACE))
                 problem = f"together they would replace or destroy {bad[0]}" if bad else ""
+                ops = [records[i] for i in default_ops]
+                problem = problem or _union_broken(base, cand, ops, findings, sandbox.refreshed)
             else:
                 problem = cand.error if not cand.validated or base.planned else ""
             if problem:
