@@ -19,8 +19,9 @@ from driftpatch.config import Prefer
 from driftpatch.fix.ownership import Separate
 from driftpatch.fix.remedies import plan_remedies
 from driftpatch.fix.verify import Applied, apply_plan
-from driftpatch.model import Category, Finding, Kind, PatchAction, Severity
+from driftpatch.model import Finding, PatchAction
 from driftpatch.terraform.source import index_source
+from tests.fix.test_ownership import drift
 
 ROOT = """\
 module "web_sg" {
@@ -142,25 +143,6 @@ def rule(port: int, cidr: str, description: str = "") -> dict[str, Any]:
     }
 
 
-def drift(
-    address: str, rtype: str, attribute: str, expected: Any, actual: Any, rid: str
-) -> Finding:
-    return Finding(
-        kind=Kind.DRIFT,
-        rule_id="DRIFT",
-        title=f"{attribute} changed",
-        severity=Severity.MEDIUM,
-        category=Category.DRIFT,
-        resource_type=rtype,
-        address=address,
-        resource_id=rid,
-        attribute=attribute,
-        expected=expected,
-        actual=actual,
-        remediation="generic advice",
-    )
-
-
 def state(*addresses: str) -> Separate:
     """The separate resources and instance addresses a scan's state would give."""
     rules = [("aws_security_group_rule", {"security_group_id": "sg-1", "type": "ingress"})]
@@ -175,7 +157,7 @@ def run(src: Path, f: Finding, separate: Separate) -> Applied:
 
 def sg_finding() -> Finding:
     live = [rule(80, "10.0.0.0/16"), rule(8080, "172.31.0.0/16", "alt http")]
-    return drift(GROUP, "aws_security_group", "ingress", live[:1], live, "sg-1")
+    return drift(GROUP, "ingress", live[:1], live, "sg-1")
 
 
 def test_rule_for_a_module_group_is_declared_after_the_module_call(repo: Path) -> None:
@@ -226,7 +208,6 @@ def test_try_output_whose_first_alternative_exists_is_not_the_group(repo: Path) 
 def test_module_without_an_output_for_the_group_id_is_refused(repo: Path) -> None:
     f = drift(
         "module.bare.aws_security_group.this",
-        "aws_security_group",
         "ingress",
         [],
         [rule(22, "10.0.0.0/8")],
@@ -247,7 +228,7 @@ def test_module_without_an_output_for_the_group_id_is_refused(repo: Path) -> Non
 def test_policy_attached_to_a_module_role_is_an_attachment_in_the_root_module(
     repo: Path,
 ) -> None:
-    f = drift(ROLE_ADDRESS, "aws_iam_role", "managed_policy_arns", [ADMIN], [READ_ONLY], "admin")
+    f = drift(ROLE_ADDRESS, "managed_policy_arns", [ADMIN], [READ_ONLY], "admin")
     applied = run(repo, f, state())
     (patch,) = applied.patches
     assert (patch.action, patch.verified, patch.file) == (PatchAction.CODIFY, True, "live/main.tf")

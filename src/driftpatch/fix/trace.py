@@ -54,7 +54,7 @@ from driftpatch.fix.hcl_edit import TextEdit
 from driftpatch.fix.operations import NoPatch
 from driftpatch.model import Address, IndexKey, _split_address
 from driftpatch.rules.interface import Expr
-from driftpatch.terraform.evaluate import instances
+from driftpatch.terraform.evaluate import closing_brace, instances
 from driftpatch.terraform.schema import aws_schema
 from driftpatch.terraform.source import (
     NOT_LITERAL,
@@ -521,29 +521,6 @@ def _unescape_one(seq: str) -> str:
     return _SIMPLE_ESCAPES[seq[1]]
 
 
-def _interp_end(body: str, start: int) -> int:
-    """Index of the `}` closing the interpolation whose `${` is at `start` (-1 if none):
-    braces nest, and quoted strings inside it are skipped."""
-    depth, i, quoted = 0, start + 2, False
-    while i < len(body):
-        ch = body[i]
-        if quoted:
-            if ch == "\\":
-                i += 2
-                continue
-            quoted = ch != '"'
-        elif ch == '"':
-            quoted = True
-        elif ch == "{":
-            depth += 1
-        elif ch == "}":
-            if depth == 0:
-                return i
-            depth -= 1
-        i += 1
-    return -1
-
-
 def template_pieces(expr: str) -> list[Piece] | None:
     """The pieces of `expr` when it is one quoted string template with literal text and at
     least one interpolation (`"${local.name} data at rest"`); None for anything else: a plain
@@ -580,7 +557,7 @@ def template_pieces(expr: str) -> list[Piece] | None:
         elif body.startswith("%{", i) or ch == '"':
             return None  # a directive, or more than one string (`"a" == "b"`)
         elif body.startswith("${", i):
-            end = _interp_end(body, i)
+            end = closing_brace(body, i + 2)
             if end < 0 or body.startswith("${~", i) or body[end - 1] == "~":
                 return None
             flush()

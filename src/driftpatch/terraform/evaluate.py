@@ -520,7 +520,7 @@ class _Evaluator:
                 parts.append(text[pos : start - 1] + "${")
                 pos = start + 2
                 continue
-            end = _closing_brace(text, start + 2)
+            end = closing_brace(text, start + 2)
             if end < 0:
                 raise _Fail("heredoc")
             parts.append(text[pos:start])
@@ -862,7 +862,10 @@ class _Interp:
     value: Value
 
 
-def _closing_brace(text: str, pos: int) -> int:
+def closing_brace(text: str, pos: int) -> int:
+    """Index of the `}` closing the interpolation whose body starts at `pos` (-1 if none):
+    braces nest, and quoted strings inside it are skipped (fix/trace.py splits templates with
+    it too)."""
     depth = 0
     in_string = False
     i = pos
