@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from driftpatch import limits
 from driftpatch.drift.normalize import normalize_attribute, normalize_untyped
 from driftpatch.drift.policy import policies_equal
 from driftpatch.fix import hcl_edit, trace
@@ -28,7 +29,7 @@ from driftpatch.fix.hcl_edit import EditError
 from driftpatch.fix.remedies import Edit, NoPatch, Operation, Plan, resolve_target
 from driftpatch.model import Address, Check, Patch
 from driftpatch.rules import rule_by_id
-from driftpatch.rules.interface import UNKNOWN, Expr, Subject, World
+from driftpatch.rules.interface import UNKNOWN, Expr, World
 from driftpatch.rules.subjects import EditedCode, attribute_value, from_code
 from driftpatch.seqs import common_prefix, common_suffix
 from driftpatch.terraform.evaluate import (
@@ -93,6 +94,7 @@ class WorkingCopy:
         (self.root / self.source_rel).mkdir(parents=True, exist_ok=True)
         self.var_files = index.var_files  # re-read from the copy, after the automatic ones
         self.texts: dict[str, str] = dict(index.texts)
+        self._stale: set[str] = set()  # files whose text on disk is older than `texts`
         for rel, text in self.texts.items():
             path = self.root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,8 +134,17 @@ class WorkingCopy:
                 remember(self._parsed[rel])
         for rel, text in texts.items():
             path = self.root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8", newline="")
+            if rel in self._stale or not _taken_as_read(rel, text) or not path.exists():
+                # A file the reindex reads from disk (a variable file, one over the size cap)
+                # or lists (a new file): written now. An existing .tf file is taken from
+                # `texts` (index_source's `known`): rewriting it whole per patch made each
+                # patch cost the file (a 6 MB file, ~5 ms); it is written when the copy on
+                # disk is needed (`flush`).
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8", newline="")
+                self._stale.discard(rel)
+            else:
+                self._stale.add(rel)
             self._track(rel, text)
             self.texts[rel] = text
         self.index = self.reindex()
@@ -141,6 +152,14 @@ class WorkingCopy:
         for rel, text in texts.items():
             if rel.endswith(".tf"):
                 self._parsed[rel] = parse_text(text, rel)  # just parsed: from the cache
+
+    def flush(self) -> None:
+        """Write every file whose text on disk is older than `texts` (see `write`)."""
+        for rel in sorted(self._stale):
+            path = self.root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(self.texts[rel], encoding="utf-8", newline="")
+        self._stale.clear()
 
     def _track(self, rel: str, text: str) -> None:
         original = self._original.get(rel)
@@ -156,6 +175,14 @@ class WorkingCopy:
         for parsed in getattr(self, "_first", {}).values():
             remember(parsed)
         shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+def _taken_as_read(rel: str, text: str) -> bool:
+    """Whether index_source takes this text from `known` rather than from the disk."""
+    if not rel.endswith(".tf"):
+        return False
+    size = len(text) if text.isascii() else len(text.encode("utf-8"))  # isascii: O(1)
+    return size <= limits.max_hcl_bytes()
 
 
 def _apply(texts: Mapping[str, str], edits: Sequence[Edit]) -> dict[str, str]:
@@ -346,13 +373,13 @@ def verify(op: Operation, index: SourceIndex, code: EditedCode | None = None) ->
         if rule is None:
             return False, f"rule {expect['rule_id']} is not in the registry"
         if code is not None and code.index is index:
-            subjects: Sequence[Subject] = code.subjects()
+            world = code.world()
             mine = code.of(address)
         else:
             subjects = from_code(index)
             # `address` is the block's; code subjects are its instances (count, for_each).
             mine = [s for s in subjects if address in (s.address, s.config_address)]
-        world = World(subjects)
+            world = World(subjects)
         if not mine:
             return False, f"{address} is no longer in the patched code"
         left = [v for s in mine for v in rule.evaluate(s, world)]
