@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from driftpatch import seqs
 from driftpatch.errors import FixError
 from driftpatch.fix import render
 from driftpatch.terraform.schema import AttributeSchema, BlockSchema, BlockTypeSchema
@@ -50,9 +51,19 @@ def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
     for a, b in itertools.pairwise(ordered):
         if b.start < a.end:
             raise EditError(f"overlapping edits at offsets {a.start}-{a.end} and {b.start}-{b.end}")
-    out = text
-    for e in reversed(ordered):
-        out = out[: e.start] + e.text + out[e.end :]
+    if not ordered:
+        return text
+    # One join (not a copy of the whole text per edit), and where it changed noted for the
+    # comparisons of the two versions that follow (seqs.note_edit).
+    parts: list[str] = []
+    at = 0
+    for e in ordered:
+        parts += (text[at : e.start], e.text)
+        at = e.end
+    parts.append(text[at:])
+    out = "".join(parts)
+    first, last = ordered[0].start, max(e.end for e in ordered)
+    seqs.note_edit(text, out, first, last, last + len(out) - len(text))
     return out
 
 
@@ -569,20 +580,30 @@ def _realigned(text: str, node: BlockNode, edits: list[TextEdit]) -> list[TextEd
     """`edits` plus whitespace edits that realign `=` in the runs of `node` they touch, as
     terraform fmt would; expressed as one replacement of the block's span, in which only the
     padding before `=` of those runs differs beyond `edits` themselves."""
-    edited = apply_edits(text, edits)
     start = node.span.start
+    if all(start <= e.start and e.end <= node.span.end for e in edits):
+        # The edits inside the block: made to the block's text alone (a copy of the whole
+        # file per patch otherwise), offsets in it `start` less than in the file.
+        at = start
+        edited = apply_edits(
+            text[start : node.span.end], [TextEdit(e.start - at, e.end - at, e.text) for e in edits]
+        )
+    else:
+        at = 0
+        edited = apply_edits(text, edits)
     shift = 0
     touched: set[int] = set()
     for e in sorted(edits, key=lambda e: e.start):
         new_start = e.start + shift
         new_end = new_start + len(e.text)
-        first = edited.count("\n", start, max(start, new_start))
-        last = edited.count("\n", start, max(start, new_end))
+        first = edited.count("\n", start - at, max(start, new_start) - at)
+        last = edited.count("\n", start - at, max(start, new_end) - at)
         touched.update(range(first, last + 1))
         shift += len(e.text) - (e.end - e.start)
     end = node.span.end + shift
-    fixed = realign(edited[start:end], touched)
-    if fixed == edited[start:end]:
+    block = edited[start - at : end - at]
+    fixed = realign(block, touched)
+    if fixed == block:
         return edits
     return [TextEdit(node.span.start, node.span.end, fixed)]
 

@@ -134,7 +134,7 @@ class WorkingCopy:
                 remember(self._parsed[rel])
         for rel, text in texts.items():
             path = self.root / rel
-            if rel in self._stale or not _taken_as_read(rel, text) or not path.exists():
+            if not _taken_as_read(rel, text) or not path.exists():
                 # A file the reindex reads from disk (a variable file, one over the size cap)
                 # or lists (a new file): written now. An existing .tf file is taken from
                 # `texts` (index_source's `known`): rewriting it whole per patch made each

@@ -20,6 +20,7 @@ import dataclasses
 import functools
 import itertools
 import json
+import math
 import os
 import re
 import threading
@@ -27,7 +28,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from types import MappingProxyType
-from typing import Final, TypeAlias
+from typing import Final, TypeAlias, overload
 
 import hcl2
 from lark import Token, Tree
@@ -248,7 +249,7 @@ class ParsedFile:
 
     file: str
     text: str
-    blocks: tuple[BlockNode, ...]
+    blocks: Sequence[BlockNode]  # a tuple, or after a reparse the moved blocks (`_Blocks`)
     problems: tuple[ParseProblem, ...]
     parsed: bool = True  # False: a syntax error or undecodable bytes, so no blocks at all
 
@@ -264,6 +265,17 @@ class ParsedFile:
     def module_calls(self) -> tuple[int, ...]:
         """The positions of its `module "name"` blocks."""
         return tuple(i for i, b in enumerate(self.blocks) if _is_call(b))
+
+    @functools.cached_property
+    def positions(self) -> Mapping[str, int] | None:
+        """Address in its module ("t.n") -> position in `blocks`, of its resource and data
+        blocks; None where an address is declared twice. A reparse that keeps every block's
+        name and position shares the old version's, so indexing a file again after an edit
+        does not register each block again (see `_Resources`)."""
+        names = self.names
+        keys = list(itertools.compress(names, names))
+        mine = dict(zip(keys, itertools.compress(range(len(names)), names), strict=True))
+        return MappingProxyType(mine) if len(mine) == len(keys) else None  # type: ignore[arg-type]
 
 
 def _name_of(block: BlockNode) -> str | None:
@@ -287,7 +299,9 @@ class SourceIndex:
     modules: Mapping[ModulePath, ModuleInfo]
     # Config address ("module.net.aws_subnet.private", "data.aws_ami.x") -> block.
     resources: Mapping[str, BlockNode]
-    blocks: tuple[BlockNode, ...]  # top-level blocks of every indexed file, each file once
+    # Top-level blocks of every indexed file, each file once (a sequence: blocks an edit moved
+    # are made when read, see `_Blocks`).
+    blocks: Sequence[BlockNode]
     problems: tuple[ParseProblem, ...]
     # The root module's variable files in Terraform's load order (terraform.tfvars, then
     # *.auto.tfvars by name, then the -var-file files in the order given; a later file wins),
@@ -524,17 +538,21 @@ def reparse(old: ParsedFile, text: str) -> ParsedFile:
     spliced = _splice(old, text)
     if spliced is None:
         return _Reader(old.file, text).parse()
-    head, middle, tail, delta, lines = spliced
-    if delta or lines:
-        by = _delta(delta, lines)  # once for all of them: one addition moves each
-        moved = [_moved(b, by) for b in tail]
-    else:
-        moved = tail
-    new = ParsedFile(old.file, text, (*head, *middle, *moved), ())
+    kept, middle, rest, delta, lines = spliced
+    blocks = old.blocks
+    by = _delta(delta, lines) if delta or lines else 0  # one addition moves each block
+    runs = [
+        *_runs_between(blocks, 0, kept, 0),
+        _Run(tuple(middle), 0),
+        *_runs_between(blocks, rest, len(blocks), by),
+    ]
+    new = ParsedFile(old.file, text, _Blocks.of(runs), ())
     # What the index reads of each block, carried over for the kept ones (see `names`).
-    kept, rest = len(head), len(old.blocks) - len(tail)
     names = old.names
-    new.__dict__["names"] = (*names[:kept], *(_name_of(b) for b in middle), *names[rest:])
+    added = tuple(_name_of(b) for b in middle)
+    new.__dict__["names"] = (*names[:kept], *added, *names[rest:])
+    if "positions" in old.__dict__ and added == names[kept:rest]:
+        new.__dict__["positions"] = old.positions  # the same names at the same places
     calls, shift = old.module_calls, len(middle) - (rest - kept)
     new.__dict__["module_calls"] = (
         *(i for i in calls if i < kept),
@@ -542,6 +560,134 @@ def reparse(old: ParsedFile, text: str) -> ParsedFile:
         *(i + shift for i in calls if i >= rest),
     )
     return new
+
+
+class _Run:
+    """Consecutive top-level blocks of one file: each of `base` moved by `by` (a packed
+    delta, see `_delta`; 0: `base` as it is). A moved block is made when first read, then
+    kept, so every reader of this version gets the same object."""
+
+    __slots__ = ("_made", "base", "by")
+
+    def __init__(self, base: tuple[BlockNode, ...], by: int) -> None:
+        self.base = base
+        self.by = by
+        self._made: dict[int, BlockNode] = {}
+
+    def at(self, i: int) -> BlockNode:
+        if not self.by:
+            return self.base[i]
+        made = self._made.get(i)
+        if made is None:
+            made = self._made.setdefault(i, _moved(self.base[i], self.by))
+        return made
+
+    def all(self) -> tuple[BlockNode, ...]:
+        if not self.by:
+            return self.base
+        return tuple(self.at(i) for i in range(len(self.base)))
+
+
+class _Blocks(Sequence[BlockNode]):
+    """A file's (or an index's) top-level blocks, as runs of blocks moved alike.
+
+    An edit moves every block after it. Making each moved block per edit (one small object
+    per block, see `_MovedBlock`) made a patch cost the file: 20,000 resources, ~10 ms a
+    patch. Here an edit makes the runs before it (shared), the parsed stretch, and the runs
+    after it with the move added to each run: work in the number of runs, kept below about
+    the square root of the number of blocks by joining them all into one now and then. Reads
+    make the moved blocks they touch. Equal to (and hashed and copied as) the tuple of its
+    blocks."""
+
+    __slots__ = ("_ends", "_runs")
+
+    def __init__(self, runs: Sequence[_Run]) -> None:
+        self._runs = tuple(r for r in runs if r.base)
+        self._ends = tuple(itertools.accumulate(len(r.base) for r in self._runs))
+
+    @classmethod
+    def of(cls, runs: Sequence[_Run]) -> _Blocks:
+        """The blocks of `runs`, joined into one run where they have grown too many."""
+        blocks = cls(runs)
+        count = len(blocks._runs)
+        if count > max(_MIN_RUNS, math.isqrt(len(blocks))):
+            return cls((_Run(tuple(itertools.chain.from_iterable(r.all() for r in runs)), 0),))
+        return blocks
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    @overload
+    def __getitem__(self, i: int) -> BlockNode: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> tuple[BlockNode, ...]: ...
+
+    def __getitem__(self, i: int | slice) -> BlockNode | tuple[BlockNode, ...]:
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(len(self))))
+        size = len(self)
+        if i < 0:
+            i += size
+        if not 0 <= i < size:
+            raise IndexError("block index out of range")
+        k = bisect.bisect_right(self._ends, i)
+        return self._runs[k].at(i - (self._ends[k - 1] if k else 0))
+
+    def __iter__(self) -> Iterator[BlockNode]:
+        for run in self._runs:
+            if run.by:
+                yield from map(run.at, range(len(run.base)))
+            else:
+                yield from run.base
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, tuple | _Blocks):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+    def __reduce__(self) -> tuple[type[tuple[BlockNode, ...]], tuple[tuple[BlockNode, ...]]]:
+        return tuple, (tuple(self),)
+
+
+_MIN_RUNS: Final = 16
+
+
+def _runs_of(blocks: Sequence[BlockNode]) -> tuple[_Run, ...]:
+    if isinstance(blocks, _Blocks):
+        return blocks._runs
+    return (_Run(tuple(blocks), 0),) if blocks else ()
+
+
+def _runs_between(blocks: Sequence[BlockNode], start: int, stop: int, by: int) -> list[_Run]:
+    """The runs of `blocks[start:stop]`, moved by `by` more: a run wholly inside is kept
+    as it is where it does not move, else its blocks are shared (the tuple's slice)."""
+    if isinstance(blocks, _Blocks):
+        runs, ends = blocks._runs, blocks._ends
+    else:
+        runs, ends = _runs_of(blocks), (len(blocks),) if blocks else ()
+    out: list[_Run] = []
+    if start >= stop:
+        return out
+    k = bisect.bisect_right(ends, start)
+    while k < len(runs):
+        first = ends[k - 1] if k else 0
+        if first >= stop:
+            break
+        run = runs[k]
+        lo, hi = max(start - first, 0), min(stop - first, len(run.base))
+        if lo == 0 and hi == len(run.base) and not by:
+            out.append(run)
+        else:
+            out.append(_Run(run.base[lo:hi], run.by + by))
+        k += 1
+    return out
 
 
 @dataclass(frozen=True)
@@ -562,16 +708,14 @@ def edited_blocks(old: ParsedFile, text: str) -> Splice | None:
     spliced = _splice(old, text)
     if spliced is None:
         return None
-    head, middle, tail, _, _ = spliced
-    removed = old.blocks[len(head) : len(old.blocks) - len(tail)]
-    return Splice(tuple(removed), tuple(middle))
+    kept, middle, rest, _, _ = spliced
+    return Splice(tuple(old.blocks[kept:rest]), tuple(middle))
 
 
-def _splice(
-    old: ParsedFile, text: str
-) -> tuple[list[BlockNode], list[BlockNode], list[BlockNode], int, int] | None:
-    """(kept head blocks, re-parsed middle blocks in the new text's positions, old tail blocks
-    to move, the move in characters, in lines), or None: parse the whole file."""
+def _splice(old: ParsedFile, text: str) -> tuple[int, list[BlockNode], int, int, int] | None:
+    """(how many head blocks are kept, re-parsed middle blocks in the new text's positions,
+    where the old tail blocks to move start, the move in characters, in lines), or None:
+    parse the whole file."""
     if not old.parsed or old.problems or old.text.startswith("\ufeff") or text.startswith("\ufeff"):
         return None
     before, after = old.text, text
@@ -585,22 +729,23 @@ def _splice(
     # Top-level blocks are in file order and do not overlap: starts and ends both ascend.
     first_after = bisect.bisect_left(blocks, old_end, key=_start_of)
     last_before = bisect.bisect_right(blocks, prefix, key=_end_of)
-    head = list(blocks[:last_before])
+    kept = last_before
     start = 0
-    while head:
-        newline = before.find("\n", head[-1].span.end)
+    while kept:
+        newline = before.find("\n", blocks[kept - 1].span.end)
         if 0 <= newline < prefix:
             start = newline + 1
             break
-        head.pop()
-    tail = list(blocks[first_after:])
+        kept -= 1
+    rest = first_after
     stop_old = len(before)
-    while tail:
-        newline = before.rfind("\n", 0, tail[0].span.start)
-        if newline >= old_end and not before[newline + 1 : tail[0].span.start].strip():
+    while rest < len(blocks):
+        begins = blocks[rest].span.start
+        newline = before.rfind("\n", 0, begins)
+        if newline >= old_end and not before[newline + 1 : begins].strip():
             stop_old = newline + 1
             break
-        tail.pop(0)
+        rest += 1
     delta = len(after) - len(before)
     segment = after[start : stop_old + delta]
     inner = _Reader(old.file, segment).parse()
@@ -609,10 +754,10 @@ def _splice(
     # Counted over the edited stretch only (the texts agree up to `start`): the line the
     # stretch starts on is the one after the last kept block's (its `}` line ends at the
     # newline found above).
-    first_line = head[-1].span.end_line + 1 if head else 1
+    first_line = blocks[kept - 1].span.end_line + 1 if kept else 1
     lines = after.count("\n", start, stop_old + delta) - before.count("\n", start, stop_old)
     middle = [_shift_block(b, start, first_line - 1) for b in inner.blocks]
-    return head, middle, tail, delta, lines
+    return kept, middle, rest, delta, lines
 
 
 def _start_of(block: BlockNode) -> int:
@@ -1461,8 +1606,8 @@ class _Builder:
         self.parsed: dict[str, ParsedFile] = {}
         self.dir_files: dict[Path, tuple[str, ...]] = {}
         self.modules: dict[ModulePath, ModuleInfo] = {}
-        self.resources: dict[str, BlockNode] = {}
-        self.blocks: list[BlockNode] = []
+        self.resources = _Resources()
+        self.blocks: list[_Run] = []  # the runs of every file's blocks (see `_Blocks`)
         self.problems: list[ParseProblem] = []
         self.tfvars: list[BlockNode] = []
         self.var_files: list[str] = []
@@ -1474,8 +1619,8 @@ class _Builder:
             source_dir=self.source_dir,
             texts=MappingProxyType(self.texts),
             modules=MappingProxyType(self.modules),
-            resources=MappingProxyType(self.resources),
-            blocks=tuple(self.blocks),
+            resources=self.resources,
+            blocks=_Blocks(self.blocks),
             problems=tuple(sorted(set(self.problems), key=lambda p: (p.file, p.line, p.message))),
             tfvars=tuple(self.tfvars),
             var_files=tuple(self.var_files),
@@ -1601,7 +1746,7 @@ class _Builder:
             files.append(file)
             if file not in self.parsed:
                 self.parsed[file] = self._read(path, file)
-                self.blocks.extend(self.parsed[file].blocks)
+                self.blocks.extend(_runs_of(self.parsed[file].blocks))
                 self.problems.extend(self.parsed[file].problems)
         self.dir_files[directory] = tuple(files)
         return self.dir_files[directory]
@@ -1665,14 +1810,10 @@ class _Builder:
         The same entries in the same order as `_register` makes them."""
         if prefix:
             return False
-        names = parsed.names
-        keys = list(itertools.compress(names, names))
-        mine = dict(zip(keys, itertools.compress(parsed.blocks, names), strict=True))
-        if len(mine) != len(keys):
+        positions = parsed.positions
+        if positions is None or not self.resources.disjoint(positions):
             return False
-        if not self.resources.keys().isdisjoint(mine):
-            return False
-        self.resources.update(mine)  # type: ignore[arg-type]
+        self.resources.add(positions, parsed.blocks)
         return True
 
     def _register(self, prefix: str, block: BlockNode) -> None:
@@ -1732,6 +1873,66 @@ class _Builder:
             has_count="count" in block.attributes,
             has_for_each="for_each" in block.attributes,
         )
+
+
+class _Resources(Mapping[str, BlockNode]):
+    """Config address -> block, in the order registered: parts that are a file's
+    `ParsedFile.positions` with its blocks (shared by the versions of a file whose edits
+    kept every name in place: re-indexing after such an edit registers nothing again), and
+    parts of blocks registered one by one. No address is in two parts."""
+
+    __slots__ = ("_loose", "_parts")
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[Mapping[str, int], Sequence[BlockNode]] | dict[str, BlockNode]]
+        self._parts = []
+        self._loose: dict[str, BlockNode] | None = None  # the last part, if one by one
+
+    def disjoint(self, keys: Mapping[str, int]) -> bool:
+        return all(
+            (part if isinstance(part, dict) else part[0]).keys().isdisjoint(keys)
+            for part in self._parts
+        )
+
+    def add(self, positions: Mapping[str, int], blocks: Sequence[BlockNode]) -> None:
+        if positions:
+            self._parts.append((positions, blocks))
+            self._loose = None
+
+    def setdefault(self, address: str, block: BlockNode) -> BlockNode:
+        first = self.get(address)
+        if first is not None:
+            return first
+        if self._loose is None:
+            self._loose = {}
+            self._parts.append(self._loose)
+        self._loose[address] = block
+        return block
+
+    def __getitem__(self, address: str) -> BlockNode:
+        for part in self._parts:
+            if isinstance(part, dict):
+                found = part.get(address)
+                if found is not None:
+                    return found
+            else:
+                at = part[0].get(address)
+                if at is not None:
+                    return part[1][at]
+        raise KeyError(address)
+
+    def __contains__(self, address: object) -> bool:
+        return any(address in (part if isinstance(part, dict) else part[0]) for part in self._parts)
+
+    def __iter__(self) -> Iterator[str]:
+        for part in self._parts:
+            yield from part if isinstance(part, dict) else part[0]
+
+    def __len__(self) -> int:
+        return sum(len(part if isinstance(part, dict) else part[0]) for part in self._parts)
+
+    def __reduce__(self) -> tuple[type[dict[str, BlockNode]], tuple[dict[str, BlockNode]]]:
+        return dict, (dict(self.items()),)
 
 
 def _utf8_size(text: str) -> int:
