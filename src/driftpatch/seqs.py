@@ -26,6 +26,8 @@ _ENDS_LOCK = threading.Lock()
 def note_edit(old: str, new: str, start: int, old_stop: int, new_stop: int) -> None:
     """`new` is `old` with old[start:old_stop] replaced by new[start:new_stop]: their common
     ends are found from there, in the time of the edit rather than of the texts."""
+    if len(old) <= _LARGE:
+        return  # small texts are compared on every ask (and must not push large ones out)
     if not (0 <= start <= old_stop <= len(old) and start <= new_stop <= len(new)):
         return
     if len(old) - old_stop != len(new) - new_stop:

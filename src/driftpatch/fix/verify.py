@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from driftpatch import limits
+from driftpatch import limits, seqs
 from driftpatch.drift.normalize import normalize_attribute, normalize_untyped
 from driftpatch.drift.policy import policies_equal
 from driftpatch.fix import hcl_edit, trace
@@ -479,7 +479,10 @@ class SplicedTexts(Mapping[str, str]):
 
     def __getitem__(self, file: str) -> str:
         original, head, middle, tail = self._parts[file]
-        return original[:head] + middle + original[len(original) - tail :]
+        text = "".join((original[:head], middle, original[len(original) - tail :]))
+        # What the static check compares next (the original and this text): from the parts.
+        seqs.note_edit(original, text, head, len(original) - tail, len(text) - tail)
+        return text
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._parts)
