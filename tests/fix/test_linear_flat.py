@@ -1,0 +1,121 @@
+"""Per-patch work proportional to the edit, not the file (issue 13, benchmarks/patch_scale.py)
+changes no patch: a `check` whose patches are made and verified with every incremental path
+on (blocks moved as runs and joined often, common ends and line counts taken from the edit,
+the World kept across edits) gives byte-identical patches to one that parses, compares and
+groups everything afresh for every patch. The text helpers are checked against brute force
+on random edits of a large text."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from driftpatch import api, seqs
+from driftpatch.config import Config, VerifyMode
+from driftpatch.fix import diff
+from driftpatch.model import Report
+from driftpatch.rules import subjects
+from driftpatch.terraform import source
+
+ROLES = 3  # unflagged blocks between two flagged ones
+
+KEY = """
+resource "aws_kms_key" "k{i}" {{
+  description         = "key {i}"
+  enable_key_rotation = false
+  tags = {{
+    Name = "k{i}"
+  }}
+}}
+"""
+
+LOGS = """
+resource "aws_cloudwatch_log_group" "lg{i}" {{
+  name       = "/app/{i}"
+  kms_key_id = "arn:aws:kms:us-east-1:123456789012:key/{i}"
+}}
+"""
+
+ROLE = """
+resource "aws_iam_role" "r{i}_{j}" {{
+  name = "role-{i}-{j}"
+  assume_role_policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Action = "sts:AssumeRole" }}]
+  }})
+}}
+"""
+
+
+def _stack(root: Path, flagged: int) -> Path:
+    parts = ['provider "aws" {\n  region = "us-east-1"\n}\n']
+    for i in range(flagged):
+        parts.append((KEY if i % 2 == 0 else LOGS).format(i=i))
+        parts.extend(ROLE.format(i=i, j=j) for j in range(ROLES))
+    (root / "main.tf").write_text("".join(parts), encoding="utf-8")
+    return root
+
+
+def _check(root: Path) -> Report:
+    source.clear_parse_cache()
+    return api.check(Config(source=root, checkov=False, offline=True, verify=VerifyMode.STATIC))
+
+
+def _patches(report: Report) -> list[tuple[object, ...]]:
+    return [
+        (p.file, p.diff, p.finding_ids, p.action, p.verified, p.verified_by, p.base_sha256)
+        for p in report.patches
+    ]
+
+
+def test_incremental_patches_equal_a_fresh_index_per_patch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _stack(tmp_path, flagged=24)
+    # Every incremental path taken often on a small file: runs joined every few edits, line
+    # marks every 512 characters.
+    with monkeypatch.context() as m:
+        m.setattr(source, "_MIN_RUNS", 2)
+        m.setattr(diff, "_STRIDE", 512)
+        quick = _check(root)
+    assert len(quick.patches) == 24
+    assert all(p.verified for p in quick.patches)
+    # The reference: each version parsed whole, no common ends kept, the code subjects and
+    # their World built from scratch after each edit.
+    with monkeypatch.context() as m:
+        m.setattr(source, "_splice", lambda old, text: None)
+        m.setattr(seqs, "_LARGE", 1 << 60)
+        m.setattr(subjects.EditedCode, "edited", lambda self, index, files: type(self)(index))
+        fresh = _check(root)
+    assert _patches(quick) == _patches(fresh)
+    assert [f.id for f in quick.findings] == [f.id for f in fresh.findings]
+
+
+def _random_edit(rng: random.Random, text: str) -> tuple[str, int, int, int]:
+    start = rng.randrange(len(text))
+    stop = min(len(text), start + rng.randrange(0, 40))
+    new = rng.choice(["", "x", "\n", "a\nb\n", text[start:stop], "  = 1\n" * rng.randrange(3)])
+    out = text[:start] + new + text[stop:]
+    return out, start, stop, start + len(new)
+
+
+def test_common_ends_and_line_counts_follow_the_edits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(diff, "_STRIDE", 256)
+    rng = random.Random(13)
+    text = "".join(f"line {i % 7}\n" if i % 5 else "\n" for i in range(3000))
+    for step in range(300):
+        new, start, stop, new_stop = _random_edit(rng, text)
+        if step % 3:
+            seqs.note_edit(text, new, start, stop, new_stop)
+        shortest = min(len(text), len(new))
+        limit = rng.randrange(shortest + 1)
+        assert seqs.common_prefix(text, new, limit) == seqs._searched_prefix(text, new, limit)
+        assert seqs.common_suffix(new, text, limit) == seqs._searched_suffix(new, text, limit)
+        lines = diff._Newlines.of(new, text)
+        for pos in (0, start, new_stop, len(new), rng.randrange(len(new) + 1)):
+            assert lines.before(pos) == new.count("\n", 0, pos)
+        assert diff._line_count(new) == len(new.splitlines())
+        assert lines.plain
+        text = new
