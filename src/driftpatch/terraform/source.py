@@ -466,9 +466,8 @@ def parse_text(text: str, file: str = "<text>") -> ParsedFile:
     Verifying patches re-indexes the working copy after every edit: a file parsed before is
     not parsed again, and an edited one only from the block before the edit to the block after
     it (a full parse of a 500-resource file costs ~1.5 s; see `reparse`)."""
-    key = (file, text)
     with _CACHE_LOCK:
-        cached = _PARSED.get(key)
+        cached = _cached(file, text)
         previous = _LAST_BY_FILE.get(file)
         if cached is not None:
             # The next edit of this file is most likely an edit of this text (verification
@@ -480,18 +479,9 @@ def parse_text(text: str, file: str = "<text>") -> ParsedFile:
         return cached
     parsed = reparse(previous, text) if previous is not None else _Reader(file, text).parse()
     with _CACHE_LOCK:
-        global _PARSED_CHARS
-        if key not in _PARSED:
-            _PARSED_CHARS += len(text)
-        _PARSED[key] = parsed
+        _store(parsed)
         _LAST_BY_FILE[file] = parsed
         _LAST_BY_FILE.move_to_end(file)
-        # By count, and by size: verifying patches to a large file parses one version per
-        # patch, each with its own blocks (several times the text); 512 versions of a 4 MB
-        # file would hold gigabytes.
-        while len(_PARSED) > _CACHE_SIZE or (_PARSED_CHARS > _CACHE_CHARS and len(_PARSED) > 2):
-            (_, dropped), _ = _PARSED.popitem(last=False)
-            _PARSED_CHARS -= len(dropped)
         while len(_LAST_BY_FILE) > _CACHE_SIZE:
             _LAST_BY_FILE.popitem(last=False)
     return parsed
@@ -501,20 +491,57 @@ _CACHE_SIZE: Final = 512
 _CACHE_CHARS: Final = 16 * 1024 * 1024  # of cached texts (their parses: several times that)
 _PARSED_CHARS = 0
 _CACHE_LOCK = threading.Lock()
-_PARSED: collections.OrderedDict[tuple[str, str], ParsedFile] = collections.OrderedDict()
+# The parses kept, oldest first, and the same by file and text length. Not by the text as a
+# dict key: hashing a text reads all of it, and every version of a file verification makes
+# is a new text (a 5 MB file: ~2 ms per patch). A lookup compares the few texts of the same
+# file and length, which differ near the edit or are the same object.
+_PARSED: collections.OrderedDict[int, ParsedFile] = collections.OrderedDict()
+_BY_SIZE: dict[tuple[str, int], list[ParsedFile]] = {}
 _LAST_BY_FILE: collections.OrderedDict[str, ParsedFile] = collections.OrderedDict()
+
+
+def _cached(file: str, text: str) -> ParsedFile | None:
+    """The kept parse of `text` as `file` (under _CACHE_LOCK)."""
+    for parsed in _BY_SIZE.get((file, len(text)), ()):
+        if parsed.text is text or parsed.text == text:
+            return parsed
+    return None
+
+
+def _store(parsed: ParsedFile) -> None:
+    """Keep `parsed` (in place of a kept parse of the same text), then drop the oldest while
+    there are too many, by count and by size: verifying patches to a large file parses one
+    version per patch, each with its own blocks (several times the text); 512 versions of a
+    4 MB file would hold gigabytes. Under _CACHE_LOCK."""
+    global _PARSED_CHARS
+    if id(parsed) in _PARSED:
+        return
+    bucket = _BY_SIZE.setdefault((parsed.file, len(parsed.text)), [])
+    same = [p for p in bucket if p.text is parsed.text or p.text == parsed.text]
+    for p in same:
+        del _PARSED[id(p)]
+        _PARSED_CHARS -= len(p.text)
+    bucket[:] = [p for p in bucket if not any(p is q for q in same)]
+    bucket.append(parsed)
+    _PARSED[id(parsed)] = parsed
+    _PARSED_CHARS += len(parsed.text)
+    while len(_PARSED) > _CACHE_SIZE or (_PARSED_CHARS > _CACHE_CHARS and len(_PARSED) > 2):
+        _, dropped = _PARSED.popitem(last=False)
+        _PARSED_CHARS -= len(dropped.text)
+        key = (dropped.file, len(dropped.text))
+        left = [p for p in _BY_SIZE[key] if p is not dropped]
+        if left:
+            _BY_SIZE[key] = left
+        else:
+            del _BY_SIZE[key]
 
 
 def remember(parsed: ParsedFile) -> None:
     """Make `parsed` the version of its file the next parse of that file starts from (a
     working copy edits its own last version: reparsing a new version against the original,
     which another caller parsed in between, would parse again every edit made so far)."""
-    global _PARSED_CHARS
     with _CACHE_LOCK:
-        key = (parsed.file, parsed.text)
-        if key not in _PARSED:
-            _PARSED_CHARS += len(parsed.text)
-        _PARSED[key] = parsed
+        _store(parsed)
         _LAST_BY_FILE[parsed.file] = parsed
         _LAST_BY_FILE.move_to_end(parsed.file)
 
@@ -523,6 +550,7 @@ def clear_parse_cache() -> None:
     global _PARSED_CHARS
     with _CACHE_LOCK:
         _PARSED.clear()
+        _BY_SIZE.clear()
         _LAST_BY_FILE.clear()
         _PARSED_CHARS = 0
 
