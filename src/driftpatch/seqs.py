@@ -33,9 +33,9 @@ def note_edit(old: str, new: str, start: int, old_stop: int, new_stop: int) -> N
     if len(old) - old_stop != len(new) - new_stop:
         return
     shortest = min(len(old), len(new))
-    prefix = start + _grown_prefix(old, new, start, shortest)
+    prefix = start + grown_prefix(old, new, start, shortest)
     tail = len(old) - old_stop
-    suffix = tail + _grown_suffix(old, new, tail, shortest)
+    suffix = tail + grown_suffix(old, new, tail, shortest)
     _keep(old, new, prefix, suffix)
 
 
@@ -70,7 +70,7 @@ def _ends_of(a: Sequence[Any], b: Sequence[Any]) -> tuple[int, int]:
     return known
 
 
-def _grown_prefix(a: Sequence[Any], b: Sequence[Any], start: int, limit: int) -> int:
+def grown_prefix(a: Sequence[Any], b: Sequence[Any], start: int, limit: int) -> int:
     """How many items after `start` the two share as well (at most `limit - start`): steps
     that double, then a binary search within the last, so the cost is that of the answer."""
     step = 64
@@ -92,7 +92,7 @@ def _grown_prefix(a: Sequence[Any], b: Sequence[Any], start: int, limit: int) ->
     return lo - start
 
 
-def _grown_suffix(a: Sequence[Any], b: Sequence[Any], start: int, limit: int) -> int:
+def grown_suffix(a: Sequence[Any], b: Sequence[Any], start: int, limit: int) -> int:
     """`_grown_prefix` from the ends: how many more of the last items the two share beyond
     the `start` last ones, at most `limit - start`."""
     la, lb = len(a), len(b)

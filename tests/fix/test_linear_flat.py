@@ -14,7 +14,9 @@ import pytest
 
 from driftpatch import api, seqs
 from driftpatch.config import Config, VerifyMode
-from driftpatch.fix import diff
+from driftpatch.fix import diff, hcl_edit
+from driftpatch.fix.operations import Edit
+from driftpatch.fix.verify import SplicedTexts
 from driftpatch.model import Report
 from driftpatch.rules import subjects
 from driftpatch.terraform import source
@@ -119,3 +121,23 @@ def test_common_ends_and_line_counts_follow_the_edits(monkeypatch: pytest.Monkey
         assert diff._line_count(new) == len(new.splitlines())
         assert lines.plain
         text = new
+
+
+def test_standalone_texts_from_the_edits_equal_those_from_the_full_texts() -> None:
+    rng = random.Random(5)
+    original = "".join(f"  key_{i % 9} = {i % 4}\n" if i % 6 else "}\n" for i in range(800))
+    originals = {"main.tf": original}
+    for _ in range(200):
+        edits: list[hcl_edit.TextEdit] = []
+        at = rng.randrange(len(original) - 200)
+        for _ in range(rng.randrange(1, 4)):
+            stop = at + rng.randrange(0, 30)
+            cut = original[at:stop]
+            text = rng.choice(["", "x", "\n", cut, cut + "\n", original[stop : stop + 5]])
+            edits.append(hcl_edit.TextEdit(at, stop, text))
+            at = stop + rng.randrange(0, 50)
+        edit = Edit("main.tf", tuple(edits))
+        full = {"main.tf": hcl_edit.apply_edits(original, edits)}
+        made = SplicedTexts.edited(originals, [edit])
+        assert made._parts == SplicedTexts(originals, full)._parts
+        assert made["main.tf"] == full["main.tf"]

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from driftpatch import limits, seqs
 from driftpatch.drift.normalize import normalize_attribute, normalize_untyped
@@ -451,10 +451,58 @@ def _standalone(op: Operation, index: SourceIndex, changed: Mapping[str, str]) -
     """The files `op` gives when run alone on the original code (else its sequential result)."""
     try:
         edits, _ = op.run(index)
-        alone = _apply(index.texts, edits)
+        alone = SplicedTexts.edited(index.texts, edits)
     except (NoPatch, EditError):
         return SplicedTexts(index.texts, changed)
-    return SplicedTexts(index.texts, alone if alone else changed)
+    return alone if alone else SplicedTexts(index.texts, changed)
+
+
+class _Spliced(Sequence[str]):
+    """original[:first] + stretch + original[last:], read by slices without being made."""
+
+    def __init__(self, original: str, first: int, last: int, stretch: str) -> None:
+        self.original, self.first, self.last, self.stretch = original, first, last, stretch
+        self.size = len(original) - (last - first) + len(stretch)
+
+    def __len__(self) -> int:
+        return self.size
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> str: ...
+
+    def __getitem__(self, i: int | slice) -> str:
+        if isinstance(i, int):
+            i = i + self.size if i < 0 else i
+            if not 0 <= i < self.size:
+                raise IndexError("index out of range")
+            return self[i : i + 1]
+        lo, hi, _ = i.indices(self.size)
+        hi = max(lo, hi)
+        first, stop = self.first, self.first + len(self.stretch)
+        shift = self.last - stop
+        out = []
+        if lo < first:
+            out.append(self.original[lo : min(hi, first)])
+        if hi > first and lo < stop:
+            out.append(self.stretch[max(lo, first) - first : min(hi, stop) - first])
+        if hi > stop:
+            out.append(self.original[max(lo, stop) + shift : hi + shift])
+        return "".join(out)
+
+
+def _parts_of(original: str, first: int, last: int, stretch: str) -> tuple[str, int, str, int]:
+    """SplicedTexts' parts of the text `original` with original[first:last] replaced by
+    `stretch`: the same longest common ends `__init__` finds, searched from the edit."""
+    text = _Spliced(original, first, last, stretch)
+    shortest = min(len(original), len(text))
+    head = first + seqs.grown_prefix(original, text, first, shortest)
+    limit = shortest - head
+    kept = len(original) - last
+    tail = limit if kept >= limit else kept + seqs.grown_suffix(original, text, kept, limit)
+    return original, head, text[head : len(text) - tail], tail
 
 
 class SplicedTexts(Mapping[str, str]):
@@ -476,6 +524,29 @@ class SplicedTexts(Mapping[str, str]):
             head = common_prefix(original, text, shortest)
             tail = common_suffix(original, text, shortest - head)
             self._parts[file] = (original, head, text[head : len(text) - tail], tail)
+
+    @classmethod
+    def edited(cls, originals: Mapping[str, str], edits: Sequence[Edit]) -> SplicedTexts:
+        """`SplicedTexts(originals, _apply(originals, edits))`, without making the full texts:
+        each file's edits are made to the stretch they span, and the parts are found from
+        there (the full text of a large file, twice copied, per patch)."""
+        out = cls(originals, {})
+        by_file: dict[str, list[hcl_edit.TextEdit]] = {}
+        for e in edits:
+            by_file.setdefault(e.file, []).extend(e.edits)
+        for file, file_edits in by_file.items():
+            original = originals.get(file)
+            if original is None:
+                out._parts[file] = ("", 0, hcl_edit.apply_edits("", file_edits), 0)
+                continue
+            first = min((e.start for e in file_edits), default=0)
+            last = max((e.end for e in file_edits), default=0)
+            stretch = hcl_edit.apply_edits(
+                original[first:last],
+                [hcl_edit.TextEdit(e.start - first, e.end - first, e.text) for e in file_edits],
+            )
+            out._parts[file] = _parts_of(original, first, last, stretch)
+        return out
 
     def __getitem__(self, file: str) -> str:
         original, head, middle, tail = self._parts[file]
