@@ -20,7 +20,6 @@ import dataclasses
 import functools
 import itertools
 import json
-import math
 import os
 import re
 import threading
@@ -592,28 +591,47 @@ def reparse(old: ParsedFile, text: str) -> ParsedFile:
 
 class _Run:
     """Consecutive top-level blocks of one file: each of `base` moved by `by` (a packed
-    delta, see `_delta`; 0: `base` as it is). A moved block is made when first read, then
-    kept, so every reader of this version gets the same object."""
+    delta, see `_delta`; 0: `base` as it is) plus, where runs were joined, its own move in
+    `bys`. A moved block is made when first read, then kept, so every reader of this
+    version gets the same object."""
 
-    __slots__ = ("_made", "base", "by")
+    __slots__ = ("_made", "base", "by", "bys")
 
-    def __init__(self, base: tuple[BlockNode, ...], by: int) -> None:
+    def __init__(self, base: tuple[BlockNode, ...], by: int, bys: Sequence[int] | None = None):
         self.base = base
         self.by = by
+        self.bys = bys
         self._made: dict[int, BlockNode] = {}
 
     def at(self, i: int) -> BlockNode:
-        if not self.by:
+        by = self.by if self.bys is None else self.by + self.bys[i]
+        if not by:
             return self.base[i]
         made = self._made.get(i)
         if made is None:
-            made = self._made.setdefault(i, _moved(self.base[i], self.by))
+            made = self._made.setdefault(i, _moved(self.base[i], by))
         return made
 
-    def all(self) -> tuple[BlockNode, ...]:
-        if not self.by:
-            return self.base
-        return tuple(self.at(i) for i in range(len(self.base)))
+    def part(self, lo: int, hi: int, by: int) -> _Run:
+        """Its blocks lo..hi-1, moved by `by` more."""
+        bys = self.bys[lo:hi] if self.bys is not None else None
+        return _Run(self.base[lo:hi], self.by + by, bys)
+
+    def moves(self) -> Iterable[int]:
+        """Each block's move."""
+        if self.bys is None:
+            return itertools.repeat(self.by, len(self.base))
+        return map(self.by.__add__, self.bys) if self.by else self.bys
+
+
+def _joined(runs: Sequence[_Run]) -> _Run:
+    """One run of the blocks of `runs`: no block is made or moved (C-speed concatenations,
+    ~50 ns a block), each keeps its move in `bys`."""
+    base = tuple(itertools.chain.from_iterable(r.base for r in runs))
+    if not any(r.by or r.bys is not None for r in runs):
+        return _Run(base, 0)
+    # A tuple, not an array: a packed move is wider than 64 bits.
+    return _Run(base, 0, tuple(itertools.chain.from_iterable(r.moves() for r in runs)))
 
 
 class _Blocks(Sequence[BlockNode]):
@@ -622,8 +640,9 @@ class _Blocks(Sequence[BlockNode]):
     An edit moves every block after it. Making each moved block per edit (one small object
     per block, see `_MovedBlock`) made a patch cost the file: 20,000 resources, ~10 ms a
     patch. Here an edit makes the runs before it (shared), the parsed stretch, and the runs
-    after it with the move added to each run: work in the number of runs, kept below about
-    the square root of the number of blocks by joining them all into one now and then. Reads
+    after it with the move added to each run: work in the number of runs, which is kept
+    small by joining them all into one now and then, without making any block (`_joined`:
+    a few C-level passes, tens of nanoseconds a block, every `_MIN_RUNS` / 2 edits). Reads
     make the moved blocks they touch. Equal to (and hashed and copied as) the tuple of its
     blocks."""
 
@@ -638,8 +657,8 @@ class _Blocks(Sequence[BlockNode]):
         """The blocks of `runs`, joined into one run where they have grown too many."""
         blocks = cls(runs)
         count = len(blocks._runs)
-        if count > max(_MIN_RUNS, math.isqrt(len(blocks))):
-            return cls((_Run(tuple(itertools.chain.from_iterable(r.all() for r in runs)), 0),))
+        if count > _MIN_RUNS:
+            return cls((_joined(blocks._runs),))
         return blocks
 
     def __len__(self) -> int:
@@ -684,7 +703,7 @@ class _Blocks(Sequence[BlockNode]):
         return tuple, (tuple(self),)
 
 
-_MIN_RUNS: Final = 16
+_MIN_RUNS: Final = 32  # runs joined past this many (every ~16 edits; see `_joined`)
 
 
 def _runs_of(blocks: Sequence[BlockNode]) -> tuple[_Run, ...]:
@@ -713,7 +732,7 @@ def _runs_between(blocks: Sequence[BlockNode], start: int, stop: int, by: int) -
         if lo == 0 and hi == len(run.base) and not by:
             out.append(run)
         else:
-            out.append(_Run(run.base[lo:hi], run.by + by))
+            out.append(run.part(lo, hi, by))
         k += 1
     return out
 
