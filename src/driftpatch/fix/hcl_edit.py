@@ -31,6 +31,8 @@ _STEP = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*|\"[^\"]*\")(?:\[(\d+)\])?$")
 # `key = ` at the start of a line: an identifier or a quoted key, then `=` (not `==`).
 _ASSIGN = re.compile(r'^(\s*)([A-Za-z_][A-Za-z0-9_-]*|"(?:[^"\\]|\\.)*")(\s*)=(?!=)\s*')
 _HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)\s*$")
+_NONSPACE = re.compile(r"\S")
+_COMMA = re.compile(r"[ \t]*,[ \t]*")
 
 
 class EditError(FixError):
@@ -303,9 +305,12 @@ def _insert_in_block(text: str, node: BlockNode, snippet_lines: Sequence[str]) -
     brace_line = line_start(text, close)
     if text[brace_line:close].strip():
         # Closing brace shares a line with content (`  a = 1 }`): break the line first.
-        content_end = len(text[:close].rstrip(" \t"))
+        # (From the body's start, not the file's: the stretch stripped is on the brace's line.)
+        content_end = node.body.start + len(text[node.body.start : close].rstrip(" \t"))
         return TextEdit(content_end, close, nl + nl + lines + outer)
-    before = text[:brace_line].rstrip(" \t")
+    # The body holds content: whether the file before the brace's line ends with a blank
+    # line is decided inside the body (a copy of the file's head per patch otherwise).
+    before = text[node.body.start : brace_line].rstrip(" \t")
     blank_already = before.endswith((nl + nl, "\n\n"))
     return TextEdit(brace_line, brace_line, ("" if blank_already else nl) + lines)
 
@@ -575,8 +580,8 @@ def insert_after(text: str, node: BlockNode, snippet: str) -> TextEdit:
     nl = newline_of(text)
     at = line_end(text, node.span.end - 1)
     prefix = nl if at == len(text) and not text.endswith(nl) else ""
-    rest = text[at:]
-    suffix = nl if rest.strip() and not rest.startswith((nl, "\n")) else ""
+    more = _NONSPACE.search(text, at) is not None  # text[at:].strip(), without the copy
+    suffix = nl if more and not text.startswith((nl, "\n"), at) else ""
     return TextEdit(at, at, prefix + nl + _top_level(text, snippet) + suffix)
 
 
@@ -585,10 +590,12 @@ def append(text: str, snippet: str) -> TextEdit:
     ended the file are not kept after it."""
     nl = newline_of(text)
     body = _top_level(text, snippet)
-    if not text.strip():
+    if _NONSPACE.search(text) is None:
         return TextEdit(0, len(text), body)
-    stripped = text.rstrip()
-    return TextEdit(len(stripped), len(text), nl + nl + body)
+    end = len(text)  # len(text.rstrip()), without the copy
+    while text[end - 1].isspace():
+        end -= 1
+    return TextEdit(end, len(text), nl + nl + body)
 
 
 # -- alignment ---------------------------------------------------------------------------------
@@ -747,7 +754,7 @@ def remove_element(text: str, node: BlockNode, attr: AttributeNode) -> list[Text
     """Remove one element (`key = value`) of an object literal inside `node`: its whole line
     when it stands alone, else it and the comma after it; `=` realigned as fmt would."""
     start, end = attr.span.start, attr.span.end
-    comma = re.match(r"[ \t]*,[ \t]*", text[end:])
+    comma = _COMMA.match(text, end)
     before = re.search(r"[ \t]*,[ \t]*$", text[line_start(text, start) : start])
     if comma is not None:
         end += comma.end()
