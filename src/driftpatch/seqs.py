@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, overload
 
 # The common ends of the last few pairs of texts (by identity, both ways round): each edit of
 # a working copy compares the same two versions in several places (the reparse splice, the
@@ -154,3 +154,53 @@ def _searched_suffix(a: Sequence[Any], b: Sequence[Any], limit: int) -> int:
         else:
             hi = mid - 1
     return lo
+
+
+class Spliced(Sequence[str]):
+    """The text original[:first] + stretch + original[last:], read by slices without being
+    made (a large file's version per patch, for a check that reads the edited stretch).
+    `ends`: its exact common prefix with `original` and common suffix within the rest (as
+    `common_prefix`, then `common_suffix` limited to what the prefix leaves), where known."""
+
+    def __init__(
+        self,
+        original: str,
+        first: int,
+        last: int,
+        stretch: str,
+        ends: tuple[int, int] | None = None,
+    ) -> None:
+        self.original, self.first, self.last, self.stretch = original, first, last, stretch
+        self.size = len(original) - (last - first) + len(stretch)
+        self.ends = ends
+
+    def text(self) -> str:
+        return "".join((self.original[: self.first], self.stretch, self.original[self.last :]))
+
+    def __len__(self) -> int:
+        return self.size
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> str: ...
+
+    def __getitem__(self, i: int | slice) -> str:
+        if isinstance(i, int):
+            i = i + self.size if i < 0 else i
+            if not 0 <= i < self.size:
+                raise IndexError("index out of range")
+            return self[i : i + 1]
+        lo, hi, _ = i.indices(self.size)
+        hi = max(lo, hi)
+        first, stop = self.first, self.first + len(self.stretch)
+        shift = self.last - stop
+        out = []
+        if lo < first:
+            out.append(self.original[lo : min(hi, first)])
+        if hi > first and lo < stop:
+            out.append(self.stretch[max(lo, first) - first : min(hi, stop) - first])
+        if hi > stop:
+            out.append(self.original[max(lo, stop) + shift : hi + shift])
+        return "".join(out)

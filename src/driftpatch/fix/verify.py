@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 from driftpatch import limits, seqs
 from driftpatch.drift.normalize import normalize_attribute, normalize_untyped
@@ -457,46 +457,10 @@ def _standalone(op: Operation, index: SourceIndex, changed: Mapping[str, str]) -
     return alone if alone else SplicedTexts(index.texts, changed)
 
 
-class _Spliced(Sequence[str]):
-    """original[:first] + stretch + original[last:], read by slices without being made."""
-
-    def __init__(self, original: str, first: int, last: int, stretch: str) -> None:
-        self.original, self.first, self.last, self.stretch = original, first, last, stretch
-        self.size = len(original) - (last - first) + len(stretch)
-
-    def __len__(self) -> int:
-        return self.size
-
-    @overload
-    def __getitem__(self, i: int) -> str: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> str: ...
-
-    def __getitem__(self, i: int | slice) -> str:
-        if isinstance(i, int):
-            i = i + self.size if i < 0 else i
-            if not 0 <= i < self.size:
-                raise IndexError("index out of range")
-            return self[i : i + 1]
-        lo, hi, _ = i.indices(self.size)
-        hi = max(lo, hi)
-        first, stop = self.first, self.first + len(self.stretch)
-        shift = self.last - stop
-        out = []
-        if lo < first:
-            out.append(self.original[lo : min(hi, first)])
-        if hi > first and lo < stop:
-            out.append(self.stretch[max(lo, first) - first : min(hi, stop) - first])
-        if hi > stop:
-            out.append(self.original[max(lo, stop) + shift : hi + shift])
-        return "".join(out)
-
-
 def _parts_of(original: str, first: int, last: int, stretch: str) -> tuple[str, int, str, int]:
     """SplicedTexts' parts of the text `original` with original[first:last] replaced by
     `stretch`: the same longest common ends `__init__` finds, searched from the edit."""
-    text = _Spliced(original, first, last, stretch)
+    text = seqs.Spliced(original, first, last, stretch)
     shortest = min(len(original), len(text))
     head = first + seqs.grown_prefix(original, text, first, shortest)
     limit = shortest - head
@@ -547,6 +511,14 @@ class SplicedTexts(Mapping[str, str]):
             )
             out._parts[file] = _parts_of(original, first, last, stretch)
         return out
+
+    def view(self, file: str) -> str | seqs.Spliced:
+        """`self[file]` as a view of its parts, read by slices (static verification reads
+        the edited stretch of it): the full text of a large file is not made."""
+        original, head, middle, tail = self._parts[file]
+        if not original:
+            return middle
+        return seqs.Spliced(original, head, len(original) - tail, middle, (head, tail))
 
     def __getitem__(self, file: str) -> str:
         original, head, middle, tail = self._parts[file]

@@ -37,7 +37,7 @@ from driftpatch import limits
 from driftpatch.errors import InputError, TerraformInputError
 from driftpatch.limits import InputLimitError
 from driftpatch.model import JSON, Address, Location
-from driftpatch.seqs import common_prefix, common_suffix
+from driftpatch.seqs import Spliced, common_prefix, common_suffix
 
 ModulePath: TypeAlias = tuple[str, ...]
 _Node: TypeAlias = "Tree[Token] | Token"
@@ -747,7 +747,7 @@ class Splice:
     added: tuple[BlockNode, ...]
 
 
-def edited_blocks(old: ParsedFile, text: str) -> Splice | None:
+def edited_blocks(old: ParsedFile, text: str | Spliced) -> Splice | None:
     """The top-level blocks an edit of `old.text` into `text` replaced and added, parsing only
     the stretch between the unchanged blocks around the edit (as `reparse` does), without
     moving the blocks after it: what a check of the edit alone needs, in the time of the
@@ -759,16 +759,21 @@ def edited_blocks(old: ParsedFile, text: str) -> Splice | None:
     return Splice(tuple(old.blocks[kept:rest]), tuple(middle))
 
 
-def _splice(old: ParsedFile, text: str) -> tuple[int, list[BlockNode], int, int, int] | None:
+def _splice(
+    old: ParsedFile, text: str | Spliced
+) -> tuple[int, list[BlockNode], int, int, int] | None:
     """(how many head blocks are kept, re-parsed middle blocks in the new text's positions,
     where the old tail blocks to move start, the move in characters, in lines), or None:
     parse the whole file."""
-    if not old.parsed or old.problems or old.text.startswith("\ufeff") or text.startswith("\ufeff"):
+    if not old.parsed or old.problems or old.text.startswith("\ufeff") or text[:1] == "\ufeff":
         return None
     before, after = old.text, text
     limit = min(len(before), len(after))
-    prefix = common_prefix(before, after, limit)
-    suffix = common_suffix(before, after, limit - prefix)
+    if isinstance(after, Spliced) and after.original is before and after.ends is not None:
+        prefix, suffix = after.ends  # an edit of `before` that knows them
+    else:
+        prefix = common_prefix(before, after, limit)
+        suffix = common_suffix(before, after, limit - prefix)
     old_end = len(before) - suffix  # the edit replaced before[prefix:old_end]
     # Kept blocks are separated from the edit by a newline that did not change (else the edit
     # could join a kept block to its neighbour: `}resource` does not parse whole).
@@ -802,7 +807,7 @@ def _splice(old: ParsedFile, text: str) -> tuple[int, list[BlockNode], int, int,
     # stretch starts on is the one after the last kept block's (its `}` line ends at the
     # newline found above).
     first_line = blocks[kept - 1].span.end_line + 1 if kept else 1
-    lines = after.count("\n", start, stop_old + delta) - before.count("\n", start, stop_old)
+    lines = segment.count("\n") - before.count("\n", start, stop_old)
     middle = [_shift_block(b, start, first_line - 1) for b in inner.blocks]
     return kept, middle, rest, delta, lines
 
