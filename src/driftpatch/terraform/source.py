@@ -577,9 +577,12 @@ def reparse(old: ParsedFile, text: str) -> ParsedFile:
     # What the index reads of each block, carried over for the kept ones (see `names`).
     names = old.names
     added = tuple(_name_of(b) for b in middle)
-    new.__dict__["names"] = (*names[:kept], *added, *names[rest:])
-    if "positions" in old.__dict__ and added == names[kept:rest]:
-        new.__dict__["positions"] = old.positions  # the same names at the same places
+    if added == names[kept:rest]:  # the same names at the same places: shared
+        new.__dict__["names"] = names
+        if "positions" in old.__dict__:
+            new.__dict__["positions"] = old.positions
+    else:
+        new.__dict__["names"] = (*names[:kept], *added, *names[rest:])
     calls, shift = old.module_calls, len(middle) - (rest - kept)
     new.__dict__["module_calls"] = (
         *(i for i in calls if i < kept),
@@ -590,44 +593,64 @@ def reparse(old: ParsedFile, text: str) -> ParsedFile:
 
 
 class _Run:
-    """Consecutive top-level blocks of one file: each of `base` moved by `by` (a packed
-    delta, see `_delta`; 0: `base` as it is) plus, where runs were joined, its own move in
-    `bys`. A moved block is made when first read, then kept, so every reader of this
-    version gets the same object."""
+    """Consecutive top-level blocks of one file: `base[lo:hi]` (a view, not a slice: cutting
+    a run at an edit copies nothing), each moved by `by` (a packed delta, see `_delta`; 0:
+    as it is) plus, where runs were joined, its own move in `bys` (indexed like `base`). A
+    moved block is made when first read, then kept, so every reader of this version gets
+    the same object."""
 
-    __slots__ = ("_made", "base", "by", "bys")
+    __slots__ = ("_made", "base", "by", "bys", "hi", "lo")
 
-    def __init__(self, base: tuple[BlockNode, ...], by: int, bys: Sequence[int] | None = None):
+    def __init__(
+        self,
+        base: tuple[BlockNode, ...],
+        by: int,
+        bys: Sequence[int] | None = None,
+        lo: int = 0,
+        hi: int | None = None,
+    ) -> None:
         self.base = base
         self.by = by
         self.bys = bys
+        self.lo = lo
+        self.hi = len(base) if hi is None else hi
         self._made: dict[int, BlockNode] = {}
 
+    def __len__(self) -> int:
+        return self.hi - self.lo
+
     def at(self, i: int) -> BlockNode:
-        by = self.by if self.bys is None else self.by + self.bys[i]
+        k = self.lo + i
+        by = self.by if self.bys is None else self.by + self.bys[k]
         if not by:
-            return self.base[i]
+            return self.base[k]
         made = self._made.get(i)
         if made is None:
-            made = self._made.setdefault(i, _moved(self.base[i], by))
+            made = self._made.setdefault(i, _moved(self.base[k], by))
         return made
+
+    def blocks(self) -> tuple[BlockNode, ...]:
+        """Its base blocks (not moved)."""
+        if self.lo == 0 and self.hi == len(self.base):
+            return self.base
+        return self.base[self.lo : self.hi]
 
     def part(self, lo: int, hi: int, by: int) -> _Run:
         """Its blocks lo..hi-1, moved by `by` more."""
-        bys = self.bys[lo:hi] if self.bys is not None else None
-        return _Run(self.base[lo:hi], self.by + by, bys)
+        return _Run(self.base, self.by + by, self.bys, self.lo + lo, self.lo + hi)
 
     def moves(self) -> Iterable[int]:
         """Each block's move."""
         if self.bys is None:
-            return itertools.repeat(self.by, len(self.base))
-        return map(self.by.__add__, self.bys) if self.by else self.bys
+            return itertools.repeat(self.by, len(self))
+        bys = self.bys[self.lo : self.hi]
+        return map(self.by.__add__, bys) if self.by else bys
 
 
 def _joined(runs: Sequence[_Run]) -> _Run:
     """One run of the blocks of `runs`: no block is made or moved (C-speed concatenations,
     ~50 ns a block), each keeps its move in `bys`."""
-    base = tuple(itertools.chain.from_iterable(r.base for r in runs))
+    base = tuple(itertools.chain.from_iterable(r.blocks() for r in runs))
     if not any(r.by or r.bys is not None for r in runs):
         return _Run(base, 0)
     # A tuple, not an array: a packed move is wider than 64 bits.
@@ -649,8 +672,8 @@ class _Blocks(Sequence[BlockNode]):
     __slots__ = ("_ends", "_runs")
 
     def __init__(self, runs: Sequence[_Run]) -> None:
-        self._runs = tuple(r for r in runs if r.base)
-        self._ends = tuple(itertools.accumulate(len(r.base) for r in self._runs))
+        self._runs = tuple(r for r in runs if len(r))
+        self._ends = tuple(itertools.accumulate(len(r) for r in self._runs))
 
     @classmethod
     def of(cls, runs: Sequence[_Run]) -> _Blocks:
@@ -683,10 +706,10 @@ class _Blocks(Sequence[BlockNode]):
 
     def __iter__(self) -> Iterator[BlockNode]:
         for run in self._runs:
-            if run.by:
-                yield from map(run.at, range(len(run.base)))
+            if run.by or run.bys is not None:
+                yield from map(run.at, range(len(run)))
             else:
-                yield from run.base
+                yield from run.blocks()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, tuple | _Blocks):
@@ -728,8 +751,8 @@ def _runs_between(blocks: Sequence[BlockNode], start: int, stop: int, by: int) -
         if first >= stop:
             break
         run = runs[k]
-        lo, hi = max(start - first, 0), min(stop - first, len(run.base))
-        if lo == 0 and hi == len(run.base) and not by:
+        lo, hi = max(start - first, 0), min(stop - first, len(run))
+        if lo == 0 and hi == len(run) and not by:
             out.append(run)
         else:
             out.append(run.part(lo, hi, by))
