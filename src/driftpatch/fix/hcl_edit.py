@@ -97,6 +97,8 @@ def newline_of(text: str) -> str:
     # large file, ~10 ms per patch on a 1.4 MB file. A text `apply_edits` made from one
     # known to hold no "\r" is not searched again (each patch's version of a large file).
     if any(t is text for t in _NO_CR):
+        if _NO_CR[0] is not text:  # kept while asked: the original, asked once per patch
+            _no_cr(text)
         return "\n"
     if "\r" in text:
         return "\r\n" if "\r\n" in text else "\n"
@@ -111,7 +113,7 @@ _NO_CR: list[str] = []  # the last few large texts known to hold no "\r"; replac
 def _no_cr(text: str) -> None:
     global _NO_CR
     if len(text) > 4096:
-        _NO_CR = [text, *_NO_CR[: _NO_CR_KEPT - 1]]
+        _NO_CR = [text, *[t for t in _NO_CR if t is not text][: _NO_CR_KEPT - 1]]
 
 
 def _with_newlines(snippet: str, nl: str) -> str:
