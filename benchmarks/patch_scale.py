@@ -14,8 +14,8 @@ same in CPU seconds (what a loaded machine does not inflate).
 `--profile K` runs the largest N under cProfile and prints the K most expensive functions.
 Asserts nothing: the exact-equality checks live in tests/fix/test_linear_*.py.
 
-Figures (2-core VM; "after" measured at 08:30-08:34 UTC 2026-12-05 on a quiet machine, load
-average < 1; one N per process; CPU = patches + verification):
+Figures (2-core VM; one N per process; CPU = patches + verification; "after (branch
+reindex)" measured at 08:30-08:34 UTC 2026-12-05 on a quiet machine, load average < 1):
 
     N       patches  total wall  patches+verif. CPU  per patch  peak RSS
     before (issue 13's brief, 2026-12-05):
@@ -28,14 +28,17 @@ average < 1; one N per process; CPU = patches + verification):
    10,000   1,000     40.6 s        26.8 s            27 ms       208 MB
    20,000   2,000    163.0 s       132.1 s            66 ms       349 MB
 
-    after (branch flatpatch, 10:47-10:50 UTC 2026-12-05, machine loaded: load average ~6 on
-    2 cores, so wall is inflated; CPU is the figure to compare):
-    1,000     100      2.6 s         0.31 s            3.1 ms      74 MB
-    5,000     500     14.9 s         1.71 s            3.4 ms     135 MB
-   10,000   1,000     19.0 s         3.58 s            3.6 ms     210 MB
-   20,000   2,000     76.4 s        11.3 s             5.7 ms     365 MB
-    (per patch = CPU of patches + verification / patches; total CPU 1.6 / 8.0 / 16.3 /
-    40.5 s, most of it the first full parse of the file, which is linear.)
+    after (branch flatpatch, 10:57-10:58 UTC 2026-12-05, machine shared: load average 3-5
+    on 2 cores, so wall is inflated; CPU is the figure to compare):
+    1,000     100      1.8 s         0.30 s            3.0 ms      75 MB
+    5,000     500      8.3 s         1.58 s            3.2 ms     130 MB
+   10,000   1,000     18.0 s         3.37 s            3.4 ms     206 MB
+   20,000   2,000     40.5 s         8.9 s             4.5 ms     358 MB
+    (per patch = CPU of patches + verification / patches: 1.0 / 1.06 / 1.14 / 1.50x the
+    1,000-resource figure; wall per patch 3.7 / 3.7 / 3.9 / 5.2 ms. Total CPU 1.5 / 7.4 /
+    15.9 / 35.7 s, most of it the first full parse of the file, which is linear. Patches,
+    the combined patch and the PR suggestions are byte-identical to main's at 2,000 and
+    5,000 resources.)
 
 What made it flat (each patch now costs its edit): the blocks after an edit are moved as
 runs (source._Blocks: the runs before the edit shared, the move added per run, runs joined
@@ -46,8 +49,9 @@ common ends of two versions come from the edit that made them (seqs.note_edit), 
 counts from coarse marks moved along (diff._Newlines); the working copy's files are not
 rewritten per patch; the rules' World is kept grouped across edits (EditedCode.world); the
 standalone texts and the static check read the edited stretch only (SplicedTexts.edited,
-seqs.Spliced). Left per patch: one copy of the file for the working copy's new version
-(two C-level copies, ~1 ms at 20,000 resources), and the memory the larger heap touches.
+seqs.Spliced). Left per patch that grows with the file: the working copy's new version of
+the file is a new str (two C-level copies of ~5.6 MB at 20,000 resources, ~1 ms on this
+machine), and a larger heap touched; making that flat needs a rope for the texts.
 """
 
 from __future__ import annotations
