@@ -1,16 +1,19 @@
 """Issue 13's figures in one run, on the same worlds:
 
 1. `driftpatch scan` vs `terraform plan -refresh-only` on a world of N resources applied by
-   real Terraform to an embedded moto, both through one loopback proxy that adds a fixed delay
-   per request (0 and 25 ms): calls (counted by the proxy, per service and per operation),
-   wall seconds, peak RSS, and the ratios.
+   real Terraform to an embedded moto (in a process of its own), both through one loopback
+   proxy that adds a fixed delay per request (0 and 25 ms): calls (counted by the proxy, per
+   service and per operation), wall seconds, peak RSS, CPU of the tool and of the server side
+   (moto + proxy), and the ratios. Two worlds (`--world`, default both): "mixed"
+   (refresh_vs_scan.UNIT: buckets, VPCs, subnets, groups, roles, managed policies) and
+   "issue" (refresh_vs_scan.ISSUE_UNIT: issue 13's own composition).
 2. `driftpatch check --no-checkov` vs checkov on the same generated source (wall, peak RSS).
 3. `driftpatch scan` from a snapshot at 1k, 5k, 20k resources (benchmarks/scale.py): seconds,
    milliseconds per resource, peak RSS.
 
     DRIFTPATCH_TF_PLUGIN_MIRROR=<mirror> python benchmarks/speed.py \\
-        [--n 300] [--latency 0 25] [--check-n 600] [--scale 1000 5000 20000] [--skip ...]
-        [--verify]
+        [--n 300] [--latency 0 25] [--world mixed|issue|both] [--check-n 600]
+        [--scale 1000 5000 20000] [--skip ...] [--verify]
 
 `--verify` adds, per latency, `scan --verify terraform` with combined plans (the default) and
 with one plan per patch, and where the verifier's time went (init, refresh, plans).
