@@ -24,7 +24,15 @@ from driftpatch.aws.inventory import take_inventory
 from driftpatch.aws.readers import READERS, LiveIndex, ReadContext
 from driftpatch.aws.readers.iam import IamReader
 from driftpatch.aws.readers.interface import Needs
-from driftpatch.aws.readers.s3 import CALLS, S3Reader, confirmed_tags
+from driftpatch.aws.readers.s3 import (
+    CALLS,
+    CALLS_BY_KEY,
+    BucketPlan,
+    S3Reader,
+    call_plan,
+    confirmed_tags,
+    ignores_public_acls,
+)
 from driftpatch.aws.readers.vpc import VpcReader
 from driftpatch.aws.session import Aimd, AwsSession, RetryPolicy
 from driftpatch.drift.detect import detect
@@ -257,6 +265,46 @@ def test_bulk_tags_that_differ_from_the_state_are_asked_again() -> None:
     )
     assert sorted(confirmed_tags(bulk, needs)) == ["defaults", "stray", "synced", "untagged"]
     assert confirmed_tags(bulk, None) == bulk  # an inventory snapshot: nothing to compare
+
+
+def test_acl_plan_waits_for_the_public_access_block_unless_the_state_manages_it() -> None:
+    """Where the ACL call goes in each bucket's plan: with the rules, after the block answers
+    (unless_ignored); read regardless when the state manages the ACL (a split resource, a
+    canned ACL or grants beyond the owner's inline); not at all without the rules; every call
+    up front for an inventory snapshot (no needs)."""
+    owner = {"id": "o", "permissions": ["FULL_CONTROL"], "type": "CanonicalUser", "uri": ""}
+    reader = {**owner, "id": "r", "permissions": ["READ"]}
+    state = [
+        ("aws_s3_bucket_acl", "split,123456789012", {}),
+        ("aws_s3_bucket", "canned", {"acl": "private", "grant": [owner]}),
+        ("aws_s3_bucket", "grants", {"acl": None, "grant": [owner, reader]}),
+        ("aws_s3_bucket", "plain", {"acl": None, "grant": [owner]}),
+    ]
+    acl = CALLS_BY_KEY["acl"]
+
+    def where(plan: BucketPlan) -> str:
+        return "now" if acl in plan.calls else "after" if acl in plan.unless_ignored else "no"
+
+    with_rules = call_plan(Needs.from_instances(state, rules=True))
+    assert {b: where(with_rules(b)) for b in ("split", "canned", "grants", "plain", "stray")} == {
+        "split": "now",
+        "canned": "now",
+        "grants": "now",
+        "plain": "after",
+        "stray": "after",
+    }
+    drift_only = call_plan(Needs.from_instances(state, rules=False))
+    assert [where(drift_only(b)) for b in ("split", "plain", "stray")] == ["now", "no", "no"]
+    assert call_plan(None)("any") == BucketPlan(CALLS)
+
+
+def test_ignores_public_acls_only_on_a_block_that_says_so() -> None:
+    config = {"PublicAccessBlockConfiguration": PAB_ALL}
+    assert ignores_public_acls(config)
+    off = {"PublicAccessBlockConfiguration": {**PAB_ALL, "IgnorePublicAcls": False}}
+    assert not ignores_public_acls(off)
+    assert not ignores_public_acls(None)  # no block
+    assert not ignores_public_acls(RuntimeError("denied"))  # unknown is not "ignored"
 
 
 def test_iam_readers_share_one_authorization_details_read(aws: EmbeddedAws) -> None:
