@@ -115,8 +115,8 @@ def _acls_ignored(subject: Subject, world: World) -> bool:
     bucket name) has a public access block read with ignore_public_acls true. A block whose
     read failed is not in the world (and its value would be UNKNOWN, not True): not ignored."""
     keys = ("id", "bucket") if subject.type == "aws_s3_bucket" else ("bucket",)
-    blocks = partners(world, "aws_s3_bucket_public_access_block", subject, keys=keys)
-    return any(block.get("ignore_public_acls") is True for block in blocks.found)
+    found = partners(world, "aws_s3_bucket_public_access_block", subject, keys=keys).found
+    return any(pab.get("ignore_public_acls") is True for pab in found)
 
 
 RULE = S3PublicAcl()
