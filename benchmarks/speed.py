@@ -103,11 +103,13 @@ Third round (fewest calls; `--n 1000 --latency 0 25 --skip check scale`, twice, 
     parsing, compare, rules); 860 requests / 32 in flight x 25 ms is 0.7 s. On two idle cores
     that is ~3.1-4 s, under 0.1x of refresh-only (~5 s); at load 30 it cannot be shown here.
     calls per service, scan --state (= the floor printed by `_floor` for every service):
-        s3 602 (ListBuckets 2; per bucket GetBucketVersioning, GetPublicAccessBlock,
-        GetBucketEncryption for the state, GetBucketPolicy, GetBucketAcl, GetBucketLogging for
-        the rules), tagging 2 (GetResources pages), iam 105 (GetPolicy 100 for the policies'
-        tags + 5 account-wide pages), ec2 120 (DescribeVpcAttribute 101: enableDnsSupport of
-        each VPC and the default VPC; 19 listing pages), 31 listings of the other services.
+        s3 502 (ListBuckets 2; per bucket GetBucketVersioning, GetPublicAccessBlock,
+        GetBucketEncryption for the state, GetBucketPolicy, GetBucketLogging for the rules;
+        GetBucketAcl 0: every block in this world ignores public ACLs, so no ACL can expose a
+        bucket and none is read; it was 602 with one GetBucketAcl per bucket), tagging 2
+        (GetResources pages), iam 105 (GetPolicy 100 for the policies' tags + 5 account-wide
+        pages), ec2 120 (DescribeVpcAttribute 101: enableDnsSupport of each VPC and the default
+        VPC; 19 listing pages), 31 listings of the other services: 760 in all (0.21x).
 What moved (1,060 -> 860 calls, 760 -> 560 with --only drift):
     - S3 tags from the Resource Groups Tagging API (GetResources, ~100 buckets a page per
       region) instead of GetBucketTagging per bucket: -98. Fallback to per-bucket calls when
@@ -441,10 +443,12 @@ def _dp_env(env: Mapping[str, str], work: Path) -> dict[str, str]:
 
 
 # Per bucket, the Get* calls the world's state manages and no listing answers (versioning,
-# public access block, default encryption; its tags come from GetResources pages) and the three
-# more the S3 rules read (policy, ACL, logging). moto's ListBuckets has no BucketRegion: one
-# more ListBuckets filtered by the region places every bucket (AWS's listing names it).
-S3_STATE_CALLS, S3_RULE_CALLS = 3, 3
+# public access block, default encryption; its tags come from GetResources pages) and the two
+# more the S3 rules read (policy, logging; the ACL only where the bucket's public access block
+# does not ignore public ACLs, and every block in this world does). moto's ListBuckets has no
+# BucketRegion: one more ListBuckets filtered by the region places every bucket (AWS's listing
+# names it).
+S3_STATE_CALLS, S3_RULE_CALLS = 3, 2
 
 
 def _floor(
