@@ -128,6 +128,48 @@ What did not: <= 0.2x with the rules on. Every remaining per-object call has no 
     GetPolicy per policy (its tags are in no IAM listing, nor in moto's GetResources) and
     DescribeVpcAttribute per VPC (Optional with a default: managed by every configuration)
     are the other 201.
+
+Fourth round (the instrument; `--n 1000 --latency 0 25 --skip check scale`, both worlds, load
+average 5-10 on the 2 cores while measured, so walls are noisy: CPU seconds and calls are the
+evidence; 25 ms, 0 ms in brackets; CPU = the tool's processes / the server side, moto's process
++ the proxy, per request):
+    before (main at fa897ec with the old instrument: moto and the proxy in the benchmark's
+    process, one GIL, a new upstream connection per request), mixed world, load ~5.5:
+        refresh-only  3,600 calls  44.3 s (33.6 s)  CPU 14.2 / 13.8 s (3.8 ms/request)
+        scan --state    760 calls   4.9 s (5.2 s)   CPU 2.2 / 3.5 s (4.6 ms/request)  0.11x
+    after, mixed world (load 6-7):
+        refresh-only  3,600 calls  37.4 s (29.8 s)  CPU 13.2 / 9.3 s (2.6 ms/request)  318 MB
+        scan --state    760 calls   6.8 s (5.8 s)   CPU 2.1 / 2.6 s (3.5 ms/request)  0.18x,
+                        126 MB (4.4 s, 0.13x in a run the hour before at load ~6, 860 calls)
+        scan --only drift 560 calls 4.0 s (5.5 s)   0.11x
+    after, issue world (issue 13's composition, 125 units = 1,000 resources; load 8-10):
+        refresh-only  3,500 calls  39.1 s (29.9 s)  CPU 13.0 / 8.1 s (2.3 ms/request)  319 MB
+        scan --state    685 calls   3.8 s (4.1 s)   CPU 1.8 / 1.7 s (2.5 ms/request)
+                        0.20x calls (0.196), 0.10x wall (0.097), 126 MB: the done-when bar met
+        scan --only drift 435 calls 2.7 s (2.8 s)   0.12x calls, 0.07x wall
+        scan --source   685 calls   4.9 s (5.8 s)   0.13x wall, 136 MB
+    The issue world's calls are at its floor: S3 2 + 3 per bucket for the state + 2 for the
+    rules (policy, logging), tagging 2 GetResources pages, IAM the five account-wide reads
+    (inline policies come with GetAccountAuthorizationDetails), EC2 20 listing pages (groups
+    and rules in one page each), 31 listings of the other services; refresh-only reads S3 20
+    times per bucket (2,500 of its 3,500).
+What moved (the server side's CPU per request of the scan 4.6 -> 2.5-3.5 ms, refresh-only's
+3.8 -> 2.3-2.6 ms; on 1,500 S3 Get* calls from 32 threads, 3.0 -> 1.75 ms, of which the
+proxy 0.44):
+    - the proxy keeps one upstream connection alive per client connection (reconnecting once
+      if moto closed it; 0 reconnects in these runs): moto's server (werkzeug) no longer
+      accepts a TCP connection and starts a thread per request. Answers go out in one write
+      with TCP_NODELAY. Counting unchanged (same `operation`, same keys: same call figures).
+    - moto runs in its own process (latency_proxy.MotoProcess, the embedded AWS as the tests
+      have it): the proxy's and moto's Python no longer take turns on one GIL; both
+      processes' CPU is counted as the server side's.
+    - moto 5.2 lists its package directory (~180 stat calls, under a server-wide lock) twice
+      per request to find the service; the benchmark's moto process lists it once. No change
+      to any answer.
+    Both tools go through the same instrument, so refresh-only gained too (44.3 -> 37.4 s at
+    25 ms); the ratios stay fair. What is left of the server side (2.5-3.5 ms a request) is
+    moto's own request handling (flask dispatch, response serialization): on AWS it runs
+    elsewhere, here it shares the 2 cores with the tool.
 """
 
 from __future__ import annotations
