@@ -140,7 +140,8 @@ evidence; 25 ms, 0 ms in brackets; CPU = the tool's processes / the server side,
     after, mixed world (load 6-7):
         refresh-only  3,600 calls  37.4 s (29.8 s)  CPU 13.2 / 9.3 s (2.6 ms/request)  318 MB
         scan --state    760 calls   6.8 s (5.8 s)   CPU 2.1 / 2.6 s (3.5 ms/request)  0.18x,
-                        126 MB (4.4 s, 0.13x in a run the hour before at load ~6, 860 calls)
+                        126 MB (4.4 s, 0.13x in an earlier run at load ~6, before
+                        aclskip's merge: 860 calls)
         scan --only drift 560 calls 4.0 s (5.5 s)   0.11x
     after, issue world (issue 13's composition, 125 units = 1,000 resources; load 8-10):
         refresh-only  3,500 calls  39.1 s (29.9 s)  CPU 13.0 / 8.1 s (2.3 ms/request)  319 MB
