@@ -6,7 +6,7 @@ requests per service (the SigV4 credential scope) and per operation (X-Amz-Targe
 protocol's Action, or for S3 the method and sub-resource). Benchmark tooling, not a test fake:
 tests/aws/faults/proxy.py injects faults; this only waits and counts.
 
-`moto_process()` runs the emulated AWS (driftpatch's embedded moto) in a child process, so moto
+`MotoProcess` runs the emulated AWS (driftpatch's embedded moto) in a child process, so moto
 and this proxy each have a GIL of their own, and `cpu_seconds(pid)` tells what each side of the
 instrument cost while a tool was measured.
 """
