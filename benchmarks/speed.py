@@ -199,7 +199,12 @@ from latency_proxy import MotoProcess, cpu_seconds, latency_proxy  # noqa: E402
 from refresh_vs_scan import HEADER, PER_UNIT, UNIT, WORLDS  # noqa: E402
 
 from driftpatch.embedded import EmbeddedAws, provider_override  # noqa: E402
-from driftpatch.terraform.binary import Terraform, plugin_mirror, write_mirror_cli_config  # noqa: E402
+from driftpatch.terraform.binary import (  # noqa: E402
+    Terraform,
+    TerraformCliError,
+    plugin_mirror,
+    write_mirror_cli_config,
+)
 
 # Runs a command and reports the peak RSS of the largest process it waited for, and the CPU
 # seconds of all of them (user + system).
@@ -341,6 +346,26 @@ def refresh_vs_scan(
             _one_world(name, n, latencies, work, verify, tf, cfg, aws, moto_pid)
 
 
+def _apply(t: Terraform, stack: Path, aws: EmbeddedAws, attempts: int = 3) -> None:
+    """Apply the world; on a failure, from scratch again (a fresh moto, no state).
+
+    Under load moto sometimes answers a create it has made with an error or too late (its
+    backends are not thread-safe: "dictionary changed size during iteration"), the provider
+    retries, and the retry meets EntityAlreadyExists: the apply fails on a world that is not
+    in the state. Applying again would meet the same object; starting over does not."""
+    for attempt in range(1, attempts + 1):
+        try:
+            t.apply(stack, parallelism=10)
+            return
+        except TerraformCliError as exc:
+            if attempt == attempts:
+                raise
+            print(f"(apply failed, starting the world over: {str(exc)[:160]})", flush=True)
+            aws.reset()
+            for leftover in stack.glob("terraform.tfstate*"):
+                leftover.unlink()
+
+
 def _one_world(
     name: str,
     n: int,
@@ -366,7 +391,7 @@ def _one_world(
     t = tf.with_env(**{**aws.env(), "TF_CLI_CONFIG_FILE": str(cfg)})
     t.init(stack)
     started = time.monotonic()
-    t.apply(stack, parallelism=10)
+    _apply(t, stack, aws)
     print(f"world: {units * per_unit} resources applied in {time.monotonic() - started:.0f} s")
     print(
         f"{'delay ms':>8} {'tool':>12} {'calls':>6} {'wall s':>7} {'peak MB':>8}   "
