@@ -147,6 +147,7 @@ evidence; 25 ms, 0 ms in brackets; CPU = the tool's processes / the server side,
         refresh-only  3,500 calls  39.1 s (29.9 s)  CPU 13.0 / 8.1 s (2.3 ms/request)  319 MB
         scan --state    685 calls   3.8 s (4.1 s)   CPU 1.8 / 1.7 s (2.5 ms/request)
                         0.20x calls (0.196), 0.10x wall (0.097), 126 MB: the done-when bar met
+                        (a second run, load ~6: 3.9 s vs 36.3 s, 0.11x; CPU 1.9 / 2.0 s)
         scan --only drift 435 calls 2.7 s (2.8 s)   0.12x calls, 0.07x wall
         scan --source   685 calls   4.9 s (5.8 s)   0.13x wall, 136 MB
     The issue world's calls are at its floor: S3 2 + 3 per bucket for the state + 2 for the
