@@ -197,16 +197,10 @@ def cpu_seconds(pid: int | None = None) -> float:
 
 
 # The child: driftpatch's embedded AWS (moto's threaded server, mended and warmed as the tests
-# have it), its URL on stdout, stopped when its stdin closes (the parent ended, however).
-# One change to moto's cost, none to its answers: moto 5.2 finds the service of every request
-# by listing its package directory under a server-wide lock (`list_of_moto_modules`, twice a
-# request: ~180 stat calls); the directory does not change while the server runs, so it is
-# listed once. About a third of moto's CPU per request on S3 Get* calls.
+# have it: embedded.py's _mend_moto lists moto's package directory once, not twice a request),
+# its URL on stdout, stopped when its stdin closes (the parent ended, however).
 _CHILD = """
 import sys
-import moto.backends
-modules = tuple(moto.backends.list_of_moto_modules())
-moto.backends.list_of_moto_modules = lambda: modules
 from driftpatch.embedded import embedded_aws
 with embedded_aws() as aws:
     print(aws.endpoint_url, flush=True)
