@@ -39,6 +39,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,7 @@ import botocore.exceptions
 import botocore.loaders
 import botocore.parsers
 import botocore.session
+import botocore.utils
 
 from driftpatch.aws.allowlist import ALLOWED, READ_ONLY_PREFIXES, guard
 from driftpatch.errors import AwsError, ReadOnlyViolation
@@ -309,6 +311,31 @@ def pruning(load: Callable[..., Any]) -> Callable[..., Any]:
     return load_service_model
 
 
+# An ISO 8601 date-time as AWS writes them in XML and JSON bodies (2024-05-01T12:00:00.000Z):
+# the one form `fast_timestamp` parses itself.
+ISO_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?")
+
+
+def fast_timestamp(value: Any) -> datetime:
+    """botocore's response timestamp parser, without dateutil for the forms AWS sends.
+
+    botocore hands every timestamp of every response to dateutil's general parser (~50 us
+    each, against ~2 us for `datetime.fromisoformat`): on the 1,000-resource benchmark world
+    2,200 of them (moto's DescribeSnapshots lists its AMIs' snapshots; IAM, EC2 and S3 dates),
+    a tenth of the scan's CPU spent reading dates no reader keeps but as UTC text. The
+    same instant comes out either way (the readers format timestamps through
+    `astimezone(UTC)`); only the tzinfo object differs (timezone.utc for dateutil's
+    tzutc/tzlocal). Epoch numbers are read as UTC instants, anything else goes to botocore."""
+    if isinstance(value, str) and ISO_TIMESTAMP.fullmatch(value):
+        return datetime.fromisoformat(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            pass
+    return botocore.utils.parse_timestamp(value)
+
+
 REFUSED_KEY = "driftpatchRefused"  # model metadata: the operations pruned away (their names)
 
 
@@ -398,6 +425,9 @@ class AwsSession:
         loader = core.get_component("data_loader")
         loader.file_loader = PlainJsonLoader()
         loader.load_service_model = pruning(loader.load_service_model)
+        core.get_component("response_parser_factory").set_parser_defaults(
+            timestamp_parser=fast_timestamp
+        )
         try:
             self._session = boto3.Session(
                 aws_access_key_id=credentials.access_key_id if credentials else None,
