@@ -382,11 +382,16 @@ def prune_model(doc: dict[str, Any], allowed: frozenset[str]) -> None:
 
 def _refuse_pruned(client: Any) -> Callable[..., Any]:
     """getattr (botocore asks before raising AttributeError): a pruned operation's method,
-    which refuses as the allow-list would have."""
+    which refuses as the allow-list would have. The method names are made at the first
+    lookup, not per client: most scans never look one up, and EC2 alone refuses 700-odd."""
     model = client.meta.service_model
-    names = {botocore.xform_name(op): op for op in model.metadata.get(REFUSED_KEY) or ()}
+    names: dict[str, str] | None = None
 
     def lookup(event_name: str, **_: Any) -> Callable[..., Any] | None:
+        nonlocal names
+        if names is None:  # two threads racing here build the same dict: harmless
+            refused = model.metadata.get(REFUSED_KEY) or ()
+            names = {botocore.xform_name(op): op for op in refused}
         op = names.get(event_name.rsplit(".", 1)[-1])
         if op is None:
             return None
