@@ -120,3 +120,16 @@ def test_turned_off_it_writes_nothing(tmp_path: Path, monkeypatch: pytest.Monkey
     model = _model(_session(monkeypatch, ""), "sts")
     assert set(model["operations"]) == set(ALLOWED["sts"])
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["entry", "directory"])
+def test_an_entry_others_may_write_is_not_trusted(tmp_path: Path, where: str) -> None:
+    loader = botocore.loaders.Loader(file_loader=PlainJsonLoader())
+    cache = ModelCache(loader, tmp_path / "models")
+    fresh = pruning(loader.load_service_model, cache)("sts", "service-2")
+    entry = cache.entry("sts", None, ALLOWED["sts"])
+    assert cache.get(entry) == fresh
+    assert entry.stat().st_mode & 0o777 == 0o600
+    assert entry.parent.stat().st_mode & 0o777 == 0o700
+    (entry if where == "entry" else entry.parent).chmod(0o666 if where == "entry" else 0o777)
+    assert cache.get(entry) is None  # loaded from botocore's files instead

@@ -12,7 +12,8 @@ the botocore version, the model files' paths, sizes and modification times (a mo
 `FORMAT`. Entries are written whole (a temporary file renamed into place), so a concurrent or
 interrupted run leaves either no entry or a complete one; an entry that cannot be read or
 parsed is a miss. The cache is an optimisation only: any failure to read or write it falls
-back to loading the model as botocore does, silently.
+back to loading the model as botocore does, silently. An entry is trusted only when it and its
+directory are this user's and nobody else may write them (`_private`).
 
 Where: $DRIFTPATCH_CACHE_DIR/botocore-models (an empty value turns the cache off), else
 $XDG_CACHE_HOME/driftpatch/botocore-models, else ~/.cache/driftpatch/botocore-models.
@@ -82,7 +83,10 @@ class ModelCache:
         return self.directory / f"{service}-{version}-{digest}.json"
 
     def get(self, entry: Path) -> dict[str, Any] | None:
+        """The entry's model; None when absent, unreadable, or not safely ours (below)."""
         try:
+            if not _private(entry):
+                return None
             doc = json.loads(entry.read_bytes())
         except (OSError, ValueError):
             return None
@@ -91,7 +95,7 @@ class ModelCache:
     def put(self, entry: Path, doc: dict[str, Any]) -> None:
         tmp: str | None = None
         try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
+            entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".json")
             with os.fdopen(fd, "wb") as fp:
                 fp.write(json.dumps(doc, separators=(",", ":")).encode())
@@ -103,3 +107,20 @@ class ModelCache:
             if tmp is not None:
                 with contextlib.suppress(OSError):
                     Path(tmp).unlink()
+
+
+def _private(entry: Path) -> bool:
+    """The entry and its directory belong to this user and nobody else may write them.
+
+    A model says how each operation is sent (for S3, the HTTP method and path) while the
+    allow-list checks operations by name: a model another user could write might send a
+    write under a read's name. botocore reads ~/.aws/models on the same terms; an entry
+    written here is created 0600 in a 0700 directory."""
+    getuid = getattr(os, "getuid", None)
+    for path in (entry, entry.parent):
+        st = path.stat()
+        if getuid is not None and st.st_uid != getuid():
+            return False
+        if st.st_mode & 0o022:
+            return False
+    return True
