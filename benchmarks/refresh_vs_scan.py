@@ -1,13 +1,15 @@
 """driftpatch scan vs `terraform plan -refresh-only`, on the same moto world of N resources.
 
     DRIFTPATCH_TF_PLUGIN_MIRROR=<mirror> python benchmarks/refresh_vs_scan.py [--n 50 500]
+        [--world mixed|issue]
 
 For each N: generates a stack of N resources of covered types (buckets with versioning and a
 public access block, VPCs with subnets and security groups with rules, IAM roles with policies
-and attachments), applies it with real Terraform to an embedded moto server, then measures
-`terraform plan -refresh-only` and `driftpatch scan` on that same world. API calls are counted
-by moto's own request recorder for both tools (so they are counted the same way), wall time with
-a monotonic clock, driftpatch's peak RSS as its process reports it. Prints a table and the
+and attachments; with `--world issue`, issue 13's composition: ISSUE_UNIT), applies it with
+real Terraform to an embedded moto server, then measures `terraform plan -refresh-only` and
+`driftpatch scan` on that same world. API calls are counted by moto's own request recorder for
+both tools (so they are counted the same way), wall time with a monotonic clock, driftpatch's
+peak RSS as its process reports it. Prints a table and the
 ratios; asserts nothing (this is not a test).
 """
 
@@ -113,6 +115,82 @@ resource "aws_iam_role_policy_attachment" "a{i}" {{
 """
 PER_UNIT = 10
 
+# Issue 13's own composition (its first paragraph), one unit = 8 resources: a bucket with
+# versioning, a public access block and default encryption; a security group (in the default
+# VPC) with a separate rule; an IAM role with an inline policy. Unlike UNIT it has no VPC,
+# subnet or managed policy, so the per-object reads are S3's alone: IAM comes in a few
+# account-wide pages (inline policies are in GetAccountAuthorizationDetails), the groups and
+# their rules in EC2 listing pages. 125 units = 1,000 resources.
+ISSUE_UNIT = """
+resource "aws_s3_bucket" "b{i}" {{
+  bucket = "issue-{i}"
+  tags   = {{ Bench = "{i}" }}
+}}
+
+resource "aws_s3_bucket_versioning" "b{i}" {{
+  bucket = aws_s3_bucket.b{i}.id
+  versioning_configuration {{
+    status = "Enabled"
+  }}
+}}
+
+resource "aws_s3_bucket_public_access_block" "b{i}" {{
+  bucket                  = aws_s3_bucket.b{i}.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "b{i}" {{
+  bucket = aws_s3_bucket.b{i}.id
+  rule {{
+    apply_server_side_encryption_by_default {{
+      sse_algorithm = "AES256"
+    }}
+  }}
+}}
+
+resource "aws_security_group" "g{i}" {{
+  name        = "issue-{i}"
+  description = "issue 13 world"
+}}
+
+resource "aws_security_group_rule" "g{i}" {{
+  type              = "ingress"
+  security_group_id = aws_security_group.g{i}.id
+  protocol          = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_blocks       = ["10.0.0.0/8"]
+}}
+
+resource "aws_iam_role" "r{i}" {{
+  name = "issue-{i}"
+  assume_role_policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Action = "sts:AssumeRole",
+                   Principal = {{ Service = "ec2.amazonaws.com" }} }}]
+  }})
+}}
+
+resource "aws_iam_role_policy" "p{i}" {{
+  name = "issue-{i}"
+  role = aws_iam_role.r{i}.id
+  policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Action = "s3:GetObject", Resource = "*" }}]
+  }})
+}}
+"""
+ISSUE_PER_UNIT = 8
+
+# The worlds by name: the unit and how many resources it holds.
+WORLDS: dict[str, tuple[str, int]] = {
+    "mixed": (UNIT, PER_UNIT),
+    "issue": (ISSUE_UNIT, ISSUE_PER_UNIT),
+}
+
 
 @dataclass(frozen=True)
 class Row:
@@ -168,15 +246,16 @@ def scan(stack: Path, report: Path, env: dict[str, str], peak: list[float]) -> N
     peak.append(float(kb[-1]) / 1024 if kb else float("nan"))
 
 
-def measure(n: int, tf: Terraform, mirror: Path) -> Row:
-    units = max(1, n // PER_UNIT)
+def measure(n: int, tf: Terraform, mirror: Path, world: str = "mixed") -> Row:
+    unit, per_unit = WORLDS[world]
+    units = max(1, n // per_unit)
     with tempfile.TemporaryDirectory() as tmp, embedded_aws() as aws:
         aws.reset()  # moto's backends live in the process: the previous N's world is still there
         work = Path(tmp)
         cfg = write_mirror_cli_config(mirror, work / "terraformrc")
         stack = work / "stack"
         stack.mkdir()
-        (stack / "main.tf").write_text(HEADER + "".join(UNIT.format(i=i) for i in range(units)))
+        (stack / "main.tf").write_text(HEADER + "".join(unit.format(i=i) for i in range(units)))
         (stack / "driftpatch_override.tf").write_text(provider_override(aws.endpoint_url))
         env = {**aws.env(), "TF_CLI_CONFIG_FILE": str(cfg)}
         t = tf.with_env(**env)
@@ -192,12 +271,13 @@ def measure(n: int, tf: Terraform, mirror: Path) -> Row:
         dp_calls, dp_s = recorded_calls(aws, partial(scan, stack, report, env, peak))
         doc = json.loads(report.read_text())
         drift = sum(1 for f in doc["findings"] if f["kind"] != "misconfig")
-        return Row(units * PER_UNIT, apply_s, tf_calls, tf_s, dp_calls, dp_s, peak[-1], drift)
+        return Row(units * per_unit, apply_s, tf_calls, tf_s, dp_calls, dp_s, peak[-1], drift)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="driftpatch scan vs terraform refresh")
     parser.add_argument("--n", type=int, nargs="+", default=[50, 500])
+    parser.add_argument("--world", choices=sorted(WORLDS), default="mixed")
     args = parser.parse_args()
     tf = Terraform.find()
     mirror = plugin_mirror()
@@ -210,7 +290,7 @@ def main() -> int:
         flush=True,
     )
     for n in args.n:  # one row as soon as it is measured: N=500 takes minutes
-        r = measure(n, tf, mirror)
+        r = measure(n, tf, mirror, args.world)
         tft, dpt = sum(r.tf_calls.values()), sum(r.dp_calls.values())
         print(
             f"{r.resources:>5} {r.apply_s:>8.1f} {tft:>9} {r.tf_s:>7.1f} {dpt:>9} {r.dp_s:>7.1f} "

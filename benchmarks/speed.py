@@ -1,16 +1,19 @@
 """Issue 13's figures in one run, on the same worlds:
 
 1. `driftpatch scan` vs `terraform plan -refresh-only` on a world of N resources applied by
-   real Terraform to an embedded moto, both through one loopback proxy that adds a fixed delay
-   per request (0 and 25 ms): calls (counted by the proxy, per service and per operation),
-   wall seconds, peak RSS, and the ratios.
+   real Terraform to an embedded moto (in a process of its own), both through one loopback
+   proxy that adds a fixed delay per request (0 and 25 ms): calls (counted by the proxy, per
+   service and per operation), wall seconds, peak RSS, CPU of the tool and of the server side
+   (moto + proxy), and the ratios. Two worlds (`--world`, default both): "mixed"
+   (refresh_vs_scan.UNIT: buckets, VPCs, subnets, groups, roles, managed policies) and
+   "issue" (refresh_vs_scan.ISSUE_UNIT: issue 13's own composition).
 2. `driftpatch check --no-checkov` vs checkov on the same generated source (wall, peak RSS).
 3. `driftpatch scan` from a snapshot at 1k, 5k, 20k resources (benchmarks/scale.py): seconds,
    milliseconds per resource, peak RSS.
 
     DRIFTPATCH_TF_PLUGIN_MIRROR=<mirror> python benchmarks/speed.py \\
-        [--n 300] [--latency 0 25] [--check-n 600] [--scale 1000 5000 20000] [--skip ...]
-        [--verify]
+        [--n 300] [--latency 0 25] [--world mixed|issue|both] [--check-n 600]
+        [--scale 1000 5000 20000] [--skip ...] [--verify]
 
 `--verify` adds, per latency, `scan --verify terraform` with combined plans (the default) and
 with one plan per patch, and where the verifier's time went (init, refresh, plans).
@@ -100,11 +103,13 @@ Third round (fewest calls; `--n 1000 --latency 0 25 --skip check scale`, twice, 
     parsing, compare, rules); 860 requests / 32 in flight x 25 ms is 0.7 s. On two idle cores
     that is ~3.1-4 s, under 0.1x of refresh-only (~5 s); at load 30 it cannot be shown here.
     calls per service, scan --state (= the floor printed by `_floor` for every service):
-        s3 602 (ListBuckets 2; per bucket GetBucketVersioning, GetPublicAccessBlock,
-        GetBucketEncryption for the state, GetBucketPolicy, GetBucketAcl, GetBucketLogging for
-        the rules), tagging 2 (GetResources pages), iam 105 (GetPolicy 100 for the policies'
-        tags + 5 account-wide pages), ec2 120 (DescribeVpcAttribute 101: enableDnsSupport of
-        each VPC and the default VPC; 19 listing pages), 31 listings of the other services.
+        s3 502 (ListBuckets 2; per bucket GetBucketVersioning, GetPublicAccessBlock,
+        GetBucketEncryption for the state, GetBucketPolicy, GetBucketLogging for the rules;
+        GetBucketAcl 0: every block in this world ignores public ACLs, so no ACL can expose a
+        bucket and none is read; it was 602 with one GetBucketAcl per bucket), tagging 2
+        (GetResources pages), iam 105 (GetPolicy 100 for the policies' tags + 5 account-wide
+        pages), ec2 120 (DescribeVpcAttribute 101: enableDnsSupport of each VPC and the default
+        VPC; 19 listing pages), 31 listings of the other services: 760 in all (0.21x).
 What moved (1,060 -> 860 calls, 760 -> 560 with --only drift):
     - S3 tags from the Resource Groups Tagging API (GetResources, ~100 buckets a page per
       region) instead of GetBucketTagging per bucket: -98. Fallback to per-bucket calls when
@@ -123,6 +128,50 @@ What did not: <= 0.2x with the rules on. Every remaining per-object call has no 
     GetPolicy per policy (its tags are in no IAM listing, nor in moto's GetResources) and
     DescribeVpcAttribute per VPC (Optional with a default: managed by every configuration)
     are the other 201.
+
+Fourth round (the instrument; `--n 1000 --latency 0 25 --skip check scale`, both worlds, load
+average 5-10 on the 2 cores while measured, so walls are noisy: CPU seconds and calls are the
+evidence; 25 ms, 0 ms in brackets; CPU = the tool's processes / the server side, moto's process
++ the proxy, per request):
+    before (main at fa897ec with the old instrument: moto and the proxy in the benchmark's
+    process, one GIL, a new upstream connection per request), mixed world, load ~5.5:
+        refresh-only  3,600 calls  44.3 s (33.6 s)  CPU 14.2 / 13.8 s (3.8 ms/request)
+        scan --state    760 calls   4.9 s (5.2 s)   CPU 2.2 / 3.5 s (4.6 ms/request)  0.11x
+    after, mixed world (load 6-7):
+        refresh-only  3,600 calls  37.4 s (29.8 s)  CPU 13.2 / 9.3 s (2.6 ms/request)  318 MB
+        scan --state    760 calls   6.8 s (5.8 s)   CPU 2.1 / 2.6 s (3.5 ms/request)  0.18x,
+                        126 MB (4.4 s, 0.13x in an earlier run at load ~6, before
+                        aclskip's merge: 860 calls)
+        scan --only drift 560 calls 4.0 s (5.5 s)   0.11x
+    after, issue world (issue 13's composition, 125 units = 1,000 resources; load 8-10):
+        refresh-only  3,500 calls  39.1 s (29.9 s)  CPU 13.0 / 8.1 s (2.3 ms/request)  319 MB
+        scan --state    685 calls   3.8 s (4.1 s)   CPU 1.8 / 1.7 s (2.5 ms/request)
+                        0.20x calls (0.196), 0.10x wall (0.097), 126 MB: the done-when bar met
+                        (a second run, load ~6: 3.9 s vs 36.3 s, 0.11x; CPU 1.9 / 2.0 s)
+        scan --only drift 435 calls 2.7 s (2.8 s)   0.12x calls, 0.07x wall
+        scan --source   685 calls   4.9 s (5.8 s)   0.13x wall, 136 MB
+    The issue world's calls are at its floor: S3 2 + 3 per bucket for the state + 2 for the
+    rules (policy, logging), tagging 2 GetResources pages, IAM the five account-wide reads
+    (inline policies come with GetAccountAuthorizationDetails), EC2 20 listing pages (groups
+    and rules in one page each), 31 listings of the other services; refresh-only reads S3 20
+    times per bucket (2,500 of its 3,500).
+What moved (the server side's CPU per request of the scan 4.6 -> 2.5-3.5 ms, refresh-only's
+3.8 -> 2.3-2.6 ms; on 1,500 S3 Get* calls from 32 threads, 3.0 -> 1.75 ms, of which the
+proxy 0.44):
+    - the proxy keeps one upstream connection alive per client connection (reconnecting once
+      if moto closed it; 0 reconnects in these runs): moto's server (werkzeug) no longer
+      accepts a TCP connection and starts a thread per request. Answers go out in one write
+      with TCP_NODELAY. Counting unchanged (same `operation`, same keys: same call figures).
+    - moto runs in its own process (latency_proxy.MotoProcess, the embedded AWS as the tests
+      have it): the proxy's and moto's Python no longer take turns on one GIL; both
+      processes' CPU is counted as the server side's.
+    - moto 5.2 lists its package directory (~180 stat calls, under a server-wide lock) twice
+      per request to find the service; the benchmark's moto process lists it once. No change
+      to any answer.
+    Both tools go through the same instrument, so refresh-only gained too (44.3 -> 37.4 s at
+    25 ms); the ratios stay fair. What is left of the server side (2.5-3.5 ms a request) is
+    moto's own request handling (flask dispatch, response serialization): on AWS it runs
+    elsewhere, here it shares the 2 cores with the tool.
 """
 
 from __future__ import annotations
@@ -136,7 +185,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,11 +196,16 @@ sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(BENCH))
 
 import scale  # noqa: E402
-from latency_proxy import latency_proxy  # noqa: E402
-from refresh_vs_scan import HEADER, PER_UNIT, UNIT  # noqa: E402
+from latency_proxy import MotoProcess, cpu_seconds, latency_proxy  # noqa: E402
+from refresh_vs_scan import HEADER, PER_UNIT, UNIT, WORLDS  # noqa: E402
 
-from driftpatch.embedded import embedded_aws, provider_override  # noqa: E402
-from driftpatch.terraform.binary import Terraform, plugin_mirror, write_mirror_cli_config  # noqa: E402
+from driftpatch.embedded import EmbeddedAws, provider_override  # noqa: E402
+from driftpatch.terraform.binary import (  # noqa: E402
+    Terraform,
+    TerraformCliError,
+    plugin_mirror,
+    write_mirror_cli_config,
+)
 
 # Runs a command and reports the peak RSS of the largest process it waited for, and the CPU
 # seconds of all of them (user + system).
@@ -171,10 +226,24 @@ class Run:
     calls: Counter[tuple[str, str]]
     code: int
     cpu_s: float = float("nan")  # the tool's processes
-    server_cpu_s: float = float("nan")  # this process meanwhile: moto and the latency proxy
+    proxy_cpu_s: float = float("nan")  # this process meanwhile: the latency proxy
+    moto_cpu_s: float = float("nan")  # moto's process meanwhile (0 when there is none)
+
+    @property
+    def server_cpu_s(self) -> float:
+        """The emulated AWS's side of the instrument: moto and the proxy."""
+        return self.proxy_cpu_s + self.moto_cpu_s
 
 
-def measured(cmd: Sequence[str], env: Mapping[str, str], ok: Sequence[int] = (0,)) -> Run:
+def measured(
+    cmd: Sequence[str],
+    env: Mapping[str, str],
+    ok: Sequence[int] = (0,),
+    moto_pid: int | None = None,
+) -> Run:
+    """Run `cmd`, with the CPU the server side spent meanwhile: this process (the proxy) and,
+    when moto runs in its own process, that process."""
+    moto = cpu_seconds(moto_pid) if moto_pid else 0.0
     started, server = time.monotonic(), time.process_time()
     proc = subprocess.run(
         [sys.executable, "-c", WRAP, *cmd],
@@ -184,6 +253,7 @@ def measured(cmd: Sequence[str], env: Mapping[str, str], ok: Sequence[int] = (0,
         check=False,
     )
     wall, server_cpu = time.monotonic() - started, time.process_time() - server
+    moto = (cpu_seconds(moto_pid) - moto) if moto_pid else 0.0
     if proc.returncode not in ok:
         raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr[-3000:]}")
     kb = [ln.split()[1] for ln in proc.stderr.splitlines() if ln.startswith("PEAK_KB")]
@@ -195,11 +265,12 @@ def measured(cmd: Sequence[str], env: Mapping[str, str], ok: Sequence[int] = (0,
         proc.returncode,
         float(cpu[-1]) if cpu else float("nan"),
         server_cpu,
+        moto,
     )
 
 
-def stack_text(units: int) -> str:
-    return HEADER + "".join(UNIT.format(i=i) for i in range(units))
+def stack_text(units: int, unit: str = UNIT) -> str:
+    return HEADER + "".join(unit.format(i=i) for i in range(units))
 
 
 # `scan --verify terraform` with one plan per patch (Config.verify_batch=False has no CLI
@@ -244,103 +315,168 @@ def _verified_scans(stack: Path, work: Path, env: Mapping[str, str], tf_run: Run
         )
 
 
-def refresh_vs_scan(n: int, latencies: Sequence[float], work: Path, verify: bool = False) -> None:
+@contextmanager
+def _moto_process() -> Iterator[tuple[EmbeddedAws, int]]:
+    """The embedded AWS in a child process: moto and the latency proxy (in this process) each
+    have their own GIL, as AWS's servers are not the client's machine; both processes' CPU is
+    counted as the server side's."""
+    handle = MotoProcess(REPO / "src")
+    aws = EmbeddedAws(handle.url, handle)
+    try:
+        yield aws, handle.pid
+    finally:
+        aws.stop()
+
+
+def refresh_vs_scan(
+    n: int,
+    latencies: Sequence[float],
+    work: Path,
+    verify: bool = False,
+    worlds: Sequence[str] = ("mixed", "issue"),
+) -> None:
     tf, mirror = Terraform.find(), plugin_mirror()
     if tf is None or mirror is None:
         print("(skipped: needs the Terraform CLI and $DRIFTPATCH_TF_PLUGIN_MIRROR)")
         return
-    units = max(1, n // PER_UNIT)
-    with embedded_aws() as aws:
-        aws.reset()
-        cfg = write_mirror_cli_config(mirror, work / "terraformrc")
-        stack = work / "stack"
-        stack.mkdir()
-        (stack / "main.tf").write_text(stack_text(units))
-        override = stack / "driftpatch_override.tf"
-        override.write_text(provider_override(aws.endpoint_url))
-        base_env = {**os.environ, **aws.env(), "TF_CLI_CONFIG_FILE": str(cfg)}
-        t = tf.with_env(**{**aws.env(), "TF_CLI_CONFIG_FILE": str(cfg)})
-        t.init(stack)
-        started = time.monotonic()
-        t.apply(stack, parallelism=10)
-        print(f"world: {units * PER_UNIT} resources applied in {time.monotonic() - started:.0f} s")
-        print(
-            f"{'delay ms':>8} {'tool':>12} {'calls':>6} {'wall s':>7} {'peak MB':>8}   "
-            "ratios (driftpatch / terraform)"
-        )
-        walls: dict[tuple[str, float], float] = {}
-        subprocess.run(
-            [sys.executable, "-m", "compileall", "-q", str(REPO / "src" / "driftpatch")],
-            env=_dp_env(base_env, work), capture_output=True, check=False,
-        )  # fmt: skip
-        # PYTHONPYCACHEPREFIX moves every module's bytecode, boto3's and botocore's too, into
-        # `work`: one untimed scan fills it, or the first timed one compiles them (+5 s).
-        subprocess.run(
-            [
-                sys.executable, "-m", "driftpatch", "scan",
-                "--state", str(stack / "terraform.tfstate"), "--region", "us-east-1",
-                "--no-checkov", "--fail-on", "none", "-o", f"json:{work / 'warm.json'}",
-            ],
-            env=_dp_env(base_env, work), capture_output=True, check=False,
-        )  # fmt: skip
-        for delay in latencies:
-            with latency_proxy(aws.endpoint_url, delay / 1000) as proxy:
-                override.write_text(provider_override(proxy.url))
-                env = {**base_env, "AWS_ENDPOINT_URL": proxy.url}
-                proxy.reset()
-                plan = [
-                    str(tf.executable),
-                    f"-chdir={stack}", "plan", "-refresh-only", "-input=false", "-lock=false",
-                    "-out", str(work / "refresh.tfplan"),
+    cfg = write_mirror_cli_config(mirror, work / "terraformrc")
+    with _moto_process() as (aws, moto_pid):
+        for name in worlds:
+            print(f"\n-- world {name!r} --", flush=True)
+            (work / name).mkdir()
+            _one_world(name, n, latencies, work, verify, tf, cfg, aws, moto_pid)
+
+
+def _apply(t: Terraform, stack: Path, aws: EmbeddedAws, attempts: int = 3) -> None:
+    """Apply the world; on a failure, from scratch again (a fresh moto, no state).
+
+    Under load moto sometimes answers a create it has made with an error or too late (its
+    backends are not thread-safe: "dictionary changed size during iteration"), the provider
+    retries, and the retry meets EntityAlreadyExists: the apply fails on a world that is not
+    in the state. Applying again would meet the same object; starting over does not."""
+    for attempt in range(1, attempts + 1):
+        try:
+            t.apply(stack, parallelism=10)
+            return
+        except TerraformCliError as exc:
+            if attempt == attempts:
+                raise
+            print(f"(apply failed, starting the world over: {str(exc)[:160]})", flush=True)
+            aws.reset()
+            for leftover in stack.glob("terraform.tfstate*"):
+                leftover.unlink()
+
+
+def _one_world(
+    name: str,
+    n: int,
+    latencies: Sequence[float],
+    work: Path,
+    verify: bool,
+    tf: Terraform,
+    cfg: Path,
+    aws: EmbeddedAws,
+    moto_pid: int,
+) -> None:
+    """Apply world `name` (a fresh moto: the previous world's resources are gone) and measure
+    both tools on it at each delay. `work` holds what the worlds share (bytecode prefix)."""
+    unit, per_unit = WORLDS[name]
+    units = max(1, n // per_unit)
+    aws.reset()
+    stack = work / name / "stack"
+    stack.mkdir()
+    (stack / "main.tf").write_text(stack_text(units, unit))
+    override = stack / "driftpatch_override.tf"
+    override.write_text(provider_override(aws.endpoint_url))
+    base_env = {**os.environ, **aws.env(), "TF_CLI_CONFIG_FILE": str(cfg)}
+    t = tf.with_env(**{**aws.env(), "TF_CLI_CONFIG_FILE": str(cfg)})
+    t.init(stack)
+    started = time.monotonic()
+    _apply(t, stack, aws)
+    print(f"world: {units * per_unit} resources applied in {time.monotonic() - started:.0f} s")
+    print(
+        f"{'delay ms':>8} {'tool':>12} {'calls':>6} {'wall s':>7} {'peak MB':>8}   "
+        "ratios (driftpatch / terraform)"
+    )
+    walls: dict[tuple[str, float], float] = {}
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(REPO / "src" / "driftpatch")],
+        env=_dp_env(base_env, work), capture_output=True, check=False,
+    )  # fmt: skip
+    # PYTHONPYCACHEPREFIX moves every module's bytecode, boto3's and botocore's too, into
+    # `work`: one untimed scan fills it, or the first timed one compiles them (+5 s).
+    subprocess.run(
+        [
+            sys.executable, "-m", "driftpatch", "scan",
+            "--state", str(stack / "terraform.tfstate"), "--region", "us-east-1",
+            "--no-checkov", "--fail-on", "none", "-o", f"json:{work / name / 'warm.json'}",
+        ],
+        env=_dp_env(base_env, work), capture_output=True, check=False,
+    )  # fmt: skip
+    for delay in latencies:
+        with latency_proxy(aws.endpoint_url, delay / 1000) as proxy:
+            override.write_text(provider_override(proxy.url))
+            env = {**base_env, "AWS_ENDPOINT_URL": proxy.url}
+            proxy.reset()
+            plan = [
+                str(tf.executable),
+                f"-chdir={stack}", "plan", "-refresh-only", "-input=false", "-lock=false",
+                "-out", str(work / name / "refresh.tfplan"),
+            ]  # fmt: skip
+            tf_run = measured(plan, env, moto_pid=moto_pid)
+            tf_calls = proxy.reset()
+            runs: dict[str, tuple[Run, Counter[tuple[str, str]], Path]] = {}
+            for variant, extra in VARIANTS:
+                report = work / name / f"scan-{delay:g}-{len(runs)}.json"
+                dp = [
+                    sys.executable, "-m", "driftpatch", "scan",
+                    "--state", str(stack / "terraform.tfstate"),
+                    "--region", "us-east-1", "--no-checkov", "--fail-on", "none",
+                    "-o", f"json:{report}",
+                    *(a.replace("{stack}", str(stack)) for a in extra),
                 ]  # fmt: skip
-                tf_run = measured(plan, env)
-                tf_calls = proxy.reset()
-                runs: dict[str, tuple[Run, Counter[tuple[str, str]], Path]] = {}
-                for variant, extra in VARIANTS:
-                    report = work / f"scan-{delay:g}-{len(runs)}.json"
-                    dp = [
-                        sys.executable, "-m", "driftpatch", "scan",
-                        "--state", str(stack / "terraform.tfstate"),
-                        "--region", "us-east-1", "--no-checkov", "--fail-on", "none",
-                        "-o", f"json:{report}",
-                        *(a.replace("{stack}", str(stack)) for a in extra),
-                    ]  # fmt: skip
-                    dp_run = measured(dp, _dp_env(env, work), ok=(0, 1))
-                    runs[variant] = (dp_run, proxy.reset(), report)
-            override.write_text(provider_override(aws.endpoint_url))
-            tft = sum(tf_calls.values())
-            tf_cols = f"{tft:>6} {tf_run.wall_s:>7.1f} {tf_run.peak_mb:>8.0f}"
-            print(f"{delay:>8g} {'terraform':>12} {tf_cols}   {_cpu(tf_run)}")
-            for variant, (dp_run, dp_calls, _report) in runs.items():
-                dpt = sum(dp_calls.values())
-                walls[(variant, delay)] = dp_run.wall_s
-                print(
-                    f"{delay:>8g} {variant:>12} {dpt:>6} {dp_run.wall_s:>7.1f} "
-                    f"{dp_run.peak_mb:>8.0f}   calls {dpt / tft:.2f}x, wall "
-                    f"{dp_run.wall_s / tf_run.wall_s:.2f}x, RSS "
-                    f"{dp_run.peak_mb / tf_run.peak_mb:.2f}x; {_cpu(dp_run)}"
-                )
-            load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-            print(f"{'':>8} load average after these runs: {load} ({os.cpu_count()} cores)")
-            scan_run, scan_calls, _ = runs["driftpatch"]
-            verdict = {
-                "calls <= 0.2x": sum(scan_calls.values()) <= 0.2 * tft,
-                "wall <= 0.1x": scan_run.wall_s <= 0.1 * tf_run.wall_s,
-                "RSS <= 150 MB": scan_run.peak_mb <= 150,
-            }
-            print(f"{'':>8} done-when (scan --state, at {delay:g} ms): {verdict}")
-            doc = json.loads(runs["driftpatch"][2].read_text())
-            drift = sum(1 for f in doc["findings"] if f["kind"] != "misconfig")
-            print(f"{'':>8} driftpatch drift findings on the clean world: {drift}")
-            print(f"{'':>8} terraform per service:  {_per_service(tf_calls)}")
-            for variant, (_, dp_calls, _) in runs.items():
-                print(f"{'':>8} {variant} per service: {_per_service(dp_calls)}")
-            if verify:
-                # Direct to the embedded AWS (the proxy is closed): Terraform time, not RTT.
-                _verified_scans(stack, work, {**base_env, "PYTHONPATH": str(REPO / "src")}, tf_run)
-            if delay == latencies[-1]:
-                _floor(units, runs["driftpatch"][1], runs["--only drift"][1])
-        _model(walls, latencies, {v: sum(r[1].values()) for v, r in runs.items()})
+                dp_run = measured(dp, _dp_env(env, work), ok=(0, 1), moto_pid=moto_pid)
+                runs[variant] = (dp_run, proxy.reset(), report)
+            reconnects = proxy.reconnects
+        override.write_text(provider_override(aws.endpoint_url))
+        tft = sum(tf_calls.values())
+        tf_cols = f"{tft:>6} {tf_run.wall_s:>7.1f} {tf_run.peak_mb:>8.0f}"
+        print(f"{delay:>8g} {'terraform':>12} {tf_cols}   {_cpu(tf_run, tft)}")
+        for variant, (dp_run, dp_calls, _report) in runs.items():
+            dpt = sum(dp_calls.values())
+            walls[(variant, delay)] = dp_run.wall_s
+            print(
+                f"{delay:>8g} {variant:>12} {dpt:>6} {dp_run.wall_s:>7.1f} "
+                f"{dp_run.peak_mb:>8.0f}   calls {dpt / tft:.2f}x, wall "
+                f"{dp_run.wall_s / tf_run.wall_s:.2f}x, RSS "
+                f"{dp_run.peak_mb / tf_run.peak_mb:.2f}x; {_cpu(dp_run, dpt)}"
+            )
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(
+            f"{'':>8} load average after these runs: {load} ({os.cpu_count()} cores); "
+            f"proxy reconnects to moto: {reconnects}"
+        )
+        scan_run, scan_calls, _ = runs["driftpatch"]
+        verdict = {
+            "calls <= 0.2x": sum(scan_calls.values()) <= 0.2 * tft,
+            "wall <= 0.1x": scan_run.wall_s <= 0.1 * tf_run.wall_s,
+            "RSS <= 150 MB": scan_run.peak_mb <= 150,
+        }
+        print(f"{'':>8} done-when (scan --state, at {delay:g} ms): {verdict}")
+        doc = json.loads(runs["driftpatch"][2].read_text())
+        drift = sum(1 for f in doc["findings"] if f["kind"] != "misconfig")
+        print(f"{'':>8} driftpatch drift findings on the clean world: {drift}")
+        print(f"{'':>8} terraform per service:  {_per_service(tf_calls)}")
+        for variant, (_, dp_calls, _) in runs.items():
+            print(f"{'':>8} {variant} per service: {_per_service(dp_calls)}")
+        if verify:
+            # Direct to the embedded AWS (the proxy is closed): Terraform time, not RTT.
+            _verified_scans(
+                stack, work / name, {**base_env, "PYTHONPATH": str(REPO / "src")}, tf_run
+            )
+        if delay == latencies[-1]:
+            _floor(name, units, runs["driftpatch"][1], runs["--only drift"][1])
+    _model(walls, latencies, {v: sum(r[1].values()) for v, r in runs.items()})
 
 
 # The scans measured against refresh-only: `scan --state S` as a nightly job runs it (drift +
@@ -353,12 +489,17 @@ VARIANTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def _cpu(run: Run) -> str:
-    """CPU seconds of the tool and of the server side (moto + proxy, in this process), and the
-    server's share of both: on two cores, what the wall is bound by."""
+def _cpu(run: Run, calls: int) -> str:
+    """CPU seconds of the tool and of the server side (moto in its process + the proxy in
+    this one), per request, and the server's share of both: on two cores, what the wall is
+    bound by."""
     total = run.cpu_s + run.server_cpu_s
     share = run.server_cpu_s / total if total else float("nan")
-    return f"CPU tool {run.cpu_s:.1f} s, moto+proxy {run.server_cpu_s:.1f} s ({share:.0%})"
+    per = run.server_cpu_s / calls * 1000 if calls else float("nan")
+    return (
+        f"CPU tool {run.cpu_s:.1f} s, moto+proxy {run.server_cpu_s:.1f} s ({share:.0%}; moto "
+        f"{run.moto_cpu_s:.1f} + proxy {run.proxy_cpu_s:.1f}, {per:.1f} ms/request)"
+    )
 
 
 def _dp_env(env: Mapping[str, str], work: Path) -> dict[str, str]:
@@ -371,20 +512,26 @@ def _dp_env(env: Mapping[str, str], work: Path) -> dict[str, str]:
 
 
 # Per bucket, the Get* calls the world's state manages and no listing answers (versioning,
-# public access block, default encryption; its tags come from GetResources pages) and the three
-# more the S3 rules read (policy, ACL, logging). moto's ListBuckets has no BucketRegion: one
-# more ListBuckets filtered by the region places every bucket (AWS's listing names it).
-S3_STATE_CALLS, S3_RULE_CALLS = 3, 3
+# public access block, default encryption; its tags come from GetResources pages) and the two
+# more the S3 rules read (policy, logging; the ACL only where the bucket's public access block
+# does not ignore public ACLs, and every block in this world does). moto's ListBuckets has no
+# BucketRegion: one more ListBuckets filtered by the region places every bucket (AWS's listing
+# names it).
+S3_STATE_CALLS, S3_RULE_CALLS = 3, 2
 
 
-def _floor(units: int, full: Counter[tuple[str, str]], drift: Counter[tuple[str, str]]) -> None:
+def _floor(
+    world: str, units: int, full: Counter[tuple[str, str]], drift: Counter[tuple[str, str]]
+) -> None:
     """Calls per service and operation against the floor for this world: S3 two listings and
     the per-bucket calls above; tags one GetResources page per 100 buckets; IAM one GetPolicy
     per customer-managed policy (its tags are in no listing) plus five account-wide reads
     (GetAccountAuthorizationDetails, ListRoles, ListInstanceProfiles pages; the password
     policy and account summary the rules read); EC2 one DescribeVpcAttribute per VPC
     (enable_dns_support has a default, so every configuration manages it) plus ~20 listing
-    pages whatever the size."""
+    pages whatever the size. The issue world has no VPC and no managed policy: IAM is the
+    five account-wide reads (inline policies come with GetAccountAuthorizationDetails), EC2
+    the listing pages (its groups and their rules in a page or two)."""
     pages = -(-units // 100)
     floors = {
         "s3": (2 + units * S3_STATE_CALLS, 2 + units * (S3_STATE_CALLS + S3_RULE_CALLS)),
@@ -392,6 +539,8 @@ def _floor(units: int, full: Counter[tuple[str, str]], drift: Counter[tuple[str,
         "iam": (5 + units, 5 + units),
         "ec2": (20 + units, 20 + units),
     }
+    if world == "issue":
+        floors.update(iam=(5, 5), ec2=(20, 20))
     print("         calls per service vs floor (--only drift / with rules):")
     have_drift, have_full = _per_service(drift), _per_service(full)
     for svc in sorted(set(have_full) | set(have_drift)):
@@ -499,6 +648,12 @@ def main() -> int:
     parser.add_argument("--check-n", type=int, default=600)
     parser.add_argument("--scale", type=int, nargs="*", default=[1000, 5000, 20000])
     parser.add_argument("--template", type=Path, help="scale.py's cached template directory")
+    parser.add_argument(
+        "--world",
+        choices=["mixed", "issue", "both"],
+        default="both",
+        help="the applied world(s): mixed (refresh_vs_scan.UNIT), issue (issue 13's own), both",
+    )
     parser.add_argument("--skip", nargs="*", default=[], choices=["refresh", "check", "scale"])
     parser.add_argument(
         "--verify",
@@ -512,7 +667,8 @@ def main() -> int:
         if "refresh" not in ns.skip:
             print("\n== scan vs terraform plan -refresh-only ==", flush=True)
             (work / "refresh").mkdir()
-            refresh_vs_scan(ns.n, ns.latency, work / "refresh", ns.verify)
+            worlds = ("mixed", "issue") if ns.world == "both" else (ns.world,)
+            refresh_vs_scan(ns.n, ns.latency, work / "refresh", ns.verify, worlds)
         if "check" not in ns.skip:
             print("\n== check --no-checkov vs checkov ==", flush=True)
             (work / "check").mkdir()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,12 @@ from driftpatch.terraform.binary import (
 )
 
 REPO = Path(__file__).resolve().parent.parent
+# The scan's pruned botocore models (aws/modelcache.py) go to one directory per user and test
+# run's temp root, not the user's ~/.cache: every worker and CLI subprocess shares it.
+os.environ.setdefault(
+    "DRIFTPATCH_CACHE_DIR",
+    str(Path(tempfile.gettempdir()) / f"driftpatch-test-cache-{os.getuid()}"),
+)
 
 
 @pytest.fixture(scope="session")

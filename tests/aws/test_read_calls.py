@@ -24,12 +24,23 @@ from driftpatch.aws.inventory import take_inventory
 from driftpatch.aws.readers import READERS, LiveIndex, ReadContext
 from driftpatch.aws.readers.iam import IamReader
 from driftpatch.aws.readers.interface import Needs
-from driftpatch.aws.readers.s3 import CALLS, S3Reader, confirmed_tags
+from driftpatch.aws.readers.s3 import (
+    CALLS,
+    CALLS_BY_KEY,
+    BucketPlan,
+    S3Reader,
+    call_plan,
+    confirmed_tags,
+    ignores_public_acls,
+)
 from driftpatch.aws.readers.vpc import VpcReader
 from driftpatch.aws.session import Aimd, AwsSession, RetryPolicy
 from driftpatch.drift.detect import detect
 from driftpatch.embedded import EmbeddedAws
 from driftpatch.model import Address, Inventory
+from driftpatch.rules import rule_by_id
+from driftpatch.rules.engine import evaluate
+from driftpatch.rules.subjects import from_live
 
 from .faults.proxy import Fault, fault_proxy
 from .test_s3_reader import ACCOUNT, PAB_ALL, REGION, SSE_S3, StateInstance
@@ -136,12 +147,76 @@ def test_s3_reads_per_bucket_only_what_the_state_manages(aws: EmbeddedAws) -> No
 def test_s3_reads_what_the_rules_need_on_every_bucket(aws: EmbeddedAws) -> None:
     s3_world(aws)
     state = clean_state(aws)
-    _, counter = counted_read(aws, needs_of(state, rules=True))
+    inventory, counter = counted_read(aws, needs_of(state, rules=True))
     assert per_bucket(counter) == {
-        "owned": RULE_OPS,
+        # Its public access block ignores public ACLs: its ACL can expose nothing, and the
+        # state does not manage it, so it is not read.
+        "owned": RULE_OPS - {"GetBucketAcl"},
         "inline": RULE_OPS | {"GetBucketCors"},
         "stray": RULE_OPS,
     }
+    # The ACL not read is what `--only drift` leaves out: no grant, no ACL part, not unread.
+    owned = inventory.index().get("aws_s3_bucket", "owned")
+    assert owned is not None and "grant" not in owned.attributes and owned.unread == frozenset()
+    assert inventory.index().get("aws_s3_bucket_acl", "owned") is None
+    assert inventory.index().get("aws_s3_bucket_acl", "inline") is not None
+    result = detect(state, inventory, readers=READERS)
+    found = {(str(f.kind), f.address or f.resource_id, f.attribute) for f in result.findings}
+    assert found == {("unmanaged", "stray", None)}
+
+
+PUBLIC_READ_ONLY_IGNORED = {**PAB_ALL, "IgnorePublicAcls": False}
+
+
+def test_s3_acl_is_read_only_where_a_public_acl_could_expose_the_bucket(aws: EmbeddedAws) -> None:
+    """Five buckets with a public-read ACL. S3 honours it on `honoured` (a block without
+    IgnorePublicAcls) and `open` (no block); on `ignored` the block ignores public ACLs: no
+    GetBucketAcl, no DP-S3-001. `managed` has its ACL in state: read whatever the block
+    says. `blind`'s GetPublicAccessBlock is denied: unknown is not "ignored", so its ACL is
+    read and judged (DP-S3-001), and only the failed read is an error."""
+    s3 = boto3.client("s3", endpoint_url=aws.endpoint_url, region_name=REGION)
+    blocks = {
+        "ignored": PAB_ALL,
+        "honoured": PUBLIC_READ_ONLY_IGNORED,
+        "open": None,
+        "managed": PAB_ALL,
+        "blind": PAB_ALL,
+    }
+    for name, block in blocks.items():
+        s3.create_bucket(Bucket=name)
+        s3.put_bucket_acl(Bucket=name, ACL="public-read")
+        if block is not None:
+            s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=block)
+    needs = Needs.from_instances([("aws_s3_bucket_acl", "managed", {})], rules=True)
+    with fault_proxy(aws.endpoint_url) as proxy:
+        proxy.set(Fault("deny", operation="GetPublicAccessBlock", bucket="blind"))
+        session = AwsSession(endpoint_url=proxy.url, region=REGION)
+        counter: Counter[Any] = Counter()
+
+        def count(model: Any, params: Mapping[str, Any], **_: Any) -> None:
+            counter[(model.name, params.get("Bucket"))] += 1
+
+        session.client("s3", REGION).meta.events.register("before-parameter-build.s3.*", count)
+        result = S3Reader().read(ReadContext(session, REGION, ACCOUNT, needs))
+    acl_read = {b for (op, b) in counter if op == "GetBucketAcl"}
+    assert acl_read == {"honoured", "open", "managed", "blind"}
+    assert all(n == 1 for (op, _), n in counter.items() if op == "GetBucketAcl")
+    assert counter[("GetPublicAccessBlock", "ignored")] == 1
+    assert [(e.scope, e.message.endswith("(bucket blind)")) for e in result.errors] == [
+        ("s3/us-east-1", True)
+    ]
+    live = LiveIndex(result.resources)
+    ignored = live.get("aws_s3_bucket", "ignored")
+    assert ignored is not None and "grant" not in ignored.attributes
+    assert ignored.unread == frozenset()
+    blind = live.get("aws_s3_bucket", "blind")
+    assert blind is not None and blind.unread == {"aws_s3_bucket_public_access_block"}
+    rule = rule_by_id("DP-S3-001")
+    assert rule is not None
+    evaluation = evaluate(from_live(result.resources), [rule])
+    public = {(f.resource_id, f.attribute) for f in evaluation.findings}
+    assert public == {("honoured", "grant"), ("open", "grant"), ("blind", "grant")}
+    assert evaluation.skipped == ()
 
 
 def test_drift_on_managed_settings_is_found_exactly(aws: EmbeddedAws) -> None:
@@ -190,6 +265,46 @@ def test_bulk_tags_that_differ_from_the_state_are_asked_again() -> None:
     )
     assert sorted(confirmed_tags(bulk, needs)) == ["defaults", "stray", "synced", "untagged"]
     assert confirmed_tags(bulk, None) == bulk  # an inventory snapshot: nothing to compare
+
+
+def test_acl_plan_waits_for_the_public_access_block_unless_the_state_manages_it() -> None:
+    """Where the ACL call goes in each bucket's plan: with the rules, after the block answers
+    (unless_ignored); read regardless when the state manages the ACL (a split resource, a
+    canned ACL or grants beyond the owner's inline); not at all without the rules; every call
+    up front for an inventory snapshot (no needs)."""
+    owner = {"id": "o", "permissions": ["FULL_CONTROL"], "type": "CanonicalUser", "uri": ""}
+    reader = {**owner, "id": "r", "permissions": ["READ"]}
+    state = [
+        ("aws_s3_bucket_acl", "split,123456789012", {}),
+        ("aws_s3_bucket", "canned", {"acl": "private", "grant": [owner]}),
+        ("aws_s3_bucket", "grants", {"acl": None, "grant": [owner, reader]}),
+        ("aws_s3_bucket", "plain", {"acl": None, "grant": [owner]}),
+    ]
+    acl = CALLS_BY_KEY["acl"]
+
+    def where(plan: BucketPlan) -> str:
+        return "now" if acl in plan.calls else "after" if acl in plan.unless_ignored else "no"
+
+    with_rules = call_plan(Needs.from_instances(state, rules=True))
+    assert {b: where(with_rules(b)) for b in ("split", "canned", "grants", "plain", "stray")} == {
+        "split": "now",
+        "canned": "now",
+        "grants": "now",
+        "plain": "after",
+        "stray": "after",
+    }
+    drift_only = call_plan(Needs.from_instances(state, rules=False))
+    assert [where(drift_only(b)) for b in ("split", "plain", "stray")] == ["now", "no", "no"]
+    assert call_plan(None)("any") == BucketPlan(CALLS)
+
+
+def test_ignores_public_acls_only_on_a_block_that_says_so() -> None:
+    config = {"PublicAccessBlockConfiguration": PAB_ALL}
+    assert ignores_public_acls(config)
+    off = {"PublicAccessBlockConfiguration": {**PAB_ALL, "IgnorePublicAcls": False}}
+    assert not ignores_public_acls(off)
+    assert not ignores_public_acls(None)  # no block
+    assert not ignores_public_acls(RuntimeError("denied"))  # unknown is not "ignored"
 
 
 def test_iam_readers_share_one_authorization_details_read(aws: EmbeddedAws) -> None:

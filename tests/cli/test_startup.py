@@ -27,8 +27,10 @@ except SystemExit as exc:
     code = exc.code
 else:
     code = 0
-loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("boto3", "botocore", "rich")
-                or m.startswith(("driftpatch.api", "driftpatch.aws.readers.", "driftpatch.rules")))
+loaded = sorted(m for m in sys.modules
+                if m.split(".")[0] in ("boto3", "botocore", "rich", "hcl2", "lark")
+                or m.startswith(("driftpatch.api", "driftpatch.aws.readers.", "driftpatch.rules",
+                                 "driftpatch.terraform.source", "driftpatch.terraform.evaluate")))
 print(json.dumps({"code": code, "loaded": loaded}))
 """
 
@@ -104,7 +106,8 @@ def test_check_never_loads_boto3(tmp_path: Path) -> None:
 
 
 def test_scan_from_snapshot_loads_the_readers(tmp_path: Path) -> None:
-    """The other side of the lazy registry: a scan still finds every reader."""
+    """The other side of the lazy registry: a scan still finds every reader. Without --source
+    it parses no HCL, so the parser (python-hcl2, lark) and the evaluator stay unloaded."""
     from tests.clirun import write_empty_snapshot
 
     state = tmp_path / "terraform.tfstate"
@@ -119,3 +122,6 @@ def test_scan_from_snapshot_loads_the_readers(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 0
     assert {f"driftpatch.aws.readers.{m}" for m in READER_MODULES} <= loaded
+    assert "driftpatch.rules.subjects" in loaded  # the rules ran
+    hcl = {"hcl2", "lark", "driftpatch.terraform.source", "driftpatch.terraform.evaluate"}
+    assert {m for m in loaded if m.split(".")[0] in hcl or m in hcl} == set()

@@ -23,6 +23,7 @@ from driftpatch.config import VerifyMode
 from driftpatch.drift.detect import unmanaged_finding
 from driftpatch.embedded import EmbeddedAws, provider_override
 from driftpatch.fix import tfgen
+from driftpatch.fix.apply import plan_application
 from driftpatch.fix.imports import generate_imports, render_import_file
 from driftpatch.fix.judge import Sandbox, SharedSandbox
 from driftpatch.fix.remedies import plan_remedies
@@ -238,3 +239,14 @@ def test_an_import_terraform_cannot_plan_is_apart_from_the_others(
     assert apart.reason.endswith("(imported apart from the other unmanaged resources)")
     assert out.combined == kept.diff
     assert (out.stats["imports_apart"], out.stats["import_config"]) == (1, "terraform")
+    # Each import patch creates its own file, so `patch --only <the apart finding>` applies it
+    # alone (it used to append to the imported.tf the default patch creates, and fail).
+    assert (kept.file, kept.base_sha256) == ("imported.tf", None)
+    assert (apart.file, apart.base_sha256) == ("imported_aws_iam_role_ghost.tf", None)
+    new = "imported_aws_iam_role_ghost.tf"
+    assert apart.diff.startswith(
+        f"diff --git a/{new} b/{new}\nnew file mode 100644\n--- /dev/null\n"
+    )
+    alone = plan_application([apart], world.index.root)
+    assert list(alone.files) == ["imported_aws_iam_role_ghost.tf"]
+    assert 'import {\n  to = aws_iam_role.ghost\n  id = "ghost"\n}' in alone.files[apart.file]

@@ -574,7 +574,10 @@ def test_an_import_that_does_not_verify_leaves_the_others_in_the_default_patch(
     header = "# Resources found in AWS that no Terraform configuration manages"
     assert kept.diff.startswith("diff --git a/imported.tf b/imported.tf\nnew file mode")
     assert "aws_iam_role" not in kept.diff
-    assert apart.diff.count(header) == 0 and '+resource "aws_iam_role" "lost" {' in apart.diff
+    # The apart import has its own file: `patch --only` applies it without the default patch.
+    new = "imported_aws_iam_role_lost.tf"
+    assert apart.diff.startswith(f"diff --git a/{new} b/{new}\nnew file mode")
+    assert apart.diff.count(header) == 1 and '+resource "aws_iam_role" "lost" {' in apart.diff
     assert out.combined == kept.diff
     assert left_out(out.patches) == {
         found["lost"].id: "(No patch: the import patch is left out of the default patch: "
@@ -583,7 +586,7 @@ def test_an_import_that_does_not_verify_leaves_the_others_in_the_default_patch(
     }
     settings = Settings(mode=VerifyMode.STATIC, include=frozenset({Include.UNVERIFIED}))
     both = verify_patches(applied, plan, index, findings, settings).combined
-    assert both.count("new file mode") == 1 and both.count(header) == 1
+    assert both.count("new file mode") == 2 and both.count(header) == 2  # imported.tf, new
     assert both.index("aws_s3_bucket.scratch") < both.index("aws_iam_role.lost")
 
 

@@ -35,6 +35,27 @@ PUBLIC_READ = {
     "Resource": "arn:aws:s3:::b1/*",
 }
 
+PUBLIC_GRANT_BUCKET = (
+    "aws_s3_bucket",
+    "b",
+    {
+        "id": "b1",
+        "bucket": "b1",
+        "grant": [
+            OWNER_GRANT,
+            {"id": "", "permissions": ["READ"], "type": "Group", "uri": ALL_USERS},
+        ],
+    },
+)
+IGNORING = {
+    "id": "b1",
+    "bucket": "b1",
+    "block_public_acls": False,
+    "block_public_policy": False,
+    "ignore_public_acls": True,
+    "restrict_public_buckets": False,
+}
+
 S3_001 = [
     Case(
         "DP-S3-001",
@@ -172,6 +193,73 @@ resource "aws_s3_bucket_acl" "b" {
             ),
         ),
         fix=Fix((SetValue("acl", "private"),), 'Set the bucket ACL to "private"'),
+    ),
+    # Live: what the ACL exposes. A public access block ignoring public ACLs makes S3 ignore
+    # them; one that does not (or none) leaves them in force. State and code keep the ACL as
+    # written: the configuration asks for it, and the block may go.
+    Case(
+        "DP-S3-001",
+        LIVE,
+        "aws_s3_bucket.b",
+        resources=(PUBLIC_GRANT_BUCKET, ("aws_s3_bucket_public_access_block", "b", IGNORING)),
+        name="acls-ignored",
+    ),
+    Case(
+        "DP-S3-001",
+        LIVE,
+        "aws_s3_bucket.b",
+        (Violation("grant", ["READ to AllUsers"], None, "grants READ to AllUsers"),),
+        resources=(
+            PUBLIC_GRANT_BUCKET,
+            ("aws_s3_bucket_public_access_block", "b", {**IGNORING, "ignore_public_acls": False}),
+        ),
+        name="acls-honoured",
+    ),
+    Case(
+        "DP-S3-001",
+        LIVE,
+        "aws_s3_bucket.b",
+        (Violation("grant", ["READ to AllUsers"], None, "grants READ to AllUsers"),),
+        resources=(
+            PUBLIC_GRANT_BUCKET,
+            ("aws_s3_bucket_public_access_block", "o", {**IGNORING, "bucket": "other"}),
+        ),
+        name="another-buckets-block",
+    ),
+    Case(
+        "DP-S3-001",
+        LIVE,
+        "aws_s3_bucket_acl.a",
+        resources=(
+            ("aws_s3_bucket_acl", "a", {"id": "b1", "bucket": "b1", "acl": "public-read"}),
+            ("aws_s3_bucket_public_access_block", "b", IGNORING),
+        ),
+        name="acl-resource-acls-ignored",
+    ),
+    Case(
+        "DP-S3-001",
+        STATE,
+        "aws_s3_bucket.b",
+        (Violation("grant", ["READ to AllUsers"], None, "grants READ to AllUsers"),),
+        resources=(PUBLIC_GRANT_BUCKET, ("aws_s3_bucket_public_access_block", "b", IGNORING)),
+        name="state-keeps-the-acl-as-written",
+    ),
+    Case(
+        "DP-S3-001",
+        CODE,
+        "aws_s3_bucket.site",
+        (Violation("acl", "public-read", "private", "canned ACL public-read"),),
+        hcl="""
+resource "aws_s3_bucket" "site" {
+  bucket = "site"
+  acl    = "public-read"
+}
+resource "aws_s3_bucket_public_access_block" "site" {
+  bucket             = aws_s3_bucket.site.id
+  ignore_public_acls = true
+}
+""",
+        name="code-keeps-the-acl-as-written",
     ),
 ]
 

@@ -702,20 +702,31 @@ def _revert_remediation(f: Finding, advice: str, prefer: Prefer) -> str:
 IMPORT_FILE = "imported.tf"
 
 
-def _import_file(index: SourceIndex) -> tuple[str, bool]:
+def _import_file(index: SourceIndex, name: str = IMPORT_FILE) -> tuple[str, bool]:
     """Where import blocks go: `imported.tf` in the root module (appended to if it exists)."""
-    rel = index.source_dir.resolve().relative_to(index.root.resolve()) / IMPORT_FILE
+    rel = index.source_dir.resolve().relative_to(index.root.resolve()) / name
     file = rel.as_posix()
     return file, file not in index.texts
 
 
+def apart_import_file(address: str) -> str:
+    """The file of an import judged apart from the others (see narrowed_import): its own, so
+    its patch creates a file rather than appending to the default patch's imported.tf, and
+    `patch --only` applies it alone."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", address).strip("_")
+    return f"imported_{slug}.tf"
+
+
 def write_imports(
-    current: SourceIndex, body: str, plans: Sequence[imports.ImportPlan]
+    current: SourceIndex,
+    body: str,
+    plans: Sequence[imports.ImportPlan],
+    name: str = IMPORT_FILE,
 ) -> tuple[list[Edit], str]:
     """The edit writing `body` (the import + resource blocks of `plans`) to the root module's
-    imported.tf: a new file indented as its siblings, or appended to an existing one (an earlier
-    import patch of this report) without repeating the header."""
-    file, new = _import_file(current)
+    imported.tf (or `name`): a new file indented as its siblings, or appended to an existing
+    one (an earlier import patch of this report) without repeating the header."""
+    file, new = _import_file(current, name)
     text = current.texts.get(file, "")
     if text.strip():
         if text.startswith(imports.HEADER):
@@ -763,16 +774,18 @@ def _import_op(
     finding_of: Mapping[str, str],
     live: Sequence[LiveResource],
     managed_ids: Mapping[tuple[str, str], str],
+    name: str = IMPORT_FILE,
 ) -> Operation:
     """The import operation writing `plans` (`live`: the resource each adopts, in order;
-    `finding_of`: address -> its unmanaged finding's id) to the root module's imported.tf."""
+    `finding_of`: address -> its unmanaged finding's id) to the root module's imported.tf
+    (or `name`)."""
     expected = [
         {"address": p.address, "id": p.import_id, "values": _scalars(r)}
         for p, r in zip(plans, live, strict=True)
     ]
 
     def run(current: SourceIndex) -> tuple[list[Edit], str]:
-        return write_imports(current, imports.render_import_file(plans), plans)
+        return write_imports(current, imports.render_import_file(plans), plans, name)
 
     return Operation(
         tuple(fid for _, fid in sorted((p.source, finding_of[p.address]) for p in plans)),
@@ -786,14 +799,16 @@ def _import_op(
             "live": tuple(live),
             "managed_ids": dict(managed_ids),
             "finding_of": dict(finding_of),
+            "file": name,
         },
     )
 
 
-def narrowed_import(op: Operation, addresses: Collection[str]) -> Operation:
+def narrowed_import(op: Operation, addresses: Collection[str], *, apart: bool = False) -> Operation:
     """The import operation `op` (one of `import_operation`'s) restricted to the imports of
     `addresses`, in its order: one import that does not verify need not take the others out
-    of the default patch (fix/verification.py judges them one by one when the whole fails)."""
+    of the default patch (fix/verification.py judges them one by one when the whole fails).
+    `apart`: the one import of `addresses` goes to its own file (apart_import_file)."""
     expect = op.expect
     pairs = [
         (p, r)
@@ -801,8 +816,13 @@ def narrowed_import(op: Operation, addresses: Collection[str]) -> Operation:
         if p.address in addresses
     ]
     finding_of = {p.address: expect["finding_of"][p.address] for p, _ in pairs}
+    (only,) = addresses if apart else (None,)
     return _import_op(
-        [p for p, _ in pairs], finding_of, [r for _, r in pairs], expect["managed_ids"]
+        [p for p, _ in pairs],
+        finding_of,
+        [r for _, r in pairs],
+        expect["managed_ids"],
+        apart_import_file(only) if only is not None else expect.get("file", IMPORT_FILE),
     )
 
 

@@ -38,7 +38,7 @@ from driftpatch.fix import imports
 from driftpatch.fix.imports import ImportPlan
 from driftpatch.fix.judge import Change, Sandbox
 from driftpatch.fix.operations import Edit, Operation
-from driftpatch.fix.remedies import write_imports
+from driftpatch.fix.remedies import IMPORT_FILE, write_imports
 from driftpatch.model import JSON
 from driftpatch.rules.interface import UNKNOWN
 from driftpatch.rules.subjects import attribute_value
@@ -183,14 +183,14 @@ def clean(
 
 def operation(own: Operation, plans: Sequence[ImportPlan], tf: Terraform) -> Operation:
     """`own` (the import operation of fix/remedies.py) writing `plans` instead: the same file
-    (`imported.tf` in the root module, appended to when it exists), the same findings and
-    expectations, the body formatted by `terraform fmt`."""
+    (`imported.tf` in the root module, appended to when it exists, or an apart import's own),
+    the same findings and expectations, the body formatted by `terraform fmt`."""
     body = imports.render_import_file(plans)
     # The own renderer writes fmt's layout already: a failing fmt leaves it as it is.
     with contextlib.suppress(TerraformCliError):
         body = tf.fmt(body)
 
     def run(current: SourceIndex) -> tuple[list[Edit], str]:
-        return write_imports(current, body, plans)
+        return write_imports(current, body, plans, own.expect.get("file", IMPORT_FILE))
 
     return dataclasses.replace(own, run=run)

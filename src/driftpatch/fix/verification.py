@@ -1181,7 +1181,9 @@ def _split_one(
             subset = tfgen.operation(subset, plans, sandbox.tf)
         ops.append(subset)
     apart = [a for a in addresses if a in failed]
-    applied = apply_plan(Plan((*ops, *(narrowed_import(own, {a}) for a in apart)), {}, {}), index)
+    applied = apply_plan(
+        Plan((*ops, *(narrowed_import(own, {a}, apart=True) for a in apart)), {}, {}), index
+    )
     if len(applied.records) != len(ops) + len(apart):
         return None
     verdicts: list[_Verdict] = []

@@ -30,7 +30,7 @@ import threading
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from driftpatch.model import JSON, Address, Location
 from driftpatch.rules.interface import (
@@ -43,16 +43,13 @@ from driftpatch.rules.interface import (
     config_address,
 )
 from driftpatch.seqs import common_prefix, common_suffix
-from driftpatch.terraform.evaluate import (
-    ConfigEval,
-    Ref,
-    Scope,
-    Unknown,
-    evaluate_text,
-    instances,
-    is_unknown,
-)
-from driftpatch.terraform.source import parse_text
+
+if TYPE_CHECKING:
+    from driftpatch.terraform.evaluate import Scope
+
+# The HCL evaluator (terraform/evaluate.py, and with it python-hcl2, lark and the source
+# index) is imported where code is evaluated, not here: `scan --state` builds its subjects
+# from state and live values only, and importing the parser cost it ~0.09 s of CPU.
 
 # Meta-arguments and meta-blocks of a resource block: not provider attributes.
 _META = frozenset(
@@ -273,6 +270,8 @@ def _code_subjects(index: SourceIndexLike) -> tuple[Subject, ...]:
         cached = None
     if cached is not None:
         return cached
+    from driftpatch.terraform.evaluate import instances
+
     out: list[Subject] = []
     context = _Context(index)
     for inst in instances(index):
@@ -372,6 +371,8 @@ class EditedCode:
         if blocks is None:
             return out
         if self._scope is None:
+            from driftpatch.terraform.evaluate import ConfigEval, Scope
+
             self._scope = Scope(ConfigEval(self.index).root())
         subjects = list(self._subjects)
         by_type = dict(self._by_type) if self._by_type is not None else None
@@ -408,6 +409,8 @@ def _edited_blocks(before: Any, after: Any, files: tuple[str, ...]) -> list[Any]
         return None
     if before.tfvars != after.tfvars:
         return None
+    from driftpatch.terraform.source import parse_text
+
     elsewhere = {f for path, info in before.modules.items() if path != () for f in info.files}
     if any(f not in root.files or f in elsewhere for f in files):
         return None
@@ -562,6 +565,8 @@ def _evaluated_body(
 ) -> dict[str, JSON]:
     """A block's attributes and nested blocks, evaluated in `scope`; `refs` collects the
     resources each attribute names (see `_reference`)."""
+    from driftpatch.terraform.evaluate import evaluate_text, is_unknown
+
     out: dict[str, JSON] = {}
     for name, attr in block.attributes.items():
         if top and name in _META:
@@ -614,6 +619,8 @@ def _dynamic(
     block: Any, scope: Scope, refs: dict[str, str], prefix: str, counts: dict[str, int]
 ) -> list[JSON] | None:
     """The blocks a `dynamic` block generates; None when its for_each is not known."""
+    from driftpatch.terraform.evaluate import evaluate_text, is_unknown
+
     label = block.labels[0]
     for_each = block.attributes.get("for_each")
     content = [b for b in block.blocks if b.type == "content"]
@@ -640,6 +647,8 @@ def _dynamic(
 def _reference(value: Any) -> str | None:
     """The resource an unknown value names: a reference to one of its attributes, or a value
     computed from exactly one resource (`"${aws_s3_bucket.b.id}/logs"`)."""
+    from driftpatch.terraform.evaluate import Ref, Unknown
+
     if isinstance(value, Ref):
         return value.address if value.path else None
     if isinstance(value, Unknown) and len(value.deps) == 1:
@@ -649,13 +658,18 @@ def _reference(value: Any) -> str | None:
 
 def _subject_value(value: Any) -> JSON:
     """An evaluated value as subject data: every kind of unknown is the rules' UNKNOWN."""
-    if is_unknown(value):
-        return UNKNOWN
-    if isinstance(value, list):
-        return [_subject_value(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _subject_value(v) for k, v in value.items()}
-    return value
+    from driftpatch.terraform.evaluate import is_unknown
+
+    def data(value: Any) -> JSON:
+        if is_unknown(value):
+            return UNKNOWN
+        if isinstance(value, list):
+            return [data(v) for v in value]
+        if isinstance(value, dict):
+            return {k: data(v) for k, v in value.items()}
+        return value
+
+    return data(value)
 
 
 def from_block(

@@ -35,7 +35,13 @@ resource. A scan makes fewer (`call_plan`, from `ReadContext.needs`): per bucket
 for what the state manages on it (its split resources; the inline settings it holds non-empty;
 tags; default encryption) and, when the rules run, the six the S3 rules read (RULE_CALLS); a
 bucket in no state gets its tags (for the import its finding proposes) and those six, or only
-its tags with `--only drift`. An attribute no call
+its tags with `--only drift`. Of the six, GetBucketAcl feeds only DP-S3-001, which on live
+judges what an ACL exposes: nothing on a bucket whose public access block ignores public ACLs
+(S3 then disregards every public ACL on the bucket and its objects). So, for the rules, the ACL
+is asked right after the bucket's GetPublicAccessBlock answer, in the same pool task, and only
+when that answer does not say IgnorePublicAcls (no block, the flag off, or the read failed:
+unknown is never "ignored"); a bucket whose state manages its ACL (an aws_s3_bucket_acl, or a
+canned ACL / extra grants inline) gets it regardless. An attribute no call
 fed is left out of the bucket, so `match` keeps the state's value (not drift) and it is not
 `unread` (nothing failed). An `inventory` snapshot has no state to go by: it reads all 14.
 A "not configured" answer (NoSuchBucketPolicy, ServerSideEncryptionConfigurationNotFound,
@@ -214,6 +220,9 @@ TAGGING = CALLS_BY_KEY["tagging"]
 RULE_CALLS = frozenset(
     {"policy", "acl", "versioning", "logging", "encryption", "public_access_block"}
 )
+# Rule calls that can matter only where S3 honours public ACLs: asked after the bucket's
+# public access block answer, and not when it has IgnorePublicAcls (`BucketPlan`).
+ACL_RULE_CALLS = frozenset({"acl"})
 # The call behind each split type (its presence in state means the setting is managed).
 SPLIT_CALLS = {
     VERSIONING: "versioning",
@@ -264,19 +273,40 @@ def _managed_inline(state: Mapping[str, JSON]) -> set[str]:
     return keys
 
 
-def call_plan(needs: Needs | None) -> Callable[[str], tuple[Call, ...]]:
+@dataclass(frozen=True)
+class BucketPlan:
+    """One bucket's per-bucket calls: `calls` are asked whatever happens; `unless_ignored` only
+    after the bucket's GetPublicAccessBlock (one of `calls`) answered without IgnorePublicAcls
+    true (`ignores_public_acls`): calls that feed only the public-ACL rule, which a block
+    ignoring public ACLs makes moot."""
+
+    calls: tuple[Call, ...]
+    unless_ignored: tuple[Call, ...] = ()
+
+    def __contains__(self, call: object) -> bool:
+        return call in self.calls or call in self.unless_ignored
+
+
+def call_plan(needs: Needs | None) -> Callable[[str], BucketPlan]:
     """Bucket name -> the per-bucket calls a scan needs for it (all of them without `needs`).
 
     A bucket in state: the calls for the inline settings it manages (`_managed_inline`) and
     for each split resource the state has on it. Any bucket, managed or not: its tags (the
     import an unmanaged bucket's finding proposes writes them) and, when the rules run, the
-    calls they read (RULE_CALLS). The state is indexed once (split ids are
-    "bucket[,owner]"), so planning is linear in buckets plus state instances."""
+    calls they read (RULE_CALLS), the ACL among them only where public ACLs are not ignored
+    (ACL_RULE_CALLS: `unless_ignored`) unless the state manages it. The state is indexed
+    once (split ids are "bucket[,owner]"), so planning is linear in buckets plus state
+    instances."""
     if needs is None:
-        return lambda _name: CALLS
+        every = BucketPlan(CALLS)
+        return lambda _name: every
     # Tags on every bucket: an unmanaged bucket's finding proposes an import, whose resource
     # block must carry them (`tags` is the one non-deprecated argument only a Get* call gives).
-    base: frozenset[str] = frozenset({"tagging"}) | (RULE_CALLS if needs.rules else frozenset())
+    base: frozenset[str] = frozenset({"tagging"})
+    guarded: frozenset[str] = frozenset()
+    if needs.rules:
+        base |= RULE_CALLS - ACL_RULE_CALLS
+        guarded = ACL_RULE_CALLS
     extra: dict[str, set[str]] = {}
     for name, state in needs.of_type(BUCKET).items():
         extra.setdefault(name, set()).update(_managed_inline(state))
@@ -284,11 +314,25 @@ def call_plan(needs: Needs | None) -> Callable[[str], tuple[Call, ...]]:
         for id_ in needs.of_type(type_):
             extra.setdefault(id_.partition(",")[0], set()).add(key)
 
-    def plan(name: str) -> tuple[Call, ...]:
+    def plan(name: str) -> BucketPlan:
         keys = base | extra.get(name, set())
-        return tuple(c for c in CALLS if c.key in keys)
+        later = guarded - keys  # a state-managed ACL is read whatever the block says
+        if later and "public_access_block" not in keys:
+            keys, later = keys | later, frozenset()  # nothing to wait for: ask it
+        return BucketPlan(
+            tuple(c for c in CALLS if c.key in keys), tuple(c for c in CALLS if c.key in later)
+        )
 
     return plan
+
+
+def ignores_public_acls(outcome: Outcome) -> bool:
+    """Whether a GetPublicAccessBlock outcome says S3 ignores the bucket's public ACLs. No
+    block (None) and a failed read (an exception: unknown) do not."""
+    if not isinstance(outcome, Mapping):
+        return False
+    config = outcome.get("PublicAccessBlockConfiguration")
+    return isinstance(config, Mapping) and config.get("IgnorePublicAcls") is True
 
 
 # Route 53 hosted zones of the S3 website endpoints (the provider's hostedZoneIDsMap, from
@@ -1147,21 +1191,26 @@ class S3Reader(Reader):
         listed: Sequence[Mapping[str, Any]],
         regions: Mapping[str, str | None],
         failures: _Failures,
-        plan: Callable[[str], tuple[Call, ...]],
+        plan: Callable[[str], BucketPlan],
         known: Mapping[str, Outcome],
     ) -> list[BucketFacts]:
         """The per-bucket Get* calls `plan` names; tags already read in bulk (`known`: bucket
-        -> its GetBucketTagging-shaped answer) are not asked again."""
+        -> its GetBucketTagging-shaped answer) are not asked again. A bucket's calls that wait
+        for its public access block (`BucketPlan.unless_ignored`) run in the same pool task,
+        right after GetPublicAccessBlock answers: no barrier across buckets, and those tasks
+        are queued first so that no two-call task is left at the tail of the pool."""
         names = [str(b["Name"]) for b in listed]
-        tasks = [
-            (name, call)
-            for name in names
-            for call in plan(name)
-            if not (call.key == "tagging" and name in known)
-        ]
+        tasks: list[tuple[str, Call, tuple[Call, ...]]] = []
+        for name in names:
+            bucket_plan = plan(name)
+            for call in bucket_plan.calls:
+                if call.key == "tagging" and name in known:
+                    continue
+                then = bucket_plan.unless_ignored if call.key == "public_access_block" else ()
+                tasks.append((name, call, then))
+        tasks.sort(key=lambda task: not task[2])  # stable: chained tasks first
 
-        def run(task: tuple[str, Call]) -> Outcome:
-            name, call = task
+        def ask(name: str, call: Call) -> Outcome:
             client = ctx.session.client("s3", regions.get(name) or ctx.region)
             try:
                 response: Mapping[str, Any] = getattr(client, call.method)(Bucket=name)
@@ -1169,11 +1218,21 @@ class S3Reader(Reader):
                 return None if _absent(call, exc) else exc
             return response
 
+        def run(task: tuple[str, Call, tuple[Call, ...]]) -> list[tuple[str, Outcome]]:
+            name, call, then = task
+            first = ask(name, call)
+            out = [(call.key, first)]
+            if then and not ignores_public_acls(first):
+                out.extend((later.key, ask(name, later)) for later in then)
+            return out  # an ACL nobody needs is left out: not read, as with `--only drift`
+
         outcomes: dict[str, dict[str, Outcome]] = {
             name: ({"tagging": known[name]} if name in known else {}) for name in names
         }
-        for (name, call), outcome in zip(tasks, pool_map(run, tasks, MAX_WORKERS), strict=True):
-            outcomes[name][call.key] = outcome
+        for (name, _call, _then), answers in zip(
+            tasks, pool_map(run, tasks, MAX_WORKERS), strict=True
+        ):
+            outcomes[name].update(answers)
         facts: list[BucketFacts] = []
         for name in names:
             got = outcomes[name]

@@ -1,4 +1,14 @@
-"""DP-S3-001: a bucket ACL that grants everyone (or every AWS account) access."""
+"""DP-S3-001: a bucket ACL that grants everyone (or every AWS account) access.
+
+On live AWS the rule judges what the ACL exposes, not what it says: a bucket whose live public
+access block has ignore_public_acls = true exposes nothing through its ACL (S3 ignores every
+public ACL on the bucket and its objects; AWS Config's s3-bucket-public-read-prohibited and
+Security Hub S3.2 call it compliant), so that live bucket passes. That is also why the S3
+reader does not read such a bucket's ACL for the rules. A block that could not be read is not
+"ignoring": the ACL is judged. In code, a plan or a state the rule keeps judging the ACL as
+written: the configuration asks for a public ACL (and checkov flags it), and a block can be
+removed without touching it.
+"""
 
 from __future__ import annotations
 
@@ -35,7 +45,9 @@ class S3PublicAcl(Rule):
         description=(
             "The bucket's access control list uses a public canned ACL (public-read, "
             "public-read-write, authenticated-read) or grants a permission to the AllUsers or "
-            "AuthenticatedUsers group. AuthenticatedUsers means any AWS account, not yours."
+            "AuthenticatedUsers group. AuthenticatedUsers means any AWS account, not yours. "
+            "On live AWS a bucket whose public access block has ignore_public_acls = true "
+            "passes: S3 ignores its public ACLs."
         ),
         risk=(
             "Anyone on the internet can list or read the objects (and with WRITE, upload or "
@@ -79,6 +91,8 @@ class S3PublicAcl(Rule):
                 for grantee in blocks(g.get("grantee"))
             ]
             grant_attr = "access_control_policy[0].grant"
+        if live and _acls_ignored(subject, world):
+            return
 
         acl = subject.get("acl")
         if acl is not UNKNOWN and acl in PUBLIC_CANNED:
@@ -94,6 +108,15 @@ class S3PublicAcl(Rule):
         if violation.attribute != "acl":
             return None  # which grants to keep is the owner's call
         return Fix((SetValue("acl", "private"),), 'Set the bucket ACL to "private"')
+
+
+def _acls_ignored(subject: Subject, world: World) -> bool:
+    """Whether the live bucket of `subject` (the bucket, or its aws_s3_bucket_acl, linked by
+    bucket name) has a public access block read with ignore_public_acls true. A block whose
+    read failed is not in the world (and its value would be UNKNOWN, not True): not ignored."""
+    keys = ("id", "bucket") if subject.type == "aws_s3_bucket" else ("bucket",)
+    found = partners(world, "aws_s3_bucket_public_access_block", subject, keys=keys).found
+    return any(pab.get("ignore_public_acls") is True for pab in found)
 
 
 RULE = S3PublicAcl()
