@@ -28,17 +28,17 @@ reindex)" measured at 08:30-08:34 UTC 2026-12-05 on a quiet machine, load averag
    10,000   1,000     40.6 s        26.8 s            27 ms       208 MB
    20,000   2,000    163.0 s       132.1 s            66 ms       349 MB
 
-    after (branch flatpatch, 10:57-10:58 UTC 2026-12-05, machine shared: load average 3-5
-    on 2 cores, so wall is inflated; CPU is the figure to compare):
-    1,000     100      1.8 s         0.30 s            3.0 ms      75 MB
-    5,000     500      8.3 s         1.58 s            3.2 ms     130 MB
-   10,000   1,000     18.0 s         3.37 s            3.4 ms     206 MB
-   20,000   2,000     40.5 s         8.9 s             4.5 ms     358 MB
-    (per patch = CPU of patches + verification / patches: 1.0 / 1.06 / 1.14 / 1.50x the
-    1,000-resource figure; wall per patch 3.7 / 3.7 / 3.9 / 5.2 ms. Total CPU 1.5 / 7.4 /
-    15.9 / 35.7 s, most of it the first full parse of the file, which is linear. Patches,
-    the combined patch and the PR suggestions are byte-identical to main's at 2,000 and
-    5,000 resources.)
+    after (branch flatpatch merged with main, 11:06 UTC 2026-12-05, quieter machine: load
+    average 1.2-1.3):
+    1,000     100      1.5 s         0.27 s            2.7 ms      74 MB
+    5,000     500      7.6 s         1.46 s            2.9 ms     135 MB
+   10,000   1,000     15.5 s         3.29 s            3.3 ms     206 MB
+   20,000   2,000     35.8 s         9.0 s             4.5 ms     362 MB
+    (per patch: 1.0 / 1.07 / 1.21 / 1.65x the 1,000-resource figure; at 10:57 under load
+    3-5: 3.0 / 3.2 / 3.4 / 4.5 ms, 1.50x. Total CPU 1.5 / 7.6 / 15.5 / 35.8 s, most of it
+    the first full parse of the file, which is linear. With the garbage collector off,
+    20,000: 4.2 ms. Patches, the combined patch and the PR suggestions are byte-identical
+    to main's at 2,000 and 5,000 resources.)
 
 What made it flat (each patch now costs its edit): the blocks after an edit are moved as
 runs (source._Blocks: the runs before the edit shared, the move added per run, runs joined
