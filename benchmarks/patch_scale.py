@@ -14,8 +14,8 @@ same in CPU seconds (what a loaded machine does not inflate).
 `--profile K` runs the largest N under cProfile and prints the K most expensive functions.
 Asserts nothing: the exact-equality checks live in tests/fix/test_linear_*.py.
 
-Figures (2-core VM; "after" measured at 08:30-08:34 UTC 2026-12-05 on a quiet machine, load
-average < 1; one N per process; CPU = patches + verification):
+Figures (2-core VM; one N per process; CPU = patches + verification; "after (branch
+reindex)" measured at 08:30-08:34 UTC 2026-12-05 on a quiet machine, load average < 1):
 
     N       patches  total wall  patches+verif. CPU  per patch  peak RSS
     before (issue 13's brief, 2026-12-05):
@@ -28,11 +28,30 @@ average < 1; one N per process; CPU = patches + verification):
    10,000   1,000     40.6 s        26.8 s            27 ms       208 MB
    20,000   2,000    163.0 s       132.1 s            66 ms       349 MB
 
-Not flat yet: what is left per patch grows with the file (3k profile): one lazily moved
-block per block after the edit (source._MovedBlock, ~1 us each); the rules' World built over
-every code subject per verified patch (rules/interface.World); the working copy writing the
-whole file to its temporary directory; counts of "\n" and common prefix/suffix searches over
-the text (C speed). The lark parse of the edited stretch is the flat part.
+    after (branch flatpatch merged with main, 11:06 UTC 2026-12-05, quieter machine: load
+    average 1.2-1.3):
+    1,000     100      1.5 s         0.27 s            2.7 ms      74 MB
+    5,000     500      7.6 s         1.46 s            2.9 ms     135 MB
+   10,000   1,000     15.5 s         3.29 s            3.3 ms     206 MB
+   20,000   2,000     35.8 s         9.0 s             4.5 ms     362 MB
+    (per patch: 1.0 / 1.07 / 1.21 / 1.65x the 1,000-resource figure; at 10:57 under load
+    3-5: 3.0 / 3.2 / 3.4 / 4.5 ms, 1.50x. Total CPU 1.5 / 7.6 / 15.5 / 35.8 s, most of it
+    the first full parse of the file, which is linear. With the garbage collector off,
+    20,000: 4.2 ms. Patches, the combined patch and the PR suggestions are byte-identical
+    to main's at 2,000 and 5,000 resources.)
+
+What made it flat (each patch now costs its edit): the blocks after an edit are moved as
+runs (source._Blocks: the runs before the edit shared, the move added per run, runs joined
+every 16 edits without making any block), the index's resources are found through the
+file's name -> position table, shared by versions whose edits keep every name in place;
+the parse cache is found by file and length (hashing a 5 MB text per version cost ~2 ms);
+common ends of two versions come from the edit that made them (seqs.note_edit), line
+counts from coarse marks moved along (diff._Newlines); the working copy's files are not
+rewritten per patch; the rules' World is kept grouped across edits (EditedCode.world); the
+standalone texts and the static check read the edited stretch only (SplicedTexts.edited,
+seqs.Spliced). Left per patch that grows with the file: the working copy's new version of
+the file is a new str (two C-level copies of ~5.6 MB at 20,000 resources, ~1 ms on this
+machine), and a larger heap touched; making that flat needs a rope for the texts.
 """
 
 from __future__ import annotations

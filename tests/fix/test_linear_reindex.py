@@ -105,6 +105,7 @@ def test_incremental_reindex_equals_the_full_one(tmp_path: Path) -> None:
             assert kept_parse.names == fresh_parse.names
             assert kept_parse.module_calls == fresh_parse.module_calls
             clear_parse_cache()
+            copy.flush()  # the copy on disk, for the index from scratch
             _same_index(copy.index, index_source(copy.root / copy.source_rel, root=copy.root))
         assert moved > 0  # blocks after the edits were moved, not parsed again
     finally:

@@ -12,12 +12,15 @@ after the longest unchanged head, as `diff` does.
 
 from __future__ import annotations
 
+import bisect
+import collections
 import difflib
 import hashlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Final, overload
+from typing import ClassVar, Final, overload
 
+from driftpatch import seqs
 from driftpatch.seqs import common_prefix, common_suffix
 
 NO_NEWLINE = "\\ No newline at end of file\n"
@@ -127,24 +130,100 @@ _COUNT_LOCK = threading.Lock()
 _counted: list[tuple[str, dict[str, int]]] = []  # [(text, how often each of its lines occurs)]
 
 
-def _plain(text: str) -> bool:
-    """Lines end only at "\n" (isascii is O(1); each `in` is a memchr)."""
-    return text.isascii() and not any(c in text for c in _OTHER_BREAKS)
+def _plain(text: str, was: str | None = None) -> bool:
+    """Lines end only at "\n" (isascii is O(1); each `in` is a memchr). `was`: a text `text`
+    is an edit of, whose answer is known: then only the edited stretch is searched."""
+    if not text.isascii():
+        return False
+    if was is not None:
+        known = _Newlines.kept(was)
+        if known is not None and known.plain:
+            prefix, suffix = _window(was, text)
+            middle = text[prefix : len(text) - suffix]
+            return not any(c in middle for c in _OTHER_BREAKS)
+    return not any(c in text for c in _OTHER_BREAKS)
 
 
-_counted_lines: list[tuple[str, int]] = []  # the last few texts' line counts
+def _window(old: str, new: str) -> tuple[int, int]:
+    """(prefix, suffix) the two texts share, not overlapping in either."""
+    prefix, suffix = seqs.ends(old, new)
+    shortest = min(len(old), len(new))
+    prefix = min(prefix, shortest)
+    return prefix, min(suffix, shortest - prefix)
 
 
-def _line_count(text: str) -> int:
-    """Counted once per text: each patch's line map and diff both ask of both versions."""
-    global _counted_lines
-    kept = _counted_lines
-    for seen, count in kept:
-        if seen is text:
-            return count
-    count = text.count("\n") + (1 if text and not text.endswith("\n") else 0)
-    _counted_lines = [(text, count), *kept[:1]]  # replaced, not mutated (threads)
-    return count
+class _Newlines:
+    """Where a text's "\n"s are, coarsely: the count of them before every `_STRIDE`-th
+    position (about), so that counting them before any position reads at most a stride of
+    the text. Kept for the last few texts; a text that is an edit of a kept one gets its
+    marks from that one's (the marks before the edit kept, those after it moved), so each
+    patch to a large file counts the lines of the edit, not of the file."""
+
+    __slots__ = ("marks", "plain", "positions", "text")
+
+    _kept: ClassVar[list[_Newlines]] = []  # the last few, newest first; replaced, not mutated
+    _KEPT: ClassVar[int] = 4
+
+    def __init__(self, text: str, positions: list[int], marks: list[int], plain: bool) -> None:
+        self.text = text
+        self.positions = positions  # ascending, positions[0] == 0
+        self.marks = marks  # "\n"s before each position
+        self.plain = plain
+
+    @classmethod
+    def kept(cls, text: str) -> _Newlines | None:
+        for known in cls._kept:
+            if known.text is text:
+                return known
+        return None
+
+    @classmethod
+    def of(cls, text: str, was: str | None = None) -> _Newlines:
+        known = cls.kept(text)
+        if known is not None:
+            return known
+        before = cls.kept(was) if was is not None else None
+        if before is not None:
+            known = before._moved(text)
+        else:
+            positions = list(range(0, len(text), _STRIDE)) or [0]
+            marks = [0]
+            for at in positions[1:]:
+                marks.append(marks[-1] + text.count("\n", at - _STRIDE, at))
+            known = cls(text, positions, marks, _plain(text))
+        cls._kept = [known, *cls._kept[: cls._KEPT - 1]]
+        return known
+
+    def _moved(self, text: str) -> _Newlines:
+        old = self.text
+        prefix, suffix = _window(old, text)
+        old_stop, new_stop = len(old) - suffix, len(text) - suffix
+        lines = text.count("\n", prefix, new_stop) - old.count("\n", prefix, old_stop)
+        chars = len(text) - len(old)
+        cut = bisect.bisect_right(self.positions, prefix)
+        back = bisect.bisect_left(self.positions, old_stop)
+        positions = self.positions[:cut]
+        marks = self.marks[:cut]
+        if prefix - positions[-1] > _STRIDE:  # edits near one place: a mark at this one
+            marks.append(marks[-1] + text.count("\n", positions[-1], prefix))
+            positions.append(prefix)
+        positions += [p + chars for p in self.positions[back:]]
+        marks += [m + lines for m in self.marks[back:]]
+        return _Newlines(text, positions, marks, _plain(text, old))
+
+    def before(self, pos: int) -> int:
+        """How many "\n" are in text[:pos]."""
+        k = bisect.bisect_right(self.positions, pos) - 1
+        return self.marks[k] + self.text.count("\n", self.positions[k], pos)
+
+
+_STRIDE: Final = 1 << 16
+
+
+def _line_count(text: str, was: str | None = None) -> int:
+    """Its lines (a last one without "\n" counts), from its `_Newlines`."""
+    newlines = _Newlines.of(text, was).before(len(text))
+    return newlines + (1 if text and not text.endswith("\n") else 0)
 
 
 def _seed(text: str, lines: Sequence[str]) -> None:
@@ -220,16 +299,18 @@ def _windowed(
     `n` lines of context reads them), found around the edit; None where `opcodes` is run on
     the whole files: small files, long changes, the head and tail overlapping, other line
     breaks than "\n", identical texts, a text whose line counts were not kept."""
-    if not (_plain(old) and _plain(new)):
+    lines_old = _Newlines.of(old)
+    lines_new = _Newlines.of(new, old)
+    if not (lines_old.plain and lines_new.plain):
         return None
     size_old, size_new = len(old), len(new)
     chars = min(size_old, size_new)
     prefix = common_prefix(old, new, chars)
     if prefix == size_old == size_new:
         return None
-    head = old.count("\n", 0, prefix)  # whole lines in the common prefix
+    head = lines_old.before(prefix)  # whole lines in the common prefix
     start = old.rfind("\n", 0, prefix) + 1  # where line `head` starts, in both
-    na, nb = _line_count(old), _line_count(new)
+    na, nb = _line_count(old), _line_count(new, old)
     if na + nb < _SMALL:
         return None
     shortest = min(na, nb)
@@ -291,7 +372,8 @@ def _tail(old: str, new: str, suffix: int) -> tuple[int, int]:
     if suffix <= 0:
         return 0, len(old)
     lo_old, lo_new = len(old) - suffix, len(new) - suffix
-    inside = old.count("\n", lo_old, len(old) - 1)  # each starts a line after it
+    newlines = _Newlines.of(old)
+    inside = newlines.before(len(old) - 1) - newlines.before(lo_old)  # each starts a line after it
     at_start = (lo_old == 0 or old[lo_old - 1] == "\n") and (lo_new == 0 or new[lo_new - 1] == "\n")
     if at_start:
         return inside + 1, lo_old
@@ -531,10 +613,14 @@ def _between(a: Sequence[str], b: Sequence[str], runs: list[Opcode]) -> list[Opc
     the whole file's popular lines), as it does when those runs are its longest matches."""
     out: list[Opcode] = []
     i, j = 0, 0
+    counts: dict[str, int] | None = None  # how often each line of `b` occurs, once counted
     for run in [*runs, ("equal", len(a), len(a), len(b), len(b))]:
         _, i1, i2, j1, j2 = run
         if i < i1 or j < j1:
-            matcher = _matcher(a[i:i1], b[j:j1], len(b), b.count)
+            if counts is None:
+                # Once for all the stretches (b.count per line read the whole file for each).
+                counts = collections.Counter(b)
+            matcher = _matcher(a[i:i1], b[j:j1], len(b), counts.get)
             for tag, x1, x2, y1, y2 in matcher.get_opcodes():
                 out.append((tag, x1 + i, x2 + i, y1 + j, y2 + j))
         if i2 > i1:

@@ -19,8 +19,9 @@ import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
+from driftpatch import seqs
 from driftpatch.errors import FixError
 from driftpatch.fix import render
 from driftpatch.terraform.schema import AttributeSchema, BlockSchema, BlockTypeSchema
@@ -30,6 +31,8 @@ _STEP = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*|\"[^\"]*\")(?:\[(\d+)\])?$")
 # `key = ` at the start of a line: an identifier or a quoted key, then `=` (not `==`).
 _ASSIGN = re.compile(r'^(\s*)([A-Za-z_][A-Za-z0-9_-]*|"(?:[^"\\]|\\.)*")(\s*)=(?!=)\s*')
 _HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)\s*$")
+_NONSPACE = re.compile(r"\S")
+_COMMA = re.compile(r"[ \t]*,[ \t]*")
 
 
 class EditError(FixError):
@@ -50,9 +53,21 @@ def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
     for a, b in itertools.pairwise(ordered):
         if b.start < a.end:
             raise EditError(f"overlapping edits at offsets {a.start}-{a.end} and {b.start}-{b.end}")
-    out = text
-    for e in reversed(ordered):
-        out = out[: e.start] + e.text + out[e.end :]
+    if not ordered:
+        return text
+    # One join (not a copy of the whole text per edit), and where it changed noted for the
+    # comparisons of the two versions that follow (seqs.note_edit).
+    parts: list[str] = []
+    at = 0
+    for e in ordered:
+        parts += (text[at : e.start], e.text)
+        at = e.end
+    parts.append(text[at:])
+    out = "".join(parts)
+    if any(t is text for t in _NO_CR) and not any("\r" in e.text for e in ordered):
+        _no_cr(out)
+    first, last = ordered[0].start, max(e.end for e in ordered)
+    seqs.note_edit(text, out, first, last, last + len(out) - len(text))
     return out
 
 
@@ -79,8 +94,26 @@ def indent_of(text: str, pos: int) -> str:
 
 def newline_of(text: str) -> str:
     # A search for "\r" first (a memchr): the two-character search walks every "\n" of a
-    # large file, ~10 ms per patch on a 1.4 MB file.
-    return "\r\n" if "\r" in text and "\r\n" in text else "\n"
+    # large file, ~10 ms per patch on a 1.4 MB file. A text `apply_edits` made from one
+    # known to hold no "\r" is not searched again (each patch's version of a large file).
+    if any(t is text for t in _NO_CR):
+        if _NO_CR[0] is not text:  # kept while asked: the original, asked once per patch
+            _no_cr(text)
+        return "\n"
+    if "\r" in text:
+        return "\r\n" if "\r\n" in text else "\n"
+    _no_cr(text)
+    return "\n"
+
+
+_NO_CR_KEPT: Final = 4
+_NO_CR: list[str] = []  # the last few large texts known to hold no "\r"; replaced, not mutated
+
+
+def _no_cr(text: str) -> None:
+    global _NO_CR
+    if len(text) > 4096:
+        _NO_CR = [text, *[t for t in _NO_CR if t is not text][: _NO_CR_KEPT - 1]]
 
 
 def _with_newlines(snippet: str, nl: str) -> str:
@@ -274,9 +307,12 @@ def _insert_in_block(text: str, node: BlockNode, snippet_lines: Sequence[str]) -
     brace_line = line_start(text, close)
     if text[brace_line:close].strip():
         # Closing brace shares a line with content (`  a = 1 }`): break the line first.
-        content_end = len(text[:close].rstrip(" \t"))
+        # (From the body's start, not the file's: the stretch stripped is on the brace's line.)
+        content_end = node.body.start + len(text[node.body.start : close].rstrip(" \t"))
         return TextEdit(content_end, close, nl + nl + lines + outer)
-    before = text[:brace_line].rstrip(" \t")
+    # The body holds content: whether the file before the brace's line ends with a blank
+    # line is decided inside the body (a copy of the file's head per patch otherwise).
+    before = text[node.body.start : brace_line].rstrip(" \t")
     blank_already = before.endswith((nl + nl, "\n\n"))
     return TextEdit(brace_line, brace_line, ("" if blank_already else nl) + lines)
 
@@ -546,8 +582,8 @@ def insert_after(text: str, node: BlockNode, snippet: str) -> TextEdit:
     nl = newline_of(text)
     at = line_end(text, node.span.end - 1)
     prefix = nl if at == len(text) and not text.endswith(nl) else ""
-    rest = text[at:]
-    suffix = nl if rest.strip() and not rest.startswith((nl, "\n")) else ""
+    more = _NONSPACE.search(text, at) is not None  # text[at:].strip(), without the copy
+    suffix = nl if more and not text.startswith((nl, "\n"), at) else ""
     return TextEdit(at, at, prefix + nl + _top_level(text, snippet) + suffix)
 
 
@@ -556,10 +592,12 @@ def append(text: str, snippet: str) -> TextEdit:
     ended the file are not kept after it."""
     nl = newline_of(text)
     body = _top_level(text, snippet)
-    if not text.strip():
+    if _NONSPACE.search(text) is None:
         return TextEdit(0, len(text), body)
-    stripped = text.rstrip()
-    return TextEdit(len(stripped), len(text), nl + nl + body)
+    end = len(text)  # len(text.rstrip()), without the copy
+    while text[end - 1].isspace():
+        end -= 1
+    return TextEdit(end, len(text), nl + nl + body)
 
 
 # -- alignment ---------------------------------------------------------------------------------
@@ -569,20 +607,30 @@ def _realigned(text: str, node: BlockNode, edits: list[TextEdit]) -> list[TextEd
     """`edits` plus whitespace edits that realign `=` in the runs of `node` they touch, as
     terraform fmt would; expressed as one replacement of the block's span, in which only the
     padding before `=` of those runs differs beyond `edits` themselves."""
-    edited = apply_edits(text, edits)
     start = node.span.start
+    if all(start <= e.start and e.end <= node.span.end for e in edits):
+        # The edits inside the block: made to the block's text alone (a copy of the whole
+        # file per patch otherwise), offsets in it `start` less than in the file.
+        at = start
+        edited = apply_edits(
+            text[start : node.span.end], [TextEdit(e.start - at, e.end - at, e.text) for e in edits]
+        )
+    else:
+        at = 0
+        edited = apply_edits(text, edits)
     shift = 0
     touched: set[int] = set()
     for e in sorted(edits, key=lambda e: e.start):
         new_start = e.start + shift
         new_end = new_start + len(e.text)
-        first = edited.count("\n", start, max(start, new_start))
-        last = edited.count("\n", start, max(start, new_end))
+        first = edited.count("\n", start - at, max(start, new_start) - at)
+        last = edited.count("\n", start - at, max(start, new_end) - at)
         touched.update(range(first, last + 1))
         shift += len(e.text) - (e.end - e.start)
     end = node.span.end + shift
-    fixed = realign(edited[start:end], touched)
-    if fixed == edited[start:end]:
+    block = edited[start - at : end - at]
+    fixed = realign(block, touched)
+    if fixed == block:
         return edits
     return [TextEdit(node.span.start, node.span.end, fixed)]
 
@@ -708,7 +756,7 @@ def remove_element(text: str, node: BlockNode, attr: AttributeNode) -> list[Text
     """Remove one element (`key = value`) of an object literal inside `node`: its whole line
     when it stands alone, else it and the comma after it; `=` realigned as fmt would."""
     start, end = attr.span.start, attr.span.end
-    comma = re.match(r"[ \t]*,[ \t]*", text[end:])
+    comma = _COMMA.match(text, end)
     before = re.search(r"[ \t]*,[ \t]*$", text[line_start(text, start) : start])
     if comma is not None:
         end += comma.end()

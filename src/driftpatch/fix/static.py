@@ -22,6 +22,7 @@ from __future__ import annotations
 import collections
 from collections.abc import Iterable, Mapping
 
+from driftpatch.seqs import Spliced
 from driftpatch.terraform.schema import AttributeSchema, BlockSchema, ProviderSchema
 from driftpatch.terraform.source import (
     BlockNode,
@@ -106,9 +107,11 @@ def check_files(
     files (repo-relative path -> full text)."""
     checked = False
     problems: list[str] = []
-    for file, text in sorted(patched.items()):
+    view = getattr(patched, "view", None)  # fix/verify.SplicedTexts: its texts unmade
+    for file in sorted(patched):
         if not file.endswith(".tf"):
             continue
+        text: str | Spliced = view(file) if view is not None else patched[file]
         before_text = index.texts.get(file)
         for key, node, old in _edited(file, before_text, text):
             res = schema.resource(key[0])
@@ -126,7 +129,9 @@ def check_files(
 Edited = tuple[tuple[str, str], BlockNode, BlockNode | None]
 
 
-def _edited(file: str, before_text: str | None, text: str, whole: bool = False) -> list[Edited]:
+def _edited(
+    file: str, before_text: str | None, text: str | Spliced, whole: bool = False
+) -> list[Edited]:
     """The resource blocks of `text` the edit touched, in file order, each with the block of
     the same address before the edit (None: new). A patch edits a few blocks of a file that
     may hold thousands: only the stretch the edit changed is parsed and compared
@@ -149,6 +154,8 @@ def _edited(file: str, before_text: str | None, text: str, whole: bool = False) 
                     for k, node in zip(keys, added, strict=True)
                     if not _same(before_text, by_key.get(k), text, node)
                 ]
+    if isinstance(text, Spliced):
+        text = text.text()
     old_blocks = _resource_blocks(before.blocks) if before is not None else {}
     after = _resource_blocks(parse_text(text, file).blocks)
     return [
@@ -158,7 +165,9 @@ def _edited(file: str, before_text: str | None, text: str, whole: bool = False) 
     ]
 
 
-def _same(before_text: str | None, old: BlockNode | None, text: str, node: BlockNode) -> bool:
+def _same(
+    before_text: str | None, old: BlockNode | None, text: str | Spliced, node: BlockNode
+) -> bool:
     """Untouched by the edit: the block of the same address has the same text."""
     return (
         old is not None

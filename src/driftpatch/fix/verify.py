@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from driftpatch import limits, seqs
 from driftpatch.drift.normalize import normalize_attribute, normalize_untyped
 from driftpatch.drift.policy import policies_equal
 from driftpatch.fix import hcl_edit, trace
@@ -28,7 +29,7 @@ from driftpatch.fix.hcl_edit import EditError
 from driftpatch.fix.remedies import Edit, NoPatch, Operation, Plan, resolve_target
 from driftpatch.model import Address, Check, Patch
 from driftpatch.rules import rule_by_id
-from driftpatch.rules.interface import UNKNOWN, Expr, Subject, World
+from driftpatch.rules.interface import UNKNOWN, Expr, World
 from driftpatch.rules.subjects import EditedCode, attribute_value, from_code
 from driftpatch.seqs import common_prefix, common_suffix
 from driftpatch.terraform.evaluate import (
@@ -93,6 +94,7 @@ class WorkingCopy:
         (self.root / self.source_rel).mkdir(parents=True, exist_ok=True)
         self.var_files = index.var_files  # re-read from the copy, after the automatic ones
         self.texts: dict[str, str] = dict(index.texts)
+        self._stale: set[str] = set()  # files whose text on disk is older than `texts`
         for rel, text in self.texts.items():
             path = self.root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,8 +134,17 @@ class WorkingCopy:
                 remember(self._parsed[rel])
         for rel, text in texts.items():
             path = self.root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8", newline="")
+            if not _taken_as_read(rel, text) or not path.exists():
+                # A file the reindex reads from disk (a variable file, one over the size cap)
+                # or lists (a new file): written now. An existing .tf file is taken from
+                # `texts` (index_source's `known`): rewriting it whole per patch made each
+                # patch cost the file (a 6 MB file, ~5 ms); it is written when the copy on
+                # disk is needed (`flush`).
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8", newline="")
+                self._stale.discard(rel)
+            else:
+                self._stale.add(rel)
             self._track(rel, text)
             self.texts[rel] = text
         self.index = self.reindex()
@@ -141,6 +152,14 @@ class WorkingCopy:
         for rel, text in texts.items():
             if rel.endswith(".tf"):
                 self._parsed[rel] = parse_text(text, rel)  # just parsed: from the cache
+
+    def flush(self) -> None:
+        """Write every file whose text on disk is older than `texts` (see `write`)."""
+        for rel in sorted(self._stale):
+            path = self.root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(self.texts[rel], encoding="utf-8", newline="")
+        self._stale.clear()
 
     def _track(self, rel: str, text: str) -> None:
         original = self._original.get(rel)
@@ -156,6 +175,14 @@ class WorkingCopy:
         for parsed in getattr(self, "_first", {}).values():
             remember(parsed)
         shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+def _taken_as_read(rel: str, text: str) -> bool:
+    """Whether index_source takes this text from `known` rather than from the disk."""
+    if not rel.endswith(".tf"):
+        return False
+    size = len(text) if text.isascii() else len(text.encode("utf-8"))  # isascii: O(1)
+    return size <= limits.max_hcl_bytes()
 
 
 def _apply(texts: Mapping[str, str], edits: Sequence[Edit]) -> dict[str, str]:
@@ -346,13 +373,13 @@ def verify(op: Operation, index: SourceIndex, code: EditedCode | None = None) ->
         if rule is None:
             return False, f"rule {expect['rule_id']} is not in the registry"
         if code is not None and code.index is index:
-            subjects: Sequence[Subject] = code.subjects()
+            world = code.world()
             mine = code.of(address)
         else:
             subjects = from_code(index)
             # `address` is the block's; code subjects are its instances (count, for_each).
             mine = [s for s in subjects if address in (s.address, s.config_address)]
-        world = World(subjects)
+            world = World(subjects)
         if not mine:
             return False, f"{address} is no longer in the patched code"
         left = [v for s in mine for v in rule.evaluate(s, world)]
@@ -424,10 +451,22 @@ def _standalone(op: Operation, index: SourceIndex, changed: Mapping[str, str]) -
     """The files `op` gives when run alone on the original code (else its sequential result)."""
     try:
         edits, _ = op.run(index)
-        alone = _apply(index.texts, edits)
+        alone = SplicedTexts.edited(index.texts, edits)
     except (NoPatch, EditError):
         return SplicedTexts(index.texts, changed)
-    return SplicedTexts(index.texts, alone if alone else changed)
+    return alone if alone else SplicedTexts(index.texts, changed)
+
+
+def _parts_of(original: str, first: int, last: int, stretch: str) -> tuple[str, int, str, int]:
+    """SplicedTexts' parts of the text `original` with original[first:last] replaced by
+    `stretch`: the same longest common ends `__init__` finds, searched from the edit."""
+    text = seqs.Spliced(original, first, last, stretch)
+    shortest = min(len(original), len(text))
+    head = first + seqs.grown_prefix(original, text, first, shortest)
+    limit = shortest - head
+    kept = len(original) - last
+    tail = limit if kept >= limit else kept + seqs.grown_suffix(original, text, kept, limit)
+    return original, head, text[head : len(text) - tail], tail
 
 
 class SplicedTexts(Mapping[str, str]):
@@ -450,9 +489,43 @@ class SplicedTexts(Mapping[str, str]):
             tail = common_suffix(original, text, shortest - head)
             self._parts[file] = (original, head, text[head : len(text) - tail], tail)
 
+    @classmethod
+    def edited(cls, originals: Mapping[str, str], edits: Sequence[Edit]) -> SplicedTexts:
+        """`SplicedTexts(originals, _apply(originals, edits))`, without making the full texts:
+        each file's edits are made to the stretch they span, and the parts are found from
+        there (the full text of a large file, twice copied, per patch)."""
+        out = cls(originals, {})
+        by_file: dict[str, list[hcl_edit.TextEdit]] = {}
+        for e in edits:
+            by_file.setdefault(e.file, []).extend(e.edits)
+        for file, file_edits in by_file.items():
+            original = originals.get(file)
+            if original is None:
+                out._parts[file] = ("", 0, hcl_edit.apply_edits("", file_edits), 0)
+                continue
+            first = min((e.start for e in file_edits), default=0)
+            last = max((e.end for e in file_edits), default=0)
+            stretch = hcl_edit.apply_edits(
+                original[first:last],
+                [hcl_edit.TextEdit(e.start - first, e.end - first, e.text) for e in file_edits],
+            )
+            out._parts[file] = _parts_of(original, first, last, stretch)
+        return out
+
+    def view(self, file: str) -> str | seqs.Spliced:
+        """`self[file]` as a view of its parts, read by slices (static verification reads
+        the edited stretch of it): the full text of a large file is not made."""
+        original, head, middle, tail = self._parts[file]
+        if not original:
+            return middle
+        return seqs.Spliced(original, head, len(original) - tail, middle, (head, tail))
+
     def __getitem__(self, file: str) -> str:
         original, head, middle, tail = self._parts[file]
-        return original[:head] + middle + original[len(original) - tail :]
+        text = "".join((original[:head], middle, original[len(original) - tail :]))
+        # What the static check compares next (the original and this text): from the parts.
+        seqs.note_edit(original, text, head, len(original) - tail, len(text) - tail)
+        return text
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._parts)

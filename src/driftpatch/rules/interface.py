@@ -125,6 +125,16 @@ class World:
         self._unresolved: dict[tuple[str, str], bool] = {}
         self._memo: dict[str, Any] = {}
 
+    @classmethod
+    def grouped(cls, by_type: Mapping[str, tuple[Subject, ...]]) -> World:
+        """The World of subjects already grouped by type, each type's in subject order (as
+        `World(subjects)` groups them): static patch verification keeps them grouped across
+        a working copy's edits (rules/subjects.EditedCode) instead of grouping every subject
+        again per verified patch."""
+        world = cls(())
+        world._by_type = dict(by_type)
+        return world
+
     def of_type(self, type_: str) -> tuple[Subject, ...]:
         return self._by_type.get(type_, ())
 

@@ -39,6 +39,7 @@ from driftpatch.rules.interface import (
     Origin,
     SourceIndexLike,
     Subject,
+    World,
     config_address,
 )
 from driftpatch.seqs import common_prefix, common_suffix
@@ -321,6 +322,10 @@ class EditedCode:
         self._subjects: list[Subject] | None = None
         self._by_address: dict[str, list[int]] = {}
         self._scope: Scope | None = None
+        # World's grouping of the subjects, and where each subject is in its type's group:
+        # kept across edits, one group rebuilt per edited subject (see `world`).
+        self._by_type: dict[str, tuple[Subject, ...]] | None = None
+        self._slots: list[int] = []
         self.incremental = 0  # edits handled without a full recomputation (for benchmarks)
 
     def subjects(self) -> list[Subject]:
@@ -335,6 +340,21 @@ class EditedCode:
                 if cfg is not None and cfg != s.address:
                     self._by_address.setdefault(cfg, []).append(i)
         return self._subjects
+
+    def world(self) -> World:
+        """`World(self.subjects())`, kept current across edits rather than built again from
+        every subject after each (a pass over the whole configuration per verified patch)."""
+        subjects = self.subjects()
+        if self._by_type is None:
+            by_type: dict[str, list[Subject]] = {}
+            slots = []
+            for s in subjects:
+                group = by_type.setdefault(s.type, [])
+                slots.append(len(group))
+                group.append(s)
+            self._by_type = {k: tuple(v) for k, v in by_type.items()}
+            self._slots = slots
+        return World.grouped(self._by_type)
 
     def of(self, address: str) -> list[Subject]:
         """The subjects whose address or block address is `address`."""
@@ -355,6 +375,7 @@ class EditedCode:
 
             self._scope = Scope(ConfigEval(self.index).root())
         subjects = list(self._subjects)
+        by_type = dict(self._by_type) if self._by_type is not None else None
         for block in blocks:
             address = f"{block.labels[0]}.{block.labels[1]}"
             where = self._by_address.get(address, [])
@@ -362,8 +383,18 @@ class EditedCode:
                 return out
             refs: dict[str, str] = {}
             attributes = _evaluated_body(block, self._scope, refs, top=True)
-            subjects[where[0]] = _code_subject(index, address, block, attributes, refs)
+            subject = _code_subject(index, address, block, attributes, refs)
+            if by_type is not None:
+                slot = self._slots[where[0]]
+                group = by_type.get(subject.type, ())
+                if subjects[where[0]].type != subject.type or group[slot] is not subjects[where[0]]:
+                    by_type = None  # not expected (labels are the same); grouped again
+                else:
+                    by_type[subject.type] = (*group[:slot], subject, *group[slot + 1 :])
+            subjects[where[0]] = subject
         out._subjects = subjects
+        out._by_type = by_type
+        out._slots = self._slots if by_type is not None else []
         out._by_address = self._by_address
         out._scope = self._scope
         out.incremental += 1

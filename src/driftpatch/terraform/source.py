@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from types import MappingProxyType
-from typing import Final, TypeAlias
+from typing import Final, TypeAlias, overload
 
 import hcl2
 from lark import Token, Tree
@@ -37,7 +37,7 @@ from driftpatch import limits
 from driftpatch.errors import InputError, TerraformInputError
 from driftpatch.limits import InputLimitError
 from driftpatch.model import JSON, Address, Location
-from driftpatch.seqs import common_prefix, common_suffix
+from driftpatch.seqs import Spliced, common_prefix, common_suffix
 
 ModulePath: TypeAlias = tuple[str, ...]
 _Node: TypeAlias = "Tree[Token] | Token"
@@ -248,7 +248,7 @@ class ParsedFile:
 
     file: str
     text: str
-    blocks: tuple[BlockNode, ...]
+    blocks: Sequence[BlockNode]  # a tuple, or after a reparse the moved blocks (`_Blocks`)
     problems: tuple[ParseProblem, ...]
     parsed: bool = True  # False: a syntax error or undecodable bytes, so no blocks at all
 
@@ -264,6 +264,17 @@ class ParsedFile:
     def module_calls(self) -> tuple[int, ...]:
         """The positions of its `module "name"` blocks."""
         return tuple(i for i, b in enumerate(self.blocks) if _is_call(b))
+
+    @functools.cached_property
+    def positions(self) -> Mapping[str, int] | None:
+        """Address in its module ("t.n") -> position in `blocks`, of its resource and data
+        blocks; None where an address is declared twice. A reparse that keeps every block's
+        name and position shares the old version's, so indexing a file again after an edit
+        does not register each block again (see `_Resources`)."""
+        names = self.names
+        keys = list(itertools.compress(names, names))
+        mine = dict(zip(keys, itertools.compress(range(len(names)), names), strict=True))
+        return MappingProxyType(mine) if len(mine) == len(keys) else None  # type: ignore[arg-type]
 
 
 def _name_of(block: BlockNode) -> str | None:
@@ -287,7 +298,9 @@ class SourceIndex:
     modules: Mapping[ModulePath, ModuleInfo]
     # Config address ("module.net.aws_subnet.private", "data.aws_ami.x") -> block.
     resources: Mapping[str, BlockNode]
-    blocks: tuple[BlockNode, ...]  # top-level blocks of every indexed file, each file once
+    # Top-level blocks of every indexed file, each file once (a sequence: blocks an edit moved
+    # are made when read, see `_Blocks`).
+    blocks: Sequence[BlockNode]
     problems: tuple[ParseProblem, ...]
     # The root module's variable files in Terraform's load order (terraform.tfvars, then
     # *.auto.tfvars by name, then the -var-file files in the order given; a later file wins),
@@ -452,9 +465,8 @@ def parse_text(text: str, file: str = "<text>") -> ParsedFile:
     Verifying patches re-indexes the working copy after every edit: a file parsed before is
     not parsed again, and an edited one only from the block before the edit to the block after
     it (a full parse of a 500-resource file costs ~1.5 s; see `reparse`)."""
-    key = (file, text)
     with _CACHE_LOCK:
-        cached = _PARSED.get(key)
+        cached = _cached(file, text)
         previous = _LAST_BY_FILE.get(file)
         if cached is not None:
             # The next edit of this file is most likely an edit of this text (verification
@@ -466,18 +478,9 @@ def parse_text(text: str, file: str = "<text>") -> ParsedFile:
         return cached
     parsed = reparse(previous, text) if previous is not None else _Reader(file, text).parse()
     with _CACHE_LOCK:
-        global _PARSED_CHARS
-        if key not in _PARSED:
-            _PARSED_CHARS += len(text)
-        _PARSED[key] = parsed
+        _store(parsed)
         _LAST_BY_FILE[file] = parsed
         _LAST_BY_FILE.move_to_end(file)
-        # By count, and by size: verifying patches to a large file parses one version per
-        # patch, each with its own blocks (several times the text); 512 versions of a 4 MB
-        # file would hold gigabytes.
-        while len(_PARSED) > _CACHE_SIZE or (_PARSED_CHARS > _CACHE_CHARS and len(_PARSED) > 2):
-            (_, dropped), _ = _PARSED.popitem(last=False)
-            _PARSED_CHARS -= len(dropped)
         while len(_LAST_BY_FILE) > _CACHE_SIZE:
             _LAST_BY_FILE.popitem(last=False)
     return parsed
@@ -487,20 +490,57 @@ _CACHE_SIZE: Final = 512
 _CACHE_CHARS: Final = 16 * 1024 * 1024  # of cached texts (their parses: several times that)
 _PARSED_CHARS = 0
 _CACHE_LOCK = threading.Lock()
-_PARSED: collections.OrderedDict[tuple[str, str], ParsedFile] = collections.OrderedDict()
+# The parses kept, oldest first, and the same by file and text length. Not by the text as a
+# dict key: hashing a text reads all of it, and every version of a file verification makes
+# is a new text (a 5 MB file: ~2 ms per patch). A lookup compares the few texts of the same
+# file and length, which differ near the edit or are the same object.
+_PARSED: collections.OrderedDict[int, ParsedFile] = collections.OrderedDict()
+_BY_SIZE: dict[tuple[str, int], list[ParsedFile]] = {}
 _LAST_BY_FILE: collections.OrderedDict[str, ParsedFile] = collections.OrderedDict()
+
+
+def _cached(file: str, text: str) -> ParsedFile | None:
+    """The kept parse of `text` as `file` (under _CACHE_LOCK)."""
+    for parsed in _BY_SIZE.get((file, len(text)), ()):
+        if parsed.text is text or parsed.text == text:
+            return parsed
+    return None
+
+
+def _store(parsed: ParsedFile) -> None:
+    """Keep `parsed` (in place of a kept parse of the same text), then drop the oldest while
+    there are too many, by count and by size: verifying patches to a large file parses one
+    version per patch, each with its own blocks (several times the text); 512 versions of a
+    4 MB file would hold gigabytes. Under _CACHE_LOCK."""
+    global _PARSED_CHARS
+    if id(parsed) in _PARSED:
+        return
+    bucket = _BY_SIZE.setdefault((parsed.file, len(parsed.text)), [])
+    same = [p for p in bucket if p.text is parsed.text or p.text == parsed.text]
+    for p in same:
+        del _PARSED[id(p)]
+        _PARSED_CHARS -= len(p.text)
+    bucket[:] = [p for p in bucket if not any(p is q for q in same)]
+    bucket.append(parsed)
+    _PARSED[id(parsed)] = parsed
+    _PARSED_CHARS += len(parsed.text)
+    while len(_PARSED) > _CACHE_SIZE or (_PARSED_CHARS > _CACHE_CHARS and len(_PARSED) > 2):
+        _, dropped = _PARSED.popitem(last=False)
+        _PARSED_CHARS -= len(dropped.text)
+        key = (dropped.file, len(dropped.text))
+        left = [p for p in _BY_SIZE[key] if p is not dropped]
+        if left:
+            _BY_SIZE[key] = left
+        else:
+            del _BY_SIZE[key]
 
 
 def remember(parsed: ParsedFile) -> None:
     """Make `parsed` the version of its file the next parse of that file starts from (a
     working copy edits its own last version: reparsing a new version against the original,
     which another caller parsed in between, would parse again every edit made so far)."""
-    global _PARSED_CHARS
     with _CACHE_LOCK:
-        key = (parsed.file, parsed.text)
-        if key not in _PARSED:
-            _PARSED_CHARS += len(parsed.text)
-        _PARSED[key] = parsed
+        _store(parsed)
         _LAST_BY_FILE[parsed.file] = parsed
         _LAST_BY_FILE.move_to_end(parsed.file)
 
@@ -509,6 +549,7 @@ def clear_parse_cache() -> None:
     global _PARSED_CHARS
     with _CACHE_LOCK:
         _PARSED.clear()
+        _BY_SIZE.clear()
         _LAST_BY_FILE.clear()
         _PARSED_CHARS = 0
 
@@ -524,17 +565,24 @@ def reparse(old: ParsedFile, text: str) -> ParsedFile:
     spliced = _splice(old, text)
     if spliced is None:
         return _Reader(old.file, text).parse()
-    head, middle, tail, delta, lines = spliced
-    if delta or lines:
-        by = _delta(delta, lines)  # once for all of them: one addition moves each
-        moved = [_moved(b, by) for b in tail]
-    else:
-        moved = tail
-    new = ParsedFile(old.file, text, (*head, *middle, *moved), ())
+    kept, middle, rest, delta, lines = spliced
+    blocks = old.blocks
+    by = _delta(delta, lines) if delta or lines else 0  # one addition moves each block
+    runs = [
+        *_runs_between(blocks, 0, kept, 0),
+        _Run(tuple(middle), 0),
+        *_runs_between(blocks, rest, len(blocks), by),
+    ]
+    new = ParsedFile(old.file, text, _Blocks.of(runs), ())
     # What the index reads of each block, carried over for the kept ones (see `names`).
-    kept, rest = len(head), len(old.blocks) - len(tail)
     names = old.names
-    new.__dict__["names"] = (*names[:kept], *(_name_of(b) for b in middle), *names[rest:])
+    added = tuple(_name_of(b) for b in middle)
+    if added == names[kept:rest]:  # the same names at the same places: shared
+        new.__dict__["names"] = names
+        if "positions" in old.__dict__:
+            new.__dict__["positions"] = old.positions
+    else:
+        new.__dict__["names"] = (*names[:kept], *added, *names[rest:])
     calls, shift = old.module_calls, len(middle) - (rest - kept)
     new.__dict__["module_calls"] = (
         *(i for i in calls if i < kept),
@@ -542,6 +590,174 @@ def reparse(old: ParsedFile, text: str) -> ParsedFile:
         *(i + shift for i in calls if i >= rest),
     )
     return new
+
+
+class _Run:
+    """Consecutive top-level blocks of one file: `base[lo:hi]` (a view, not a slice: cutting
+    a run at an edit copies nothing), each moved by `by` (a packed delta, see `_delta`; 0:
+    as it is) plus, where runs were joined, its own move in `bys` (indexed like `base`). A
+    moved block is made when first read, then kept, so every reader of this version gets
+    the same object."""
+
+    __slots__ = ("_made", "base", "by", "bys", "hi", "lo")
+
+    def __init__(
+        self,
+        base: tuple[BlockNode, ...],
+        by: int,
+        bys: Sequence[int] | None = None,
+        lo: int = 0,
+        hi: int | None = None,
+    ) -> None:
+        self.base = base
+        self.by = by
+        self.bys = bys
+        self.lo = lo
+        self.hi = len(base) if hi is None else hi
+        self._made: dict[int, BlockNode] = {}
+
+    def __len__(self) -> int:
+        return self.hi - self.lo
+
+    def at(self, i: int) -> BlockNode:
+        k = self.lo + i
+        by = self.by if self.bys is None else self.by + self.bys[k]
+        if not by:
+            return self.base[k]
+        made = self._made.get(i)
+        if made is None:
+            made = self._made.setdefault(i, _moved(self.base[k], by))
+        return made
+
+    def blocks(self) -> tuple[BlockNode, ...]:
+        """Its base blocks (not moved)."""
+        if self.lo == 0 and self.hi == len(self.base):
+            return self.base
+        return self.base[self.lo : self.hi]
+
+    def part(self, lo: int, hi: int, by: int) -> _Run:
+        """Its blocks lo..hi-1, moved by `by` more."""
+        return _Run(self.base, self.by + by, self.bys, self.lo + lo, self.lo + hi)
+
+    def moves(self) -> Iterable[int]:
+        """Each block's move."""
+        if self.bys is None:
+            return itertools.repeat(self.by, len(self))
+        bys = self.bys[self.lo : self.hi]
+        return map(self.by.__add__, bys) if self.by else bys
+
+
+def _joined(runs: Sequence[_Run]) -> _Run:
+    """One run of the blocks of `runs`: no block is made or moved (C-speed concatenations,
+    ~50 ns a block), each keeps its move in `bys`."""
+    base = tuple(itertools.chain.from_iterable(r.blocks() for r in runs))
+    if not any(r.by or r.bys is not None for r in runs):
+        return _Run(base, 0)
+    # A tuple, not an array: a packed move is wider than 64 bits.
+    return _Run(base, 0, tuple(itertools.chain.from_iterable(r.moves() for r in runs)))
+
+
+class _Blocks(Sequence[BlockNode]):
+    """A file's (or an index's) top-level blocks, as runs of blocks moved alike.
+
+    An edit moves every block after it. Making each moved block per edit (one small object
+    per block, see `_MovedBlock`) made a patch cost the file: 20,000 resources, ~10 ms a
+    patch. Here an edit makes the runs before it (shared), the parsed stretch, and the runs
+    after it with the move added to each run: work in the number of runs, which is kept
+    small by joining them all into one now and then, without making any block (`_joined`:
+    a few C-level passes, tens of nanoseconds a block, every `_MIN_RUNS` / 2 edits). Reads
+    make the moved blocks they touch. Equal to (and hashed and copied as) the tuple of its
+    blocks."""
+
+    __slots__ = ("_ends", "_runs")
+
+    def __init__(self, runs: Sequence[_Run]) -> None:
+        self._runs = tuple(r for r in runs if len(r))
+        self._ends = tuple(itertools.accumulate(len(r) for r in self._runs))
+
+    @classmethod
+    def of(cls, runs: Sequence[_Run]) -> _Blocks:
+        """The blocks of `runs`, joined into one run where they have grown too many."""
+        blocks = cls(runs)
+        count = len(blocks._runs)
+        if count > _MIN_RUNS:
+            return cls((_joined(blocks._runs),))
+        return blocks
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    @overload
+    def __getitem__(self, i: int) -> BlockNode: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> tuple[BlockNode, ...]: ...
+
+    def __getitem__(self, i: int | slice) -> BlockNode | tuple[BlockNode, ...]:
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(len(self))))
+        size = len(self)
+        if i < 0:
+            i += size
+        if not 0 <= i < size:
+            raise IndexError("block index out of range")
+        k = bisect.bisect_right(self._ends, i)
+        return self._runs[k].at(i - (self._ends[k - 1] if k else 0))
+
+    def __iter__(self) -> Iterator[BlockNode]:
+        for run in self._runs:
+            if run.by or run.bys is not None:
+                yield from map(run.at, range(len(run)))
+            else:
+                yield from run.blocks()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, tuple | _Blocks):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+    def __reduce__(self) -> tuple[type[tuple[BlockNode, ...]], tuple[tuple[BlockNode, ...]]]:
+        return tuple, (tuple(self),)
+
+
+_MIN_RUNS: Final = 32  # runs joined past this many (every ~16 edits; see `_joined`)
+
+
+def _runs_of(blocks: Sequence[BlockNode]) -> tuple[_Run, ...]:
+    if isinstance(blocks, _Blocks):
+        return blocks._runs
+    return (_Run(tuple(blocks), 0),) if blocks else ()
+
+
+def _runs_between(blocks: Sequence[BlockNode], start: int, stop: int, by: int) -> list[_Run]:
+    """The runs of `blocks[start:stop]`, moved by `by` more: a run wholly inside is kept
+    as it is where it does not move, else its blocks are shared (the tuple's slice)."""
+    if isinstance(blocks, _Blocks):
+        runs, ends = blocks._runs, blocks._ends
+    else:
+        runs, ends = _runs_of(blocks), (len(blocks),) if blocks else ()
+    out: list[_Run] = []
+    if start >= stop:
+        return out
+    k = bisect.bisect_right(ends, start)
+    while k < len(runs):
+        first = ends[k - 1] if k else 0
+        if first >= stop:
+            break
+        run = runs[k]
+        lo, hi = max(start - first, 0), min(stop - first, len(run))
+        if lo == 0 and hi == len(run) and not by:
+            out.append(run)
+        else:
+            out.append(run.part(lo, hi, by))
+        k += 1
+    return out
 
 
 @dataclass(frozen=True)
@@ -554,7 +770,7 @@ class Splice:
     added: tuple[BlockNode, ...]
 
 
-def edited_blocks(old: ParsedFile, text: str) -> Splice | None:
+def edited_blocks(old: ParsedFile, text: str | Spliced) -> Splice | None:
     """The top-level blocks an edit of `old.text` into `text` replaced and added, parsing only
     the stretch between the unchanged blocks around the edit (as `reparse` does), without
     moving the blocks after it: what a check of the edit alone needs, in the time of the
@@ -562,22 +778,25 @@ def edited_blocks(old: ParsedFile, text: str) -> Splice | None:
     spliced = _splice(old, text)
     if spliced is None:
         return None
-    head, middle, tail, _, _ = spliced
-    removed = old.blocks[len(head) : len(old.blocks) - len(tail)]
-    return Splice(tuple(removed), tuple(middle))
+    kept, middle, rest, _, _ = spliced
+    return Splice(tuple(old.blocks[kept:rest]), tuple(middle))
 
 
 def _splice(
-    old: ParsedFile, text: str
-) -> tuple[list[BlockNode], list[BlockNode], list[BlockNode], int, int] | None:
-    """(kept head blocks, re-parsed middle blocks in the new text's positions, old tail blocks
-    to move, the move in characters, in lines), or None: parse the whole file."""
-    if not old.parsed or old.problems or old.text.startswith("\ufeff") or text.startswith("\ufeff"):
+    old: ParsedFile, text: str | Spliced
+) -> tuple[int, list[BlockNode], int, int, int] | None:
+    """(how many head blocks are kept, re-parsed middle blocks in the new text's positions,
+    where the old tail blocks to move start, the move in characters, in lines), or None:
+    parse the whole file."""
+    if not old.parsed or old.problems or old.text.startswith("\ufeff") or text[:1] == "\ufeff":
         return None
     before, after = old.text, text
     limit = min(len(before), len(after))
-    prefix = common_prefix(before, after, limit)
-    suffix = common_suffix(before, after, limit - prefix)
+    if isinstance(after, Spliced) and after.original is before and after.ends is not None:
+        prefix, suffix = after.ends  # an edit of `before` that knows them
+    else:
+        prefix = common_prefix(before, after, limit)
+        suffix = common_suffix(before, after, limit - prefix)
     old_end = len(before) - suffix  # the edit replaced before[prefix:old_end]
     # Kept blocks are separated from the edit by a newline that did not change (else the edit
     # could join a kept block to its neighbour: `}resource` does not parse whole).
@@ -585,22 +804,23 @@ def _splice(
     # Top-level blocks are in file order and do not overlap: starts and ends both ascend.
     first_after = bisect.bisect_left(blocks, old_end, key=_start_of)
     last_before = bisect.bisect_right(blocks, prefix, key=_end_of)
-    head = list(blocks[:last_before])
+    kept = last_before
     start = 0
-    while head:
-        newline = before.find("\n", head[-1].span.end)
+    while kept:
+        newline = before.find("\n", blocks[kept - 1].span.end)
         if 0 <= newline < prefix:
             start = newline + 1
             break
-        head.pop()
-    tail = list(blocks[first_after:])
+        kept -= 1
+    rest = first_after
     stop_old = len(before)
-    while tail:
-        newline = before.rfind("\n", 0, tail[0].span.start)
-        if newline >= old_end and not before[newline + 1 : tail[0].span.start].strip():
+    while rest < len(blocks):
+        begins = blocks[rest].span.start
+        newline = before.rfind("\n", 0, begins)
+        if newline >= old_end and not before[newline + 1 : begins].strip():
             stop_old = newline + 1
             break
-        tail.pop(0)
+        rest += 1
     delta = len(after) - len(before)
     segment = after[start : stop_old + delta]
     inner = _Reader(old.file, segment).parse()
@@ -609,10 +829,10 @@ def _splice(
     # Counted over the edited stretch only (the texts agree up to `start`): the line the
     # stretch starts on is the one after the last kept block's (its `}` line ends at the
     # newline found above).
-    first_line = head[-1].span.end_line + 1 if head else 1
-    lines = after.count("\n", start, stop_old + delta) - before.count("\n", start, stop_old)
+    first_line = blocks[kept - 1].span.end_line + 1 if kept else 1
+    lines = segment.count("\n") - before.count("\n", start, stop_old)
     middle = [_shift_block(b, start, first_line - 1) for b in inner.blocks]
-    return head, middle, tail, delta, lines
+    return kept, middle, rest, delta, lines
 
 
 def _start_of(block: BlockNode) -> int:
@@ -1461,8 +1681,8 @@ class _Builder:
         self.parsed: dict[str, ParsedFile] = {}
         self.dir_files: dict[Path, tuple[str, ...]] = {}
         self.modules: dict[ModulePath, ModuleInfo] = {}
-        self.resources: dict[str, BlockNode] = {}
-        self.blocks: list[BlockNode] = []
+        self.resources = _Resources()
+        self.blocks: list[_Run] = []  # the runs of every file's blocks (see `_Blocks`)
         self.problems: list[ParseProblem] = []
         self.tfvars: list[BlockNode] = []
         self.var_files: list[str] = []
@@ -1474,8 +1694,8 @@ class _Builder:
             source_dir=self.source_dir,
             texts=MappingProxyType(self.texts),
             modules=MappingProxyType(self.modules),
-            resources=MappingProxyType(self.resources),
-            blocks=tuple(self.blocks),
+            resources=self.resources,
+            blocks=_Blocks(self.blocks),
             problems=tuple(sorted(set(self.problems), key=lambda p: (p.file, p.line, p.message))),
             tfvars=tuple(self.tfvars),
             var_files=tuple(self.var_files),
@@ -1601,7 +1821,7 @@ class _Builder:
             files.append(file)
             if file not in self.parsed:
                 self.parsed[file] = self._read(path, file)
-                self.blocks.extend(self.parsed[file].blocks)
+                self.blocks.extend(_runs_of(self.parsed[file].blocks))
                 self.problems.extend(self.parsed[file].problems)
         self.dir_files[directory] = tuple(files)
         return self.dir_files[directory]
@@ -1665,14 +1885,10 @@ class _Builder:
         The same entries in the same order as `_register` makes them."""
         if prefix:
             return False
-        names = parsed.names
-        keys = list(itertools.compress(names, names))
-        mine = dict(zip(keys, itertools.compress(parsed.blocks, names), strict=True))
-        if len(mine) != len(keys):
+        positions = parsed.positions
+        if positions is None or not self.resources.disjoint(positions):
             return False
-        if not self.resources.keys().isdisjoint(mine):
-            return False
-        self.resources.update(mine)  # type: ignore[arg-type]
+        self.resources.add(positions, parsed.blocks)
         return True
 
     def _register(self, prefix: str, block: BlockNode) -> None:
@@ -1732,6 +1948,66 @@ class _Builder:
             has_count="count" in block.attributes,
             has_for_each="for_each" in block.attributes,
         )
+
+
+class _Resources(Mapping[str, BlockNode]):
+    """Config address -> block, in the order registered: parts that are a file's
+    `ParsedFile.positions` with its blocks (shared by the versions of a file whose edits
+    kept every name in place: re-indexing after such an edit registers nothing again), and
+    parts of blocks registered one by one. No address is in two parts."""
+
+    __slots__ = ("_loose", "_parts")
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[Mapping[str, int], Sequence[BlockNode]] | dict[str, BlockNode]]
+        self._parts = []
+        self._loose: dict[str, BlockNode] | None = None  # the last part, if one by one
+
+    def disjoint(self, keys: Mapping[str, int]) -> bool:
+        return all(
+            (part if isinstance(part, dict) else part[0]).keys().isdisjoint(keys)
+            for part in self._parts
+        )
+
+    def add(self, positions: Mapping[str, int], blocks: Sequence[BlockNode]) -> None:
+        if positions:
+            self._parts.append((positions, blocks))
+            self._loose = None
+
+    def setdefault(self, address: str, block: BlockNode) -> BlockNode:
+        first = self.get(address)
+        if first is not None:
+            return first
+        if self._loose is None:
+            self._loose = {}
+            self._parts.append(self._loose)
+        self._loose[address] = block
+        return block
+
+    def __getitem__(self, address: str) -> BlockNode:
+        for part in self._parts:
+            if isinstance(part, dict):
+                found = part.get(address)
+                if found is not None:
+                    return found
+            else:
+                at = part[0].get(address)
+                if at is not None:
+                    return part[1][at]
+        raise KeyError(address)
+
+    def __contains__(self, address: object) -> bool:
+        return any(address in (part if isinstance(part, dict) else part[0]) for part in self._parts)
+
+    def __iter__(self) -> Iterator[str]:
+        for part in self._parts:
+            yield from part if isinstance(part, dict) else part[0]
+
+    def __len__(self) -> int:
+        return sum(len(part if isinstance(part, dict) else part[0]) for part in self._parts)
+
+    def __reduce__(self) -> tuple[type[dict[str, BlockNode]], tuple[dict[str, BlockNode]]]:
+        return dict, (dict(self.items()),)
 
 
 def _utf8_size(text: str) -> int:
