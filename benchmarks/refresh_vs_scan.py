@@ -45,10 +45,11 @@ provider "aws" {
 }
 """
 
-# One "unit" of the stack and how many resources it holds.
-UNIT = """
+# A bucket with versioning and a public access block ignoring public ACLs: both worlds' S3 part
+# (PREFIX names the buckets).
+_BUCKET = """
 resource "aws_s3_bucket" "b{i}" {{
-  bucket = "bench-{i}"
+  bucket = "PREFIX-{i}"
   tags   = {{ Bench = "{i}" }}
 }}
 
@@ -66,7 +67,10 @@ resource "aws_s3_bucket_public_access_block" "b{i}" {{
   ignore_public_acls      = true
   restrict_public_buckets = true
 }}
+"""
 
+# One "unit" of the stack and how many resources it holds.
+UNIT = _BUCKET.replace("PREFIX", "bench") + """
 resource "aws_vpc" "v{i}" {{
   cidr_block = "10.{i}.0.0/16"
   tags       = {{ Name = "bench-{i}" }}
@@ -121,27 +125,7 @@ PER_UNIT = 10
 # subnet or managed policy, so the per-object reads are S3's alone: IAM comes in a few
 # account-wide pages (inline policies are in GetAccountAuthorizationDetails), the groups and
 # their rules in EC2 listing pages. 125 units = 1,000 resources.
-ISSUE_UNIT = """
-resource "aws_s3_bucket" "b{i}" {{
-  bucket = "issue-{i}"
-  tags   = {{ Bench = "{i}" }}
-}}
-
-resource "aws_s3_bucket_versioning" "b{i}" {{
-  bucket = aws_s3_bucket.b{i}.id
-  versioning_configuration {{
-    status = "Enabled"
-  }}
-}}
-
-resource "aws_s3_bucket_public_access_block" "b{i}" {{
-  bucket                  = aws_s3_bucket.b{i}.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}}
-
+ISSUE_UNIT = _BUCKET.replace("PREFIX", "issue") + """
 resource "aws_s3_bucket_server_side_encryption_configuration" "b{i}" {{
   bucket = aws_s3_bucket.b{i}.id
   rule {{
