@@ -70,7 +70,9 @@ resource "aws_s3_bucket_public_access_block" "b{i}" {{
 """
 
 # One "unit" of the stack and how many resources it holds.
-UNIT = _BUCKET.replace("PREFIX", "bench") + """
+UNIT = (
+    _BUCKET.replace("PREFIX", "bench")
+    + """
 resource "aws_vpc" "v{i}" {{
   cidr_block = "10.{i}.0.0/16"
   tags       = {{ Name = "bench-{i}" }}
@@ -117,6 +119,7 @@ resource "aws_iam_role_policy_attachment" "a{i}" {{
   policy_arn = aws_iam_policy.p{i}.arn
 }}
 """
+)
 PER_UNIT = 10
 
 # Issue 13's own composition (its first paragraph), one unit = 8 resources: a bucket with
@@ -125,7 +128,9 @@ PER_UNIT = 10
 # subnet or managed policy, so the per-object reads are S3's alone: IAM comes in a few
 # account-wide pages (inline policies are in GetAccountAuthorizationDetails), the groups and
 # their rules in EC2 listing pages. 125 units = 1,000 resources.
-ISSUE_UNIT = _BUCKET.replace("PREFIX", "issue") + """
+ISSUE_UNIT = (
+    _BUCKET.replace("PREFIX", "issue")
+    + """
 resource "aws_s3_bucket_server_side_encryption_configuration" "b{i}" {{
   bucket = aws_s3_bucket.b{i}.id
   rule {{
@@ -167,6 +172,7 @@ resource "aws_iam_role_policy" "p{i}" {{
   }})
 }}
 """
+)
 ISSUE_PER_UNIT = 8
 
 # The worlds by name: the unit and how many resources it holds.
