@@ -109,6 +109,20 @@ BARE = {
     "outputs.tf": 'output "name" {\n  value = aws_security_group.this.name\n}\n',
 }
 
+# A bucket module as terraform-aws-modules/s3-bucket writes it: the bucket by count, its id
+# through try() in outputs.tf, versioning left to the AWS default (no split resource).
+BUCKET = {
+    "main.tf": """\
+resource "aws_s3_bucket" "this" {
+  count  = 1
+  bucket = "acme-data"
+}
+""",
+    "outputs.tf": 'output "s3_bucket_id" {\n  value = try(aws_s3_bucket.this[0].id, "")\n}\n',
+}
+
+DATA = '\nmodule "data" {\n  source = "../modules/bucket"\n}\n'
+
 GROUP = "module.web_sg.module.sg.aws_security_group.this_name_prefix[0]"
 RULE = "module.web_sg.module.sg.aws_security_group_rule.ingress_rules[0]"
 ROLE_ADDRESS = "module.admin.aws_iam_role.this[0]"
@@ -121,7 +135,8 @@ ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 def repo(tmp_path: Path) -> Path:
     (tmp_path / ".git").mkdir()
     files = {"live/main.tf": ROOT}
-    for where, module in (("wrapper", WRAPPER), ("sg", SG), ("role", ROLE), ("bare", BARE)):
+    modules = (("wrapper", WRAPPER), ("sg", SG), ("role", ROLE), ("bare", BARE))
+    for where, module in (*modules, ("bucket", BUCKET)):
         files.update({f"modules/{where}/{name}": text for name, text in module.items()})
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -246,3 +261,60 @@ def test_policy_attached_to_a_module_role_is_an_attachment_in_the_root_module(
     text = applied.final["live/main.tf"]
     assert text.index("admin_ReadOnlyAccess") < text.index('module "bare"')
     assert text.index('module "admin"') < text.index("admin_ReadOnlyAccess")
+
+
+def test_versioning_of_a_module_bucket_goes_into_a_root_module_split_resource(
+    repo: Path,
+) -> None:
+    """Versioning suspended by hand on a bucket a module makes (the state holds it inline, the
+    code writes nothing; DP-S3-005 makes it a revert): an aws_s3_bucket_versioning stating
+    "Enabled" in the root module after the module's call, the bucket from the module's
+    output, with an import block; the module's code is untouched. It used to be refused
+    ("declare the new resource in the root module ... by hand")."""
+    (repo / "live/main.tf").write_text(ROOT + DATA)
+    bucket = "module.data.aws_s3_bucket.this[0]"
+    f = drift(bucket, "versioning[0].enabled", True, False, "acme-data")
+    applied = run(repo, f, state(bucket))
+    (patch,) = applied.patches
+    assert (patch.action, patch.file, patch.verified) == (PatchAction.REVERT, "live/main.tf", True)
+    assert set(applied.final) == {"live/main.tf"}
+    assert applied.final["live/main.tf"] == ROOT + DATA.replace(
+        '"../modules/bucket"\n}\n',
+        '"../modules/bucket"\n}\n\n'
+        'resource "aws_s3_bucket_versioning" "data" {\n'
+        "  bucket = module.data.s3_bucket_id\n\n"
+        "  versioning_configuration {\n"
+        '    status = "Enabled"\n'
+        "  }\n"
+        "}\n\n"
+        "import {\n"
+        "  to = aws_s3_bucket_versioning.data\n"
+        '  id = "acme-data"\n'
+        "}\n",
+    )
+    assert patch.note.startswith(
+        "versioning is a deprecated inline argument of aws_s3_bucket (provider >= 4), so it "
+        "goes into aws_s3_bucket_versioning: adds aws_s3_bucket_versioning.data in the root "
+        "module, after module.data, and imports it from AWS"
+    )
+
+
+def test_module_bucket_without_an_id_output_is_refused_with_the_output_named(
+    repo: Path,
+) -> None:
+    (repo / "live/main.tf").write_text(ROOT + DATA)
+    (repo / "modules/bucket/outputs.tf").write_text(
+        'output "arn" {\n  value = try(aws_s3_bucket.this[0].arn, "")\n}\n'
+    )
+    bucket = "module.data.aws_s3_bucket.this[0]"
+    f = drift(bucket, "versioning[0].enabled", True, False, "acme-data")
+    applied = run(repo, f, state(bucket))
+    assert applied.patches == ()
+    assert applied.skipped[f.id] == (
+        "versioning is a deprecated inline argument of aws_s3_bucket (provider >= 4); "
+        f"{bucket} lives in module data, whose resources only the root module can import (the "
+        "new resource goes there, with the bucket name from the module's outputs), but module "
+        "data (modules/bucket) has no output for the bucket name "
+        "(aws_s3_bucket.this[0].id or aws_s3_bucket.this[0].bucket), so the root module "
+        "cannot refer to it: add one"
+    )

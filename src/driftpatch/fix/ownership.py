@@ -174,18 +174,12 @@ class NewResource:
 
 
 def _check_root_single(index: SourceIndex, f: Finding, what: str) -> BlockNode | str:
+    """The root module's block of the parent `f.address`, or why a new resource cannot name it
+    (a parent inside a module: `placement`)."""
     assert f.address
-    a = Address.parse(f.address)
     node = index.block_for(f.address)
     if node is None:
         return f"{f.address} is not declared in the scanned code"
-    if a.module_path:
-        return (
-            f"{what}; {f.address} lives in module {'.'.join(a.module_path)}, whose code may "
-            "serve other callers and whose resources only the root module can import: "
-            "declare the new resource in the root module (the parent's id from the module's "
-            "outputs) with an import block, by hand"
-        )
     if "count" in node.attributes or "for_each" in node.attributes:
         return f"{what}; {f.address} is one of several instances (count/for_each) of one block"
     return node
@@ -197,8 +191,13 @@ def _check_root_single(index: SourceIndex, f: Finding, what: str) -> BlockNode |
 LINK_VALUE: Mapping[str, tuple[str, ...]] = {
     "aws_security_group": ("id",),
     "aws_iam_role": ("name", "id"),
+    "aws_s3_bucket": ("id", "bucket"),
 }
-_WHAT = {"aws_security_group": "the group id", "aws_iam_role": "the role name"}
+_WHAT = {
+    "aws_security_group": "the group id",
+    "aws_iam_role": "the role name",
+    "aws_s3_bucket": "the bucket name",
+}
 _CALL = re.compile(r'module\.[A-Za-z_][\w-]*(?:\[(?:\d+|"(?:[^"\\]|\\.)*")\])?')
 
 
@@ -593,18 +592,19 @@ def s3_codify(
     if legacy_aws_provider(index) or (node is not None and _is_inline(node, head)):
         return None
     what = f"{head} is a deprecated inline argument of aws_s3_bucket (provider >= 4)"
-    checked = _check_root_single(index, f, what)
-    if isinstance(checked, str):
-        return checked
+    place = placement(index, f, what, separate)
+    if isinstance(place, str):
+        return place
     made = s3_split_arguments(f.attribute, value)
     if isinstance(made, str):
         return f"{what}; {made}"
     type_, args = made
     a = Address.parse(f.address)
-    name = _new_name(index, a, type_, a.name, set())
-    arguments = {"bucket": Expr(f"{a.type}.{a.name}.id"), **args}
+    name = _new_name(index, a, type_, place.label, set())
+    arguments = {"bucket": parent_ref(place, "id"), **args}
     resource = NewResource(type_, name, arguments, str(f.resource_id))
-    return add_resources_operation(f, action, [resource], f"{what}, so it goes into {type_}")
+    why = f"{what}, so it goes into {type_}"
+    return add_resources_operation(f, action, [resource], why, _anchor(place, f))
 
 
 # -- IAM roles -------------------------------------------------------------------------------------
