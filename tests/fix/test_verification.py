@@ -292,6 +292,37 @@ def test_fix_promise_is_only_the_written_attributes(tmp_path: Path) -> None:
     )
 
 
+def test_fix_that_adds_a_resource_promises_its_creation_and_nothing_else(
+    tmp_path: Path,
+) -> None:
+    """A rule fix that adds a block (DP-S3-003's public access block for a bucket) plans a
+    create at the new address: that is its promise, not "a change it does not name" (such
+    fixes never reached the default patch under --verify terraform). Per instance of a
+    counted module bucket too; a create elsewhere, or anything but a create there, is not."""
+    index = _index(tmp_path)
+    bucket = "module.data.aws_s3_bucket.this[0]"
+    block = "module.data.aws_s3_bucket_public_access_block.this[0]"
+    expect = {"kind": "rule", "creates": ("module.data.aws_s3_bucket_public_access_block.this",)}
+    record = _record(PatchAction.FIX, expect)
+    finding = _finding(Kind.MISCONFIG, bucket, None)
+    same = _change(bucket, ["no-op"], {"bucket": "b"}, {"bucket": "b"})
+    base = _outcome(same)
+    created = _outcome(same, _change(block, ["create"], {}, {"block_public_acls": True}))
+    assert _promise(PatchAction.FIX, record, [finding], index, base, created) == (
+        {bucket: Effect.NONE, block: Effect.CREATE},
+        "",
+    )
+    other = "aws_s3_bucket_public_access_block.stray"
+    stray = _outcome(same, _change(other, ["create"], {}, {"block_public_acls": True}))
+    assert _promise(PatchAction.FIX, record, [finding], index, base, stray)[1] == (
+        f"terraform plan also changes {other} (create), which this fix does not name"
+    )
+    bare = _record(PatchAction.FIX, {"kind": "rule"})
+    assert _promise(PatchAction.FIX, bare, [finding], index, base, created)[1] == (
+        f"terraform plan also changes {block} (create), which this fix does not name"
+    )
+
+
 def test_import_promise_is_one_import_and_nothing_else(tmp_path: Path) -> None:
     index = _index(tmp_path)
     bucket = "aws_s3_bucket.b"

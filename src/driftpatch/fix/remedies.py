@@ -661,9 +661,19 @@ def _fix_operation(f: Finding, subject: Subject, fix: Fix) -> Operation | str:
             out.extend(edits)
         return out, fix.summary
 
-    return Operation(
-        (f.id,), PatchAction.FIX, run, {"kind": "rule", "rule_id": f.rule_id, "address": address}
-    )
+    expect: dict[str, Any] = {"kind": "rule", "rule_id": f.rule_id, "address": address}
+    a = Address.parse(address)
+    prefix = "".join(f"module.{m}." for m in a.module_path)
+    creates = [
+        f"{prefix}{edit.type}.{edit.name.format(name=a.name)}"
+        for edit in fix.edits
+        if isinstance(edit, AddResource)
+    ]
+    if creates:
+        # The blocks the fix adds (config addresses: count/for_each instances are theirs): a
+        # plan that creates them keeps the fix's promise (fix/verification.py `_created`).
+        expect["creates"] = tuple(creates)
+    return Operation((f.id,), PatchAction.FIX, run, expect)
 
 
 _NOT_CODIFIED = (

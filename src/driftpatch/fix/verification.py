@@ -43,7 +43,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,7 @@ from driftpatch.fix.operations import Operation
 from driftpatch.fix.remedies import Plan, narrowed_import
 from driftpatch.fix.static import check_files
 from driftpatch.fix.verify import Applied, OpRecord, apply_plan
-from driftpatch.model import Check, Effect, Finding, Kind, Patch, PatchAction
+from driftpatch.model import Address, Check, Effect, Finding, Kind, Patch, PatchAction
 from driftpatch.terraform.binary import Terraform
 from driftpatch.terraform.schema import aws_schema
 from driftpatch.terraform.source import SourceIndex
@@ -213,6 +213,27 @@ def _effects(
     return effects, changed
 
 
+def _created(op: Operation, cand: Outcome, changed: Iterable[str]) -> list[str]:
+    """The addresses a rule fix promises to create (`expect["creates"]`: the config addresses
+    of the blocks it adds, e.g. an aws_s3_bucket_public_access_block for a bucket) that the
+    candidate's plan creates, and only creates."""
+    creates = set(op.expect.get("creates", ()))
+    if not creates:
+        return []
+    out = []
+    for a in changed:
+        c = cand.changes.get(a)
+        if c is None or c.effect is not Effect.CREATE:
+            continue
+        try:
+            config = Address.parse(a).config_address
+        except ValueError:
+            continue
+        if config in creates:
+            out.append(a)
+    return out
+
+
 def _promise(
     op_action: PatchAction,
     record: OpRecord,
@@ -255,7 +276,9 @@ def _promise(
                 return effects, f"terraform plan also changes {a} {', '.join(extra)}"
         if any(effects.get(a) in (Effect.REPLACE, Effect.DESTROY) for a in targets):
             return effects, ""  # what depends on a replaced object changes too: never default
-        return effects, _reaches_beyond(base, cand, changed, [*targets, *imports], op_action.value)
+        created = _created(record.operation, cand, changed)
+        promised = [*targets, *imports, *created]
+        return effects, _reaches_beyond(base, cand, changed, promised, op_action.value)
     if op_action is PatchAction.IMPORT:
         for a in imports:
             c = cand.changes.get(a)
@@ -391,6 +414,7 @@ def _union_broken(
             for e in r.operation.expect.get("imports", ())
             if isinstance(e, Mapping) and "address" in e
         ]
+        promised += _created(r.operation, cand, cand.changes)
         if r.operation.action is not PatchAction.CODIFY or not refreshed:
             continue
         for f in mine:
