@@ -69,6 +69,27 @@ resource "aws_s3_bucket_public_access_block" "b{i}" {{
 }}
 """
 
+# A separate ingress rule on the unit's group and an EC2 role: both worlds (PREFIX: the name).
+_RULE_AND_ROLE = """
+resource "aws_security_group_rule" "g{i}" {{
+  type              = "ingress"
+  security_group_id = aws_security_group.g{i}.id
+  protocol          = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_blocks       = ["10.0.0.0/8"]
+}}
+
+resource "aws_iam_role" "r{i}" {{
+  name = "PREFIX-{i}"
+  assume_role_policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Action = "sts:AssumeRole",
+                   Principal = {{ Service = "ec2.amazonaws.com" }} }}]
+  }})
+}}
+"""
+
 # One "unit" of the stack and how many resources it holds.
 UNIT = (
     _BUCKET.replace("PREFIX", "bench")
@@ -87,25 +108,9 @@ resource "aws_security_group" "g{i}" {{
   name   = "bench-{i}"
   vpc_id = aws_vpc.v{i}.id
 }}
-
-resource "aws_security_group_rule" "g{i}" {{
-  type              = "ingress"
-  security_group_id = aws_security_group.g{i}.id
-  protocol          = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_blocks       = ["10.0.0.0/8"]
-}}
-
-resource "aws_iam_role" "r{i}" {{
-  name = "bench-{i}"
-  assume_role_policy = jsonencode({{
-    Version   = "2012-10-17"
-    Statement = [{{ Effect = "Allow", Action = "sts:AssumeRole",
-                   Principal = {{ Service = "ec2.amazonaws.com" }} }}]
-  }})
-}}
-
+"""
+    + _RULE_AND_ROLE.replace("PREFIX", "bench")
+    + """
 resource "aws_iam_policy" "p{i}" {{
   name = "bench-{i}"
   policy = jsonencode({{
@@ -144,25 +149,9 @@ resource "aws_security_group" "g{i}" {{
   name        = "issue-{i}"
   description = "issue 13 world"
 }}
-
-resource "aws_security_group_rule" "g{i}" {{
-  type              = "ingress"
-  security_group_id = aws_security_group.g{i}.id
-  protocol          = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_blocks       = ["10.0.0.0/8"]
-}}
-
-resource "aws_iam_role" "r{i}" {{
-  name = "issue-{i}"
-  assume_role_policy = jsonencode({{
-    Version   = "2012-10-17"
-    Statement = [{{ Effect = "Allow", Action = "sts:AssumeRole",
-                   Principal = {{ Service = "ec2.amazonaws.com" }} }}]
-  }})
-}}
-
+"""
+    + _RULE_AND_ROLE.replace("PREFIX", "issue")
+    + """
 resource "aws_iam_role_policy" "p{i}" {{
   name = "issue-{i}"
   role = aws_iam_role.r{i}.id
