@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 from driftpatch.fix.judge import Change, Outcome
 from driftpatch.model import Address, Effect, PatchAction
+from driftpatch.seqs import common_prefix, common_suffix
 from driftpatch.terraform.source import BlockNode, SourceIndex
 
 _HEADER = re.compile(r"^([A-Za-z_][\w-]*)\b([^\n]*)$", re.MULTILINE)
@@ -95,12 +96,8 @@ def _lines(old: str, start: int, end: int, text: str) -> tuple[int, int, str]:
 
 def _region(old: str, new: str) -> tuple[int, int, str]:
     limit = min(len(old), len(new))
-    p = 0
-    while p < limit and old[p] == new[p]:
-        p += 1
-    s = 0
-    while s < limit - p and old[len(old) - 1 - s] == new[len(new) - 1 - s]:
-        s += 1
+    p = common_prefix(old, new, limit)
+    s = common_suffix(old, new, limit - p)
     return p, len(old) - s, new[p : len(new) - s]
 
 

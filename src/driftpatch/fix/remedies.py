@@ -38,6 +38,7 @@ from driftpatch.fix.operations import apply_command as apply_command
 from driftpatch.model import SENSITIVE, Address, Finding, Kind, LiveResource, PatchAction
 from driftpatch.rules import meta_by_id
 from driftpatch.rules.interface import AddResource, Expr, Fix, RemoveValue, SetValue, Subject
+from driftpatch.seqs import common_prefix, common_suffix
 from driftpatch.terraform.schema import BlockSchema, aws_schema
 from driftpatch.terraform.source import AttributeNode, BlockNode, SourceIndex
 
@@ -1056,12 +1057,8 @@ def _span(text: str, file: str, edit: TextEdit) -> _Span:
     and tail as they were: only the rest counts."""
     old, new = text[edit.start : edit.end], edit.text
     limit = min(len(old), len(new))
-    head = 0
-    while head < limit and old[head] == new[head]:
-        head += 1
-    tail = 0
-    while tail < limit - head and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]:
-        tail += 1
+    head = common_prefix(old, new, limit)
+    tail = common_suffix(old, new, limit - head)
     added = frozenset(_NAMES.findall(new[head : len(new) - tail]))
     return _Span(file, edit.start + head, edit.end - tail, added)
 
