@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from driftpatch import limits, seqs
+from driftpatch import seqs
 from driftpatch.drift.normalize import normalize_attribute, normalize_untyped
 from driftpatch.drift.policy import policies_equal
 from driftpatch.fix import hcl_edit, trace
@@ -46,6 +46,7 @@ from driftpatch.terraform.source import (
     index_source,
     parse_text,
     remember,
+    within_hcl_cap,
 )
 
 Reindex = Callable[[Mapping[str, str]], SourceIndex]
@@ -179,10 +180,7 @@ class WorkingCopy:
 
 def _taken_as_read(rel: str, text: str) -> bool:
     """Whether index_source takes this text from `known` rather than from the disk."""
-    if not rel.endswith(".tf"):
-        return False
-    size = len(text) if text.isascii() else len(text.encode("utf-8"))  # isascii: O(1)
-    return size <= limits.max_hcl_bytes()
+    return rel.endswith(".tf") and within_hcl_cap(text)
 
 
 def _apply(texts: Mapping[str, str], edits: Sequence[Edit]) -> dict[str, str]:

@@ -1828,7 +1828,7 @@ class _Builder:
 
     def _read(self, path: Path, file: str) -> ParsedFile:
         text = self.known.get(file)
-        if text is not None and _utf8_size(text) <= limits.max_hcl_bytes():
+        if text is not None and within_hcl_cap(text):
             self.texts[file] = text
             return parse_text(text, file)
         # Not known, or over the cap: read, and report it as any file.
@@ -2010,8 +2010,11 @@ class _Resources(Mapping[str, BlockNode]):
         return dict, (dict(self.items()),)
 
 
-def _utf8_size(text: str) -> int:
-    return len(text) if text.isascii() else len(text.encode("utf-8"))  # isascii: O(1)
+def within_hcl_cap(text: str) -> bool:
+    """Whether a `known` text is taken as read by index_source: within the HCL size cap that
+    a file read from disk must meet (a larger one is read, and reported, as any file)."""
+    size = len(text) if text.isascii() else len(text.encode("utf-8"))  # isascii: O(1)
+    return size <= limits.max_hcl_bytes()
 
 
 def _read_hcl(path: Path, file: str) -> bytes:
