@@ -23,7 +23,7 @@ import boto3
 from driftpatch.aws.inventory import take_inventory
 from driftpatch.aws.readers import READERS, LiveIndex, ReadContext
 from driftpatch.aws.readers.iam import IamReader
-from driftpatch.aws.readers.interface import Needs
+from driftpatch.aws.readers.interface import Needs, ReadResult
 from driftpatch.aws.readers.s3 import (
     CALLS,
     CALLS_BY_KEY,
@@ -100,16 +100,22 @@ def needs_of(state: list[StateInstance], *, rules: bool) -> Needs:
     return Needs.from_instances(instances, rules=rules)
 
 
-def counted_read(aws: EmbeddedAws, needs: Needs | None) -> tuple[Inventory, Counter[Any]]:
-    """An S3 read with `needs`, and its requests per (operation, bucket)."""
-    session = AwsSession(endpoint_url=aws.endpoint_url, region=REGION)
+def counted_s3_read(endpoint_url: str, needs: Needs | None) -> tuple[ReadResult, Counter[Any]]:
+    """An S3 read with `needs` through `endpoint_url`, and its requests per (operation,
+    bucket)."""
+    session = AwsSession(endpoint_url=endpoint_url, region=REGION)
     counter: Counter[Any] = Counter()
 
     def count(model: Any, params: Mapping[str, Any], **_: Any) -> None:
         counter[(model.name, params.get("Bucket"))] += 1
 
     session.client("s3", REGION).meta.events.register("before-parameter-build.s3.*", count)
-    result = S3Reader().read(ReadContext(session, REGION, ACCOUNT, needs))
+    return S3Reader().read(ReadContext(session, REGION, ACCOUNT, needs)), counter
+
+
+def counted_read(aws: EmbeddedAws, needs: Needs | None) -> tuple[Inventory, Counter[Any]]:
+    """An S3 read with `needs` that fails nowhere, and its requests per (operation, bucket)."""
+    result, counter = counted_s3_read(aws.endpoint_url, needs)
     assert result.errors == ()
     inventory = Inventory(resources=result.resources, regions=(REGION,), account_id=ACCOUNT)
     return inventory, counter
@@ -190,14 +196,7 @@ def test_s3_acl_is_read_only_where_a_public_acl_could_expose_the_bucket(aws: Emb
     needs = Needs.from_instances([("aws_s3_bucket_acl", "managed", {})], rules=True)
     with fault_proxy(aws.endpoint_url) as proxy:
         proxy.set(Fault("deny", operation="GetPublicAccessBlock", bucket="blind"))
-        session = AwsSession(endpoint_url=proxy.url, region=REGION)
-        counter: Counter[Any] = Counter()
-
-        def count(model: Any, params: Mapping[str, Any], **_: Any) -> None:
-            counter[(model.name, params.get("Bucket"))] += 1
-
-        session.client("s3", REGION).meta.events.register("before-parameter-build.s3.*", count)
-        result = S3Reader().read(ReadContext(session, REGION, ACCOUNT, needs))
+        result, counter = counted_s3_read(proxy.url, needs)
     acl_read = {b for (op, b) in counter if op == "GetBucketAcl"}
     assert acl_read == {"honoured", "open", "managed", "blind"}
     assert all(n == 1 for (op, _), n in counter.items() if op == "GetBucketAcl")
